@@ -1,0 +1,51 @@
+# Time Tracker: `make run` and `make test` do all the set-up on a fresh machine.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+
+# Python 3.12 if present (also pyenv's install when its shim is not active), else python3 >= 3.11.
+PYTHON := $(shell for c in python3.12 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3.12 python3; do \
+	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
+	echo $$c; break; fi; done)
+
+.PHONY: run test lint format venv migrate seed clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@if [ -z "$(PYTHON)" ]; then echo "error: Python 3.12 (or >= 3.11) is required" >&2; exit 1; fi
+	@$(PYTHON) -c 'import sys; sys.version_info[:2] == (3, 12) or print("warning: Python 3.12 not found, using", sys.version.split()[0])'
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py setup_schedules
+	$(PY) manage.py seed_demo
+
+# With a broker configured (REDIS_URL or REDIS_HOST), a Celery worker and beat run beside
+# the web server under one runner (honcho); Ctrl-C stops all three.
+run: seed
+	@if [ -n "$$REDIS_URL$$REDIS_HOST" ]; then \
+		$(VENV)/bin/honcho -f Procfile.dev start; \
+	else \
+		$(PY) manage.py runserver 127.0.0.1:8000; \
+	fi
+
+test: venv
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3

@@ -1,0 +1,32 @@
+from csp.decorators import csp_update
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
+
+from core import views as core_views
+
+api_v1 = [
+    re_path(r"^openapi\.json$", SpectacularJSONAPIView.as_view(), name="api-schema"),
+    # Swagger UI sets inline styles from its (local, non-inline) scripts; scripts stay 'self'.
+    re_path(
+        r"^docs/?$",
+        csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
+    path("", include("users.urls")),
+]
+
+urlpatterns = [
+    path("", core_views.root, name="root"),
+    re_path(r"^health/?$", core_views.health, name="health"),
+    path("api/v1/", include(api_v1)),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "core.api.json_bad_request"
+handler403 = "core.api.json_permission_denied"
+handler404 = "core.api.json_not_found"
+handler500 = "core.api.json_server_error"
+
+admin.site.site_header = "Time Tracker administration"
+admin.site.site_title = "Time Tracker"

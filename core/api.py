@@ -1,0 +1,93 @@
+"""The one error shape of the API: {"detail", "code", "errors"} for every 4xx."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+
+def _flatten(detail) -> dict[str, list[str]]:
+    """Turn DRF's nested error detail into {field: [messages]} with dotted field paths."""
+    flat: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, list) and value and not all(isinstance(v, str) for v in value):
+            for index, inner in enumerate(value):
+                if inner:
+                    walk(f"{prefix}.{index}" if prefix else str(index), inner)
+        else:
+            messages = value if isinstance(value, list) else [value]
+            flat.setdefault(prefix or "non_field_errors", []).extend(str(m) for m in messages)
+
+    walk("", detail)
+    return flat
+
+
+def error_body(detail: str, code: str, errors: dict | None = None) -> dict:
+    body = {"detail": detail, "code": code}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        response = Response(error_body(exc.detail, exc.code, exc.errors), status=exc.status_code)
+        if getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
+    if isinstance(exc, DjangoValidationError):
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(errors)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        first_field, first_messages = next(iter(errors.items()))
+        detail = first_messages[0] if first_field == "non_field_errors" else f"{first_field}: {first_messages[0]}"
+        response.data = error_body(detail, "invalid", errors)
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        if isinstance(detail, dict):  # simplejwt's token errors carry a dict
+            code = detail.get("code", codes.get("code") if isinstance(codes, dict) else "error")
+            message = detail.get("detail", "Invalid token.")
+            response.data = error_body(str(message), str(code))
+        else:
+            response.data = error_body(str(detail), codes if isinstance(codes, str) else "error")
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        response["Retry-After"] = str(max(1, int(exc.wait)))
+    return response
+
+
+def json_not_found(request, exception=None):
+    return JsonResponse(error_body("Not found.", "not_found"), status=status.HTTP_404_NOT_FOUND)
+
+
+def json_server_error(request):
+    return JsonResponse(error_body("Internal server error.", "server_error"), status=500)
+
+
+def json_bad_request(request, exception=None):
+    return JsonResponse(error_body("Bad request.", "bad_request"), status=400)
+
+
+def json_permission_denied(request, exception=None):
+    return JsonResponse(error_body("Permission denied.", "permission_denied"), status=403)

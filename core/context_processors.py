@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def project(request):
+    return {"PROJECT_NAME": settings.PROJECT_NAME}

@@ -1,0 +1,12 @@
+"""Every periodic job, declared in code. `manage.py setup_schedules` writes them into
+django-celery-beat's tables (idempotently), so nobody creates schedules by hand.
+
+Each entry: name -> (task path, crontab fields). Apps add their jobs here.
+"""
+
+PERIODIC_TASKS: dict[str, tuple[str, dict[str, str]]] = {
+    "audit: purge entries older than AUDIT_RETENTION": (
+        "core.tasks.audit_purge_expired_task",
+        {"minute": "30", "hour": "3", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
+    ),
+}

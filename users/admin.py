@@ -1,0 +1,123 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.forms import ReadOnlyPasswordHashField
+
+from core.errors import DomainError
+from users import selectors, services
+from users.models import Team, User
+
+
+class UserAddForm(forms.ModelForm):
+    password = forms.CharField(widget=forms.PasswordInput, help_text="Django's password rules apply.")
+
+    class Meta:
+        model = User
+        fields = ["email", "first_name", "last_name", "timezone", "weekly_contract_hours", "role", "team"]
+
+
+class UserChangeForm(forms.ModelForm):
+    password = ReadOnlyPasswordHashField(help_text="People change their own password in the app.")
+
+    class Meta:
+        model = User
+        fields = ["email", "first_name", "last_name", "timezone", "weekly_contract_hours", "role", "team", "is_active"]
+
+
+class ScopedAdminMixin:
+    """Changelists show a manager only their teams' rows; admins see everything."""
+
+    def get_queryset(self, request):
+        return self.scoped_queryset(request.user)
+
+
+class ServiceErrorsMixin:
+    """Report a service's domain error as an admin message instead of a 500."""
+
+    def save_with_service(self, request, call) -> bool:
+        try:
+            call()
+        except DomainError as error:
+            self.message_user(request, error.detail, level=messages.ERROR)
+            return False
+        return True
+
+
+@admin.register(User)
+class UserAdmin(ScopedAdminMixin, ServiceErrorsMixin, admin.ModelAdmin):
+    list_display = ["email", "first_name", "last_name", "role", "team", "is_active", "last_login"]
+    list_filter = ["role", "team", "is_active"]
+    search_fields = ["email", "first_name", "last_name"]
+    ordering = ["email"]
+    list_select_related = ["team"]
+    readonly_fields = ["date_joined", "last_login"]
+    actions = ["deactivate_selected"]
+
+    def scoped_queryset(self, user):
+        return selectors.users_visible_to(user)
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = UserAddForm if obj is None else UserChangeForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return [*UserAddForm.Meta.fields, "password"]
+        return [*UserChangeForm.Meta.fields, "password", *self.readonly_fields]
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in form.cleaned_data if name != "password"}
+        if change:
+            self.save_with_service(
+                request, lambda: services.user_update(user=obj, actor=request.user, request=request, **data)
+            )
+        else:
+            self.save_with_service(
+                request,
+                lambda: services.user_create(
+                    actor=request.user, password=form.cleaned_data["password"], request=request, **data
+                ),
+            )
+            obj.pk = User.objects.filter(email__iexact=data["email"]).values_list("pk", flat=True).first()
+
+    def save_related(self, request, form, formsets, change):
+        """Groups follow the role (set by the service); nothing else is related."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # people are deactivated, never deleted: their time stays on record
+
+    @admin.action(description="Deactivate selected users")
+    def deactivate_selected(self, request, queryset):
+        for user in queryset:
+            if self.save_with_service(
+                request, lambda user=user: services.user_deactivate(user=user, actor=request.user, request=request)
+            ):
+                self.message_user(request, f"{user}: deactivated.")
+
+
+@admin.register(Team)
+class TeamAdmin(ScopedAdminMixin, ServiceErrorsMixin, admin.ModelAdmin):
+    list_display = ["name", "manager_names", "created_at"]
+    search_fields = ["name"]
+    filter_horizontal = ["managers"]
+
+    def scoped_queryset(self, user):
+        return selectors.teams_visible_to(user)
+
+    @admin.display(description="Managers")
+    def manager_names(self, team):
+        return ", ".join(str(manager) for manager in team.managers.all())
+
+    def save_model(self, request, obj, form, change):
+        """Teams are saved with their managers in save_related, through the service."""
+
+    def save_related(self, request, form, formsets, change):
+        data = {"name": form.cleaned_data["name"], "managers": list(form.cleaned_data.get("managers", []))}
+        if change:
+            self.save_with_service(
+                request, lambda: services.team_update(team=form.instance, actor=request.user, request=request, **data)
+            )
+        elif self.save_with_service(request, lambda: services.team_create(actor=request.user, request=request, **data)):
+            form.instance.pk = Team.objects.get(name=data["name"]).pk
+
+    def delete_model(self, request, obj):
+        services.team_delete(team=obj, actor=request.user, request=request)

@@ -1,0 +1,69 @@
+"""Demo data for `make run`: an admin, two managers, six employees in two teams.
+
+Idempotent: running it again updates the same rows and creates nothing twice. Each app
+adds its own demo data through a `seed_demo_<app>` function listed in DEMO_SEEDERS.
+"""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from users.models import Team, User
+
+DEMO_PASSWORD = "demo-pass-2026"
+DEMO_TEAMS = {
+    "Engineering": {
+        "manager": ("mia.manager@example.com", "Mia", "Manager", "Europe/Berlin"),
+        "members": [
+            ("alice@example.com", "Alice", "Adler", "Europe/Berlin"),
+            ("arthur@example.com", "Arthur", "Aalto", "Europe/Helsinki"),
+            ("anna@example.com", "Anna", "Alves", "Europe/Lisbon"),
+        ],
+    },
+    "Operations": {
+        "manager": ("max.manager@example.com", "Max", "Manager", "Europe/Paris"),
+        "members": [
+            ("dave@example.com", "Dave", "Doyle", "Europe/Dublin"),
+            ("diana@example.com", "Diana", "Dumas", "Europe/Paris"),
+            ("dirk@example.com", "Dirk", "Dekker", "Europe/Amsterdam"),
+        ],
+    },
+}
+ADMIN = ("admin@example.com", "Ada", "Admin", "Europe/Berlin")
+# Later apps append "app.module.function" entries; each takes the stdout writer.
+DEMO_SEEDERS: list[str] = []
+
+
+def _upsert_user(email, first_name, last_name, tz, role, team=None) -> User:
+    user, created = User.objects.get_or_create(
+        email=email,
+        defaults={"first_name": first_name, "last_name": last_name, "timezone": tz, "role": role, "team": team},
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+    user.first_name, user.last_name, user.timezone, user.role, user.team = first_name, last_name, tz, role, team
+    user.is_active = True
+    user.save()
+    return user
+
+
+class Command(BaseCommand):
+    help = "Load idempotent demo data and print the demo logins."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        admin = _upsert_user(*ADMIN, role=User.Role.ADMIN)
+        logins = [(admin.email, "admin")]
+        for team_name, spec in DEMO_TEAMS.items():
+            team, _ = Team.objects.get_or_create(name=team_name)
+            manager = _upsert_user(*spec["manager"], role=User.Role.MANAGER, team=team)
+            team.managers.set([manager])
+            logins.append((manager.email, f"manager of {team_name}"))
+            for member in spec["members"]:
+                user = _upsert_user(*member, role=User.Role.EMPLOYEE, team=team)
+                logins.append((user.email, f"employee in {team_name}"))
+        for path in DEMO_SEEDERS:
+            import_string(path)(self.stdout)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):"))
+        for email, what in logins:
+            self.stdout.write(f"  {email:32} {what}")

@@ -1,0 +1,123 @@
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone as django_timezone
+
+
+def validate_timezone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(f"'{value}' is not an IANA time zone (for example Europe/Berlin).")
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    managers = models.ManyToManyField("users.User", related_name="managed_teams", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+    def create_user(self, email, password=None, **fields):
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=email, **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **fields):
+        fields["role"] = User.Role.ADMIN
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs time. Email is the login; the role decides what they may do."""
+
+    class Role(models.TextChoices):
+        EMPLOYEE = "employee", "Employee"
+        MANAGER = "manager", "Manager"
+        ADMIN = "admin", "Admin"
+
+    email = models.EmailField(unique=True)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    weekly_contract_hours = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        default=40,
+        validators=[MinValueValidator(0), MaxValueValidator(80)],
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.EMPLOYEE, db_index=True)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
+    is_active = models.BooleanField(default=True)
+    # Derived from `role` in save(): managers and admins may use the Django admin.
+    is_staff = models.BooleanField(default=False, editable=False)
+    date_joined = models.DateTimeField(default=django_timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(weekly_contract_hours__gte=0, weekly_contract_hours__lte=80),
+                name="user_weekly_contract_hours_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["employee", "manager", "admin"]), name="user_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def save(self, *args, **kwargs):
+        self.email = (self.email or "").strip().lower()
+        self.is_staff = self.role in (self.Role.MANAGER, self.Role.ADMIN)
+        self.is_superuser = self.role == self.Role.ADMIN
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "role" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "is_staff", "is_superuser"}
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == self.Role.MANAGER
+
+    @property
+    def tzinfo(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")

@@ -1,0 +1,29 @@
+"""Who may act on whom. Services call these before every write that touches another
+person's data (approvals, edits on their behalf)."""
+
+from core.errors import Forbidden
+from users.models import User
+
+
+def user_manages(actor: User, subject: User) -> bool:
+    """True if `actor` is an admin or manages a team `subject` belongs to."""
+    if not actor.is_active:
+        return False
+    if actor.is_admin:
+        return True
+    if not actor.is_manager or subject.team_id is None:
+        return False
+    return actor.managed_teams.filter(pk=subject.team_id).exists()
+
+
+def ensure_can_decide_for(actor: User, subject: User, *, what: str) -> None:
+    """Approvals are made by the subject's manager or an admin, and never by oneself."""
+    if actor.pk == subject.pk:
+        raise Forbidden(f"You cannot {what} your own.")
+    if not user_manages(actor, subject):
+        raise Forbidden(f"Only {subject}'s manager or an admin can {what}.")
+
+
+def ensure_admin(actor: User, *, what: str) -> None:
+    if not (actor.is_active and actor.is_admin):
+        raise Forbidden(f"Only admins can {what}.")

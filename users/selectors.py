@@ -1,0 +1,37 @@
+"""Who may see whom. Every app scopes its data through these, so the rule lives once:
+admins see everyone, managers the members of the teams they manage (and themselves),
+employees only themselves."""
+
+from django.db.models import QuerySet
+
+from users.models import Team, User
+
+
+def teams_managed_by(actor: User) -> QuerySet[Team]:
+    if actor.is_admin:
+        return Team.objects.all()
+    return Team.objects.filter(managers=actor)
+
+
+def users_visible_to(actor: User) -> QuerySet[User]:
+    users = User.objects.select_related("team")
+    if actor.is_admin:
+        return users
+    if actor.is_manager:
+        return users.filter(team__in=teams_managed_by(actor).values("pk")) | users.filter(pk=actor.pk)
+    return users.filter(pk=actor.pk)
+
+
+def user_ids_visible_to(actor: User) -> QuerySet:
+    """The ids of `users_visible_to(actor)`, for filtering other apps' rows by `user_id__in`."""
+    return users_visible_to(actor).values("pk")
+
+
+def teams_visible_to(actor: User) -> QuerySet[Team]:
+    teams = Team.objects.prefetch_related("managers")
+    if actor.is_admin:
+        return teams
+    managed = teams.filter(pk__in=teams_managed_by(actor).values("pk"))
+    if actor.team_id:
+        return managed | teams.filter(pk=actor.team_id)
+    return managed

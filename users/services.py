@@ -1,0 +1,236 @@
+"""Writes on users, teams and authentication. API, admin and commands all call these."""
+
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from core.audit import audit_event_record
+from core.errors import DomainValidationError, Unauthenticated
+from users.models import Team, User
+from users.permissions import ensure_admin
+
+USER_ADMIN_FIELDS = {
+    "email",
+    "first_name",
+    "last_name",
+    "timezone",
+    "weekly_contract_hours",
+    "role",
+    "team",
+    "is_active",
+}
+USER_PROFILE_FIELDS = {"first_name", "last_name", "timezone"}
+
+
+def _validate_password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise DomainValidationError(" ".join(error.messages), field="password") from error
+
+
+def _save_new_user(user: User, password: str) -> User:
+    _validate_password(password, user)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.full_clean(exclude=["password"], validate_unique=False)
+            user.save()
+    except IntegrityError as error:  # two sign-ups with one email at once
+        raise DomainValidationError("A user with this email already exists.", field="email") from error
+    return user
+
+
+def _ensure_email_free(email: str, *, exclude_pk=None) -> None:
+    if User.objects.filter(email__iexact=email).exclude(pk=exclude_pk).exists():
+        raise DomainValidationError("A user with this email already exists.", field="email")
+
+
+@transaction.atomic
+def user_register(
+    *, email: str, password: str, first_name: str = "", last_name: str = "", timezone: str = "UTC", request=None
+) -> User:
+    """Self sign-up: always an employee with no team."""
+    _ensure_email_free(email)
+    user = User(email=email, first_name=first_name, last_name=last_name, timezone=timezone, role=User.Role.EMPLOYEE)
+    _save_new_user(user, password)
+    audit_event_record(action="user_registered", actor=user, target=user, request=request)
+    return user
+
+
+@transaction.atomic
+def user_create(*, actor: User, password: str, request=None, **fields) -> User:
+    ensure_admin(actor, what="create users")
+    _ensure_email_free(fields["email"])
+    user = User(**{name: value for name, value in fields.items() if name in USER_ADMIN_FIELDS})
+    _save_new_user(user, password)
+    audit_event_record(action="user_created", actor=actor, target=user, request=request, data={"role": user.role})
+    return user
+
+
+@transaction.atomic
+def user_update(*, user: User, actor: User, request=None, **fields) -> User:
+    """Admin edit of any user field. Role changes and deactivation are audited; deactivation
+    also revokes the user's refresh tokens (access tokens die with `is_active`)."""
+    ensure_admin(actor, what="edit users")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if "email" in fields:
+        _ensure_email_free(fields["email"], exclude_pk=user.pk)
+    old_role, was_active = user.role, user.is_active
+    if actor.pk == user.pk and (fields.get("role", old_role) != old_role or fields.get("is_active") is False):
+        raise DomainValidationError("You cannot change your own role or deactivate yourself.", field="role")
+    for name, value in fields.items():
+        if name in USER_ADMIN_FIELDS:
+            setattr(user, name, value)
+    user.full_clean(exclude=["password"], validate_unique=False)
+    user.save()
+    if user.role != old_role:
+        audit_event_record(
+            action="role_changed", actor=actor, target=user, request=request, data={"from": old_role, "to": user.role}
+        )
+    if was_active and not user.is_active:
+        user_tokens_revoke(user=user)
+        audit_event_record(action="user_deactivated", actor=actor, target=user, request=request)
+    elif not was_active and user.is_active:
+        audit_event_record(action="user_activated", actor=actor, target=user, request=request)
+    return user
+
+
+def user_deactivate(*, user: User, actor: User, request=None) -> User:
+    return user_update(user=user, actor=actor, request=request, is_active=False)
+
+
+def user_activate(*, user: User, actor: User, request=None) -> User:
+    return user_update(user=user, actor=actor, request=request, is_active=True)
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, **fields) -> User:
+    """What people may change about themselves: names and time zone, nothing else."""
+    for name, value in fields.items():
+        if name in USER_PROFILE_FIELDS:
+            setattr(user, name, value)
+    user.full_clean(exclude=["password"], validate_unique=False)
+    user.save(update_fields=[name for name in fields if name in USER_PROFILE_FIELDS] or None)
+    return user
+
+
+@transaction.atomic
+def user_password_change(*, user: User, old_password: str, new_password: str, request=None) -> None:
+    """Change one's own password and sign out every other session by revoking all refresh tokens."""
+    if not user.check_password(old_password):
+        raise DomainValidationError("The current password is wrong.", field="old_password")
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as error:
+        raise DomainValidationError(" ".join(error.messages), field="new_password") from error
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    user_tokens_revoke(user=user)
+    audit_event_record(action="password_changed", actor=user, target=user, request=request)
+
+
+def user_tokens_revoke(*, user: User) -> int:
+    """Blacklist every outstanding refresh token of `user`; returns how many were live."""
+    live = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True)
+    created = BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
+    )
+    return len(created)
+
+
+def _token_pair(user: User) -> dict[str, str]:
+    refresh = RefreshToken.for_user(user)  # records an OutstandingToken
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def auth_login(*, email: str, password: str, request=None) -> dict[str, str]:
+    """Email + password -> a new access/refresh pair. Failures are audited by the
+    `user_login_failed` signal that `authenticate` sends."""
+    user = authenticate(request, email=email.strip().lower(), password=password)
+    if user is None or not user.is_active:
+        raise Unauthenticated("No active account found with the given credentials.")
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+        audit_event_record(action="login", actor=user, target=user, request=request, data={"method": "jwt"})
+        return _token_pair(user)
+
+
+def _consume_refresh(raw_token: str) -> User:
+    """Blacklist a refresh token exactly once and return its active user.
+
+    The blacklist row is unique per token, so when two requests present one token at the
+    same moment the database lets exactly one insert through; the other gets 401.
+    """
+    try:
+        token = RefreshToken(raw_token)  # signature, expiry, type and blacklist
+    except TokenError as error:
+        raise Unauthenticated(str(error), code="token_not_valid") from error
+    outstanding = OutstandingToken.objects.filter(jti=token["jti"]).select_related("user").first()
+    if outstanding is None or outstanding.user is None:
+        raise Unauthenticated("Token is invalid.", code="token_not_valid")
+    try:
+        with transaction.atomic():
+            BlacklistedToken.objects.create(token=outstanding)
+    except IntegrityError as error:
+        raise Unauthenticated("Token is blacklisted.", code="token_not_valid") from error
+    if not outstanding.user.is_active:
+        raise Unauthenticated("User is inactive.", code="user_inactive")
+    return outstanding.user
+
+
+def auth_token_refresh(*, refresh: str) -> dict[str, str]:
+    """Rotate: the presented refresh token is used up and a new pair is issued."""
+    user = _consume_refresh(refresh)
+    return _token_pair(user)
+
+
+def auth_logout(*, refresh: str, request=None) -> None:
+    user = _consume_refresh(refresh)
+    audit_event_record(action="logout", actor=user, target=user, request=request, data={"method": "jwt"})
+
+
+@transaction.atomic
+def team_create(*, actor: User, name: str, managers=(), request=None) -> Team:
+    ensure_admin(actor, what="create teams")
+    if Team.objects.filter(name__iexact=name).exists():
+        raise DomainValidationError("A team with this name already exists.", field="name")
+    team = Team.objects.create(name=name)
+    _team_managers_set(team, managers)
+    audit_event_record(action="team_created", actor=actor, target=team, request=request)
+    return team
+
+
+@transaction.atomic
+def team_update(*, team: Team, actor: User, request=None, **fields) -> Team:
+    ensure_admin(actor, what="edit teams")
+    if "name" in fields:
+        if Team.objects.filter(name__iexact=fields["name"]).exclude(pk=team.pk).exists():
+            raise DomainValidationError("A team with this name already exists.", field="name")
+        team.name = fields["name"]
+        team.save(update_fields=["name"])
+    if "managers" in fields:
+        _team_managers_set(team, fields["managers"])
+    return team
+
+
+@transaction.atomic
+def team_delete(*, team: Team, actor: User, request=None) -> None:
+    """Deleting a team leaves its members without a team; their data stays."""
+    ensure_admin(actor, what="delete teams")
+    audit_event_record(action="team_deleted", actor=actor, target=team, request=request)
+    team.delete()
+
+
+def _team_managers_set(team: Team, managers) -> None:
+    not_managers = [str(user) for user in managers if user.role not in (User.Role.MANAGER, User.Role.ADMIN)]
+    if not_managers:
+        raise DomainValidationError(
+            f"Only users with the manager or admin role can manage a team: {', '.join(not_managers)}.",
+            field="managers",
+        )
+    team.managers.set(managers)

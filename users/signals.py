@@ -1,0 +1,52 @@
+"""Side effects of user changes: the Managers group follows the role, and authentication
+is audited. Django fires the auth signals for session logins (pages, admin), and
+`authenticate()` fires `user_login_failed` for the JWT login too."""
+
+from auditlog.registry import auditlog
+from django.contrib.auth.models import Group
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from core.audit import audit_event_record
+from users.models import Team, User
+
+auditlog.register(User, exclude_fields=["password", "last_login"], m2m_fields={"groups"})
+auditlog.register(Team, m2m_fields={"managers"})
+
+
+@receiver(user_logged_in, dispatch_uid="audit_session_login")
+def audit_session_login(sender, request, user, **kwargs):
+    audit_event_record(action="login", actor=user, target=user, request=request, data={"method": "session"})
+
+
+@receiver(user_logged_out, dispatch_uid="audit_session_logout")
+def audit_session_logout(sender, request, user, **kwargs):
+    if user is not None:
+        audit_event_record(action="logout", actor=user, target=user, request=request, data={"method": "session"})
+
+
+@receiver(user_login_failed, dispatch_uid="audit_login_failed")
+def audit_login_failed(sender, credentials, request=None, **kwargs):
+    email = str(credentials.get("email") or credentials.get("username") or "")[:254]
+    audit_event_record(action="login_failed", request=request, data={"email": email})
+
+
+MANAGERS_GROUP = "Managers"
+
+
+@receiver(post_save, sender=User, dispatch_uid="managers_group_follows_role")
+def managers_group_follows_role(sender, instance, raw=False, **kwargs):
+    """Managers get the "Managers" group (the admin permissions each app's migration adds
+    to it); admins are superusers and employees have no admin access. Whatever path
+    saves a user (service, admin, shell, fixture), the group follows the role."""
+    if raw:
+        return
+    group = Group.objects.filter(name=MANAGERS_GROUP).first()
+    if group is None:
+        return
+    is_member = instance.groups.filter(pk=group.pk).exists()
+    if instance.role == User.Role.MANAGER and not is_member:
+        instance.groups.add(group)
+    elif instance.role != User.Role.MANAGER and is_member:
+        instance.groups.remove(group)
