@@ -14,6 +14,7 @@ api_v1 = [
         name="api-docs",
     ),
     path("", include("users.urls")),
+    path("", include("timeentries.urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +22,8 @@ urlpatterns = [
     re_path(r"^health/?$", core_views.health, name="health"),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    path("accounts/", include("users.page_urls")),
+    path("", include("timeentries.page_urls")),
 ]
 
 handler400 = "core.api.json_bad_request"

@@ -1,0 +1,182 @@
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from users.models import Team
+
+color_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex color such as #3366cc.")
+
+
+class Client(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Project(models.Model):
+    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.PROTECT, related_name="projects")
+    name = models.CharField(max_length=200)
+    code = models.CharField(max_length=32, unique=True)
+    color = models.CharField(max_length=7, default="#3366cc", validators=[color_validator])
+    billable = models.BooleanField(default=True, help_text="Default for new time entries on this project.")
+    hourly_rate = models.DecimalField(max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)])
+    archived = models.BooleanField(default=False, db_index=True)
+    # Empty means every team may log to the project.
+    teams = models.ManyToManyField(Team, blank=True, related_name="projects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(hourly_rate__gte=0), name="project_hourly_rate_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Task(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
+    name = models.CharField(max_length=200)
+    archived = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["project", "name"]
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="task_name_unique_per_project")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TimeEntryQuerySet(models.QuerySet):
+    def running(self):
+        return self.filter(end__isnull=True)
+
+    def overlapping(self, *, user_id: int, start, end, exclude_pk=None):
+        """Entries of `user_id` whose [start, end) meets [start, end); a running entry
+        reaches to infinity, and `end=None` asks about an open-ended range."""
+        overlaps = Q(end__isnull=True) | Q(end__gt=start)
+        qs = self.filter(overlaps, user_id=user_id)
+        if end is not None:
+            qs = qs.filter(start__lt=end)
+        return qs.exclude(pk=exclude_pk) if exclude_pk else qs
+
+
+class TimeEntry(models.Model):
+    """Work from `start` to `end` (UTC). `end` is null while the timer runs.
+
+    PostgreSQL holds the invariants: end after start, one running timer per user, and no
+    two entries of one user overlapping (an exclusion constraint added in migration 0002).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_entries")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="time_entries")
+    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.PROTECT, related_name="time_entries")
+    start = models.DateTimeField()
+    end = models.DateTimeField(null=True, blank=True)
+    description = models.TextField(blank=True, max_length=2000)
+    billable = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TimeEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start"]
+        verbose_name_plural = "time entries"
+        indexes = [
+            models.Index(fields=["user", "start"], name="timeentry_user_start"),
+            models.Index(fields=["project", "start"], name="timeentry_project_start"),
+            models.Index(fields=["start"], name="timeentry_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gt=models.F("start")), name="timeentry_end_after_start"
+            ),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(end__isnull=True), name="timeentry_one_running_timer_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.start:%Y-%m-%d %H:%M} {self.project.code}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.end is None
+
+    @property
+    def duration(self) -> timedelta | None:
+        return None if self.end is None else self.end - self.start
+
+
+class Timesheet(models.Model):
+    """One user's ISO week (Monday `week_start` in their time zone) and its approval."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        SUBMITTED = "submitted", "Submitted"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="timesheets")
+    week_start = models.DateField(help_text="Monday of the ISO week, in the user's time zone.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-week_start", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "week_start"], name="timesheet_one_per_user_week"),
+            models.CheckConstraint(condition=Q(week_start__week_day=2), name="timesheet_week_starts_monday"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.week}"
+
+    @property
+    def week(self) -> str:
+        year, number, _ = self.week_start.isocalendar()
+        return f"{year}-W{number:02d}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in (self.Status.SUBMITTED, self.Status.APPROVED)
+
+
+class LockPeriod(models.Model):
+    """Payroll close: everything before `locked_before` is read-only. The newest row is in
+    force; older rows are the history of who moved the date."""
+
+    locked_before = models.DateField()
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-set_at", "-id"]
+        get_latest_by = ["set_at", "id"]
+
+    def __str__(self) -> str:
+        return f"locked before {self.locked_before}"
+
+    @classmethod
+    def current_lock_date(cls) -> date | None:
+        latest = cls.objects.order_by("-set_at", "-id").values_list("locked_before", flat=True).first()
+        return latest

@@ -1,0 +1,70 @@
+"""Local days and ISO weeks in a user's time zone. Entries are stored in UTC; every day or
+week boundary is computed here with zoneinfo, so a 23- or 25-hour DST day and an entry
+that crosses midnight are counted as they really happened."""
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def week_start_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def iso_week_label(week_start: date) -> str:
+    year, number, _ = week_start.isocalendar()
+    return f"{year}-W{number:02d}"
+
+
+def parse_iso_week(value: str) -> date:
+    """'2026-W45' -> the Monday of that ISO week. Raises ValueError on anything else."""
+    match = WEEK_RE.match(value or "")
+    if not match:
+        raise ValueError("Use an ISO week such as 2026-W45.")
+    return date.fromisocalendar(int(match[1]), int(match[2]), 1)
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    """The instant a local day begins, as an aware UTC datetime."""
+    return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
+
+
+def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    return local_midnight(day, tz), local_midnight(day + timedelta(days=1), tz)
+
+
+def week_bounds(week_start: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    return local_midnight(week_start, tz), local_midnight(week_start + timedelta(days=7), tz)
+
+
+def local_date(moment: datetime, tz: ZoneInfo) -> date:
+    return moment.astimezone(tz).date()
+
+
+def split_by_local_day(start: datetime, end: datetime, tz: ZoneInfo) -> Iterator[tuple[date, timedelta]]:
+    """Yield (local day, time worked that day) for the interval [start, end)."""
+    day = local_date(start, tz)
+    cursor = start
+    while cursor < end:
+        next_midnight = local_midnight(day + timedelta(days=1), tz)
+        piece_end = min(end, next_midnight)
+        yield day, piece_end - cursor
+        cursor, day = piece_end, day + timedelta(days=1)
+
+
+def local_days_touched(start: datetime, end: datetime | None, tz: ZoneInfo) -> list[date]:
+    """Every local day the interval touches (a running entry touches its start day)."""
+    if end is None or end <= start:
+        return [local_date(start, tz)]
+    return [day for day, _ in split_by_local_day(start, end, tz)]
+
+
+def weeks_touched(start: datetime, end: datetime | None, tz: ZoneInfo) -> list[date]:
+    return sorted({week_start_of(day) for day in local_days_touched(start, end, tz)})
+
+
+def hours(duration: timedelta) -> float:
+    return round(duration.total_seconds() / 3600, 2)

@@ -1,0 +1,349 @@
+"""Every write on time: entries, the timer, weekly timesheets and the payroll lock.
+
+The API, the pages, the admin and tasks all call these functions; each validates, checks
+permissions and locks, and turns a constraint violation from a race into the same 409 the
+Python check gives.
+"""
+
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.audit import audit_event_record
+from core.errors import Conflict, DomainValidationError, Forbidden
+from timeentries import periods
+from timeentries.models import LockPeriod, Project, Task, TimeEntry, Timesheet
+from users.models import User
+from users.permissions import ensure_admin, ensure_can_decide_for, user_manages
+
+MAX_ENTRY_LENGTH = timedelta(hours=24)
+OVERLAP_CONSTRAINT = "timeentry_no_overlap"
+RUNNING_CONSTRAINT = "timeentry_one_running_timer_per_user"
+
+
+# --- checks ------------------------------------------------------------------------------
+
+
+def _ensure_can_log_to(*, user: User, project: Project, task: Task | None) -> None:
+    if project.archived:
+        raise DomainValidationError(f"Project {project.code} is archived.", field="project")
+    if project.teams.exists() and not project.teams.filter(pk=user.team_id).exists():
+        raise DomainValidationError(f"{user}'s team may not log time to project {project.code}.", field="project")
+    if task is not None:
+        if task.project_id != project.pk:
+            raise DomainValidationError(f"Task '{task}' does not belong to project {project.code}.", field="task")
+        if task.archived:
+            raise DomainValidationError(f"Task '{task}' is archived.", field="task")
+
+
+def _ensure_valid_interval(*, user: User, start: datetime, end: datetime | None) -> None:
+    tomorrow = periods.local_midnight(timezone.localdate(timezone.now(), user.tzinfo) + timedelta(days=1), user.tzinfo)
+    if start >= tomorrow:
+        raise DomainValidationError("The start cannot be after today.", field="start")
+    if end is None:
+        return
+    if end <= start:
+        raise DomainValidationError("The end must be after the start.", field="end")
+    if end - start > MAX_ENTRY_LENGTH:
+        raise DomainValidationError("An entry cannot be longer than 24 hours.", field="end")
+    if end > tomorrow:
+        raise DomainValidationError("The end cannot be after today.", field="end")
+
+
+def _ensure_writable(*, user: User, start: datetime, end: datetime | None) -> None:
+    """Weeks that are submitted or approved, and days before the payroll lock, are read-only.
+
+    The timesheets of the touched weeks are locked (select_for_update) so that an approval
+    running at the same moment cannot slip between this check and the write.
+    """
+    tz = user.tzinfo
+    lock_date = LockPeriod.current_lock_date()
+    first_day = periods.local_days_touched(start, end, tz)[0]
+    if lock_date and first_day < lock_date:
+        raise Conflict(
+            f"Time before {lock_date:%Y-%m-%d} is closed for payroll "
+            f"(week {periods.iso_week_label(periods.week_start_of(first_day))}).",
+            code="period_locked",
+        )
+    weeks = periods.weeks_touched(start, end, tz)
+    for timesheet in Timesheet.objects.select_for_update().filter(user=user, week_start__in=weeks):
+        if timesheet.is_locked:
+            raise Conflict(
+                f"Week {timesheet.week} is {timesheet.status}; ask your manager to reopen it.", code="week_locked"
+            )
+
+
+def _ensure_no_overlap(*, user: User, start: datetime, end: datetime | None, exclude_pk=None) -> None:
+    clash = (
+        TimeEntry.objects.overlapping(user_id=user.pk, start=start, end=end, exclude_pk=exclude_pk)
+        .select_related("project")
+        .first()
+    )
+    if clash:
+        raise _overlap_conflict(clash)
+
+
+def _overlap_conflict(clash: TimeEntry) -> Conflict:
+    until = "running" if clash.end is None else f"{clash.end.isoformat()}"
+    return Conflict(
+        f"Overlaps time entry {clash.pk} ({clash.project.code}, {clash.start.isoformat()} to {until}).",
+        code="overlap",
+    )
+
+
+def _ensure_can_edit(*, actor: User, entry: TimeEntry) -> None:
+    if actor.pk != entry.user_id and not user_manages(actor, entry.user):
+        raise Forbidden("You can only change your own time entries or your team's.")
+
+
+def _save(entry: TimeEntry) -> TimeEntry:
+    """Save, mapping a constraint a concurrent request won to the checks' own 409."""
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError as error:
+        message = str(error)
+        if OVERLAP_CONSTRAINT in message:
+            clash = (
+                TimeEntry.objects.overlapping(
+                    user_id=entry.user_id, start=entry.start, end=entry.end, exclude_pk=entry.pk
+                )
+                .select_related("project")
+                .first()
+            )
+            raise (
+                _overlap_conflict(clash) if clash else Conflict("Overlaps another time entry.", code="overlap")
+            ) from error
+        if RUNNING_CONSTRAINT in message:
+            raise Conflict("A timer is already running.", code="timer_running") from error
+        raise
+    _timesheets_ensure(user=entry.user, start=entry.start, end=entry.end)
+    return entry
+
+
+def _timesheets_ensure(*, user: User, start: datetime, end: datetime | None) -> None:
+    """A week has its (open) timesheet as soon as it has an entry, so clients can submit it."""
+    for week_start in periods.weeks_touched(start, end, user.tzinfo):
+        Timesheet.objects.get_or_create(user=user, week_start=week_start)
+
+
+# --- time entries --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def time_entry_create(
+    *,
+    actor: User,
+    project: Project,
+    start: datetime,
+    end: datetime,
+    task: Task | None = None,
+    description: str = "",
+    billable: bool | None = None,
+) -> TimeEntry:
+    """Log a finished stretch of work for the actor."""
+    _ensure_can_log_to(user=actor, project=project, task=task)
+    _ensure_valid_interval(user=actor, start=start, end=end)
+    _ensure_writable(user=actor, start=start, end=end)
+    _ensure_no_overlap(user=actor, start=start, end=end)
+    entry = TimeEntry(
+        user=actor,
+        project=project,
+        task=task,
+        start=start,
+        end=end,
+        description=description,
+        billable=project.billable if billable is None else billable,
+    )
+    return _save(entry)
+
+
+@transaction.atomic
+def time_entry_update(*, entry: TimeEntry, actor: User, **fields) -> TimeEntry:
+    """Change an entry; both the week it leaves and the week it moves to must be open."""
+    entry = TimeEntry.objects.select_for_update().select_related("user", "project", "task").get(pk=entry.pk)
+    _ensure_can_edit(actor=actor, entry=entry)
+    _ensure_writable(user=entry.user, start=entry.start, end=entry.end)
+    project = fields.get("project", entry.project)
+    task = fields.get("task", entry.task if project.pk == entry.project_id else None)
+    start, end = fields.get("start", entry.start), fields.get("end", entry.end)
+    if "project" in fields or "task" in fields:
+        _ensure_can_log_to(user=entry.user, project=project, task=task)
+    if end is None and not entry.is_running:
+        raise DomainValidationError("A finished entry needs an end.", field="end")
+    _ensure_valid_interval(user=entry.user, start=start, end=end)
+    _ensure_writable(user=entry.user, start=start, end=end)
+    _ensure_no_overlap(user=entry.user, start=start, end=end, exclude_pk=entry.pk)
+    entry.project, entry.task, entry.start, entry.end = project, task, start, end
+    if "description" in fields:
+        entry.description = fields["description"]
+    if "billable" in fields and fields["billable"] is not None:
+        entry.billable = fields["billable"]
+    elif "project" in fields and project.pk != entry.project_id:
+        entry.billable = project.billable
+    return _save(entry)
+
+
+@transaction.atomic
+def time_entry_delete(*, entry: TimeEntry, actor: User) -> None:
+    entry = TimeEntry.objects.select_for_update().select_related("user").get(pk=entry.pk)
+    _ensure_can_edit(actor=actor, entry=entry)
+    _ensure_writable(user=entry.user, start=entry.start, end=entry.end)
+    entry.delete()
+
+
+# --- timer ---------------------------------------------------------------------------------
+
+
+def running_entry_of(user: User) -> TimeEntry | None:
+    return TimeEntry.objects.running().filter(user=user).select_related("project", "task").first()
+
+
+@transaction.atomic
+def timer_start(
+    *,
+    actor: User,
+    project: Project,
+    task: Task | None = None,
+    description: str = "",
+    billable: bool | None = None,
+    stop_running: bool = True,
+) -> TimeEntry:
+    """Start the actor's timer now. A running timer is stopped first (its end is now), or,
+    with `stop_running=False`, the start is refused with 409."""
+    _ensure_can_log_to(user=actor, project=project, task=task)
+    now = timezone.now().replace(microsecond=0)
+    running = TimeEntry.objects.select_for_update().filter(user=actor, end__isnull=True).first()
+    if running is not None:
+        if not stop_running:
+            raise Conflict(f"Timer {running.pk} is already running; stop it first.", code="timer_running")
+        timer_stop(actor=actor)
+    _ensure_writable(user=actor, start=now, end=None)
+    _ensure_no_overlap(user=actor, start=now, end=None)
+    entry = TimeEntry(
+        user=actor,
+        project=project,
+        task=task,
+        start=now,
+        end=None,
+        description=description,
+        billable=project.billable if billable is None else billable,
+    )
+    return _save(entry)
+
+
+@transaction.atomic
+def timer_stop(*, actor: User, end: datetime | None = None) -> TimeEntry:
+    """Stop the actor's running timer at `end` (default now). A timer that has run for more
+    than 24 hours is never silently closed: its end must be given explicitly."""
+    running = TimeEntry.objects.select_for_update().filter(user=actor, end__isnull=True).first()
+    if running is None:
+        raise Conflict("No timer is running.", code="no_timer")
+    now = timezone.now().replace(microsecond=0)
+    if end is None:
+        if now - running.start > MAX_ENTRY_LENGTH:
+            raise DomainValidationError(
+                f"This timer has run since {running.start.isoformat()}, more than 24 hours; give its end explicitly.",
+                field="end",
+            )
+        end = max(now, running.start + timedelta(seconds=1))
+    elif end > now:
+        raise DomainValidationError("The end cannot be in the future.", field="end")
+    _ensure_valid_interval(user=actor, start=running.start, end=end)
+    _ensure_writable(user=actor, start=running.start, end=end)
+    _ensure_no_overlap(user=actor, start=running.start, end=end, exclude_pk=running.pk)
+    running.end = end
+    return _save(running)
+
+
+# --- timesheets ----------------------------------------------------------------------------
+
+
+def _locked_timesheet(timesheet_id: int) -> Timesheet:
+    return Timesheet.objects.select_for_update().select_related("user").get(pk=timesheet_id)
+
+
+@transaction.atomic
+def timesheet_submit(*, timesheet_id: int, actor: User) -> Timesheet:
+    """The owner hands in an open or rejected week for approval."""
+    timesheet = _locked_timesheet(timesheet_id)
+    if actor.pk != timesheet.user_id:
+        raise Forbidden("Only the owner can submit a week.")
+    if timesheet.status not in (Timesheet.Status.OPEN, Timesheet.Status.REJECTED):
+        raise Conflict(f"Week {timesheet.week} is {timesheet.status}, it cannot be submitted.", code="invalid_state")
+    start, end = periods.week_bounds(timesheet.week_start, timesheet.user.tzinfo)
+    if TimeEntry.objects.running().filter(user=timesheet.user, start__gte=start, start__lt=end).exists():
+        raise Conflict(f"Stop the running timer before submitting week {timesheet.week}.", code="timer_running")
+    timesheet.status = Timesheet.Status.SUBMITTED
+    timesheet.submitted_at = timezone.now()
+    timesheet.save(update_fields=["status", "submitted_at", "updated_at"])
+    audit_event_record(action="timesheet_submitted", actor=actor, target=timesheet, data={"week": timesheet.week})
+    return timesheet
+
+
+def _decide(*, timesheet_id: int, actor: User, status: str, comment: str, verb: str) -> Timesheet:
+    timesheet = _locked_timesheet(timesheet_id)
+    ensure_can_decide_for(actor, timesheet.user, what=f"{verb} this week")
+    if timesheet.status != Timesheet.Status.SUBMITTED:
+        raise Conflict(f"Week {timesheet.week} is {timesheet.status}, not submitted.", code="invalid_state")
+    timesheet.status = status
+    timesheet.decided_by, timesheet.decided_at, timesheet.decision_comment = actor, timezone.now(), comment
+    timesheet.save(update_fields=["status", "decided_by", "decided_at", "decision_comment", "updated_at"])
+    audit_event_record(
+        action=f"timesheet_{status}", actor=actor, target=timesheet, data={"week": timesheet.week, "comment": comment}
+    )
+    return timesheet
+
+
+@transaction.atomic
+def timesheet_approve(*, timesheet_id: int, actor: User, comment: str = "") -> Timesheet:
+    """The owner's manager (or an admin, never the owner) approves a submitted week."""
+    return _decide(
+        timesheet_id=timesheet_id, actor=actor, status=Timesheet.Status.APPROVED, comment=comment, verb="approve"
+    )
+
+
+@transaction.atomic
+def timesheet_reject(*, timesheet_id: int, actor: User, comment: str) -> Timesheet:
+    """Send a submitted week back with a reason; the owner edits and submits again."""
+    if not (comment or "").strip():
+        raise DomainValidationError("Say why the week is rejected.", field="comment")
+    return _decide(
+        timesheet_id=timesheet_id, actor=actor, status=Timesheet.Status.REJECTED, comment=comment, verb="reject"
+    )
+
+
+@transaction.atomic
+def timesheet_reopen(*, timesheet_id: int, actor: User, comment: str = "") -> Timesheet:
+    """A manager or admin opens a submitted, approved or rejected week for editing again."""
+    timesheet = _locked_timesheet(timesheet_id)
+    ensure_can_decide_for(actor, timesheet.user, what="reopen this week")
+    if timesheet.status == Timesheet.Status.OPEN:
+        raise Conflict(f"Week {timesheet.week} is already open.", code="invalid_state")
+    previous = timesheet.status
+    timesheet.status = Timesheet.Status.OPEN
+    timesheet.decided_by, timesheet.decided_at, timesheet.decision_comment = actor, timezone.now(), comment
+    timesheet.save(update_fields=["status", "decided_by", "decided_at", "decision_comment", "updated_at"])
+    audit_event_record(
+        action="timesheet_reopened",
+        actor=actor,
+        target=timesheet,
+        data={"week": timesheet.week, "from": previous, "comment": comment},
+    )
+    return timesheet
+
+
+@transaction.atomic
+def lock_period_set(*, actor: User, locked_before: date, note: str = "") -> LockPeriod:
+    """Close everything before `locked_before` for payroll (admins only; moving it back reopens)."""
+    ensure_admin(actor, what="set the payroll lock date")
+    previous = LockPeriod.current_lock_date()
+    lock = LockPeriod.objects.create(locked_before=locked_before, set_by=actor, note=note)
+    audit_event_record(
+        action="lock_period_set",
+        actor=actor,
+        target=lock,
+        data={"locked_before": locked_before.isoformat(), "previous": previous.isoformat() if previous else None},
+    )
+    return lock
