@@ -5,6 +5,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -77,17 +78,30 @@ def exception_handler(exc, context):
     return response
 
 
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/") or request.path in ("/", "/health")
+
+
 def json_not_found(request, exception=None):
+    """404 in the API's error shape under /api/; the normal HTML page elsewhere."""
+    if not _wants_json(request):
+        return defaults.page_not_found(request, exception)
     return JsonResponse(error_body("Not found.", "not_found"), status=status.HTTP_404_NOT_FOUND)
 
 
 def json_server_error(request):
+    if not _wants_json(request):
+        return defaults.server_error(request)
     return JsonResponse(error_body("Internal server error.", "server_error"), status=500)
 
 
 def json_bad_request(request, exception=None):
+    if not _wants_json(request):
+        return defaults.bad_request(request, exception)
     return JsonResponse(error_body("Bad request.", "bad_request"), status=400)
 
 
 def json_permission_denied(request, exception=None):
+    if not _wants_json(request):
+        return defaults.permission_denied(request, exception)
     return JsonResponse(error_body("Permission denied.", "permission_denied"), status=403)

@@ -7,7 +7,9 @@ Python check gives.
 
 from datetime import date, datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from core.audit import audit_event_record
@@ -162,7 +164,7 @@ def time_entry_create(
 @transaction.atomic
 def time_entry_update(*, entry: TimeEntry, actor: User, **fields) -> TimeEntry:
     """Change an entry; both the week it leaves and the week it moves to must be open."""
-    entry = TimeEntry.objects.select_for_update().select_related("user", "project", "task").get(pk=entry.pk)
+    entry = TimeEntry.objects.select_for_update(of=("self",)).select_related("user", "project", "task").get(pk=entry.pk)
     _ensure_can_edit(actor=actor, entry=entry)
     _ensure_writable(user=entry.user, start=entry.start, end=entry.end)
     project = fields.get("project", entry.project)
@@ -175,19 +177,19 @@ def time_entry_update(*, entry: TimeEntry, actor: User, **fields) -> TimeEntry:
     _ensure_valid_interval(user=entry.user, start=start, end=end)
     _ensure_writable(user=entry.user, start=start, end=end)
     _ensure_no_overlap(user=entry.user, start=start, end=end, exclude_pk=entry.pk)
+    if fields.get("billable") is not None:
+        entry.billable = fields["billable"]
+    elif project.pk != entry.project_id:
+        entry.billable = project.billable  # a new project brings its own default
     entry.project, entry.task, entry.start, entry.end = project, task, start, end
     if "description" in fields:
         entry.description = fields["description"]
-    if "billable" in fields and fields["billable"] is not None:
-        entry.billable = fields["billable"]
-    elif "project" in fields and project.pk != entry.project_id:
-        entry.billable = project.billable
     return _save(entry)
 
 
 @transaction.atomic
 def time_entry_delete(*, entry: TimeEntry, actor: User) -> None:
-    entry = TimeEntry.objects.select_for_update().select_related("user").get(pk=entry.pk)
+    entry = TimeEntry.objects.select_for_update(of=("self",)).select_related("user").get(pk=entry.pk)
     _ensure_can_edit(actor=actor, entry=entry)
     _ensure_writable(user=entry.user, start=entry.start, end=entry.end)
     entry.delete()
@@ -261,7 +263,7 @@ def timer_stop(*, actor: User, end: datetime | None = None) -> TimeEntry:
 
 
 def _locked_timesheet(timesheet_id: int) -> Timesheet:
-    return Timesheet.objects.select_for_update().select_related("user").get(pk=timesheet_id)
+    return Timesheet.objects.select_for_update(of=("self",)).select_related("user").get(pk=timesheet_id)
 
 
 @transaction.atomic
@@ -347,3 +349,47 @@ def lock_period_set(*, actor: User, locked_before: date, note: str = "") -> Lock
         data={"locked_before": locked_before.isoformat(), "previous": previous.isoformat() if previous else None},
     )
     return lock
+
+
+# --- catalog: clients, projects, tasks -----------------------------------------------------
+
+
+@transaction.atomic
+def catalog_save(*, actor: User, instance, **fields):
+    """Create or change a client, project or task (admins only); many-to-many fields such
+    as a project's teams are set after the row is saved."""
+    ensure_admin(actor, what=f"change {instance._meta.verbose_name_plural}")
+    many = {name: fields.pop(name) for name in list(fields) if instance._meta.get_field(name).many_to_many}
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    instance.full_clean(validate_unique=False)
+    _unique_or_400(instance)
+    instance.save()
+    for name, value in many.items():
+        getattr(instance, name).set(value)
+    audit_event_record(action=f"{instance._meta.model_name}_saved", actor=actor, target=instance)
+    return instance
+
+
+def _unique_or_400(instance) -> None:
+    try:
+        instance.validate_unique()
+        instance.validate_constraints()
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise DomainValidationError(messages[0], field=field if field != "__all__" else "name") from error
+
+
+@transaction.atomic
+def catalog_delete(*, actor: User, instance) -> None:
+    """Delete an unused client, project or task; one with time on it is archived instead."""
+    ensure_admin(actor, what=f"delete {instance._meta.verbose_name_plural}")
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except ProtectedError as error:
+        raise Conflict(
+            f"{instance._meta.verbose_name.capitalize()} '{instance}' has time entries or projects; archive it instead.",
+            code="in_use",
+        ) from error
+    audit_event_record(action=f"{instance._meta.model_name}_deleted", actor=actor, data={"repr": str(instance)})

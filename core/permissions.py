@@ -1,0 +1,17 @@
+from rest_framework import permissions
+
+
+class AdminWritesOthersRead(permissions.BasePermission):
+    """Anyone signed in reads what their scope shows; only admins write.
+
+    Checked on the object for detail routes, so an object outside the scope is a 404
+    (the queryset hides it) before it could be a 403.
+    """
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS or view.detail:
+            return True
+        return request.user.is_admin
+
+    def has_object_permission(self, request, view, obj):
+        return request.method in permissions.SAFE_METHODS or request.user.is_admin

@@ -1,0 +1,186 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core.permissions import AdminWritesOthersRead
+from core.viewsets import ScopedQuerysetMixin
+from timeentries import selectors, services
+from timeentries.filters import ProjectFilter, TaskFilter, TimeEntryFilter, TimesheetFilter
+from timeentries.models import Client, Project, Task, TimeEntry, Timesheet
+from timeentries.serializers import (
+    ClientSerializer,
+    ProjectSerializer,
+    TaskSerializer,
+    TimeEntrySerializer,
+    TimerStartSerializer,
+    TimerStopSerializer,
+    TimesheetDecisionSerializer,
+    TimesheetDetailSerializer,
+    TimesheetSerializer,
+)
+
+
+class CatalogViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
+    """Clients, projects and tasks: admins write, everyone else reads what they may log to."""
+
+    permission_classes = [permissions.IsAuthenticated, AdminWritesOthersRead]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    search_fields = ["name"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.catalog_save(
+            actor=self.request.user, instance=self.model(), **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.catalog_save(
+            actor=self.request.user, instance=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.catalog_delete(actor=self.request.user, instance=instance)
+
+
+class ClientViewSet(CatalogViewSet):
+    model = Client
+    serializer_class = ClientSerializer
+    filterset_fields = ["archived"]
+    ordering_fields = ["name", "created_at"]
+
+    def scoped_queryset(self, user):
+        return selectors.clients_visible_to(user).order_by("name")
+
+
+class ProjectViewSet(CatalogViewSet):
+    model = Project
+    serializer_class = ProjectSerializer
+    filterset_class = ProjectFilter
+    search_fields = ["name", "code"]
+    ordering_fields = ["name", "code", "created_at"]
+
+    def scoped_queryset(self, user):
+        return selectors.projects_visible_to(user).order_by("name")
+
+
+class TaskViewSet(CatalogViewSet):
+    model = Task
+    serializer_class = TaskSerializer
+    filterset_class = TaskFilter
+    ordering_fields = ["name", "project"]
+
+    def scoped_queryset(self, user):
+        return selectors.tasks_visible_to(user).order_by("project", "name")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="first day, in your time zone"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="last day (inclusive), in your time zone"),
+        ]
+    )
+)
+class TimeEntryViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
+    """Employees see their own entries, managers their teams', admins all.
+
+    The timer: `POST timer/start` stops a running timer first (its end is now) and starts a
+    new one; with `?stop_running=false` it answers 409 instead while one runs.
+    """
+
+    model = TimeEntry
+    serializer_class = TimeEntrySerializer
+    filterset_class = TimeEntryFilter
+    search_fields = ["description"]
+    ordering_fields = ["start", "end", "created_at", "updated_at"]
+    ordering = ["-start"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def scoped_queryset(self, user):
+        return selectors.entries_visible_to(user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.time_entry_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.time_entry_update(
+            entry=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.time_entry_delete(entry=instance, actor=self.request.user)
+
+    @extend_schema(
+        request=None,
+        responses={200: TimeEntrySerializer, 204: OpenApiResponse(description="No timer is running.")},
+    )
+    @action(detail=False, methods=["get"], url_path="timer")
+    def timer(self, request):
+        running = services.running_entry_of(request.user)
+        if running is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(TimeEntrySerializer(running).data)
+
+    @extend_schema(
+        request=TimerStartSerializer,
+        responses={201: TimeEntrySerializer},
+        parameters=[OpenApiParameter("stop_running", OpenApiTypes.BOOL, default=True)],
+    )
+    @action(detail=False, methods=["post"], url_path="timer/start")
+    def timer_start(self, request):
+        body = TimerStartSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        stop_running = request.query_params.get("stop_running", "true").lower() not in ("false", "0", "no")
+        entry = services.timer_start(actor=request.user, stop_running=stop_running, **body.validated_data)
+        return Response(TimeEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TimerStopSerializer, responses={200: TimeEntrySerializer})
+    @action(detail=False, methods=["post"], url_path="timer/stop")
+    def timer_stop(self, request):
+        body = TimerStopSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        entry = services.timer_stop(actor=request.user, end=body.validated_data["end"])
+        return Response(TimeEntrySerializer(entry).data)
+
+
+class TimesheetViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    """One per user and ISO week; it exists as soon as the week has an entry."""
+
+    model = Timesheet
+    filterset_class = TimesheetFilter
+    ordering_fields = ["week_start", "status"]
+
+    def scoped_queryset(self, user):
+        return selectors.timesheets_visible_to(user)
+
+    def get_serializer_class(self):
+        return TimesheetDetailSerializer if self.action != "list" else TimesheetSerializer
+
+    def _decide(self, request, service):
+        timesheet = self.get_object()
+        body = TimesheetDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = service(timesheet_id=timesheet.pk, actor=request.user, **body.validated_data)
+        return Response(TimesheetDetailSerializer(result).data)
+
+    @extend_schema(request=None, responses={200: TimesheetDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        timesheet = services.timesheet_submit(timesheet_id=self.get_object().pk, actor=request.user)
+        return Response(TimesheetDetailSerializer(timesheet).data)
+
+    @extend_schema(request=TimesheetDecisionSerializer, responses={200: TimesheetDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._decide(request, services.timesheet_approve)
+
+    @extend_schema(request=TimesheetDecisionSerializer, responses={200: TimesheetDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._decide(request, services.timesheet_reject)
+
+    @extend_schema(request=TimesheetDecisionSerializer, responses={200: TimesheetDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        return self._decide(request, services.timesheet_reopen)
