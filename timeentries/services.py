@@ -382,14 +382,15 @@ def _unique_or_400(instance) -> None:
 
 @transaction.atomic
 def catalog_delete(*, actor: User, instance) -> None:
-    """Delete an unused client, project or task; one with time on it is archived instead."""
+    """Delete an unused client, project or task; one in use must be archived instead."""
     ensure_admin(actor, what=f"delete {instance._meta.verbose_name_plural}")
     try:
         with transaction.atomic():
             instance.delete()
     except ProtectedError as error:
         raise Conflict(
-            f"{instance._meta.verbose_name.capitalize()} '{instance}' has time entries or projects; archive it instead.",
+            f"{instance._meta.verbose_name.capitalize()} '{instance}' is in use (time entries or projects); "
+            "archive it instead.",
             code="in_use",
         ) from error
     audit_event_record(action=f"{instance._meta.model_name}_deleted", actor=actor, data={"repr": str(instance)})
