@@ -139,3 +139,13 @@ def page(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+def pytest_collection_modifyitems(items):
+    """Transactional tests (threads, live server) flush the database afterwards, which would
+    also wipe rows that data migrations create (the Managers group, the leave types). With
+    serialized rollback each of them starts from the migrated database again."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False)

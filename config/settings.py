@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -84,7 +85,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 AUTH_USER_MODEL = "users.User"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/timesheet/"
 
 TEMPLATES = [
     {
@@ -178,6 +180,7 @@ ELASTICSEARCH_DSL_AUTO_REFRESH = False
 WORKING_TIME_MAX_WEEKLY_HOURS = env.float("WORKING_TIME_MAX_WEEKLY_HOURS", default=48)
 WORKING_TIME_MIN_DAILY_REST = env.float("WORKING_TIME_MIN_DAILY_REST", default=11)
 AUDIT_RETENTION = env.int("AUDIT_RETENTION", default=180)  # days
+FULL_TIME_WEEKLY_HOURS = env.int("FULL_TIME_WEEKLY_HOURS", default=40)  # leave allowances assume this week
 
 # --- Auth --------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -9,4 +9,12 @@ PERIODIC_TASKS: dict[str, tuple[str, dict[str, str]]] = {
         "core.tasks.audit_purge_expired_task",
         {"minute": "30", "hour": "3", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
     ),
+    "leave: open the leave year (accrual and carry-over)": (
+        "leave.tasks.leave_accrue_year_task",
+        {"minute": "30", "hour": "0", "day_of_week": "*", "day_of_month": "1", "month_of_year": "1"},
+    ),
+    "leave: expire unused carry-over": (
+        "leave.tasks.leave_carry_over_expire_task",
+        {"minute": "15", "hour": "1", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
+    ),
 }

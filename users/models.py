@@ -1,3 +1,4 @@
+from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -14,9 +15,17 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"'{value}' is not an IANA time zone (for example Europe/Berlin).")
 
 
+def validate_work_days(value: str) -> None:
+    if not value or any(char not in "1234567" for char in value) or len(set(value)) != len(value):
+        raise ValidationError("List the ISO weekdays worked, e.g. 12345 for Monday to Friday.")
+
+
 class Team(models.Model):
     name = models.CharField(max_length=120, unique=True)
     managers = models.ManyToManyField("users.User", related_name="managed_teams", blank=True)
+    holiday_calendar = models.ForeignKey(
+        "leave.HolidayCalendar", null=True, blank=True, on_delete=models.SET_NULL, related_name="teams"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -65,6 +74,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.EMPLOYEE, db_index=True)
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
+    # Overrides the team's calendar (someone working from another country).
+    holiday_calendar = models.ForeignKey(
+        "leave.HolidayCalendar", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # ISO weekdays worked, 1 = Monday: "12345" is Monday to Friday.
+    work_days = models.CharField(max_length=7, default="12345", validators=[validate_work_days])
     is_active = models.BooleanField(default=True)
     # Derived from `role` in save(): managers and admins may use the Django admin.
     is_staff = models.BooleanField(default=False, editable=False)
@@ -114,6 +129,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_manager(self) -> bool:
         return self.role == self.Role.MANAGER
+
+    @property
+    def work_weekdays(self) -> frozenset[int]:
+        return frozenset(int(char) for char in self.work_days)
+
+    @property
+    def hours_per_work_day(self) -> Decimal:
+        return Decimal(str(self.weekly_contract_hours)) / max(1, len(self.work_days))
+
+    @property
+    def effective_holiday_calendar_id(self) -> int | None:
+        if self.holiday_calendar_id:
+            return self.holiday_calendar_id
+        return self.team.holiday_calendar_id if self.team_id else None
 
     @property
     def tzinfo(self) -> ZoneInfo:

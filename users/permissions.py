@@ -19,7 +19,7 @@ def user_manages(actor: User, subject: User) -> bool:
 def ensure_can_decide_for(actor: User, subject: User, *, what: str) -> None:
     """Approvals are made by the subject's manager or an admin, and never by oneself."""
     if actor.pk == subject.pk:
-        raise Forbidden(f"You cannot {what} your own.")
+        raise Forbidden(f"You cannot {what}: it is your own.")
     if not user_manages(actor, subject):
         raise Forbidden(f"Only {subject}'s manager or an admin can {what}.")
 

@@ -1,0 +1,189 @@
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from timeentries.models import color_validator
+
+
+class LeaveType(models.Model):
+    class Unit(models.TextChoices):
+        DAY = "day", "Days"
+        HOUR = "hour", "Hours"
+
+    name = models.CharField(max_length=100)
+    code = models.SlugField(max_length=32, unique=True)
+    color = models.CharField(max_length=7, default="#2e7d32", validators=[color_validator])
+    unit = models.CharField(max_length=8, choices=Unit.choices, default=Unit.DAY)
+    paid = models.BooleanField(default=True)
+    requires_approval = models.BooleanField(default=True)
+    # Whether requests draw on a ledger balance at all (sick and unpaid leave do not).
+    tracks_balance = models.BooleanField(default=True)
+    annual_allowance = models.DecimalField(
+        max_digits=6, decimal_places=2, default=0, validators=[MinValueValidator(0)], help_text="Days per full year."
+    )
+    max_carry_over = models.DecimalField(max_digits=6, decimal_places=2, default=0, validators=[MinValueValidator(0)])
+    carry_over_expires_month = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    carry_over_expires_day = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
+    allow_negative = models.BooleanField(default=False)
+    half_days_allowed = models.BooleanField(default=True)
+    # Paid annual leave and sick leave are neutral for the working-time average (WTD Art. 16(b)).
+    neutral_for_working_time = models.BooleanField(default=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(carry_over_expires_month__isnull=True, carry_over_expires_day__isnull=True)
+                | Q(carry_over_expires_month__isnull=False, carry_over_expires_day__isnull=False),
+                name="leavetype_carry_over_expiry_complete",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HolidayCalendar(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. DE.")
+    subdivision = models.CharField(max_length=10, blank=True, help_text="e.g. BY for Bavaria.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Holiday(models.Model):
+    calendar = models.ForeignKey(HolidayCalendar, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=200)
+    half_day = models.BooleanField(default=False)
+    imported = models.BooleanField(default=False, help_text="From the holidays package rather than a company day.")
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="holiday_one_per_calendar_day")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class LeaveRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Half(models.TextChoices):
+        MORNING = "morning", "Morning only"
+        AFTERNOON = "afternoon", "Afternoon only"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="leave_requests")
+    leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="requests")
+    start_date = models.DateField()
+    end_date = models.DateField()
+    # Empty: the whole first/last day. Morning/afternoon: only that half of it is leave.
+    start_half = models.CharField(max_length=10, choices=Half.choices, blank=True)
+    end_half = models.CharField(max_length=10, choices=Half.choices, blank=True)
+    working_days = models.DecimalField(max_digits=6, decimal_places=1, default=Decimal(0))
+    hours = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal(0))
+    reason = models.TextField(blank=True, max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        indexes = [
+            models.Index(fields=["user", "start_date", "end_date"], name="leaverequest_user_dates"),
+            models.Index(fields=["status", "start_date"], name="leaverequest_status_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="leaverequest_end_not_before_start"
+            ),
+            models.CheckConstraint(condition=Q(working_days__gte=0), name="leaverequest_working_days_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.leave_type} {self.start_date} to {self.end_date}"
+
+    @property
+    def amount(self) -> Decimal:
+        """What the request draws from the ledger, in the type's unit."""
+        return self.hours if self.leave_type.unit == LeaveType.Unit.HOUR else self.working_days
+
+
+class LeaveLedgerEntry(models.Model):
+    """One signed movement of a user's balance of one leave type. Balances are sums of these."""
+
+    class Kind(models.TextChoices):
+        ACCRUAL = "accrual", "Accrual"
+        CARRY_OVER = "carry_over", "Carry-over"
+        EXPIRY = "expiry", "Expiry"
+        DEBIT = "debit", "Debit"
+        CREDIT = "credit", "Credit"
+        ADJUSTMENT = "adjustment", "Adjustment"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="leave_ledger")
+    leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="ledger_entries")
+    date = models.DateField()
+    amount = models.DecimalField(max_digits=7, decimal_places=2)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    request = models.ForeignKey(
+        LeaveRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    note = models.CharField(max_length=255, blank=True)
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name_plural = "leave ledger entries"
+        indexes = [models.Index(fields=["user", "leave_type", "date"], name="leaveledger_user_type_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.kind} {self.amount:+}"
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """A secret ICS URL: a person's own absences, or a manager's team."""
+
+    class Scope(models.TextChoices):
+        PERSONAL = "personal", "My absences"
+        TEAM = "team", "My teams' absences"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "scope"], name="calendarfeed_one_per_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.scope} feed"

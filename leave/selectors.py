@@ -1,0 +1,180 @@
+"""Reads for leave: working-day arithmetic, balances as ledger sums, scoped lists, and the
+expected hours that analytics and compliance use."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+
+from leave.models import Holiday, LeaveLedgerEntry, LeaveRequest, LeaveType
+from users.models import User
+from users.selectors import user_ids_visible_to
+
+HALVES = frozenset({"morning", "afternoon"})
+ZERO = Decimal(0)
+
+
+def daterange(start: date, end: date) -> Iterable[date]:
+    for offset in range((end - start).days + 1):
+        yield start + timedelta(days=offset)
+
+
+def holidays_of(calendar_id: int | None, start: date, end: date) -> dict[date, Holiday]:
+    if calendar_id is None:
+        return {}
+    return {h.date: h for h in Holiday.objects.filter(calendar_id=calendar_id, date__range=(start, end))}
+
+
+def working_halves(user: User, day: date, holidays: dict[date, Holiday]) -> frozenset[str]:
+    """The halves of `day` the user normally works: none on days off and full holidays;
+    only the morning on a half-day holiday (Christmas Eve style)."""
+    if day.isoweekday() not in user.work_weekdays:
+        return frozenset()
+    holiday = holidays.get(day)
+    if holiday is None:
+        return HALVES
+    return frozenset({"morning"}) if holiday.half_day else frozenset()
+
+
+def requested_halves(day: date, start: date, end: date, start_half: str, end_half: str) -> frozenset[str]:
+    halves = set(HALVES)
+    if day == start and start_half:
+        halves &= {start_half}
+    if day == end and end_half:
+        halves &= {end_half}
+    return frozenset(halves)
+
+
+@dataclass(frozen=True)
+class LeaveLength:
+    working_days: Decimal
+    hours: Decimal
+
+
+def leave_length(
+    user: User, start: date, end: date, start_half: str = "", end_half: str = "", holidays=None
+) -> LeaveLength:
+    """Working days (0.5 per half day) and hours a request from `start` to `end` takes,
+    leaving out the user's days off and their calendar's holidays."""
+    if holidays is None:
+        holidays = holidays_of(user.effective_holiday_calendar_id, start, end)
+    halves = sum(
+        len(working_halves(user, day, holidays) & requested_halves(day, start, end, start_half, end_half))
+        for day in daterange(start, end)
+    )
+    days = Decimal(halves) / 2
+    return LeaveLength(working_days=days, hours=(days * user.hours_per_work_day).quantize(Decimal("0.01")))
+
+
+def leave_balance_as_of(user: User, leave_type: LeaveType, as_of: date) -> Decimal:
+    """The balance on `as_of`: the sum of every ledger row dated up to that day."""
+    total = LeaveLedgerEntry.objects.filter(user=user, leave_type=leave_type, date__lte=as_of).aggregate(
+        s=Sum("amount")
+    )
+    return total["s"] or ZERO
+
+
+def pending_amount(user: User, leave_type: LeaveType, exclude_pk=None) -> Decimal:
+    pending = LeaveRequest.objects.filter(user=user, leave_type=leave_type, status=LeaveRequest.Status.PENDING)
+    if exclude_pk:
+        pending = pending.exclude(pk=exclude_pk)
+    field = "hours" if leave_type.unit == LeaveType.Unit.HOUR else "working_days"
+    return pending.aggregate(s=Sum(field))["s"] or ZERO
+
+
+def leave_balances(user: User, as_of: date) -> list[dict]:
+    """Per balance-tracking type, for the leave year of `as_of`: entitlement (what the year
+    gave, carry-over included), taken up to `as_of`, planned (approved, later this year),
+    pending, and left (balance minus planned and pending). One query per aggregate."""
+    year_start, year_end = date(as_of.year, 1, 1), date(as_of.year, 12, 31)
+    types = list(LeaveType.objects.filter(active=True, tracks_balance=True))
+    rows = LeaveLedgerEntry.objects.filter(user=user, leave_type__in=types)
+    spent = [LeaveLedgerEntry.Kind.DEBIT, LeaveLedgerEntry.Kind.CREDIT]
+
+    def by_type(queryset, field="amount"):
+        return dict(queryset.values_list("leave_type").annotate(s=Sum(field)).values_list("leave_type", "s"))
+
+    balance = by_type(rows.filter(date__lte=as_of))
+    taken = by_type(rows.filter(kind__in=spent, date__range=(year_start, as_of)))
+    planned = by_type(rows.filter(kind__in=spent, date__gt=as_of, date__lte=year_end))
+    pending_requests = LeaveRequest.objects.filter(user=user, status=LeaveRequest.Status.PENDING)
+    pending_days, pending_hours = by_type(pending_requests, "working_days"), by_type(pending_requests, "hours")
+    result = []
+    for leave_type in types:
+        pending = (pending_hours if leave_type.unit == LeaveType.Unit.HOUR else pending_days).get(leave_type.pk) or ZERO
+        now = balance.get(leave_type.pk) or ZERO
+        used = -(taken.get(leave_type.pk) or ZERO)
+        later = -(planned.get(leave_type.pk) or ZERO)
+        result.append(
+            {
+                "type": leave_type.pk,
+                "type_code": leave_type.code,
+                "type_name": leave_type.name,
+                "unit": leave_type.unit,
+                "entitlement": now + used,
+                "taken": used,
+                "planned": later,
+                "pending": pending,
+                "left": now - later - pending,
+            }
+        )
+    return result
+
+
+def leave_requests_visible_to(actor: User) -> QuerySet[LeaveRequest]:
+    requests = LeaveRequest.objects.select_related("user", "user__team", "leave_type", "decided_by")
+    if actor.is_admin:
+        return requests
+    return requests.filter(user_id__in=user_ids_visible_to(actor))
+
+
+def ledger_visible_to(actor: User) -> QuerySet[LeaveLedgerEntry]:
+    rows = LeaveLedgerEntry.objects.select_related("leave_type", "user")
+    if actor.is_admin:
+        return rows
+    return rows.filter(user_id__in=user_ids_visible_to(actor))
+
+
+def overlapping_requests(user: User, start: date, end: date, exclude_pk=None) -> QuerySet[LeaveRequest]:
+    """The user's own pending or approved requests whose dates meet [start, end] (indexed)."""
+    live = [LeaveRequest.Status.PENDING, LeaveRequest.Status.APPROVED]
+    qs = LeaveRequest.objects.filter(user=user, status__in=live, start_date__lte=end, end_date__gte=start)
+    return qs.exclude(pk=exclude_pk) if exclude_pk else qs
+
+
+def absences(users: QuerySet[User], start: date, end: date) -> QuerySet[LeaveRequest]:
+    """Approved and pending leave of `users` that meets [start, end]."""
+    live = [LeaveRequest.Status.PENDING, LeaveRequest.Status.APPROVED]
+    return (
+        LeaveRequest.objects.filter(user__in=users, status__in=live, start_date__lte=end, end_date__gte=start)
+        .select_related("user", "leave_type")
+        .order_by("start_date", "user__email")
+    )
+
+
+def expected_hours(user: User, start: date, end: date) -> dict[date, Decimal]:
+    """Contract hours the user is expected to work each day from `start` to `end`: nothing
+    on days off, holidays and approved leave; half of it on half days."""
+    holidays = holidays_of(user.effective_holiday_calendar_id, start, end)
+    leave = LeaveRequest.objects.filter(
+        user=user, status=LeaveRequest.Status.APPROVED, start_date__lte=end, end_date__gte=start
+    )
+    on_leave: dict[date, set[str]] = {}
+    for request in leave:
+        for day in daterange(max(request.start_date, start), min(request.end_date, end)):
+            halves = requested_halves(day, request.start_date, request.end_date, request.start_half, request.end_half)
+            on_leave.setdefault(day, set()).update(halves)
+    per_half = user.hours_per_work_day / 2
+    return {
+        day: Decimal(len(working_halves(user, day, holidays) - on_leave.get(day, set()))) * per_half
+        for day in daterange(start, end)
+    }
+
+
+def users_on_calendar(calendar_id: int) -> QuerySet[User]:
+    """Users whose effective holiday calendar is `calendar_id` (their own, else their team's)."""
+    return User.objects.filter(
+        Q(holiday_calendar_id=calendar_id) | Q(holiday_calendar__isnull=True, team__holiday_calendar_id=calendar_id)
+    )

@@ -1,0 +1,384 @@
+"""Admin for time: every changelist is scoped through the selectors, and every write that has
+a business rule (entries, approvals, the payroll lock) goes through `timeentries.services`,
+so the admin refuses what the API refuses, with the same message."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from core.errors import DomainError
+from timeentries import periods, selectors, services
+from timeentries.models import Client, LockPeriod, Project, Task, TimeEntry, Timesheet
+from users.admin import ScopedAdminMixin
+
+
+class ServiceRefused(Exception):
+    """Raised from save_model/delete_model so the admin's transaction (and its LogEntry) rolls back."""
+
+    def __init__(self, error: DomainError):
+        super().__init__(error.detail)
+        self.error = error
+
+
+def _adopt(obj, saved) -> None:
+    """Make the admin's unsaved instance the row the service wrote, so the admin's log entry
+    and redirect point at it."""
+    for field in obj._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
+
+
+class ServiceFormMixin:
+    """A change form whose save goes through a service.
+
+    `save_model` and `delete_model` turn a `DomainError` into `ServiceRefused`, which leaves
+    the admin's atomic block, rolling back everything the request wrote. An add or change is
+    then shown again with the service's reason on the form (the input is kept); a refused
+    delete goes back to the object with the reason as an error message.
+    """
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user
+        form.service_error = getattr(request, "_service_error", None)
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused as refused:
+            request._service_error = refused.error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # a bulk delete would bypass the service
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ServiceRefused as refused:
+            self.message_user(request, refused.error.detail, level=messages.ERROR)
+            opts = self.opts
+            return HttpResponseRedirect(
+                reverse(
+                    f"admin:{opts.app_label}_{opts.model_name}_change",
+                    args=[object_id],
+                    current_app=self.admin_site.name,
+                )
+            )
+
+    @staticmethod
+    def call_service(call):
+        try:
+            return call()
+        except DomainError as error:
+            raise ServiceRefused(error) from error
+
+
+class ServiceModelForm(forms.ModelForm):
+    """Shows the error a service raised on the previous attempt (see ServiceFormMixin)."""
+
+    actor = None
+    service_error: DomainError | None = None
+
+    def clean(self):
+        cleaned_data = super().clean()
+        error = self.service_error
+        if error is not None:
+            self.add_error(error.field if error.field in self.fields else None, error.detail)
+        return cleaned_data
+
+
+def _report_per_row(modeladmin, request, queryset, call, done: str) -> None:
+    """Run `call(row)` for each selected row and say, row by row, what happened."""
+    for row in queryset:
+        try:
+            call(row)
+        except DomainError as error:
+            modeladmin.message_user(request, f"{row}: {error.detail}", level=messages.ERROR)
+        except PermissionDenied as error:
+            modeladmin.message_user(request, f"{row}: {str(error) or 'permission denied.'}", level=messages.ERROR)
+        else:
+            modeladmin.message_user(request, f"{row}: {done}", level=messages.SUCCESS)
+
+
+# --- catalogue -----------------------------------------------------------------------------
+
+
+class CatalogAdmin(ScopedAdminMixin, ServiceFormMixin, admin.ModelAdmin):
+    """Clients, projects and tasks: admins write them through `catalog_save`/`catalog_delete`;
+    managers (view permission) see the ones their people can log to."""
+
+    form = ServiceModelForm
+
+    def save_model(self, request, obj, form, change):
+        fields = dict(form.cleaned_data)
+        self.call_service(lambda: services.catalog_save(actor=request.user, instance=obj, **fields))
+
+    def save_related(self, request, form, formsets, change):
+        """catalog_save has set the many-to-many fields with the row."""
+
+    def delete_model(self, request, obj):
+        self.call_service(lambda: services.catalog_delete(actor=request.user, instance=obj))
+
+
+@admin.register(Client)
+class ClientAdmin(CatalogAdmin):
+    list_display = ["name", "archived", "created_at"]
+    list_filter = ["archived"]
+    search_fields = ["name"]
+
+    def scoped_queryset(self, user):
+        return selectors.clients_visible_to(user)
+
+
+@admin.register(Project)
+class ProjectAdmin(CatalogAdmin):
+    list_display = ["code", "name", "client", "billable", "hourly_rate", "archived", "team_names"]
+    list_filter = ["archived", ("client", admin.RelatedOnlyFieldListFilter), "billable"]
+    search_fields = ["name", "code"]
+    filter_horizontal = ["teams"]
+    list_select_related = ["client"]
+
+    def scoped_queryset(self, user):
+        return selectors.projects_visible_to(user)
+
+    @admin.display(description="Teams")
+    def team_names(self, project):
+        return ", ".join(team.name for team in project.teams.all()) or "all teams"
+
+
+@admin.register(Task)
+class TaskAdmin(CatalogAdmin):
+    list_display = ["name", "project", "archived"]
+    list_filter = [("project", admin.RelatedOnlyFieldListFilter), "archived"]
+    search_fields = ["name", "project__code", "project__name"]
+    list_select_related = ["project"]
+
+    def scoped_queryset(self, user):
+        return selectors.tasks_visible_to(user)
+
+
+# --- time entries --------------------------------------------------------------------------
+
+
+class TimeEntryAdminForm(ServiceModelForm):
+    class Meta:
+        model = TimeEntry
+        fields = ["project", "task", "start", "end", "description", "billable"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Offer what the actor may see, plus what the entry already has (its project may
+        # since have been archived); the service decides what may be logged.
+        projects = Q(pk__in=selectors.projects_visible_to(self.actor).values("pk"))
+        tasks = Q(pk__in=selectors.tasks_visible_to(self.actor).values("pk"))
+        if self.instance.pk:
+            projects |= Q(pk=self.instance.project_id)
+            tasks |= Q(pk=self.instance.task_id)
+        else:
+            self.fields["end"].required = True  # the admin logs finished work; timers run in the app
+        if "project" in self.fields:
+            self.fields["project"].queryset = Project.objects.filter(projects)
+        if "task" in self.fields:
+            self.fields["task"].queryset = Task.objects.filter(tasks).select_related("project")
+
+
+@admin.register(TimeEntry)
+class TimeEntryAdmin(ScopedAdminMixin, ServiceFormMixin, admin.ModelAdmin):
+    form = TimeEntryAdminForm
+    list_display = ["user", "project", "task", "start", "end", "hours", "billable"]
+    list_filter = [
+        ("user", admin.RelatedOnlyFieldListFilter),
+        ("project", admin.RelatedOnlyFieldListFilter),
+        "billable",
+    ]
+    date_hierarchy = "start"
+    search_fields = ["description", "user__email", "project__code"]
+    list_select_related = ["user", "project", "task"]
+    readonly_fields = ["user", "created_at", "updated_at"]
+
+    def scoped_queryset(self, user):
+        return selectors.entries_visible_to(user)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:  # new entries are always the actor's own
+            return TimeEntryAdminForm.Meta.fields
+        return ["user", *TimeEntryAdminForm.Meta.fields, "created_at", "updated_at"]
+
+    @admin.display(description="Hours")
+    def hours(self, entry):
+        return "running" if entry.end is None else periods.hours(entry.duration)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            fields = {name: data[name] for name in form.changed_data}
+            if "project" in fields:
+                fields["task"] = data["task"]  # a new project needs its task checked with it
+            saved = self.call_service(lambda: services.time_entry_update(entry=obj, actor=request.user, **fields))
+        else:
+            saved = self.call_service(
+                lambda: services.time_entry_create(
+                    actor=request.user,
+                    project=data["project"],
+                    task=data["task"],
+                    start=data["start"],
+                    end=data["end"],
+                    description=data["description"],
+                    billable=data["billable"] if "billable" in form.changed_data else None,
+                )
+            )
+        _adopt(obj, saved)
+
+    def save_related(self, request, form, formsets, change):
+        """A time entry has no related rows to save."""
+
+    def delete_model(self, request, obj):
+        self.call_service(lambda: services.time_entry_delete(entry=obj, actor=request.user))
+
+
+# --- timesheets ----------------------------------------------------------------------------
+
+
+class RejectForm(forms.Form):
+    comment = forms.CharField(
+        label="Why are these weeks rejected?",
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        max_length=2000,
+        help_text="Each owner sees this comment and can correct and submit the week again.",
+    )
+
+
+@admin.register(Timesheet)
+class TimesheetAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "week", "status", "submitted_at", "decided_by", "decided_at"]
+    list_filter = ["status", "week_start"]
+    search_fields = ["user__email", "user__first_name", "user__last_name"]
+    list_select_related = ["user", "decided_by"]
+    actions = ["approve_selected", "reject_selected", "reopen_selected"]
+    fields = [
+        "user",
+        "week_start",
+        "status",
+        "submitted_at",
+        "decided_by",
+        "decided_at",
+        "decision_comment",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields  # the status only moves through the actions (the services)
+
+    def scoped_queryset(self, user):
+        return selectors.timesheets_visible_to(user)
+
+    @admin.display(description="Week", ordering="week_start")
+    def week(self, timesheet):
+        return timesheet.week
+
+    def has_add_permission(self, request):
+        return False  # a week gets its timesheet with its first entry
+
+    def has_change_permission(self, request, obj=None):
+        # "Change" is what the actions need; a single timesheet is only ever viewed.
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Approve selected weeks", permissions=["change"])
+    def approve_selected(self, request, queryset):
+        _report_per_row(
+            self,
+            request,
+            queryset,
+            lambda timesheet: services.timesheet_approve(timesheet_id=timesheet.pk, actor=request.user),
+            "approved.",
+        )
+
+    @admin.action(description="Reject selected weeks", permissions=["change"])
+    def reject_selected(self, request, queryset):
+        """Asks for the reason on a confirmation page first; nothing changes without it."""
+        form = RejectForm(request.POST if "post" in request.POST else None)
+        if form.is_valid():
+            comment = form.cleaned_data["comment"]
+            _report_per_row(
+                self,
+                request,
+                queryset,
+                lambda timesheet: services.timesheet_reject(
+                    timesheet_id=timesheet.pk, actor=request.user, comment=comment
+                ),
+                "rejected.",
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reject weeks",
+            "opts": self.opts,
+            "timesheets": queryset,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/timeentries/timesheet/reject_selected.html", context)
+
+    @admin.action(description="Reopen selected weeks", permissions=["change"])
+    def reopen_selected(self, request, queryset):
+        _report_per_row(
+            self,
+            request,
+            queryset,
+            lambda timesheet: services.timesheet_reopen(timesheet_id=timesheet.pk, actor=request.user),
+            "reopened.",
+        )
+
+
+# --- payroll lock ----------------------------------------------------------------------------
+
+
+class LockPeriodAdminForm(ServiceModelForm):
+    class Meta:
+        model = LockPeriod
+        fields = ["locked_before", "note"]
+
+
+@admin.register(LockPeriod)
+class LockPeriodAdmin(ServiceFormMixin, admin.ModelAdmin):
+    """The history of the payroll lock: admins add a new date, nobody edits or deletes one."""
+
+    form = LockPeriodAdminForm
+    list_display = ["locked_before", "set_by", "set_at", "note"]
+    list_select_related = ["set_by"]
+    date_hierarchy = "set_at"
+    fields = ["locked_before", "note"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["locked_before", "note", "set_by", "set_at"]
+
+    def get_fields(self, request, obj=None):
+        return self.fields if obj is None else ["locked_before", "note", "set_by", "set_at"]
+
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.is_admin
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        lock = self.call_service(
+            lambda: services.lock_period_set(actor=request.user, locked_before=data["locked_before"], note=data["note"])
+        )
+        _adopt(obj, lock)
