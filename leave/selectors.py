@@ -178,3 +178,24 @@ def users_on_calendar(calendar_id: int) -> QuerySet[User]:
     return User.objects.filter(
         Q(holiday_calendar_id=calendar_id) | Q(holiday_calendar__isnull=True, team__holiday_calendar_id=calendar_id)
     )
+
+
+def neutral_leave_days(user: User, start: date, end: date) -> set[date]:
+    """Whole days of approved leave whose type is neutral for the working-time average
+    (paid annual leave, sick leave): compliance leaves these days out of the average."""
+    leave = LeaveRequest.objects.filter(
+        user=user,
+        status=LeaveRequest.Status.APPROVED,
+        leave_type__neutral_for_working_time=True,
+        start_date__lte=end,
+        end_date__gte=start,
+    ).only("start_date", "end_date", "start_half", "end_half")
+    days: set[date] = set()
+    for request in leave:
+        for day in daterange(max(request.start_date, start), min(request.end_date, end)):
+            if (
+                requested_halves(day, request.start_date, request.end_date, request.start_half, request.end_half)
+                == HALVES
+            ):
+                days.add(day)
+    return days

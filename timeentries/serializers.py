@@ -73,6 +73,9 @@ class TimeEntrySerializer(serializers.ModelSerializer):
     duration = serializers.SerializerMethodField(help_text="Seconds; null while the timer runs.")
     hours = serializers.SerializerMethodField(help_text="Decimal hours; null while the timer runs.")
     running = serializers.BooleanField(source="is_running", read_only=True)
+    compliance_warnings = serializers.SerializerMethodField(
+        help_text="Working-time findings caused by this write (only on create/update responses)."
+    )
 
     class Meta:
         model = TimeEntry
@@ -88,6 +91,7 @@ class TimeEntrySerializer(serializers.ModelSerializer):
             "duration",
             "hours",
             "running",
+            "compliance_warnings",
             "created_at",
             "updated_at",
         ]
@@ -99,6 +103,10 @@ class TimeEntrySerializer(serializers.ModelSerializer):
                 {"end": ["This field is required; use /time-entries/timer/start to run a timer."]}
             )
         return attrs
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_compliance_warnings(self, entry):
+        return getattr(entry, "compliance_warnings", [])
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_duration(self, entry):

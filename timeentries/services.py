@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from compliance.services import compliance_after_write, compliance_review_write
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError, Forbidden
 from timeentries import periods
@@ -124,6 +125,13 @@ def _save(entry: TimeEntry) -> TimeEntry:
     return entry
 
 
+def _judged(entry: TimeEntry, *, spans) -> TimeEntry:
+    """Record the working-time findings the write caused (violations are stored and fixed
+    ones resolved) and keep them on the entry for the response's `compliance_warnings`."""
+    entry.compliance_warnings = [finding.as_dict() for finding in compliance_after_write(user=entry.user, spans=spans)]
+    return entry
+
+
 def _timesheets_ensure(*, user: User, start: datetime, end: datetime | None) -> None:
     """A week has its (open) timesheet as soon as it has an entry, so clients can submit it."""
     for week_start in periods.weeks_touched(start, end, user.tzinfo):
@@ -149,6 +157,7 @@ def time_entry_create(
     _ensure_valid_interval(user=actor, start=start, end=end)
     _ensure_writable(user=actor, start=start, end=end)
     _ensure_no_overlap(user=actor, start=start, end=end)
+    compliance_review_write(user=actor, start=start, end=end)
     entry = TimeEntry(
         user=actor,
         project=project,
@@ -158,7 +167,7 @@ def time_entry_create(
         description=description,
         billable=project.billable if billable is None else billable,
     )
-    return _save(entry)
+    return _judged(_save(entry), spans=[(start, end)])
 
 
 @transaction.atomic
@@ -177,6 +186,8 @@ def time_entry_update(*, entry: TimeEntry, actor: User, **fields) -> TimeEntry:
     _ensure_valid_interval(user=entry.user, start=start, end=end)
     _ensure_writable(user=entry.user, start=start, end=end)
     _ensure_no_overlap(user=entry.user, start=start, end=end, exclude_pk=entry.pk)
+    old_span = (entry.start, entry.end)
+    compliance_review_write(user=entry.user, start=start, end=end, exclude_pk=entry.pk, old_span=old_span)
     if fields.get("billable") is not None:
         entry.billable = fields["billable"]
     elif project.pk != entry.project_id:
@@ -184,7 +195,7 @@ def time_entry_update(*, entry: TimeEntry, actor: User, **fields) -> TimeEntry:
     entry.project, entry.task, entry.start, entry.end = project, task, start, end
     if "description" in fields:
         entry.description = fields["description"]
-    return _save(entry)
+    return _judged(_save(entry), spans=[old_span, (start, end)])
 
 
 @transaction.atomic
@@ -192,7 +203,9 @@ def time_entry_delete(*, entry: TimeEntry, actor: User) -> None:
     entry = TimeEntry.objects.select_for_update(of=("self",)).select_related("user").get(pk=entry.pk)
     _ensure_can_edit(actor=actor, entry=entry)
     _ensure_writable(user=entry.user, start=entry.start, end=entry.end)
+    span = (entry.start, entry.end)
     entry.delete()
+    compliance_after_write(user=entry.user, spans=[span])
 
 
 # --- timer ---------------------------------------------------------------------------------
@@ -223,6 +236,7 @@ def timer_start(
         timer_stop(actor=actor)
     _ensure_writable(user=actor, start=now, end=None)
     _ensure_no_overlap(user=actor, start=now, end=None)
+    compliance_review_write(user=actor, start=now, end=None)
     entry = TimeEntry(
         user=actor,
         project=project,
@@ -232,7 +246,7 @@ def timer_start(
         description=description,
         billable=project.billable if billable is None else billable,
     )
-    return _save(entry)
+    return _judged(_save(entry), spans=[(now, None)])
 
 
 @transaction.atomic
@@ -255,8 +269,9 @@ def timer_stop(*, actor: User, end: datetime | None = None) -> TimeEntry:
     _ensure_valid_interval(user=actor, start=running.start, end=end)
     _ensure_writable(user=actor, start=running.start, end=end)
     _ensure_no_overlap(user=actor, start=running.start, end=end, exclude_pk=running.pk)
+    compliance_review_write(user=actor, start=running.start, end=end, exclude_pk=running.pk)
     running.end = end
-    return _save(running)
+    return _judged(_save(running), spans=[(running.start, end)])
 
 
 # --- timesheets ----------------------------------------------------------------------------

@@ -1,0 +1,107 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from users.models import Team
+
+
+def _default_max_weekly():
+    return Decimal(str(settings.WORKING_TIME_MAX_WEEKLY_HOURS))
+
+
+def _default_min_daily_rest():
+    return Decimal(str(settings.WORKING_TIME_MIN_DAILY_REST))
+
+
+class WorkingTimePolicy(models.Model):
+    """The limits of the EU Working Time Directive as a company applies them. One policy is
+    the default; a team may have its own."""
+
+    class Enforcement(models.TextChoices):
+        WARN = "warn", "Warn (save and report)"
+        BLOCK = "block", "Block (refuse the entry)"
+
+    name = models.CharField(max_length=100, unique=True)
+    is_default = models.BooleanField(default=False)
+    teams = models.ManyToManyField(Team, blank=True, related_name="working_time_policies")
+    max_weekly_hours = models.DecimalField(max_digits=5, decimal_places=2, default=_default_max_weekly)
+    reference_period_weeks = models.PositiveSmallIntegerField(
+        default=17, validators=[MinValueValidator(1), MaxValueValidator(52)]
+    )
+    min_daily_rest_hours = models.DecimalField(max_digits=4, decimal_places=2, default=_default_min_daily_rest)
+    min_weekly_rest_hours = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal(24), help_text="Taken together with one daily rest."
+    )
+    max_daily_hours = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal(10))
+    break_after_hours = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal(6))
+    break_minutes = models.PositiveSmallIntegerField(default=30)
+    long_break_after_hours = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal(9))
+    long_break_minutes = models.PositiveSmallIntegerField(default=45)
+    min_break_gap_minutes = models.PositiveSmallIntegerField(
+        default=15, help_text="A gap at least this long counts as a break; shorter gaps join entries into one block."
+    )
+    enforcement = models.CharField(max_length=8, choices=Enforcement.choices, default=Enforcement.WARN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "working-time policies"
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="policy_one_default"),
+            models.CheckConstraint(condition=Q(max_weekly_hours__gt=0), name="policy_max_weekly_positive"),
+            models.CheckConstraint(condition=Q(max_daily_hours__gt=0), name="policy_max_daily_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Violation(models.Model):
+    class Rule(models.TextChoices):
+        WEEKLY_AVERAGE = "weekly_average", "Average weekly hours"
+        DAILY_REST = "daily_rest", "Daily rest"
+        WEEKLY_REST = "weekly_rest", "Weekly rest"
+        DAILY_MAX = "daily_max", "Maximum daily hours"
+        BREAKS = "breaks", "Breaks"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RESOLVED = "resolved", "Resolved"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="violations")
+    rule = models.CharField(max_length=20, choices=Rule.choices)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    measured = models.DecimalField(max_digits=7, decimal_places=2)
+    limit = models.DecimalField(max_digits=7, decimal_places=2)
+    message = models.CharField(max_length=255)
+    entries = models.JSONField(default=list, blank=True, help_text="Ids of the time entries involved.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN, db_index=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True, max_length=2000)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-period_end", "user"]
+        indexes = [models.Index(fields=["user", "period_end"], name="violation_user_period")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "rule", "period_start", "period_end"], name="violation_unique_user_rule_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")), name="violation_period_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_rule_display()} {self.period_start} to {self.period_end}"

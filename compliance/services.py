@@ -1,0 +1,218 @@
+"""Working-time checks where they matter: before a time entry is written (live), and in
+the daily scan. The rules themselves are pure functions in compliance/rules.py."""
+
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from compliance import rules
+from compliance.models import Violation, WorkingTimePolicy
+from compliance.selectors import policy_for
+from core.audit import audit_event_record
+from core.errors import Conflict, DomainValidationError
+from leave.selectors import neutral_leave_days
+from timeentries import periods
+from timeentries.models import TimeEntry
+from users.models import User
+from users.permissions import ensure_admin, ensure_can_decide_for
+
+# How far back the live check reads entries besides the reference period itself: the
+# extension for neutral leave and the rest that may begin before the judged days.
+LOOKBACK_MARGIN = timedelta(days=60)
+
+
+def _intervals(user: User, start: datetime, end: datetime, *, exclude_pk=None, now: datetime) -> list[rules.Interval]:
+    entries = TimeEntry.objects.filter(user=user, start__lt=end).exclude(end__lt=start)
+    if exclude_pk:
+        entries = entries.exclude(pk=exclude_pk)
+    return [
+        rules.Interval(pk, entry_start, entry_end or max(now, entry_start + timedelta(minutes=1)))
+        for pk, entry_start, entry_end in entries.values_list("pk", "start", "end")
+    ]
+
+
+def _history_start(user: User, fallback: date) -> date:
+    """The first day we have data for: the reference period never reaches before it, so
+    the weeks before someone started recording time do not count as weeks of zero hours."""
+    first = TimeEntry.objects.filter(user=user).order_by("start").values_list("start", flat=True).first()
+    return periods.local_date(first, user.tzinfo) if first else fallback
+
+
+def compliance_evaluate(
+    *, user: User, days: set[date], candidate: rules.Interval | None = None, exclude_pk=None, policy=None
+) -> list[rules.Finding]:
+    """Judge `days` (and their weeks) for `user`, as if `candidate` were saved and the entry
+    `exclude_pk` gone."""
+    if not days:
+        return []
+    policy = policy or policy_for(user)
+    limits, tz, now = rules.Limits.of(policy), user.tzinfo, timezone.now()
+    first, last = min(days), max(days)
+    read_from = periods.local_midnight(first - timedelta(days=7 * limits.reference_period_weeks), tz) - LOOKBACK_MARGIN
+    read_to = periods.local_midnight(last + timedelta(days=8), tz)
+    intervals = _intervals(user, read_from, read_to, exclude_pk=exclude_pk, now=now)
+    history_start = _history_start(user, first)
+    if candidate is not None:
+        intervals.append(candidate)
+        history_start = min(history_start, periods.local_date(candidate.start, tz))
+    neutral = neutral_leave_days(user, periods.local_date(read_from, tz), last + timedelta(days=7))
+    return rules.evaluate(intervals, tz, limits, days=days, neutral_days=neutral, history_start=history_start, now=now)
+
+
+def _affected_days(user: User, *spans: tuple[datetime, datetime | None]) -> set[date]:
+    days: set[date] = set()
+    for start, end in spans:
+        touched = periods.local_days_touched(start, end, user.tzinfo)
+        # A change moves the rests around it: the day before and after are judged too.
+        days.update(touched, {touched[0] - timedelta(days=1), touched[-1] + timedelta(days=1)})
+    return days
+
+
+def compliance_review_write(
+    *, user: User, start: datetime, end: datetime | None, exclude_pk=None, old_span=None
+) -> list[rules.Finding]:
+    """Called by Time's services before an entry is written. In `block` mode a violation
+    refuses the write (409 naming the rule) so nothing is saved; `warn` mode judges after
+    the write instead (compliance_after_write), so this returns nothing."""
+    policy = policy_for(user)
+    if policy.enforcement != WorkingTimePolicy.Enforcement.BLOCK:
+        return []
+    days = _affected_days(user, (start, end), *([old_span] if old_span else []))
+    candidate = rules.Interval(None, start, end or max(timezone.now(), start + timedelta(minutes=1)))
+    findings = compliance_evaluate(user=user, days=days, candidate=candidate, exclude_pk=exclude_pk, policy=policy)
+    violations = [f for f in findings if f.severity == rules.VIOLATION]
+    if violations and policy.enforcement == WorkingTimePolicy.Enforcement.BLOCK:
+        first = violations[0]
+        raise Conflict(
+            f"Refused by the working-time policy ({first.rule}): {first.message}", code=f"compliance_{first.rule}"
+        )
+    return findings
+
+
+def violations_sync(*, user: User, days: set[date], findings: list[rules.Finding]) -> dict[str, int]:
+    """Upsert the violations found for `days` and resolve the ones in that span that are
+    no longer there. Idempotent: unique on user + rule + period."""
+    counts = {"created": 0, "updated": 0, "resolved": 0}
+    if not days:
+        return counts
+    seen = set()
+    with transaction.atomic():
+        for finding in findings:
+            if finding.severity != rules.VIOLATION:
+                continue
+            key = (finding.rule, finding.period_start, finding.period_end)
+            seen.add(key)
+            violation, created = Violation.objects.select_for_update().get_or_create(
+                user=user,
+                rule=finding.rule,
+                period_start=finding.period_start,
+                period_end=finding.period_end,
+                defaults={
+                    "measured": finding.measured,
+                    "limit": finding.limit,
+                    "message": finding.message[:255],
+                    "entries": list(finding.entries),
+                },
+            )
+            if created:
+                counts["created"] += 1
+                continue
+            changed = (violation.measured, violation.limit, violation.entries) != (
+                finding.measured,
+                finding.limit,
+                list(finding.entries),
+            ) or violation.status == Violation.Status.RESOLVED
+            if changed:
+                violation.measured, violation.limit = finding.measured, finding.limit
+                violation.message, violation.entries = finding.message[:255], list(finding.entries)
+                if violation.status == Violation.Status.RESOLVED:
+                    violation.status, violation.resolved_at = Violation.Status.OPEN, None
+                violation.save()
+                counts["updated"] += 1
+        weeks = {periods.week_start_of(day) for day in days}
+        judged = (
+            Violation.objects.filter(user=user)
+            .exclude(status=Violation.Status.RESOLVED)
+            .filter(period_end__gte=min(days), period_start__lte=max(days) + timedelta(days=6))
+        )
+        for violation in judged:
+            in_scope = (
+                violation.period_end in days
+                if violation.rule not in ("weekly_average", "weekly_rest")
+                else periods.week_start_of(violation.period_end) in weeks
+            )
+            if in_scope and (violation.rule, violation.period_start, violation.period_end) not in seen:
+                violation.status, violation.resolved_at = Violation.Status.RESOLVED, timezone.now()
+                violation.save(update_fields=["status", "resolved_at", "updated_at"])
+                counts["resolved"] += 1
+    return counts
+
+
+def compliance_after_write(*, user: User, spans) -> list[rules.Finding]:
+    """After an entry changed: re-judge the affected days, record violations, and return
+    the findings for the response's `compliance_warnings`."""
+    days = _affected_days(user, *spans)
+    findings = compliance_evaluate(user=user, days=days)
+    violations_sync(user=user, days=days, findings=findings)
+    return findings
+
+
+def compliance_scan(*, start: date, end: date, users=None, batch_size: int = 200) -> dict[str, int]:
+    """Judge every active user's days from `start` to `end` and record the result."""
+    if end < start:
+        raise DomainValidationError("`to` is before `from`.", field="to")
+    totals = {"users": 0, "created": 0, "updated": 0, "resolved": 0}
+    users = users if users is not None else User.objects.filter(is_active=True)
+    days = {start + timedelta(days=n) for n in range((end - start).days + 1)}
+    last_pk = 0
+    while True:
+        batch = list(users.filter(pk__gt=last_pk).order_by("pk")[:batch_size])
+        if not batch:
+            break
+        for user in batch:
+            counts = violations_sync(user=user, days=days, findings=compliance_evaluate(user=user, days=days))
+            totals["users"] += 1
+            for key, value in counts.items():
+                totals[key] += value
+        last_pk = batch[-1].pk
+    return totals
+
+
+@transaction.atomic
+def violation_acknowledge(*, violation_id: int, actor: User, comment: str) -> Violation:
+    """A manager (or admin) notes that they saw a violation and what is done about it."""
+    violation = Violation.objects.select_for_update(of=("self",)).select_related("user").get(pk=violation_id)
+    ensure_can_decide_for(actor, violation.user, what="acknowledge this violation")
+    if not (comment or "").strip():
+        raise DomainValidationError("Say what is done about it.", field="comment")
+    if violation.status != Violation.Status.OPEN:
+        raise Conflict(f"The violation is {violation.status}.", code="invalid_state")
+    violation.status = Violation.Status.ACKNOWLEDGED
+    violation.acknowledged_by, violation.acknowledged_at, violation.comment = actor, timezone.now(), comment
+    violation.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "comment", "updated_at"])
+    audit_event_record(action="violation_acknowledged", actor=actor, target=violation, data={"comment": comment})
+    return violation
+
+
+@transaction.atomic
+def policy_save(*, actor: User, instance: WorkingTimePolicy, teams=None, **fields) -> WorkingTimePolicy:
+    """Create or change a policy (admins). A team follows at most one policy; one default."""
+    ensure_admin(actor, what="change working-time policies")
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    instance.full_clean(validate_unique=False, validate_constraints=False)
+    if WorkingTimePolicy.objects.filter(name__iexact=instance.name).exclude(pk=instance.pk).exists():
+        raise DomainValidationError("A policy with this name exists.", field="name")
+    if instance.is_default:
+        for previous in WorkingTimePolicy.objects.filter(is_default=True).exclude(pk=instance.pk):
+            previous.is_default = False
+            previous.save(update_fields=["is_default", "updated_at"])  # save(), not update(): auditlog sees it
+    instance.save()
+    if teams is not None:
+        taken = WorkingTimePolicy.teams.through.objects.filter(team__in=teams).exclude(workingtimepolicy=instance)
+        if taken.exists():
+            raise DomainValidationError("A team can follow only one policy.", field="teams")
+        instance.teams.set(teams)
+    audit_event_record(action="policy_saved", actor=actor, target=instance, data={"enforcement": instance.enforcement})
+    return instance
