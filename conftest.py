@@ -21,10 +21,12 @@ requires_redis = pytest.mark.skipif(not settings.REDIS_URL, reason="needs a real
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    """Rate-limit counters and cached values never leak from one test into the next."""
-    cache.clear()
+    """Rate-limit counters and cached values never leak from one test into the next. On
+    Redis only this test process's key prefix is wiped, so parallel workers keep theirs."""
+    wipe = (lambda: cache.delete_pattern("*")) if hasattr(cache, "delete_pattern") else cache.clear
+    wipe()
     yield
-    cache.clear()
+    wipe()
 
 
 @pytest.fixture

@@ -138,7 +138,7 @@ def violations_sync(*, user: User, days: set[date], findings: list[rules.Finding
         )
         for violation in judged:
             in_scope = (
-                violation.period_end in days
+                violation.period_start in days or violation.period_end in days
                 if violation.rule not in ("weekly_average", "weekly_rest")
                 else periods.week_start_of(violation.period_end) in weeks
             )
@@ -199,13 +199,21 @@ def violation_acknowledge(*, violation_id: int, actor: User, comment: str) -> Vi
 def policy_save(*, actor: User, instance: WorkingTimePolicy, teams=None, **fields) -> WorkingTimePolicy:
     """Create or change a policy (admins). A team follows at most one policy; one default."""
     ensure_admin(actor, what="change working-time policies")
+    was_default = instance.pk is not None and WorkingTimePolicy.objects.filter(pk=instance.pk, is_default=True).exists()
     for name, value in fields.items():
         setattr(instance, name, value)
-    instance.full_clean(validate_unique=False, validate_constraints=False)
+    # The one-default constraint is kept below by moving the flag; the others are checked here.
+    instance.full_clean(validate_unique=False, exclude=["is_default"])
+    for name in ("max_weekly_hours", "max_daily_hours"):
+        if getattr(instance, name) <= 0:
+            raise DomainValidationError("Must be more than 0.", field=name)
     if WorkingTimePolicy.objects.filter(name__iexact=instance.name).exclude(pk=instance.pk).exists():
         raise DomainValidationError("A policy with this name exists.", field="name")
+    if was_default and not instance.is_default:
+        raise DomainValidationError("Make another policy the default instead.", field="is_default")
     if instance.is_default:
-        for previous in WorkingTimePolicy.objects.filter(is_default=True).exclude(pk=instance.pk):
+        # Locked, so two "make this the default" saves at once take turns instead of failing.
+        for previous in WorkingTimePolicy.objects.select_for_update().filter(is_default=True).exclude(pk=instance.pk):
             previous.is_default = False
             previous.save(update_fields=["is_default", "updated_at"])  # save(), not update(): auditlog sees it
     instance.save()

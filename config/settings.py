@@ -179,7 +179,11 @@ ELASTICSEARCH_DSL_AUTO_REFRESH = False
 # --- Domain settings ---------------------------------------------------------------------
 WORKING_TIME_MAX_WEEKLY_HOURS = env.float("WORKING_TIME_MAX_WEEKLY_HOURS", default=48)
 WORKING_TIME_MIN_DAILY_REST = env.float("WORKING_TIME_MIN_DAILY_REST", default=11)
+# The daily compliance scan (celery beat, UTC): at this hour, judging the last this many days.
+COMPLIANCE_SCAN_HOUR = env.int("COMPLIANCE_SCAN_HOUR", default=2)
+COMPLIANCE_SCAN_DAYS = env.int("COMPLIANCE_SCAN_DAYS", default=14)
 AUDIT_RETENTION = env.int("AUDIT_RETENTION", default=180)  # days
+AUDIT_PURGE_BATCH_SIZE = env.int("AUDIT_PURGE_BATCH_SIZE", default=10_000)  # rows per purge transaction
 FULL_TIME_WEEKLY_HOURS = env.int("FULL_TIME_WEEKLY_HOURS", default=40)  # leave allowances assume this week
 
 # --- Auth --------------------------------------------------------------------------------

@@ -15,6 +15,9 @@ api_v1 = [
     ),
     path("", include("users.urls")),
     path("", include("timeentries.urls")),
+    path("", include("leave.urls")),
+    path("", include("compliance.urls")),
+    path("", include("core.audit_urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +26,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
     path("accounts/", include("users.page_urls")),
+    path("", include("leave.page_urls")),
+    path("", include("compliance.page_urls")),
     path("", include("timeentries.page_urls")),
 ]
 

@@ -1,16 +1,29 @@
-"""Audit plumbing: the actor for django-auditlog and business events in AuditEvent."""
+"""Audit plumbing: the actor for django-auditlog, business events in AuditEvent, who may
+read them, and their retention."""
 
-from datetime import timedelta
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from auditlog.context import auditlog_value
+from auditlog.context import auditlog_value, set_actor
 from auditlog.middleware import AuditlogMiddleware
 from auditlog.models import LogEntry
 from django.conf import settings
-from django.db import models
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.models import AuditEvent
 from core.net import client_ip
+from users.selectors import user_ids_visible_to
+
+logger = logging.getLogger(__name__)
+
+RETENTION_ACTOR_LABEL = "system:audit-retention"
 
 
 class AuditActorMiddleware(AuditlogMiddleware):
@@ -28,11 +41,56 @@ def audit_actor_set(user) -> None:
     auditlog's middleware captures `request.user` before DRF authenticates a JWT, so the
     DRF authentication classes call this once they know the user.
     """
-    try:
-        context = auditlog_value.get()
-    except LookupError:  # outside a request (tasks, shell): callers pass the actor explicitly
+    context = auditlog_value.get(None)
+    if context is None:  # outside a request (tasks, shell): callers pass the actor explicitly
         return
     context["actor"] = user
+
+
+@dataclass(frozen=True)
+class TaskActor:
+    """Who a task acts for: a person, or (when none) a named system actor."""
+
+    user: models.Model | None
+    label: str
+
+
+@contextmanager
+def task_actor(actor_id: int | None, label: str) -> Iterator[TaskActor]:
+    """Run a task's body as the person who caused it.
+
+    With an `actor_id` of an existing user, auditlog's LogEntry rows written inside get that
+    user as actor; pass `.user` and `.label` on to `audit_event_record`. Without one, the
+    label (e.g. "system:<task name>") names the actor. auditlog's `set_actor` leaves its
+    context behind; it is restored here, so a task run eagerly inside a request does not
+    take the request's actor away from the rest of that request.
+    """
+    user = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    if user is None:
+        yield TaskActor(user=None, label=label)
+        return
+    token = auditlog_value.set(auditlog_value.get(None))
+    try:
+        with set_actor(user):
+            yield TaskActor(user=user, label="")
+    finally:
+        auditlog_value.reset(token)
+
+
+def _subject_id_of(target: models.Model | None):
+    """The person an event about `target` concerns: the user itself, or the target's `user`."""
+    if target is None:
+        return None
+    user_model = get_user_model()
+    if isinstance(target, user_model):
+        return target.pk
+    try:
+        field = target._meta.get_field("user")
+    except FieldDoesNotExist:
+        return None
+    if field.many_to_one and field.related_model is user_model:
+        return getattr(target, field.attname)
+    return None
 
 
 def audit_event_record(
@@ -43,8 +101,14 @@ def audit_event_record(
     ip_address: str | None = None,
     request=None,
     data: dict | None = None,
+    subject=None,
+    actor_label: str = "",
 ) -> AuditEvent:
-    """Write one business event. Call it inside the service's transaction."""
+    """Write one business event. Call it inside the service's transaction.
+
+    `subject` (the person the event is about) defaults to the target user or the target's
+    `user`; `actor_label` names a system actor when no person acted.
+    """
     if request is not None and ip_address is None:
         ip_address = client_ip(request)
     if actor is not None and not getattr(actor, "is_authenticated", False):
@@ -52,6 +116,8 @@ def audit_event_record(
     return AuditEvent.objects.create(
         action=action,
         actor=actor,
+        actor_label="" if actor is not None else actor_label,
+        subject_id=subject.pk if subject is not None else _subject_id_of(target),
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         target_repr=str(target)[:255] if target is not None else "",
@@ -60,9 +126,87 @@ def audit_event_record(
     )
 
 
-def audit_purge_expired(*, now=None) -> dict[str, int]:
-    """Delete audit rows older than AUDIT_RETENTION days; returns how many of each."""
-    cutoff = (now or timezone.now()) - timedelta(days=settings.AUDIT_RETENTION)
-    events, _ = AuditEvent.objects.filter(created_at__lt=cutoff).delete()
-    log_entries, _ = LogEntry.objects.filter(timestamp__lt=cutoff).delete()
-    return {"events": events, "log_entries": log_entries}
+# --- who may read the trail ---------------------------------------------------------------
+
+
+def audit_events_visible_to(actor) -> QuerySet[AuditEvent]:
+    """Admins read every business event; managers those about or by the people they manage
+    (themselves included); employees none."""
+    events = AuditEvent.objects.select_related("actor", "subject")
+    if actor.is_admin:
+        return events
+    if actor.is_manager:
+        people = user_ids_visible_to(actor)
+        return events.filter(Q(subject_id__in=people) | Q(actor_id__in=people))
+    return events.none()
+
+
+def audit_log_entries_visible_to(actor) -> QuerySet[LogEntry]:
+    """Field-level history shows every field of every person: admins only."""
+    entries = LogEntry.objects.select_related("actor", "content_type")
+    return entries if actor.is_admin else entries.none()
+
+
+# --- retention ------------------------------------------------------------------------------
+
+
+def audit_retention_cutoff(now: datetime | None = None) -> datetime:
+    """Rows strictly older than this instant are expired; a row exactly at it is kept."""
+    return (now or timezone.now()) - timedelta(days=settings.AUDIT_RETENTION)
+
+
+def _purge_older_than(model: type[models.Model], field: str, cutoff: datetime, batch_size: int) -> tuple[int, int]:
+    """Delete `model` rows with `field` < cutoff, at most `batch_size` per transaction, so a
+    large backlog never holds one long lock; returns (rows deleted, batches)."""
+    expired = {f"{field}__lt": cutoff}
+    deleted = batches = 0
+    while True:
+        with transaction.atomic():
+            ids = list(model.objects.filter(**expired).order_by("pk").values_list("pk", flat=True)[:batch_size])
+            if not ids:
+                break
+            count, _ = model.objects.filter(pk__in=ids, **expired).delete()
+        deleted += count
+        batches += 1
+        logger.info(
+            "audit purge: deleted %d %s rows (batch %d)",
+            count,
+            model._meta.label,
+            batches,
+            extra={"audit_purge_model": model._meta.label, "audit_purge_deleted": count},
+        )
+        if len(ids) < batch_size:
+            break
+    return deleted, batches
+
+
+def audit_purge_expired(
+    *, now: datetime | None = None, actor=None, actor_label: str = RETENTION_ACTOR_LABEL, dry_run: bool = False
+) -> dict:
+    """Delete AuditEvent and auditlog LogEntry rows older than AUDIT_RETENTION days, in
+    batches of AUDIT_PURGE_BATCH_SIZE rows per transaction, and record the run itself as an
+    "audit_purged" event. With `dry_run`, count what would go and change nothing."""
+    cutoff = audit_retention_cutoff(now)
+    if dry_run:
+        return {
+            "events": AuditEvent.objects.filter(created_at__lt=cutoff).count(),
+            "log_entries": LogEntry.objects.filter(timestamp__lt=cutoff).count(),
+            "cutoff": cutoff.isoformat(),
+            "dry_run": True,
+        }
+    batch_size = max(1, settings.AUDIT_PURGE_BATCH_SIZE)
+    events, event_batches = _purge_older_than(AuditEvent, "created_at", cutoff, batch_size)
+    log_entries, log_entry_batches = _purge_older_than(LogEntry, "timestamp", cutoff, batch_size)
+    audit_event_record(
+        action="audit_purged",
+        actor=actor,
+        actor_label=actor_label,
+        data={"events": events, "log_entries": log_entries, "cutoff": cutoff.isoformat()},
+    )
+    return {
+        "events": events,
+        "log_entries": log_entries,
+        "event_batches": event_batches,
+        "log_entry_batches": log_entry_batches,
+        "cutoff": cutoff.isoformat(),
+    }

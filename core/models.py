@@ -7,12 +7,26 @@ class AuditEvent(models.Model):
 
     Field-level history of models comes from django-auditlog; this table holds what a
     field diff cannot say: the action itself, its actor over JWT as well as sessions, and
-    failed attempts that change no row.
+    failed attempts that change no row. `subject` is the person the event is about, so a
+    manager's view of the trail is one indexed filter; `actor_label` names a system actor
+    (a scheduled task, a seed command) when no person acted.
     """
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
+    actor_label = models.CharField(
+        max_length=100, blank=True, help_text='A system actor such as "system:celery-beat" when no person acted.'
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=True,
+        related_name="audit_events_about",
+        help_text="The person the event is about.",
     )
     action = models.CharField(max_length=64, db_index=True)
     target_type = models.CharField(max_length=64, blank=True)

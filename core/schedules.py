@@ -4,6 +4,8 @@ django-celery-beat's tables (idempotently), so nobody creates schedules by hand.
 Each entry: name -> (task path, crontab fields). Apps add their jobs here.
 """
 
+from django.conf import settings
+
 PERIODIC_TASKS: dict[str, tuple[str, dict[str, str]]] = {
     "audit: purge entries older than AUDIT_RETENTION": (
         "core.tasks.audit_purge_expired_task",
@@ -16,5 +18,15 @@ PERIODIC_TASKS: dict[str, tuple[str, dict[str, str]]] = {
     "leave: expire unused carry-over": (
         "leave.tasks.leave_carry_over_expire_task",
         {"minute": "15", "hour": "1", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
+    ),
+    "compliance: scan the last COMPLIANCE_SCAN_DAYS days for working-time violations": (
+        "compliance.tasks.compliance_scan_task",
+        {
+            "minute": "45",
+            "hour": str(settings.COMPLIANCE_SCAN_HOUR),
+            "day_of_week": "*",
+            "day_of_month": "*",
+            "month_of_year": "*",
+        },
     ),
 }

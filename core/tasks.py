@@ -1,8 +1,11 @@
 from celery import shared_task
 
-from core.audit import audit_purge_expired
+from core.audit import audit_purge_expired, task_actor
 
 
-@shared_task(name="core.tasks.audit_purge_expired_task")
-def audit_purge_expired_task() -> dict[str, int]:
-    return audit_purge_expired()
+@shared_task(bind=True, name="core.tasks.audit_purge_expired_task")
+def audit_purge_expired_task(self, actor_id: int | None = None) -> dict:
+    """The nightly retention purge (celery-beat), or one someone started: `actor_id` is then
+    recorded as the actor of its "audit_purged" event."""
+    with task_actor(actor_id, f"system:{self.name}") as acting:
+        return audit_purge_expired(actor=acting.user, actor_label=acting.label)

@@ -91,14 +91,18 @@ def leave_balances(user: User, as_of: date) -> list[dict]:
     year_start, year_end = date(as_of.year, 1, 1), date(as_of.year, 12, 31)
     types = list(LeaveType.objects.filter(active=True, tracks_balance=True))
     rows = LeaveLedgerEntry.objects.filter(user=user, leave_type__in=types)
-    spent = [LeaveLedgerEntry.Kind.DEBIT, LeaveLedgerEntry.Kind.CREDIT]
+    # What requests took: their debits and credits, and the adjustments a holiday change
+    # made to them (a holiday added inside approved leave gives the day back).
+    spent = Q(kind__in=[LeaveLedgerEntry.Kind.DEBIT, LeaveLedgerEntry.Kind.CREDIT]) | Q(
+        kind=LeaveLedgerEntry.Kind.ADJUSTMENT, request__isnull=False
+    )
 
     def by_type(queryset, field="amount"):
         return dict(queryset.values_list("leave_type").annotate(s=Sum(field)).values_list("leave_type", "s"))
 
     balance = by_type(rows.filter(date__lte=as_of))
-    taken = by_type(rows.filter(kind__in=spent, date__range=(year_start, as_of)))
-    planned = by_type(rows.filter(kind__in=spent, date__gt=as_of, date__lte=year_end))
+    taken = by_type(rows.filter(spent, date__range=(year_start, as_of)))
+    planned = by_type(rows.filter(spent, date__gt=as_of, date__lte=year_end))
     pending_requests = LeaveRequest.objects.filter(user=user, status=LeaveRequest.Status.PENDING)
     pending_days, pending_hours = by_type(pending_requests, "working_days"), by_type(pending_requests, "hours")
     result = []

@@ -2,6 +2,7 @@
 holiday calendars. API, pages, admin and tasks call these."""
 
 import uuid
+from calendar import monthrange
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -351,7 +352,9 @@ def leave_carry_over_expire(*, today: date) -> int:
     ).select_related("leave_type", "user")
     for row in carry_rows:
         leave_type = row.leave_type
-        expiry = date(row.date.year, leave_type.carry_over_expires_month, leave_type.carry_over_expires_day)
+        month = leave_type.carry_over_expires_month
+        # Clamp a day the month lacks (29 February in a common year) to the month's last day.
+        expiry = date(row.date.year, month, min(leave_type.carry_over_expires_day, monthrange(row.date.year, month)[1]))
         if expiry > today:
             continue
         spent = LeaveLedgerEntry.objects.filter(
@@ -420,16 +423,15 @@ def _recalculate_after_holiday_change(*, calendar: HolidayCalendar, day: date, a
 
 @transaction.atomic
 def holiday_create(
-    *,
-    calendar: HolidayCalendar,
-    day: date,
-    name: str,
-    half_day: bool = False,
-    actor: User | None = None,
-    imported=False,
+    *, calendar: HolidayCalendar, day: date, name: str, half_day: bool = False, actor: User | None = None
 ) -> Holiday:
+    """Add a company day or public holiday (admins); approved leave on that day is re-counted."""
     if actor is not None:
         ensure_admin(actor, what="change holiday calendars")
+    return _holiday_add(calendar=calendar, day=day, name=name, half_day=half_day, actor=actor, imported=False)
+
+
+def _holiday_add(*, calendar, day, name, half_day, actor, imported) -> Holiday:
     if Holiday.objects.filter(calendar=calendar, date=day).exists():
         raise Conflict(f"{calendar} already has a holiday on {day}.", code="duplicate")
     holiday = Holiday.objects.create(calendar=calendar, date=day, name=name, half_day=half_day, imported=imported)
@@ -453,6 +455,16 @@ def holidays_import(*, calendar: HolidayCalendar, year: int, actor: User | None 
         ensure_admin(actor, what="import holidays")
     if not 1900 <= year <= 2200:
         raise DomainValidationError("Give a year between 1900 and 2200.", field="year")
+    supported = holidays_package.list_supported_countries()
+    if calendar.country.upper() not in supported:
+        raise DomainValidationError(f"No holidays known for country '{calendar.country}'.", field="country")
+    subdivisions = supported[calendar.country.upper()]
+    if calendar.subdivision and calendar.subdivision not in subdivisions:
+        raise DomainValidationError(
+            f"'{calendar.subdivision}' is not a subdivision of {calendar.country} "
+            f"(e.g. {', '.join(subdivisions[:5])}).",
+            field="subdivision",
+        )
     try:
         public = holidays_package.country_holidays(calendar.country, subdiv=calendar.subdivision or None, years=year)
     except NotImplementedError as error:
@@ -461,7 +473,7 @@ def holidays_import(*, calendar: HolidayCalendar, year: int, actor: User | None 
         raise DomainValidationError(str(error), field="subdivision") from error
     existing = set(Holiday.objects.filter(calendar=calendar, date__year=year).values_list("date", flat=True))
     created = [
-        holiday_create(calendar=calendar, day=day, name=name, actor=None, imported=True)
+        _holiday_add(calendar=calendar, day=day, name=name, half_day=False, actor=actor, imported=True)
         for day, name in sorted(public.items())
         if day not in existing
     ]

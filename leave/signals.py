@@ -1,9 +1,11 @@
 from auditlog.registry import auditlog
 
-from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
+from leave.models import CalendarFeed, Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
 
 auditlog.register(LeaveType)
 auditlog.register(HolidayCalendar)
 auditlog.register(Holiday)
 auditlog.register(LeaveRequest)
 auditlog.register(LeaveLedgerEntry)
+# The token is the feed's secret URL: never copied into the history.
+auditlog.register(CalendarFeed, exclude_fields=["token"])

@@ -290,8 +290,10 @@ def timesheet_submit(*, timesheet_id: int, actor: User) -> Timesheet:
     if timesheet.status not in (Timesheet.Status.OPEN, Timesheet.Status.REJECTED):
         raise Conflict(f"Week {timesheet.week} is {timesheet.status}, it cannot be submitted.", code="invalid_state")
     start, end = periods.week_bounds(timesheet.week_start, timesheet.user.tzinfo)
-    if TimeEntry.objects.running().filter(user=timesheet.user, start__gte=start, start__lt=end).exists():
+    if TimeEntry.objects.running().filter(user=timesheet.user, start__lt=end).exists():
         raise Conflict(f"Stop the running timer before submitting week {timesheet.week}.", code="timer_running")
+    if not TimeEntry.objects.overlapping(user_id=timesheet.user_id, start=start, end=end).exists():
+        raise Conflict(f"Week {timesheet.week} has no time entries to submit.", code="empty_week")
     timesheet.status = Timesheet.Status.SUBMITTED
     timesheet.submitted_at = timezone.now()
     timesheet.save(update_fields=["status", "submitted_at", "updated_at"])
@@ -397,15 +399,16 @@ def _unique_or_400(instance) -> None:
 
 @transaction.atomic
 def catalog_delete(*, actor: User, instance) -> None:
-    """Delete an unused client, project or task; one in use must be archived instead."""
+    """Delete an unused catalog row (client, project, task, leave type…); one in use is
+    archived or deactivated instead."""
     ensure_admin(actor, what=f"delete {instance._meta.verbose_name_plural}")
     try:
         with transaction.atomic():
             instance.delete()
     except ProtectedError as error:
         raise Conflict(
-            f"{instance._meta.verbose_name.capitalize()} '{instance}' is in use (time entries or projects); "
-            "archive it instead.",
+            f"{instance._meta.verbose_name.capitalize()} '{instance}' is still in use; "
+            "archive or deactivate it instead.",
             code="in_use",
         ) from error
     audit_event_record(action=f"{instance._meta.model_name}_deleted", actor=actor, data={"repr": str(instance)})

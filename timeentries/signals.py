@@ -3,8 +3,9 @@ lock are also written as business events, with their actor, by the services."""
 
 from auditlog.registry import auditlog
 
-from timeentries.models import LockPeriod, Project, Task, TimeEntry, Timesheet
+from timeentries.models import Client, LockPeriod, Project, Task, TimeEntry, Timesheet
 
+auditlog.register(Client)
 auditlog.register(TimeEntry)
 auditlog.register(Project, m2m_fields={"teams"})
 auditlog.register(Task)

@@ -12,7 +12,17 @@ class UserAddForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["email", "first_name", "last_name", "timezone", "weekly_contract_hours", "role", "team"]
+        fields = [
+            "email",
+            "first_name",
+            "last_name",
+            "timezone",
+            "weekly_contract_hours",
+            "work_days",
+            "role",
+            "team",
+            "holiday_calendar",
+        ]
 
 
 class UserChangeForm(forms.ModelForm):
@@ -20,7 +30,18 @@ class UserChangeForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["email", "first_name", "last_name", "timezone", "weekly_contract_hours", "role", "team", "is_active"]
+        fields = [
+            "email",
+            "first_name",
+            "last_name",
+            "timezone",
+            "weekly_contract_hours",
+            "work_days",
+            "role",
+            "team",
+            "holiday_calendar",
+            "is_active",
+        ]
 
 
 class ScopedAdminMixin:
@@ -111,7 +132,11 @@ class TeamAdmin(ScopedAdminMixin, ServiceErrorsMixin, admin.ModelAdmin):
         """Teams are saved with their managers in save_related, through the service."""
 
     def save_related(self, request, form, formsets, change):
-        data = {"name": form.cleaned_data["name"], "managers": list(form.cleaned_data.get("managers", []))}
+        data = {
+            "name": form.cleaned_data["name"],
+            "managers": list(form.cleaned_data.get("managers", [])),
+            "holiday_calendar": form.cleaned_data.get("holiday_calendar"),
+        }
         if change:
             self.save_with_service(
                 request, lambda: services.team_update(team=form.instance, actor=request.user, request=request, **data)

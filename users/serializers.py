@@ -29,6 +29,8 @@ class UserSerializer(serializers.ModelSerializer):
             "role",
             "team",
             "team_name",
+            "holiday_calendar",
+            "work_days",
             "is_active",
             "date_joined",
             "last_login",
@@ -100,6 +102,6 @@ class TeamSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Team
-        fields = ["id", "name", "managers", "member_count", "created_at"]
+        fields = ["id", "name", "managers", "holiday_calendar", "member_count", "created_at"]
         read_only_fields = ["id", "created_at"]
         extra_kwargs = {"name": {"validators": []}}  # case-insensitive uniqueness lives in the service

@@ -22,6 +22,8 @@ USER_ADMIN_FIELDS = {
     "role",
     "team",
     "is_active",
+    "holiday_calendar",
+    "work_days",
 }
 USER_PROFILE_FIELDS = {"first_name", "last_name", "timezone"}
 
@@ -93,7 +95,7 @@ def user_update(*, user: User, actor: User, request=None, **fields) -> User:
             action="role_changed", actor=actor, target=user, request=request, data={"from": old_role, "to": user.role}
         )
     if was_active and not user.is_active:
-        user_tokens_revoke(user=user)
+        user_tokens_revoke(user=user, actor=actor, request=request)
         audit_event_record(action="user_deactivated", actor=actor, target=user, request=request)
     elif not was_active and user.is_active:
         audit_event_record(action="user_activated", actor=actor, target=user, request=request)
@@ -130,16 +132,19 @@ def user_password_change(*, user: User, old_password: str, new_password: str, re
         raise DomainValidationError(" ".join(error.messages), field="new_password") from error
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    user_tokens_revoke(user=user)
+    user_tokens_revoke(user=user, actor=user, request=request)
     audit_event_record(action="password_changed", actor=user, target=user, request=request)
 
 
-def user_tokens_revoke(*, user: User) -> int:
-    """Blacklist every outstanding refresh token of `user`; returns how many were live."""
+def user_tokens_revoke(*, user: User, actor: User | None = None, request=None) -> int:
+    """Blacklist every outstanding refresh token of `user`; returns how many were live.
+
+    bulk_create sends no signals, so the revocation writes its own audit event."""
     live = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True)
     created = BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
     )
+    audit_event_record(action="tokens_revoked", actor=actor, target=user, request=request, data={"count": len(created)})
     return len(created)
 
 
@@ -195,11 +200,11 @@ def auth_logout(*, refresh: str, request=None) -> None:
 
 
 @transaction.atomic
-def team_create(*, actor: User, name: str, managers=(), request=None) -> Team:
+def team_create(*, actor: User, name: str, managers=(), holiday_calendar=None, request=None) -> Team:
     ensure_admin(actor, what="create teams")
     if Team.objects.filter(name__iexact=name).exists():
         raise DomainValidationError("A team with this name already exists.", field="name")
-    team = Team.objects.create(name=name)
+    team = Team.objects.create(name=name, holiday_calendar=holiday_calendar)
     _team_managers_set(team, managers)
     audit_event_record(action="team_created", actor=actor, target=team, request=request)
     return team
@@ -213,6 +218,9 @@ def team_update(*, team: Team, actor: User, request=None, **fields) -> Team:
             raise DomainValidationError("A team with this name already exists.", field="name")
         team.name = fields["name"]
         team.save(update_fields=["name"])
+    if "holiday_calendar" in fields:
+        team.holiday_calendar = fields["holiday_calendar"]
+        team.save(update_fields=["holiday_calendar"])
     if "managers" in fields:
         _team_managers_set(team, fields["managers"])
     return team
@@ -223,6 +231,11 @@ def team_delete(*, team: Team, actor: User, request=None) -> None:
     """Deleting a team leaves its members without a team; their data stays."""
     ensure_admin(actor, what="delete teams")
     audit_event_record(action="team_deleted", actor=actor, target=team, request=request)
+    # on_delete=SET_NULL would clear the members' team in one UPDATE that auditlog never
+    # sees; saving each member leaves the change in their field history.
+    for member in team.members.select_for_update():
+        member.team = None
+        member.save(update_fields=["team"])
     team.delete()
 
 

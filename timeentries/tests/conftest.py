@@ -5,7 +5,7 @@ import time_machine
 
 from timeentries.models import Client, Project, Task
 
-# Thursday of ISO week 2026-W46 (Mon 9 Nov – Sun 15 Nov), mid-afternoon in Berlin.
+# Thursday of ISO week 2026-W46 (Mon 9 Nov to Sun 15 Nov), mid-afternoon in Berlin.
 NOW = datetime(2026, 11, 12, 14, 0, tzinfo=UTC)
 
 

@@ -38,6 +38,7 @@ def test_admin_role_change_in_the_admin_goes_through_the_service(carol, alice, p
             "last_name": alice.last_name,
             "timezone": alice.timezone,
             "weekly_contract_hours": "40",
+            "work_days": "12345",
             "role": "manager",
             "team": alice.team_id,
             "is_active": "on",

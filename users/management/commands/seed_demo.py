@@ -31,7 +31,7 @@ DEMO_TEAMS = {
 }
 ADMIN = ("admin@example.com", "Ada", "Admin", "Europe/Berlin")
 # Later apps append "app.module.function" entries; each takes the stdout writer.
-DEMO_SEEDERS: list[str] = ["timeentries.seed.seed_demo_time"]
+DEMO_SEEDERS: list[str] = ["timeentries.seed.seed_demo_time", "leave.seed.seed_demo_leave"]
 
 
 def _upsert_user(email, first_name, last_name, tz, role, team=None) -> User:

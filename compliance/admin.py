@@ -1,0 +1,168 @@
+"""Admin for working-time compliance: admins edit the policies (through `policy_save`, so
+the one-policy-per-team rule and the audit apply); managers look at them. Violations are
+recorded by the scan and the live checks, never typed in: managers see their teams' and
+acknowledge them with a comment through `violation_acknowledge`."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+
+from compliance import services
+from compliance.models import Violation, WorkingTimePolicy
+from compliance.selectors import violations_visible_to
+from timeentries.admin import ServiceFormMixin, ServiceModelForm, _report_per_row
+from users.admin import ScopedAdminMixin
+
+
+def _is_admin(request) -> bool:
+    return request.user.is_active and request.user.is_admin
+
+
+class WorkingTimePolicyAdminForm(ServiceModelForm):
+    class Meta:
+        model = WorkingTimePolicy
+        fields = [
+            "name",
+            "is_default",
+            "teams",
+            "enforcement",
+            "max_weekly_hours",
+            "reference_period_weeks",
+            "min_daily_rest_hours",
+            "min_weekly_rest_hours",
+            "max_daily_hours",
+            "break_after_hours",
+            "break_minutes",
+            "long_break_after_hours",
+            "long_break_minutes",
+            "min_break_gap_minutes",
+        ]
+
+    def _get_validation_exclusions(self):
+        # Ticking "is default" on another policy is how the default moves: policy_save clears
+        # the old one in the same transaction, so the one-default constraint is not the form's.
+        return {*super()._get_validation_exclusions(), "is_default"}
+
+    def clean(self):
+        cleaned_data = super().clean()
+        for name in ("max_weekly_hours", "max_daily_hours"):
+            value = cleaned_data.get(name)
+            if value is not None and value <= 0:
+                self.add_error(name, "Give a limit above zero.")
+        return cleaned_data
+
+
+@admin.register(WorkingTimePolicy)
+class WorkingTimePolicyAdmin(ServiceFormMixin, admin.ModelAdmin):
+    """Admins add and change policies; managers (view permission) only look. A policy is
+    not deleted: its teams are moved to another one."""
+
+    form = WorkingTimePolicyAdminForm
+    list_display = ["name", "is_default", "enforcement", "max_weekly_hours", "min_daily_rest_hours", "team_names"]
+    list_filter = ["is_default", "enforcement"]
+    search_fields = ["name"]
+    filter_horizontal = ["teams"]
+    readonly_fields = ["created_at", "updated_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("teams")
+
+    @admin.display(description="Teams")
+    def team_names(self, policy: WorkingTimePolicy) -> str:
+        names = ", ".join(team.name for team in policy.teams.all())
+        return names or ("everyone else" if policy.is_default else "no team")
+
+    def has_add_permission(self, request):
+        return _is_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_admin(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        fields = dict(form.cleaned_data)
+        teams = list(fields.pop("teams", []))
+        self.call_service(lambda: services.policy_save(actor=request.user, instance=obj, teams=teams, **fields))
+
+    def save_related(self, request, form, formsets, change):
+        """policy_save has set the teams with the policy."""
+
+
+class AcknowledgeForm(forms.Form):
+    comment = forms.CharField(
+        label="What is done about these violations?",
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        max_length=2000,
+        help_text="Recorded on each violation with your name; the audit log keeps it too.",
+    )
+
+
+@admin.register(Violation)
+class ViolationAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "rule", "period_start", "period_end", "measured", "limit", "status", "acknowledged_by"]
+    list_filter = ["status", "rule", ("user__team", admin.RelatedOnlyFieldListFilter)]
+    date_hierarchy = "period_end"
+    search_fields = ["user__email", "user__first_name", "user__last_name", "message"]
+    list_select_related = ["user", "acknowledged_by"]
+    actions = ["acknowledge_selected"]
+    fields = [
+        "user",
+        "rule",
+        "period_start",
+        "period_end",
+        "measured",
+        "limit",
+        "message",
+        "entries",
+        "status",
+        "acknowledged_by",
+        "acknowledged_at",
+        "comment",
+        "resolved_at",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields  # the status only moves through the action (the service) and the scans
+
+    def scoped_queryset(self, user):
+        return violations_visible_to(user)
+
+    def has_add_permission(self, request):
+        return False  # the scan and the live checks record violations
+
+    def has_change_permission(self, request, obj=None):
+        # "Change" is what the action needs; a single violation is only ever viewed.
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Acknowledge selected violations…", permissions=["change"])
+    def acknowledge_selected(self, request, queryset):
+        """Asks for the comment on a confirmation page first; nothing changes without it."""
+        form = AcknowledgeForm(request.POST if "post" in request.POST else None)
+        if form.is_valid():
+            comment = form.cleaned_data["comment"]
+            _report_per_row(
+                self,
+                request,
+                queryset,
+                lambda violation: services.violation_acknowledge(
+                    violation_id=violation.pk, actor=request.user, comment=comment
+                ),
+                "acknowledged.",
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Acknowledge violations",
+            "opts": self.opts,
+            "violations": queryset,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/compliance/violation/acknowledge_selected.html", context)

@@ -1,0 +1,140 @@
+"""The compliance page for managers and admins (/compliance/): their people's open
+working-time violations, each with a form to acknowledge it, and everyone's rolling weekly
+average against the limit for the current week.
+
+Acknowledging goes through `compliance.services.violation_acknowledge`; its refusal is shown
+next to the form that caused it. The averages come from `compliance.summary`, read in a
+fixed number of queries (plus one policy lookup per team).
+"""
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from compliance import services, summary
+from compliance.models import Violation
+from compliance.selectors import violations_visible_to
+from core.errors import DomainError
+from timeentries import periods
+from timeentries.forms import DecisionForm
+from timeentries.pages import _local_timezone, _today, format_hours
+from users.models import User
+from users.selectors import users_visible_to
+
+
+def _ensure_manager(user: User) -> None:
+    if not (user.is_manager or user.is_admin):
+        raise PermissionDenied("Only managers and admins see their people's working-time compliance.")
+
+
+def period_label(violation: Violation) -> str:
+    """ "Tue 3 Mar 2026" or "Mon 2 Mar 2026 to Sun 8 Mar 2026"."""
+
+    def day(value: date) -> str:
+        return f"{value:%a} {value.day} {value:%b %Y}"
+
+    if violation.period_start == violation.period_end:
+        return day(violation.period_start)
+    return f"{day(violation.period_start)} to {day(violation.period_end)}"
+
+
+def amount_label(violation: Violation, value) -> str:
+    """What a rule measures, with its unit: breaks in minutes, everything else in hours."""
+    unit = "min" if violation.rule == Violation.Rule.BREAKS else "h"
+    return f"{format_hours(value)} {unit}"
+
+
+def _over_label(days_counted: int, policy) -> str:
+    """The reference period, or the days since the first entry when there are fewer."""
+    weeks = policy.reference_period_weeks
+    if days_counted >= weeks * 7:
+        return f"over {weeks} week{'s' if weeks != 1 else ''}"
+    return f"over {days_counted} day{'s' if days_counted != 1 else ''}"
+
+
+def _member_row(member: User, week: dict) -> dict:
+    average = week["rolling_average"]
+    return {
+        "member": member,
+        "hours": format_hours(week["hours"]),
+        "average": format_hours(average) if average is not None else "",
+        "limit": format_hours(week["max_weekly_hours"]),
+        "over": _over_label(week["days_counted"], week["policy"]),
+        "policy": week["policy"],
+        "above_limit": week["above_limit"],
+    }
+
+
+def _acknowledge_form(violation: Violation, bound: dict) -> DecisionForm:
+    return bound.get(violation.pk) or DecisionForm(auto_id=f"v{violation.pk}-%s")
+
+
+def _page_context(request, *, forms: dict | None = None) -> dict:
+    manager = request.user
+    week_start = periods.week_start_of(_today(manager))
+    violations = (
+        violations_visible_to(manager)
+        .exclude(user=manager)  # nobody acknowledges their own
+        .filter(status=Violation.Status.OPEN)
+        .order_by("user__first_name", "user__last_name", "user__email", "period_start", "rule", "pk")
+    )
+    members = users_visible_to(manager).exclude(pk=manager.pk).filter(is_active=True)
+    members = list(members.order_by("first_name", "last_name", "email"))
+    averages = summary.weekly_averages(members, week_start)
+    return {
+        "nav": "compliance",
+        "week": {"start": week_start, "label": periods.iso_week_label(week_start)},
+        "violations": [
+            {
+                "violation": violation,
+                "period": period_label(violation),
+                "measured": amount_label(violation, violation.measured),
+                "limit": amount_label(violation, violation.limit),
+                "form": _acknowledge_form(violation, forms or {}),
+            }
+            for violation in violations
+        ],
+        "members": [_member_row(member, averages[member.pk]) for member in members],
+    }
+
+
+@login_required
+@require_GET
+@_local_timezone
+def compliance_page(request):
+    _ensure_manager(request.user)
+    return render(request, "compliance/team.html", _page_context(request))
+
+
+@login_required
+@require_POST
+@_local_timezone
+def violation_acknowledge(request, violation_id: int):
+    """Acknowledge one violation with a comment, then go back to the page."""
+    _ensure_manager(request.user)
+    violation = get_object_or_404(violations_visible_to(request.user), pk=violation_id)
+    form = DecisionForm(request.POST, auto_id=f"v{violation.pk}-%s")
+    status = 400
+    if form.is_valid():
+        try:
+            services.violation_acknowledge(
+                violation_id=violation.pk, actor=request.user, comment=form.cleaned_data["comment"]
+            )
+        except DomainError as error:
+            form.add_error("comment" if error.field == "comment" else None, error.detail)
+            status = error.status_code
+        else:
+            messages.success(
+                request,
+                f"{violation.user}: {violation.get_rule_display().lower()}, {period_label(violation)} is acknowledged.",
+            )
+            return redirect("compliance")
+    context = _page_context(request, forms={violation.pk: form})
+    if not any(row["form"] is form for row in context["violations"]):
+        # The violation is not on the page (the manager's own, or no longer open).
+        context["page_error"] = " ".join(error for errors in form.errors.values() for error in errors)
+    return render(request, "compliance/team.html", context, status=status)

@@ -1,0 +1,32 @@
+"""Helpers that set up working time for the compliance tests, in Berlin local time."""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from compliance.models import Violation
+from timeentries.models import TimeEntry
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def at(day: date, hour: float, tz=BERLIN) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=tz) + timedelta(hours=hour)
+
+
+def worked(user, project, day: date, start_hour: float, hours: float) -> TimeEntry:
+    """An entry written straight to the table: no live check runs, no violation is recorded."""
+    return TimeEntry.objects.create(
+        user=user, project=project, start=at(day, start_hour), end=at(day, start_hour + hours)
+    )
+
+
+def violation_of(user, *, rule: str = Violation.Rule.DAILY_REST, day: date = date(2026, 3, 3), **fields) -> Violation:
+    defaults = {
+        "measured": Decimal("8.00"),
+        "limit": Decimal("11.00"),
+        "message": f"Only 8.00 h of rest before {day}; 11.00 h are required.",
+        "period_start": day - timedelta(days=1),
+        "period_end": day,
+    }
+    return Violation.objects.create(user=user, rule=rule, **{**defaults, **fields})

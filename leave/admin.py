@@ -1,0 +1,435 @@
+"""Admin for leave, the managers' main screen: their teams' requests, pending first, with
+approve/reject actions; the ledger, leave types and holiday calendars to look up.
+
+Every write goes through a service (`leave.services`, or `timeentries.services.catalog_save`
+for plain catalogue rows), so the admin refuses what the API and the pages refuse, with the
+same words, and every change is audited. Requests are made by people on /leave/ or through
+the API, never added or edited here; ledger rows are never edited or deleted by anyone.
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Count, DecimalField, IntegerField, OuterRef, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from core.errors import DomainError
+from leave import selectors, services
+from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
+from timeentries.admin import CatalogAdmin, ServiceFormMixin, ServiceModelForm, _adopt, _report_per_row
+from users.admin import ScopedAdminMixin
+from users.models import User
+
+Status = LeaveRequest.Status
+PENDING_FIRST = Case(When(status=Status.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField())
+
+
+def ledger_balance():
+    """The ledger balance of the row's (user, leave type): the sum of every ledger row of
+    that pair, whatever its date (accruals, carry-over, expiries, debits of approved leave,
+    credits, adjustments). Pending requests are not subtracted. One subquery, not a query
+    per row."""
+    rows = (
+        LeaveLedgerEntry.objects.filter(user=OuterRef("user"), leave_type=OuterRef("leave_type"))
+        .order_by()
+        .values("user", "leave_type")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    amount = DecimalField(max_digits=9, decimal_places=2)
+    return Coalesce(Subquery(rows, output_field=amount), Value(Decimal(0)), output_field=amount)
+
+
+def number(value: Decimal) -> str:
+    """Decimal("2.50") -> "2.5", Decimal("20.00") -> "20"."""
+    return f"{value.normalize():f}" if value else "0"
+
+
+def dates_label(request: LeaveRequest) -> str:
+    """The days, with the half of a half day: 'Mon 2 Mar 2026 to Fri 6 Mar 2026 (morning)'."""
+
+    def day(value, half) -> str:
+        return f"{value:%a} {value.day} {value:%b %Y}" + (f" ({half})" if half else "")
+
+    if request.start_date == request.end_date:
+        return day(request.start_date, request.start_half or request.end_half)
+    return f"{day(request.start_date, request.start_half)} to {day(request.end_date, request.end_half)}"
+
+
+def _unit(leave_type: LeaveType, amount: Decimal) -> str:
+    if leave_type.unit == LeaveType.Unit.HOUR:
+        return "hour" if amount == 1 else "hours"
+    return "day" if amount == 1 else "days"
+
+
+# --- requests ------------------------------------------------------------------------------
+
+
+class RejectRequestsForm(forms.Form):
+    comment = forms.CharField(
+        label="Why are these requests rejected?",
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        max_length=2000,
+        help_text="Each requester sees this comment in the email telling them of the decision.",
+    )
+
+
+@admin.register(LeaveRequest)
+class LeaveRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["person", "leave_type", "dates", "days", "status", "balance_left", "decided_by"]
+    list_filter = ["status", "leave_type", ("user__team", admin.RelatedOnlyFieldListFilter)]
+    date_hierarchy = "start_date"
+    search_fields = ["user__email", "user__first_name", "user__last_name"]
+    list_select_related = ["user", "user__team", "leave_type", "decided_by"]
+    ordering = [PENDING_FIRST.asc(), "start_date"]
+    actions = ["approve_selected", "reject_selected"]
+    fields = [
+        "user",
+        "leave_type",
+        "start_date",
+        "start_half",
+        "end_date",
+        "end_half",
+        "working_days",
+        "hours",
+        "balance_left",
+        "reason",
+        "status",
+        "decided_by",
+        "decided_at",
+        "decision_comment",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields  # the status only moves through the actions (the services)
+
+    def scoped_queryset(self, user):
+        return selectors.leave_requests_visible_to(user)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(ledger_balance=ledger_balance())
+
+    @admin.display(description="Person", ordering="user__first_name")
+    def person(self, request: LeaveRequest) -> User:
+        return request.user
+
+    @admin.display(description="Dates", ordering="start_date")
+    def dates(self, request: LeaveRequest) -> str:
+        return dates_label(request)
+
+    @admin.display(description="Days", ordering="working_days")
+    def days(self, request: LeaveRequest) -> str:
+        if request.leave_type.unit == LeaveType.Unit.HOUR:
+            return f"{number(request.working_days)} ({number(request.hours)} h)"
+        return number(request.working_days)
+
+    @admin.display(description="Balance left (ledger)", ordering="ledger_balance")
+    def balance_left(self, request: LeaveRequest) -> str:
+        """The ledger balance of the person's type (see `ledger_balance`); empty for types
+        that keep no balance, such as sick leave."""
+        if not request.leave_type.tracks_balance:
+            return self.get_empty_value_display()
+        balance = request.ledger_balance
+        return f"{number(balance)} {_unit(request.leave_type, balance)}"
+
+    def has_add_permission(self, request):
+        return False  # people request leave on /leave/ or through the API
+
+    def has_change_permission(self, request, obj=None):
+        # "Change" is what the actions need; a single request is only ever viewed.
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Approve selected requests", permissions=["change"])
+    def approve_selected(self, request, queryset):
+        _report_per_row(
+            self,
+            request,
+            queryset,
+            lambda row: services.leave_request_approve(request_id=row.pk, actor=request.user),
+            "approved.",
+        )
+
+    @admin.action(description="Reject selected requests…", permissions=["change"])
+    def reject_selected(self, request, queryset):
+        """Asks for the reason on a confirmation page first; nothing changes without it."""
+        form = RejectRequestsForm(request.POST if "post" in request.POST else None)
+        if form.is_valid():
+            comment = form.cleaned_data["comment"]
+            _report_per_row(
+                self,
+                request,
+                queryset,
+                lambda row: services.leave_request_reject(request_id=row.pk, actor=request.user, comment=comment),
+                "rejected.",
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reject leave requests",
+            "opts": self.opts,
+            "leave_requests": queryset,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/leave/leaverequest/reject_selected.html", context)
+
+
+# --- ledger --------------------------------------------------------------------------------
+
+
+class LedgerAdjustmentForm(ServiceModelForm):
+    class Meta:
+        model = LeaveLedgerEntry
+        fields = ["user", "leave_type", "amount", "date", "note"]
+        help_texts = {
+            "amount": "Positive adds to the balance, negative takes from it, in the type's unit.",
+            "note": "Required: why the balance changes. The person's history shows it.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "note" in self.fields:
+            self.fields["note"].required = True
+        if "user" in self.fields:
+            self.fields["user"].queryset = User.objects.filter(is_active=True)
+        if "leave_type" in self.fields:
+            self.fields["leave_type"].queryset = LeaveType.objects.filter(tracks_balance=True)
+
+
+@admin.register(LeaveLedgerEntry)
+class LeaveLedgerEntryAdmin(ScopedAdminMixin, ServiceFormMixin, admin.ModelAdmin):
+    """The ledger is append-only: admins add adjustments (through `ledger_adjust`, with a
+    note); nobody edits or deletes a row. Managers see their teams' rows."""
+
+    form = LedgerAdjustmentForm
+    list_display = ["date", "user", "leave_type", "kind", "signed_amount", "note", "request", "created_by"]
+    list_filter = ["kind", "leave_type", ("user__team", admin.RelatedOnlyFieldListFilter)]
+    date_hierarchy = "date"
+    search_fields = ["user__email", "user__first_name", "user__last_name", "note"]
+    list_select_related = ["user", "leave_type", "request", "request__user", "request__leave_type", "created_by"]
+    view_fields = [
+        "user",
+        "leave_type",
+        "date",
+        "amount",
+        "kind",
+        "request",
+        "note",
+        "created_by",
+        "created_at",
+        "idempotency_key",
+    ]
+
+    def scoped_queryset(self, user):
+        return selectors.ledger_visible_to(user)
+
+    def get_fields(self, request, obj=None):
+        return LedgerAdjustmentForm.Meta.fields if obj is None else self.view_fields
+
+    def get_changeform_initial_data(self, request):
+        return {
+            "date": timezone.localdate(timezone.now(), request.user.tzinfo),
+            **super().get_changeform_initial_data(request),
+        }
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.view_fields
+
+    @admin.display(description="Amount", ordering="amount")
+    def signed_amount(self, entry: LeaveLedgerEntry) -> str:
+        return f"{entry.amount:+} {_unit(entry.leave_type, abs(entry.amount))}"
+
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.is_admin
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        entry = self.call_service(
+            lambda: services.ledger_adjust(
+                actor=request.user,
+                user=data["user"],
+                leave_type=data["leave_type"],
+                amount=data["amount"],
+                on=data["date"],
+                note=data["note"],
+            )
+        )
+        _adopt(obj, entry)
+
+    def save_related(self, request, form, formsets, change):
+        """A ledger row has no related rows to save."""
+
+
+# --- leave types and holiday calendars --------------------------------------------------------
+
+
+class NoDeleteCatalogAdmin(CatalogAdmin):
+    """Admins write these through `catalog_save` (audited); managers only see them. Rows that
+    requests or holidays hang on are never deleted: leave types are made inactive instead."""
+
+    def scoped_queryset(self, user):
+        return self.model.objects.all()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LeaveType)
+class LeaveTypeAdmin(NoDeleteCatalogAdmin):
+    list_display = [
+        "name",
+        "code",
+        "unit",
+        "annual_allowance",
+        "max_carry_over",
+        "requires_approval",
+        "tracks_balance",
+        "paid",
+        "active",
+    ]
+    list_filter = ["active", "unit", "paid", "requires_approval", "tracks_balance"]
+    search_fields = ["name", "code"]
+
+
+class HolidayInline(admin.TabularInline):
+    """The calendar's days, to look at; they are added and removed on the Holiday pages so
+    that approved leave is recalculated (`holiday_create` / `holiday_delete`)."""
+
+    model = Holiday
+    fields = ["date", "name", "half_day", "imported"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ImportHolidaysForm(forms.Form):
+    year = forms.IntegerField(
+        label="Year",
+        min_value=1900,
+        max_value=2200,
+        help_text="Public holidays of the calendar's country and subdivision, from the holidays package. "
+        "Days already in the calendar stay as they are.",
+    )
+
+
+@admin.register(HolidayCalendar)
+class HolidayCalendarAdmin(NoDeleteCatalogAdmin):
+    list_display = ["name", "country", "subdivision", "holiday_count"]
+    search_fields = ["name", "country", "subdivision"]
+    inlines = [HolidayInline]
+    actions = ["import_holidays"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(holiday_total=Count("holidays"))
+
+    def save_related(self, request, form, formsets, change):
+        """catalog_save has saved the calendar. The holidays inline is read-only, so saving
+        it writes nothing; it runs so the admin's change message can read it."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    @admin.display(description="Holidays", ordering="holiday_total")
+    def holiday_count(self, calendar: HolidayCalendar) -> int:
+        return calendar.holiday_total
+
+    @admin.action(description="Import holidays for a year…", permissions=["change"])
+    def import_holidays(self, request, queryset):
+        """Asks for the year on a confirmation page, then imports it into each calendar."""
+        form = ImportHolidaysForm(
+            request.POST if "post" in request.POST else None, initial={"year": timezone.localdate().year}
+        )
+        if form.is_valid():
+            year = form.cleaned_data["year"]
+            for calendar in queryset:
+                try:
+                    created = services.holidays_import(calendar=calendar, year=year, actor=request.user)
+                except DomainError as error:
+                    self.message_user(request, f"{calendar}: {error.detail}", level=messages.ERROR)
+                except PermissionDenied as error:
+                    self.message_user(request, f"{calendar}: {error or 'permission denied.'}", level=messages.ERROR)
+                else:
+                    count = len(created)
+                    self.message_user(
+                        request,
+                        f"{calendar}: {count} holiday{'s' if count != 1 else ''} of {year} imported.",
+                        level=messages.SUCCESS,
+                    )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import holidays",
+            "opts": self.opts,
+            "calendars": queryset,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/leave/holidaycalendar/import_holidays.html", context)
+
+
+class HolidayAdminForm(ServiceModelForm):
+    class Meta:
+        model = Holiday
+        fields = ["calendar", "date", "name", "half_day"]
+
+
+@admin.register(Holiday)
+class HolidayAdmin(ServiceFormMixin, admin.ModelAdmin):
+    """A holiday is added or removed through the services, which recount the leave that
+    covers its day; it is never changed in place (remove it and add the right one)."""
+
+    form = HolidayAdminForm
+    list_display = ["date", "name", "calendar", "half_day", "imported"]
+    list_filter = ["calendar", "imported", "half_day"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+    list_select_related = ["calendar"]
+
+    def get_fields(self, request, obj=None):
+        return HolidayAdminForm.Meta.fields if obj is None else [*HolidayAdminForm.Meta.fields, "imported"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        holiday = self.call_service(
+            lambda: services.holiday_create(
+                calendar=data["calendar"],
+                day=data["date"],
+                name=data["name"],
+                half_day=data["half_day"],
+                actor=request.user,
+            )
+        )
+        _adopt(obj, holiday)
+
+    def save_related(self, request, form, formsets, change):
+        """A holiday has no related rows to save."""
+
+    def delete_model(self, request, obj):
+        self.call_service(lambda: services.holiday_delete(holiday=obj, actor=request.user))

@@ -1,0 +1,376 @@
+from datetime import timedelta
+
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.response import Response
+
+from core.net import client_ip
+from core.permissions import AdminWritesOthersRead
+from core.ratelimit import rate_limit_enforce
+from core.viewsets import ScopedQuerysetMixin
+from leave import selectors, services
+from leave.filters import HolidayFilter, LeaveLedgerFilter, LeaveRequestFilter
+from leave.ics import leave_calendar_ics
+from leave.models import CalendarFeed, Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
+from leave.serializers import (
+    LeaveAbsenceSerializer,
+    LeaveBalancesQuerySerializer,
+    LeaveBalancesSerializer,
+    LeaveCalendarFeedSerializer,
+    LeaveCalendarHolidaySerializer,
+    LeaveCalendarQuerySerializer,
+    LeaveCalendarSerializer,
+    LeaveDecisionSerializer,
+    LeaveHolidayCalendarSerializer,
+    LeaveHolidayImportResultSerializer,
+    LeaveHolidayImportSerializer,
+    LeaveHolidaySerializer,
+    LeaveLedgerAdjustmentSerializer,
+    LeaveLedgerEntrySerializer,
+    LeaveRequestSerializer,
+    LeaveTypeSerializer,
+)
+from timeentries.services import catalog_delete, catalog_save
+from users.selectors import users_visible_to
+
+ICS_RATE_PER_IP = "120/m"
+# Feeds carry leave that ended at most this long ago, so they stay small over the years.
+ICS_HISTORY = timedelta(days=366)
+
+
+def _today_of(user):
+    return timezone.localdate(timezone.now(), user.tzinfo)
+
+
+# --- catalog: leave types and holiday calendars -------------------------------------------
+
+
+class LeaveCatalogViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
+    """Admins write (through the generic catalog services), everyone signed in reads."""
+
+    permission_classes = [permissions.IsAuthenticated, AdminWritesOthersRead]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    search_fields = ["name"]
+
+    def perform_create(self, serializer):
+        serializer.instance = catalog_save(actor=self.request.user, instance=self.model(), **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = catalog_save(
+            actor=self.request.user, instance=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        catalog_delete(actor=self.request.user, instance=instance)
+
+
+class LeaveTypeViewSet(LeaveCatalogViewSet):
+    """Everyone reads the active leave types; admins also see (and filter on) inactive ones."""
+
+    model = LeaveType
+    serializer_class = LeaveTypeSerializer
+    filterset_fields = ["active", "unit", "tracks_balance"]
+    search_fields = ["name", "code"]
+    ordering_fields = ["name", "code"]
+
+    def scoped_queryset(self, user):
+        types = LeaveType.objects.order_by("name", "pk")
+        return types if user.is_admin else types.filter(active=True)
+
+
+class HolidayCalendarViewSet(LeaveCatalogViewSet):
+    model = HolidayCalendar
+    serializer_class = LeaveHolidayCalendarSerializer
+    filterset_fields = ["country", "subdivision"]
+    ordering_fields = ["name", "country"]
+
+    def scoped_queryset(self, user):
+        return HolidayCalendar.objects.order_by("name", "pk")
+
+    @extend_schema(request=LeaveHolidayImportSerializer, responses={200: LeaveHolidayImportResultSerializer})
+    @action(detail=True, methods=["post"], url_path="import")
+    def import_holidays(self, request, pk=None):
+        calendar = self.get_object()
+        body = LeaveHolidayImportSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        created = services.holidays_import(calendar=calendar, year=body.validated_data["year"], actor=request.user)
+        return Response({"created": len(created), "holidays": LeaveHolidaySerializer(created, many=True).data})
+
+
+class HolidayViewSet(
+    ScopedQuerysetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Holidays of every calendar; admins add and remove them, and leave already requested
+    over the day is counted again."""
+
+    model = Holiday
+    serializer_class = LeaveHolidaySerializer
+    permission_classes = [permissions.IsAuthenticated, AdminWritesOthersRead]
+    filterset_class = HolidayFilter
+    search_fields = ["name"]
+    ordering_fields = ["date", "name"]
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def scoped_queryset(self, user):
+        return Holiday.objects.select_related("calendar").order_by("date", "calendar_id", "pk")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.holiday_create(
+            calendar=data["calendar"],
+            day=data["date"],
+            name=data["name"],
+            half_day=data.get("half_day", False),
+            actor=self.request.user,
+        )
+
+    def perform_destroy(self, instance):
+        services.holiday_delete(holiday=instance, actor=self.request.user)
+
+
+# --- requests ------------------------------------------------------------------------------
+
+
+class LeaveRequestViewSet(
+    ScopedQuerysetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Employees see their own requests, managers their teams', admins all. A request is
+    never edited: it is approved, rejected or cancelled through the actions."""
+
+    model = LeaveRequest
+    serializer_class = LeaveRequestSerializer
+    filterset_class = LeaveRequestFilter
+    search_fields = ["reason", "user__email", "user__first_name", "user__last_name"]
+    ordering_fields = ["start_date", "end_date", "created_at", "status"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def scoped_queryset(self, user):
+        return selectors.leave_requests_visible_to(user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.leave_request_create(actor=self.request.user, **serializer.validated_data)
+
+    def _decide(self, request, service):
+        leave_request = self.get_object()
+        body = LeaveDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = service(request_id=leave_request.pk, actor=request.user, **body.validated_data)
+        return Response(LeaveRequestSerializer(result).data)
+
+    @extend_schema(request=LeaveDecisionSerializer, responses={200: LeaveRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._decide(request, services.leave_request_approve)
+
+    @extend_schema(
+        request=LeaveDecisionSerializer,
+        responses={200: LeaveRequestSerializer},
+        description="The comment is required: say why.",
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._decide(request, services.leave_request_reject)
+
+    @extend_schema(request=LeaveDecisionSerializer, responses={200: LeaveRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._decide(request, services.leave_request_cancel)
+
+
+# --- balances and ledger -------------------------------------------------------------------
+
+
+class LeaveBalancesView(generics.GenericAPIView):
+    """Balances per leave type for one leave year: yours, or of someone you may see."""
+
+    serializer_class = LeaveBalancesSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("user", OpenApiTypes.INT, description="a user you may see; default: you"),
+            OpenApiParameter("as_of", OpenApiTypes.DATE, description="default: today in your time zone"),
+        ],
+        responses={200: LeaveBalancesSerializer},
+    )
+    def get(self, request):
+        query = LeaveBalancesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        user = request.user
+        if "user" in query.validated_data:
+            user = users_visible_to(request.user).filter(pk=query.validated_data["user"]).first()
+            if user is None:
+                raise NotFound("No such user.")
+        as_of = query.validated_data.get("as_of") or _today_of(request.user)
+        data = {"user": user.pk, "as_of": as_of, "balances": selectors.leave_balances(user, as_of)}
+        return Response(LeaveBalancesSerializer(data).data)
+
+
+class LeaveLedgerViewSet(
+    ScopedQuerysetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Every movement of the balances you may see. Admins post manual adjustments."""
+
+    model = LeaveLedgerEntry
+    permission_classes = [permissions.IsAuthenticated, AdminWritesOthersRead]
+    filterset_class = LeaveLedgerFilter
+    ordering_fields = ["date", "created_at"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def scoped_queryset(self, user):
+        return selectors.ledger_visible_to(user)
+
+    def get_serializer_class(self):
+        return LeaveLedgerAdjustmentSerializer if self.action == "create" else LeaveLedgerEntrySerializer
+
+    @extend_schema(request=LeaveLedgerAdjustmentSerializer, responses={201: LeaveLedgerEntrySerializer})
+    def create(self, request):
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        entry = services.ledger_adjust(
+            actor=request.user,
+            user=data["user"],
+            leave_type=data["type"],
+            amount=data["amount"],
+            on=data["date"],
+            note=data["note"],
+        )
+        return Response(LeaveLedgerEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+# --- calendar ------------------------------------------------------------------------------
+
+
+class LeaveCalendarView(generics.GenericAPIView):
+    """Who is away when: pending and approved leave of the people you may see, and the
+    holidays of your own calendar, for at most 366 days."""
+
+    serializer_class = LeaveCalendarSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, required=True, description="first day"),
+            OpenApiParameter("to", OpenApiTypes.DATE, required=True, description="last day (inclusive)"),
+            OpenApiParameter("team", OpenApiTypes.INT, description="only this team's members"),
+        ],
+        responses={200: LeaveCalendarSerializer},
+    )
+    def get(self, request):
+        query = LeaveCalendarQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start, end, team = query.validated_data["from"], query.validated_data["to"], query.validated_data.get("team")
+        users = users_visible_to(request.user)
+        if team is not None:
+            users = users.filter(team=team)
+        holidays = selectors.holidays_of(request.user.effective_holiday_calendar_id, start, end)
+        return Response(
+            {
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "absences": LeaveAbsenceSerializer(selectors.absences(users, start, end), many=True).data,
+                "holidays": LeaveCalendarHolidaySerializer(
+                    sorted(holidays.values(), key=lambda h: h.date), many=True
+                ).data,
+            }
+        )
+
+
+class FirstRendererNegotiation(BaseContentNegotiation):
+    """Calendar clients send `Accept: text/calendar`; errors are JSON whatever they accept."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class LeaveCalendarIcsView(generics.GenericAPIView):
+    """A subscribed calendar (ICS): approved leave, whole days. The secret token in the URL
+    is the only credential, so there is no sign-in; wrong tokens answer 404."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes: list = []
+    content_negotiation_class = FirstRendererNegotiation
+    pagination_class = None
+    filter_backends: list = []
+
+    @extend_schema(
+        operation_id="leave_calendar_ics",
+        auth=[],
+        parameters=[OpenApiParameter("token", OpenApiTypes.STR, required=True, description="the feed's secret")],
+        responses={
+            (200, "text/calendar"): OpenApiResponse(OpenApiTypes.STR, description="iCalendar (RFC 5545)"),
+            404: OpenApiResponse(description="Unknown token or feed owner deactivated."),
+        },
+    )
+    def get(self, request):
+        rate_limit_enforce(request, ("ics-ip", client_ip(request), ICS_RATE_PER_IP))
+        token = request.query_params.get("token", "")
+        feed = CalendarFeed.objects.select_related("user").filter(token=token).first() if token else None
+        if feed is None or not feed.user.is_active:
+            raise NotFound()
+        owner = feed.user
+        if feed.scope == CalendarFeed.Scope.TEAM:
+            people, name = users_visible_to(owner), f"Team absences ({owner})"
+        else:
+            people, name = [owner], f"Absences of {owner}"
+        requests = (
+            LeaveRequest.objects.filter(
+                user__in=people,
+                status=LeaveRequest.Status.APPROVED,
+                end_date__gte=_today_of(owner) - ICS_HISTORY,
+            )
+            .select_related("user", "leave_type")
+            .order_by("start_date", "pk")
+        )
+        response = HttpResponse(leave_calendar_ics(requests, name=name), content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = 'inline; filename="leave.ics"'
+        response["Cache-Control"] = "private, max-age=300"
+        return response
+
+
+class LeaveCalendarFeedViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Your secret ICS addresses: a personal feed, and a team feed for managers and admins."""
+
+    model = CalendarFeed
+    serializer_class = LeaveCalendarFeedSerializer
+    filter_backends: list = []
+
+    def scoped_queryset(self, user):
+        return CalendarFeed.objects.filter(user=user).order_by("pk")
+
+    def list(self, request):
+        feeds = services.calendar_feeds_for(request.user)
+        page = self.paginate_queryset(feeds)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=None, responses={200: LeaveCalendarFeedSerializer})
+    @action(detail=True, methods=["post"])
+    def regenerate(self, request, pk=None):
+        feed = services.calendar_feed_regenerate(feed=self.get_object(), actor=request.user)
+        return Response(self.get_serializer(feed).data)

@@ -1,0 +1,48 @@
+import django_filters
+from django import forms
+
+from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
+from users.models import Team
+
+
+class YearFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class LeaveRequestFilter(django_filters.FilterSet):
+    """`from`/`to` (inclusive dates): a request matches when it overlaps [from, to]."""
+
+    date_from = django_filters.DateFilter(field_name="end_date", lookup_expr="gte", help_text="first day")
+    date_to = django_filters.DateFilter(field_name="start_date", lookup_expr="lte", help_text="last day (inclusive)")
+    type = django_filters.ModelChoiceFilter(field_name="leave_type", queryset=LeaveType.objects.all())
+    team = django_filters.ModelChoiceFilter(field_name="user__team", queryset=Team.objects.all())
+
+    class Meta:
+        model = LeaveRequest
+        fields = ["status", "user"]
+
+    @classmethod
+    def get_filters(cls):
+        # `from` is a Python keyword: declared as date_from/date_to, published as from/to so
+        # that errors and the schema name the query parameter the client sent.
+        filters = super().get_filters()
+        filters["from"] = filters.pop("date_from")
+        filters["to"] = filters.pop("date_to")
+        return filters
+
+
+class LeaveLedgerFilter(django_filters.FilterSet):
+    type = django_filters.ModelChoiceFilter(field_name="leave_type", queryset=LeaveType.objects.all())
+
+    class Meta:
+        model = LeaveLedgerEntry
+        fields = ["user", "kind", "request"]
+
+
+class HolidayFilter(django_filters.FilterSet):
+    calendar = django_filters.ModelChoiceFilter(queryset=HolidayCalendar.objects.all())
+    year = YearFilter(field_name="date", lookup_expr="year", min_value=1, max_value=9999)
+
+    class Meta:
+        model = Holiday
+        fields = ["calendar", "year", "half_day", "imported"]

@@ -1,0 +1,53 @@
+"""iCalendar feeds of leave: one all-day event per request, stable across regenerations.
+
+Calendar clients replace their copy of a subscribed feed with each download, so leave that
+is cancelled or rejected disappears simply by no longer being in the feed.
+"""
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from icalendar import Calendar, Event
+
+from leave.models import LeaveRequest
+
+PRODID = "-//Time Tracker//Leave//EN"
+
+
+def leave_event_summary(request: LeaveRequest) -> str:
+    """'Alice Adler \u2013 Vacation' (an en dash), with the half days named: '(half day: afternoon)'."""
+    summary = f"{request.user} \u2013 {request.leave_type.name}"
+    single_day = request.start_date == request.end_date
+    if single_day and (request.start_half or request.end_half):
+        return f"{summary} (half day: {request.start_half or request.end_half})"
+    halves = []
+    if request.start_half:
+        halves.append(f"half day: {request.start_half} on {request.start_date.isoformat()}")
+    if request.end_half:
+        halves.append(f"half day: {request.end_half} on {request.end_date.isoformat()}")
+    return f"{summary} ({'; '.join(halves)})" if halves else summary
+
+
+def _day_after(day: date) -> date:
+    return day + timedelta(days=1) if day < date.max else day
+
+
+def leave_calendar_ics(requests: Iterable[LeaveRequest], *, name: str) -> bytes:
+    """An iCalendar document with one all-day event per request (DTEND is exclusive)."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    for request in requests:
+        event = Event()
+        event.add("uid", f"leave-{request.pk}@timetracker")
+        event.add("dtstamp", request.updated_at)
+        event.add("dtstart", request.start_date)
+        event.add("dtend", _day_after(request.end_date))
+        event.add("summary", leave_event_summary(request))
+        event.add("status", "CONFIRMED")
+        event.add("transp", "OPAQUE")
+        calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,0 +1,414 @@
+"""Server-rendered leave pages: a person's balances, requests and request form (/leave/),
+and the team page where managers decide pending requests and see who is away (/leave/team/).
+
+Every write goes through `leave.services`; a `DomainError` is shown next to the input it
+names. What lives here is page work only: parsing a month, laying absences out on a grid.
+"""
+
+from calendar import monthrange
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.errors import DomainError
+from leave import selectors, services
+from leave.forms import LeavePreviewForm, LeaveRequestForm
+from leave.models import Holiday, LeaveRequest, LeaveType
+from timeentries.forms import DecisionForm
+from timeentries.pages import _first_error, _local_timezone, _today, format_hours
+from users.models import User
+from users.selectors import users_visible_to
+
+Status = LeaveRequest.Status
+PREVIEW_HINT = "pick the first and the last day"
+REQUESTS_SHOWN = 100  # the most recent of a person's requests on /leave/
+DECISIONS = {
+    "approve": (services.leave_request_approve, "approved"),
+    "reject": (services.leave_request_reject, "rejected"),
+}
+
+
+def _amount(value: Decimal, unit: str) -> str:
+    """Decimal("1.5"), "day" -> "1.5 days"; Decimal(1), "hour" -> "1 hour"."""
+    word = "hour" if unit == LeaveType.Unit.HOUR else "day"
+    return f"{format_hours(value)} {word}{'' if value == 1 else 's'}"
+
+
+def _length_label(length: selectors.LeaveLength, leave_type: LeaveType | None) -> str:
+    days = f"{format_hours(length.working_days)} working day{'' if length.working_days == 1 else 's'}"
+    if leave_type is not None and leave_type.unit == LeaveType.Unit.HOUR:
+        return f"{_amount(length.hours, LeaveType.Unit.HOUR)} ({days})"
+    return days
+
+
+def _dates(leave_request: LeaveRequest) -> str:
+    """For messages: 'Vacation from Mon 9 Mar to Fri 13 Mar 2026'."""
+    start, end = leave_request.start_date, leave_request.end_date
+    return f"{leave_request.leave_type.name} from {start:%a} {start.day} {start:%b} to {end:%a} {end.day} {end:%b %Y}"
+
+
+def _ensure_manager(user: User) -> None:
+    if not (user.is_manager or user.is_admin):
+        raise PermissionDenied("Only managers and admins see their team's leave.")
+
+
+# --- my leave ------------------------------------------------------------------------------
+
+
+def _cancellable(leave_request: LeaveRequest, today: date) -> bool:
+    """What the owner may cancel (see `leave_request_cancel`): pending requests, and approved
+    leave that has not started."""
+    if leave_request.status == Status.PENDING:
+        return True
+    return leave_request.status == Status.APPROVED and leave_request.start_date > today
+
+
+def _leave_context(request, *, form: LeaveRequestForm | None = None, cancel_errors: dict | None = None) -> dict:
+    user = request.user
+    today = _today(user)
+    cancel_errors = cancel_errors or {}
+    balances = [
+        {
+            **balance,
+            **{
+                name: _amount(balance[name], balance["unit"])
+                for name in ("entitlement", "taken", "planned", "pending", "left")
+            },
+            "is_negative": balance["left"] < 0,
+        }
+        for balance in selectors.leave_balances(user, today)
+    ]
+    leave_requests = (
+        LeaveRequest.objects.filter(user=user).select_related("leave_type", "decided_by").order_by("-start_date", "-pk")
+    )
+    rows = [
+        {
+            "request": leave_request,
+            "amount": _amount(leave_request.amount, leave_request.leave_type.unit),
+            "cancellable": _cancellable(leave_request, today),
+            "error": cancel_errors.get(leave_request.pk, ""),
+        }
+        for leave_request in leave_requests[:REQUESTS_SHOWN]
+    ]
+    return {
+        "nav": "leave",
+        "today": today,
+        "balances": balances,
+        "rows": rows,
+        "form": form or LeaveRequestForm(),
+        "preview": _preview_of(user, form.data) if form is not None else {"message": PREVIEW_HINT, "error": False},
+        "has_calendar": user.effective_holiday_calendar_id is not None,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_local_timezone
+def leave_page(request):
+    """My balances and requests; a POST asks for leave."""
+    if request.method == "GET":
+        return render(request, "leave/leave.html", _leave_context(request))
+    form = LeaveRequestForm(request.POST)
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = services.leave_request_create(
+                actor=request.user,
+                leave_type=data["type"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                start_half=data["start_half"],
+                end_half=data["end_half"],
+                reason=data["reason"],
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.detail)
+            status = error.status_code
+        else:
+            done = "is recorded" if created.status == Status.APPROVED else "is requested"
+            messages.success(request, f"{_dates(created)} {done} ({_amount(created.amount, created.leave_type.unit)}).")
+            return redirect("leave")
+    return render(request, "leave/leave.html", _leave_context(request, form=form), status=status)
+
+
+def _preview_of(user: User, data) -> dict:
+    """The working days the form's dates take, or why they cannot be counted yet."""
+    form = LeavePreviewForm(data)
+    if not form.is_valid():
+        return {"message": _first_error(form), "error": True}
+    cleaned = form.cleaned_data
+    start, end, start_half, end_half = (cleaned[name] for name in ("start_date", "end_date", "start_half", "end_half"))
+    if start is None or end is None:
+        return {"message": PREVIEW_HINT, "error": False}
+    problem = ""
+    if end < start:
+        problem = "The end date cannot be before the start date."
+    elif (end - start).days > 366:
+        problem = "A request cannot be longer than a year."
+    elif start == end and start_half and end_half and start_half != end_half:
+        problem = "A single day is either the morning or the afternoon."
+    if problem:
+        return {"message": problem, "error": True}
+    length = selectors.leave_length(user, start, end, start_half, end_half)
+    if not length.working_days:
+        return {"message": "These days hold no working day.", "error": True}
+    return {"message": _length_label(length, cleaned["type"]), "error": False}
+
+
+@login_required
+@require_GET
+def leave_preview(request):
+    """How many working days the form's dates take, for the live count next to the form.
+    Always 200 (htmx swaps only successful answers): a problem is the message shown."""
+    return render(request, "leave/_preview.html", _preview_of(request.user, request.GET))
+
+
+@login_required
+@require_POST
+@_local_timezone
+def leave_cancel(request, request_id: int):
+    """The owner withdraws a pending request or cancels approved leave not yet started."""
+    leave_request = get_object_or_404(LeaveRequest.objects.filter(user=request.user), pk=request_id)
+    try:
+        cancelled = services.leave_request_cancel(request_id=leave_request.pk, actor=request.user)
+    except DomainError as error:
+        context = _leave_context(request, cancel_errors={leave_request.pk: error.detail})
+        return render(request, "leave/leave.html", context, status=error.status_code)
+    messages.success(request, f"{_dates(cancelled)} is cancelled.")
+    return redirect("leave")
+
+
+# --- the team ------------------------------------------------------------------------------
+
+
+def _requested_month(value: str | None, user: User) -> tuple[date, str]:
+    """The first day of `value` ("2026-03"), else of the user's current month and an error."""
+    if value:
+        try:
+            parsed = datetime.strptime(value, "%Y-%m").date()
+        except ValueError:
+            pass
+        else:
+            if parsed.year >= 1900:
+                return parsed, ""
+        return _today(user).replace(day=1), "Use a month such as 2026-03."
+    return _today(user).replace(day=1), ""
+
+
+def _month_label(first: date) -> str:
+    return f"{first:%Y-%m}"
+
+
+def _shift_month(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass
+class Mark:
+    """One thing on a calendar cell: a short visible label and what it means in words."""
+
+    label: str
+    text: str
+    css: str
+
+
+@dataclass
+class CalendarCell:
+    day: date
+    marks: list[Mark] = field(default_factory=list)
+    css: list[str] = field(default_factory=list)
+
+    @property
+    def css_class(self) -> str:
+        return " ".join(["cal__cell", *self.css])
+
+
+HOLIDAY_LABEL = "H"
+
+
+def _short_labels(leave_types) -> dict[str, str]:
+    """A day cell has room for a letter or two: each type shown gets the shortest
+    upper-cased start of its code that no other type (nor the holiday's "H") uses."""
+    labels: dict[str, str] = {}
+    for leave_type in sorted(leave_types, key=lambda leave_type: leave_type.code):
+        code = leave_type.code
+        taken = {HOLIDAY_LABEL, *labels.values()}
+        labels[code] = next(
+            (code[:size].upper() for size in range(1, len(code) + 1) if code[:size].upper() not in taken), code.upper()
+        )
+    return labels
+
+
+def _leave_mark(leave_request: LeaveRequest, halves: frozenset[str], label: str) -> Mark:
+    half = ""
+    if len(halves) == 1:
+        half = "morning" if "morning" in halves else "afternoon"
+    code = leave_request.leave_type.code
+    text = f"{leave_request.leave_type.name}{f', {half} only' if half else ''}"
+    if leave_request.status == Status.PENDING:
+        text += ", pending"
+    css = f"cal__mark cal__mark--leave cal__mark--{code} cal__mark--{leave_request.status}"
+    return Mark(label=label + ("½" if half else ""), text=text, css=css + (" cal__mark--half" if half else ""))
+
+
+def _calendar(
+    people: list[User],
+    absences: list[LeaveRequest],
+    holidays: dict[date, Holiday],
+    labels: dict[str, str],
+    *,
+    first: date,
+    last: date,
+    today: date,
+) -> dict:
+    """A row per person and a cell per day: their leave (pending or approved, its type's
+    short label, ½ for half days), the holidays of the manager's calendar, their days off."""
+    days = list(selectors.daterange(first, last))
+    leave_by_person: dict[int, dict[date, list[Mark]]] = {}
+    for absence in absences:
+        person_days = leave_by_person.setdefault(absence.user_id, {})
+        for day in selectors.daterange(max(absence.start_date, first), min(absence.end_date, last)):
+            halves = selectors.requested_halves(
+                day, absence.start_date, absence.end_date, absence.start_half, absence.end_half
+            )
+            label = labels[absence.leave_type.code]
+            person_days.setdefault(day, []).append(_leave_mark(absence, halves, label))
+    rows = []
+    for person in people:
+        cells = []
+        for day in days:
+            cell = CalendarCell(day=day)
+            if day == today:
+                cell.css.append("is-today")
+            holiday = holidays.get(day)
+            if day.isoweekday() not in person.work_weekdays:
+                cell.css.append("cal__cell--off")
+                cell.marks.append(Mark(label="", text="weekend" if day.isoweekday() > 5 else "day off", css=""))
+            elif holiday is not None and not holiday.half_day:
+                cell.css.append("cal__cell--holiday")
+                cell.marks.append(
+                    Mark(label=HOLIDAY_LABEL, text=f"Holiday: {holiday.name}", css="cal__mark cal__mark--holiday")
+                )
+            else:
+                marks = leave_by_person.get(person.pk, {}).get(day, [])
+                if marks:
+                    cell.css.append("cal__cell--leave")
+                    cell.marks.extend(marks)
+                if holiday is not None:
+                    cell.css.append("cal__cell--holiday")
+                    cell.marks.append(
+                        Mark(
+                            label=f"{HOLIDAY_LABEL}½",
+                            text=f"Half-day holiday: {holiday.name}",
+                            css="cal__mark cal__mark--holiday",
+                        )
+                    )
+            cells.append(cell)
+        rows.append({"person": person, "cells": cells})
+    return {
+        "days": [
+            {"date": day, "is_weekend": day.isoweekday() > 5, "is_today": day == today, "holiday": holidays.get(day)}
+            for day in days
+        ],
+        "rows": rows,
+        "holidays": [holidays[day] for day in sorted(holidays)],
+    }
+
+
+def _decision_forms(leave_request: LeaveRequest, bound: dict) -> dict:
+    return {
+        decision: bound.get((leave_request.pk, decision)) or DecisionForm(auto_id=f"lr{leave_request.pk}-{decision}-%s")
+        for decision in DECISIONS
+    }
+
+
+def _team_context(request, *, first: date, forms: dict | None = None, month_error: str = "") -> dict:
+    """Pending requests to decide and the month's calendar, in a fixed number of queries."""
+    manager = request.user
+    today = _today(manager)
+    last = first.replace(day=monthrange(first.year, first.month)[1])
+    pending = (
+        selectors.leave_requests_visible_to(manager)
+        .exclude(user=manager)
+        .filter(status=Status.PENDING)
+        .order_by("start_date", "user__email")
+    )
+    people = list(users_visible_to(manager).filter(is_active=True).order_by("first_name", "last_name", "email"))
+    absences = list(selectors.absences(users_visible_to(manager), first, last))
+    holidays = selectors.holidays_of(manager.effective_holiday_calendar_id, first, last)
+    labels = _short_labels({absence.leave_type for absence in absences})
+    return {
+        "nav": "leave-team",
+        "pending": [
+            {
+                "request": leave_request,
+                "amount": _amount(leave_request.amount, leave_request.leave_type.unit),
+                "forms": _decision_forms(leave_request, forms or {}),
+            }
+            for leave_request in pending
+        ],
+        "calendar": _calendar(people, absences, holidays, labels, first=first, last=last, today=today),
+        "legend": [
+            {"label": labels[leave_type.code], "type": leave_type}
+            for leave_type in sorted({absence.leave_type for absence in absences}, key=lambda t: t.code)
+        ],
+        "holiday_label": HOLIDAY_LABEL,
+        "has_calendar": manager.effective_holiday_calendar_id is not None,
+        "month": {
+            "first": first,
+            "last": last,
+            "label": _month_label(first),
+            "prev": _month_label(_shift_month(first, -1)),
+            "next": _month_label(_shift_month(first, 1)),
+            "current": _month_label(today.replace(day=1)),
+            "is_current": first == today.replace(day=1),
+        },
+        "month_error": month_error,
+        "decision_error": "",
+    }
+
+
+@login_required
+@require_GET
+@_local_timezone
+def team_page(request):
+    _ensure_manager(request.user)
+    first, month_error = _requested_month(request.GET.get("month"), request.user)
+    context = _team_context(request, first=first, month_error=month_error)
+    return render(request, "leave/team.html", context, status=400 if month_error else 200)
+
+
+@login_required
+@require_POST
+@_local_timezone
+def leave_decide(request, request_id: int, decision: str):
+    """Approve or reject a pending request, then go back to the team page's month."""
+    _ensure_manager(request.user)
+    leave_request = get_object_or_404(selectors.leave_requests_visible_to(request.user), pk=request_id)
+    first, _ = _requested_month(request.POST.get("month"), request.user)
+    decide, past = DECISIONS[decision]
+    form = DecisionForm(request.POST, auto_id=f"lr{leave_request.pk}-{decision}-%s")
+    status = 400
+    if form.is_valid():
+        try:
+            decide(request_id=leave_request.pk, actor=request.user, comment=form.cleaned_data["comment"])
+        except DomainError as error:
+            form.add_error("comment" if error.field == "comment" else None, error.detail)
+            status = error.status_code
+        else:
+            messages.success(request, f"{leave_request.user}: {_dates(leave_request)} is {past}.")
+            return redirect(f"{reverse('leave-team')}?month={_month_label(first)}")
+    context = _team_context(request, first=first, forms={(leave_request.pk, decision): form})
+    if all(row["request"].pk != leave_request.pk for row in context["pending"]):
+        # Not among the rows (decided meanwhile, or the manager's own): say it on top.
+        context["decision_error"] = f"{leave_request.user}: {_first_error(form)}"
+    return render(request, "leave/team.html", context, status=status)

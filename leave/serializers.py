@@ -1,0 +1,344 @@
+import re
+from datetime import date
+
+import holidays as holidays_package
+from django.urls import reverse
+from django.utils.http import urlencode
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from leave.models import CalendarFeed, Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
+from users.models import Team, User
+
+# Dates outside these years are typing mistakes; they would also overflow date arithmetic
+# (an ICS end date is the day after the last day).
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+# The largest id SQLite and PostgreSQL bigint hold: larger ones are a 400, not a crash.
+MAX_ID = 2**63 - 1
+MAX_CALENDAR_DAYS = 366
+
+
+class LeaveDateField(serializers.DateField):
+    default_error_messages = {"range": f"Give a date between {FIRST_YEAR} and {LAST_YEAR}."}
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+            self.fail("range")
+        return parsed
+
+
+class LeaveEnumField(serializers.ChoiceField):
+    """A choice field documented as its own named enum component (`schema_name`), so that
+    its `status` or `kind` cannot collide with another app's enum of the same field name."""
+
+    def __init__(self, choices_class, *, schema_name: str, **kwargs):
+        self.schema_name = schema_name
+        super().__init__(choices=choices_class.choices, **kwargs)
+
+
+class LeaveEnumFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = LeaveEnumField
+    match_subclasses = True
+
+    def get_name(self) -> str:
+        return self.target.schema_name
+
+    def map_serializer_field(self, auto_schema, direction):
+        values = [*([""] if self.target.allow_blank else []), *self.target.choices]
+        labels = "\n".join(f"* `{value}` - {label}" for value, label in self.target.choices.items())
+        return {"type": "string", "enum": values, "description": labels}
+
+
+def _half(**kwargs) -> LeaveEnumField:
+    return LeaveEnumField(
+        LeaveRequest.Half,
+        schema_name="LeaveHalfEnum",
+        required=False,
+        allow_blank=True,
+        help_text="Empty: the whole day. Morning or afternoon: only that half is leave.",
+        **kwargs,
+    )
+
+
+# --- catalog ---------------------------------------------------------------------------------
+
+
+class LeaveTypeSerializer(serializers.ModelSerializer):
+    unit = LeaveEnumField(LeaveType.Unit, schema_name="LeaveUnitEnum", required=False)
+
+    class Meta:
+        model = LeaveType
+        fields = [
+            "id",
+            "name",
+            "code",
+            "color",
+            "unit",
+            "paid",
+            "requires_approval",
+            "tracks_balance",
+            "annual_allowance",
+            "max_carry_over",
+            "carry_over_expires_month",
+            "carry_over_expires_day",
+            "allow_negative",
+            "half_days_allowed",
+            "neutral_for_working_time",
+            "active",
+        ]
+        read_only_fields = ["id"]
+        extra_kwargs = {"code": {"validators": []}}  # uniqueness reported by the service as a 400 on `code`
+
+    def validate(self, attrs):
+        month = attrs.get("carry_over_expires_month", getattr(self.instance, "carry_over_expires_month", None))
+        day = attrs.get("carry_over_expires_day", getattr(self.instance, "carry_over_expires_day", None))
+        if (month is None) != (day is None):
+            raise serializers.ValidationError(
+                {"carry_over_expires_day": ["Give both the month and the day the carry-over expires, or neither."]}
+            )
+        if month is not None:
+            try:
+                date(2025, month, day)  # a year without 29 February: the expiry must exist every year
+            except ValueError as error:
+                raise serializers.ValidationError(
+                    {"carry_over_expires_day": [f"{month}/{day} is not a day of every year."]}
+                ) from error
+        return attrs
+
+
+class LeaveHolidayCalendarSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = HolidayCalendar
+        fields = ["id", "name", "country", "subdivision"]
+        read_only_fields = ["id"]
+        extra_kwargs = {"name": {"validators": []}}  # uniqueness reported by the service as a 400 on `name`
+
+    def validate_country(self, value: str) -> str:
+        value = value.strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", value):
+            raise serializers.ValidationError("Give an ISO 3166-1 alpha-2 country code, e.g. DE.")
+        return value
+
+    def validate(self, attrs):
+        """A subdivision of a country the holidays package knows must be one of its own
+        (spelt as the package spells it); company calendars of other countries are free."""
+        country = attrs.get("country", getattr(self.instance, "country", ""))
+        subdivision = attrs.get("subdivision", getattr(self.instance, "subdivision", "")).strip()
+        known = holidays_package.list_supported_countries().get(country)
+        if subdivision and known is not None:
+            canonical = {code.upper(): code for code in known}
+            if subdivision.upper() not in canonical:
+                raise serializers.ValidationError(
+                    {"subdivision": [f"{country} has no subdivision '{subdivision}'; known: {', '.join(known)}."]}
+                )
+            subdivision = canonical[subdivision.upper()]
+        if "subdivision" in attrs or subdivision != getattr(self.instance, "subdivision", ""):
+            attrs["subdivision"] = subdivision
+        return attrs
+
+
+class LeaveHolidaySerializer(serializers.ModelSerializer):
+    date = LeaveDateField()
+
+    class Meta:
+        model = Holiday
+        fields = ["id", "calendar", "date", "name", "half_day", "imported"]
+        read_only_fields = ["id", "imported"]
+        validators: list = []  # a second holiday on the same day is the service's 409
+
+
+class LeaveHolidayImportSerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=FIRST_YEAR, max_value=LAST_YEAR)
+
+
+class LeaveHolidayImportResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    holidays = LeaveHolidaySerializer(many=True)
+
+
+# --- requests --------------------------------------------------------------------------------
+
+
+class LeaveRequestSerializer(serializers.ModelSerializer):
+    """A leave request. `user` is always the requester; decisions go through the actions."""
+
+    type = serializers.PrimaryKeyRelatedField(source="leave_type", queryset=LeaveType.objects.all())
+    type_name = serializers.CharField(source="leave_type.name", read_only=True)
+    user_email = serializers.EmailField(source="user.email", read_only=True)
+    start_date = LeaveDateField()
+    end_date = LeaveDateField()
+    start_half = _half()
+    end_half = _half()
+    status = LeaveEnumField(LeaveRequest.Status, schema_name="LeaveStatusEnum", read_only=True)
+
+    class Meta:
+        model = LeaveRequest
+        fields = [
+            "id",
+            "user",
+            "user_email",
+            "type",
+            "type_name",
+            "start_date",
+            "end_date",
+            "start_half",
+            "end_half",
+            "reason",
+            "working_days",
+            "hours",
+            "status",
+            "decided_by",
+            "decided_at",
+            "decision_comment",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "user",
+            "working_days",
+            "hours",
+            "status",
+            "decided_by",
+            "decided_at",
+            "decision_comment",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class LeaveDecisionSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+# --- balances and ledger ---------------------------------------------------------------------
+
+
+def _amount(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=9, decimal_places=2, **kwargs)
+
+
+class LeaveBalanceSerializer(serializers.Serializer):
+    type = serializers.IntegerField()
+    type_code = serializers.CharField()
+    type_name = serializers.CharField()
+    unit = LeaveEnumField(LeaveType.Unit, schema_name="LeaveUnitEnum")
+    entitlement = _amount(help_text="What the leave year gave, carry-over included.")
+    taken = _amount(help_text="Used from the start of the year up to `as_of`.")
+    planned = _amount(help_text="Approved for later this year.")
+    pending = _amount(help_text="Requested and not yet decided.")
+    left = _amount(help_text="Balance minus planned and pending.")
+
+
+class LeaveBalancesSerializer(serializers.Serializer):
+    user = serializers.IntegerField()
+    as_of = serializers.DateField()
+    balances = LeaveBalanceSerializer(many=True)
+
+
+class LeaveBalancesQuerySerializer(serializers.Serializer):
+    user = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    as_of = serializers.DateField(required=False)
+
+
+class LeaveLedgerEntrySerializer(serializers.ModelSerializer):
+    type = serializers.PrimaryKeyRelatedField(source="leave_type", read_only=True)
+    type_name = serializers.CharField(source="leave_type.name", read_only=True)
+    kind = LeaveEnumField(LeaveLedgerEntry.Kind, schema_name="LeaveLedgerKindEnum", read_only=True)
+
+    class Meta:
+        model = LeaveLedgerEntry
+        fields = ["id", "user", "type", "type_name", "date", "amount", "kind", "request", "note", "created_at"]
+        read_only_fields = fields
+
+
+class LeaveLedgerAdjustmentSerializer(serializers.Serializer):
+    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    type = serializers.PrimaryKeyRelatedField(queryset=LeaveType.objects.all())
+    amount = serializers.DecimalField(max_digits=7, decimal_places=2, help_text="Signed: negative takes days away.")
+    date = LeaveDateField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+
+
+# --- calendar --------------------------------------------------------------------------------
+
+
+class LeaveCalendarQuerySerializer(serializers.Serializer):
+    """`from` and `to` (inclusive) are Python keywords, so the fields are added by name."""
+
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField()
+        fields["to"] = serializers.DateField()
+        return fields
+
+    def validate(self, attrs):
+        if attrs["to"] < attrs["from"]:
+            raise serializers.ValidationError({"to": ["The end cannot be before the start."]})
+        if (attrs["to"] - attrs["from"]).days + 1 > MAX_CALENDAR_DAYS:
+            raise serializers.ValidationError({"to": [f"Ask for at most {MAX_CALENDAR_DAYS} days at once."]})
+        return attrs
+
+
+class LeaveAbsenceSerializer(serializers.ModelSerializer):
+    user_name = serializers.CharField(source="user", read_only=True)
+    type = serializers.PrimaryKeyRelatedField(source="leave_type", read_only=True)
+    type_name = serializers.CharField(source="leave_type.name", read_only=True)
+    color = serializers.CharField(source="leave_type.color", read_only=True)
+    start_half = _half(read_only=True)
+    end_half = _half(read_only=True)
+    status = LeaveEnumField(LeaveRequest.Status, schema_name="LeaveStatusEnum", read_only=True)
+
+    class Meta:
+        model = LeaveRequest
+        fields = [
+            "id",
+            "user",
+            "user_name",
+            "type",
+            "type_name",
+            "color",
+            "start_date",
+            "end_date",
+            "start_half",
+            "end_half",
+            "status",
+        ]
+        read_only_fields = fields
+
+
+class LeaveCalendarHolidaySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Holiday
+        fields = ["date", "name", "half_day"]
+        read_only_fields = fields
+
+
+class LeaveCalendarSerializer(serializers.Serializer):
+    absences = LeaveAbsenceSerializer(many=True)
+    holidays = LeaveCalendarHolidaySerializer(many=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        return {"from": serializers.DateField(), "to": serializers.DateField(), **fields}
+
+
+class LeaveCalendarFeedSerializer(serializers.ModelSerializer):
+    scope = LeaveEnumField(CalendarFeed.Scope, schema_name="LeaveCalendarFeedScopeEnum", read_only=True)
+    url = serializers.SerializerMethodField(help_text="Secret address to subscribe to; no sign-in needed.")
+
+    class Meta:
+        model = CalendarFeed
+        fields = ["id", "scope", "url", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, feed) -> str:
+        path = f"{reverse('leave-calendar-ics')}?{urlencode({'token': feed.token})}"
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path

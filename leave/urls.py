@@ -1,0 +1,20 @@
+from django.urls import re_path
+
+from core.routers import OptionalSlashRouter
+from leave import api
+
+router = OptionalSlashRouter()
+router.register("leave/types", api.LeaveTypeViewSet, basename="leave-type")
+router.register("leave/requests", api.LeaveRequestViewSet, basename="leave-request")
+router.register("leave/ledger", api.LeaveLedgerViewSet, basename="leave-ledger")
+router.register("leave/calendar-feeds", api.LeaveCalendarFeedViewSet, basename="leave-calendar-feed")
+router.register("holiday-calendars", api.HolidayCalendarViewSet, basename="holiday-calendar")
+router.register("holidays", api.HolidayViewSet, basename="holiday")
+
+# The custom paths come first so that no router pattern can shadow them.
+urlpatterns = [
+    re_path(r"^leave/calendar\.ics/?$", api.LeaveCalendarIcsView.as_view(), name="leave-calendar-ics"),
+    re_path(r"^leave/calendar/?$", api.LeaveCalendarView.as_view(), name="leave-calendar"),
+    re_path(r"^leave/balances/?$", api.LeaveBalancesView.as_view(), name="leave-balances"),
+    *router.urls,
+]

@@ -1,0 +1,182 @@
+"""The timesheet story in a real Chromium: alice fills her week with htmx, runs the timer
+and submits; bob approves; alice finds the week read-only. No CSP violation on the way.
+
+Time is not frozen here (the live server runs in another thread), so the cells used are
+this week's Monday and today, which are never in the future.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from timeentries import periods
+from timeentries.models import Project, Task, TimeEntry, Timesheet
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page, base_url: str, email: str, password: str) -> None:
+    page.goto(f"{base_url}/timesheet/")
+    page.wait_for_url(f"{base_url}/accounts/login/?next=/timesheet/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base_url}/timesheet/")
+
+
+def sign_out(page, base_url: str) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{base_url}/accounts/login/")
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
+
+
+def fill_cell(page, cell_id: str, hours: str, *, commit: str, sent: bool = True) -> None:
+    """Type hours into a grid cell and commit with Enter or by leaving the field; wait for
+    htmx to post it and swap the answer in (unless the browser refuses to send it)."""
+    cell = page.locator(f"#{cell_id}")
+    cell.fill(hours)
+    if not sent:
+        cell.press(commit)
+        return
+    with page.expect_response(lambda response: response.url.endswith("/timesheet/cell/")):
+        cell.press(commit)
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
+def test_week_story_in_chromium(live_server, page, alice, bob, password):
+    web = Project.objects.create(code="WEB", name="Website")
+    design = Task.objects.create(project=web, name="Design")
+    internal = Project.objects.create(code="INT", name="Internal", billable=False)
+    today = timezone.localdate(timezone.now(), alice.tzinfo)
+    monday = periods.week_start_of(today)
+    week = periods.iso_week_label(monday)
+    # The second cell is today's; on a Monday it is Monday's in another row.
+    second = (internal, None, monday) if today == monday else (web, design, today)
+
+    console_errors, page_errors = [], []
+    page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: page_errors.append(str(error)))
+    base = live_server.url
+
+    # --- alice: timer, cells, totals, submit ------------------------------------------------
+    sign_in(page, base, alice.email, password)
+    expect(page.get_by_role("heading", name=f"Your week {week}")).to_be_visible()
+
+    page.get_by_label("Project and task").first.select_option(str(internal.pk))
+    page.get_by_label("What are you working on?").fill("Stand-up")
+    page.get_by_role("button", name="Start timer").click()
+    expect(page.get_by_text("Running on")).to_be_visible()
+    page.get_by_role("button", name="Stop timer").click()
+    expect(page.get_by_text("Timer stopped")).to_be_visible()
+    assert TimeEntry.objects.get(user=alice).end is not None
+
+    page.locator("#id_row-work").select_option(f"{web.pk}:{design.pk}")
+    page.get_by_role("button", name="Add row").click()
+    first_cell = f"cell-{web.pk}-{design.pk}-{monday.isoformat()}"
+    expect(page.locator(f"#{first_cell}")).to_be_editable()
+    expect(page.get_by_label(f"WEB Website, Design, {monday:%A} {monday.day} {monday:%B}, hours")).to_be_visible()
+
+    cell_posts = []
+    page.on("request", lambda request: cell_posts.append(request) if request.url.endswith("/timesheet/cell/") else None)
+    page.evaluate("window.stillTheSamePage = true")  # survives only if htmx swaps in place
+    fill_cell(page, first_cell, "2", commit="Enter")
+    expect(page.locator(f'td[data-day="{monday.isoformat()}"]')).to_have_text("2")
+    expect(page.locator("#week-total")).to_have_text("2")
+    expect(page.locator(f"#{first_cell}")).to_be_focused()  # the swapped cell keeps the focus
+    assert len(cell_posts) == 1  # Enter fires change and submit; hx-sync sends once
+    assert cell_posts[0].headers["x-csrftoken"]
+
+    project, task, day = second
+    second_cell = f"cell-{project.pk}-{task.pk if task else 0}-{day.isoformat()}"
+    fill_cell(page, second_cell, "1.5", commit="Tab")
+    expect(page.locator("#week-total")).to_have_text("3.5")
+    expect(page.locator(f'td[data-day="{day.isoformat()}"]')).to_have_text("3.5" if day == monday else "1.5")
+    assert page.evaluate("window.stillTheSamePage") is True
+    assert TimeEntry.objects.filter(user=alice).count() == 3
+
+    # The browser itself refuses 30 hours (max=24): nothing is sent.
+    fill_cell(page, first_cell, "30", commit="Tab", sent=False)
+    assert page.locator(f"#{first_cell}").evaluate("input => input.validationMessage")
+    fill_cell(page, first_cell, "2", commit="Tab")
+    # What only the server knows is shown next to the cell: that day has no 24 free hours.
+    fill_cell(page, second_cell, "24", commit="Tab")
+    expect(page.locator(f"#{second_cell}-error")).to_contain_text("has no free stretch of 24 hours left")
+    expect(page.locator(f"#{second_cell}")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#week-total")).to_have_text("3.5")
+    fill_cell(page, second_cell, "1.5", commit="Enter")
+    expect(page.locator(f"#{second_cell}-error")).to_have_count(0)
+    assert TimeEntry.objects.filter(user=alice).count() == 3
+
+    page.get_by_role("button", name=f"Submit week {week} for approval").click()
+    expect(page.get_by_text(f"Week {week} is submitted for approval.")).to_be_visible()
+    expect(page.locator(".cell-input")).to_have_count(0)
+    assert Timesheet.objects.get(user=alice, week_start=monday).status == Timesheet.Status.SUBMITTED
+    sign_out(page, base)
+
+    # --- bob approves ------------------------------------------------------------------------
+    sign_in(page, base, bob.email, password)
+    page.get_by_role("link", name="Team", exact=True).click()
+    row = page.locator("tr", has_text=alice.email)
+    expect(row.locator(".badge")).to_have_text("Submitted")
+    expect(row.locator("td.num")).to_have_text("3.5")
+    row.get_by_role("button", name=f"Approve {week}").click()
+    expect(page.get_by_text(f"week {week} is approved")).to_be_visible()
+    expect(page.locator("tr", has_text=alice.email).locator(".badge")).to_have_text("Approved")
+    sign_out(page, base)
+
+    # --- alice's approved week is read-only ---------------------------------------------------
+    sign_in(page, base, alice.email, password)
+    expect(page.get_by_text("Approved by Bob")).to_be_visible()
+    expect(page.locator("#grid input:not([type=hidden])")).to_have_count(0)
+    expect(page.get_by_role("button", name="Add row")).to_have_count(0)
+    expect(page.locator(f'td[data-day="{monday.isoformat()}"]')).to_have_text("3.5" if today == monday else "2")
+
+    assert [text for text in console_errors if "Content Security Policy" in text] == []
+    assert console_errors == []
+    assert page_errors == []
+
+
+def test_grid_scrolls_sideways_on_a_phone(live_server, browser, alice, password):
+    web = Project.objects.create(code="WEB", name="Website")
+    Task.objects.create(project=web, name="Design")
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server.url, alice.email, password)
+        page.locator("#id_row-work").select_option(str(web.pk))
+        page.get_by_role("button", name="Add row").click()
+        expect(page.locator(".grid")).to_be_visible()
+        widths = page.evaluate(
+            """() => {
+                const scroller = document.querySelector('.grid-scroll');
+                return {page: document.documentElement.scrollWidth, viewport: window.innerWidth,
+                        inner: scroller.scrollWidth, outer: scroller.clientWidth};
+            }"""
+        )
+        assert widths["page"] <= widths["viewport"]  # the page itself does not scroll sideways
+        assert widths["inner"] > widths["outer"]  # the grid does
+    finally:
+        context.close()
+
+
+def test_grid_cells_save_without_javascript(live_server, browser, alice, password):
+    web = Project.objects.create(code="WEB", name="Website")
+    monday = periods.week_start_of(timezone.localdate(timezone.now(), alice.tzinfo))
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server.url, alice.email, password)
+        page.locator("#id_row-work").select_option(str(web.pk))
+        page.get_by_role("button", name="Add row").click()
+        cell = page.locator(f"#cell-{web.pk}-0-{monday.isoformat()}")
+        cell.fill("3")
+        expect(page.get_by_role("button", name=f"Save WEB Website, {monday:%A}")).to_be_visible()
+        cell.press("Enter")  # a plain form post, then back to the week
+        page.wait_for_url(f"{live_server.url}/timesheet/?week={periods.iso_week_label(monday)}#grid")
+        expect(page.locator("#week-total")).to_have_text("3")
+        entry = TimeEntry.objects.get(user=alice)
+        assert entry.end - entry.start == timedelta(hours=3)
+    finally:
+        context.close()
