@@ -4,6 +4,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -51,6 +52,12 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(errors)
+    elif isinstance(exc, DataError):
+        # Input the database cannot store (a NUL byte, a number out of range) is bad input.
+        logger.info("rejected input the database cannot store: %s", exc)
+        exc = exceptions.ValidationError(
+            {"non_field_errors": ["The request contains characters or values that cannot be stored."]}
+        )
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -152,3 +152,11 @@ def test_seed_demo_is_idempotent_and_prints_logins():
     assert User.objects.filter(role="employee").count() == 6
     assert "admin@example.com" in out.getvalue()
     assert User.objects.get(email="alice@example.com").check_password("demo-pass-2026")
+
+
+def test_nul_bytes_in_queries_or_bodies_are_400_not_500(api, carol):
+    client = api(carol)
+    assert client.get("/api/v1/users", {"search": "a\x00b"}).status_code == 400
+    assert client.get("/api/v1/time-entries?description=%00").status_code == 400
+    response = client.post("/api/v1/teams", {"name": "Bad\x00Name"}, format="json")
+    assert response.status_code == 400
