@@ -8,6 +8,9 @@ PYTHON := $(shell for c in python3.12 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1
 	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
 	echo $$c; break; fi; done)
 
+# Two test processes by default (the machines have two cores); skipped tests say why.
+PYTEST_ARGS ?= -n 2 -rs -q
+
 .PHONY: run test lint format venv migrate seed clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt

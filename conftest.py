@@ -143,11 +143,35 @@ def page(browser):
     context.close()
 
 
-def pytest_collection_modifyitems(items):
-    """Transactional tests (threads, live server) flush the database afterwards, which would
-    also wipe rows that data migrations create (the Managers group, the leave types). With
-    serialized rollback each of them starts from the migrated database again."""
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
-            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False)
+REFERENCE_DATA_MIGRATIONS = {
+    "leave.migrations.0002_seed_leave_types": "seed",
+    "compliance.migrations.0002_default_policy": "create_default",
+}
+MANAGER_PERMISSION_MIGRATIONS = [
+    "users.migrations.0002_managers_group",
+    "timeentries.migrations.0003_managers_permissions",
+    "leave.migrations.0003_managers_permissions",
+    "compliance.migrations.0003_managers_permissions",
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests (threads, live server) empty every table afterwards, which also
+    removes the rows data migrations created: the leave types, the default policy and the
+    Managers group. Put them back, with the migrations' own data, before such a test."""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    request.getfixturevalue("transactional_db")
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group, Permission
+
+    for module, function in REFERENCE_DATA_MIGRATIONS.items():
+        getattr(import_module(module), function)(apps, None)
+    group, _ = Group.objects.get_or_create(name="Managers")
+    for module in MANAGER_PERMISSION_MIGRATIONS:
+        for app_label, codename in import_module(module).MANAGER_PERMISSIONS:
+            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))

@@ -309,6 +309,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # --- Audit -------------------------------------------------------------------------------
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 AUDITLOG_INCLUDE_ALL_MODELS = False
+AUDITLOG_DISABLE_ON_RAW_SAVE = True  # loading fixtures or restoring a test database is not a change
 
 # --- I18N / static -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
