@@ -11,7 +11,7 @@ PYTHON := $(shell for c in python3.12 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1
 # Two test processes by default (the machines have two cores); skipped tests say why.
 PYTEST_ARGS ?= -n 2 -rs -q
 
-.PHONY: run test lint format venv migrate seed clean
+.PHONY: run test test-es lint format venv migrate seed clean bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON)" ]; then echo "error: Python 3.12 (or >= 3.11) is required" >&2; exit 1; fi
@@ -42,6 +42,15 @@ run: seed
 test: venv
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# Search against a real Elasticsearch (README, "Search"); tests marked no_es use a fake one
+# and are skipped. The tests create and delete their own indices, under a prefix of their own.
+test-es: venv
+	@if [ -z "$$ELASTICSEARCH_HOST" ]; then \
+		echo "error: set ELASTICSEARCH_HOST, e.g. ELASTICSEARCH_HOST=localhost (see Search in README.md)" >&2; \
+		exit 1; \
+	fi
+	ELASTICSEARCH_INDEX_PREFIX=timetracker-test $(VENV)/bin/pytest search/tests -m "not no_es" -rs -q -p no:xdist
+
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -52,3 +61,14 @@ format: venv
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
+
+# The benchmark (README "Benchmark") against PostgreSQL only: BENCH_ENTRIES time entries
+# (default 1,000,000) are generated, then `manage.py bench` writes bench/results.json.
+bench: venv
+	@if [ -z "$$DATABASE_URL" ]; then \
+		echo "error: set DATABASE_URL to a scratch PostgreSQL database, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench make bench" >&2; \
+		exit 1; \
+	fi
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py bench_data --entries $${BENCH_ENTRIES:-1000000} --reset
+	$(PY) manage.py bench

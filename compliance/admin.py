@@ -3,15 +3,13 @@ the one-policy-per-team rule and the audit apply); managers look at them. Violat
 recorded by the scan and the live checks, never typed in: managers see their teams' and
 acknowledge them with a comment through `violation_acknowledge`."""
 
-from django import forms
 from django.contrib import admin
-from django.contrib.admin import helpers
-from django.template.response import TemplateResponse
 
 from compliance import services
 from compliance.models import Violation, WorkingTimePolicy
 from compliance.selectors import violations_visible_to
-from timeentries.admin import ServiceFormMixin, ServiceModelForm, _report_per_row
+from core.admin_actions import comment_form, confirm_then, report_per_row
+from timeentries.admin import ServiceFormMixin, ServiceModelForm
 from users.admin import ScopedAdminMixin
 
 
@@ -91,13 +89,9 @@ class WorkingTimePolicyAdmin(ServiceFormMixin, admin.ModelAdmin):
         """policy_save has set the teams with the policy."""
 
 
-class AcknowledgeForm(forms.Form):
-    comment = forms.CharField(
-        label="What is done about these violations?",
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        max_length=2000,
-        help_text="Recorded on each violation with your name; the audit log keeps it too.",
-    )
+AcknowledgeForm = comment_form(
+    "What is done about these violations?", "Recorded on each violation with your name; the audit log keeps it too."
+)
 
 
 @admin.register(Violation)
@@ -143,26 +137,21 @@ class ViolationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.action(description="Acknowledge selected violations…", permissions=["change"])
     def acknowledge_selected(self, request, queryset):
         """Asks for the comment on a confirmation page first; nothing changes without it."""
-        form = AcknowledgeForm(request.POST if "post" in request.POST else None)
-        if form.is_valid():
-            comment = form.cleaned_data["comment"]
-            _report_per_row(
+        return confirm_then(
+            self,
+            request,
+            queryset,
+            form_class=AcknowledgeForm,
+            title="Acknowledge violations",
+            intro="These violations will be marked acknowledged, with your comment:",
+            submit_label="Acknowledge",
+            on_confirm=lambda data: report_per_row(
                 self,
                 request,
                 queryset,
                 lambda violation: services.violation_acknowledge(
-                    violation_id=violation.pk, actor=request.user, comment=comment
+                    violation_id=violation.pk, actor=request.user, comment=data["comment"]
                 ),
                 "acknowledged.",
-            )
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Acknowledge violations",
-            "opts": self.opts,
-            "violations": queryset,
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/compliance/violation/acknowledge_selected.html", context)
+            ),
+        )

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "leave",
     "compliance",
     "analytics",
+    "search",
 ]
 
 MIDDLEWARE = [
@@ -167,6 +168,7 @@ CELERY_TIMEZONE = "UTC"
 # --- Elasticsearch -----------------------------------------------------------------------
 ELASTICSEARCH_HOST = env.str("ELASTICSEARCH_HOST", default="")
 ELASTICSEARCH_PORT = env.int("ELASTICSEARCH_PORT", default=9200)
+ELASTICSEARCH_INDEX_PREFIX = env.str("ELASTICSEARCH_INDEX_PREFIX", default="timetracker")
 ELASTICSEARCH_ENABLED = bool(ELASTICSEARCH_HOST)
 ELASTICSEARCH_URL = (
     (ELASTICSEARCH_HOST if "://" in ELASTICSEARCH_HOST else f"http://{ELASTICSEARCH_HOST}:{ELASTICSEARCH_PORT}")
@@ -186,6 +188,10 @@ COMPLIANCE_SCAN_DAYS = env.int("COMPLIANCE_SCAN_DAYS", default=14)
 AUDIT_RETENTION = env.int("AUDIT_RETENTION", default=180)  # days
 AUDIT_PURGE_BATCH_SIZE = env.int("AUDIT_PURGE_BATCH_SIZE", default=10_000)  # rows per purge transaction
 FULL_TIME_WEEKLY_HOURS = env.int("FULL_TIME_WEEKLY_HOURS", default=40)  # leave allowances assume this week
+# A csv/xlsx report with more rows than this answers 413: ask for it with POST /api/v1/exports.
+EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=50_000)
+# Uploaded and generated files (report exports); served only through the API, never as static files.
+MEDIA_ROOT = BASE_DIR / "media"
 
 # --- Auth --------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

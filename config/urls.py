@@ -18,6 +18,9 @@ api_v1 = [
     path("", include("leave.urls")),
     path("", include("compliance.urls")),
     path("", include("core.audit_urls")),
+    path("", include("search.urls")),
+    path("", include("analytics.urls")),
+    path("", include("analytics.dashboard_urls")),
 ]
 
 urlpatterns = [
@@ -29,6 +32,8 @@ urlpatterns = [
     path("", include("leave.page_urls")),
     path("", include("compliance.page_urls")),
     path("", include("timeentries.page_urls")),
+    path("", include("search.page_urls")),
+    path("", include("analytics.page_urls")),
 ]
 
 handler400 = "core.api.json_bad_request"

@@ -29,4 +29,8 @@ PERIODIC_TASKS: dict[str, tuple[str, dict[str, str]]] = {
             "month_of_year": "*",
         },
     ),
+    "analytics: delete report exports older than seven days": (
+        "analytics.tasks.exports_purge_expired_task",
+        {"minute": "0", "hour": "4", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
+    ),
 }

@@ -10,18 +10,15 @@ the API, never added or edited here; ledger rows are never edited or deleted by 
 from decimal import Decimal
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.core.exceptions import PermissionDenied
+from django.contrib import admin
 from django.db.models import Case, Count, DecimalField, IntegerField, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
-from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from core.errors import DomainError
+from core.admin_actions import comment_form, confirm_then, report_per_row
 from leave import selectors, services
 from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
-from timeentries.admin import CatalogAdmin, ServiceFormMixin, ServiceModelForm, _adopt, _report_per_row
+from timeentries.admin import CatalogAdmin, ServiceFormMixin, ServiceModelForm, _adopt
 from users.admin import ScopedAdminMixin
 from users.models import User
 
@@ -70,13 +67,9 @@ def _unit(leave_type: LeaveType, amount: Decimal) -> str:
 # --- requests ------------------------------------------------------------------------------
 
 
-class RejectRequestsForm(forms.Form):
-    comment = forms.CharField(
-        label="Why are these requests rejected?",
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        max_length=2000,
-        help_text="Each requester sees this comment in the email telling them of the decision.",
-    )
+RejectRequestsForm = comment_form(
+    "Why are these requests rejected?", "Each requester sees this comment in the email telling them of the decision."
+)
 
 
 @admin.register(LeaveRequest)
@@ -149,7 +142,7 @@ class LeaveRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Approve selected requests", permissions=["change"])
     def approve_selected(self, request, queryset):
-        _report_per_row(
+        report_per_row(
             self,
             request,
             queryset,
@@ -160,27 +153,24 @@ class LeaveRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.action(description="Reject selected requests…", permissions=["change"])
     def reject_selected(self, request, queryset):
         """Asks for the reason on a confirmation page first; nothing changes without it."""
-        form = RejectRequestsForm(request.POST if "post" in request.POST else None)
-        if form.is_valid():
-            comment = form.cleaned_data["comment"]
-            _report_per_row(
+        return confirm_then(
+            self,
+            request,
+            queryset,
+            form_class=RejectRequestsForm,
+            title="Reject leave requests",
+            intro="These requests will be rejected; each requester is told, with your comment:",
+            submit_label="Reject",
+            on_confirm=lambda data: report_per_row(
                 self,
                 request,
                 queryset,
-                lambda row: services.leave_request_reject(request_id=row.pk, actor=request.user, comment=comment),
+                lambda row: services.leave_request_reject(
+                    request_id=row.pk, actor=request.user, comment=data["comment"]
+                ),
                 "rejected.",
-            )
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Reject leave requests",
-            "opts": self.opts,
-            "leave_requests": queryset,
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/leave/leaverequest/reject_selected.html", context)
+            ),
+        )
 
 
 # --- ledger --------------------------------------------------------------------------------
@@ -359,36 +349,30 @@ class HolidayCalendarAdmin(NoDeleteCatalogAdmin):
     @admin.action(description="Import holidays for a year…", permissions=["change"])
     def import_holidays(self, request, queryset):
         """Asks for the year on a confirmation page, then imports it into each calendar."""
-        form = ImportHolidaysForm(
-            request.POST if "post" in request.POST else None, initial={"year": timezone.localdate().year}
+
+        def import_year(data):
+            def imported(calendar, created) -> str:
+                return f"{len(created)} holiday{'s' if len(created) != 1 else ''} of {data['year']} imported."
+
+            report_per_row(
+                self,
+                request,
+                queryset,
+                lambda calendar: services.holidays_import(calendar=calendar, year=data["year"], actor=request.user),
+                imported,
+            )
+
+        return confirm_then(
+            self,
+            request,
+            queryset,
+            form_class=ImportHolidaysForm,
+            initial={"year": timezone.localdate().year},
+            title="Import holidays",
+            intro="Public holidays will be added to these calendars; leave that covers a new holiday is counted again:",
+            submit_label="Import holidays",
+            on_confirm=import_year,
         )
-        if form.is_valid():
-            year = form.cleaned_data["year"]
-            for calendar in queryset:
-                try:
-                    created = services.holidays_import(calendar=calendar, year=year, actor=request.user)
-                except DomainError as error:
-                    self.message_user(request, f"{calendar}: {error.detail}", level=messages.ERROR)
-                except PermissionDenied as error:
-                    self.message_user(request, f"{calendar}: {error or 'permission denied.'}", level=messages.ERROR)
-                else:
-                    count = len(created)
-                    self.message_user(
-                        request,
-                        f"{calendar}: {count} holiday{'s' if count != 1 else ''} of {year} imported.",
-                        level=messages.SUCCESS,
-                    )
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Import holidays",
-            "opts": self.opts,
-            "calendars": queryset,
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/leave/holidaycalendar/import_holidays.html", context)
 
 
 class HolidayAdminForm(ServiceModelForm):

@@ -4,13 +4,11 @@ so the admin refuses what the API refuses, with the same message."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from core.admin_actions import comment_form, confirm_then, report_per_row
 from core.errors import DomainError
 from timeentries import periods, selectors, services
 from timeentries.models import Client, LockPeriod, Project, Task, TimeEntry, Timesheet
@@ -94,19 +92,6 @@ class ServiceModelForm(forms.ModelForm):
         if error is not None:
             self.add_error(error.field if error.field in self.fields else None, error.detail)
         return cleaned_data
-
-
-def _report_per_row(modeladmin, request, queryset, call, done: str) -> None:
-    """Run `call(row)` for each selected row and say, row by row, what happened."""
-    for row in queryset:
-        try:
-            call(row)
-        except DomainError as error:
-            modeladmin.message_user(request, f"{row}: {error.detail}", level=messages.ERROR)
-        except PermissionDenied as error:
-            modeladmin.message_user(request, f"{row}: {str(error) or 'permission denied.'}", level=messages.ERROR)
-        else:
-            modeladmin.message_user(request, f"{row}: {done}", level=messages.SUCCESS)
 
 
 # --- catalogue -----------------------------------------------------------------------------
@@ -248,13 +233,9 @@ class TimeEntryAdmin(ScopedAdminMixin, ServiceFormMixin, admin.ModelAdmin):
 # --- timesheets ----------------------------------------------------------------------------
 
 
-class RejectForm(forms.Form):
-    comment = forms.CharField(
-        label="Why are these weeks rejected?",
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        max_length=2000,
-        help_text="Each owner sees this comment and can correct and submit the week again.",
-    )
+RejectForm = comment_form(
+    "Why are these weeks rejected?", "Each owner sees this comment and can correct and submit the week again."
+)
 
 
 @admin.register(Timesheet)
@@ -296,7 +277,7 @@ class TimesheetAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Approve selected weeks", permissions=["change"])
     def approve_selected(self, request, queryset):
-        _report_per_row(
+        report_per_row(
             self,
             request,
             queryset,
@@ -307,33 +288,28 @@ class TimesheetAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.action(description="Reject selected weeks", permissions=["change"])
     def reject_selected(self, request, queryset):
         """Asks for the reason on a confirmation page first; nothing changes without it."""
-        form = RejectForm(request.POST if "post" in request.POST else None)
-        if form.is_valid():
-            comment = form.cleaned_data["comment"]
-            _report_per_row(
+        return confirm_then(
+            self,
+            request,
+            queryset,
+            form_class=RejectForm,
+            title="Reject weeks",
+            intro="These weeks go back to their owners, with your comment:",
+            submit_label="Reject",
+            on_confirm=lambda data: report_per_row(
                 self,
                 request,
                 queryset,
                 lambda timesheet: services.timesheet_reject(
-                    timesheet_id=timesheet.pk, actor=request.user, comment=comment
+                    timesheet_id=timesheet.pk, actor=request.user, comment=data["comment"]
                 ),
                 "rejected.",
-            )
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Reject weeks",
-            "opts": self.opts,
-            "timesheets": queryset,
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/timeentries/timesheet/reject_selected.html", context)
+            ),
+        )
 
     @admin.action(description="Reopen selected weeks", permissions=["change"])
     def reopen_selected(self, request, queryset):
-        _report_per_row(
+        report_per_row(
             self,
             request,
             queryset,

@@ -69,7 +69,7 @@ def test_acknowledge_asks_for_a_comment_then_reports_each_row(alice, bob, alices
 
     asked = acknowledge(client, alices)
     assert asked.status_code == 200
-    assert "admin/compliance/violation/acknowledge_selected.html" in [t.name for t in asked.templates]
+    assert "admin/confirm_action.html" in [t.name for t in asked.templates]
     assert "What is done about these violations?" in asked.content.decode()
     empty = acknowledge(client, alices, post="yes", comment="")
     assert empty.status_code == 200 and empty.context["form"].errors["comment"]

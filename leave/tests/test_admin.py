@@ -37,11 +37,6 @@ def frozen():
 
 
 @pytest.fixture
-def vacation(db):
-    return LeaveType.objects.get(code="vacation")
-
-
-@pytest.fixture
 def unpaid(db):
     return LeaveType.objects.get(code="unpaid")
 
@@ -53,14 +48,6 @@ def funded(alice, bob, carol, dave):
     alice.save()
     services.leave_accrue_year(year=2026)
     return alice
-
-
-@pytest.fixture
-def bavaria(team_a):
-    calendar = HolidayCalendar.objects.create(name="Bavaria", country="DE", subdivision="BY")
-    team_a.holiday_calendar = calendar
-    team_a.save()
-    return calendar
 
 
 def admin_client(user, password) -> Client:

@@ -4,7 +4,6 @@ holiday calendars and the team calendar."""
 from datetime import UTC, date, datetime
 
 import pytest
-import time_machine
 from django.core import mail
 
 from leave import services
@@ -19,30 +18,6 @@ LEDGER = "/api/v1/leave/ledger"
 CALENDARS = "/api/v1/holiday-calendars"
 HOLIDAYS = "/api/v1/holidays"
 CALENDAR = "/api/v1/leave/calendar"
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def vacation(db):
-    return LeaveType.objects.get(code="vacation")
-
-
-@pytest.fixture
-def sick(db):
-    return LeaveType.objects.get(code="sick")
-
-
-@pytest.fixture
-def bavaria(team_a):
-    calendar = HolidayCalendar.objects.create(name="Bavaria", country="DE", subdivision="BY")
-    team_a.holiday_calendar = calendar
-    team_a.save()
-    return calendar
 
 
 @pytest.fixture

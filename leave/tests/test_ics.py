@@ -4,32 +4,15 @@ from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
-import time_machine
 from icalendar import Calendar
 
 from leave import services
 from leave.ics import leave_calendar_ics, leave_event_summary
-from leave.models import CalendarFeed, LeaveType
+from leave.models import CalendarFeed
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # Monday 2 March 2026
 FEEDS = "/api/v1/leave/calendar-feeds"
 ICS = "/api/v1/leave/calendar.ics"
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def vacation(db):
-    return LeaveType.objects.get(code="vacation")
-
-
-@pytest.fixture
-def sick(db):
-    return LeaveType.objects.get(code="sick")
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from leave import pages, services
-from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
+from leave.models import Holiday, LeaveLedgerEntry, LeaveRequest, LeaveType
 
 pytestmark = pytest.mark.django_db
 
@@ -28,11 +28,6 @@ def frozen():
 
 
 @pytest.fixture
-def vacation(db):
-    return LeaveType.objects.get(code="vacation")
-
-
-@pytest.fixture
 def unpaid(db):
     return LeaveType.objects.get(code="unpaid")
 
@@ -44,14 +39,6 @@ def funded(alice, bob, carol, dave):
     alice.save()
     services.leave_accrue_year(year=2026)
     return alice
-
-
-@pytest.fixture
-def bavaria(team_a):
-    calendar = HolidayCalendar.objects.create(name="Bavaria", country="DE", subdivision="BY")
-    team_a.holiday_calendar = calendar
-    team_a.save()
-    return calendar
 
 
 def signed_in(user, password) -> Client:

@@ -12,33 +12,9 @@ from conftest import requires_postgres
 from core.errors import Conflict, DomainValidationError, Forbidden
 from core.models import AuditEvent
 from leave import selectors, services
-from leave.models import HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
+from leave.models import HolidayCalendar, LeaveLedgerEntry, LeaveRequest
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # Monday
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def vacation(db):
-    return LeaveType.objects.get(code="vacation")
-
-
-@pytest.fixture
-def sick(db):
-    return LeaveType.objects.get(code="sick")
-
-
-@pytest.fixture
-def bavaria(team_a):
-    calendar = HolidayCalendar.objects.create(name="Bavaria", country="DE", subdivision="BY")
-    team_a.holiday_calendar = calendar
-    team_a.save()
-    return calendar
 
 
 @pytest.fixture

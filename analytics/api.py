@@ -1,0 +1,170 @@
+import io
+from decimal import Decimal
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from analytics import services
+from analytics.exports import report_table, rows_to_csv_stream, rows_to_xlsx
+from analytics.models import Export
+from analytics.serializers import (
+    ExportCreateSerializer,
+    ExportSerializer,
+    LeaveReportQuerySerializer,
+    LeaveReportSerializer,
+    OvertimeReportQuerySerializer,
+    OvertimeReportSerializer,
+    TimeReportQuerySerializer,
+    TimeReportSerializer,
+)
+from core.audit import audit_event_record
+from core.errors import Conflict, DomainError
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ExportTooLarge(DomainError):
+    status_code = 413
+    code = "export_too_large"
+
+
+def jsonable(value):
+    """Decimals as strings with two places (as DRF's DecimalField writes them)."""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, dict):
+        return {key: jsonable(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [jsonable(inner) for inner in value]
+    return value
+
+
+class ReportView(APIView):
+    """A report as JSON, or as a download with `?format=csv` / `?format=xlsx`.
+
+    `format` is read here, not by DRF's content negotiation: errors stay JSON and the
+    downloads are plain Django responses."""
+
+    report = ""
+    query_serializer_class = None
+
+    def perform_content_negotiation(self, request, force=False):
+        renderer = JSONRenderer()
+        return renderer, renderer.media_type
+
+    def get(self, request):
+        query = self.query_serializer_class(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        output = query.validated_data["format"]
+        params = query.report_params(request.user)
+        columns, result, stem = report_table(self.report, actor=request.user, params=params)
+        if output == "json":
+            return Response(jsonable(result))
+        rows = result["rows"]
+        if len(rows) > settings.EXPORT_SYNC_MAX_ROWS:
+            raise ExportTooLarge(
+                f"The report has {len(rows)} rows, more than {settings.EXPORT_SYNC_MAX_ROWS} can be downloaded "
+                "directly; ask for it in the background with POST /api/v1/exports.",
+                field="format",
+            )
+        audit_event_record(
+            action="report_exported",
+            actor=request.user,
+            request=request,
+            data={"report": self.report, "format": output, "params": request.query_params.dict(), "rows": len(rows)},
+        )
+        filename = f"{stem}.{output}"
+        if output == "csv":
+            response = StreamingHttpResponse(rows_to_csv_stream(columns, rows), content_type="text/csv; charset=utf-8")
+        else:
+            buffer = io.BytesIO()
+            rows_to_xlsx(columns, rows, result["totals"], buffer)
+            response = HttpResponse(buffer.getvalue(), content_type=XLSX_MEDIA_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+DOWNLOAD = {
+    (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="with ?format=csv"),
+    (200, XLSX_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="with ?format=xlsx"),
+    413: OpenApiResponse(description="Too many rows for a direct download: use POST /exports."),
+}
+
+
+class TimeReportView(ReportView):
+    """Hours, billable hours and amount per group (one or two of user, team, client,
+    project, task, day, week, month) of the finished entries you may see."""
+
+    report = "time"
+    query_serializer_class = TimeReportQuerySerializer
+
+    @extend_schema(
+        operation_id="reports_time",
+        parameters=[TimeReportQuerySerializer],
+        responses={(200, "application/json"): TimeReportSerializer, **DOWNLOAD},
+    )
+    def get(self, request):
+        return super().get(request)
+
+
+class OvertimeReportView(ReportView):
+    """Expected and worked hours per person and week or month, with the running balance."""
+
+    report = "overtime"
+    query_serializer_class = OvertimeReportQuerySerializer
+
+    @extend_schema(
+        operation_id="reports_overtime",
+        parameters=[OvertimeReportQuerySerializer],
+        responses={(200, "application/json"): OvertimeReportSerializer, **DOWNLOAD},
+    )
+    def get(self, request):
+        return super().get(request)
+
+
+class LeaveReportView(ReportView):
+    """Leave entitlement, taken, pending and left per person and leave type."""
+
+    report = "leave"
+    query_serializer_class = LeaveReportQuerySerializer
+
+    @extend_schema(
+        operation_id="reports_leave",
+        parameters=[LeaveReportQuerySerializer],
+        responses={(200, "application/json"): LeaveReportSerializer, **DOWNLOAD},
+    )
+    def get(self, request):
+        return super().get(request)
+
+
+class ExportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Report files built in the background. Only their owner sees them (others: 404)."""
+
+    serializer_class = ExportSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Export.objects.none()
+        return Export.objects.filter(owner=self.request.user)
+
+    @extend_schema(request=ExportCreateSerializer, responses={202: ExportSerializer})
+    def create(self, request):
+        body = ExportCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        export = services.export_create(actor=request.user, request=request, **body.validated_data)
+        return Response(ExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        export = self.get_object()
+        if export.status != Export.Status.DONE or not export.file:
+            raise Conflict(f"The export is {export.status}, not done.")
+        return FileResponse(export.file.open("rb"), as_attachment=True, filename=services.export_filename(export))

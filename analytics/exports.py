@@ -1,0 +1,158 @@
+"""Report rows as files: CSV streamed row by row, xlsx written with openpyxl's write-only
+workbook. Columns are (key, header, kind) with kind one of text, number, date."""
+
+import csv
+from collections.abc import Iterable, Iterator
+from datetime import date
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from analytics import reports
+from analytics.reports import TIME_GROUPS
+
+Column = tuple[str, str, str]
+
+NUMBER_FORMAT = "0.00"
+DATE_FORMAT = "yyyy-mm-dd"
+WIDTHS = {"text": 28, "number": 14, "date": 12}
+GROUP_HEADERS = {
+    "user": "User",
+    "team": "Team",
+    "client": "Client",
+    "project": "Project",
+    "task": "Task",
+    "day": "Day",
+    "week": "Week",
+    "month": "Month",
+}
+
+
+class _Echo:
+    """A file-like object whose write() hands back what it was given."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def rows_to_csv_stream(columns: list[Column], rows: Iterable[dict]) -> Iterator[str]:
+    """The header line, then one CSV line per row, for a StreamingHttpResponse."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow([header for _, header, _ in columns])
+    for row in rows:
+        yield writer.writerow([_csv_value(row.get(key)) for key, _, _ in columns])
+
+
+def _csv_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return value
+
+
+def _cell_value(value, kind: str):
+    if value is None or value == "":
+        return None
+    if kind == "number":
+        return float(value)
+    if kind == "date" and isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+def _cell(sheet, value, kind: str, *, bold: bool = False) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=_cell_value(value, kind))
+    if kind == "number":
+        cell.number_format = NUMBER_FORMAT
+    elif kind == "date":
+        cell.number_format = DATE_FORMAT
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
+def rows_to_xlsx(columns: list[Column], rows: Iterable[dict], totals: dict | None, path_or_buffer) -> int:
+    """Write one sheet: a bold frozen header, typed cells, and a bold totals row when there
+    are totals. Returns the number of data rows written."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Report")
+    sheet.freeze_panes = "A2"
+    for index, (_, _, kind) in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = WIDTHS[kind]
+    sheet.append([_cell(sheet, header, "text", bold=True) for _, header, _ in columns])
+    count = 0
+    for row in rows:
+        sheet.append([_cell(sheet, row.get(key), kind) for key, _, kind in columns])
+        count += 1
+    if totals:
+        cells = []
+        for position, (key, _, kind) in enumerate(columns):
+            if key in totals:
+                cells.append(_cell(sheet, totals[key], kind, bold=True))
+            else:
+                cells.append(_cell(sheet, "Total" if position == 0 else None, "text", bold=True))
+        sheet.append(cells)
+    workbook.save(path_or_buffer)
+    return count
+
+
+# --- which columns each report exports -----------------------------------------------------
+
+
+def time_report_columns(group_by: list[str]) -> list[Column]:
+    columns: list[Column] = []
+    for group in group_by:
+        if group == "day":
+            columns.append(("day", GROUP_HEADERS[group], "date"))
+        elif group in TIME_GROUPS:
+            columns.append((group, GROUP_HEADERS[group], "text"))
+        else:
+            columns.append((f"{group}_name", GROUP_HEADERS[group], "text"))
+    return [
+        *columns,
+        ("hours", "Hours", "number"),
+        ("billable_hours", "Billable hours", "number"),
+        ("amount", "Amount", "number"),
+        ("entries", "Entries", "number"),
+    ]
+
+
+OVERTIME_COLUMNS: list[Column] = [
+    ("user_name", "User", "text"),
+    ("period", "Period", "text"),
+    ("period_start", "From", "date"),
+    ("period_end", "To", "date"),
+    ("expected_hours", "Expected hours", "number"),
+    ("actual_hours", "Actual hours", "number"),
+    ("difference", "Difference", "number"),
+    ("balance", "Balance", "number"),
+]
+
+LEAVE_COLUMNS: list[Column] = [
+    ("user_name", "User", "text"),
+    ("type_name", "Leave type", "text"),
+    ("unit", "Unit", "text"),
+    ("entitlement", "Entitlement", "number"),
+    ("taken", "Taken", "number"),
+    ("planned", "Planned", "number"),
+    ("pending", "Pending", "number"),
+    ("left", "Left", "number"),
+]
+
+
+def report_table(report: str, *, actor, params: dict) -> tuple[list[Column], dict, str]:
+    """Run `report` with validated `params` (the API's query serializers' output): its
+    columns, its result ({"rows", "totals"}) and the file name stem."""
+    if report == "time":
+        result = reports.time_report(actor=actor, **params)
+        stem = f"time-report-{params['date_from']}-{params['date_to']}"
+        return time_report_columns(params["group_by"]), result, stem
+    if report == "overtime":
+        result = reports.overtime_report(actor=actor, **params)
+        return OVERTIME_COLUMNS, result, f"overtime-report-{params['date_from']}-{params['date_to']}"
+    result = reports.leave_report(actor=actor, **params)
+    return LEAVE_COLUMNS, result, f"leave-report-{params['as_of']}"

@@ -1,0 +1,97 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Export(models.Model):
+    """A report file built in the background (`analytics.tasks.export_run`) for its owner."""
+
+    class Report(models.TextChoices):
+        TIME = "time", "Time"
+        OVERTIME = "overtime", "Overtime"
+        LEAVE = "leave", "Leave"
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports")
+    report = models.CharField(max_length=16, choices=Report.choices)
+    params = models.JSONField(default=dict, blank=True)
+    format = models.CharField(max_length=8, choices=Format.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    row_count = models.PositiveIntegerField(null=True, blank=True)
+    file = models.FileField(upload_to="exports/", blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="export_progress_at_most_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} export #{self.pk} ({self.format}, {self.status})"
+
+
+class Dashboard(models.Model):
+    """A person's dashboard: the widgets they chose, in order. Created on the first save."""
+
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dashboard")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Dashboard of {self.owner}"
+
+
+class DashboardWidget(models.Model):
+    """One chart on a dashboard: what it shows, where, and over how many days."""
+
+    class Kind(models.TextChoices):
+        HOURS_PER_WEEK = "hours_per_week", "Hours per week"
+        MONTH_BY_PROJECT = "month_by_project", "This month by project"
+        OVERTIME_TREND = "overtime_trend", "Overtime trend"
+        TEAM_ABSENCES = "team_absences", "Team absences"
+        OPEN_VIOLATIONS = "open_violations", "Open violations"
+        UTILISATION = "utilisation", "Utilisation"
+
+    DEFAULT_RANGE_DAYS = {
+        Kind.HOURS_PER_WEEK: 84,
+        Kind.MONTH_BY_PROJECT: 30,
+        Kind.OVERTIME_TREND: 84,
+        Kind.TEAM_ABSENCES: 30,
+        Kind.OPEN_VIOLATIONS: 365,
+        Kind.UTILISATION: 30,
+    }
+
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="widgets")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    position = models.PositiveSmallIntegerField()
+    range_days = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["dashboard", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["dashboard", "position"], name="dashboard_widget_unique_position"),
+            models.CheckConstraint(
+                condition=Q(range_days__gte=1, range_days__lte=366), name="dashboard_widget_range_days_1_366"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.position} ({self.range_days} days)"
+
+    def save(self, *args, **kwargs):
+        if self.range_days is None:
+            self.range_days = self.DEFAULT_RANGE_DAYS[self.kind]
+        super().save(*args, **kwargs)

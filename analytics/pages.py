@@ -1,0 +1,43 @@
+"""The dashboard page: the signed-in user's widgets as sections with an empty canvas each.
+
+`static/js/dashboard.js` fetches each widget's data from the API and draws it with Chart.js;
+layout changes go back through `PUT /api/v1/dashboards/me`, the same service as the API.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from analytics.models import DashboardWidget
+from analytics.widgets import MAX_WIDGETS, dashboard_layout
+
+RANGE_CHOICES = [(7, "7 days"), (14, "14 days"), (30, "30 days"), (84, "12 weeks"), (180, "6 months"), (365, "1 year")]
+
+
+def range_choices(selected: int) -> list[tuple[int, str]]:
+    """The standard ranges, plus a saved one that is not among them (set over the API)."""
+    choices = dict(RANGE_CHOICES)
+    choices.setdefault(selected, f"{selected} days")
+    return sorted(choices.items())
+
+
+@require_GET
+@login_required
+def dashboard_page(request):
+    widgets = [
+        {**widget, "title": DashboardWidget.Kind(widget["kind"]).label, "ranges": range_choices(widget["range_days"])}
+        for widget in dashboard_layout(request.user)
+    ]
+    context = {
+        "nav": "dashboard",
+        "widgets": widgets,
+        "kinds": [
+            (kind, label, DashboardWidget.DEFAULT_RANGE_DAYS[kind]) for kind, label in DashboardWidget.Kind.choices
+        ],
+        "range_options": RANGE_CHOICES,
+        "max_widgets": MAX_WIDGETS,
+        "layout_url": reverse("dashboard-me"),
+        "widget_url": reverse("analytics-widget", kwargs={"kind": "KIND"}),
+    }
+    return render(request, "dashboard/dashboard.html", context)

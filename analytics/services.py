@@ -1,0 +1,115 @@
+"""Writes of the analytics app: background exports, their file, and their expiry."""
+
+import io
+import logging
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from analytics import widgets
+from analytics.exports import report_table, rows_to_csv_stream, rows_to_xlsx
+from analytics.models import Dashboard, DashboardWidget, Export
+from analytics.serializers import REPORT_QUERY_SERIALIZERS
+from core.audit import audit_event_record
+from core.errors import DomainValidationError
+from users.models import User
+
+logger = logging.getLogger(__name__)
+
+EXPORT_RETENTION = timedelta(days=7)
+
+
+def export_filename(export: Export) -> str:
+    params = export.params
+    if export.report == Export.Report.LEAVE:
+        stem = f"leave-report-{params.get('as_of', '')}"
+    else:
+        stem = f"{export.report}-report-{params.get('from', '')}-{params.get('to', '')}"
+    return f"{stem}.{export.format}"
+
+
+@transaction.atomic
+def export_create(*, actor: User, report: str, format: str, params: dict, request=None) -> Export:
+    """Queue a report file for `actor`; the task starts once this transaction commits."""
+    from analytics.tasks import export_run
+
+    export = Export.objects.create(owner=actor, report=report, format=format, params=params)
+    audit_event_record(
+        action="report_exported",
+        actor=actor,
+        request=request,
+        target=export,
+        data={"report": report, "format": format, "params": params, "background": True},
+    )
+    transaction.on_commit(lambda: export_run.delay(export.pk))
+    return export
+
+
+def _progress(export: Export, value: int, **fields) -> None:
+    fields["progress"] = value
+    Export.objects.filter(pk=export.pk).update(**fields)
+
+
+def export_build(*, export_id: int) -> Export:
+    """Build the file of a pending export, reporting progress as it goes. Idempotent: an
+    export already done or failed is left as it is."""
+    with transaction.atomic():
+        export = Export.objects.select_for_update().select_related("owner").get(pk=export_id)
+        if export.status in (Export.Status.DONE, Export.Status.FAILED):
+            return export
+        export.status, export.progress = Export.Status.RUNNING, 5
+        export.save(update_fields=["status", "progress"])
+    try:
+        query = REPORT_QUERY_SERIALIZERS[export.report](data={**export.params, "format": "json"})
+        query.is_valid(raise_exception=True)
+        columns, result, _ = report_table(export.report, actor=export.owner, params=query.report_params(export.owner))
+        rows = result["rows"]
+        _progress(export, 60)
+        if export.format == Export.Format.CSV:
+            content = "".join(rows_to_csv_stream(columns, rows)).encode("utf-8")
+        else:
+            buffer = io.BytesIO()
+            rows_to_xlsx(columns, rows, result["totals"], buffer)
+            content = buffer.getvalue()
+        _progress(export, 90)
+        export.file.save(export_filename(export), ContentFile(content), save=False)
+        export.status, export.progress, export.row_count = Export.Status.DONE, 100, len(rows)
+        export.finished_at = timezone.now()
+        export.save(update_fields=["file", "status", "progress", "row_count", "finished_at"])
+    except Exception as error:
+        logger.exception("export %s failed", export_id)
+        Export.objects.filter(pk=export_id).update(
+            status=Export.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
+        export.refresh_from_db()
+    return export
+
+
+def exports_purge_expired(*, now=None) -> int:
+    """Delete exports (and their files) created more than seven days ago."""
+    cutoff = (now or timezone.now()) - EXPORT_RETENTION
+    deleted = 0
+    for export in Export.objects.filter(created_at__lt=cutoff).iterator():
+        if export.file:
+            export.file.delete(save=False)
+        export.delete()
+        deleted += 1
+    return deleted
+
+
+@transaction.atomic
+def dashboard_layout_replace(*, user: User, layout: list[dict]) -> list[dict]:
+    """Replace the user's widgets with `widgets`, in the given order (positions 0, 1, ...)."""
+    if len(layout) > widgets.MAX_WIDGETS:
+        raise DomainValidationError(f"A dashboard holds at most {widgets.MAX_WIDGETS} widgets.", field="widgets")
+    cleaned = [widgets.validate_widget_request(widget["kind"], widget.get("range_days")) for widget in layout]
+    dashboard, _ = Dashboard.objects.select_for_update().get_or_create(owner=user)
+    dashboard.widgets.all().delete()
+    DashboardWidget.objects.bulk_create(
+        DashboardWidget(dashboard=dashboard, kind=kind, position=position, range_days=range_days)
+        for position, (kind, range_days) in enumerate(cleaned)
+    )
+    dashboard.save(update_fields=["updated_at"])
+    return widgets.dashboard_layout(user)

@@ -1,0 +1,150 @@
+"""Background exports: queued on commit, built by the task, downloaded by their owner only."""
+
+import csv
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from openpyxl import load_workbook
+
+from analytics import tasks
+from analytics.exports import rows_to_csv_stream, rows_to_xlsx
+from analytics.models import Export
+from core.models import AuditEvent
+from core.schedules import PERIODIC_TASKS
+
+EXPORTS = "/api/v1/exports"
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def worked(alice, acme, log):
+    log(alice, acme, datetime(2026, 11, 4, 9, tzinfo=BERLIN), datetime(2026, 11, 4, 10, 20, tzinfo=BERLIN))
+    log(alice, acme, datetime(2026, 11, 5, 22, tzinfo=BERLIN), datetime(2026, 11, 6, 1, tzinfo=BERLIN))
+
+
+def start_export(client, django_capture_on_commit_callbacks, body):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(EXPORTS, body, format="json")
+    return response, callbacks
+
+
+def test_an_export_is_built_in_the_background_and_downloaded_by_its_owner(
+    api, alice, bob, worked, django_capture_on_commit_callbacks
+):
+    client = api(alice)
+    body = {"report": "time", "format": "csv", "params": {"from": "2026-11-01", "to": "2026-11-30", "group_by": "day"}}
+
+    response, callbacks = start_export(client, django_capture_on_commit_callbacks, body)
+
+    assert response.status_code == 202, response.json()
+    assert response.json()["status"] == "pending"
+    assert len(callbacks) == 1
+    export_id = response.json()["id"]
+    status = client.get(f"{EXPORTS}/{export_id}").json()
+    assert (status["status"], status["progress"], status["row_count"]) == ("done", 100, 3)
+    assert status["download_url"] == f"/api/v1/exports/{export_id}/download"
+
+    download = client.get(status["download_url"])
+    assert download.status_code == 200
+    assert 'filename="time-report-2026-11-01-2026-11-30.csv"' in download["Content-Disposition"]
+    lines = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
+    assert lines == [
+        ["Day", "Hours", "Billable hours", "Amount", "Entries"],
+        ["2026-11-04", "1.33", "1.33", "127.33", "1"],
+        ["2026-11-05", "2.00", "2.00", "191.00", "1"],
+        ["2026-11-06", "1.00", "1.00", "95.50", "1"],
+    ]
+    assert api(bob).get(f"{EXPORTS}/{export_id}").status_code == 404
+    assert api(bob).get(status["download_url"]).status_code == 404
+    assert AuditEvent.objects.get(action="report_exported").data["background"] is True
+
+
+def test_an_xlsx_export_of_the_overtime_report(api, alice, worked, django_capture_on_commit_callbacks):
+    client = api(alice)
+    body = {"report": "overtime", "format": "xlsx", "params": {"from": "2026-11-02", "to": "2026-11-08"}}
+
+    response, _ = start_export(client, django_capture_on_commit_callbacks, body)
+
+    status = client.get(f"{EXPORTS}/{response.json()['id']}").json()
+    assert status["status"] == "done"
+    sheet = load_workbook(io.BytesIO(b"".join(client.get(status["download_url"]).streaming_content))).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0][:2] == ["User", "Period"]
+    assert rows[1][1] == "2026-W45"
+    assert rows[1][4:] == [40, pytest.approx(4.33), pytest.approx(-35.67), pytest.approx(-35.67)]
+    assert rows[-1][0] == "Total"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"report": "time", "format": "csv", "params": {"to": "2026-11-30"}}, "params.from"),
+        (
+            {"report": "time", "format": "csv", "params": {"from": "2026-11-01", "to": "2026-11-30", "tz": "Nowhere"}},
+            "params.tz",
+        ),
+        ({"report": "salaries", "format": "csv", "params": {}}, "report"),
+        ({"report": "leave", "format": "pdf", "params": {"as_of": "2026-11-01"}}, "format"),
+    ],
+)
+def test_bad_export_requests_answer_400_naming_the_field(api, alice, body, field):
+    response = api(alice).post(EXPORTS, body, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()["errors"], response.json()
+    assert not Export.objects.exists()
+
+
+def test_an_unfinished_export_cannot_be_downloaded(api, alice):
+    export = Export.objects.create(owner=alice, report="leave", format="csv", params={"as_of": "2026-11-01"})
+
+    assert api(alice).get(f"{EXPORTS}/{export.pk}/download").status_code == 409
+
+
+def test_a_failed_build_is_recorded_not_retried(alice):
+    export = Export.objects.create(owner=alice, report="time", format="csv", params={"from": "nonsense"})
+
+    assert tasks.export_run(export.pk) == "failed"
+    export.refresh_from_db()
+    assert export.status == "failed" and export.error
+    assert tasks.export_run(export.pk) == "failed"
+
+
+def test_exports_older_than_a_week_are_deleted_with_their_files(alice, tmp_path):
+    with time_machine.travel(datetime(2026, 11, 1, 12, tzinfo=BERLIN), tick=False):
+        old = Export.objects.create(owner=alice, report="leave", format="csv", params={"as_of": "2026-11-01"})
+        tasks.export_run(old.pk)
+    with time_machine.travel(datetime(2026, 11, 7, 12, tzinfo=BERLIN), tick=False):
+        recent = Export.objects.create(owner=alice, report="leave", format="csv", params={"as_of": "2026-11-01"})
+    old.refresh_from_db()
+    old_file = tmp_path / old.file.name
+    assert old_file.exists()
+
+    with time_machine.travel(datetime(2026, 11, 8, 13, tzinfo=BERLIN), tick=False):
+        assert tasks.exports_purge_expired_task() == 1
+
+    assert list(Export.objects.all()) == [recent]
+    assert not old_file.exists()
+    assert "analytics.tasks.exports_purge_expired_task" in {task for task, _ in PERIODIC_TASKS.values()}
+
+
+def test_the_writers_on_their_own():
+    columns = [("name", "Name", "text"), ("day", "Day", "date"), ("hours", "Hours", "number")]
+    rows = [{"name": 'Quote "me", please', "day": "2026-11-02", "hours": "1.50"}]
+
+    assert "".join(rows_to_csv_stream(columns, rows)) == 'Name,Day,Hours\r\n"Quote ""me"", please",2026-11-02,1.50\r\n'
+    buffer = io.BytesIO()
+    assert rows_to_xlsx(columns, rows, {}, buffer) == 1
+    sheet = load_workbook(buffer).active
+    assert sheet.max_row == 2  # no totals row without totals
+    assert sheet["C2"].value == 1.5 and sheet["C2"].number_format == "0.00"
+    assert sheet["B2"].is_date
+    assert sheet["A1"].font.bold

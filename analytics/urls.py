@@ -1,0 +1,14 @@
+from django.urls import re_path
+
+from analytics import api
+from core.routers import OptionalSlashRouter
+
+router = OptionalSlashRouter()
+router.register("exports", api.ExportViewSet, basename="export")
+
+urlpatterns = [
+    re_path(r"^reports/time/?$", api.TimeReportView.as_view(), name="report-time"),
+    re_path(r"^reports/overtime/?$", api.OvertimeReportView.as_view(), name="report-overtime"),
+    re_path(r"^reports/leave/?$", api.LeaveReportView.as_view(), name="report-leave"),
+    *router.urls,
+]

@@ -1,0 +1,274 @@
+"""Dashboard widget data: one selector per widget kind, each answering the JSON a Chart.js
+chart draws (`labels`, `datasets`) plus a one-line text summary for the fallback.
+
+Every widget covers the `range_days` days up to today in the actor's time zone, widened to
+whole weeks for the weekly charts (team absences: the days from today on), and sees only
+what the report selectors let the actor see.
+Answers are cached per user, kind, range and day, under a per-user data version that time
+entry changes bump (`analytics.signals`); the cache only saves work, it never decides an answer.
+"""
+
+import time
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+
+from django.core.cache import cache
+from django.db.models import Count
+from django.utils import timezone
+
+from analytics.models import Dashboard, DashboardWidget
+from analytics.reports import overtime_report, time_report
+from compliance.models import Violation
+from compliance.selectors import violations_visible_to
+from core.errors import DomainValidationError
+from leave.models import LeaveRequest
+from leave.selectors import absences
+from timeentries import periods
+from users.models import User
+from users.selectors import users_visible_to
+
+Kind = DashboardWidget.Kind
+KINDS = tuple(Kind.values)
+MIN_RANGE_DAYS, MAX_RANGE_DAYS = 1, 366
+CACHE_SECONDS = 300  # leave and violations do not bump the version; they show within five minutes
+VERSION_KEY = "dashboard:data-version:{user_id}"
+MAX_WIDGETS = 12
+
+
+def validate_widget_request(kind: str, range_days) -> tuple[str, int]:
+    """The kind and range as given, or the kind's default range; a 400 naming the field otherwise."""
+    if kind not in KINDS:
+        raise DomainValidationError(f"Unknown widget {kind!r}; use one of: {', '.join(KINDS)}.", field="kind")
+    if range_days in (None, ""):
+        return kind, DashboardWidget.DEFAULT_RANGE_DAYS[kind]
+    try:
+        days = int(range_days)
+    except (TypeError, ValueError):
+        days = None
+    if days is None or not MIN_RANGE_DAYS <= days <= MAX_RANGE_DAYS:
+        raise DomainValidationError(
+            f"Use a whole number of days from {MIN_RANGE_DAYS} to {MAX_RANGE_DAYS}.", field="range_days"
+        )
+    return kind, days
+
+
+# --- cache ------------------------------------------------------------------------------------
+
+
+def data_version(user_id: int) -> int:
+    key = VERSION_KEY.format(user_id=user_id)
+    version = cache.get(key)
+    if version is None:
+        # A fresh number, never a reused one: widgets cached under an evicted version stay unreachable.
+        cache.add(key, time.time_ns(), None)
+        version = cache.get(key, 0)
+    return version
+
+
+def data_version_bump(user_ids) -> None:
+    for user_id in set(user_ids):
+        key = VERSION_KEY.format(user_id=user_id)
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, time.time_ns(), None)
+
+
+def widget_data(*, actor: User, kind: str, range_days: int | None = None) -> dict:
+    """The chart data of one widget for `actor`, from the cache when it is current."""
+    kind, range_days = validate_widget_request(kind, range_days)
+    today = timezone.localdate(timezone.now(), actor.tzinfo)
+    key = f"dashboard:widget:{actor.pk}:{data_version(actor.pk)}:{kind}:{range_days}:{today.isoformat()}"
+    data = cache.get(key)
+    if data is None:
+        data = BUILDERS[kind](actor, today, range_days)
+        data.update(kind=kind, title=Kind(kind).label, range_days=range_days)
+        cache.set(key, data, CACHE_SECONDS)
+    return data
+
+
+# --- builders ---------------------------------------------------------------------------------
+
+
+def _number(value) -> float:
+    return round(float(value), 2)
+
+
+def _hours_per_week(actor: User, today: date, range_days: int) -> dict:
+    date_from = periods.week_start_of(today - timedelta(days=range_days - 1))  # whole weeks only
+    weeks = []
+    week = date_from
+    while week <= today:
+        weeks.append(periods.iso_week_label(week))
+        week += timedelta(days=7)
+    report = time_report(actor=actor, date_from=date_from, date_to=today, group_by=["week", "project"], tz=actor.tzinfo)
+    by_project: dict[str, dict[str, float]] = defaultdict(dict)
+    for row in report["rows"]:
+        by_project[row["project_name"]][row["week"]] = _number(row["hours"])
+    datasets = [
+        {"label": name, "data": [hours.get(label, 0) for label in weeks]} for name, hours in sorted(by_project.items())
+    ]
+    total = _number(report["totals"]["hours"])
+    return {
+        "chart": "bar",
+        "stacked": True,
+        "unit": "hours",
+        "date_from": date_from.isoformat(),
+        "date_to": today.isoformat(),
+        "labels": weeks,
+        "datasets": datasets,
+        "summary": f"{total:g} hours over {len(weeks)} weeks on {len(datasets)} projects.",
+    }
+
+
+def _month_by_project(actor: User, today: date, range_days: int) -> dict:
+    date_from = today - timedelta(days=range_days - 1)
+    report = time_report(actor=actor, date_from=date_from, date_to=today, group_by=["project"], tz=actor.tzinfo)
+    labels = [row["project_name"] for row in report["rows"]]
+    hours = [_number(row["hours"]) for row in report["rows"]]
+    total = _number(report["totals"]["hours"])
+    return {
+        "chart": "doughnut",
+        "stacked": False,
+        "unit": "hours",
+        "date_from": date_from.isoformat(),
+        "date_to": today.isoformat(),
+        "labels": labels,
+        "datasets": [{"label": "Hours", "data": hours}],
+        "summary": f"{total:g} hours on {len(labels)} projects.",
+    }
+
+
+def _overtime_trend(actor: User, today: date, range_days: int) -> dict:
+    date_from = periods.week_start_of(today - timedelta(days=range_days - 1))  # whole weeks only
+    report = overtime_report(actor=actor, date_from=date_from, date_to=today, period="week")
+    labels: list[str] = []
+    balances: dict[str, dict[str, float]] = defaultdict(dict)
+    for row in report["rows"]:
+        if row["period"] not in labels:
+            labels.append(row["period"])
+        balances[row["user_name"]][row["period"]] = _number(row["balance"])
+    labels.sort()
+    datasets = [
+        {"label": name, "data": [balance.get(label, 0) for label in labels]}
+        for name, balance in sorted(balances.items())
+    ]
+    difference = _number(report["totals"]["difference"])
+    return {
+        "chart": "line",
+        "stacked": False,
+        "unit": "hours",
+        "date_from": date_from.isoformat(),
+        "date_to": today.isoformat(),
+        "labels": labels,
+        "datasets": datasets,
+        "summary": f"Overtime balance {difference:+g} hours over {len(labels)} weeks for {len(datasets)} people.",
+    }
+
+
+def _team_absences(actor: User, today: date, range_days: int) -> dict:
+    date_to = today + timedelta(days=range_days - 1)
+    days = [today + timedelta(days=offset) for offset in range(range_days)]
+    absent: dict[str, dict[date, set[int]]] = {"approved": defaultdict(set), "pending": defaultdict(set)}
+    for request in absences(users_visible_to(actor), today, date_to):
+        for offset in range((request.end_date - request.start_date).days + 1):
+            day = request.start_date + timedelta(days=offset)
+            if today <= day <= date_to:
+                absent[request.status][day].add(request.user_id)
+    datasets = [
+        {"label": LeaveRequest.Status(status).label, "data": [len(absent[status][day]) for day in days]}
+        for status in ("approved", "pending")
+    ]
+    people = {user for by_day in absent.values() for users in by_day.values() for user in users}
+    return {
+        "chart": "bar",
+        "stacked": True,
+        "unit": "people",
+        "date_from": today.isoformat(),
+        "date_to": date_to.isoformat(),
+        "labels": [day.isoformat() for day in days],
+        "datasets": datasets,
+        "summary": f"{len(people)} people away at some point in the next {range_days} days.",
+    }
+
+
+def _open_violations(actor: User, today: date, range_days: int) -> dict:
+    date_from = today - timedelta(days=range_days - 1)
+    counts = Counter(
+        dict(
+            violations_visible_to(actor)
+            .filter(status=Violation.Status.OPEN, period_end__gte=date_from)
+            .order_by()
+            .values_list("rule")
+            .annotate(n=Count("pk"))
+            .values_list("rule", "n")
+        )
+    )
+    rules = [rule for rule in Violation.Rule if counts[rule.value]]
+    return {
+        "chart": "bar",
+        "stacked": False,
+        "unit": "violations",
+        "date_from": date_from.isoformat(),
+        "date_to": today.isoformat(),
+        "labels": [rule.label for rule in rules],
+        "datasets": [{"label": "Open violations", "data": [counts[rule.value] for rule in rules]}],
+        "summary": f"{sum(counts.values())} open violations.",
+    }
+
+
+def _utilisation(actor: User, today: date, range_days: int) -> dict:
+    date_from = today - timedelta(days=range_days - 1)
+    report = time_report(actor=actor, date_from=date_from, date_to=today, group_by=["user"], tz=actor.tzinfo)
+    rows = [row for row in report["rows"] if row["hours"]]
+    totals = report["totals"]
+    overall = _number(100 * totals["billable_hours"] / totals["hours"]) if totals["hours"] else 0
+    return {
+        "chart": "bar",
+        "stacked": False,
+        "unit": "percent",
+        "date_from": date_from.isoformat(),
+        "date_to": today.isoformat(),
+        "labels": [row["user_name"] for row in rows],
+        "datasets": [
+            {
+                "label": "Billable share (%)",
+                "data": [_number(100 * row["billable_hours"] / row["hours"]) for row in rows],
+            }
+        ],
+        "summary": f"{overall:g}% of {_number(totals['hours']):g} hours were billable.",
+    }
+
+
+BUILDERS = {
+    Kind.HOURS_PER_WEEK: _hours_per_week,
+    Kind.MONTH_BY_PROJECT: _month_by_project,
+    Kind.OVERTIME_TREND: _overtime_trend,
+    Kind.TEAM_ABSENCES: _team_absences,
+    Kind.OPEN_VIOLATIONS: _open_violations,
+    Kind.UTILISATION: _utilisation,
+}
+
+
+# --- layout -----------------------------------------------------------------------------------
+
+
+def default_layout(user: User) -> list[dict]:
+    kinds = [Kind.HOURS_PER_WEEK, Kind.MONTH_BY_PROJECT, Kind.OVERTIME_TREND, Kind.TEAM_ABSENCES]
+    if user.is_manager or user.is_admin:
+        kinds += [Kind.OPEN_VIOLATIONS, Kind.UTILISATION]
+    return [
+        {"kind": kind.value, "position": position, "range_days": DashboardWidget.DEFAULT_RANGE_DAYS[kind]}
+        for position, kind in enumerate(kinds)
+    ]
+
+
+def dashboard_layout(user: User) -> list[dict]:
+    """The user's saved widgets in order, else the default layout for their role."""
+    dashboard = Dashboard.objects.filter(owner=user).first()
+    if dashboard is None:
+        return default_layout(user)
+    return [
+        {"kind": widget.kind, "position": widget.position, "range_days": widget.range_days}
+        for widget in dashboard.widgets.order_by("position")
+    ]

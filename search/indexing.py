@@ -1,0 +1,108 @@
+"""Writing to Elasticsearch: one row, many rows, and the indices themselves.
+
+Every function is a no-op while `ELASTICSEARCH_ENABLED` is False, so callers (the tasks)
+never need to ask. A row that no longer exists is deleted from its index.
+"""
+
+import contextlib
+import functools
+import logging
+from collections.abc import Iterable, Iterator
+
+from django.conf import settings
+from elasticsearch import Elasticsearch, NotFoundError
+from elasticsearch.helpers import bulk
+
+from search.documents import DOCUMENTS
+
+logger = logging.getLogger(__name__)
+BULK_CHUNK = 500
+
+
+@functools.cache
+def _client_for(url: str, request_timeout: float) -> Elasticsearch:
+    # Celery retries with backoff; a search request falls back to the database at once.
+    return Elasticsearch(url, request_timeout=request_timeout, max_retries=0, retry_on_timeout=False)
+
+
+def es_client() -> Elasticsearch:
+    return _client_for(settings.ELASTICSEARCH_URL, float(settings.ELASTICSEARCH_DSL["default"]["request_timeout"]))
+
+
+def document_for(model_label: str):
+    try:
+        return DOCUMENTS[model_label.lower()][1]()
+    except KeyError:
+        raise ValueError(f"{model_label} is not indexed for search") from None
+
+
+def index_of(model_label: str) -> str:
+    return document_for(model_label)._index._name
+
+
+def ensure_index(model_label: str) -> bool:
+    """Create the model's index with its mapping and analyzers unless it exists; True if created."""
+    if not settings.ELASTICSEARCH_ENABLED:
+        return False
+    client, index = es_client(), document_for(model_label)._index
+    if client.indices.exists(index=index._name):
+        return False
+    body = index.to_dict()
+    client.indices.create(index=index._name, settings=body.get("settings"), mappings=body.get("mappings"))
+    return True
+
+
+def index_object(model_label: str, pk: int, *, cascade: bool = False) -> str:
+    """Index the row `pk` of `model_label`, or delete its document when the row is gone.
+
+    With `cascade`, a project's time entries and tasks (which copy its name) follow in bulk.
+    """
+    if not settings.ELASTICSEARCH_ENABLED:
+        return "disabled"
+    document = document_for(model_label)
+    client, index = es_client(), document._index._name
+    instance = document.get_queryset().filter(pk=pk).first()
+    if instance is None:
+        with contextlib.suppress(NotFoundError):  # never indexed, or already deleted: the goal is reached
+            client.delete(index=index, id=str(pk))
+        return "deleted"
+    client.index(index=index, id=str(pk), document=document.prepare(instance))
+    if cascade and model_label.lower() == "timeentries.project":
+        for label, related in (("timeentries.timeentry", instance.time_entries), ("timeentries.task", instance.tasks)):
+            index_bulk(label, related.values_list("pk", flat=True).order_by("pk").iterator(chunk_size=BULK_CHUNK))
+    return "indexed"
+
+
+def _chunks(pks: Iterable[int], size: int) -> Iterator[list[int]]:
+    chunk: list[int] = []
+    for pk in pks:
+        chunk.append(pk)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _actions(model_label: str, pks: Iterable[int]) -> Iterator[dict]:
+    document = document_for(model_label)
+    index = document._index._name
+    for chunk in _chunks(pks, BULK_CHUNK):
+        found = {obj.pk: obj for obj in document.get_queryset().filter(pk__in=chunk)}
+        for pk in chunk:
+            if pk in found:
+                yield {"_op_type": "index", "_index": index, "_id": str(pk), "_source": document.prepare(found[pk])}
+            else:
+                yield {"_op_type": "delete", "_index": index, "_id": str(pk)}
+
+
+def index_bulk(model_label: str, pks: Iterable[int]) -> tuple[int, int]:
+    """Index (or delete, when gone) many rows with the bulk API; returns (succeeded, failed)."""
+    if not settings.ELASTICSEARCH_ENABLED:
+        return 0, 0
+    succeeded, errors = bulk(es_client(), _actions(model_label, pks), chunk_size=BULK_CHUNK, raise_on_error=False)
+    # Deleting a document that was never indexed is not a failure.
+    failures = [e for e in errors if not ("delete" in e and e["delete"].get("status") == 404)]
+    for failure in failures[:10]:
+        logger.warning("search: bulk %s failed: %s", model_label, failure)
+    return succeeded, len(failures)
