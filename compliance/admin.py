@@ -96,6 +96,8 @@ AcknowledgeForm = comment_form(
 
 @admin.register(Violation)
 class ViolationAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    # Years of rows: no second COUNT over the whole table on every changelist page.
+    show_full_result_count = False
     list_display = ["user", "rule", "period_start", "period_end", "measured", "limit", "status", "acknowledged_by"]
     list_filter = ["status", "rule", ("user__team", admin.RelatedOnlyFieldListFilter)]
     date_hierarchy = "period_end"

@@ -74,6 +74,8 @@ RejectRequestsForm = comment_form(
 
 @admin.register(LeaveRequest)
 class LeaveRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    # Years of rows: no second COUNT over the whole table on every changelist page.
+    show_full_result_count = False
     list_display = ["person", "leave_type", "dates", "days", "status", "balance_left", "decided_by"]
     list_filter = ["status", "leave_type", ("user__team", admin.RelatedOnlyFieldListFilter)]
     date_hierarchy = "start_date"

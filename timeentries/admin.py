@@ -178,6 +178,8 @@ class TimeEntryAdminForm(ServiceModelForm):
 
 @admin.register(TimeEntry)
 class TimeEntryAdmin(ScopedAdminMixin, ServiceFormMixin, admin.ModelAdmin):
+    # Years of rows: no second COUNT over the whole table on every changelist page.
+    show_full_result_count = False
     form = TimeEntryAdminForm
     list_display = ["user", "project", "task", "start", "end", "hours", "billable"]
     list_filter = [
