@@ -6,7 +6,7 @@ acknowledge them with a comment through `violation_acknowledge`."""
 from django.contrib import admin
 
 from compliance import services
-from compliance.models import Violation, WorkingTimePolicy
+from compliance.models import POLICY_FIELDS, Violation, WorkingTimePolicy
 from compliance.selectors import violations_visible_to
 from core.admin_actions import comment_form, confirm_then, report_per_row
 from timeentries.admin import ServiceFormMixin, ServiceModelForm
@@ -20,22 +20,7 @@ def _is_admin(request) -> bool:
 class WorkingTimePolicyAdminForm(ServiceModelForm):
     class Meta:
         model = WorkingTimePolicy
-        fields = [
-            "name",
-            "is_default",
-            "teams",
-            "enforcement",
-            "max_weekly_hours",
-            "reference_period_weeks",
-            "min_daily_rest_hours",
-            "min_weekly_rest_hours",
-            "max_daily_hours",
-            "break_after_hours",
-            "break_minutes",
-            "long_break_after_hours",
-            "long_break_minutes",
-            "min_break_gap_minutes",
-        ]
+        fields = POLICY_FIELDS
 
     def _get_validation_exclusions(self):
         # Ticking "is default" on another policy is how the default moves: policy_save clears

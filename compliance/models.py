@@ -60,6 +60,25 @@ class WorkingTimePolicy(models.Model):
         return self.name
 
 
+# What an admin sets on a policy, in the order the admin form and the API show it.
+POLICY_FIELDS = [
+    "name",
+    "is_default",
+    "teams",
+    "enforcement",
+    "max_weekly_hours",
+    "reference_period_weeks",
+    "min_daily_rest_hours",
+    "min_weekly_rest_hours",
+    "max_daily_hours",
+    "break_after_hours",
+    "break_minutes",
+    "long_break_after_hours",
+    "long_break_minutes",
+    "min_break_gap_minutes",
+]
+
+
 class Violation(models.Model):
     class Rule(models.TextChoices):
         WEEKLY_AVERAGE = "weekly_average", "Average weekly hours"

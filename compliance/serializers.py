@@ -3,7 +3,7 @@ from decimal import Decimal
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
-from compliance.models import Violation, WorkingTimePolicy
+from compliance.models import POLICY_FIELDS, Violation, WorkingTimePolicy
 from users.models import Team
 
 # The largest id SQLite and PostgreSQL bigint hold: larger ones are a 400, not a crash.
@@ -50,25 +50,7 @@ class CompliancePolicySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WorkingTimePolicy
-        fields = [
-            "id",
-            "name",
-            "is_default",
-            "teams",
-            "enforcement",
-            "max_weekly_hours",
-            "reference_period_weeks",
-            "min_daily_rest_hours",
-            "min_weekly_rest_hours",
-            "max_daily_hours",
-            "break_after_hours",
-            "break_minutes",
-            "long_break_after_hours",
-            "long_break_minutes",
-            "min_break_gap_minutes",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *POLICY_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {
             "name": {"validators": []},  # uniqueness reported by the service as a 400 on `name`

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
+from leave import services
 from leave.models import HolidayCalendar, LeaveType
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # Monday 2 March 2026
@@ -33,3 +34,17 @@ def bavaria(team_a):
     team_a.holiday_calendar = calendar
     team_a.save()
     return calendar
+
+
+@pytest.fixture
+def unpaid(db):
+    return LeaveType.objects.get(code="unpaid")
+
+
+@pytest.fixture
+def funded(frozen, alice, bob, carol, dave):
+    """Alice has worked here for years, so 2026 gives her the full 25 days of vacation."""
+    alice.date_joined = datetime(2020, 1, 1, tzinfo=UTC)
+    alice.save()
+    services.leave_accrue_year(year=2026)
+    return alice

@@ -16,7 +16,8 @@ from django.test.utils import CaptureQueriesContext
 
 from core.models import AuditEvent
 from leave import services
-from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
+from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest
+from leave.tests.helpers import ask
 from users.models import User
 from users.tests.factories import UserFactory
 
@@ -36,34 +37,10 @@ def frozen():
         yield traveller
 
 
-@pytest.fixture
-def unpaid(db):
-    return LeaveType.objects.get(code="unpaid")
-
-
-@pytest.fixture
-def funded(alice, bob, carol, dave):
-    """Alice has worked here for years, so 2026 gives her the full 25 days of vacation."""
-    alice.date_joined = datetime(2020, 1, 1, tzinfo=UTC)
-    alice.save()
-    services.leave_accrue_year(year=2026)
-    return alice
-
-
 def admin_client(user, password) -> Client:
     client = Client()
     assert client.login(email=user.email, password=password)
     return client
-
-
-def ask(user, leave_type, start: str, end: str | None = None, **extra) -> LeaveRequest:
-    return services.leave_request_create(
-        actor=user,
-        leave_type=leave_type,
-        start_date=date.fromisoformat(start),
-        end_date=date.fromisoformat(end or start),
-        **extra,
-    )
 
 
 def messages_of(response) -> list[tuple[str, str]]:

@@ -20,15 +20,6 @@ HOLIDAYS = "/api/v1/holidays"
 CALENDAR = "/api/v1/leave/calendar"
 
 
-@pytest.fixture
-def funded(frozen, alice, bob, carol, dave):
-    """Alice has worked here for years, so 2026 gives her the full 25 days of vacation."""
-    alice.date_joined = datetime(2020, 1, 1, tzinfo=UTC)
-    alice.save()
-    services.leave_accrue_year(year=2026)
-    return alice
-
-
 def ask(client, leave_type, start, end, **extra):
     body = {"type": leave_type.pk, "start_date": start, "end_date": end, **extra}
     return client.post(REQUESTS, body)
