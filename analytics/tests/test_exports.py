@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -148,3 +149,30 @@ def test_the_writers_on_their_own():
     assert sheet["C2"].value == 1.5 and sheet["C2"].number_format == "0.00"
     assert sheet["B2"].is_date
     assert sheet["A1"].font.bold
+
+
+def test_xlsx_rows_do_not_leak_values_or_styles_into_each_other():
+    columns = [("name", "Name", "text"), ("day", "Day", "date"), ("hours", "Hours", "number")]
+    rows = [
+        {"name": "first", "day": "2026-11-02", "hours": Decimal("1.25")},
+        {"name": None, "day": None, "hours": None},
+        {"name": "third", "day": "2026-11-04", "hours": Decimal("2")},
+    ]
+    buffer = io.BytesIO()
+
+    assert rows_to_xlsx(columns, rows, {"hours": Decimal("3.25")}, buffer) == 3
+
+    sheet = load_workbook(buffer).active
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert values == [
+        ["Name", "Day", "Hours"],
+        ["first", datetime(2026, 11, 2), 1.25],
+        [None, None, None],
+        ["third", datetime(2026, 11, 4), 2],
+        ["Total", None, 3.25],
+    ]
+    assert [sheet.cell(row, 3).number_format for row in (2, 4, 5)] == ["0.00"] * 3
+    assert [sheet.cell(row, 2).number_format for row in (2, 4)] == ["yyyy-mm-dd"] * 2
+    assert not sheet["A2"].font.bold and sheet["A5"].font.bold and sheet["C5"].font.bold
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["A"].width == 28 and sheet.column_dimensions["C"].width == 14
