@@ -1,10 +1,13 @@
 """Report selectors: pure reads over time entries and leave, scoped to what the actor may see.
 
-The time report runs as one aggregating SQL query on PostgreSQL. SQLite (development only)
-computes the same rows in Python from the same filtered entries; both paths hand raw sums
-(seconds, amount seconds) to `_finish`, which rounds and orders, so they answer alike.
+The time report runs as one SQL query on PostgreSQL that aggregates and also writes the
+answer as JSON text (the API sends that text as it is). SQLite (development only) computes
+the same rows in Python from the same filtered entries and `_finish` rounds and orders them
+the same way; a PostgreSQL test checks that both paths answer alike.
 """
 
+import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -17,7 +20,7 @@ from django.http import Http404
 from core.errors import DomainValidationError
 from leave.selectors import expected_hours, leave_balances
 from timeentries import periods
-from timeentries.models import TimeEntry
+from timeentries.models import MAX_ENTRY_LENGTH, TimeEntry
 from users.models import User
 from users.selectors import user_ids_visible_to, users_visible_to
 
@@ -109,17 +112,65 @@ def time_report(
 ) -> dict:
     """Hours, billable hours, amount and entry count of finished entries per group, clipped
     to the local days `date_from`..`date_to` in `tz` and split at local day/week/month
-    boundaries when grouped by time. Only entries of people the actor may see count."""
+    boundaries when grouped by time. Only entries of people the actor may see count.
+
+    Answers {"rows": [...], "totals": {...}} with the amounts as Decimals."""
+    query = _time_report_query(actor, date_from, date_to, group_by, tz, filters)
+    if connection.vendor == "postgresql":
+        return _with_decimals(json.loads(_time_report_sql(*query)))
+    return _time_report_python(*query)
+
+
+def time_report_json(
+    *,
+    actor: User,
+    date_from: date,
+    date_to: date,
+    group_by: list[str],
+    tz: ZoneInfo,
+    filters: dict | None = None,
+) -> str:
+    """`time_report` as JSON text, decimals as strings with two places. On PostgreSQL the
+    database writes the text itself: the API then hands a month of a thousand people's
+    hours through without building a Python object per row."""
+    query = _time_report_query(actor, date_from, date_to, group_by, tz, filters)
+    if connection.vendor == "postgresql":
+        return _time_report_sql(*query)
+    return json.dumps(jsonable(_time_report_python(*query)))
+
+
+def _time_report_query(actor, date_from, date_to, group_by, tz, filters) -> tuple:
     group_by = validate_group_by(group_by)
     filters = {key: value for key, value in (filters or {}).items() if key in FILTERS and value is not None}
     range_start, range_end = _range(date_from, date_to, tz)
-    if connection.vendor == "postgresql":
-        return _time_report_sql(actor, range_start, range_end, group_by, tz, filters)
-    return _time_report_python(actor, range_start, range_end, group_by, tz, filters)
+    return actor, range_start, range_end, group_by, tz, filters
+
+
+REPORT_DECIMALS = ("hours", "billable_hours", "amount")
+
+
+def _with_decimals(result: dict) -> dict:
+    for item in (*result["rows"], result["totals"]):
+        for key in REPORT_DECIMALS:
+            item[key] = Decimal(item[key])
+    return result
+
+
+def jsonable(value):
+    """Decimals as strings with two places (as DRF's DecimalField writes them)."""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, dict):
+        return {key: jsonable(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [jsonable(inner) for inner in value]
+    return value
 
 
 def _entries_in_range(actor: User, range_start: datetime, range_end: datetime, filters: dict):
-    entries = TimeEntry.objects.filter(end__isnull=False, end__gt=range_start, start__lt=range_end)
+    entries = TimeEntry.objects.filter(
+        end__isnull=False, end__gt=range_start, start__lt=range_end, start__gte=range_start - MAX_ENTRY_LENGTH
+    )
     if not actor.is_admin:
         entries = entries.filter(user_id__in=user_ids_visible_to(actor))
     lookups = {
@@ -207,117 +258,147 @@ def _time_report_python(actor, range_start, range_end, group_by, tz, filters) ->
     return _finish(group_by, groups, total)
 
 
-# Group columns come from this whitelist only; never from the request.
-_SQL_ENTITY = {
-    "user": ("pc.user_id", "COALESCE(NULLIF(TRIM(CONCAT(u.first_name, ' ', u.last_name)), ''), u.email)"),
-    "team": ("u.team_id", "tm.name"),
-    "client": ("p.client_id", "cl.name"),
-    "project": ("pc.project_id", "p.name"),
-    "task": ("pc.task_id", "tk.name"),
+# Group columns come from these whitelists only; never from the request.
+_SQL_GROUP_ID = {
+    "user": "e.user_id",
+    "team": "u.team_id",
+    "client": "p.client_id",
+    "project": "e.project_id",
+    "task": "e.task_id",
 }
+# Names are joined to the aggregated rows (a few thousand at most), not to every entry.
+_SQL_GROUP_NAME = {
+    "user": (
+        "LEFT JOIN users_user nu ON nu.id = g.user_id",
+        "COALESCE(NULLIF(TRIM(CONCAT(nu.first_name, ' ', nu.last_name)), ''), nu.email)",
+    ),
+    "team": ("LEFT JOIN users_team nt ON nt.id = g.team_id", "nt.name"),
+    "client": ("LEFT JOIN timeentries_client nc ON nc.id = g.client_id", "nc.name"),
+    "project": ("LEFT JOIN timeentries_project np ON np.id = g.project_id", "np.name"),
+    "task": ("LEFT JOIN timeentries_task nk ON nk.id = g.task_id", "nk.name"),
+}
+_SQL_FILTER = {
+    "user": "e.user_id",
+    "team": "u.team_id",
+    "project": "e.project_id",
+    "client": "p.client_id",
+    "billable": "e.billable",
+}
+_SQL_LABEL = {"day": "YYYY-MM-DD", "week": 'IYYY-"W"IW', "month": "YYYY-MM"}  # as bucket_label writes them
+_SQL_SECONDS = {"hours": "seconds", "billable_hours": "billable_seconds", "amount": "amount_seconds"}
 _SQL_INTERVAL = {"day": "interval '1 day'", "week": "interval '1 week'", "month": "interval '1 month'"}
 
 
-def _time_report_sql(actor, range_start, range_end, group_by, tz, filters) -> dict:
-    params: list = [range_start, range_end, range_start, range_end]
-    where = ['e."end" IS NOT NULL', 'e."end" > %s', "e.start < %s"]
-    if not actor.is_admin:
-        visible_sql, visible_params = user_ids_visible_to(actor).query.sql_with_params()
-        where.append(f"e.user_id IN ({visible_sql})")
-        params.extend(visible_params)
-    filter_columns = {
-        "user": "e.user_id",
-        "team": "eu.team_id",
-        "project": "e.project_id",
-        "client": "ep.client_id",
-        "billable": "e.billable",
+def _named_params(queryset, prefix: str) -> tuple[str, dict]:
+    """A queryset's SQL with its positional placeholders renamed `%(prefix_n)s`, to nest it
+    in a query written with named parameters. (Django writes a literal percent sign as %%.)"""
+    sql, values = queryset.query.sql_with_params()
+    names = iter(range(len(values)))
+    named = re.sub(r"(?<!%)%s", lambda _: f"%({prefix}_{next(names)})s", sql)
+    return named, {f"{prefix}_{n}": value for n, value in enumerate(values)}
+
+
+def _time_report_sql(actor, range_start, range_end, group_by, tz, filters) -> str:
+    """The whole report as JSON text, built by PostgreSQL in one query: decimals as strings
+    with two places (rounded half up, as `_hours`), rows ordered as `_finish` orders them."""
+    params: dict = {
+        "range_start": range_start,
+        "range_end": range_end,
+        # No entry is longer than MAX_ENTRY_LENGTH (a CHECK constraint), so every entry that
+        # reaches into the range starts at most that long before it: the start index finds them.
+        "earliest_start": range_start - MAX_ENTRY_LENGTH,
+        "tz": tz.key,
     }
+    where = ['e."end" > %(range_start)s', "e.start < %(range_end)s", "e.start >= %(earliest_start)s"]
+    if not actor.is_admin:
+        # With the start bound above, the planner walks the (user, start) index per visible
+        # person instead of scanning everyone's month.
+        visible_sql, visible_params = _named_params(user_ids_visible_to(actor).order_by(), "visible")
+        where.append(f"e.user_id IN ({visible_sql})")
+        params.update(visible_params)
     for key, value in filters.items():
-        where.append(f"{filter_columns[key]} = %s")
-        params.append(value)
-    base = f"""
-        SELECT e.id, e.user_id, e.project_id, e.task_id, e.billable,
-               GREATEST(e.start, %s) AS s, LEAST(e."end", %s) AS f
-        FROM timeentries_timeentry e
-        JOIN users_user eu ON eu.id = e.user_id
-        JOIN timeentries_project ep ON ep.id = e.project_id
-        WHERE {" AND ".join(where)}
-    """  # noqa: S608 - only whitelisted identifiers are formatted in; every value is a parameter
-    time_group = next((g for g in group_by if g in TIME_GROUPS), None)
+        where.append(f"{_SQL_FILTER[key]} = %(filter_{key})s")
+        params[f"filter_{key}"] = value
+    entities = [group for group in group_by if group in ENTITY_GROUPS]
+    time_group = next((group for group in group_by if group in TIME_GROUPS), None)
+    join_user = "JOIN users_user u ON u.id = e.user_id" if "team" in entities or "team" in filters else ""
     if time_group:
+        # One piece per local day/week/month the entry touches (a 24-hour entry can touch
+        # three days around a DST change); only an entry's first piece counts in the totals.
         step = _SQL_INTERVAL[time_group]
+        first_bucket = f"date_trunc('{time_group}', s AT TIME ZONE %(tz)s)"
         pieces = f"""
-            bounded AS (
-                SELECT base.*, date_trunc('{time_group}', s AT TIME ZONE %s) AS bucket,
-                       (date_trunc('{time_group}', s AT TIME ZONE %s) + {step}) AT TIME ZONE %s AS boundary
-                FROM base
-            ),
-            pieces AS (
-                SELECT id, user_id, project_id, task_id, billable, bucket, LEAST(f, boundary) - s AS worked
-                FROM bounded
-                UNION ALL
-                SELECT id, user_id, project_id, task_id, billable, bucket + {step}, f - boundary
-                FROM bounded WHERE f > boundary
-            )
-        """  # noqa: S608 - the unit and interval come from TIME_GROUPS / _SQL_INTERVAL
-        params.extend([tz.key, tz.key, tz.key])
+            CROSS JOIN LATERAL generate_series(
+                {first_bucket}, (f AT TIME ZONE %(tz)s) - interval '1 microsecond', {step}
+            ) AS bucket
+        """
+        bucket_end = f"(bucket + {step}) AT TIME ZONE %(tz)s"
+        seconds = f"EXTRACT(EPOCH FROM LEAST(f, {bucket_end}) - GREATEST(s, bucket AT TIME ZONE %(tz)s))"
+        first_piece = f"bucket = {first_bucket}"
+        bucket_columns = ["bucket"]
     else:
-        pieces = (
-            "pieces AS (SELECT id, user_id, project_id, task_id, billable, NULL AS bucket, f - s AS worked FROM base)"
-        )
-    columns = []
+        pieces, seconds, first_piece, bucket_columns = "", "EXTRACT(EPOCH FROM f - s)", "TRUE", []
+    keys = [*[f"{group}_id" for group in entities], *bucket_columns]
+    # Each row's JSON is concatenated by hand: json_build_object cost as much as the whole
+    # aggregation at a few thousand rows. Strings go through to_json (escaping).
+    row_fields, order = [], []
     for group in group_by:
         if group in TIME_GROUPS:
-            columns.append("pc.bucket")
+            row_fields.append((group, f"to_json(to_char(bucket, '{_SQL_LABEL[group]}'))::text"))
+            order.append("bucket")
         else:
-            columns.extend(_SQL_ENTITY[group])
-    column_list = ", ".join(columns)
+            row_fields.append((group, f"COALESCE({group}_id::text, 'null')"))
+            row_fields.append((f"{group}_name", f"COALESCE(to_json({group}_name)::text, 'null')"))
+            order.append(f"COALESCE({group}_name, '') COLLATE \"C\", COALESCE({group}_id, 0)")
+    for column in ("hours", "billable_hours", "amount"):
+        row_fields.append((column, f"'\"' || ROUND({_SQL_SECONDS[column]} / 3600, 2) || '\"'"))
+    row_fields.append(("entries", "entries::text"))
+    row_json = " || ',' || ".join(f"'\"{key}\":' || {value}" for key, value in row_fields)
+    names = "".join(f", {_SQL_GROUP_NAME[group][1]} AS {group}_name" for group in entities)
     sql = f"""
-        WITH base AS ({base}), {pieces}
-        SELECT {column_list}, GROUPING({column_list}) <> 0 AS is_total,
-               SUM(EXTRACT(EPOCH FROM pc.worked)) AS seconds,
-               SUM(CASE WHEN pc.billable THEN EXTRACT(EPOCH FROM pc.worked) ELSE 0 END) AS billable_seconds,
-               SUM(CASE WHEN pc.billable THEN EXTRACT(EPOCH FROM pc.worked) * p.hourly_rate ELSE 0 END)
-                   AS amount_seconds,
-               COUNT(DISTINCT pc.id) AS entries
-        FROM pieces pc
-        JOIN users_user u ON u.id = pc.user_id
-        LEFT JOIN users_team tm ON tm.id = u.team_id
-        JOIN timeentries_project p ON p.id = pc.project_id
-        LEFT JOIN timeentries_client cl ON cl.id = p.client_id
-        LEFT JOIN timeentries_task tk ON tk.id = pc.task_id
-        GROUP BY GROUPING SETS (({column_list}), ())
-    """  # noqa: S608 - columns from _SQL_ENTITY only; every value is a parameter
+        WITH clipped AS (
+            SELECT {", ".join(f"{_SQL_GROUP_ID[group]} AS {group}_id" for group in entities) or "1 AS one"},
+                   e.billable, p.hourly_rate,
+                   GREATEST(e.start, %(range_start)s) AS s, LEAST(e."end", %(range_end)s) AS f
+            FROM timeentries_timeentry e
+            JOIN timeentries_project p ON p.id = e.project_id
+            {join_user}
+            WHERE {" AND ".join(where)}
+        ),
+        pieces AS (
+            SELECT {", ".join(keys)}, billable, hourly_rate,
+                   {seconds} AS seconds, {first_piece} AS first_piece
+            FROM clipped {pieces}
+        ),
+        g AS (
+            SELECT {", ".join(keys)},
+                   SUM(seconds) AS seconds,
+                   COALESCE(SUM(seconds) FILTER (WHERE billable), 0) AS billable_seconds,
+                   COALESCE(SUM(seconds * hourly_rate) FILTER (WHERE billable), 0) AS amount_seconds,
+                   COUNT(*) AS entries,
+                   COUNT(*) FILTER (WHERE first_piece) AS first_pieces
+            FROM pieces
+            GROUP BY {", ".join(keys)}
+        ),
+        named AS (
+            SELECT g.*{names}
+            FROM g {" ".join(_SQL_GROUP_NAME[group][0] for group in entities)}
+        )
+        SELECT '{{"rows":[' || COALESCE((
+            SELECT string_agg('{{' || {row_json} || '}}', ',' ORDER BY {", ".join(order)}) FROM named
+        ), '') || '],"totals":' || (
+            SELECT json_build_object(
+                'hours', ROUND(COALESCE(SUM(seconds), 0) / 3600, 2)::text,
+                'billable_hours', ROUND(COALESCE(SUM(billable_seconds), 0) / 3600, 2)::text,
+                'amount', ROUND(COALESCE(SUM(amount_seconds), 0) / 3600, 2)::text,
+                'entries', COALESCE(SUM(first_pieces), 0)
+            )::text
+            FROM g
+        ) || '}}'
+    """  # noqa: S608 - identifiers from the whitelists above only; every value is a parameter
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        results = cursor.fetchall()
-    groups: dict[tuple, tuple[dict, _Sums]] = {}
-    total = _Sums()
-    for row in results:
-        values, (is_total, seconds, billable_seconds, amount_seconds, entries) = (
-            row[: len(columns)],
-            row[len(columns) :],
-        )
-        sums = _Sums(
-            seconds=Decimal(seconds or 0),
-            billable_seconds=Decimal(billable_seconds or 0),
-            amount_seconds=Decimal(amount_seconds or 0),
-            entries=entries,
-        )
-        if is_total:
-            total = sums
-            continue
-        keys: dict = {}
-        position = 0
-        for group in group_by:
-            if group in TIME_GROUPS:
-                keys[group] = bucket_label(group, values[position].date())
-                position += 1
-            else:
-                keys[group], keys[f"{group}_name"] = values[position], values[position + 1]
-                position += 2
-        groups[tuple(keys.items())] = (keys, sums)
-    return _finish(group_by, groups, total)
+        return cursor.fetchone()[0]
 
 
 # --- overtime ---------------------------------------------------------------------------------

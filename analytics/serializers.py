@@ -1,10 +1,11 @@
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from rest_framework import serializers
 
 from analytics.models import Export
 from analytics.reports import GROUPS, validate_group_by
 from core.errors import DomainValidationError
+from users.models import time_zone_names
 
 MAX_SPAN_DAYS = 366
 FORMATS = ["json", "csv", "xlsx"]
@@ -59,7 +60,7 @@ class TimeReportQuerySerializer(_ReportQuerySerializer):
             raise serializers.ValidationError(error.detail) from error
 
     def validate_tz(self, value: str) -> str:
-        if value not in available_timezones():
+        if value not in time_zone_names():
             raise serializers.ValidationError("Use an IANA time zone such as Europe/Berlin.")
         return value
 

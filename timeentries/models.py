@@ -71,6 +71,11 @@ class TimeEntryQuerySet(models.QuerySet):
         return qs.exclude(pk=exclude_pk) if exclude_pk else qs
 
 
+# The longest entry there can be; PostgreSQL checks it (migration 0004) so that reports may
+# find every entry reaching into a range through the start index.
+MAX_ENTRY_LENGTH = timedelta(hours=24)
+
+
 class TimeEntry(models.Model):
     """Work from `start` to `end` (UTC). `end` is null while the timer runs.
 

@@ -16,11 +16,10 @@ from compliance.services import compliance_after_write, compliance_review_write
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError, Forbidden
 from timeentries import periods
-from timeentries.models import LockPeriod, Project, Task, TimeEntry, Timesheet
+from timeentries.models import MAX_ENTRY_LENGTH, LockPeriod, Project, Task, TimeEntry, Timesheet
 from users.models import User
 from users.permissions import ensure_admin, ensure_can_decide_for, user_manages
 
-MAX_ENTRY_LENGTH = timedelta(hours=24)
 OVERLAP_CONSTRAINT = "timeentry_no_overlap"
 RUNNING_CONSTRAINT = "timeentry_one_running_timer_per_user"
 

@@ -4,6 +4,7 @@ Every test here runs on SQLite (the Python path) and on PostgreSQL (the SQL path
 
 import csv
 import io
+import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -241,21 +242,48 @@ def test_an_empty_report_has_zero_totals(alice):
 @pytest.mark.parametrize(
     "group_by", [["day"], ["week"], ["month"], ["user"], ["team", "day"], ["project", "user"], ["client", "task"]]
 )
-def test_the_sql_and_python_paths_agree(carol, alice, dave, acme, acme_dev, internal, log, group_by):
+@pytest.mark.parametrize("who", ["carol", "bob"])
+def test_the_sql_and_python_paths_agree(request, alice, dave, acme, acme_dev, internal, log, group_by, who):
     dave.timezone = "America/New_York"
     dave.save()
+    # 24 hours from 23:30 before the spring-forward night: three local days (0.5 h, 23 h, 0.5 h).
+    log(alice, acme, berlin(2026, 3, 28, 23, 30), berlin(2026, 3, 28, 23, 30) + timedelta(hours=24))
     log(alice, acme, berlin(2026, 10, 24, 22), berlin(2026, 10, 25, 5), task=acme_dev)
     log(alice, acme, berlin(2026, 10, 31, 22), berlin(2026, 11, 1, 1, 7))
     log(alice, internal, berlin(2026, 11, 2, 22), berlin(2026, 11, 3, 2), billable=False)
     log(dave, acme, berlin(2026, 10, 1, 0, 30), berlin(2026, 10, 1, 3, 11))
     log(dave, acme, berlin(2026, 11, 30, 23), berlin(2026, 12, 1, 4))
-    range_start, range_end = reports._range(date(2026, 10, 1), date(2026, 11, 30), BERLIN)
+    actor = request.getfixturevalue(who)
+    query = (actor, *reports._range(date(2026, 3, 1), date(2026, 11, 30), BERLIN), group_by, BERLIN, {})
 
-    sql = reports._time_report_sql(carol, range_start, range_end, group_by, BERLIN, {})
-    python = reports._time_report_python(carol, range_start, range_end, group_by, BERLIN, {})
+    sql = json.loads(reports._time_report_sql(*query))
+    python = reports.jsonable(reports._time_report_python(*query))
 
     assert sql == python
     assert sql["rows"]
+    assert {row.get("user") for row in sql["rows"]} <= {alice.pk, dave.pk if who == "carol" else alice.pk, None}
+
+
+@requires_postgres
+def test_the_api_sends_what_the_report_selector_answers(api, carol, alice, acme, log):
+    log(alice, acme, berlin(2026, 11, 2, 9), berlin(2026, 11, 2, 17, 30))
+    params = {"date_from": date(2026, 11, 1), "date_to": date(2026, 11, 30), "group_by": ["user", "day"], "tz": BERLIN}
+
+    response = api(carol).get(f"{TIME}?from=2026-11-01&to=2026-11-30&group_by=user,day&tz=Europe/Berlin")
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert response.json() == reports.jsonable(reports.time_report(actor=carol, **params))
+    assert response.json()["rows"] == [
+        {
+            "user": alice.pk,
+            "user_name": str(alice),
+            "day": "2026-11-02",
+            "hours": "8.50",
+            "billable_hours": "8.50",
+            "amount": "811.75",  # 8.5 h x 95.50
+            "entries": 1,
+        }
+    ]
 
 
 # --- the API ---------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -233,3 +233,17 @@ def test_concurrent_timer_starts_leave_one_running_timer_on_postgres(alice, acme
         thread.join()
     assert statuses.count(201) == 1 and statuses.count(409) == 7
     assert TimeEntry.objects.filter(user=alice, end__isnull=True).count() == 1
+
+
+@requires_postgres
+@pytest.mark.django_db
+def test_postgres_refuses_an_entry_longer_than_24_hours_even_past_the_services(api, alice, acme):
+    start = frozen_dt("2026-11-10T08:00Z")
+    too_long = api(alice).post(URL, entry_body(acme, start, start + timedelta(hours=24, minutes=1)), format="json")
+    assert too_long.status_code == 400 and "end" in too_long.json()["errors"]
+
+    TimeEntry.objects.create(user=alice, project=acme, start=start, end=start + timedelta(hours=24))
+    with pytest.raises(IntegrityError, match="timeentry_at_most_24_hours"), transaction.atomic():
+        TimeEntry.objects.create(
+            user=alice, project=acme, start=start + timedelta(days=2), end=start + timedelta(days=3, seconds=1)
+        )
