@@ -1,30 +1,40 @@
-"""Time entry changes make the dashboards of everyone who sees that entry stale: the owner,
-the managers of their team and the admins. Only a cache version moves; nothing is computed."""
+"""Changes that dashboards show make the cached widget data stale (`widgets.data_changed`).
+
+A person's entries, leave and violations touch their own scope, their team's and the
+admins'; holidays, calendars, leave types, teams and people (moving team, new role) touch
+everyone's. Only cache versions move; nothing is computed and, when the row already holds
+its user, nothing is queried, so a time entry write pays no extra round trip."""
 
 from auditlog.registry import auditlog
-from django.db import transaction
-from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from analytics.models import Dashboard, DashboardWidget, Export
-from analytics.widgets import data_version_bump
+from analytics.widgets import data_changed
+from compliance.models import Violation
+from leave.models import Holiday, HolidayCalendar, LeaveRequest, LeaveType
 from timeentries.models import TimeEntry
-from users.models import User
+from users.models import Team, User
+
+PERSONAL = (TimeEntry, LeaveRequest, Violation)
+SHARED = (Holiday, HolidayCalendar, LeaveType, Team)
 
 
-def _viewers_of(user_id: int) -> list[int]:
-    team_id = User.objects.filter(pk=user_id).values_list("team_id", flat=True).first()
-    viewers = Q(pk=user_id) | Q(role=User.Role.ADMIN)
-    if team_id:
-        viewers |= Q(managed_teams=team_id)
-    return list(User.objects.filter(viewers).values_list("pk", flat=True).distinct())
+def personal_data_changed(sender, instance, **kwargs) -> None:
+    if sender.user.is_cached(instance):
+        team_id = instance.user.team_id
+    else:
+        team_id = User.objects.filter(pk=instance.user_id).values_list("team_id", flat=True).first()
+    data_changed(user_id=instance.user_id, team_id=team_id)
 
 
-def time_entry_changed(sender, instance: TimeEntry, **kwargs) -> None:
-    viewers = _viewers_of(instance.user_id)
-    data_version_bump(viewers)
-    # Again after commit, so no request that read the old rows meanwhile leaves them cached.
-    transaction.on_commit(lambda: data_version_bump(viewers))
+def shared_data_changed(sender, **kwargs) -> None:
+    data_changed()
+
+
+def user_changed(sender, instance: User, update_fields=None, **kwargs) -> None:
+    if update_fields is not None and set(update_fields) <= {"last_login", "password"}:
+        return  # signing in changes nothing a dashboard shows
+    data_changed()
 
 
 auditlog.register(Export, exclude_fields=["file"])
@@ -33,5 +43,14 @@ auditlog.register(DashboardWidget)
 
 
 def connect() -> None:
-    post_save.connect(time_entry_changed, sender=TimeEntry, dispatch_uid="analytics-dashboard-entry-saved")
-    post_delete.connect(time_entry_changed, sender=TimeEntry, dispatch_uid="analytics-dashboard-entry-deleted")
+    for model in PERSONAL:
+        uid = f"analytics-dashboard-{model._meta.label_lower}"
+        post_save.connect(personal_data_changed, sender=model, dispatch_uid=f"{uid}-saved")
+        post_delete.connect(personal_data_changed, sender=model, dispatch_uid=f"{uid}-deleted")
+    for model in SHARED:
+        uid = f"analytics-dashboard-{model._meta.label_lower}"
+        post_save.connect(shared_data_changed, sender=model, dispatch_uid=f"{uid}-saved")
+        post_delete.connect(shared_data_changed, sender=model, dispatch_uid=f"{uid}-deleted")
+    m2m_changed.connect(shared_data_changed, sender=Team.managers.through, dispatch_uid="analytics-dashboard-managers")
+    post_save.connect(user_changed, sender=User, dispatch_uid="analytics-dashboard-user-saved")
+    post_delete.connect(shared_data_changed, sender=User, dispatch_uid="analytics-dashboard-user-deleted")

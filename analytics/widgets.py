@@ -4,8 +4,9 @@ chart draws (`labels`, `datasets`) plus a one-line text summary for the fallback
 Every widget covers the `range_days` days up to today in the actor's time zone, widened to
 whole weeks for the weekly charts (team absences: the days from today on), and sees only
 what the report selectors let the actor see.
-Answers are cached per user, kind, range and day, under a per-user data version that time
-entry changes bump (`analytics.signals`); the cache only saves work, it never decides an answer.
+Answers are cached per user, kind, range and day, under the data versions of the scopes the
+user sees; changes to entries, leave, violations and holidays bump them (`analytics.signals`).
+The cache only saves work, it never decides an answer.
 """
 
 import time
@@ -13,6 +14,7 @@ from collections import Counter, defaultdict
 from datetime import date, timedelta
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -25,13 +27,13 @@ from leave.models import LeaveRequest
 from leave.selectors import absences
 from timeentries import periods
 from users.models import User
-from users.selectors import users_visible_to
+from users.selectors import teams_managed_by, users_visible_to
 
 Kind = DashboardWidget.Kind
 KINDS = tuple(Kind.values)
 MIN_RANGE_DAYS, MAX_RANGE_DAYS = 1, 366
-CACHE_SECONDS = 300  # leave and violations do not bump the version; they show within five minutes
-VERSION_KEY = "dashboard:data-version:{user_id}"
+CACHE_SECONDS = 300
+VERSION_KEY = "dashboard:data-version:{scope}"
 MAX_WIDGETS = 12
 
 
@@ -55,30 +57,60 @@ def validate_widget_request(kind: str, range_days) -> tuple[str, int]:
 # --- cache ------------------------------------------------------------------------------------
 
 
-def data_version(user_id: int) -> int:
-    key = VERSION_KEY.format(user_id=user_id)
-    version = cache.get(key)
-    if version is None:
-        # A fresh number, never a reused one: widgets cached under an evicted version stay unreachable.
-        cache.add(key, time.time_ns(), None)
-        version = cache.get(key, 0)
-    return version
+def _version_keys(actor: User) -> list[str]:
+    """The scopes whose data an actor's widgets show: everyone's (holidays, teams), their
+    own, their team's (team absences), the teams they manage, and the whole company for an
+    admin. A change bumps the scopes it touches; see `data_changed`."""
+    keys = [VERSION_KEY.format(scope="global"), VERSION_KEY.format(scope=f"user:{actor.pk}")]
+    if actor.team_id:
+        keys.append(VERSION_KEY.format(scope=f"team:{actor.team_id}"))
+    if actor.is_admin:
+        keys.append(VERSION_KEY.format(scope="company"))
+    elif actor.is_manager:
+        keys.extend(
+            VERSION_KEY.format(scope=f"team:{team_id}")
+            for team_id in teams_managed_by(actor).order_by("pk").values_list("pk", flat=True)
+        )
+    return keys
 
 
-def data_version_bump(user_ids) -> None:
-    for user_id in set(user_ids):
-        key = VERSION_KEY.format(user_id=user_id)
+def data_version(actor: User) -> str:
+    keys = _version_keys(actor)
+    versions = cache.get_many(keys)
+    for key in keys:
+        if key not in versions:
+            # A fresh number, never a reused one: widgets cached under an evicted version stay unreachable.
+            cache.add(key, time.time_ns(), None)
+            versions[key] = cache.get(key, 0)
+    return ".".join(str(versions[key]) for key in keys)
+
+
+def _bump(scopes) -> None:
+    for scope in scopes:
+        key = VERSION_KEY.format(scope=scope)
         try:
             cache.incr(key)
         except ValueError:
             cache.set(key, time.time_ns(), None)
 
 
+def data_changed(*, user_id: int | None = None, team_id: int | None = None) -> None:
+    """Make stale the widgets that may show a change to `user_id`'s data (their own, their
+    team's managers', their team mates' absences, the admins'); with no user, everyone's.
+    No query: only cache versions move, now and again after commit (a request that read
+    the old rows meanwhile cannot leave them cached under the new version)."""
+    scopes = ["global"] if user_id is None else [f"user:{user_id}", "company"]
+    if team_id:
+        scopes.append(f"team:{team_id}")
+    _bump(scopes)
+    transaction.on_commit(lambda: _bump(scopes))
+
+
 def widget_data(*, actor: User, kind: str, range_days: int | None = None) -> dict:
     """The chart data of one widget for `actor`, from the cache when it is current."""
     kind, range_days = validate_widget_request(kind, range_days)
     today = timezone.localdate(timezone.now(), actor.tzinfo)
-    key = f"dashboard:widget:{actor.pk}:{data_version(actor.pk)}:{kind}:{range_days}:{today.isoformat()}"
+    key = f"dashboard:widget:{actor.pk}:{data_version(actor)}:{kind}:{range_days}:{today.isoformat()}"
     data = cache.get(key)
     if data is None:
         data = BUILDERS[kind](actor, today, range_days)

@@ -1,9 +1,10 @@
-"""Working-time checks where they matter: before a time entry is written (live), and in
-the daily scan. The rules themselves are pure functions in compliance/rules.py."""
+"""Working-time checks where they matter: as a time entry is written (live, inside the
+writing transaction), and in the daily scan. The rules themselves are pure functions in compliance/rules.py."""
 
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from compliance import rules
@@ -22,28 +23,28 @@ from users.permissions import ensure_admin, ensure_can_decide_for
 LOOKBACK_MARGIN = timedelta(days=60)
 
 
-def _intervals(user: User, start: datetime, end: datetime, *, exclude_pk=None, now: datetime) -> list[rules.Interval]:
-    entries = TimeEntry.objects.filter(user=user, start__lt=end).exclude(end__lt=start)
-    if exclude_pk:
-        entries = entries.exclude(pk=exclude_pk)
-    return [
-        rules.Interval(pk, entry_start, entry_end or max(now, entry_start + timedelta(minutes=1)))
-        for pk, entry_start, entry_end in entries.values_list("pk", "start", "end")
-    ]
+def _intervals(
+    user: User, start: datetime, end: datetime, *, now: datetime
+) -> tuple[list[rules.Interval], date | None]:
+    """The user's entries meeting [start, end) (a running one lasts until now), and the
+    local day of their first entry ever, in one query: the reference period never reaches
+    before that day, so the weeks before someone started recording do not count as zero."""
+    first_start = TimeEntry.objects.filter(user=user).order_by("start").values("start")[:1]
+    rows = (
+        TimeEntry.objects.filter(user=user, start__lt=end)
+        .exclude(end__lt=start)
+        .annotate(first_start=Subquery(first_start))
+        .values_list("pk", "start", "end", "first_start")
+    )
+    intervals, first_ever = [], None
+    for pk, entry_start, entry_end, first_start_of_user in rows:
+        intervals.append(rules.Interval(pk, entry_start, entry_end or max(now, entry_start + timedelta(minutes=1))))
+        first_ever = first_start_of_user
+    return intervals, (periods.local_date(first_ever, user.tzinfo) if first_ever else None)
 
 
-def _history_start(user: User, fallback: date) -> date:
-    """The first day we have data for: the reference period never reaches before it, so
-    the weeks before someone started recording time do not count as weeks of zero hours."""
-    first = TimeEntry.objects.filter(user=user).order_by("start").values_list("start", flat=True).first()
-    return periods.local_date(first, user.tzinfo) if first else fallback
-
-
-def compliance_evaluate(
-    *, user: User, days: set[date], candidate: rules.Interval | None = None, exclude_pk=None, policy=None
-) -> list[rules.Finding]:
-    """Judge `days` (and their weeks) for `user`, as if `candidate` were saved and the entry
-    `exclude_pk` gone."""
+def compliance_evaluate(*, user: User, days: set[date], policy: WorkingTimePolicy | None = None) -> list[rules.Finding]:
+    """Judge `days` (and their weeks) for `user` as the entries stand."""
     if not days:
         return []
     policy = policy or policy_for(user)
@@ -51,11 +52,9 @@ def compliance_evaluate(
     first, last = min(days), max(days)
     read_from = periods.local_midnight(first - timedelta(days=7 * limits.reference_period_weeks), tz) - LOOKBACK_MARGIN
     read_to = periods.local_midnight(last + timedelta(days=8), tz)
-    intervals = _intervals(user, read_from, read_to, exclude_pk=exclude_pk, now=now)
-    history_start = _history_start(user, first)
-    if candidate is not None:
-        intervals.append(candidate)
-        history_start = min(history_start, periods.local_date(candidate.start, tz))
+    intervals, history_start = _intervals(user, read_from, read_to, now=now)
+    if not intervals:
+        return []  # no work, nothing to break
     neutral = neutral_leave_days(user, periods.local_date(read_from, tz), last + timedelta(days=7))
     return rules.evaluate(intervals, tz, limits, days=days, neutral_days=neutral, history_start=history_start, now=now)
 
@@ -67,27 +66,6 @@ def _affected_days(user: User, *spans: tuple[datetime, datetime | None]) -> set[
         # A change moves the rests around it: the day before and after are judged too.
         days.update(touched, {touched[0] - timedelta(days=1), touched[-1] + timedelta(days=1)})
     return days
-
-
-def compliance_review_write(
-    *, user: User, start: datetime, end: datetime | None, exclude_pk=None, old_span=None
-) -> list[rules.Finding]:
-    """Called by Time's services before an entry is written. In `block` mode a violation
-    refuses the write (409 naming the rule) so nothing is saved; `warn` mode judges after
-    the write instead (compliance_after_write), so this returns nothing."""
-    policy = policy_for(user)
-    if policy.enforcement != WorkingTimePolicy.Enforcement.BLOCK:
-        return []
-    days = _affected_days(user, (start, end), *([old_span] if old_span else []))
-    candidate = rules.Interval(None, start, end or max(timezone.now(), start + timedelta(minutes=1)))
-    findings = compliance_evaluate(user=user, days=days, candidate=candidate, exclude_pk=exclude_pk, policy=policy)
-    violations = [f for f in findings if f.severity == rules.VIOLATION]
-    if violations and policy.enforcement == WorkingTimePolicy.Enforcement.BLOCK:
-        first = violations[0]
-        raise Conflict(
-            f"Refused by the working-time policy ({first.rule}): {first.message}", code=f"compliance_{first.rule}"
-        )
-    return findings
 
 
 def violations_sync(*, user: User, days: set[date], findings: list[rules.Finding]) -> dict[str, int]:
@@ -133,6 +111,7 @@ def violations_sync(*, user: User, days: set[date], findings: list[rules.Finding
         weeks = {periods.week_start_of(day) for day in days}
         judged = (
             Violation.objects.filter(user=user)
+            .order_by()
             .exclude(status=Violation.Status.RESOLVED)
             .filter(period_end__gte=min(days), period_start__lte=max(days) + timedelta(days=6))
         )
@@ -149,11 +128,23 @@ def violations_sync(*, user: User, days: set[date], findings: list[rules.Finding
     return counts
 
 
-def compliance_after_write(*, user: User, spans) -> list[rules.Finding]:
-    """After an entry changed: re-judge the affected days, record violations, and return
-    the findings for the response's `compliance_warnings`."""
+def compliance_after_write(*, user: User, spans, refuse_violations: bool = True) -> list[rules.Finding]:
+    """Called by Time's services inside their transaction once an entry was saved, moved or
+    deleted: judge the affected days as they now stand. Under a `block` policy a violation
+    raises 409 naming the rule and the caller's transaction rolls the write back, so nothing
+    is saved (`refuse_violations=False` for deletions: less work is never refused).
+    Otherwise the violations are recorded, fixed ones resolved, and the findings returned
+    for the response's `compliance_warnings`."""
+    policy = policy_for(user)
     days = _affected_days(user, *spans)
-    findings = compliance_evaluate(user=user, days=days)
+    findings = compliance_evaluate(user=user, days=days, policy=policy)
+    if refuse_violations and policy.enforcement == WorkingTimePolicy.Enforcement.BLOCK:
+        violations = [finding for finding in findings if finding.severity == rules.VIOLATION]
+        if violations:
+            first = violations[0]
+            raise Conflict(
+                f"Refused by the working-time policy ({first.rule}): {first.message}", code=f"compliance_{first.rule}"
+            )
     violations_sync(user=user, days=days, findings=findings)
     return findings
 

@@ -8,11 +8,11 @@ Python check gives.
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from compliance.services import compliance_after_write, compliance_review_write
+from compliance.services import compliance_after_write
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError, Forbidden
 from timeentries import periods
@@ -53,11 +53,12 @@ def _ensure_valid_interval(*, user: User, start: datetime, end: datetime | None)
         raise DomainValidationError("The end cannot be after today.", field="end")
 
 
-def _ensure_writable(*, user: User, start: datetime, end: datetime | None) -> None:
+def _ensure_writable(*, user: User, start: datetime, end: datetime | None) -> set[date]:
     """Weeks that are submitted or approved, and days before the payroll lock, are read-only.
 
     The timesheets of the touched weeks are locked (select_for_update) so that an approval
-    running at the same moment cannot slip between this check and the write.
+    running at the same moment cannot slip between this check and the write. Answers the
+    weeks that have a timesheet already.
     """
     tz = user.tzinfo
     lock_date = LockPeriod.current_lock_date()
@@ -69,14 +70,19 @@ def _ensure_writable(*, user: User, start: datetime, end: datetime | None) -> No
             code="period_locked",
         )
     weeks = periods.weeks_touched(start, end, tz)
-    for timesheet in Timesheet.objects.select_for_update().filter(user=user, week_start__in=weeks):
+    existing = set()
+    for timesheet in Timesheet.objects.select_for_update().filter(user=user, week_start__in=weeks).order_by():
         if timesheet.is_locked:
             raise Conflict(
                 f"Week {timesheet.week} is {timesheet.status}; ask your manager to reopen it.", code="week_locked"
             )
+        existing.add(timesheet.week_start)
+    return existing
 
 
 def _ensure_no_overlap(*, user: User, start: datetime, end: datetime | None, exclude_pk=None) -> None:
+    if connection.vendor == "postgresql":
+        return  # the exclusion constraint refuses the write itself; `_save` answers the same 409
     clash = (
         TimeEntry.objects.overlapping(user_id=user.pk, start=start, end=end, exclude_pk=exclude_pk)
         .select_related("project")
@@ -99,7 +105,7 @@ def _ensure_can_edit(*, actor: User, entry: TimeEntry) -> None:
         raise Forbidden("You can only change your own time entries or your team's.")
 
 
-def _save(entry: TimeEntry) -> TimeEntry:
+def _save(entry: TimeEntry, *, weeks_with_timesheet: set[date]) -> TimeEntry:
     """Save, mapping a constraint a concurrent request won to the checks' own 409."""
     try:
         with transaction.atomic():
@@ -120,21 +126,23 @@ def _save(entry: TimeEntry) -> TimeEntry:
         if RUNNING_CONSTRAINT in message:
             raise Conflict("A timer is already running.", code="timer_running") from error
         raise
-    _timesheets_ensure(user=entry.user, start=entry.start, end=entry.end)
+    _timesheets_ensure(user=entry.user, start=entry.start, end=entry.end, existing=weeks_with_timesheet)
     return entry
 
 
 def _judged(entry: TimeEntry, *, spans) -> TimeEntry:
-    """Record the working-time findings the write caused (violations are stored and fixed
-    ones resolved) and keep them on the entry for the response's `compliance_warnings`."""
+    """Judge the working time the write leaves (a `block` policy refuses a violation with
+    409, rolling the write back), record the findings and keep them on the entry for the
+    response's `compliance_warnings`."""
     entry.compliance_warnings = [finding.as_dict() for finding in compliance_after_write(user=entry.user, spans=spans)]
     return entry
 
 
-def _timesheets_ensure(*, user: User, start: datetime, end: datetime | None) -> None:
+def _timesheets_ensure(*, user: User, start: datetime, end: datetime | None, existing: set[date]) -> None:
     """A week has its (open) timesheet as soon as it has an entry, so clients can submit it."""
     for week_start in periods.weeks_touched(start, end, user.tzinfo):
-        Timesheet.objects.get_or_create(user=user, week_start=week_start)
+        if week_start not in existing:
+            Timesheet.objects.get_or_create(user=user, week_start=week_start)
 
 
 # --- time entries --------------------------------------------------------------------------
@@ -154,9 +162,8 @@ def time_entry_create(
     """Log a finished stretch of work for the actor."""
     _ensure_can_log_to(user=actor, project=project, task=task)
     _ensure_valid_interval(user=actor, start=start, end=end)
-    _ensure_writable(user=actor, start=start, end=end)
+    weeks = _ensure_writable(user=actor, start=start, end=end)
     _ensure_no_overlap(user=actor, start=start, end=end)
-    compliance_review_write(user=actor, start=start, end=end)
     entry = TimeEntry(
         user=actor,
         project=project,
@@ -166,7 +173,7 @@ def time_entry_create(
         description=description,
         billable=project.billable if billable is None else billable,
     )
-    return _judged(_save(entry), spans=[(start, end)])
+    return _judged(_save(entry, weeks_with_timesheet=weeks), spans=[(start, end)])
 
 
 @transaction.atomic
@@ -183,10 +190,9 @@ def time_entry_update(*, entry: TimeEntry, actor: User, **fields) -> TimeEntry:
     if end is None and not entry.is_running:
         raise DomainValidationError("A finished entry needs an end.", field="end")
     _ensure_valid_interval(user=entry.user, start=start, end=end)
-    _ensure_writable(user=entry.user, start=start, end=end)
+    weeks = _ensure_writable(user=entry.user, start=start, end=end)
     _ensure_no_overlap(user=entry.user, start=start, end=end, exclude_pk=entry.pk)
     old_span = (entry.start, entry.end)
-    compliance_review_write(user=entry.user, start=start, end=end, exclude_pk=entry.pk, old_span=old_span)
     if fields.get("billable") is not None:
         entry.billable = fields["billable"]
     elif project.pk != entry.project_id:
@@ -194,7 +200,7 @@ def time_entry_update(*, entry: TimeEntry, actor: User, **fields) -> TimeEntry:
     entry.project, entry.task, entry.start, entry.end = project, task, start, end
     if "description" in fields:
         entry.description = fields["description"]
-    return _judged(_save(entry), spans=[old_span, (start, end)])
+    return _judged(_save(entry, weeks_with_timesheet=weeks), spans=[old_span, (start, end)])
 
 
 @transaction.atomic
@@ -204,7 +210,7 @@ def time_entry_delete(*, entry: TimeEntry, actor: User) -> None:
     _ensure_writable(user=entry.user, start=entry.start, end=entry.end)
     span = (entry.start, entry.end)
     entry.delete()
-    compliance_after_write(user=entry.user, spans=[span])
+    compliance_after_write(user=entry.user, spans=[span], refuse_violations=False)
 
 
 # --- timer ---------------------------------------------------------------------------------
@@ -233,9 +239,8 @@ def timer_start(
         if not stop_running:
             raise Conflict(f"Timer {running.pk} is already running; stop it first.", code="timer_running")
         timer_stop(actor=actor)
-    _ensure_writable(user=actor, start=now, end=None)
+    weeks = _ensure_writable(user=actor, start=now, end=None)
     _ensure_no_overlap(user=actor, start=now, end=None)
-    compliance_review_write(user=actor, start=now, end=None)
     entry = TimeEntry(
         user=actor,
         project=project,
@@ -245,7 +250,7 @@ def timer_start(
         description=description,
         billable=project.billable if billable is None else billable,
     )
-    return _judged(_save(entry), spans=[(now, None)])
+    return _judged(_save(entry, weeks_with_timesheet=weeks), spans=[(now, None)])
 
 
 @transaction.atomic
@@ -266,11 +271,10 @@ def timer_stop(*, actor: User, end: datetime | None = None) -> TimeEntry:
     elif end > now:
         raise DomainValidationError("The end cannot be in the future.", field="end")
     _ensure_valid_interval(user=actor, start=running.start, end=end)
-    _ensure_writable(user=actor, start=running.start, end=end)
+    weeks = _ensure_writable(user=actor, start=running.start, end=end)
     _ensure_no_overlap(user=actor, start=running.start, end=end, exclude_pk=running.pk)
-    compliance_review_write(user=actor, start=running.start, end=end, exclude_pk=running.pk)
     running.end = end
-    return _judged(_save(running), spans=[(running.start, end)])
+    return _judged(_save(running, weeks_with_timesheet=weeks), spans=[(running.start, end)])
 
 
 # --- timesheets ----------------------------------------------------------------------------

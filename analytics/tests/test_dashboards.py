@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from compliance.models import Violation
-from leave.models import LeaveRequest, LeaveType
+from leave.models import Holiday, HolidayCalendar, LeaveRequest, LeaveType
 
 BERLIN = ZoneInfo("Europe/Berlin")
 LAYOUT = "/api/v1/dashboards/me"
@@ -138,6 +138,52 @@ def test_a_new_entry_shows_at_once_despite_the_cache(api, bob, alice, acme, work
     assert series(widget(client, "month_by_project").json())["Hours"]["Acme website"] == 7
     entry.delete()
     assert series(widget(client, "month_by_project").json())["Hours"]["Acme website"] == 5
+
+
+def test_leave_violations_and_holidays_show_at_once_despite_the_cache(api, bob, alice, dave, frozen):
+    client = api(bob)
+    annual = LeaveType.objects.filter(tracks_balance=True).first()
+    assert series(widget(client, "team_absences", range_days=10).json())["Approved"]["2026-11-30"] == 0
+    assert widget(client, "open_violations").json()["datasets"][0]["data"] == []
+    trend = widget(api(alice), "overtime_trend", range_days=4).json()["datasets"][0]["data"]
+
+    request = LeaveRequest.objects.create(
+        user=alice, leave_type=annual, start_date=date(2026, 11, 30), end_date=date(2026, 11, 30), status="approved"
+    )
+    assert series(widget(client, "team_absences", range_days=10).json())["Approved"]["2026-11-30"] == 1
+    request.delete()
+    assert series(widget(client, "team_absences", range_days=10).json())["Approved"]["2026-11-30"] == 0
+
+    violation = Violation.objects.create(
+        user=alice,
+        rule=Violation.Rule.BREAKS,
+        period_start=date(2026, 11, 20),
+        period_end=date(2026, 11, 20),
+        measured=7,
+        limit=6,
+        message="x",
+    )
+    assert series(widget(client, "open_violations").json())["Open violations"] == {"Breaks": 1}
+    violation.status = Violation.Status.RESOLVED
+    violation.save()
+    assert widget(client, "open_violations").json()["datasets"][0]["data"] == []
+
+    # A public holiday on Wednesday lowers alice's expected hours by a day (8 h).
+    calendar = HolidayCalendar.objects.create(name="Test", country="DE")
+    alice.team.holiday_calendar = calendar
+    alice.team.save()
+    Holiday.objects.create(calendar=calendar, date=date(2026, 11, 25), name="Test day")
+    assert widget(api(alice), "overtime_trend", range_days=4).json()["datasets"][0]["data"] == [trend[0] + 8]
+
+
+def test_a_person_moving_team_leaves_the_old_managers_dashboard_at_once(api, bob, alice, team_b, worked):
+    client = api(bob)
+    assert series(widget(client, "month_by_project").json())["Hours"] == {"Acme website": 5, "Internal": 1}
+
+    alice.team = team_b
+    alice.save()
+
+    assert widget(client, "month_by_project").json()["labels"] == []
 
 
 # --- layout -----------------------------------------------------------------------------------
