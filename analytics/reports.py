@@ -284,8 +284,24 @@ _SQL_FILTER = {
     "billable": "e.billable",
 }
 _SQL_LABEL = {"day": "YYYY-MM-DD", "week": 'IYYY-"W"IW', "month": "YYYY-MM"}  # as bucket_label writes them
+_SQL_NULLABLE = ("team", "client", "task")
 _SQL_SECONDS = {"hours": "seconds", "billable_hours": "billable_seconds", "amount": "amount_seconds"}
 _SQL_INTERVAL = {"day": "interval '1 day'", "week": "interval '1 week'", "month": "interval '1 month'"}
+
+
+def _sql_json_object(fields: list[tuple[str, str, bool]]) -> str:
+    """A SQL expression writing a JSON object from (key, SQL expression, quote) fields: the
+    expression gives the value's JSON text, or with `quote` plain text that needs no
+    escaping (a number to send as a string). Adjacent literals are merged into one, since
+    every || costs once per row."""
+    pieces: list[str] = []
+    literal = "{"
+    for position, (key, expression, quote) in enumerate(fields):
+        literal += ("," if position else "") + json.dumps(key) + ":" + ('"' if quote else "")
+        pieces.extend([f"'{literal}'", expression])
+        literal = '"' if quote else ""
+    pieces.append(f"'{literal}}}'")
+    return " || ".join(pieces)
 
 
 def _time_report_sql(actor, range_start, range_end, group_by, tz, filters) -> str:
@@ -330,20 +346,33 @@ def _time_report_sql(actor, range_start, range_end, group_by, tz, filters) -> st
         pieces, seconds, first_piece, bucket_columns = "", "EXTRACT(EPOCH FROM f - s)", "TRUE", []
     keys = [*[f"{group}_id" for group in entities], *bucket_columns]
     # Each row's JSON is concatenated by hand: json_build_object cost as much as the whole
-    # aggregation at a few thousand rows. Strings go through to_json (escaping).
-    row_fields, order = [], []
+    # aggregation at a few thousand rows. Strings go through to_json (escaping); ids and
+    # names of user and project are never null, the others may be.
+    fields: list[tuple[str, str, bool]] = []
+    order = []
     for group in group_by:
         if group in TIME_GROUPS:
-            row_fields.append((group, f"to_json(to_char(bucket, '{_SQL_LABEL[group]}'))::text"))
+            fields.append((group, f"to_char(bucket, '{_SQL_LABEL[group]}')", True))
             order.append("bucket")
+            continue
+        name = f"to_json({group}_name)::text"
+        if group in _SQL_NULLABLE:
+            fields.append((group, f"COALESCE({group}_id::text, 'null')", False))
+            fields.append((f"{group}_name", f"COALESCE({name}, 'null')", False))
         else:
-            row_fields.append((group, f"COALESCE({group}_id::text, 'null')"))
-            row_fields.append((f"{group}_name", f"COALESCE(to_json({group}_name)::text, 'null')"))
-            order.append(f"COALESCE({group}_name, '') COLLATE \"C\", COALESCE({group}_id, 0)")
+            fields.extend([(group, f"{group}_id::text", False), (f"{group}_name", name, False)])
+        order.append(f"COALESCE({group}_name, '') COLLATE \"C\", COALESCE({group}_id, 0)")
     for column in ("hours", "billable_hours", "amount"):
-        row_fields.append((column, f"'\"' || ROUND({_SQL_SECONDS[column]} / 3600, 2) || '\"'"))
-    row_fields.append(("entries", "entries::text"))
-    row_json = " || ',' || ".join(f"'\"{key}\":' || {value}" for key, value in row_fields)
+        fields.append((column, f"ROUND({_SQL_SECONDS[column]} / 3600, 2)", True))
+    fields.append(("entries", "entries::text", False))
+    row_json = _sql_json_object(fields)
+    # Totals in the same pass over the groups (a second reader of them would make
+    # PostgreSQL materialise the grouped rows first).
+    totals = [
+        (column, f"ROUND(COALESCE(SUM({_SQL_SECONDS[column]}), 0) / 3600, 2)", True)
+        for column in ("hours", "billable_hours", "amount")
+    ]
+    totals_json = _sql_json_object([*totals, ("entries", "COALESCE(SUM(first_pieces), 0)::text", False)])
     names = "".join(f", {_SQL_GROUP_NAME[group][1]} AS {group}_name" for group in entities)
     sql = f"""
         WITH clipped AS (
@@ -374,17 +403,9 @@ def _time_report_sql(actor, range_start, range_end, group_by, tz, filters) -> st
             SELECT g.*{names}
             FROM g {" ".join(_SQL_GROUP_NAME[group][0] for group in entities)}
         )
-        SELECT '{{"rows":[' || COALESCE((
-            SELECT string_agg('{{' || {row_json} || '}}', ',' ORDER BY {", ".join(order)}) FROM named
-        ), '') || '],"totals":' || (
-            SELECT json_build_object(
-                'hours', ROUND(COALESCE(SUM(seconds), 0) / 3600, 2)::text,
-                'billable_hours', ROUND(COALESCE(SUM(billable_seconds), 0) / 3600, 2)::text,
-                'amount', ROUND(COALESCE(SUM(amount_seconds), 0) / 3600, 2)::text,
-                'entries', COALESCE(SUM(first_pieces), 0)
-            )::text
-            FROM g
-        ) || '}}'
+        SELECT '{{"rows":[' || COALESCE(string_agg({row_json}, ',' ORDER BY {", ".join(order)}), '')
+               || '],"totals":' || {totals_json} || '}}'
+        FROM named
     """  # noqa: S608 - identifiers from the whitelists above only; every value is a parameter
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
