@@ -93,6 +93,9 @@ class HolidayCalendarViewSet(LeaveCatalogViewSet):
     def scoped_queryset(self, user):
         return HolidayCalendar.objects.order_by("name", "pk")
 
+    def perform_destroy(self, instance):
+        services.holiday_calendar_delete(calendar=instance, actor=self.request.user)
+
     @extend_schema(request=LeaveHolidayImportSerializer, responses={200: LeaveHolidayImportResultSerializer})
     @action(detail=True, methods=["post"], url_path="import")
     def import_holidays(self, request, pk=None):

@@ -382,16 +382,12 @@ def leave_carry_over_expire(*, today: date) -> int:
 # --- holidays ------------------------------------------------------------------------------
 
 
-def _recalculate_after_holiday_change(*, calendar: HolidayCalendar, day: date, actor: User | None, reason: str):
-    """Requests covering `day` of everyone on `calendar` are re-counted; for approved ones
-    the difference goes to the ledger as an adjustment, with an audit event."""
-    affected = LeaveRequest.objects.filter(
-        user__in=selectors.users_on_calendar(calendar.pk),
-        status__in=[Status.PENDING, Status.APPROVED],
-        start_date__lte=day,
-        end_date__gte=day,
-    ).select_related("user", "leave_type")
-    for request in affected.select_for_update(of=("self",)):
+def _recount(requests, *, actor: User | None, note: str, data: dict) -> int:
+    """Re-count each request's length as calendars and contracts now stand; an approved one
+    books the difference to the ledger as an adjustment, with an audit event. Returns how
+    many requests changed."""
+    changed = 0
+    for request in requests.select_related("user", "leave_type").select_for_update(of=("self",)):
         length = selectors.leave_length(
             request.user, request.start_date, request.end_date, request.start_half, request.end_half
         )
@@ -400,6 +396,7 @@ def _recalculate_after_holiday_change(*, calendar: HolidayCalendar, day: date, a
         difference = request.amount - old_amount
         if not difference:
             continue
+        changed += 1
         request.save(update_fields=["working_days", "hours", "updated_at"])
         if request.status == Status.APPROVED and request.leave_type.tracks_balance:
             _ledger_write(
@@ -410,15 +407,50 @@ def _recalculate_after_holiday_change(*, calendar: HolidayCalendar, day: date, a
                 amount=-difference,
                 kind=Kind.ADJUSTMENT,
                 request=request,
-                note=f"{reason} on {day}",
+                note=note,
                 actor=actor,
             )
             audit_event_record(
-                action="leave_recalculated",
-                actor=actor,
-                target=request,
-                data={"day": day.isoformat(), "reason": reason, "difference": str(difference)},
+                action="leave_recalculated", actor=actor, target=request, data={**data, "difference": str(difference)}
             )
+    return changed
+
+
+def _recalculate_after_holiday_change(*, calendar: HolidayCalendar, day: date, actor: User | None, reason: str):
+    """Requests covering `day` of everyone on `calendar` are re-counted."""
+    affected = LeaveRequest.objects.filter(
+        user__in=selectors.users_on_calendar(calendar.pk),
+        status__in=[Status.PENDING, Status.APPROVED],
+        start_date__lte=day,
+        end_date__gte=day,
+    )
+    _recount(affected, actor=actor, note=f"{reason} on {day}", data={"day": day.isoformat(), "reason": reason})
+
+
+@transaction.atomic
+def leave_requests_recount(*, user_ids, since: date, actor: User | None, reason: str) -> int:
+    """What makes a leave day long changed for these people (their holiday calendar, their
+    working days or contract hours): their pending and approved requests that end on or
+    after `since` are re-counted, approved ones booking the difference. Leave taken before
+    stays as it was counted then."""
+    affected = LeaveRequest.objects.filter(
+        user_id__in=list(user_ids), status__in=[Status.PENDING, Status.APPROVED], end_date__gte=since
+    )
+    return _recount(affected, actor=actor, note=reason, data={"since": since.isoformat(), "reason": reason})
+
+
+@transaction.atomic
+def holiday_calendar_delete(*, calendar: HolidayCalendar, actor: User) -> None:
+    """Delete a calendar with its holidays; the people it applied to have their coming
+    leave re-counted without those holidays."""
+    ensure_admin(actor, what="delete holiday calendars")
+    user_ids = list(selectors.users_on_calendar(calendar.pk).values_list("pk", flat=True))
+    name = str(calendar)
+    calendar.delete()
+    audit_event_record(action="holidaycalendar_deleted", actor=actor, data={"repr": name})
+    leave_requests_recount(
+        user_ids=user_ids, since=_today_of(actor), actor=actor, reason=f"Holiday calendar {name} deleted"
+    )
 
 
 @transaction.atomic

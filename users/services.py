@@ -10,6 +10,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from core.audit import audit_event_record
 from core.errors import DomainValidationError, Unauthenticated
+from leave import services as leave_services
 from users.models import Team, User
 from users.permissions import ensure_admin
 
@@ -26,6 +27,15 @@ USER_ADMIN_FIELDS = {
     "work_days",
 }
 USER_PROFILE_FIELDS = {"first_name", "last_name", "timezone"}
+
+
+def _leave_basis(user: User) -> tuple:
+    """What decides how long a day of leave is for `user`."""
+    return user.effective_holiday_calendar_id, user.work_days, user.weekly_contract_hours
+
+
+def _today_of(user: User):
+    return timezone.localdate(timezone.now(), user.tzinfo)
 
 
 def _validate_password(password: str, user: User) -> None:
@@ -82,7 +92,7 @@ def user_update(*, user: User, actor: User, request=None, **fields) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     if "email" in fields:
         _ensure_email_free(fields["email"], exclude_pk=user.pk)
-    old_role, was_active = user.role, user.is_active
+    old_role, was_active, old_leave_basis = user.role, user.is_active, _leave_basis(user)
     if actor.pk == user.pk and (fields.get("role", old_role) != old_role or fields.get("is_active") is False):
         raise DomainValidationError("You cannot change your own role or deactivate yourself.", field="role")
     for name, value in fields.items():
@@ -90,6 +100,10 @@ def user_update(*, user: User, actor: User, request=None, **fields) -> User:
             setattr(user, name, value)
     user.full_clean(exclude=["password"], validate_unique=False)
     user.save()
+    if _leave_basis(user) != old_leave_basis:
+        leave_services.leave_requests_recount(
+            user_ids=[user.pk], since=_today_of(user), actor=actor, reason="Working days, hours or holidays changed"
+        )
     if user.role != old_role:
         audit_event_record(
             action="role_changed", actor=actor, target=user, request=request, data={"from": old_role, "to": user.role}
@@ -218,9 +232,16 @@ def team_update(*, team: Team, actor: User, request=None, **fields) -> Team:
             raise DomainValidationError("A team with this name already exists.", field="name")
         team.name = fields["name"]
         team.save(update_fields=["name"])
-    if "holiday_calendar" in fields:
+    if "holiday_calendar" in fields and fields["holiday_calendar"] != team.holiday_calendar:
         team.holiday_calendar = fields["holiday_calendar"]
         team.save(update_fields=["holiday_calendar"])
+        # Members with a calendar of their own are not affected.
+        leave_services.leave_requests_recount(
+            user_ids=team.members.filter(holiday_calendar__isnull=True).values_list("pk", flat=True),
+            since=_today_of(actor),
+            actor=actor,
+            reason=f"Team {team.name} changed holiday calendar",
+        )
     if "managers" in fields:
         _team_managers_set(team, fields["managers"])
     return team
@@ -233,10 +254,18 @@ def team_delete(*, team: Team, actor: User, request=None) -> None:
     audit_event_record(action="team_deleted", actor=actor, target=team, request=request)
     # on_delete=SET_NULL would clear the members' team in one UPDATE that auditlog never
     # sees; saving each member leaves the change in their field history.
-    for member in team.members.select_for_update():
+    members = list(team.members.select_for_update())
+    for member in members:
         member.team = None
         member.save(update_fields=["team"])
     team.delete()
+    if team.holiday_calendar_id:
+        leave_services.leave_requests_recount(
+            user_ids=[member.pk for member in members if not member.holiday_calendar_id],
+            since=_today_of(actor),
+            actor=actor,
+            reason=f"Team {team.name} deleted",
+        )
 
 
 def _team_managers_set(team: Team, managers) -> None:

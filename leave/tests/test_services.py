@@ -256,3 +256,61 @@ def test_approve_racing_cancel_keeps_the_ledger_consistent_on_postgres(veteran, 
         total = sum(rows.values_list("amount", flat=True), Decimal(0))
         # Either approved (one debit) or cancelled (no movement, or a debit and its credit).
         assert (request.status, total) in {("approved", Decimal(-2)), ("cancelled", Decimal(0))}
+
+
+@pytest.mark.django_db
+class TestRecountWhenTheBasisChanges:
+    """A coming week of approved leave, Monday 11 to Friday 15 May, with Thursday 14 May a
+    holiday in Bavaria (alice's team's calendar): 4 days are debited."""
+
+    @pytest.fixture
+    def booked(self, frozen, veteran, bob, bavaria, vacation):
+        services.holiday_create(calendar=bavaria, day=date(2026, 5, 14), name="Ascension")
+        services.leave_accrue_year(year=2026)
+        request = request_leave(veteran, vacation, date(2026, 5, 11), date(2026, 5, 15))
+        services.leave_request_approve(request_id=request.pk, actor=bob)
+        past = request_leave(veteran, vacation, date(2026, 3, 2), date(2026, 3, 2))  # today: counted, kept
+        services.leave_request_approve(request_id=past.pk, actor=bob)
+        assert selectors.leave_balance_as_of(veteran, vacation, date(2026, 12, 31)) == 25 - 4 - 1
+        return request
+
+    def left(self, user, vacation):
+        return selectors.leave_balance_as_of(user, vacation, date(2026, 12, 31))
+
+    def test_the_team_switching_calendar_recounts_coming_leave(self, api, carol, veteran, team_a, vacation, booked):
+        elsewhere = HolidayCalendar.objects.create(name="Elsewhere", country="DE")
+        response = api(carol).patch(f"/api/v1/teams/{team_a.pk}", {"holiday_calendar": elsewhere.pk}, format="json")
+
+        assert response.status_code == 200, response.json()
+        booked.refresh_from_db()
+        assert booked.working_days == 5
+        assert self.left(veteran, vacation) == 25 - 5 - 1
+        assert AuditEvent.objects.filter(action="leave_recalculated", target_id=str(booked.pk)).count() == 1
+
+    def test_a_person_moving_team_or_working_fewer_days_is_recounted(
+        self, api, carol, veteran, team_b, vacation, booked
+    ):
+        client = api(carol)
+        assert client.patch(f"/api/v1/users/{veteran.pk}", {"team": team_b.pk}, format="json").status_code == 200
+        booked.refresh_from_db()
+        assert booked.working_days == 5  # team B has no holiday calendar
+
+        assert client.patch(f"/api/v1/users/{veteran.pk}", {"work_days": "1234"}, format="json").status_code == 200
+        booked.refresh_from_db()
+        assert booked.working_days == 4  # Fridays off now
+        assert self.left(veteran, vacation) == 25 - 4 - 1
+
+        # A change that does not touch the length of a day of leave books nothing.
+        entries = LeaveLedgerEntry.objects.count()
+        assert client.patch(f"/api/v1/users/{veteran.pk}", {"first_name": "Al"}, format="json").status_code == 200
+        assert LeaveLedgerEntry.objects.count() == entries
+
+    def test_deleting_the_calendar_recounts_the_people_on_it(self, api, carol, veteran, bavaria, vacation, booked):
+        response = api(carol).delete(f"/api/v1/holiday-calendars/{bavaria.pk}")
+
+        assert response.status_code == 204
+        assert not HolidayCalendar.objects.filter(pk=bavaria.pk).exists()
+        booked.refresh_from_db()
+        assert booked.working_days == 5
+        assert self.left(veteran, vacation) == 25 - 5 - 1
+        assert AuditEvent.objects.filter(action="holidaycalendar_deleted").exists()
