@@ -52,25 +52,48 @@ def ensure_index(model_label: str) -> bool:
     return True
 
 
+# Documents that copy fields of another row: when those fields change (see
+# `search.signals.DENORMALIZED_FIELDS`), the dependent documents are reindexed in bulk.
+# The changed row's label -> (dependent document's label, lookup from it to the changed row).
+DEPENDENTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "timeentries.project": (("timeentries.timeentry", "project_id"), ("timeentries.task", "project_id")),
+    "timeentries.task": (("timeentries.timeentry", "task_id"),),
+    "timeentries.client": (("timeentries.project", "client_id"), ("timeentries.timeentry", "project__client_id")),
+    "users.user": (("timeentries.timeentry", "user_id"), ("leave.leaverequest", "user_id")),
+    "users.team": (("users.user", "team_id"),),
+}
+
+
 def index_object(model_label: str, pk: int, *, cascade: bool = False) -> str:
     """Index the row `pk` of `model_label`, or delete its document when the row is gone.
 
-    With `cascade`, a project's time entries and tasks (which copy its name) follow in bulk.
+    With `cascade`, the documents that copy the row's fields follow in bulk (`DEPENDENTS`);
+    a row without a document of its own (a client, a team) only cascades.
     """
     if not settings.ELASTICSEARCH_ENABLED:
         return "disabled"
-    document = document_for(model_label)
-    client, index = es_client(), document._index._name
-    instance = document.get_queryset().filter(pk=pk).first()
-    if instance is None:
-        with contextlib.suppress(NotFoundError):  # never indexed, or already deleted: the goal is reached
-            client.delete(index=index, id=str(pk))
-        return "deleted"
-    client.index(index=index, id=str(pk), document=document.prepare(instance))
-    if cascade and model_label.lower() == "timeentries.project":
-        for label, related in (("timeentries.timeentry", instance.time_entries), ("timeentries.task", instance.tasks)):
-            index_bulk(label, related.values_list("pk", flat=True).order_by("pk").iterator(chunk_size=BULK_CHUNK))
-    return "indexed"
+    label = model_label.lower()
+    result = "cascaded"
+    if label in DOCUMENTS:
+        document = document_for(label)
+        client, index = es_client(), document._index._name
+        instance = document.get_queryset().filter(pk=pk).first()
+        if instance is None:
+            with contextlib.suppress(NotFoundError):  # never indexed, or already deleted: the goal is reached
+                client.delete(index=index, id=str(pk))
+            return "deleted"
+        client.index(index=index, id=str(pk), document=document.prepare(instance))
+        result = "indexed"
+    if cascade:
+        index_dependents(label, pk)
+    return result
+
+
+def index_dependents(model_label: str, pk: int) -> None:
+    for dependent, lookup in DEPENDENTS.get(model_label.lower(), ()):
+        model = document_for(dependent).django.model
+        pks = model._default_manager.filter(**{lookup: pk}).order_by("pk").values_list("pk", flat=True)
+        index_bulk(dependent, pks.iterator(chunk_size=BULK_CHUNK))
 
 
 def _chunks(pks: Iterable[int], size: int) -> Iterator[list[int]]:

@@ -8,17 +8,22 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
-from django.dispatch import receiver
 
 from core.models import AuditEvent
 from leave.models import LeaveRequest
-from timeentries.models import Project, Task, TimeEntry
-from users.models import User
+from timeentries.models import Client, Project, Task, TimeEntry
+from users.models import Team, User
 
 logger = logging.getLogger(__name__)
 INDEXED_MODELS = (TimeEntry, Project, Task, User, LeaveRequest, AuditEvent)
-# Fields copied into other documents: changing one reindexes the project's entries and tasks.
-PROJECT_DENORMALIZED_FIELDS = ("name", "code", "client_id")
+# Fields other documents copy (see `indexing.DEPENDENTS`): changing one reindexes those too.
+DENORMALIZED_FIELDS = {
+    Project: ("name", "code", "client_id"),
+    Task: ("name",),
+    Client: ("name",),
+    User: ("first_name", "last_name", "email", "team_id"),
+    Team: ("name",),
+}
 
 
 def model_label(instance) -> str:
@@ -41,13 +46,19 @@ def enqueue_index(instance, *, cascade: bool = False) -> None:
     transaction.on_commit(lambda: _send(label, pk, cascade))
 
 
-@receiver(pre_save, sender=Project, dispatch_uid="search-project-renamed")
-def project_remember_denormalized(sender, instance, **kwargs):
+def remember_denormalized(sender, instance, update_fields=None, **kwargs):
+    """Before a save: note whether a field other documents copy is about to change."""
+    instance._search_renamed = False
     if not settings.ELASTICSEARCH_ENABLED or instance.pk is None:
         return
-    before = Project.objects.filter(pk=instance.pk).values(*PROJECT_DENORMALIZED_FIELDS).first()
+    watched = DENORMALIZED_FIELDS[sender]
+    if update_fields is not None and not {field.removesuffix("_id") for field in watched} & {
+        field.removesuffix("_id") for field in update_fields
+    }:
+        return
+    before = sender._default_manager.filter(pk=instance.pk).values(*watched).first()
     instance._search_renamed = before is not None and any(
-        before[field] != getattr(instance, field) for field in PROJECT_DENORMALIZED_FIELDS
+        before[field] != getattr(instance, field) for field in watched
     )
 
 
@@ -57,6 +68,12 @@ def index_saved(sender, instance, created=False, update_fields=None, **kwargs):
     enqueue_index(instance, cascade=getattr(instance, "_search_renamed", False))
 
 
+def dependents_saved(sender, instance, **kwargs):
+    """A row without a document of its own: only the documents copying it follow."""
+    if getattr(instance, "_search_renamed", False):
+        enqueue_index(instance, cascade=True)
+
+
 def index_deleted(sender, instance, **kwargs):
     enqueue_index(instance)
 
@@ -64,3 +81,7 @@ def index_deleted(sender, instance, **kwargs):
 for _model in INDEXED_MODELS:
     post_save.connect(index_saved, sender=_model, dispatch_uid=f"search-saved-{_model._meta.label_lower}")
     post_delete.connect(index_deleted, sender=_model, dispatch_uid=f"search-deleted-{_model._meta.label_lower}")
+for _model in DENORMALIZED_FIELDS:
+    pre_save.connect(remember_denormalized, sender=_model, dispatch_uid=f"search-renamed-{_model._meta.label_lower}")
+    if _model not in INDEXED_MODELS:
+        post_save.connect(dependents_saved, sender=_model, dispatch_uid=f"search-saved-{_model._meta.label_lower}")

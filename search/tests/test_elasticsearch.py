@@ -304,3 +304,30 @@ def test_an_elasticsearch_error_falls_back_to_the_database(fake_es, alice, acme,
 def test_entries_in_the_index_are_of_the_type_time_entry():
     assert backends.DOCUMENT_OF_TYPE["time_entry"]._index._name == ENTRIES_INDEX
     assert TimeEntry._meta.label_lower in indexing.DOCUMENTS
+
+
+def test_renaming_a_client_reindexes_its_projects_and_their_entries(fake_es, alice, acme, internal):
+    entries = [make_entry(alice, acme, day, f"day {day}") for day in (9, 10)]
+    make_entry(alice, internal, 11, "not Acme's")
+    acme.client.name = "Acme Corporation"
+    acme.client.save()
+
+    assert indexing.index_object("timeentries.client", acme.client.pk, cascade=True) == "cascaded"
+
+    bulk_lines = [line for r in fake_es.of("POST", "_bulk") + fake_es.of("PUT", "_bulk") for line in r.body]
+    targets = [line["index"]["_id"] for line in bulk_lines if "index" in line]
+    sources = [line for line in bulk_lines if "client" in line]
+    assert targets == [str(acme.pk), *[str(entry.pk) for entry in entries]]
+    assert {source["client"]["name"] for source in sources} == {"Acme Corporation"}
+
+
+def test_a_person_moving_team_reindexes_their_entries_with_the_new_team(fake_es, alice, acme, team_b):
+    entry = make_entry(alice, acme, 9, "kickoff")
+    alice.team = team_b
+    alice.save()
+
+    indexing.index_object("users.user", alice.pk, cascade=True)
+
+    bulk_lines = [line for r in fake_es.of("POST", "_bulk") + fake_es.of("PUT", "_bulk") for line in r.body]
+    (source,) = [line for line in bulk_lines if line.get("id") == entry.pk]
+    assert source["team_id"] == team_b.pk and source["user"]["id"] == alice.pk

@@ -76,7 +76,8 @@ def test_a_sign_in_does_not_reindex_the_user(sent, alice, django_capture_on_comm
         alice.save(update_fields=["last_login"])
         alice.first_name = "Alicia"
         alice.save()
-    assert calls(sent, "users.user") == [(("users.user", alice.pk), {"cascade": False})]
+    # One send, for the rename (which the entries copy), none for the sign-in.
+    assert calls(sent, "users.user") == [(("users.user", alice.pk), {"cascade": True})]
 
 
 def test_nothing_is_sent_while_elasticsearch_is_disabled(settings, alice, acme, django_capture_on_commit_callbacks):
@@ -88,3 +89,28 @@ def test_nothing_is_sent_while_elasticsearch_is_disabled(settings, alice, acme, 
         make_entry(alice, acme, 9, "ACME kickoff")
     assert search_callbacks(callbacks) == []
     assert not delay.called
+
+
+def test_renaming_a_user_client_task_or_team_cascades(sent, alice, acme, team_a, django_capture_on_commit_callbacks):
+    client, task = acme.client, acme.tasks.create(name="Design")
+    with django_capture_on_commit_callbacks(execute=True):
+        alice.first_name = "Alicia"
+        alice.save()
+        client.name = "Acme Corporation"
+        client.save()
+        task.name = "Visual design"
+        task.save()
+        team_a.name = "Team Alpha"
+        team_a.save()
+    assert calls(sent, "users.user") == [(("users.user", alice.pk), {"cascade": True})]
+    assert calls(sent, "timeentries.client") == [(("timeentries.client", client.pk), {"cascade": True})]
+    assert calls(sent, "timeentries.task")[-1] == (("timeentries.task", task.pk), {"cascade": True})
+    assert calls(sent, "users.team") == [(("users.team", team_a.pk), {"cascade": True})]
+
+    sent.reset_mock()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.save()  # nothing copied changed: no document of its own, nothing to send
+        alice.timezone = "Europe/London"
+        alice.save()
+    assert calls(sent, "timeentries.client") == []
+    assert calls(sent, "users.user") == [(("users.user", alice.pk), {"cascade": False})]
