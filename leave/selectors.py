@@ -76,12 +76,14 @@ def leave_balance_as_of(user: User, leave_type: LeaveType, as_of: date) -> Decim
     return total["s"] or ZERO
 
 
-def pending_amount(user: User, leave_type: LeaveType, exclude_pk=None) -> Decimal:
+def pending_by_year(user: User, leave_type: LeaveType, exclude_pk=None) -> dict[int, Decimal]:
+    """Pending amounts by the year of their start date, the day an approval debits them."""
     pending = LeaveRequest.objects.filter(user=user, leave_type=leave_type, status=LeaveRequest.Status.PENDING)
     if exclude_pk:
         pending = pending.exclude(pk=exclude_pk)
     field = "hours" if leave_type.unit == LeaveType.Unit.HOUR else "working_days"
-    return pending.aggregate(s=Sum(field))["s"] or ZERO
+    rows = pending.values("start_date__year").annotate(total=Sum(field)).order_by()
+    return {row["start_date__year"]: row["total"] for row in rows}
 
 
 def leave_balances(user: User, as_of: date) -> list[dict]:

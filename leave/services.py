@@ -54,20 +54,26 @@ def _ledger_write(
         raise
 
 
-def _ensure_balance(
-    *, user: User, leave_type: LeaveType, amount: Decimal, until: date, exclude_pk=None, conflict=False
-):
+def _ensure_balance(*, user: User, leave_type: LeaveType, amount: Decimal, on: date, exclude_pk=None, conflict=False):
+    """`amount` debited on `on` must fit the balance at the end of that year after the
+    requests pending until then, and at the end of every later year someone has pending
+    requests in (what is taken now is missing from the years after)."""
     if not leave_type.tracks_balance or leave_type.allow_negative:
         return
-    available = selectors.leave_balance_as_of(user, leave_type, date(until.year, 12, 31)) - selectors.pending_amount(
-        user, leave_type, exclude_pk=exclude_pk
-    )
-    if amount > available:
-        unit = leave_type.get_unit_display().lower()
-        message = f"Not enough {leave_type.name} left: {_fmt(available)} {unit} available, {_fmt(amount)} requested."
-        if conflict:
-            raise Conflict(message, code="insufficient_balance")
-        raise DomainValidationError(message, field="end_date")
+    pending = selectors.pending_by_year(user, leave_type, exclude_pk=exclude_pk)
+    for year in sorted({on.year, *(year for year in pending if year > on.year)}):
+        available = selectors.leave_balance_as_of(user, leave_type, date(year, 12, 31)) - sum(
+            (total for pending_year, total in pending.items() if pending_year <= year), Decimal(0)
+        )
+        if amount > available:
+            unit = leave_type.get_unit_display().lower()
+            message = (
+                f"Not enough {leave_type.name} left: {_fmt(available)} {unit} available"
+                f"{'' if year == on.year else f' in {year}'}, {_fmt(amount)} requested."
+            )
+            if conflict:
+                raise Conflict(message, code="insufficient_balance")
+            raise DomainValidationError(message, field="end_date")
 
 
 def _fmt(amount: Decimal) -> str:
@@ -112,7 +118,7 @@ def leave_request_create(
         raise DomainValidationError("The request covers no working day.", field="start_date")
     _ensure_no_overlap(user=actor, start_date=start_date, end_date=end_date, start_half=start_half, end_half=end_half)
     amount = length.hours if leave_type.unit == LeaveType.Unit.HOUR else length.working_days
-    _ensure_balance(user=actor, leave_type=leave_type, amount=amount, until=end_date)
+    _ensure_balance(user=actor, leave_type=leave_type, amount=amount, on=start_date)
     request = LeaveRequest.objects.create(
         user=actor,
         leave_type=leave_type,
@@ -156,7 +162,7 @@ def _approve(request: LeaveRequest, *, actor: User | None, comment: str) -> Leav
         user=request.user,
         leave_type=request.leave_type,
         amount=request.amount,
-        until=request.end_date,
+        on=request.start_date,
         exclude_pk=request.pk,
         conflict=True,
     )

@@ -598,3 +598,20 @@ def test_approving_takes_a_constant_number_of_queries(
         counts.append(len(captured.captured_queries))
         _fill(team_a, LeaveType.objects.get(code="unpaid"), 10)
     assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
+def test_pending_leave_counts_against_the_years_it_falls_in(api, funded, vacation):
+    """With 2027 booked ahead (25 days and 5 carried over), leave pending in 2027 is paid
+    from 2027 and does not block 2026's; but what 2026 takes is missing from 2027 too."""
+    services.leave_accrue_year(year=2027)
+    client = api(funded)
+    # 4 to 22 January 2027: 15 days pending, 15 of 2027's 30 left.
+    assert ask(client, vacation, "2027-01-04", "2027-01-22").status_code == 201
+    # 1 to 16 June 2026, 12 days: 2026 has 25; 2027 keeps 30 - 15 - 12 = 3.
+    accepted = ask(client, vacation, "2026-06-01", "2026-06-16")
+    assert accepted.status_code == 201, accepted.json()
+
+    refused = ask(client, vacation, "2026-07-06", "2026-07-09")  # 4 days: 2026 has 13, 2027 only 3
+    assert refused.status_code == 400 and list(refused.json()["errors"]) == ["end_date"]
+    assert "3 days available in 2027, 4 requested" in refused.json()["detail"], refused.json()
