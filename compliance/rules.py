@@ -261,6 +261,29 @@ def check_weekly_rest(
     return findings
 
 
+def rolling_average(
+    per_day: dict[date, timedelta], last_day: date, limits: Limits, neutral_days: set[date], history_start: date
+) -> tuple[Decimal | None, int, date]:
+    """The average weekly hours over the reference period ending with `last_day`: days of
+    neutral leave are left out and the period reaches back by as many days, never before
+    `history_start`. Answers (average, days counted, first day of the window); the average
+    is None when no day counts."""
+    span = limits.reference_period_weeks * 7
+    counted, worked, day = 0, timedelta(), last_day
+    while counted < span and day >= history_start:
+        if day not in neutral_days:
+            counted += 1
+            worked += per_day.get(day, timedelta())
+        day -= timedelta(days=1)
+    if not counted:
+        return None, 0, last_day
+    return (
+        (_hours(worked) * 7 / counted).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+        counted,
+        day + timedelta(days=1),
+    )
+
+
 def check_weekly_hours(
     intervals: list[Interval],
     tz: ZoneInfo,
@@ -278,19 +301,12 @@ def check_weekly_hours(
     span = limits.reference_period_weeks * 7
     for week_start in sorted(weeks):
         week_end = week_start + timedelta(days=6)
-        counted, worked, day = 0, timedelta(), week_end
-        while counted < span and day >= history_start:
-            if day not in neutral_days:
-                counted += 1
-                worked += per_day.get(day, timedelta())
-            day -= timedelta(days=1)
-        if counted == 0:
+        average, counted, window_start = rolling_average(per_day, week_end, limits, neutral_days, history_start)
+        if average is None:
             continue
-        average = (_hours(worked) * 7 / counted).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         this_week = _hours(
             sum((per_day.get(week_start + timedelta(days=n), timedelta()) for n in range(7)), timedelta())
         )
-        window_start = day + timedelta(days=1)
         if average > limits.max_weekly_hours:
             findings.append(
                 Finding(

@@ -147,20 +147,12 @@ def _neutral_leave_days(users: list[User], start: date, end: date) -> dict[int, 
 def rolling_weekly_average(
     per_day: dict[date, timedelta], week_start: date, work: RecordedWork
 ) -> tuple[Decimal | None, int]:
-    """The average weekly hours over the reference period ending with the week and the days
-    it counts, measured as `rules.check_weekly_hours` measures it: neutral leave days are
-    left out and the period reaches back by as many days, never before the first entry.
-    None when the week ends before the first entry."""
-    span = work.limits.reference_period_weeks * 7
-    counted, worked, day = 0, timedelta(), week_start + timedelta(days=6)
-    while counted < span and day >= work.history_start:
-        if day not in work.neutral_days:
-            counted += 1
-            worked += per_day.get(day, timedelta())
-        day -= timedelta(days=1)
-    if not counted:
-        return None, 0
-    return (decimal_hours(worked) * 7 / counted).quantize(CENT, rounding=ROUND_HALF_UP), counted
+    """The average weekly hours over the reference period ending with the week, and the days
+    it counts: `rules.rolling_average`, as `rules.check_weekly_hours` measures it."""
+    average, counted, _ = rules.rolling_average(
+        per_day, week_start + timedelta(days=6), work.limits, work.neutral_days, work.history_start
+    )
+    return average, counted
 
 
 def daily_rests(work: RecordedWork) -> list[Rest]:
