@@ -265,16 +265,13 @@ _SQL_GROUP_ID = {
     "project": "e.project_id",
     "task": "e.task_id",
 }
-# Names are joined to the aggregated rows (a few thousand at most), not to every entry.
+# Names (and their JSON escaping) are joined to the aggregated rows, not to every entry.
 _SQL_GROUP_NAME = {
-    "user": (
-        "LEFT JOIN users_user nu ON nu.id = g.user_id",
-        "COALESCE(NULLIF(TRIM(CONCAT(nu.first_name, ' ', nu.last_name)), ''), nu.email)",
-    ),
-    "team": ("LEFT JOIN users_team nt ON nt.id = g.team_id", "nt.name"),
-    "client": ("LEFT JOIN timeentries_client nc ON nc.id = g.client_id", "nc.name"),
-    "project": ("LEFT JOIN timeentries_project np ON np.id = g.project_id", "np.name"),
-    "task": ("LEFT JOIN timeentries_task nk ON nk.id = g.task_id", "nk.name"),
+    "user": ("users_user", "COALESCE(NULLIF(TRIM(CONCAT(t.first_name, ' ', t.last_name)), ''), t.email)"),
+    "team": ("users_team", "t.name"),
+    "client": ("timeentries_client", "t.name"),
+    "project": ("timeentries_project", "t.name"),
+    "task": ("timeentries_task", "t.name"),
 }
 _SQL_FILTER = {
     "user": "e.user_id",
@@ -355,7 +352,7 @@ def _time_report_sql(actor, range_start, range_end, group_by, tz, filters) -> st
             fields.append((group, f"to_char(bucket, '{_SQL_LABEL[group]}')", True))
             order.append("bucket")
             continue
-        name = f"to_json({group}_name)::text"
+        name = f"{group}_name_json"
         if group in _SQL_NULLABLE:
             fields.append((group, f"COALESCE({group}_id::text, 'null')", False))
             fields.append((f"{group}_name", f"COALESCE({name}, 'null')", False))
@@ -373,7 +370,15 @@ def _time_report_sql(actor, range_start, range_end, group_by, tz, filters) -> st
         for column in ("hours", "billable_hours", "amount")
     ]
     totals_json = _sql_json_object([*totals, ("entries", "COALESCE(SUM(first_pieces), 0)::text", False)])
-    names = "".join(f", {_SQL_GROUP_NAME[group][1]} AS {group}_name" for group in entities)
+    # Each name is escaped for JSON once per person or project, not once per row.
+    names = "".join(f", n_{group}.name AS {group}_name, n_{group}.name_json AS {group}_name_json" for group in entities)
+    name_joins = []
+    for group in entities:
+        table, expression = _SQL_GROUP_NAME[group]
+        name_joins.append(
+            f"LEFT JOIN (SELECT t.id, {expression} AS name, to_json({expression})::text AS name_json"
+            f" FROM {table} t) n_{group} ON n_{group}.id = g.{group}_id"  # noqa: S608 - whitelisted identifiers
+        )
     sql = f"""
         WITH clipped AS (
             SELECT {", ".join(f"{_SQL_GROUP_ID[group]} AS {group}_id" for group in entities) or "1 AS one"},
@@ -401,7 +406,7 @@ def _time_report_sql(actor, range_start, range_end, group_by, tz, filters) -> st
         ),
         named AS (
             SELECT g.*{names}
-            FROM g {" ".join(_SQL_GROUP_NAME[group][0] for group in entities)}
+            FROM g {" ".join(name_joins)}
         )
         SELECT '{{"rows":[' || COALESCE(string_agg({row_json}, ',' ORDER BY {", ".join(order)}), '')
                || '],"totals":' || {totals_json} || '}}'
