@@ -375,10 +375,8 @@ def _time_report_sql(actor, range_start, range_end, group_by, tz, filters) -> st
     name_joins = []
     for group in entities:
         table, expression = _SQL_GROUP_NAME[group]
-        name_joins.append(
-            f"LEFT JOIN (SELECT t.id, {expression} AS name, to_json({expression})::text AS name_json"
-            f" FROM {table} t) n_{group} ON n_{group}.id = g.{group}_id"  # noqa: S608 - whitelisted identifiers
-        )
+        select = f"SELECT t.id, {expression} AS name, to_json({expression})::text AS name_json FROM {table} t"  # noqa: S608 - whitelisted identifiers
+        name_joins.append(f"LEFT JOIN ({select}) n_{group} ON n_{group}.id = g.{group}_id")
     sql = f"""
         WITH clipped AS (
             SELECT {", ".join(f"{_SQL_GROUP_ID[group]} AS {group}_id" for group in entities) or "1 AS one"},
