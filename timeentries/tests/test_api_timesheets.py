@@ -252,3 +252,26 @@ def test_concurrent_decisions_on_one_week_let_exactly_one_win_on_postgres(alice,
         thread.join()
     assert sorted(statuses) == [200] + [409] * 5
     assert AuditEvent.objects.filter(action__in=["timesheet_approved", "timesheet_rejected"]).count() == 1
+
+
+@pytest.mark.django_db
+def test_logging_an_entry_costs_the_same_queries_whatever_the_history(
+    frozen, api, alice, acme, django_assert_max_num_queries, django_assert_num_queries
+):
+    """The live checks read the reference period in one query, not per entry or per week."""
+    client = api(alice)
+
+    def log(day: str):
+        body = {"project": acme.pk, "start": f"{day}T08:00:00Z", "end": f"{day}T09:00:00Z"}
+        response = client.post(ENTRIES, body, format="json")
+        assert response.status_code == 201, response.json()
+
+    log("2026-10-05")  # Monday: the week's timesheet exists from here on
+    with django_assert_max_num_queries(18) as few:
+        log("2026-10-06")
+    first_count = len(few.captured_queries)  # read now: each request resets the query log
+    for day in range(7, 32):
+        log(f"2026-10-{day:02d}")
+    log("2026-11-09")
+    with django_assert_num_queries(first_count):  # 28 entries in the reference period now
+        log("2026-11-10")
