@@ -130,10 +130,14 @@ def _save(entry: TimeEntry, *, weeks_with_timesheet: set[date]) -> TimeEntry:
     return entry
 
 
-def _judged(entry: TimeEntry, *, spans) -> TimeEntry:
-    """Judge the working time the write leaves (a `block` policy refuses a violation with
-    409, rolling the write back), record the findings and keep them on the entry for the
-    response's `compliance_warnings`."""
+def _write(entry: TimeEntry, *, spans) -> TimeEntry:
+    """Write `entry` as it now stands: its span must be open (week and payroll locks) and
+    free (no overlap); it is saved and its weeks get their timesheets. Then the working time
+    the write leaves on `spans` is judged (a `block` policy refuses a violation with 409,
+    rolling the write back) and the findings stay on the entry for `compliance_warnings`."""
+    weeks = _ensure_writable(user=entry.user, start=entry.start, end=entry.end)
+    _ensure_no_overlap(user=entry.user, start=entry.start, end=entry.end, exclude_pk=entry.pk)
+    _save(entry, weeks_with_timesheet=weeks)
     entry.compliance_warnings = [finding.as_dict() for finding in compliance_after_write(user=entry.user, spans=spans)]
     return entry
 
@@ -162,8 +166,6 @@ def time_entry_create(
     """Log a finished stretch of work for the actor."""
     _ensure_can_log_to(user=actor, project=project, task=task)
     _ensure_valid_interval(user=actor, start=start, end=end)
-    weeks = _ensure_writable(user=actor, start=start, end=end)
-    _ensure_no_overlap(user=actor, start=start, end=end)
     entry = TimeEntry(
         user=actor,
         project=project,
@@ -173,7 +175,7 @@ def time_entry_create(
         description=description,
         billable=project.billable if billable is None else billable,
     )
-    return _judged(_save(entry, weeks_with_timesheet=weeks), spans=[(start, end)])
+    return _write(entry, spans=[(start, end)])
 
 
 @transaction.atomic
@@ -190,8 +192,6 @@ def time_entry_update(*, entry: TimeEntry, actor: User, **fields) -> TimeEntry:
     if end is None and not entry.is_running:
         raise DomainValidationError("A finished entry needs an end.", field="end")
     _ensure_valid_interval(user=entry.user, start=start, end=end)
-    weeks = _ensure_writable(user=entry.user, start=start, end=end)
-    _ensure_no_overlap(user=entry.user, start=start, end=end, exclude_pk=entry.pk)
     old_span = (entry.start, entry.end)
     if fields.get("billable") is not None:
         entry.billable = fields["billable"]
@@ -200,7 +200,7 @@ def time_entry_update(*, entry: TimeEntry, actor: User, **fields) -> TimeEntry:
     entry.project, entry.task, entry.start, entry.end = project, task, start, end
     if "description" in fields:
         entry.description = fields["description"]
-    return _judged(_save(entry, weeks_with_timesheet=weeks), spans=[old_span, (start, end)])
+    return _write(entry, spans=[old_span, (start, end)])
 
 
 @transaction.atomic
@@ -239,8 +239,6 @@ def timer_start(
         if not stop_running:
             raise Conflict(f"Timer {running.pk} is already running; stop it first.", code="timer_running")
         timer_stop(actor=actor)
-    weeks = _ensure_writable(user=actor, start=now, end=None)
-    _ensure_no_overlap(user=actor, start=now, end=None)
     entry = TimeEntry(
         user=actor,
         project=project,
@@ -250,7 +248,7 @@ def timer_start(
         description=description,
         billable=project.billable if billable is None else billable,
     )
-    return _judged(_save(entry, weeks_with_timesheet=weeks), spans=[(now, None)])
+    return _write(entry, spans=[(now, None)])
 
 
 @transaction.atomic
@@ -271,10 +269,8 @@ def timer_stop(*, actor: User, end: datetime | None = None) -> TimeEntry:
     elif end > now:
         raise DomainValidationError("The end cannot be in the future.", field="end")
     _ensure_valid_interval(user=actor, start=running.start, end=end)
-    weeks = _ensure_writable(user=actor, start=running.start, end=end)
-    _ensure_no_overlap(user=actor, start=running.start, end=end, exclude_pk=running.pk)
     running.end = end
-    return _judged(_save(running, weeks_with_timesheet=weeks), spans=[(running.start, end)])
+    return _write(running, spans=[(running.start, end)])
 
 
 # --- timesheets ----------------------------------------------------------------------------
