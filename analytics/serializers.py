@@ -5,6 +5,7 @@ from rest_framework import serializers
 from analytics.models import Export
 from analytics.reports import GROUPS, validate_group_by
 from core.errors import DomainValidationError
+from core.serializers import DateRangeQuerySerializer
 from users.models import time_zone_names
 
 MAX_SPAN_DAYS = 366
@@ -12,24 +13,7 @@ FORMATS = ["json", "csv", "xlsx"]
 
 
 class _ReportQuerySerializer(serializers.Serializer):
-    """Query parameters; `from` is a Python keyword, so the field is renamed in get_fields."""
-
     format = serializers.ChoiceField(choices=FORMATS, default="json", help_text="json, or a csv/xlsx download")
-
-    def get_fields(self):
-        fields = super().get_fields()
-        if "date_from" in fields:
-            fields["from"] = fields.pop("date_from")
-            fields["to"] = fields.pop("date_to")
-        return fields
-
-    def validate(self, attrs):
-        if "from" in attrs:
-            if attrs["to"] < attrs["from"]:
-                raise serializers.ValidationError({"to": ["The end date cannot be before the start date."]})
-            if (attrs["to"] - attrs["from"]).days + 1 > MAX_SPAN_DAYS:
-                raise serializers.ValidationError({"to": [f"A report spans at most {MAX_SPAN_DAYS} days."]})
-        return attrs
 
     def report_params(self, actor) -> dict:
         """The validated input as keyword arguments of the report selector (no actor)."""
@@ -40,9 +24,15 @@ class _ReportQuerySerializer(serializers.Serializer):
         return data
 
 
-class TimeReportQuerySerializer(_ReportQuerySerializer):
-    date_from = serializers.DateField(help_text="first local day")
-    date_to = serializers.DateField(help_text="last local day (inclusive)")
+class _RangeReportQuerySerializer(DateRangeQuerySerializer, _ReportQuerySerializer):
+    max_days = MAX_SPAN_DAYS
+    too_long = "A report spans at most {days} days."
+
+
+class TimeReportQuerySerializer(_RangeReportQuerySerializer):
+    from_help = "first local day"
+    to_help = "last local day (inclusive)"
+
     group_by = serializers.CharField(
         default="project", help_text="one or two of " + ", ".join(GROUPS) + ", comma-separated"
     )
@@ -74,9 +64,7 @@ class TimeReportQuerySerializer(_ReportQuerySerializer):
         return data
 
 
-class OvertimeReportQuerySerializer(_ReportQuerySerializer):
-    date_from = serializers.DateField(help_text="first day")
-    date_to = serializers.DateField(help_text="last day (inclusive)")
+class OvertimeReportQuerySerializer(_RangeReportQuerySerializer):
     period = serializers.ChoiceField(choices=["week", "month"], default="week")
     user = serializers.IntegerField(required=False, min_value=1)
 

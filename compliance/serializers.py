@@ -4,6 +4,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from compliance.models import POLICY_FIELDS, Violation, WorkingTimePolicy
+from core.serializers import DateRangeQuerySerializer
 from users.models import Team
 
 # The largest id SQLite and PostgreSQL bigint hold: larger ones are a 400, not a crash.
@@ -117,23 +118,10 @@ class ComplianceAcknowledgeSerializer(serializers.Serializer):
 # --- summary ---------------------------------------------------------------------------------
 
 
-class ComplianceSummaryQuerySerializer(serializers.Serializer):
-    """`from` and `to` (inclusive) are Python keywords, so the fields are added by name."""
+class ComplianceSummaryQuerySerializer(DateRangeQuerySerializer):
+    max_days = MAX_SUMMARY_DAYS
 
     user = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-
-    def get_fields(self):
-        fields = super().get_fields()
-        fields["from"] = serializers.DateField()
-        fields["to"] = serializers.DateField()
-        return fields
-
-    def validate(self, attrs):
-        if attrs["to"] < attrs["from"]:
-            raise serializers.ValidationError({"to": ["The end cannot be before the start."]})
-        if (attrs["to"] - attrs["from"]).days + 1 > MAX_SUMMARY_DAYS:
-            raise serializers.ValidationError({"to": [f"Ask for at most {MAX_SUMMARY_DAYS} days at once."]})
-        return attrs
 
 
 class ComplianceSummaryPolicySerializer(serializers.ModelSerializer):

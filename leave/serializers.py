@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.serializers import DateRangeQuerySerializer
 from leave.models import CalendarFeed, Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
 from users.models import Team, User
 
@@ -266,23 +267,10 @@ class LeaveLedgerAdjustmentSerializer(serializers.Serializer):
 # --- calendar --------------------------------------------------------------------------------
 
 
-class LeaveCalendarQuerySerializer(serializers.Serializer):
-    """`from` and `to` (inclusive) are Python keywords, so the fields are added by name."""
+class LeaveCalendarQuerySerializer(DateRangeQuerySerializer):
+    max_days = MAX_CALENDAR_DAYS
 
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False)
-
-    def get_fields(self):
-        fields = super().get_fields()
-        fields["from"] = serializers.DateField()
-        fields["to"] = serializers.DateField()
-        return fields
-
-    def validate(self, attrs):
-        if attrs["to"] < attrs["from"]:
-            raise serializers.ValidationError({"to": ["The end cannot be before the start."]})
-        if (attrs["to"] - attrs["from"]).days + 1 > MAX_CALENDAR_DAYS:
-            raise serializers.ValidationError({"to": [f"Ask for at most {MAX_CALENDAR_DAYS} days at once."]})
-        return attrs
 
 
 class LeaveAbsenceSerializer(serializers.ModelSerializer):
