@@ -8,7 +8,7 @@ from django.contrib import admin
 from compliance import services
 from compliance.models import POLICY_FIELDS, Violation, WorkingTimePolicy
 from compliance.selectors import violations_visible_to
-from core.admin_actions import comment_form, confirm_then, report_per_row
+from core.admin_actions import comment_form, confirm_comment_then
 from timeentries.admin import ServiceFormMixin, ServiceModelForm
 from users.admin import ScopedAdminMixin
 
@@ -124,7 +124,7 @@ class ViolationAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.action(description="Acknowledge selected violations…", permissions=["change"])
     def acknowledge_selected(self, request, queryset):
         """Asks for the comment on a confirmation page first; nothing changes without it."""
-        return confirm_then(
+        return confirm_comment_then(
             self,
             request,
             queryset,
@@ -132,13 +132,8 @@ class ViolationAdmin(ScopedAdminMixin, admin.ModelAdmin):
             title="Acknowledge violations",
             intro="These violations will be marked acknowledged, with your comment:",
             submit_label="Acknowledge",
-            on_confirm=lambda data: report_per_row(
-                self,
-                request,
-                queryset,
-                lambda violation: services.violation_acknowledge(
-                    violation_id=violation.pk, actor=request.user, comment=data["comment"]
-                ),
-                "acknowledged.",
+            call=lambda violation, comment: services.violation_acknowledge(
+                violation_id=violation.pk, actor=request.user, comment=comment
             ),
+            done="acknowledged.",
         )

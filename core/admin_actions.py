@@ -1,5 +1,5 @@
 """Admin actions that call services row by row, and the confirmation page some of them need
-(a comment for a rejection, a year for an import). One template serves them all."""
+(a comment for a rejection or acknowledgement, a year for an import). One template serves them all."""
 
 from collections.abc import Callable
 
@@ -66,3 +66,31 @@ def confirm_then(
     }
     request.current_app = modeladmin.admin_site.name
     return TemplateResponse(request, "admin/confirm_action.html", context)
+
+
+def confirm_comment_then(
+    modeladmin,
+    request,
+    queryset,
+    *,
+    form_class: type[forms.Form],
+    title: str,
+    intro: str,
+    submit_label: str,
+    call: Callable,
+    done: str,
+):
+    """`confirm_then` asking for a comment (`form_class` has a `comment` field): once it is
+    given, `call(row, comment)` runs for each selected row, reported row by row."""
+    return confirm_then(
+        modeladmin,
+        request,
+        queryset,
+        form_class=form_class,
+        title=title,
+        intro=intro,
+        submit_label=submit_label,
+        on_confirm=lambda data: report_per_row(
+            modeladmin, request, queryset, lambda row: call(row, data["comment"]), done
+        ),
+    )

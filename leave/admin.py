@@ -15,7 +15,7 @@ from django.db.models import Case, Count, DecimalField, IntegerField, OuterRef, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from core.admin_actions import comment_form, confirm_then, report_per_row
+from core.admin_actions import comment_form, confirm_comment_then, confirm_then, report_per_row
 from leave import selectors, services
 from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
 from timeentries.admin import CatalogAdmin, ServiceFormMixin, ServiceModelForm, _adopt
@@ -155,7 +155,7 @@ class LeaveRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.action(description="Reject selected requests…", permissions=["change"])
     def reject_selected(self, request, queryset):
         """Asks for the reason on a confirmation page first; nothing changes without it."""
-        return confirm_then(
+        return confirm_comment_then(
             self,
             request,
             queryset,
@@ -163,15 +163,10 @@ class LeaveRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
             title="Reject leave requests",
             intro="These requests will be rejected; each requester is told, with your comment:",
             submit_label="Reject",
-            on_confirm=lambda data: report_per_row(
-                self,
-                request,
-                queryset,
-                lambda row: services.leave_request_reject(
-                    request_id=row.pk, actor=request.user, comment=data["comment"]
-                ),
-                "rejected.",
+            call=lambda row, comment: services.leave_request_reject(
+                request_id=row.pk, actor=request.user, comment=comment
             ),
+            done="rejected.",
         )
 
 

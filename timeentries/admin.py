@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from core.admin_actions import comment_form, confirm_then, report_per_row
+from core.admin_actions import comment_form, confirm_comment_then, report_per_row
 from core.errors import DomainError
 from timeentries import periods, selectors, services
 from timeentries.models import Client, LockPeriod, Project, Task, TimeEntry, Timesheet
@@ -290,7 +290,7 @@ class TimesheetAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.action(description="Reject selected weeks", permissions=["change"])
     def reject_selected(self, request, queryset):
         """Asks for the reason on a confirmation page first; nothing changes without it."""
-        return confirm_then(
+        return confirm_comment_then(
             self,
             request,
             queryset,
@@ -298,15 +298,10 @@ class TimesheetAdmin(ScopedAdminMixin, admin.ModelAdmin):
             title="Reject weeks",
             intro="These weeks go back to their owners, with your comment:",
             submit_label="Reject",
-            on_confirm=lambda data: report_per_row(
-                self,
-                request,
-                queryset,
-                lambda timesheet: services.timesheet_reject(
-                    timesheet_id=timesheet.pk, actor=request.user, comment=data["comment"]
-                ),
-                "rejected.",
+            call=lambda timesheet, comment: services.timesheet_reject(
+                timesheet_id=timesheet.pk, actor=request.user, comment=comment
             ),
+            done="rejected.",
         )
 
     @admin.action(description="Reopen selected weeks", permissions=["change"])
