@@ -2,7 +2,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, permissions, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from compliance import services, summary
@@ -18,7 +17,7 @@ from compliance.serializers import (
 )
 from core.permissions import AdminWritesOthersRead
 from core.viewsets import ScopedQuerysetMixin
-from users.selectors import users_visible_to
+from users.selectors import visible_user_or_self
 
 
 class WorkingTimePolicyViewSet(
@@ -105,10 +104,6 @@ class ComplianceSummaryView(generics.GenericAPIView):
     def get(self, request):
         query = ComplianceSummaryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        user = request.user
-        if "user" in query.validated_data:
-            user = users_visible_to(request.user).filter(pk=query.validated_data["user"]).first()
-            if user is None:
-                raise NotFound("No such user.")
+        user = visible_user_or_self(request.user, query.validated_data.get("user"))
         data = summary.working_time_summary(user, query.validated_data["from"], query.validated_data["to"])
         return Response(ComplianceSummarySerializer(data).data)

@@ -37,7 +37,7 @@ from leave.serializers import (
     LeaveTypeSerializer,
 )
 from timeentries.services import catalog_delete, catalog_save
-from users.selectors import users_visible_to
+from users.selectors import users_visible_to, visible_user_or_self
 
 ICS_RATE_PER_IP = "120/m"
 # Feeds carry leave that ended at most this long ago, so they stay small over the years.
@@ -215,11 +215,7 @@ class LeaveBalancesView(generics.GenericAPIView):
     def get(self, request):
         query = LeaveBalancesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        user = request.user
-        if "user" in query.validated_data:
-            user = users_visible_to(request.user).filter(pk=query.validated_data["user"]).first()
-            if user is None:
-                raise NotFound("No such user.")
+        user = visible_user_or_self(request.user, query.validated_data.get("user"))
         as_of = query.validated_data.get("as_of") or _today_of(request.user)
         data = {"user": user.pk, "as_of": as_of, "balances": selectors.leave_balances(user, as_of)}
         return Response(LeaveBalancesSerializer(data).data)

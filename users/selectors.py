@@ -3,6 +3,7 @@ admins see everyone, managers the members of the teams they manage (and themselv
 employees only themselves."""
 
 from django.db.models import QuerySet
+from django.http import Http404
 
 from users.models import Team, User
 
@@ -35,3 +36,14 @@ def teams_visible_to(actor: User) -> QuerySet[Team]:
     if actor.team_id:
         return managed | teams.filter(pk=actor.team_id)
     return managed
+
+
+def visible_user_or_self(actor: User, user_id: int | None) -> User:
+    """The user `user_id` if the actor may see them (else 404: hidden and missing look
+    alike), or the actor themselves when no user is asked for."""
+    if user_id is None:
+        return actor
+    user = users_visible_to(actor).filter(pk=user_id).first()
+    if user is None:
+        raise Http404("No such user.")
+    return user
