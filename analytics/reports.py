@@ -70,7 +70,6 @@ class _Sums:
     billable_seconds: Decimal = ZERO
     amount_seconds: Decimal = ZERO  # billable seconds x hourly rate
     entry_ids: set = field(default_factory=set)
-    entries: int = 0
 
 
 def _finish(group_by: list[str], groups: dict[tuple, tuple[dict, _Sums]], total: _Sums) -> dict:
@@ -89,7 +88,7 @@ def _finish(group_by: list[str], groups: dict[tuple, tuple[dict, _Sums]], total:
             "hours": _hours(sums.seconds),
             "billable_hours": _hours(sums.billable_seconds),
             "amount": (sums.amount_seconds / SECONDS_PER_HOUR).quantize(CENT, rounding=ROUND_HALF_UP),
-            "entries": sums.entries or len(sums.entry_ids),
+            "entries": len(sums.entry_ids),
         }
 
     rows = [{**keys, **numbers(sums)} for keys, sums in sorted(groups.values(), key=sort_key)]
