@@ -16,7 +16,6 @@ from datetime import date, timedelta
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
 
 from analytics.models import Dashboard, DashboardWidget
 from analytics.reports import overtime_report, time_report
@@ -109,7 +108,7 @@ def data_changed(*, user_id: int | None = None, team_id: int | None = None) -> N
 def widget_data(*, actor: User, kind: str, range_days: int | None = None) -> dict:
     """The chart data of one widget for `actor`, from the cache when it is current."""
     kind, range_days = validate_widget_request(kind, range_days)
-    today = timezone.localdate(timezone.now(), actor.tzinfo)
+    today = actor.local_today()
     key = f"dashboard:widget:{actor.pk}:{data_version(actor)}:{kind}:{range_days}:{today.isoformat()}"
     data = cache.get(key)
     if data is None:

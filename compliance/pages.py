@@ -21,7 +21,7 @@ from compliance.selectors import violations_visible_to
 from core.errors import DomainError
 from timeentries import periods
 from timeentries.forms import DecisionForm
-from timeentries.pages import _local_timezone, _today, format_hours
+from timeentries.pages import _local_timezone, format_hours
 from users.models import User
 from users.selectors import users_visible_to
 
@@ -75,7 +75,7 @@ def _acknowledge_form(violation: Violation, bound: dict) -> DecisionForm:
 
 def _page_context(request, *, forms: dict | None = None) -> dict:
     manager = request.user
-    week_start = periods.week_start_of(_today(manager))
+    week_start = periods.week_start_of(manager.local_today())
     violations = (
         violations_visible_to(manager)
         .exclude(user=manager)  # nobody acknowledges their own

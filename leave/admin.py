@@ -224,7 +224,7 @@ class LeaveLedgerEntryAdmin(ScopedAdminMixin, ServiceFormMixin, admin.ModelAdmin
 
     def get_changeform_initial_data(self, request):
         return {
-            "date": timezone.localdate(timezone.now(), request.user.tzinfo),
+            "date": request.user.local_today(),
             **super().get_changeform_initial_data(request),
         }
 

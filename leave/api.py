@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from django.http import HttpResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, permissions, status, viewsets
@@ -42,10 +41,6 @@ from users.selectors import users_visible_to, visible_user_or_self
 ICS_RATE_PER_IP = "120/m"
 # Feeds carry leave that ended at most this long ago, so they stay small over the years.
 ICS_HISTORY = timedelta(days=366)
-
-
-def _today_of(user):
-    return timezone.localdate(timezone.now(), user.tzinfo)
 
 
 # --- catalog: leave types and holiday calendars -------------------------------------------
@@ -216,7 +211,7 @@ class LeaveBalancesView(generics.GenericAPIView):
         query = LeaveBalancesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         user = visible_user_or_self(request.user, query.validated_data.get("user"))
-        as_of = query.validated_data.get("as_of") or _today_of(request.user)
+        as_of = query.validated_data.get("as_of") or request.user.local_today()
         data = {"user": user.pk, "as_of": as_of, "balances": selectors.leave_balances(user, as_of)}
         return Response(LeaveBalancesSerializer(data).data)
 
@@ -342,7 +337,7 @@ class LeaveCalendarIcsView(generics.GenericAPIView):
             LeaveRequest.objects.filter(
                 user__in=people,
                 status=LeaveRequest.Status.APPROVED,
-                end_date__gte=_today_of(owner) - ICS_HISTORY,
+                end_date__gte=owner.local_today() - ICS_HISTORY,
             )
             .select_related("user", "leave_type")
             .order_by("start_date", "pk")

@@ -22,7 +22,7 @@ from leave import selectors, services
 from leave.forms import LeavePreviewForm, LeaveRequestForm
 from leave.models import Holiday, LeaveRequest, LeaveType
 from timeentries.forms import DecisionForm
-from timeentries.pages import _first_error, _local_timezone, _today, format_hours
+from timeentries.pages import _first_error, _local_timezone, format_hours
 from users.models import User
 from users.selectors import users_visible_to
 
@@ -72,7 +72,7 @@ def _cancellable(leave_request: LeaveRequest, today: date) -> bool:
 
 def _leave_context(request, *, form: LeaveRequestForm | None = None, cancel_errors: dict | None = None) -> dict:
     user = request.user
-    today = _today(user)
+    today = user.local_today()
     cancel_errors = cancel_errors or {}
     balances = [
         {
@@ -199,8 +199,8 @@ def _requested_month(value: str | None, user: User) -> tuple[date, str]:
         else:
             if parsed.year >= 1900:
                 return parsed, ""
-        return _today(user).replace(day=1), "Use a month such as 2026-03."
-    return _today(user).replace(day=1), ""
+        return user.local_today().replace(day=1), "Use a month such as 2026-03."
+    return user.local_today().replace(day=1), ""
 
 
 def _month_label(first: date) -> str:
@@ -334,7 +334,7 @@ def _decision_forms(leave_request: LeaveRequest, bound: dict) -> dict:
 def _team_context(request, *, first: date, forms: dict | None = None, month_error: str = "") -> dict:
     """Pending requests to decide and the month's calendar, in a fixed number of queries."""
     manager = request.user
-    today = _today(manager)
+    today = manager.local_today()
     last = first.replace(day=monthrange(first.year, first.month)[1])
     pending = (
         selectors.leave_requests_visible_to(manager)

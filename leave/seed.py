@@ -89,7 +89,7 @@ def seed_demo_leave(stdout) -> None:
         manager = user.team.managers.order_by("pk").first()
         try:
             with transaction.atomic():
-                make_requests(user, manager, timezone.localdate(timezone.now(), user.tzinfo))
+                make_requests(user, manager, user.local_today())
         except DomainError as error:  # e.g. a holiday or an earlier request in the way
             stdout.write(f"  Leave: skipped {email}: {error.detail}")
             continue

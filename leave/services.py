@@ -81,10 +81,6 @@ def _fmt(amount: Decimal) -> str:
     return format(Decimal(amount).quantize(Decimal("0.01")).normalize(), "f")
 
 
-def _today_of(user: User) -> date:
-    return timezone.localdate(timezone.now(), user.tzinfo)
-
-
 # --- requests ------------------------------------------------------------------------------
 
 
@@ -229,7 +225,7 @@ def leave_request_cancel(*, request_id: int, actor: User, comment: str = "") -> 
     if request.status not in (Status.PENDING, Status.APPROVED):
         raise Conflict(f"The request is already {request.status}.", code="invalid_state")
     was_approved = request.status == Status.APPROVED
-    if was_approved and request.start_date <= _today_of(request.user) and not (manages and not is_owner):
+    if was_approved and request.start_date <= request.user.local_today() and not (manages and not is_owner):
         raise Forbidden("Leave that has started can only be cancelled by a manager or an admin.")
     request.status = Status.CANCELLED
     request.decided_by, request.decided_at, request.decision_comment = actor, timezone.now(), comment
@@ -455,7 +451,7 @@ def holiday_calendar_delete(*, calendar: HolidayCalendar, actor: User) -> None:
     calendar.delete()
     audit_event_record(action="holidaycalendar_deleted", actor=actor, data={"repr": name})
     leave_requests_recount(
-        user_ids=user_ids, since=_today_of(actor), actor=actor, reason=f"Holiday calendar {name} deleted"
+        user_ids=user_ids, since=actor.local_today(), actor=actor, reason=f"Holiday calendar {name} deleted"
     )
 
 

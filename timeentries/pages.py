@@ -56,18 +56,14 @@ def _local_timezone(view):
     return wrapper
 
 
-def _today(user: User) -> date:
-    return timezone.localdate(timezone.now(), user.tzinfo)
-
-
 def _requested_week(value: str | None, user: User) -> tuple[date, str]:
     """The Monday of `value` ("2026-W45"), else of the user's current week and an error."""
     if value:
         try:
             return periods.parse_iso_week(value), ""
         except ValueError:
-            return periods.week_start_of(_today(user)), "Use an ISO week such as 2026-W45."
-    return periods.week_start_of(_today(user)), ""
+            return periods.week_start_of(user.local_today()), "Use an ISO week such as 2026-W45."
+    return periods.week_start_of(user.local_today()), ""
 
 
 def _week_url(week_start: date, name: str = "timesheet", **kwargs) -> str:
@@ -275,7 +271,7 @@ def _week_context(
     """Everything the week page and its grid fragment show, in a fixed number of queries."""
     is_owner = request.user.pk == owner.pk
     errors, forms = dict(errors or {}), forms or {}
-    today = _today(owner)
+    today = owner.local_today()
     days = [week_start + timedelta(days=offset) for offset in range(7)]
     entries = list(selectors.entries_of_week(owner, week_start))
     totals = selectors.week_totals(owner, week_start, entries=entries)
@@ -607,7 +603,7 @@ def _team_context(request, *, week_start: date, forms: dict | None = None) -> di
                 "decision_forms": _decision_forms(timesheet, forms),
             }
         )
-    today = _today(manager)
+    today = manager.local_today()
     return {
         "nav": "team",
         "rows": rows,

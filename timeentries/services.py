@@ -40,7 +40,7 @@ def _ensure_can_log_to(*, user: User, project: Project, task: Task | None) -> No
 
 
 def _ensure_valid_interval(*, user: User, start: datetime, end: datetime | None) -> None:
-    tomorrow = periods.local_midnight(timezone.localdate(timezone.now(), user.tzinfo) + timedelta(days=1), user.tzinfo)
+    tomorrow = periods.local_midnight(user.local_today() + timedelta(days=1), user.tzinfo)
     if start >= tomorrow:
         raise DomainValidationError("The start cannot be after today.", field="start")
     if end is None:

@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -158,3 +159,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             return ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             return ZoneInfo("UTC")
+
+    def local_today(self) -> date:
+        """Today's date where this person is."""
+        return django_timezone.localdate(django_timezone.now(), self.tzinfo)

@@ -34,10 +34,6 @@ def _leave_basis(user: User) -> tuple:
     return user.effective_holiday_calendar_id, user.work_days, user.weekly_contract_hours
 
 
-def _today_of(user: User):
-    return timezone.localdate(timezone.now(), user.tzinfo)
-
-
 def _validate_password(password: str, user: User) -> None:
     try:
         password_validation.validate_password(password, user)
@@ -102,7 +98,7 @@ def user_update(*, user: User, actor: User, request=None, **fields) -> User:
     user.save()
     if _leave_basis(user) != old_leave_basis:
         leave_services.leave_requests_recount(
-            user_ids=[user.pk], since=_today_of(user), actor=actor, reason="Working days, hours or holidays changed"
+            user_ids=[user.pk], since=user.local_today(), actor=actor, reason="Working days, hours or holidays changed"
         )
     if user.role != old_role:
         audit_event_record(
@@ -238,7 +234,7 @@ def team_update(*, team: Team, actor: User, request=None, **fields) -> Team:
         # Members with a calendar of their own are not affected.
         leave_services.leave_requests_recount(
             user_ids=team.members.filter(holiday_calendar__isnull=True).values_list("pk", flat=True),
-            since=_today_of(actor),
+            since=actor.local_today(),
             actor=actor,
             reason=f"Team {team.name} changed holiday calendar",
         )
@@ -262,7 +258,7 @@ def team_delete(*, team: Team, actor: User, request=None) -> None:
     if team.holiday_calendar_id:
         leave_services.leave_requests_recount(
             user_ids=[member.pk for member in members if not member.holiday_calendar_id],
-            since=_today_of(actor),
+            since=actor.local_today(),
             actor=actor,
             reason=f"Team {team.name} deleted",
         )
