@@ -1,9 +1,10 @@
 import django_filters
 
 from compliance.models import Violation
+from core.filters import FromToFilterSet
 
 
-class ViolationFilter(django_filters.FilterSet):
+class ViolationFilter(FromToFilterSet):
     """`from`/`to` (inclusive dates): a violation matches when its period overlaps [from, to]."""
 
     date_from = django_filters.DateFilter(field_name="period_end", lookup_expr="gte", help_text="first day")
@@ -12,12 +13,3 @@ class ViolationFilter(django_filters.FilterSet):
     class Meta:
         model = Violation
         fields = ["status", "rule", "user"]
-
-    @classmethod
-    def get_filters(cls):
-        # `from` is a Python keyword: declared as date_from/date_to, published as from/to so
-        # that errors and the schema name the query parameter the client sent.
-        filters = super().get_filters()
-        filters["from"] = filters.pop("date_from")
-        filters["to"] = filters.pop("date_to")
-        return filters

@@ -1,8 +1,6 @@
 """Read-only API over the audit trail: business events (AuditEvent) and field-level history
 (auditlog's LogEntry). Nobody writes here; rows only come from the services and auditlog."""
 
-from datetime import date, datetime, time, timedelta
-
 import django_filters
 from auditlog.models import LogEntry
 from django_filters.rest_framework import DjangoFilterBackend
@@ -11,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import permissions, serializers, viewsets
 
 from core.audit import audit_events_visible_to, audit_log_entries_visible_to
+from core.filters import LocalDateRangeFilterSet
 from core.models import AuditEvent
 from core.viewsets import ScopedQuerysetMixin
 
@@ -43,31 +42,6 @@ class IsAdmin(permissions.BasePermission):
 
 
 # --- filters --------------------------------------------------------------------------------
-
-
-class LocalDateRangeFilterSet(django_filters.FilterSet):
-    """`from`/`to` are inclusive dates in the requester's time zone, applied to `date_field`."""
-
-    date_field = ""
-    date_from = django_filters.DateFilter(method="filter_from", help_text="first day (your time zone)")
-    date_to = django_filters.DateFilter(method="filter_to", help_text="last day, inclusive (your time zone)")
-
-    @classmethod
-    def get_filters(cls):
-        # `from` is a Python keyword: declared as date_from/date_to, published as from/to.
-        filters = super().get_filters()
-        filters["from"] = filters.pop("date_from")
-        filters["to"] = filters.pop("date_to")
-        return filters
-
-    def _local_midnight(self, day: date) -> datetime:
-        return datetime.combine(day, time.min, tzinfo=self.request.user.tzinfo)
-
-    def filter_from(self, queryset, name, value):
-        return queryset.filter(**{f"{self.date_field}__gte": self._local_midnight(value)})
-
-    def filter_to(self, queryset, name, value):
-        return queryset.filter(**{f"{self.date_field}__lt": self._local_midnight(value + timedelta(days=1))})
 
 
 class AuditEventFilter(LocalDateRangeFilterSet):

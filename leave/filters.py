@@ -1,6 +1,7 @@
 import django_filters
 from django import forms
 
+from core.filters import FromToFilterSet
 from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
 from users.models import Team
 
@@ -9,7 +10,7 @@ class YearFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
-class LeaveRequestFilter(django_filters.FilterSet):
+class LeaveRequestFilter(FromToFilterSet):
     """`from`/`to` (inclusive dates): a request matches when it overlaps [from, to]."""
 
     date_from = django_filters.DateFilter(field_name="end_date", lookup_expr="gte", help_text="first day")
@@ -20,15 +21,6 @@ class LeaveRequestFilter(django_filters.FilterSet):
     class Meta:
         model = LeaveRequest
         fields = ["status", "user"]
-
-    @classmethod
-    def get_filters(cls):
-        # `from` is a Python keyword: declared as date_from/date_to, published as from/to so
-        # that errors and the schema name the query parameter the client sent.
-        filters = super().get_filters()
-        filters["from"] = filters.pop("date_from")
-        filters["to"] = filters.pop("date_to")
-        return filters
 
 
 class LeaveLedgerFilter(django_filters.FilterSet):

@@ -1,0 +1,36 @@
+"""Filter sets several apps' APIs share."""
+
+from datetime import date, datetime, time, timedelta
+
+import django_filters
+
+
+class FromToFilterSet(django_filters.FilterSet):
+    """`from` and `to` are Python keywords: subclasses declare `date_from`/`date_to`, and they
+    are published as `from`/`to`, so that errors and the schema name the query parameter
+    the client sent."""
+
+    @classmethod
+    def get_filters(cls):
+        filters = super().get_filters()
+        for declared, public in (("date_from", "from"), ("date_to", "to")):
+            if declared in filters:
+                filters[public] = filters.pop(declared)
+        return filters
+
+
+class LocalDateRangeFilterSet(FromToFilterSet):
+    """`from`/`to` are inclusive dates in the requester's time zone, applied to `date_field`."""
+
+    date_field = ""
+    date_from = django_filters.DateFilter(method="filter_from", help_text="first day (your time zone)")
+    date_to = django_filters.DateFilter(method="filter_to", help_text="last day, inclusive (your time zone)")
+
+    def _local_midnight(self, day: date) -> datetime:
+        return datetime.combine(day, time.min, tzinfo=self.request.user.tzinfo)
+
+    def filter_from(self, queryset, name, value):
+        return queryset.filter(**{f"{self.date_field}__gte": self._local_midnight(value)})
+
+    def filter_to(self, queryset, name, value):
+        return queryset.filter(**{f"{self.date_field}__lt": self._local_midnight(value + timedelta(days=1))})
