@@ -142,6 +142,19 @@ def _write(entry: TimeEntry, *, spans) -> TimeEntry:
     return entry
 
 
+def _new_entry(actor, project, task, start, end, description, billable) -> TimeEntry:
+    """An unsaved entry of the actor's; `billable` defaults to the project's."""
+    return TimeEntry(
+        user=actor,
+        project=project,
+        task=task,
+        start=start,
+        end=end,
+        description=description,
+        billable=project.billable if billable is None else billable,
+    )
+
+
 def _timesheets_ensure(*, user: User, start: datetime, end: datetime | None, existing: set[date]) -> None:
     """A week has its (open) timesheet as soon as it has an entry, so clients can submit it."""
     for week_start in periods.weeks_touched(start, end, user.tzinfo):
@@ -166,15 +179,7 @@ def time_entry_create(
     """Log a finished stretch of work for the actor."""
     _ensure_can_log_to(user=actor, project=project, task=task)
     _ensure_valid_interval(user=actor, start=start, end=end)
-    entry = TimeEntry(
-        user=actor,
-        project=project,
-        task=task,
-        start=start,
-        end=end,
-        description=description,
-        billable=project.billable if billable is None else billable,
-    )
+    entry = _new_entry(actor, project, task, start, end, description, billable)
     return _write(entry, spans=[(start, end)])
 
 
@@ -239,15 +244,7 @@ def timer_start(
         if not stop_running:
             raise Conflict(f"Timer {running.pk} is already running; stop it first.", code="timer_running")
         timer_stop(actor=actor)
-    entry = TimeEntry(
-        user=actor,
-        project=project,
-        task=task,
-        start=now,
-        end=None,
-        description=description,
-        billable=project.billable if billable is None else billable,
-    )
+    entry = _new_entry(actor, project, task, now, None, description, billable)
     return _write(entry, spans=[(now, None)])
 
 
