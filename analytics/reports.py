@@ -17,7 +17,7 @@ from django.db import connection
 from django.http import Http404
 
 from core.errors import DomainValidationError
-from leave.selectors import expected_hours, leave_balances
+from leave.selectors import expected_hours_of, leave_balances_of
 from timeentries import periods
 from timeentries.models import MAX_ENTRY_LENGTH, TimeEntry
 from users.models import User
@@ -454,8 +454,9 @@ def overtime_report(*, actor: User, date_from: date, date_to: date, period: str,
             worked[user_id][day] += duration
     rows = []
     totals = {"expected_hours": ZERO, "actual_hours": ZERO, "difference": ZERO}
+    expected_by_person = expected_hours_of(people, date_from, date_to)
     for person in people:
-        expected = expected_hours(person, date_from, date_to)
+        expected = expected_by_person[person.pk]
         buckets: dict[str, dict] = {}
         for offset in range((date_to - date_from).days + 1):
             day = date_from + timedelta(days=offset)
@@ -503,8 +504,10 @@ def leave_report(*, actor: User, as_of: date) -> dict:
     """Per visible user and balance-tracking leave type: entitlement, taken, pending and left
     for the leave year of `as_of`."""
     rows = []
-    for person in users_visible_to(actor).order_by("email"):
-        for balance in leave_balances(person, as_of):
+    people = list(users_visible_to(actor).order_by("email"))
+    balances = leave_balances_of(people, as_of)
+    for person in people:
+        for balance in balances[person.pk]:
             rows.append(
                 {
                     "user": person.pk,

@@ -89,43 +89,54 @@ def pending_by_year(user: User, leave_type: LeaveType, exclude_pk=None) -> dict[
 def leave_balances(user: User, as_of: date) -> list[dict]:
     """Per balance-tracking type, for the leave year of `as_of`: entitlement (what the year
     gave, carry-over included), taken up to `as_of`, planned (approved, later this year),
-    pending, and left (balance minus planned and pending). One query per aggregate."""
+    pending, and left (balance minus planned and pending)."""
+    return leave_balances_of([user], as_of)[user.pk]
+
+
+def leave_balances_of(users: Iterable[User], as_of: date) -> dict[int, list[dict]]:
+    """`leave_balances` of several people: the same few queries whatever their number."""
+    user_ids = [user.pk for user in users]
     year_start, year_end = date(as_of.year, 1, 1), date(as_of.year, 12, 31)
     types = list(LeaveType.objects.filter(active=True, tracks_balance=True))
-    rows = LeaveLedgerEntry.objects.filter(user=user, leave_type__in=types)
+    rows = LeaveLedgerEntry.objects.filter(user_id__in=user_ids, leave_type__in=types)
     # What requests took: their debits and credits, and the adjustments a holiday change
     # made to them (a holiday added inside approved leave gives the day back).
     spent = Q(kind__in=[LeaveLedgerEntry.Kind.DEBIT, LeaveLedgerEntry.Kind.CREDIT]) | Q(
         kind=LeaveLedgerEntry.Kind.ADJUSTMENT, request__isnull=False
     )
 
-    def by_type(queryset, field="amount"):
-        return dict(queryset.values_list("leave_type").annotate(s=Sum(field)).values_list("leave_type", "s"))
+    def by_user_and_type(queryset, field="amount") -> dict[tuple[int, int], Decimal]:
+        sums = queryset.order_by().values_list("user_id", "leave_type").annotate(s=Sum(field))
+        return {(user_id, type_id): total for user_id, type_id, total in sums.values_list("user_id", "leave_type", "s")}
 
-    balance = by_type(rows.filter(date__lte=as_of))
-    taken = by_type(rows.filter(spent, date__range=(year_start, as_of)))
-    planned = by_type(rows.filter(spent, date__gt=as_of, date__lte=year_end))
-    pending_requests = LeaveRequest.objects.filter(user=user, status=LeaveRequest.Status.PENDING)
-    pending_days, pending_hours = by_type(pending_requests, "working_days"), by_type(pending_requests, "hours")
-    result = []
-    for leave_type in types:
-        pending = (pending_hours if leave_type.unit == LeaveType.Unit.HOUR else pending_days).get(leave_type.pk) or ZERO
-        now = balance.get(leave_type.pk) or ZERO
-        used = -(taken.get(leave_type.pk) or ZERO)
-        later = -(planned.get(leave_type.pk) or ZERO)
-        result.append(
-            {
-                "type": leave_type.pk,
-                "type_code": leave_type.code,
-                "type_name": leave_type.name,
-                "unit": leave_type.unit,
-                "entitlement": now + used,
-                "taken": used,
-                "planned": later,
-                "pending": pending,
-                "left": now - later - pending,
-            }
-        )
+    balance = by_user_and_type(rows.filter(date__lte=as_of))
+    taken = by_user_and_type(rows.filter(spent, date__range=(year_start, as_of)))
+    planned = by_user_and_type(rows.filter(spent, date__gt=as_of, date__lte=year_end))
+    pending_requests = LeaveRequest.objects.filter(user_id__in=user_ids, status=LeaveRequest.Status.PENDING)
+    pending_days = by_user_and_type(pending_requests, "working_days")
+    pending_hours = by_user_and_type(pending_requests, "hours")
+    result: dict[int, list[dict]] = {}
+    for user_id in user_ids:
+        result[user_id] = []
+        for leave_type in types:
+            key = (user_id, leave_type.pk)
+            pending = (pending_hours if leave_type.unit == LeaveType.Unit.HOUR else pending_days).get(key) or ZERO
+            now = balance.get(key) or ZERO
+            used = -(taken.get(key) or ZERO)
+            later = -(planned.get(key) or ZERO)
+            result[user_id].append(
+                {
+                    "type": leave_type.pk,
+                    "type_code": leave_type.code,
+                    "type_name": leave_type.name,
+                    "unit": leave_type.unit,
+                    "entitlement": now + used,
+                    "taken": used,
+                    "planned": later,
+                    "pending": pending,
+                    "left": now - later - pending,
+                }
+            )
     return result
 
 
@@ -163,20 +174,37 @@ def absences(users: QuerySet[User], start: date, end: date) -> QuerySet[LeaveReq
 def expected_hours(user: User, start: date, end: date) -> dict[date, Decimal]:
     """Contract hours the user is expected to work each day from `start` to `end`: nothing
     on days off, holidays and approved leave; half of it on half days."""
-    holidays = holidays_of(user.effective_holiday_calendar_id, start, end)
+    return expected_hours_of([user], start, end)[user.pk]
+
+
+def expected_hours_of(users: Iterable[User], start: date, end: date) -> dict[int, dict[date, Decimal]]:
+    """`expected_hours` of several people: one query for their leave and one per holiday
+    calendar among them, whatever their number."""
+    users = list(users)
+    holidays = {
+        calendar_id: holidays_of(calendar_id, start, end)
+        for calendar_id in {user.effective_holiday_calendar_id for user in users}
+    }
     leave = LeaveRequest.objects.filter(
-        user=user, status=LeaveRequest.Status.APPROVED, start_date__lte=end, end_date__gte=start
+        user_id__in=[user.pk for user in users],
+        status=LeaveRequest.Status.APPROVED,
+        start_date__lte=end,
+        end_date__gte=start,
     )
-    on_leave: dict[date, set[str]] = {}
+    on_leave: dict[int, dict[date, set[str]]] = {user.pk: {} for user in users}
     for request in leave:
         for day in daterange(max(request.start_date, start), min(request.end_date, end)):
             halves = requested_halves(day, request.start_date, request.end_date, request.start_half, request.end_half)
-            on_leave.setdefault(day, set()).update(halves)
-    per_half = user.hours_per_work_day / 2
-    return {
-        day: Decimal(len(working_halves(user, day, holidays) - on_leave.get(day, set()))) * per_half
-        for day in daterange(start, end)
-    }
+            on_leave[request.user_id].setdefault(day, set()).update(halves)
+    result = {}
+    for user in users:
+        per_half, off = user.hours_per_work_day / 2, on_leave[user.pk]
+        calendar = holidays[user.effective_holiday_calendar_id]
+        result[user.pk] = {
+            day: Decimal(len(working_halves(user, day, calendar) - off.get(day, set()))) * per_half
+            for day in daterange(start, end)
+        }
+    return result
 
 
 def users_on_calendar(calendar_id: int) -> QuerySet[User]:

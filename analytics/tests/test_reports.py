@@ -10,6 +10,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from analytics import reports
@@ -18,6 +20,7 @@ from core.models import AuditEvent
 from leave import services as leave_services
 from leave.models import HolidayCalendar, LeaveType
 from timeentries.models import TimeEntry
+from users.tests.factories import UserFactory
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -528,3 +531,22 @@ def test_a_range_never_leaks_entries_outside_it(alice, acme, log):
 
     assert report(alice, "2026-11-01", "2026-11-01", ["day"])["totals"]["hours"] == Decimal("0.50")
     assert report(alice, "2026-10-31", "2026-10-31", ["day"])["totals"]["hours"] == Decimal("1.00")
+
+
+def test_overtime_and_leave_reports_cost_the_same_queries_for_more_people(api, carol):
+    """Balances and expected hours are read for everyone at once, not once per person."""
+    client = api(carol)
+    requests = [
+        (OVERTIME, {"from": "2026-11-02", "to": "2026-11-29"}),
+        (LEAVE, {"as_of": "2026-11-15"}),
+    ]
+
+    def count(url, params) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, params).status_code == 200
+        return len(captured.captured_queries)
+
+    few = [count(url, params) for url, params in requests]
+    assert min(few) > 3  # the reports themselves were counted, not only the sign-in
+    UserFactory.create_batch(12)
+    assert [count(url, params) for url, params in requests] == few, few
