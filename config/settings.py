@@ -323,7 +323,8 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes; .ci/run and the build test point it at a scratch directory.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 WHITENOISE_USE_FINDERS = not PRODUCTION  # development and tests serve static files without collectstatic
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
