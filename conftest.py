@@ -136,7 +136,8 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context()
+    # A fixed locale: number inputs and validation messages must not follow the machine's LANG.
+    context = browser.new_context(locale="en-US")
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
+from playwright.sync_api import expect
 
 from conftest import requires_postgres
 from core.models import AuditEvent
-from timeentries.models import Project, TimeEntry
+from timeentries.models import Project, Task, TimeEntry
 
 ROOT = Path(__file__).resolve().parents[3]
 BUILD_ENV = {
@@ -45,6 +46,63 @@ def test_item08_collectstatic_succeeds_under_production_settings(tmp_path):
     for name in ("vendor/chart.umd.min.js", "vendor/htmx.min.js", "css/app.css"):
         assert name in manifest, name
         assert (tmp_path / manifest[name]).is_file()
+
+
+# --- item 10: the timesheet fits a phone, whatever Chromium and fonts draw ------------------------
+
+LARGE_TEXT = (
+    "document.addEventListener('DOMContentLoaded', () => {"
+    " const style = document.createElement('style');"
+    " style.textContent = 'html { font-size: 150% !important; font-family: monospace !important; }';"
+    " document.head.append(style); });"
+)
+PHONE_LAYOUT = """() => {
+    const scroller = document.querySelector('.grid-scroll');
+    // Absolutely positioned text (screen-reader labels) in the table must be laid out
+    // inside the scrolling box; else it overflows the page, by as much as the column
+    // it sits in (today's) lies beyond the screen.
+    const escaping = [...scroller.querySelectorAll('*')]
+        .filter(el => el.getClientRects().length > 0)  // rendered (not inside display: none)
+        .filter(el => ['absolute', 'fixed'].includes(getComputedStyle(el).position))
+        .filter(el => !scroller.contains(el.offsetParent))
+        .map(el => el.outerHTML);
+    return {page: document.documentElement.scrollWidth, inner: scroller.scrollWidth,
+            outer: scroller.clientWidth, escaping};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("width", "large_text"), [(320, False), (375, False), (375, True)])
+def test_item10_timesheet_fits_a_phone_whatever_the_width_and_fonts(
+    live_server, browser, alice, password, width, large_text
+):
+    project = Project.objects.create(code="MAINT", name="Maintenance of the customer portal and its payment gateway")
+    Task.objects.create(project=project, name="Investigating an incident reported by the operations team")
+    # A phone lays the page out at device width and widens it to fit what overflows; measure
+    # against the width asked for, not window.innerWidth, which widens with the page.
+    context = browser.new_context(
+        viewport={"width": width, "height": 740}, is_mobile=True, bypass_csp=large_text, locale="en-US"
+    )
+    if large_text:  # another font and size stand for whatever fonts the machine has
+        context.add_init_script(LARGE_TEXT)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        page.goto(f"{live_server.url}/timesheet/")
+        page.get_by_label("Email").fill(alice.email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{live_server.url}/timesheet/")
+        page.locator("#id_row-work").select_option(str(project.pk))
+        page.get_by_role("button", name="Add row").click()  # was intercepted by the overflowing grid
+        expect(page.locator(f"#grid .project-code:text-is('{project.code}')")).to_be_visible()
+        layout = page.evaluate(PHONE_LAYOUT)
+        assert layout["escaping"] == []
+        assert layout["page"] <= width, layout  # the page itself does not scroll sideways
+        assert layout["inner"] > layout["outer"], layout  # the grid scrolls inside its own box
+    finally:
+        context.close()
 
 
 # --- item 20: migrations are safe on real data --------------------------------------------------
