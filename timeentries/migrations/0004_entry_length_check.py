@@ -19,8 +19,8 @@ is not atomic, so no lock is held from one step to the next):
    writes an AuditEvent `time_entry_split` (actor "system:migration timeentries.0004",
    subject the entry's owner) with the original range and the pieces, and the migration
    prints how many entries it split, so people can review them. The pieces were written
-   with SQL-level model saves, not the services: rebuild the search index afterwards
-   (`manage.py search_index --rebuild`) if Elasticsearch is used.
+   with historical models, not the services, so no signal fires: if Elasticsearch is used,
+   reindex time entries afterwards (README, "Search").
 3. VALIDATE CONSTRAINT: scans the table under SHARE UPDATE EXCLUSIVE, which lets reads and
    writes go on.
 
