@@ -39,6 +39,10 @@ RUN DJANGO_ENV=production \
     python manage.py collectstatic --noinput \
     && chown -R app:app /app/staticfiles
 
+# MEDIA_ROOT (/app/media) holds report exports. Compose mounts one named volume there for web
+# and worker; a new volume copies this directory's owner, so the app user can write it.
+RUN mkdir -p /app/media && chown app:app /app/media
+
 USER app
 
 EXPOSE 8000

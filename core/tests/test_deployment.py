@@ -235,12 +235,11 @@ def test_app_environment_names_are_all_read_by_settings(services):
     assert not unknown, f"compose sets variables config/settings.py never reads: {sorted(unknown)}"
 
 
-def test_web_command_migrates_then_runs_gunicorn(services):
+def test_web_command_runs_gunicorn(services):
+    # Migrations run once, in the migrate service (core/tests/hardening/test_deploy.py).
     command = command_text(services["web"])
-    assert "migrate" in command
     assert "gunicorn" in command
     assert "config.wsgi:application" in command
-    assert command.index("migrate") < command.index("gunicorn")
 
 
 def test_worker_command_runs_a_celery_worker(services):

@@ -3,18 +3,24 @@ data can be backed up and restored, and migrations are safe on real data."""
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+import yaml
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from playwright.sync_api import expect
 
 from conftest import requires_postgres
 from core.models import AuditEvent
+from core.tests.test_deployment import as_mapping, command_text, dockerfile_instructions
 from timeentries.models import Project, Task, TimeEntry
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -26,7 +32,7 @@ BUILD_ENV = {
 
 def run_manage(*args, env_overrides, timeout=300):
     """manage.py in a subprocess with only the given DJANGO_*/server settings (no test settings)."""
-    server_names = ("DJANGO_", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "POSTGRES_", "REDIS_HOST", "STATIC_ROOT")
+    server_names = ("DJANGO_", "SECRET_KEY", "DATABASE_URL", "REDIS_", "POSTGRES_", "ELASTICSEARCH_", "STATIC_ROOT")
     env = {k: v for k, v in os.environ.items() if not k.startswith(server_names)}
     env.update(env_overrides)
     return subprocess.run(
@@ -103,6 +109,133 @@ def test_item10_timesheet_fits_a_phone_whatever_the_width_and_fonts(
         assert layout["inner"] > layout["outer"], layout  # the grid scrolls inside its own box
     finally:
         context.close()
+
+
+# --- item 18: backup and restore ------------------------------------------------------------------
+
+COUNTS = (
+    "from django.apps import apps; import json; "
+    "print(json.dumps({m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.managed}))"
+)
+
+
+def _postgres_url(name: str) -> str:
+    db = connection.settings_dict
+    auth = quote(db["USER"] or "postgres", safe="") + (f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
+
+
+def _recreate_database(name: str, *, drop_only: bool = False) -> None:
+    with connection.cursor() as cursor:  # CREATE/DROP DATABASE cannot run in a transaction: autocommit here
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not drop_only:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+
+
+def _app(*args, database_url: str) -> str:
+    result = run_manage(*args, env_overrides={"DATABASE_URL": database_url})
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def _script(name: str, directory: Path, *, database_url: str, media_root: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": database_url, "MEDIA_ROOT": str(media_root)}
+    result = subprocess.run(
+        [str(ROOT / "scripts" / name), str(directory)], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+@requires_postgres
+@pytest.mark.skipif(not (shutil.which("pg_dump") and shutil.which("pg_restore")), reason="needs pg_dump/pg_restore")
+@pytest.mark.django_db(transaction=True)
+def test_item18_documented_backup_restores_database_and_media(tmp_path):
+    source, target = (f"{connection.settings_dict['NAME']}_{role}" for role in ("backup_src", "backup_dst"))
+    source_url, target_url = _postgres_url(source), _postgres_url(target)
+    try:
+        _recreate_database(source)
+        _recreate_database(target)
+        _app("migrate", "--noinput", "-v", "0", database_url=source_url)
+        _app("seed_demo", database_url=source_url)
+        media = tmp_path / "media"
+        (media / "exports").mkdir(parents=True)
+        (media / "exports" / "report-2026-11.xlsx").write_bytes(b"PK\x03\x04 an export the worker wrote")
+        backup = tmp_path / "backup"
+        _script("backup.sh", backup, database_url=source_url, media_root=media)
+        counts = json.loads(_app("shell", "-c", COUNTS, database_url=source_url).splitlines()[-1])
+        assert counts["timeentries.TimeEntry"] > 0 and counts["users.User"] > 0
+
+        restored_media = tmp_path / "restored-media"
+        restored_media.mkdir()
+        (restored_media / "stale.txt").write_text("written after the backup")
+        # Twice: into an empty database, then over the restored one (--clean --if-exists).
+        for _ in range(2):
+            _script("restore.sh", backup, database_url=target_url, media_root=restored_media)
+
+        assert json.loads(_app("shell", "-c", COUNTS, database_url=target_url).splitlines()[-1]) == counts
+        assert _files(restored_media) == _files(media)
+        _app("check", database_url=target_url)
+        _app("migrate", "--check", database_url=target_url)  # nothing left to apply: the schema came back whole
+    finally:
+        _recreate_database(source, drop_only=True)
+        _recreate_database(target, drop_only=True)
+
+
+@pytest.fixture(scope="module")
+def services():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+
+
+def test_item18_migrations_run_once_in_their_own_service_before_the_app(services):
+    migrate = services["migrate"]
+    command = command_text(migrate)
+    assert "manage.py migrate --noinput" in command and "manage.py setup_schedules" in command
+    assert command.index("migrate --noinput") < command.index("setup_schedules")
+    assert str(migrate.get("restart")) == "no", "a one-shot service must not restart after it finished"
+    assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for name in ("web", "worker", "beat"):
+        assert not re.search(r"\bmigrate\b|setup_schedules", command_text(services[name])), f"{name} migrates"
+        depends_on = services[name]["depends_on"]
+        assert depends_on.get("migrate", {}).get("condition") == "service_completed_successfully", name
+        assert "web" not in depends_on, f"{name} need not wait for web any more"
+
+
+def test_item18_web_and_worker_share_one_media_volume_at_media_root(services):
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert "media" in compose["volumes"]
+    # The image's MEDIA_ROOT: the project is copied to /app (WORKDIR), MEDIA_ROOT is media/ in it.
+    assert settings.MEDIA_ROOT == settings.BASE_DIR / "media"
+    instructions = dockerfile_instructions()
+    assert ("WORKDIR", "/app") in instructions
+    runs = " ".join(args for keyword, args in instructions if keyword == "RUN")
+    assert "mkdir -p /app/media" in runs and "chown app:app /app/media" in runs  # the app user writes exports
+    for name in ("web", "worker"):
+        assert "media:/app/media" in services[name].get("volumes", []), f"{name} does not mount media at /app/media"
+
+
+def _seconds(duration: str) -> int:
+    match = re.fullmatch(r"(?:(\d+)m)?(?:(\d+)s)?", str(duration))
+    assert match and any(match.groups()), f"unreadable duration {duration!r}"
+    return int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
+
+
+def _compose_default(value: str) -> int:
+    match = re.fullmatch(r"\$\{(\w+):-(\d+)\}", str(value))
+    assert match, f"{value!r} should be ${{NAME:-default}}"
+    return int(match.group(2))
+
+
+def test_item14_worker_stop_grace_period_outlasts_the_celery_time_limits(services):
+    env = as_mapping(services["worker"]["environment"])
+    soft, hard = _compose_default(env["CELERY_TASK_SOFT_TIME_LIMIT"]), _compose_default(env["CELERY_TASK_TIME_LIMIT"])
+    source = (ROOT / "config" / "settings.py").read_text()
+    for name, value in (("CELERY_TASK_SOFT_TIME_LIMIT", soft), ("CELERY_TASK_TIME_LIMIT", hard)):
+        assert f'env.int("{name}", default={value})' in source, f"compose and settings disagree on {name}"
+    assert soft < hard < _seconds(services["worker"]["stop_grace_period"])
 
 
 # --- item 20: migrations are safe on real data --------------------------------------------------
