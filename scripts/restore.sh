@@ -12,6 +12,10 @@ src=${1:?usage: scripts/restore.sh BACKUP_DIR}
 : "${DATABASE_URL:?set DATABASE_URL to the database to restore into}"
 media_root=${MEDIA_ROOT:-$(cd "$(dirname "$0")/.." && pwd)/media}
 
+if [ "$(realpath -m "$media_root")" = / ]; then
+  echo "restore: MEDIA_ROOT=$media_root would empty the root directory; refusing" >&2
+  exit 1
+fi
 (cd "$src" && sha256sum --check --quiet SHA256SUMS)
 
 # One transaction: a failing restore leaves the database as it was.
