@@ -5,7 +5,7 @@ from rest_framework import serializers
 from analytics.models import Export
 from analytics.reports import GROUPS, validate_group_by
 from core.errors import DomainValidationError
-from core.serializers import DateRangeQuerySerializer
+from core.serializers import BoundedDateField, DateRangeQuerySerializer
 from users.models import time_zone_names
 
 MAX_SPAN_DAYS = 366
@@ -70,7 +70,7 @@ class OvertimeReportQuerySerializer(_RangeReportQuerySerializer):
 
 
 class LeaveReportQuerySerializer(_ReportQuerySerializer):
-    as_of = serializers.DateField(help_text="balances on this day")
+    as_of = BoundedDateField(help_text="balances on this day")
 
 
 REPORT_QUERY_SERIALIZERS = {

@@ -1,14 +1,12 @@
-import django_filters
-
 from compliance.models import Violation
-from core.filters import FromToFilterSet
+from core.filters import BoundedDateFilter, FromToFilterSet
 
 
 class ViolationFilter(FromToFilterSet):
     """`from`/`to` (inclusive dates): a violation matches when its period overlaps [from, to]."""
 
-    date_from = django_filters.DateFilter(field_name="period_end", lookup_expr="gte", help_text="first day")
-    date_to = django_filters.DateFilter(field_name="period_start", lookup_expr="lte", help_text="last day (inclusive)")
+    date_from = BoundedDateFilter(field_name="period_end", lookup_expr="gte", help_text="first day")
+    date_to = BoundedDateFilter(field_name="period_start", lookup_expr="lte", help_text="last day (inclusive)")
 
     class Meta:
         model = Violation

@@ -4,6 +4,14 @@ from datetime import date, datetime, time, timedelta
 
 import django_filters
 
+from core.dates import BoundedDateFormField
+
+
+class BoundedDateFilter(django_filters.DateFilter):
+    """A date filter refusing days outside `core.dates`' range with a 400 naming the parameter."""
+
+    field_class = BoundedDateFormField
+
 
 class FromToFilterSet(django_filters.FilterSet):
     """`from` and `to` are Python keywords: subclasses declare `date_from`/`date_to`, and they
@@ -23,8 +31,8 @@ class LocalDateRangeFilterSet(FromToFilterSet):
     """`from`/`to` are inclusive dates in the requester's time zone, applied to `date_field`."""
 
     date_field = ""
-    date_from = django_filters.DateFilter(method="filter_from", help_text="first day (your time zone)")
-    date_to = django_filters.DateFilter(method="filter_to", help_text="last day, inclusive (your time zone)")
+    date_from = BoundedDateFilter(method="filter_from", help_text="first day (your time zone)")
+    date_to = BoundedDateFilter(method="filter_to", help_text="last day, inclusive (your time zone)")
 
     def _local_midnight(self, day: date) -> datetime:
         return datetime.combine(day, time.min, tzinfo=self.request.user.tzinfo)

@@ -1,0 +1,223 @@
+"""Stream "input" of issue 12: bad input answers a clear 4xx naming the field, never a 500.
+
+Item 3: dates far outside 1900-2200 and JSON nested thousands of levels deep.
+Item 9 (parts): `?user=` of a missing and of a hidden person answer alike; a body over
+DATA_UPLOAD_MAX_MEMORY_SIZE answers 413 in the API's error shape.
+"""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.test import Client
+
+from leave.models import HolidayCalendar, LeaveType
+from timeentries.models import Project, TimeEntry
+
+TOO_EARLY_OR_LATE_DATES = ["0001-01-01", "9999-12-31", "1899-12-31", "2201-01-01"]
+TOO_EARLY_OR_LATE_DATETIMES = [
+    "0001-01-01T00:00:00Z",
+    "9999-12-31T23:59:59Z",
+    "0001-01-01T00:30:00+01:00",
+    "9999-12-31T23:30:00-01:00",
+    "1899-12-31T23:59:59Z",
+]
+BOUND_MESSAGE = "between 1900-01-01 and 2200-12-31"
+
+
+@pytest.fixture
+def world(db, alice, bob, carol, dave):
+    """Alice's project and one finished entry; a holiday calendar; the vacation leave type."""
+    project = Project.objects.create(name="Website", code="WEB")
+    entry = TimeEntry.objects.create(
+        user=carol,
+        project=project,
+        start=datetime(2026, 3, 2, 9, tzinfo=UTC),
+        end=datetime(2026, 3, 2, 10, tzinfo=UTC),
+    )
+    calendar = HolidayCalendar.objects.create(name="Bavaria", country="DE", subdivision="BY")
+    return {
+        "project": project,
+        "entry": entry,
+        "calendar": calendar,
+        "vacation": LeaveType.objects.get(code="vacation"),
+        "alice": alice,
+    }
+
+
+def _assert_names_the_field(response, field):
+    assert response.status_code == 400, (response.status_code, response.content[:500])
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert field in body["errors"], body
+    assert any(BOUND_MESSAGE in message for message in body["errors"][field]), body
+
+
+# Every API query parameter that is a date: (path, the other parameters, the one under test).
+DATE_QUERIES = [
+    ("/api/v1/time-entries", {"to": "2026-03-31"}, "from"),
+    ("/api/v1/time-entries", {"from": "2026-03-01"}, "to"),
+    ("/api/v1/leave/requests", {"to": "2026-03-31"}, "from"),
+    ("/api/v1/leave/requests", {"from": "2026-03-01"}, "to"),
+    ("/api/v1/leave/calendar", {"to": "2026-03-31"}, "from"),
+    ("/api/v1/leave/calendar", {"from": "2026-03-01"}, "to"),
+    ("/api/v1/leave/balances", {}, "as_of"),
+    ("/api/v1/compliance/violations", {"to": "2026-03-31"}, "from"),
+    ("/api/v1/compliance/violations", {"from": "2026-03-01"}, "to"),
+    ("/api/v1/compliance/summary", {"to": "2026-03-31"}, "from"),
+    ("/api/v1/compliance/summary", {"from": "2026-03-01"}, "to"),
+    ("/api/v1/reports/time", {"to": "2026-03-31"}, "from"),
+    ("/api/v1/reports/time", {"from": "2026-03-01"}, "to"),
+    ("/api/v1/reports/overtime", {"to": "2026-03-31"}, "from"),
+    ("/api/v1/reports/overtime", {"from": "2026-03-01"}, "to"),
+    ("/api/v1/reports/leave", {}, "as_of"),
+    ("/api/v1/audit-logs", {"to": "2026-03-31"}, "from"),
+    ("/api/v1/audit-logs", {"from": "2026-03-01"}, "to"),
+    ("/api/v1/audit-logs/changes", {"to": "2026-03-31"}, "from"),
+    ("/api/v1/audit-logs/changes", {"from": "2026-03-01"}, "to"),
+    ("/api/v1/search", {"q": "web", "to": "2026-03-31"}, "from"),
+    ("/api/v1/search", {"q": "web", "from": "2026-03-01"}, "to"),
+]
+
+
+@pytest.mark.no_es
+@pytest.mark.parametrize("value", TOO_EARLY_OR_LATE_DATES)
+@pytest.mark.parametrize(("path", "others", "field"), DATE_QUERIES)
+def test_item03_date_query_parameters_outside_1900_2200_are_400_naming_the_field(
+    api, world, carol, path, others, field, value
+):
+    response = api(carol).get(path, {**others, field: value})
+    _assert_names_the_field(response, field)
+
+
+@pytest.mark.no_es
+@pytest.mark.parametrize(("path", "others", "field"), DATE_QUERIES)
+@pytest.mark.parametrize("value", ["1900-01-01", "2200-12-31"])
+def test_item03_the_first_and_last_day_allowed_are_answered(api, world, carol, path, others, field, value):
+    """At the bounds themselves nothing overflows, in a time zone on either side of UTC."""
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        carol.timezone = zone
+        carol.save()
+        query = {**others, "from": value, "to": value} if field in ("from", "to") else {field: value}
+        response = api(carol).get(path, query)
+        assert response.status_code in (200, 503), (zone, response.status_code, response.content[:300])
+
+
+def test_item03_export_params_outside_1900_2200_are_400_naming_the_field(api, world, carol):
+    response = api(carol).post(
+        "/api/v1/exports",
+        {"report": "time", "format": "csv", "params": {"from": "0001-01-01", "to": "2026-03-31"}},
+        format="json",
+    )
+    _assert_names_the_field(response, "params.from")
+
+
+@pytest.mark.parametrize("value", ["0001-W01", "9999-W52", "1899-W52", "2201-W01"])
+def test_item03_timesheet_week_filter_outside_1900_2200_is_400(api, world, carol, value):
+    response = api(carol).get("/api/v1/timesheets", {"week": value})
+    _assert_names_the_field(response, "week")
+
+
+@pytest.mark.parametrize("value", ["1", "9999", "1899", "2201"])
+def test_item03_holiday_year_filter_outside_1900_2200_is_400(api, world, carol, value):
+    response = api(carol).get("/api/v1/holidays", {"year": value})
+    assert response.status_code == 400, response.content
+    assert "year" in response.json()["errors"]
+
+
+def _date_bodies(world):
+    vacation, calendar = world["vacation"], world["calendar"]
+    return [
+        ("post", "/api/v1/leave/requests", {"type": vacation.pk, "end_date": "2026-03-03"}, "start_date"),
+        ("post", "/api/v1/leave/requests", {"type": vacation.pk, "start_date": "2026-03-03"}, "end_date"),
+        (
+            "post",
+            "/api/v1/leave/ledger",
+            {"user": world["alice"].pk, "type": vacation.pk, "amount": "1.00"},
+            "date",
+        ),
+        ("post", "/api/v1/holidays", {"calendar": calendar.pk, "name": "Made up"}, "date"),
+    ]
+
+
+@pytest.mark.parametrize("value", TOO_EARLY_OR_LATE_DATES)
+def test_item03_date_body_fields_outside_1900_2200_are_400_naming_the_field(api, world, carol, value):
+    for method, path, others, field in _date_bodies(world):
+        response = getattr(api(carol), method)(path, {**others, field: value}, format="json")
+        _assert_names_the_field(response, field)
+
+
+@pytest.mark.parametrize("value", TOO_EARLY_OR_LATE_DATETIMES)
+@pytest.mark.parametrize("field", ["start", "end"])
+def test_item03_entry_start_and_end_outside_1900_2200_are_400_naming_the_field(api, world, carol, field, value):
+    """Creating or moving an entry, in a zone on either side of UTC (the compliance check
+    and the weekly timesheet both work in the owner's local days)."""
+    entry = world["entry"]
+    good = {"start": "2026-03-02T09:00:00Z", "end": "2026-03-02T10:00:00Z"}
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        carol.timezone = zone
+        carol.save()
+        created = api(carol).post(
+            "/api/v1/time-entries", {"project": world["project"].pk, **good, field: value}, format="json"
+        )
+        _assert_names_the_field(created, field)
+        moved = api(carol).patch(f"/api/v1/time-entries/{entry.pk}", {field: value}, format="json")
+        _assert_names_the_field(moved, field)
+    assert TimeEntry.objects.count() == 1
+
+
+@pytest.mark.parametrize("value", TOO_EARLY_OR_LATE_DATETIMES)
+def test_item03_timer_stop_outside_1900_2200_is_400_naming_the_field(api, world, carol, value):
+    assert api(carol).post("/api/v1/time-entries/timer/start", {"project": world["project"].pk}).status_code == 201
+    response = api(carol).post("/api/v1/time-entries/timer/stop", {"end": value}, format="json")
+    _assert_names_the_field(response, "end")
+
+
+# --- pages -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def browser_of(db):
+    def client_for(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return client_for
+
+
+@pytest.mark.parametrize("week", ["0001-W01", "9999-W52", "1899-W52", "2201-W01"])
+def test_item03_timesheet_pages_with_a_week_outside_1900_2200_never_500(browser_of, world, carol, week):
+    carol.timezone = "Pacific/Pago_Pago"
+    carol.save()
+    alice = world["alice"]
+    client = browser_of(carol)
+    for path in ("/timesheet/", "/timesheet/team/", f"/timesheet/team/{alice.pk}/"):
+        response = client.get(path, {"week": week})
+        assert response.status_code in (200, 400), (path, response.status_code)
+        assert "Use an ISO week" in response.content.decode()
+
+
+@pytest.mark.parametrize("day", TOO_EARLY_OR_LATE_DATES)
+def test_item03_timesheet_cell_with_a_day_outside_1900_2200_shows_the_error(browser_of, world, carol, day):
+    """htmx gets the cell back with its error inside (200, as for any refused cell)."""
+    carol.timezone = "Pacific/Pago_Pago"
+    carol.save()
+    response = browser_of(carol).post(
+        "/timesheet/cell/", {"project": world["project"].pk, "day": day, "hours": "2"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200, response.status_code
+    assert BOUND_MESSAGE in response.content.decode()
+    assert TimeEntry.objects.count() == 1
+
+
+@pytest.mark.parametrize("day", TOO_EARLY_OR_LATE_DATES)
+def test_item03_leave_pages_with_dates_outside_1900_2200_never_500(browser_of, world, carol, day):
+    client = browser_of(world["alice"])
+    vacation = world["vacation"].pk
+    asked = client.post("/leave/", {"type": vacation, "start_date": day, "end_date": "2026-03-03"})
+    assert asked.status_code == 400 and BOUND_MESSAGE in asked.content.decode()
+    preview = client.get("/leave/preview/", {"type": vacation, "start_date": "2026-03-03", "end_date": day})
+    assert preview.status_code == 200 and BOUND_MESSAGE in preview.content.decode()
+    month = browser_of(carol).get("/leave/team/", {"month": day[:7]})
+    assert month.status_code in (200, 400)
+    assert "Use a month such as" in month.content.decode()
