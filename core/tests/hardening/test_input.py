@@ -221,3 +221,31 @@ def test_item03_leave_pages_with_dates_outside_1900_2200_never_500(browser_of, w
     month = browser_of(carol).get("/leave/team/", {"month": day[:7]})
     assert month.status_code in (200, 400)
     assert "Use a month such as" in month.content.decode()
+
+
+# --- JSON nested too deep ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [65, 5_000, 200_000])
+@pytest.mark.parametrize("opening", ["[", '{"a":'])
+def test_item03_json_nested_too_deep_is_400(api, world, carol, depth, opening):
+    closing = "]" if opening == "[" else "}"
+    body = opening * depth + "1" + closing * depth
+    response = api(carol).generic("POST", "/api/v1/time-entries", body, content_type="application/json")
+    assert response.status_code == 400, response.status_code
+    assert response.json()["code"] == "parse_error"
+    assert "nested" in response.json()["detail"]
+
+
+def test_item03_json_brackets_inside_strings_and_64_levels_still_parse(api, world, carol):
+    description = "[[[{{{" * 300
+    nested = {"a": 1}
+    for _ in range(62):
+        nested = {"a": nested}
+    body = {"project": world["project"].pk, "start": "2026-03-03T09:00:00Z", "end": "2026-03-03T10:00:00Z"}
+    created = api(carol).post("/api/v1/time-entries", {**body, "description": description}, format="json")
+    assert created.status_code == 201, created.content[:300]
+    assert created.json()["description"] == description
+    later = {"start": "2026-03-04T09:00:00Z", "end": "2026-03-04T10:00:00Z", "x": nested}
+    deep = api(carol).post("/api/v1/time-entries", {**body, **later}, format="json")
+    assert deep.status_code == 201, deep.content[:300]
