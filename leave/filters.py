@@ -2,7 +2,7 @@ import django_filters
 from django import forms
 
 from core.dates import EARLIEST_DATE, LATEST_DATE
-from core.filters import BoundedDateFilter, FromToFilterSet
+from core.filters import BoundedDateFilter, FromToFilterSet, UserIdFilter
 from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
 from users.models import Team
 
@@ -17,6 +17,7 @@ class LeaveRequestFilter(FromToFilterSet):
     date_from = BoundedDateFilter(field_name="end_date", lookup_expr="gte", help_text="first day")
     date_to = BoundedDateFilter(field_name="start_date", lookup_expr="lte", help_text="last day (inclusive)")
     type = django_filters.ModelChoiceFilter(field_name="leave_type", queryset=LeaveType.objects.all())
+    user = UserIdFilter()
     team = django_filters.ModelChoiceFilter(field_name="user__team", queryset=Team.objects.all())
 
     class Meta:
@@ -26,6 +27,7 @@ class LeaveRequestFilter(FromToFilterSet):
 
 class LeaveLedgerFilter(django_filters.FilterSet):
     type = django_filters.ModelChoiceFilter(field_name="leave_type", queryset=LeaveType.objects.all())
+    user = UserIdFilter()
 
     class Meta:
         model = LeaveLedgerEntry

@@ -249,3 +249,69 @@ def test_item03_json_brackets_inside_strings_and_64_levels_still_parse(api, worl
     later = {"start": "2026-03-04T09:00:00Z", "end": "2026-03-04T10:00:00Z", "x": nested}
     deep = api(carol).post("/api/v1/time-entries", {**body, **later}, format="json")
     assert deep.status_code == 201, deep.content[:300]
+
+
+# --- ?user= of someone hidden and of no one -----------------------------------------------
+
+USER_LISTS = [
+    ("/api/v1/time-entries", {}, "user"),
+    ("/api/v1/timesheets", {}, "user"),
+    ("/api/v1/leave/requests", {}, "user"),
+    ("/api/v1/leave/ledger", {}, "user"),
+    ("/api/v1/compliance/violations", {}, "user"),
+    ("/api/v1/audit-logs", {}, "actor"),
+    ("/api/v1/audit-logs", {}, "subject"),
+    ("/api/v1/reports/time", {"from": "2026-03-01", "to": "2026-03-31", "group_by": "user"}, "user"),
+    ("/api/v1/search", {"q": "Website"}, "user"),
+]
+ONE_PERSON = [
+    ("/api/v1/leave/balances", {}),
+    ("/api/v1/compliance/summary", {"from": "2026-03-01", "to": "2026-03-31"}),
+    ("/api/v1/reports/overtime", {"from": "2026-03-01", "to": "2026-03-31"}),
+]
+
+
+@pytest.fixture
+def everyone_worked(world, alice, bob, dave):
+    for person in (alice, bob, dave):
+        TimeEntry.objects.create(
+            user=person,
+            project=world["project"],
+            start=datetime(2026, 3, 3, 9, tzinfo=UTC),
+            end=datetime(2026, 3, 3, 17, tzinfo=UTC),
+        )
+    return world
+
+
+@pytest.mark.no_es
+@pytest.mark.parametrize(("path", "others", "parameter"), USER_LISTS)
+def test_item09_list_filter_by_a_hidden_or_missing_user_answers_the_same_empty_page(
+    api, everyone_worked, bob, alice, dave, path, others, parameter
+):
+    """Bob manages team A: dave (team B) is hidden from him, and no one has the other id."""
+    missing = dave.pk + 10_000
+    hidden = api(bob).get(path, {**others, parameter: dave.pk})
+    absent = api(bob).get(path, {**others, parameter: missing})
+    assert hidden.status_code == absent.status_code == 200, (hidden.content[:300], absent.content[:300])
+    assert hidden.json() == absent.json()
+    rows = hidden.json().get("results", hidden.json().get("rows"))
+    assert rows == []
+
+
+@pytest.mark.parametrize(("path", "others"), ONE_PERSON)
+def test_item09_one_persons_figures_of_a_hidden_or_missing_user_are_the_same_404(
+    api, everyone_worked, bob, dave, path, others
+):
+    hidden = api(bob).get(path, {**others, "user": dave.pk})
+    absent = api(bob).get(path, {**others, "user": dave.pk + 10_000})
+    assert hidden.status_code == absent.status_code == 404
+    assert hidden.json() == absent.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+@pytest.mark.no_es
+@pytest.mark.parametrize(("path", "others", "parameter"), USER_LISTS)
+@pytest.mark.parametrize("value", ["abc", "1.5", "0", str(2**63)])
+def test_item09_a_user_filter_that_is_no_id_is_400_naming_it(api, world, bob, path, others, parameter, value):
+    response = api(bob).get(path, {**others, parameter: value})
+    assert response.status_code == 400, response.content[:300]
+    assert parameter in response.json()["errors"]
