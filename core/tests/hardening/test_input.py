@@ -5,6 +5,7 @@ Item 9 (parts): `?user=` of a missing and of a hidden person answer alike; a bod
 DATA_UPLOAD_MAX_MEMORY_SIZE answers 413 in the API's error shape.
 """
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -315,3 +316,22 @@ def test_item09_a_user_filter_that_is_no_id_is_400_naming_it(api, world, bob, pa
     response = api(bob).get(path, {**others, parameter: value})
     assert response.status_code == 400, response.content[:300]
     assert parameter in response.json()["errors"]
+
+
+# --- a body over DATA_UPLOAD_MAX_MEMORY_SIZE ---------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/v1/time-entries", "/api/v1/auth/token", "/api/v1/leave/requests"])
+def test_item09_a_body_over_the_upload_limit_is_413_in_the_error_shape(api, anon, world, carol, settings, path):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    body = json.dumps({"email": "carol@example.com", "password": "x", "description": "x" * 10_000})
+    for client in (api(carol), anon) if path == "/api/v1/auth/token" else (api(carol),):
+        response = client.generic("POST", path, body, content_type="application/json")
+        assert response.status_code == 413, (path, response.status_code, response.content[:300])
+        assert response["Content-Type"] == "application/json"
+        assert response.json() == {
+            "detail": "The request body is larger than 10000 bytes.",
+            "code": "request_too_large",
+        }
+    just_fits = json.dumps({"email": "carol@example.com", "password": "x", "description": "x" * 9_000})
+    assert api(carol).generic("POST", path, just_fits, content_type="application/json").status_code != 413
