@@ -335,3 +335,41 @@ def test_item09_a_body_over_the_upload_limit_is_413_in_the_error_shape(api, anon
         }
     just_fits = json.dumps({"email": "carol@example.com", "password": "x", "description": "x" * 9_000})
     assert api(carol).generic("POST", path, just_fits, content_type="application/json").status_code != 413
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "9999-12-31"])
+def test_item03_admin_entry_with_a_start_outside_1900_2200_names_the_field(browser_of, world, carol, day):
+    carol.timezone = "Pacific/Pago_Pago"
+    carol.save()
+    response = browser_of(carol).post(
+        "/admin/timeentries/timeentry/add/",
+        {
+            "project": world["project"].pk,
+            "start_0": day,
+            "start_1": "00:30:00",
+            "end_0": "2026-03-03",
+            "end_1": "10:00:00",
+        },
+    )
+    assert response.status_code == 200, response.status_code
+    assert response.context["adminform"].form.errors["start"] == [f"Give a date {BOUND_MESSAGE}."]
+    assert TimeEntry.objects.count() == 1
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_item03_admin_dates_outside_1900_2200_name_the_field(browser_of, world, carol, day):
+    """The ledger adjustment, holiday and lock period forms (all service-backed) too."""
+    forms = [
+        (
+            "/admin/leave/leaveledgerentry/add/",
+            {"user": world["alice"].pk, "leave_type": world["vacation"].pk, "amount": "1", "date": day},
+            "date",
+        ),
+        ("/admin/leave/holiday/add/", {"calendar": world["calendar"].pk, "name": "Made up", "date": day}, "date"),
+        ("/admin/timeentries/lockperiod/add/", {"locked_before": day, "note": "typo"}, "locked_before"),
+    ]
+    client = browser_of(carol)
+    for path, data, field in forms:
+        response = client.post(path, data)
+        assert response.status_code == 200, (path, response.status_code)
+        assert response.context["adminform"].form.errors[field] == [f"Give a date {BOUND_MESSAGE}."], path
