@@ -5,7 +5,8 @@ from rest_framework import serializers
 from analytics.models import Export
 from analytics.reports import GROUPS, validate_group_by
 from core.errors import DomainValidationError
-from core.serializers import DateRangeQuerySerializer
+from core.filters import MAX_ID
+from core.serializers import BoundedDateField, DateRangeQuerySerializer
 from users.models import time_zone_names
 
 MAX_SPAN_DAYS = 366
@@ -37,10 +38,10 @@ class TimeReportQuerySerializer(_RangeReportQuerySerializer):
         default="project", help_text="one or two of " + ", ".join(GROUPS) + ", comma-separated"
     )
     tz = serializers.CharField(required=False, help_text="IANA time zone; default: yours")
-    user = serializers.IntegerField(required=False, min_value=1)
-    team = serializers.IntegerField(required=False, min_value=1)
-    project = serializers.IntegerField(required=False, min_value=1)
-    client = serializers.IntegerField(required=False, min_value=1)
+    user = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    team = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    project = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    client = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     billable = serializers.BooleanField(required=False, allow_null=True, default=None)
 
     def validate_group_by(self, value: str) -> list[str]:
@@ -66,11 +67,11 @@ class TimeReportQuerySerializer(_RangeReportQuerySerializer):
 
 class OvertimeReportQuerySerializer(_RangeReportQuerySerializer):
     period = serializers.ChoiceField(choices=["week", "month"], default="week")
-    user = serializers.IntegerField(required=False, min_value=1)
+    user = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class LeaveReportQuerySerializer(_ReportQuerySerializer):
-    as_of = serializers.DateField(help_text="balances on this day")
+    as_of = BoundedDateField(help_text="balances on this day")
 
 
 REPORT_QUERY_SERIALIZERS = {

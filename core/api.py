@@ -2,7 +2,9 @@
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404, JsonResponse
@@ -44,6 +46,11 @@ def error_body(detail: str, code: str, errors: dict | None = None) -> dict:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        # DRF reads the body through Django's `request.body`, which enforces the limit.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        body = error_body(f"The request body is larger than {limit} bytes.", "request_too_large")
+        return Response(body, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, DomainError):
         response = Response(error_body(exc.detail, exc.code, exc.errors), status=exc.status_code)
         if getattr(exc, "retry_after", None):

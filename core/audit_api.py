@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import permissions, serializers, viewsets
 
 from core.audit import audit_events_visible_to, audit_log_entries_visible_to
-from core.filters import LocalDateRangeFilterSet
+from core.filters import LocalDateRangeFilterSet, UserIdFilter
 from core.models import AuditEvent
 from core.viewsets import ScopedQuerysetMixin
 
@@ -46,9 +46,9 @@ class IsAdmin(permissions.BasePermission):
 
 class AuditEventFilter(LocalDateRangeFilterSet):
     date_field = "created_at"
-    actor = django_filters.NumberFilter(field_name="actor_id", help_text="id of the user who acted")
+    actor = UserIdFilter(field_name="actor_id", help_text="id of the user who acted")
     actor_label = django_filters.CharFilter(help_text='system actor, e.g. "system:audit-retention"')
-    subject = django_filters.NumberFilter(field_name="subject_id", help_text="id of the user the event is about")
+    subject = UserIdFilter(field_name="subject_id", help_text="id of the user the event is about")
     object_type = django_filters.CharFilter(
         field_name="target_type", help_text='"app_label.model", e.g. "leave.leaverequest"'
     )
@@ -72,7 +72,7 @@ class ObjectTypeFilter(django_filters.CharFilter):
 
 class AuditLogEntryFilter(LocalDateRangeFilterSet):
     date_field = "timestamp"
-    actor = django_filters.NumberFilter(field_name="actor_id", help_text="id of the user who acted")
+    actor = UserIdFilter(field_name="actor_id", help_text="id of the user who acted")
     object_type = ObjectTypeFilter(help_text='"app_label.model", e.g. "users.team"')
     object_id = django_filters.CharFilter(field_name="object_pk")
     action = django_filters.ChoiceFilter(

@@ -3,6 +3,32 @@
 from datetime import date, datetime, time, timedelta
 
 import django_filters
+from django import forms
+
+from core.dates import BoundedDateFormField
+
+# The largest id SQLite and PostgreSQL bigint hold: larger ones are a 400, not a crash.
+MAX_ID = 2**63 - 1
+
+
+class BoundedDateFilter(django_filters.DateFilter):
+    """A date filter refusing days outside `core.dates`' range with a 400 naming the parameter."""
+
+    field_class = BoundedDateFormField
+
+
+class UserIdFilter(django_filters.NumberFilter):
+    """`?user=<id>` on a list already scoped to the people the requester may see. An id
+    that does not exist filters like the id of someone hidden: an empty page, not a 400
+    that would tell the two apart (and let anyone enumerate ids)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, field_name="user", **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        kwargs.setdefault("help_text", "id of a user; people you may not see give an empty list")
+        super().__init__(field_name=field_name, **kwargs)
 
 
 class FromToFilterSet(django_filters.FilterSet):
@@ -23,8 +49,8 @@ class LocalDateRangeFilterSet(FromToFilterSet):
     """`from`/`to` are inclusive dates in the requester's time zone, applied to `date_field`."""
 
     date_field = ""
-    date_from = django_filters.DateFilter(method="filter_from", help_text="first day (your time zone)")
-    date_to = django_filters.DateFilter(method="filter_to", help_text="last day, inclusive (your time zone)")
+    date_from = BoundedDateFilter(method="filter_from", help_text="first day (your time zone)")
+    date_to = BoundedDateFilter(method="filter_to", help_text="last day, inclusive (your time zone)")
 
     def _local_midnight(self, day: date) -> datetime:
         return datetime.combine(day, time.min, tzinfo=self.request.user.tzinfo)

@@ -1,7 +1,8 @@
 import django_filters
 from django import forms
 
-from core.filters import FromToFilterSet
+from core.dates import EARLIEST_DATE, LATEST_DATE
+from core.filters import BoundedDateFilter, FromToFilterSet, UserIdFilter
 from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
 from users.models import Team
 
@@ -13,9 +14,10 @@ class YearFilter(django_filters.NumberFilter):
 class LeaveRequestFilter(FromToFilterSet):
     """`from`/`to` (inclusive dates): a request matches when it overlaps [from, to]."""
 
-    date_from = django_filters.DateFilter(field_name="end_date", lookup_expr="gte", help_text="first day")
-    date_to = django_filters.DateFilter(field_name="start_date", lookup_expr="lte", help_text="last day (inclusive)")
+    date_from = BoundedDateFilter(field_name="end_date", lookup_expr="gte", help_text="first day")
+    date_to = BoundedDateFilter(field_name="start_date", lookup_expr="lte", help_text="last day (inclusive)")
     type = django_filters.ModelChoiceFilter(field_name="leave_type", queryset=LeaveType.objects.all())
+    user = UserIdFilter()
     team = django_filters.ModelChoiceFilter(field_name="user__team", queryset=Team.objects.all())
 
     class Meta:
@@ -25,6 +27,7 @@ class LeaveRequestFilter(FromToFilterSet):
 
 class LeaveLedgerFilter(django_filters.FilterSet):
     type = django_filters.ModelChoiceFilter(field_name="leave_type", queryset=LeaveType.objects.all())
+    user = UserIdFilter()
 
     class Meta:
         model = LeaveLedgerEntry
@@ -33,7 +36,7 @@ class LeaveLedgerFilter(django_filters.FilterSet):
 
 class HolidayFilter(django_filters.FilterSet):
     calendar = django_filters.ModelChoiceFilter(queryset=HolidayCalendar.objects.all())
-    year = YearFilter(field_name="date", lookup_expr="year", min_value=1, max_value=9999)
+    year = YearFilter(field_name="date", lookup_expr="year", min_value=EARLIEST_DATE.year, max_value=LATEST_DATE.year)
 
     class Meta:
         model = Holiday

@@ -4,6 +4,7 @@ with the same words. Field names are the services' own, so an error's `field` fi
 
 from django import forms
 
+from core.dates import BoundedDateFormField
 from leave.models import LeaveRequest, LeaveType
 
 DATE_FORMAT = "%Y-%m-%d"
@@ -25,9 +26,9 @@ class LeaveDatesForm(forms.Form):
     type = forms.ModelChoiceField(
         queryset=LeaveType.objects.filter(active=True), label="Type of leave", empty_label=None
     )
-    start_date = forms.DateField(label="First day", widget=DateInput, input_formats=[DATE_FORMAT])
+    start_date = BoundedDateFormField(label="First day", widget=DateInput, input_formats=[DATE_FORMAT])
     start_half = forms.ChoiceField(label="On the first day", choices=HALF_CHOICES, required=False)
-    end_date = forms.DateField(label="Last day", widget=DateInput, input_formats=[DATE_FORMAT])
+    end_date = BoundedDateFormField(label="Last day", widget=DateInput, input_formats=[DATE_FORMAT])
     end_half = forms.ChoiceField(label="On the last day", choices=HALF_CHOICES, required=False)
 
 

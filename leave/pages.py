@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.dates import date_in_range
 from core.errors import DomainError
 from leave import selectors, services
 from leave.forms import LeavePreviewForm, LeaveRequestForm
@@ -197,7 +198,7 @@ def _requested_month(value: str | None, user: User) -> tuple[date, str]:
         except ValueError:
             pass
         else:
-            if parsed.year >= 1900:
+            if date_in_range(parsed):
                 return parsed, ""
         return user.local_today().replace(day=1), "Use a month such as 2026-03."
     return user.local_today().replace(day=1), ""

@@ -9,26 +9,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.serializers import DateRangeQuerySerializer
+from core.dates import EARLIEST_DATE, LATEST_DATE
+from core.serializers import BoundedDateField, DateRangeQuerySerializer
 from leave.models import CalendarFeed, Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
 from users.models import Team, User
 
-# Dates outside these years are typing mistakes; they would also overflow date arithmetic
-# (an ICS end date is the day after the last day).
-FIRST_YEAR, LAST_YEAR = 1900, 2200
 # The largest id SQLite and PostgreSQL bigint hold: larger ones are a 400, not a crash.
 MAX_ID = 2**63 - 1
 MAX_CALENDAR_DAYS = 366
-
-
-class LeaveDateField(serializers.DateField):
-    default_error_messages = {"range": f"Give a date between {FIRST_YEAR} and {LAST_YEAR}."}
-
-    def to_internal_value(self, value):
-        parsed = super().to_internal_value(value)
-        if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
-            self.fail("range")
-        return parsed
 
 
 class LeaveEnumField(serializers.ChoiceField):
@@ -142,7 +130,7 @@ class LeaveHolidayCalendarSerializer(serializers.ModelSerializer):
 
 
 class LeaveHolidaySerializer(serializers.ModelSerializer):
-    date = LeaveDateField()
+    date = BoundedDateField()
 
     class Meta:
         model = Holiday
@@ -152,7 +140,7 @@ class LeaveHolidaySerializer(serializers.ModelSerializer):
 
 
 class LeaveHolidayImportSerializer(serializers.Serializer):
-    year = serializers.IntegerField(min_value=FIRST_YEAR, max_value=LAST_YEAR)
+    year = serializers.IntegerField(min_value=EARLIEST_DATE.year, max_value=LATEST_DATE.year)
 
 
 class LeaveHolidayImportResultSerializer(serializers.Serializer):
@@ -169,8 +157,8 @@ class LeaveRequestSerializer(serializers.ModelSerializer):
     type = serializers.PrimaryKeyRelatedField(source="leave_type", queryset=LeaveType.objects.all())
     type_name = serializers.CharField(source="leave_type.name", read_only=True)
     user_email = serializers.EmailField(source="user.email", read_only=True)
-    start_date = LeaveDateField()
-    end_date = LeaveDateField()
+    start_date = BoundedDateField()
+    end_date = BoundedDateField()
     start_half = _half()
     end_half = _half()
     status = LeaveEnumField(LeaveRequest.Status, schema_name="LeaveStatusEnum", read_only=True)
@@ -242,7 +230,7 @@ class LeaveBalancesSerializer(serializers.Serializer):
 
 class LeaveBalancesQuerySerializer(serializers.Serializer):
     user = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    as_of = serializers.DateField(required=False)
+    as_of = BoundedDateField(required=False)
 
 
 class LeaveLedgerEntrySerializer(serializers.ModelSerializer):
@@ -260,7 +248,7 @@ class LeaveLedgerAdjustmentSerializer(serializers.Serializer):
     user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
     type = serializers.PrimaryKeyRelatedField(queryset=LeaveType.objects.all())
     amount = serializers.DecimalField(max_digits=7, decimal_places=2, help_text="Signed: negative takes days away.")
-    date = LeaveDateField()
+    date = BoundedDateField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
 
 

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from core.filters import MAX_ID
+from core.serializers import BoundedDateField
 from search.backends import MAX_PAGE_SIZE, TYPES
 
 MAX_QUERY_LENGTH = 200
@@ -11,10 +13,10 @@ class SearchQuerySerializer(serializers.Serializer):
 
     q = serializers.CharField(max_length=MAX_QUERY_LENGTH, trim_whitespace=True)
     types = serializers.CharField(required=False, default="")
-    date_from = serializers.DateField(required=False, allow_null=True, default=None)
-    date_to = serializers.DateField(required=False, allow_null=True, default=None)
-    user = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
-    project = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    date_from = BoundedDateField(required=False, allow_null=True, default=None)
+    date_to = BoundedDateField(required=False, allow_null=True, default=None)
+    user = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID)
+    project = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID)
     page = serializers.IntegerField(required=False, default=1, min_value=1, max_value=MAX_PAGE)
     page_size = serializers.IntegerField(required=False, default=20, min_value=1)
 

@@ -9,6 +9,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from core.admin_actions import comment_form, confirm_comment_then, report_per_row
+from core.dates import validate_date_in_range
 from core.errors import DomainError
 from timeentries import periods, selectors, services
 from timeentries.models import Client, LockPeriod, Project, Task, TimeEntry, Timesheet
@@ -85,6 +86,13 @@ class ServiceModelForm(forms.ModelForm):
 
     actor = None
     service_error: DomainError | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every date the admin takes stays in core.dates' range, as in the API and the pages.
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField | forms.DateTimeField | forms.SplitDateTimeField):
+                field.validators.append(validate_date_in_range)
 
     def clean(self):
         cleaned_data = super().clean()

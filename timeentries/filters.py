@@ -1,7 +1,7 @@
 import django_filters
 from django.core.exceptions import ValidationError
 
-from core.filters import LocalDateRangeFilterSet
+from core.filters import LocalDateRangeFilterSet, UserIdFilter
 from timeentries import periods
 from timeentries.models import Project, Task, TimeEntry, Timesheet
 
@@ -10,6 +10,7 @@ class TimeEntryFilter(LocalDateRangeFilterSet):
     """`from`/`to` are dates in the requester's time zone (entries starting then); `to` is inclusive."""
 
     date_field = "start"
+    user = UserIdFilter()
     team = django_filters.NumberFilter(field_name="user__team")
     running = django_filters.BooleanFilter(field_name="end", lookup_expr="isnull")
 
@@ -30,6 +31,7 @@ class IsoWeekFilter(django_filters.CharFilter):
 
 class TimesheetFilter(django_filters.FilterSet):
     week = IsoWeekFilter(help_text="ISO week, e.g. 2026-W45")
+    user = UserIdFilter()
 
     class Meta:
         model = Timesheet

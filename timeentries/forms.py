@@ -3,6 +3,7 @@ services the pages call, so a page and the API refuse the same things with the s
 
 from django import forms
 
+from core.dates import BoundedDateFormField
 from timeentries.models import Project, Task
 
 
@@ -62,7 +63,7 @@ class CellForm(forms.Form):
 
     project = forms.ModelChoiceField(queryset=Project.objects.all(), widget=forms.HiddenInput)
     task = forms.ModelChoiceField(queryset=Task.objects.all(), required=False, widget=forms.HiddenInput)
-    day = forms.DateField(widget=forms.HiddenInput, input_formats=["%Y-%m-%d"])
+    day = BoundedDateFormField(widget=forms.HiddenInput, input_formats=["%Y-%m-%d"])
     hours = forms.DecimalField(min_value=0, max_value=24, max_digits=5, decimal_places=2, required=False)
 
     def clean_hours(self):

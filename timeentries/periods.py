@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from core.dates import EARLIEST_DATE, LATEST_DATE, date_in_range
+
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
@@ -20,11 +22,15 @@ def iso_week_label(week_start: date) -> str:
 
 
 def parse_iso_week(value: str) -> date:
-    """'2026-W45' -> the Monday of that ISO week. Raises ValueError on anything else."""
+    """'2026-W45' -> the Monday of that ISO week. Raises ValueError on anything else,
+    weeks outside `core.dates`' range included."""
     match = WEEK_RE.match(value or "")
     if not match:
         raise ValueError("Use an ISO week such as 2026-W45.")
-    return date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    if not (date_in_range(monday) and date_in_range(monday + timedelta(days=6))):
+        raise ValueError(f"Use an ISO week such as 2026-W45, between {EARLIEST_DATE} and {LATEST_DATE}.")
+    return monday
 
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:

@@ -3,12 +3,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.serializers import BoundedDateTimeField
 from timeentries import periods
 from timeentries.models import Client, Project, Task, TimeEntry, Timesheet
 from users.models import Team
 
 
-class OffsetDateTimeField(serializers.DateTimeField):
+class OffsetDateTimeField(BoundedDateTimeField):
     """An ISO 8601 datetime that must carry its UTC offset: a bare local time is ambiguous."""
 
     default_error_messages = {"naive": "Include a UTC offset, e.g. 2026-11-02T09:00:00+01:00."}
