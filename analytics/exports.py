@@ -1,5 +1,10 @@
 """Report rows as files: CSV streamed row by row, xlsx written with openpyxl's write-only
-workbook. Columns are (key, header, kind) with kind one of text, number, date."""
+workbook. Columns are (key, header, kind) with kind one of text, number, date.
+
+Every export (direct download or background file) is written here, so this is where text
+that a spreadsheet would run as a formula is neutralised: a text cell starting with one of
+FORMULA_TRIGGERS gets a leading apostrophe (OWASP's advice for CSV injection), and xlsx text
+cells are always written as strings, never as formulas. Numbers stay numbers."""
 
 import csv
 from collections.abc import Iterable, Iterator
@@ -32,6 +37,16 @@ GROUP_HEADERS = {
 }
 
 
+# = + - @ start a formula in Excel, LibreOffice and Google Sheets; a leading tab or carriage
+# return is skipped by some of them before they look for one.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """`text` as a spreadsheet shows it literally: prefixed with ' when it could start a formula."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
 class _Echo:
     """A file-like object whose write() hands back what it was given."""
 
@@ -44,14 +59,16 @@ def rows_to_csv_stream(columns: list[Column], rows: Iterable[dict]) -> Iterator[
     writer = csv.writer(_Echo())
     yield writer.writerow([header for _, header, _ in columns])
     for row in rows:
-        yield writer.writerow([_csv_value(row.get(key)) for key, _, _ in columns])
+        yield writer.writerow([_csv_value(row.get(key), kind) for key, _, kind in columns])
 
 
-def _csv_value(value):
+def _csv_value(value, kind: str):
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return f"{value:.2f}"
+    if kind == "text" and isinstance(value, str):
+        return spreadsheet_safe(value)
     return value
 
 
@@ -62,7 +79,17 @@ def _cell_value(value, kind: str):
         return float(value)
     if kind == "date" and isinstance(value, str):
         return date.fromisoformat(value)
+    if kind == "text" and isinstance(value, str):
+        return spreadsheet_safe(value)
     return value
+
+
+def _set_value(cell: WriteOnlyCell, value, kind: str) -> None:
+    """Fill a cell; text is stored as a string even when it looks like a formula or an
+    error code (openpyxl would otherwise guess from the value)."""
+    cell.value = _cell_value(value, kind)
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
 
 
 class _CellRowSheet(WriteOnlyWorksheet):
@@ -108,14 +135,17 @@ def rows_to_xlsx(columns: list[Column], rows: Iterable[dict], totals: dict | Non
     count = 0
     for row in rows:
         for cell, key, kind in zip(cells, keys, kinds, strict=True):
-            cell.value = _cell_value(row.get(key), kind)
+            _set_value(cell, row.get(key), kind)
         sheet.append(cells)
         count += 1
     if totals:
         cells = []
         for position, (key, _, kind) in enumerate(columns):
             cell = _styled_cell(sheet, kind if key in totals else "text", bold=True)
-            cell.value = _cell_value(totals[key], kind) if key in totals else ("Total" if position == 0 else None)
+            if key in totals:
+                _set_value(cell, totals[key], kind)
+            else:
+                cell.value = "Total" if position == 0 else None
             cells.append(cell)
         sheet.append(cells)
     workbook.save(path_or_buffer)
