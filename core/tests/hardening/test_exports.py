@@ -4,14 +4,22 @@ audit of managers' entry edits (item 7), and the admin users list's team filter 
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.test import Client
+from icalendar import Calendar
 from openpyxl import load_workbook
 
+from core.errors import DomainValidationError
+from core.validators import NAME_CONTROL_CHARACTERS
+from leave import services as leave_services
+from leave.models import LeaveType
 from timeentries.models import Project, TimeEntry
+from users import services as user_services
+from users.models import Team, User
 
 TIME = "/api/v1/reports/time"
 OVERTIME = "/api/v1/reports/overtime"
@@ -139,3 +147,126 @@ def test_item02_background_exports_neutralise_formulas_too(
     else:
         cell = xlsx_rows(download)[1][0]
         assert (cell.data_type, cell.value) == ("s", "'" + EVIL)
+
+
+# --- item 4: control characters in names; ICS feeds --------------------------------------------
+
+BAD_NAMES = ["Al\nice", "Al\rice", "Al\tice", "Al\x1bice", "Al\x85ice", "Al\u2028ice"]
+
+
+def admin_user_form(user, **changes) -> dict:
+    form = {
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "timezone": user.timezone,
+        "weekly_contract_hours": "40",
+        "work_days": "12345",
+        "role": user.role,
+        "team": user.team_id or "",
+        "is_active": "on",
+    }
+    return {**form, **changes}
+
+
+@pytest.mark.parametrize("bad", BAD_NAMES)
+def test_item04_names_with_control_characters_are_refused_by_the_api(api, anon, alice, carol, bad):
+    me = api(alice).patch("/api/v1/users/me", {"first_name": bad}, format="json")
+    assert me.status_code == 400 and "first_name" in me.json()["errors"], me.json()
+
+    signup = anon.post(
+        "/api/v1/auth/register",
+        {"email": "new@example.com", "password": "a-long-enough-passphrase", "last_name": bad},
+        format="json",
+    )
+    assert signup.status_code == 400 and "last_name" in signup.json()["errors"], signup.json()
+
+    created = api(carol).post(
+        "/api/v1/users", {"email": "new@example.com", "password": "a-long-enough-passphrase", "first_name": bad}
+    )
+    assert created.status_code == 400 and "first_name" in created.json()["errors"], created.json()
+    edited = api(carol).patch(f"/api/v1/users/{alice.pk}", {"last_name": bad}, format="json")
+    assert edited.status_code == 400 and "last_name" in edited.json()["errors"], edited.json()
+    team = api(carol).post("/api/v1/teams", {"name": f"Team {bad}"}, format="json")
+    assert team.status_code == 400 and "name" in team.json()["errors"], team.json()
+
+    alice.refresh_from_db()
+    assert (alice.first_name, alice.last_name) == ("Alice", alice.last_name)
+    assert bad not in alice.last_name
+    assert not type(alice).objects.filter(email="new@example.com").exists()
+
+
+def test_item04_names_keep_spaces_accents_and_formula_characters(api, alice):
+    response = api(alice).patch(
+        "/api/v1/users/me", {"first_name": "=Zoë-Marie @home", "last_name": "O'Brien +1"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+
+
+def test_item04_the_admin_forms_refuse_control_characters_on_the_field(carol, alice, password):
+    client = Client()
+    client.force_login(carol)
+
+    change = client.post(f"/admin/users/user/{alice.pk}/change/", admin_user_form(alice, first_name="Al\nice"))
+    assert change.status_code == 200  # the form again, with the error on the field
+    assert change.context["adminform"].form.errors["first_name"] == [NAME_CONTROL_CHARACTERS]
+    alice.refresh_from_db()
+    assert alice.first_name == "Alice"
+
+    add = client.post(
+        "/admin/users/user/add/",
+        {**admin_user_form(alice, email="new@example.com", last_name="Smi\tth"), "password": "a-long-passphrase"},
+    )
+    assert add.status_code == 200
+    assert add.context["adminform"].form.errors["last_name"] == [NAME_CONTROL_CHARACTERS]
+
+    team = client.post("/admin/users/team/add/", {"name": "Night\nshift"})
+    assert team.status_code == 200
+    assert team.context["adminform"].form.errors["name"] == [NAME_CONTROL_CHARACTERS]
+    assert not User.objects.filter(email="new@example.com").exists()
+    assert not Team.objects.filter(name__startswith="Night").exists()
+
+
+def test_item04_the_services_refuse_control_characters_for_imports_too(carol, alice):
+    # An import or a command calls the services directly, past every serializer and form.
+    with pytest.raises(DomainValidationError) as refused:
+        user_services.user_create(actor=carol, password="a-long-passphrase", email="x@example.com", last_name="a\nb")
+    assert refused.value.field == "last_name"
+    with pytest.raises(DomainValidationError) as refused:
+        user_services.user_profile_update(user=alice, first_name="a\rb")
+    assert refused.value.field == "first_name"
+    with pytest.raises(DomainValidationError) as refused:
+        user_services.team_create(actor=carol, name="a\x00b")
+    assert refused.value.field == "name"
+
+
+def test_item04_a_line_break_already_stored_in_a_name_does_not_break_the_feeds(api, anon, alice, bob):
+    # Names stored before the check existed: written straight to the database.
+    User.objects.filter(pk=alice.pk).update(first_name="Alice\r\nBEGIN:VEVENT", last_name="Adler\x00")
+    User.objects.filter(pk=bob.pk).update(first_name="Bob\nManager", last_name="")
+    with time_machine.travel(datetime(2026, 3, 2, 10, tzinfo=UTC), tick=False):
+        sick = LeaveType.objects.get(code="sick")  # approved as soon as it is asked for
+        request = leave_services.leave_request_create(
+            actor=User.objects.get(pk=alice.pk), leave_type=sick, start_date=date(2026, 3, 3), end_date=date(2026, 3, 3)
+        )
+        assert request.status == "approved"
+        personal = _feed_url(api(alice), "personal")
+        team = _feed_url(api(bob), "team")
+
+        for url, calendar_name in (
+            (personal, b"Absences of Alice\\nBEGIN:VEVENT Adler"),
+            (team, b"Team absences (Bob\\nManager)"),
+        ):
+            response = anon.get(url.removeprefix("http://testserver"))
+            assert response.status_code == 200, response.content[:500]
+            calendar = Calendar.from_ical(response.content)
+            assert calendar["X-WR-CALNAME"].to_ical() == calendar_name  # one line, the break escaped
+            events = calendar.walk("VEVENT")
+            assert len(events) == 1  # the name did not open a second event
+            assert str(events[0]["SUMMARY"]) == f"Alice\nBEGIN:VEVENT Adler \u2013 {sick.name}"
+
+
+def _feed_url(client, scope: str) -> str:
+    response = client.get("/api/v1/leave/calendar-feeds")
+    assert response.status_code == 200, response.json()
+    return next(feed["url"] for feed in response.json()["results"] if feed["scope"] == scope)
