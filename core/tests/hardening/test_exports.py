@@ -10,10 +10,12 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.test import Client
+from django.utils.timezone import localtime
 from icalendar import Calendar
 from openpyxl import load_workbook
 
 from core.errors import DomainValidationError
+from core.models import AuditEvent
 from core.validators import NAME_CONTROL_CHARACTERS
 from leave import services as leave_services
 from leave.models import LeaveType
@@ -270,3 +272,117 @@ def _feed_url(client, scope: str) -> str:
     response = client.get("/api/v1/leave/calendar-feeds")
     assert response.status_code == 200, response.json()
     return next(feed["url"] for feed in response.json()["results"] if feed["scope"] == scope)
+
+
+# --- item 7: the overtime and leave reports' user and team; managers' edits audited ------------
+
+LEAVE = "/api/v1/reports/leave"
+
+
+def people_in(response) -> set[int]:
+    assert response.status_code == 200, response.json()
+    return {row["user"] for row in response.json()["rows"]}
+
+
+@pytest.mark.parametrize("report", ["overtime", "leave"])
+def test_item07_overtime_and_leave_reports_take_user_and_team(
+    api, alice, bob, carol, dave, erin, team_a, team_b, report
+):
+    url, query = (
+        (OVERTIME, {"from": "2026-11-16", "to": "2026-11-22"})
+        if report == "overtime"
+        else (LEAVE, {"as_of": "2026-11-26"})
+    )
+    admin, manager, employee = api(carol), api(bob), api(alice)
+
+    assert people_in(admin.get(url, {**query, "team": team_b.pk})) == {dave.pk, erin.pk}
+    assert people_in(admin.get(url, {**query, "user": alice.pk})) == {alice.pk}
+    assert people_in(admin.get(url, {**query, "team": team_a.pk, "user": dave.pk})) == set()
+    lines = csv_rows(admin.get(url, {**query, "team": team_b.pk, "format": "csv"}))
+    assert {line[0] for line in lines[1:]} == {str(dave), str(erin)}
+
+    # Scoped: a manager narrows within their team; another team or its people look missing.
+    assert people_in(manager.get(url, {**query, "team": team_a.pk})) == {alice.pk, bob.pk}
+    assert people_in(manager.get(url, {**query, "user": alice.pk})) == {alice.pk}
+    for hidden in ({"team": team_b.pk}, {"user": dave.pk}, {"team": 999_999}, {"user": 999_999}):
+        response = manager.get(url, {**query, **hidden})
+        assert response.status_code == 404, (hidden, response.json())
+
+    assert people_in(employee.get(url, {**query, "team": team_a.pk})) == {alice.pk}
+    assert employee.get(url, {**query, "user": bob.pk}).status_code == 404
+    assert employee.get(url, {**query, "team": team_b.pk}).status_code == 404
+    bad = employee.get(url, {**query, "team": "x"})
+    assert bad.status_code == 400 and "team" in bad.json()["errors"]
+
+
+def test_item07_a_background_export_of_the_leave_report_honours_team(
+    api, carol, dave, erin, team_b, alice, django_capture_on_commit_callbacks
+):
+    client = api(carol)
+    body = {"report": "leave", "format": "csv", "params": {"as_of": "2026-11-26", "team": team_b.pk}}
+    with django_capture_on_commit_callbacks(execute=True):
+        created = client.post(EXPORTS, body, format="json")
+    assert created.status_code == 202, created.json()
+    status = client.get(f"{EXPORTS}/{created.json()['id']}").json()
+    assert status["status"] == "done", status
+
+    lines = csv_rows(client.get(status["download_url"]))
+
+    assert {line[0] for line in lines[1:]} == {str(dave), str(erin)}
+
+
+@pytest.fixture
+def alices_entry(frozen, alice, acme):
+    return worked(alice, acme, 24)  # Tuesday of this (open) week
+
+
+def test_item07_a_manager_editing_or_deleting_a_reports_entry_is_audited_naming_both(api, alice, bob, alices_entry):
+    client = api(bob)
+
+    changed = client.patch(f"/api/v1/time-entries/{alices_entry.pk}", {"description": "Fixed"}, format="json")
+    assert changed.status_code == 200, changed.json()
+    event = AuditEvent.objects.get(action="time_entry_changed")
+    assert (event.actor, event.subject, event.target_id) == (bob, alice, str(alices_entry.pk))
+    assert event.data == {"changes": {"description": ["", "Fixed"]}}
+
+    deleted = client.delete(f"/api/v1/time-entries/{alices_entry.pk}")
+    assert deleted.status_code == 204
+    event = AuditEvent.objects.get(action="time_entry_deleted")
+    assert (event.actor, event.subject, event.target_id) == (bob, alice, str(alices_entry.pk))
+    assert event.data["entry"]["project"] == "ACME"
+    assert event.data["entry"]["description"] == "Fixed"
+
+
+def test_item07_people_editing_their_own_entries_write_no_such_event(api, alice, alices_entry):
+    client = api(alice)
+
+    assert (
+        client.patch(f"/api/v1/time-entries/{alices_entry.pk}", {"description": "Mine"}, format="json").status_code
+        == 200
+    )
+    assert client.delete(f"/api/v1/time-entries/{alices_entry.pk}").status_code == 204
+
+    assert not AuditEvent.objects.filter(action__in=["time_entry_changed", "time_entry_deleted"]).exists()
+
+
+def test_item07_an_admin_edit_in_the_admin_writes_the_same_event(carol, alice, alices_entry):
+    client = Client()
+    client.force_login(carol)
+    start, end = localtime(alices_entry.start, carol.tzinfo), localtime(alices_entry.end, carol.tzinfo)
+    form = {
+        "project": alices_entry.project_id,
+        "task": "",
+        "start_0": f"{start:%Y-%m-%d}",
+        "start_1": f"{start:%H:%M:%S}",
+        "end_0": f"{end:%Y-%m-%d}",
+        "end_1": f"{end:%H:%M:%S}",
+        "description": "Checked",
+        "billable": "on",
+    }
+
+    response = client.post(f"/admin/timeentries/timeentry/{alices_entry.pk}/change/", form)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    event = AuditEvent.objects.get(action="time_entry_changed")
+    assert (event.actor, event.subject) == (carol, alice)
+    assert event.data == {"changes": {"description": ["", "Checked"]}}
