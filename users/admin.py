@@ -66,6 +66,16 @@ class TeamAdminForm(DisplayNamesForm):
         fields = ["name", "managers", "holiday_calendar"]
 
 
+class ManagedTeamFilter(admin.RelatedFieldListFilter):
+    """Offers a manager only the teams they manage (admins every team): the stock filter
+    would list every team's name."""
+
+    def field_choices(self, field, request, model_admin):
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        managed = selectors.teams_managed_by(request.user).values("pk")
+        return field.get_choices(include_blank=False, limit_choices_to={"pk__in": managed}, ordering=ordering)
+
+
 class ScopedAdminMixin:
     """Changelists show a manager only their teams' rows; admins see everything."""
 
@@ -88,7 +98,7 @@ class ServiceErrorsMixin:
 @admin.register(User)
 class UserAdmin(ScopedAdminMixin, ServiceErrorsMixin, admin.ModelAdmin):
     list_display = ["email", "first_name", "last_name", "role", "team", "is_active", "last_login"]
-    list_filter = ["role", "team", "is_active"]
+    list_filter = ["role", ("team", ManagedTeamFilter), "is_active"]
     search_fields = ["email", "first_name", "last_name"]
     ordering = ["email"]
     list_select_related = ["team"]

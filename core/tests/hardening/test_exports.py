@@ -386,3 +386,22 @@ def test_item07_an_admin_edit_in_the_admin_writes_the_same_event(carol, alice, a
     event = AuditEvent.objects.get(action="time_entry_changed")
     assert (event.actor, event.subject) == (carol, alice)
     assert event.data == {"changes": {"description": ["", "Checked"]}}
+
+
+# --- item 9 (part): the admin users list's team filter ------------------------------------------
+
+
+def team_filter_links(user) -> set[str]:
+    client = Client()
+    client.force_login(user)
+    page = client.get("/admin/users/user/")
+    assert page.status_code == 200
+    return {str(team) for team in Team.objects.all() if f"team__id__exact={team.pk}" in page.content.decode()}
+
+
+def test_item09_a_managers_team_filter_lists_only_the_teams_they_manage(alice, bob, carol, dave, team_a, team_b):
+    night = Team.objects.create(name="Night shift")
+    night.managers.add(bob)
+
+    assert team_filter_links(bob) == {"Team A", "Night shift"}
+    assert team_filter_links(carol) == {"Team A", "Team B", "Night shift"}
