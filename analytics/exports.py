@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -79,17 +80,24 @@ def _cell_value(value, kind: str):
         return float(value)
     if kind == "date" and isinstance(value, str):
         return date.fromisoformat(value)
-    if kind == "text" and isinstance(value, str):
-        return spreadsheet_safe(value)
     return value
 
 
+def _xlsx_text(value: str) -> str:
+    """Text as an xlsx cell can hold it: without the control characters XML 1.0 forbids
+    (openpyxl would refuse the whole file), and with a formula start neutralised."""
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return spreadsheet_safe(value)
+
+
 def _set_value(cell: WriteOnlyCell, value, kind: str) -> None:
-    """Fill a cell; text is stored as a string even when it looks like a formula or an
-    error code (openpyxl would otherwise guess from the value)."""
-    cell.value = _cell_value(value, kind)
-    if isinstance(cell.value, str):
-        cell.data_type = "s"
+    """Fill a cell. Text is stored as a string as it is: openpyxl's value setter would make
+    text starting with = a formula and '#N/A' an error, and checks each string again."""
+    if kind == "text" and value.__class__ is str and value:
+        cell._value, cell.data_type = _xlsx_text(value), "s"
+    else:
+        cell.value = _cell_value(value, kind)
 
 
 class _CellRowSheet(WriteOnlyWorksheet):

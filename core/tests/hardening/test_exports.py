@@ -123,6 +123,19 @@ def test_item02_text_that_looks_like_an_error_code_stays_a_string(api, alice, ca
     assert (row[0].data_type, row[0].value) == ("s", "#N/A")
 
 
+def test_item02_control_characters_in_stored_text_do_not_break_an_xlsx_download(api, alice, carol, frozen):
+    # XML 1.0 cannot hold most control characters; openpyxl refused the whole file (a 500).
+    project = Project.objects.create(name="=Bell\x07 and escape\x1b", code="CTRL")
+    worked(alice, project, 4)
+    query = {"from": "2026-11-01", "to": "2026-11-30", "group_by": "project", "format": "xlsx"}
+
+    response = api(carol).get(TIME, query)
+
+    assert response.status_code == 200
+    cell = xlsx_rows(response)[1][0]
+    assert (cell.data_type, cell.value) == ("s", "'=Bell and escape")
+
+
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def test_item02_background_exports_neutralise_formulas_too(
     api, alice, carol, acme, frozen, file_format, django_capture_on_commit_callbacks
