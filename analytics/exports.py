@@ -24,6 +24,7 @@ from analytics.reports import TIME_GROUPS
 Column = tuple[str, str, str]
 
 NUMBER_FORMAT = "0.00"
+XLSX_MAX_TEXT = 32_767
 DATE_FORMAT = "yyyy-mm-dd"
 WIDTHS = {"text": 28, "number": 14, "date": 12}
 GROUP_HEADERS = {
@@ -85,10 +86,11 @@ def _cell_value(value, kind: str):
 
 def _xlsx_text(value: str) -> str:
     """Text as an xlsx cell can hold it: without the control characters XML 1.0 forbids
-    (openpyxl would refuse the whole file), and with a formula start neutralised."""
+    (openpyxl would refuse the whole file), with a formula start neutralised, and at most
+    as long as a cell allows (as openpyxl's own setter cuts it)."""
     if ILLEGAL_CHARACTERS_RE.search(value):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return spreadsheet_safe(value)
+    return spreadsheet_safe(value)[:XLSX_MAX_TEXT]
 
 
 def _set_value(cell: WriteOnlyCell, value, kind: str) -> None:
