@@ -1,5 +1,10 @@
 """Report rows as files: CSV streamed row by row, xlsx written with openpyxl's write-only
-workbook. Columns are (key, header, kind) with kind one of text, number, date."""
+workbook. Columns are (key, header, kind) with kind one of text, number, date.
+
+Every export (direct download or background file) is written here, so this is where text
+that a spreadsheet would run as a formula is neutralised: a text cell starting with one of
+FORMULA_TRIGGERS gets a leading apostrophe (OWASP's advice for CSV injection), and xlsx text
+cells are always written as strings, never as formulas. Numbers stay numbers."""
 
 import csv
 from collections.abc import Iterable, Iterator
@@ -8,6 +13,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -18,6 +24,7 @@ from analytics.reports import TIME_GROUPS
 Column = tuple[str, str, str]
 
 NUMBER_FORMAT = "0.00"
+XLSX_MAX_TEXT = 32_767
 DATE_FORMAT = "yyyy-mm-dd"
 WIDTHS = {"text": 28, "number": 14, "date": 12}
 GROUP_HEADERS = {
@@ -32,6 +39,16 @@ GROUP_HEADERS = {
 }
 
 
+# = + - @ start a formula in Excel, LibreOffice and Google Sheets; a leading tab or carriage
+# return is skipped by some of them before they look for one.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """`text` as a spreadsheet shows it literally: prefixed with ' when it could start a formula."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
 class _Echo:
     """A file-like object whose write() hands back what it was given."""
 
@@ -44,14 +61,16 @@ def rows_to_csv_stream(columns: list[Column], rows: Iterable[dict]) -> Iterator[
     writer = csv.writer(_Echo())
     yield writer.writerow([header for _, header, _ in columns])
     for row in rows:
-        yield writer.writerow([_csv_value(row.get(key)) for key, _, _ in columns])
+        yield writer.writerow([_csv_value(row.get(key), kind) for key, _, kind in columns])
 
 
-def _csv_value(value):
+def _csv_value(value, kind: str):
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return f"{value:.2f}"
+    if kind == "text" and isinstance(value, str):
+        return spreadsheet_safe(value)
     return value
 
 
@@ -63,6 +82,24 @@ def _cell_value(value, kind: str):
     if kind == "date" and isinstance(value, str):
         return date.fromisoformat(value)
     return value
+
+
+def _xlsx_text(value: str) -> str:
+    """Text as an xlsx cell can hold it: without the control characters XML 1.0 forbids
+    (openpyxl would refuse the whole file), with a formula start neutralised, and at most
+    as long as a cell allows (as openpyxl's own setter cuts it)."""
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return spreadsheet_safe(value)[:XLSX_MAX_TEXT]
+
+
+def _set_value(cell: WriteOnlyCell, value, kind: str) -> None:
+    """Fill a cell. Text is stored as a string as it is: openpyxl's value setter would make
+    text starting with = a formula and '#N/A' an error, and checks each string again."""
+    if kind == "text" and value.__class__ is str and value:
+        cell._value, cell.data_type = _xlsx_text(value), "s"
+    else:
+        cell.value = _cell_value(value, kind)
 
 
 class _CellRowSheet(WriteOnlyWorksheet):
@@ -108,14 +145,17 @@ def rows_to_xlsx(columns: list[Column], rows: Iterable[dict], totals: dict | Non
     count = 0
     for row in rows:
         for cell, key, kind in zip(cells, keys, kinds, strict=True):
-            cell.value = _cell_value(row.get(key), kind)
+            _set_value(cell, row.get(key), kind)
         sheet.append(cells)
         count += 1
     if totals:
         cells = []
         for position, (key, _, kind) in enumerate(columns):
             cell = _styled_cell(sheet, kind if key in totals else "text", bold=True)
-            cell.value = _cell_value(totals[key], kind) if key in totals else ("Total" if position == 0 else None)
+            if key in totals:
+                _set_value(cell, totals[key], kind)
+            else:
+                cell.value = "Total" if position == 0 else None
             cells.append(cell)
         sheet.append(cells)
     workbook.save(path_or_buffer)

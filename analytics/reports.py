@@ -21,7 +21,7 @@ from leave.selectors import expected_hours_of, leave_balances_of
 from timeentries import periods
 from timeentries.models import MAX_ENTRY_LENGTH, TimeEntry
 from users.models import User
-from users.selectors import user_ids_visible_to, users_visible_to
+from users.selectors import teams_visible_to, user_ids_visible_to, users_visible_to
 
 TIME_GROUPS = ("day", "week", "month")
 ENTITY_GROUPS = ("user", "team", "client", "project", "task")
@@ -426,18 +426,32 @@ def _period_of(day: date, period: str) -> tuple[str, date, date]:
     return f"{day.year:04d}-{day.month:02d}", start, following - timedelta(days=1)
 
 
-def overtime_report(*, actor: User, date_from: date, date_to: date, period: str, user: int | None = None) -> dict:
-    """Per visible user and week/month: expected hours (contract minus days off, holidays and
-    approved leave), hours worked (split by the user's local day), the difference and the
-    running balance since `date_from`. Periods are clipped to `date_from`..`date_to`."""
-    if period not in ("week", "month"):
-        raise DomainValidationError("Use week or month.", field="period")
+def _people_in_report(actor: User, *, user: int | None, team: int | None):
+    """The people a per-person report covers: those the actor may see, narrowed to `user`
+    and `team` when given. A user or team the actor may not see answers 404, as a missing
+    one does."""
     people = users_visible_to(actor).order_by("email")
     if user is not None:
         people = people.filter(pk=user)
         if not people.exists():
             raise Http404("No such user.")
-    people = list(people)
+    if team is not None:
+        if not teams_visible_to(actor).filter(pk=team).exists():
+            raise Http404("No such team.")
+        people = people.filter(team_id=team)
+    return people
+
+
+def overtime_report(
+    *, actor: User, date_from: date, date_to: date, period: str, user: int | None = None, team: int | None = None
+) -> dict:
+    """Per visible user (or only `user`, or `team`'s members) and week/month: expected hours
+    (contract minus days off, holidays and approved leave), hours worked (split by the user's
+    local day), the difference and the running balance since `date_from`. Periods are
+    clipped to `date_from`..`date_to`."""
+    if period not in ("week", "month"):
+        raise DomainValidationError("Use week or month.", field="period")
+    people = list(_people_in_report(actor, user=user, team=team))
     # One query for everyone's entries, wide enough for any time zone; clipped per user below.
     earliest = periods.local_midnight(date_from, ZoneInfo("UTC")) - timedelta(days=1)
     latest = periods.local_midnight(date_to + timedelta(days=2), ZoneInfo("UTC"))
@@ -500,11 +514,11 @@ def overtime_report(*, actor: User, date_from: date, date_to: date, period: str,
 # --- leave ------------------------------------------------------------------------------------
 
 
-def leave_report(*, actor: User, as_of: date) -> dict:
-    """Per visible user and balance-tracking leave type: entitlement, taken, pending and left
-    for the leave year of `as_of`."""
+def leave_report(*, actor: User, as_of: date, user: int | None = None, team: int | None = None) -> dict:
+    """Per visible user (or only `user`, or `team`'s members) and balance-tracking leave type:
+    entitlement, taken, pending and left for the leave year of `as_of`."""
     rows = []
-    people = list(users_visible_to(actor).order_by("email"))
+    people = list(_people_in_report(actor, user=user, team=team))
     balances = leave_balances_of(people, as_of)
     for person in people:
         for balance in balances[person.pk]:

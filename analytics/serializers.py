@@ -67,11 +67,14 @@ class TimeReportQuerySerializer(_RangeReportQuerySerializer):
 
 class OvertimeReportQuerySerializer(_RangeReportQuerySerializer):
     period = serializers.ChoiceField(choices=["week", "month"], default="week")
-    user = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    user = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="only this person")
+    team = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="only this team's members")
 
 
 class LeaveReportQuerySerializer(_ReportQuerySerializer):
     as_of = BoundedDateField(help_text="balances on this day")
+    user = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="only this person")
+    team = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="only this team's members")
 
 
 REPORT_QUERY_SERIALIZERS = {

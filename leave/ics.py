@@ -2,12 +2,17 @@
 
 Calendar clients replace their copy of a subscribed feed with each download, so leave that
 is cancelled or rejected disappears simply by no longer being in the feed.
+
+Text from people (names, leave type names) goes in as icalendar's own vText, which escapes
+line breaks, commas and semicolons; other control characters (never valid in iCalendar text)
+are dropped, so no stored name can break a feed.
 """
 
+import unicodedata
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 
 from leave.models import LeaveRequest
 
@@ -28,6 +33,13 @@ def leave_event_summary(request: LeaveRequest) -> str:
     return f"{summary} ({'; '.join(halves)})" if halves else summary
 
 
+def ics_text(value: str) -> vText:
+    """`value` as an iCalendar TEXT value: line breaks kept (vText escapes them), any other
+    control character but tab dropped."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return vText("".join(char for char in value if char in "\n\t" or unicodedata.category(char) != "Cc"))
+
+
 def _day_after(day: date) -> date:
     return day + timedelta(days=1) if day < date.max else day
 
@@ -39,14 +51,14 @@ def leave_calendar_ics(requests: Iterable[LeaveRequest], *, name: str) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", ics_text(name))
     for request in requests:
         event = Event()
         event.add("uid", f"leave-{request.pk}@timetracker")
         event.add("dtstamp", request.updated_at)
         event.add("dtstart", request.start_date)
         event.add("dtend", _day_after(request.end_date))
-        event.add("summary", leave_event_summary(request))
+        event.add("summary", ics_text(leave_event_summary(request)))
         event.add("status", "CONFIRMED")
         event.add("transp", "OPAQUE")
         calendar.add_component(event)

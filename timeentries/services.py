@@ -5,7 +5,7 @@ permissions and locks, and turns a constraint violation from a race into the sam
 Python check gives.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -185,10 +185,12 @@ def time_entry_create(
 
 @transaction.atomic
 def time_entry_update(*, entry: TimeEntry, actor: User, **fields) -> TimeEntry:
-    """Change an entry; both the week it leaves and the week it moves to must be open."""
+    """Change an entry; both the week it leaves and the week it moves to must be open. A
+    manager (or admin) changing someone else's entry leaves a business event naming both."""
     entry = TimeEntry.objects.select_for_update(of=("self",)).select_related("user", "project", "task").get(pk=entry.pk)
     _ensure_can_edit(actor=actor, entry=entry)
     _ensure_writable(user=entry.user, start=entry.start, end=entry.end)
+    before = _audited_state(entry)
     project = fields.get("project", entry.project)
     task = fields.get("task", entry.task if project.pk == entry.project_id else None)
     start, end = fields.get("start", entry.start), fields.get("end", entry.end)
@@ -205,15 +207,38 @@ def time_entry_update(*, entry: TimeEntry, actor: User, **fields) -> TimeEntry:
     entry.project, entry.task, entry.start, entry.end = project, task, start, end
     if "description" in fields:
         entry.description = fields["description"]
-    return _write(entry, spans=[old_span, (start, end)])
+    _write(entry, spans=[old_span, (start, end)])
+    if actor.pk != entry.user_id:
+        after = _audited_state(entry)
+        changes = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
+        audit_event_record(action="time_entry_changed", actor=actor, target=entry, data={"changes": changes})
+    return entry
+
+
+def _audited_state(entry: TimeEntry) -> dict:
+    """What an audit event about someone else's entry records of it."""
+    return {
+        "project": entry.project.code,
+        "task": entry.task.name if entry.task_id else None,
+        "start": entry.start.astimezone(UTC).isoformat(),
+        "end": entry.end.astimezone(UTC).isoformat() if entry.end else None,
+        "description": entry.description,
+        "billable": entry.billable,
+    }
 
 
 @transaction.atomic
 def time_entry_delete(*, entry: TimeEntry, actor: User) -> None:
-    entry = TimeEntry.objects.select_for_update(of=("self",)).select_related("user").get(pk=entry.pk)
+    """Delete an entry in an open week. A manager (or admin) deleting someone else's entry
+    leaves a business event naming both, with what the entry was."""
+    entry = TimeEntry.objects.select_for_update(of=("self",)).select_related("user", "project", "task").get(pk=entry.pk)
     _ensure_can_edit(actor=actor, entry=entry)
     _ensure_writable(user=entry.user, start=entry.start, end=entry.end)
     span = (entry.start, entry.end)
+    if actor.pk != entry.user_id:
+        audit_event_record(
+            action="time_entry_deleted", actor=actor, target=entry, data={"entry": _audited_state(entry)}
+        )
     entry.delete()
     compliance_after_write(user=entry.user, spans=[span], refuse_violations=False)
 

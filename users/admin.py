@@ -3,11 +3,25 @@ from django.contrib import admin, messages
 from django.contrib.auth.forms import ReadOnlyPasswordHashField
 
 from core.errors import DomainError
+from core.validators import validate_display_name
 from users import selectors, services
 from users.models import Team, User
 
 
-class UserAddForm(forms.ModelForm):
+class DisplayNamesForm(forms.ModelForm):
+    """Shows a name with a control character as an error on its field (the service would
+    refuse it too, but only as a message after the form was accepted)."""
+
+    name_fields: tuple[str, ...] = ("first_name", "last_name")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.name_fields:
+            if name in self.fields:
+                self.fields[name].validators.append(validate_display_name)
+
+
+class UserAddForm(DisplayNamesForm):
     password = forms.CharField(widget=forms.PasswordInput, help_text="Django's password rules apply.")
 
     class Meta:
@@ -25,7 +39,7 @@ class UserAddForm(forms.ModelForm):
         ]
 
 
-class UserChangeForm(forms.ModelForm):
+class UserChangeForm(DisplayNamesForm):
     password = ReadOnlyPasswordHashField(help_text="People change their own password in the app.")
 
     class Meta:
@@ -42,6 +56,24 @@ class UserChangeForm(forms.ModelForm):
             "holiday_calendar",
             "is_active",
         ]
+
+
+class TeamAdminForm(DisplayNamesForm):
+    name_fields = ("name",)
+
+    class Meta:
+        model = Team
+        fields = ["name", "managers", "holiday_calendar"]
+
+
+class ManagedTeamFilter(admin.RelatedFieldListFilter):
+    """Offers a manager only the teams they manage (admins every team): the stock filter
+    would list every team's name."""
+
+    def field_choices(self, field, request, model_admin):
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        managed = selectors.teams_managed_by(request.user).values("pk")
+        return field.get_choices(include_blank=False, limit_choices_to={"pk__in": managed}, ordering=ordering)
 
 
 class ScopedAdminMixin:
@@ -66,7 +98,7 @@ class ServiceErrorsMixin:
 @admin.register(User)
 class UserAdmin(ScopedAdminMixin, ServiceErrorsMixin, admin.ModelAdmin):
     list_display = ["email", "first_name", "last_name", "role", "team", "is_active", "last_login"]
-    list_filter = ["role", "team", "is_active"]
+    list_filter = ["role", ("team", ManagedTeamFilter), "is_active"]
     search_fields = ["email", "first_name", "last_name"]
     ordering = ["email"]
     list_select_related = ["team"]
@@ -117,6 +149,7 @@ class UserAdmin(ScopedAdminMixin, ServiceErrorsMixin, admin.ModelAdmin):
 
 @admin.register(Team)
 class TeamAdmin(ScopedAdminMixin, ServiceErrorsMixin, admin.ModelAdmin):
+    form = TeamAdminForm
     list_display = ["name", "manager_names", "created_at"]
     search_fields = ["name"]
     filter_horizontal = ["managers"]

@@ -1,6 +1,9 @@
 from rest_framework import serializers
 
+from core.validators import validate_display_name
 from users.models import Team, User, validate_timezone
+
+NAME_KWARGS = {"validators": [validate_display_name]}
 
 
 class TimezoneField(serializers.CharField):
@@ -37,7 +40,11 @@ class UserSerializer(serializers.ModelSerializer):
             "password",
         ]
         read_only_fields = ["id", "date_joined", "last_login"]
-        extra_kwargs = {"email": {"validators": []}}  # uniqueness is checked case-insensitively by the service
+        extra_kwargs = {
+            "email": {"validators": []},  # uniqueness is checked case-insensitively by the service
+            "first_name": NAME_KWARGS,
+            "last_name": NAME_KWARGS,
+        }
 
     def validate(self, attrs):
         if self.instance is None and not attrs.get("password"):
@@ -67,13 +74,14 @@ class ProfileSerializer(serializers.ModelSerializer):
             "date_joined",
         ]
         read_only_fields = ["id", "email", "weekly_contract_hours", "role", "team", "is_active", "date_joined"]
+        extra_kwargs = {"first_name": NAME_KWARGS, "last_name": NAME_KWARGS}
 
 
 class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
-    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
-    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="", **NAME_KWARGS)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="", **NAME_KWARGS)
     timezone = TimezoneField(required=False, default="UTC")
 
 
@@ -104,4 +112,5 @@ class TeamSerializer(serializers.ModelSerializer):
         model = Team
         fields = ["id", "name", "managers", "holiday_calendar", "member_count", "created_at"]
         read_only_fields = ["id", "created_at"]
-        extra_kwargs = {"name": {"validators": []}}  # case-insensitive uniqueness lives in the service
+        # Case-insensitive uniqueness lives in the service.
+        extra_kwargs = {"name": {"validators": [validate_display_name]}}

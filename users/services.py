@@ -10,6 +10,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from core.audit import audit_event_record
 from core.errors import DomainValidationError, Unauthenticated
+from core.validators import validate_display_name
 from leave import services as leave_services
 from users.models import Team, User
 from users.permissions import ensure_admin
@@ -27,6 +28,21 @@ USER_ADMIN_FIELDS = {
     "work_days",
 }
 USER_PROFILE_FIELDS = {"first_name", "last_name", "timezone"}
+USER_NAME_FIELDS = ("first_name", "last_name")
+
+
+def _ensure_display_names(**names) -> None:
+    """Names reach pages, exports and calendar feeds: refuse control characters, whichever
+    door (API, admin, sign-up, an import) they came through."""
+    for field, value in names.items():
+        try:
+            validate_display_name(value)
+        except ValidationError as error:
+            raise DomainValidationError(error.messages[0], field=field) from error
+
+
+def _ensure_user_names(fields: dict) -> None:
+    _ensure_display_names(**{name: fields[name] for name in USER_NAME_FIELDS if fields.get(name) is not None})
 
 
 def _leave_basis(user: User) -> tuple:
@@ -63,6 +79,7 @@ def user_register(
     *, email: str, password: str, first_name: str = "", last_name: str = "", timezone: str = "UTC", request=None
 ) -> User:
     """Self sign-up: always an employee with no team."""
+    _ensure_user_names({"first_name": first_name, "last_name": last_name})
     _ensure_email_free(email)
     user = User(email=email, first_name=first_name, last_name=last_name, timezone=timezone, role=User.Role.EMPLOYEE)
     _save_new_user(user, password)
@@ -73,6 +90,7 @@ def user_register(
 @transaction.atomic
 def user_create(*, actor: User, password: str, request=None, **fields) -> User:
     ensure_admin(actor, what="create users")
+    _ensure_user_names(fields)
     _ensure_email_free(fields["email"])
     user = User(**{name: value for name, value in fields.items() if name in USER_ADMIN_FIELDS})
     _save_new_user(user, password)
@@ -85,6 +103,7 @@ def user_update(*, user: User, actor: User, request=None, **fields) -> User:
     """Admin edit of any user field. Role changes and deactivation are audited; deactivation
     also revokes the user's refresh tokens (access tokens die with `is_active`)."""
     ensure_admin(actor, what="edit users")
+    _ensure_user_names(fields)
     user = User.objects.select_for_update().get(pk=user.pk)
     if "email" in fields:
         _ensure_email_free(fields["email"], exclude_pk=user.pk)
@@ -123,6 +142,7 @@ def user_activate(*, user: User, actor: User, request=None) -> User:
 @transaction.atomic
 def user_profile_update(*, user: User, **fields) -> User:
     """What people may change about themselves: names and time zone, nothing else."""
+    _ensure_user_names(fields)
     for name, value in fields.items():
         if name in USER_PROFILE_FIELDS:
             setattr(user, name, value)
@@ -212,6 +232,7 @@ def auth_logout(*, refresh: str, request=None) -> None:
 @transaction.atomic
 def team_create(*, actor: User, name: str, managers=(), holiday_calendar=None, request=None) -> Team:
     ensure_admin(actor, what="create teams")
+    _ensure_display_names(name=name)
     if Team.objects.filter(name__iexact=name).exists():
         raise DomainValidationError("A team with this name already exists.", field="name")
     team = Team.objects.create(name=name, holiday_calendar=holiday_calendar)
@@ -224,6 +245,7 @@ def team_create(*, actor: User, name: str, managers=(), holiday_calendar=None, r
 def team_update(*, team: Team, actor: User, request=None, **fields) -> Team:
     ensure_admin(actor, what="edit teams")
     if "name" in fields:
+        _ensure_display_names(name=fields["name"])
         if Team.objects.filter(name__iexact=fields["name"]).exclude(pk=team.pk).exists():
             raise DomainValidationError("A team with this name already exists.", field="name")
         team.name = fields["name"]
