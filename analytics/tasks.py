@@ -13,3 +13,9 @@ def export_run(export_id: int) -> str:
 def exports_purge_expired_task() -> int:
     """Nightly: delete exports older than seven days, files included."""
     return services.exports_purge_expired()
+
+
+@shared_task(name="analytics.tasks.exports_reap_stale_task")
+def exports_reap_stale_task() -> dict[str, int]:
+    """Every few minutes: queue again (once) or fail the exports a dead worker left behind."""
+    return services.exports_reap_stale()
