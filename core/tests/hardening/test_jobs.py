@@ -9,11 +9,19 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from auditlog.models import LogEntry
 from django.conf import settings
 from django.utils import timezone
 
 from analytics.models import Export
 from analytics.tasks import exports_reap_stale_task
+from core.audit import audit_event_record
+from core.models import AuditEvent
+from core.tasks import audit_purge_expired_task
+from search.indexing import index_of
+from search.models import IndexFailure
+from search.tasks import search_index_object, search_reconcile_task
+from search.tests.conftest import fake_elasticsearch
 
 ROOT = Path(__file__).resolve().parents[3]
 EXPORTS = "/api/v1/exports"
@@ -97,3 +105,71 @@ def test_item14_an_export_stale_again_after_its_retry_fails_with_the_reason(
     assert body["status"] == "failed"
     assert "worker" in body["error"] and str(settings.TASK_STALE_AFTER) in body["error"]
     assert body["finished_at"] and body["download_url"] is None
+
+
+# --- item 16: the audit purge and the search index -----------------------------------------
+
+
+def _bulk_requests(fake_es):
+    return [r for r in fake_es.requests if r.path.endswith("/_bulk")]
+
+
+@pytest.fixture
+def fake_es(settings):
+    with fake_elasticsearch(settings) as fake:
+        yield fake
+
+
+def _old_events(count: int, age: timedelta) -> set[int]:
+    """`count` events created `age` ago, written like a busy year of logins (no signals)."""
+    AuditEvent.objects.bulk_create([AuditEvent(action="old_login") for _ in range(count)])
+    AuditEvent.objects.filter(action="old_login").update(created_at=timezone.now() - age)
+    return set(AuditEvent.objects.filter(action="old_login").values_list("pk", flat=True))
+
+
+def test_item16_purge_with_search_on_removes_documents_with_one_delete_by_query(
+    settings, fake_es, alice, django_capture_on_commit_callbacks
+):
+    settings.AUDIT_RETENTION, settings.AUDIT_PURGE_BATCH_SIZE = 30, 50
+    old = _old_events(120, timedelta(days=31))
+    recent = audit_event_record(action="login", actor=alice)
+    LogEntry.objects.update(timestamp=timezone.now() - timedelta(days=31))
+    log_entries = LogEntry.objects.count()
+    fake_es.requests.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = audit_purge_expired_task.delay().get()
+
+    assert (result["events"], result["log_entries"]) == (120, log_entries)
+    assert not AuditEvent.objects.filter(pk__in=old).exists() and not LogEntry.objects.filter(pk__lte=max(old)).exists()
+    assert AuditEvent.objects.filter(pk=recent.pk).exists()
+    # No per-row index update for the purged events: not one request names one of them.
+    touched = {r.path.rsplit("/", 1)[-1] for r in fake_es.requests if "/_doc/" in r.path}
+    touched |= {line["delete"]["_id"] for r in _bulk_requests(fake_es) for line in r.body if "delete" in line}
+    assert not touched & {str(pk) for pk in old}
+    (delete_by_query,) = fake_es.of("POST", "_delete_by_query")
+    assert delete_by_query.path.startswith(f"/{index_of('core.auditevent')}/")
+    assert delete_by_query.body == {"query": {"range": {"created_at": {"lt": result["cutoff"]}}}}
+    # One event per committed batch, so a purge killed half-way leaves a trace.
+    batches = AuditEvent.objects.filter(action="audit_purge_batch", data__model="core.AuditEvent")
+    assert sorted(event.data["deleted"] for event in batches) == [20, 50, 50]
+    assert {event.actor_label for event in batches} == {"system:core.tasks.audit_purge_expired_task"}
+    assert AuditEvent.objects.filter(action="audit_purged").count() == 1
+
+
+def test_item16_an_index_update_that_exhausts_its_retries_is_caught_by_the_reconcile(settings, fake_es, alice):
+    settings.ELASTICSEARCH_URL = "http://127.0.0.1:1"  # nothing listens: every retry fails
+    # Its last attempt: the five retries are used up (eager retries cannot wait out a backoff).
+    result = search_index_object.apply(
+        args=("users.user", alice.pk), retries=search_index_object.max_retries, throw=False
+    )
+    assert result.failed()
+    assert list(IndexFailure.objects.values_list("model_label", "object_pk")) == [("users.user", alice.pk)]
+
+    settings.ELASTICSEARCH_URL = fake_es.url  # Elasticsearch is back
+    fake_es.requests.clear()
+    assert search_reconcile_task.delay().get() == {"reindexed": 1, "left": 0}
+
+    sent = [line for r in _bulk_requests(fake_es) for line in r.body]
+    assert {"index": {"_index": index_of("users.user"), "_id": str(alice.pk)}} in sent
+    assert not IndexFailure.objects.exists()
