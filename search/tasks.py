@@ -8,6 +8,7 @@ from celery import Task, shared_task
 from django.conf import settings
 from elasticsearch import ConnectionError, ConnectionTimeout, TransportError
 
+from core.locks import PeriodicJob
 from search import indexing
 from search.documents import DOCUMENTS
 from search.models import IndexFailure
@@ -57,7 +58,7 @@ def search_delete_older_than(model_label: str, field: str, cutoff: str) -> str |
     return indexing.delete_older_than(model_label, field, datetime.fromisoformat(cutoff))
 
 
-@shared_task(name="search.tasks.search_reconcile_task")
+@shared_task(base=PeriodicJob, name="search.tasks.search_reconcile_task")
 def search_reconcile_task(limit: int = 5000) -> dict[str, int]:
     """Periodic: index again the rows whose update gave up (`IndexFailure`), oldest first.
     A record goes only when its row was sent without error; one written again meanwhile (a

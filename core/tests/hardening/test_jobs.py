@@ -5,18 +5,31 @@ floods the broker nor loses index updates (item 16)."""
 import os
 import subprocess
 import sys
+import tempfile
+import threading
+import uuid
 from datetime import timedelta
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from auditlog.models import LogEntry
 from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from analytics.models import Export
 from analytics.tasks import exports_reap_stale_task
+from compliance.tests.test_worker import _test_database_url as worker_database_url
+from compliance.tests.test_worker import _wait_for as wait_for
+from config.celery import app
+from conftest import requires_postgres, requires_redis
 from core.audit import audit_event_record
-from core.models import AuditEvent
+from core.locks import PeriodicJob
+from core.models import AuditEvent, PeriodicJobRun
+from core.schedules import PERIODIC_TASKS
 from core.tasks import audit_purge_expired_task
 from search.indexing import index_of
 from search.models import IndexFailure
@@ -105,6 +118,116 @@ def test_item14_an_export_stale_again_after_its_retry_fails_with_the_reason(
     assert body["status"] == "failed"
     assert "worker" in body["error"] and str(settings.TASK_STALE_AFTER) in body["error"]
     assert body["finished_at"] and body["download_url"] is None
+
+
+# --- item 15: one run per schedule slot ---------------------------------------------------
+
+
+def _beat_dispatch(task, schedule_name: str):
+    """Run `task` the way beat sends it: django-celery-beat names the schedule in a header."""
+    return task.apply(headers={"periodic_task_name": schedule_name})
+
+
+def _schedule_of(task_path: str) -> str:
+    call_command("setup_schedules", stdout=StringIO())
+    return next(name for name, (path, _) in PERIODIC_TASKS.items() if path == task_path)
+
+
+def test_item15_every_scheduled_job_claims_its_slot():
+    for path, _ in PERIODIC_TASKS.values():
+        assert isinstance(import_string(path), PeriodicJob), path
+
+
+def test_item15_a_second_beat_dispatching_a_finished_slot_is_skipped(settings, db):
+    """Works on SQLite too: the slot's record makes the late duplicate a no-op."""
+    schedule = _schedule_of("core.tasks.audit_purge_expired_task")
+
+    _beat_dispatch(audit_purge_expired_task, schedule).get()
+    _beat_dispatch(audit_purge_expired_task, schedule).get()  # the second beat, a little later
+
+    assert AuditEvent.objects.filter(action="audit_purged").count() == 1
+    audit_purge_expired_task.delay().get()  # started by hand: not a slot, it runs
+    assert AuditEvent.objects.filter(action="audit_purged").count() == 2
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_item15_two_beats_dispatching_the_same_slot_at_once_run_the_job_once_on_postgres():
+    schedule = _schedule_of("core.tasks.audit_purge_expired_task")
+    start, errors = threading.Barrier(2), []
+
+    def beat():
+        try:
+            start.wait(timeout=10)
+            _beat_dispatch(audit_purge_expired_task, schedule).get()
+        except Exception as error:  # surfaced below, with the thread's own traceback lost
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=beat) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert AuditEvent.objects.filter(action="audit_purged").count() == 1
+    _beat_dispatch(audit_purge_expired_task, schedule).get()  # and a late third dispatch
+    assert AuditEvent.objects.filter(action="audit_purged").count() == 1
+
+
+@pytest.fixture
+def real_worker(settings):
+    """A `celery worker` process on the test database, on a queue of its own (as in
+    compliance/tests/test_worker.py), with tasks sent to the broker instead of run eagerly."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    previous, app.conf.task_always_eager = app.conf.task_always_eager, False
+    queue, name = f"jobs-test-{uuid.uuid4().hex}", f"jobs-test-{uuid.uuid4().hex[:8]}@localhost"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": worker_database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=info"]
+    command += ["--without-gossip", "--without-mingle", "-Q", queue, "-n", name]
+    with tempfile.TemporaryDirectory() as directory:
+        log = Path(directory) / "worker.log"
+        with log.open("w") as output:
+            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+            try:
+                wait_for(
+                    lambda: process.poll() is None and bool(app.control.ping(destination=[name], timeout=0.5)),
+                    "The worker did not answer a ping",
+                    log,
+                )
+                yield {"queue": queue, "log": log}
+            finally:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+                app.conf.task_always_eager = previous
+
+
+@requires_postgres
+@requires_redis
+@pytest.mark.django_db(transaction=True)
+def test_item15_a_real_worker_skips_the_second_beat_dispatch_of_a_slot(real_worker):
+    """The header beat sets reaches the task on a real worker through Redis."""
+    schedule, log = _schedule_of("core.tasks.audit_purge_expired_task"), real_worker["log"]
+    for _ in range(2):
+        result = audit_purge_expired_task.apply_async(
+            headers={"periodic_task_name": schedule}, queue=real_worker["queue"]
+        )
+        done = f"[{result.id}] succeeded"
+        wait_for(lambda done=done: done in log.read_text(), "The task did not finish", log)
+    assert AuditEvent.objects.filter(action="audit_purged").count() == 1
+    assert PeriodicJobRun.objects.get(task="core.tasks.audit_purge_expired_task").finished_at is not None
 
 
 # --- item 16: the audit purge and the search index -----------------------------------------
