@@ -14,7 +14,8 @@ claims it:
 
 On SQLite there is no advisory lock: the unique row still skips a later duplicate, which is
 all a single-process development setup needs. Runs started by hand (`.delay()`, the shell,
-the admin) carry no header and always run.
+management commands) carry no header and always run; the beat admin's "Run selected tasks"
+sends beat's header, so it runs a job only when the job's latest slot has not run.
 """
 
 import hashlib
