@@ -31,6 +31,10 @@ class Export(models.Model):
     file = models.FileField(upload_to="exports/", blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When the current attempt started building.")
+    requeued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the reaper queued it again after a worker died with it (once at most)."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -192,6 +192,7 @@ class ExportSerializer(serializers.ModelSerializer):
             "row_count",
             "error",
             "created_at",
+            "started_at",
             "finished_at",
             "download_url",
         ]

@@ -4,8 +4,10 @@ import io
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from analytics import widgets
@@ -54,13 +56,17 @@ def _progress(export: Export, value: int, **fields) -> None:
 
 def export_build(*, export_id: int) -> Export:
     """Build the file of a pending export, reporting progress as it goes. Idempotent: an
-    export already done or failed is left as it is."""
+    export already done or failed is left as it is, and so is one another worker started
+    less than TASK_STALE_AFTER ago (a duplicate message); an older "running" one died with
+    its worker and is built again."""
     with transaction.atomic():
         export = Export.objects.select_for_update().select_related("owner").get(pk=export_id)
         if export.status in (Export.Status.DONE, Export.Status.FAILED):
             return export
-        export.status, export.progress = Export.Status.RUNNING, 5
-        export.save(update_fields=["status", "progress"])
+        if export.status == Export.Status.RUNNING and export.started_at and export.started_at > _stale_before():
+            return export
+        export.status, export.progress, export.started_at = Export.Status.RUNNING, 5, timezone.now()
+        export.save(update_fields=["status", "progress", "started_at"])
     try:
         query = REPORT_QUERY_SERIALIZERS[export.report](data={**export.params, "format": "json"})
         query.is_valid(raise_exception=True)
@@ -85,6 +91,48 @@ def export_build(*, export_id: int) -> Export:
         )
         export.refresh_from_db()
     return export
+
+
+def _stale_before(now=None):
+    return (now or timezone.now()) - timedelta(seconds=settings.TASK_STALE_AFTER)
+
+
+def exports_reap_stale(*, now=None) -> dict[str, int]:
+    """Exports a dead worker left behind: running since longer than any task may run, or
+    still pending that long after being queued. Each is queued again once; one that is
+    stale again after that fails, with the reason in `error`."""
+    from analytics.tasks import export_run
+
+    now = now or timezone.now()
+    stale_before = _stale_before(now)
+    stale = Export.objects.filter(
+        Q(status=Export.Status.RUNNING, started_at__lt=stale_before)
+        | Q(status=Export.Status.PENDING, requeued_at__isnull=True, created_at__lt=stale_before)
+        | Q(status=Export.Status.PENDING, requeued_at__lt=stale_before)
+    )
+    requeued = failed = 0
+    for export in stale.order_by("pk"):
+        with transaction.atomic():
+            # Re-read under a lock: a worker may have finished or restarted it meanwhile.
+            export = Export.objects.select_for_update().get(pk=export.pk)
+            if not stale.filter(pk=export.pk).exists():
+                continue
+            if export.requeued_at is None:
+                export.status, export.progress, export.requeued_at = Export.Status.PENDING, 0, now
+                export.save(update_fields=["status", "progress", "requeued_at"])
+                transaction.on_commit(lambda pk=export.pk: export_run.delay(pk))
+                requeued += 1
+                logger.warning("export %s was stale (%s); queued again", export.pk, export.status)
+            else:
+                export.status, export.finished_at = Export.Status.FAILED, now
+                export.error = (
+                    f"The export did not finish: the worker building it stopped (no result within "
+                    f"{settings.TASK_STALE_AFTER} s, twice). Please start it again."
+                )
+                export.save(update_fields=["status", "finished_at", "error"])
+                failed += 1
+                logger.warning("export %s was stale after being queued again; marked failed", export.pk)
+    return {"requeued": requeued, "failed": failed}
 
 
 def exports_purge_expired(*, now=None) -> int:

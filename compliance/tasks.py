@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from compliance import services
 from core.audit import task_actor
+from core.locks import PeriodicJob
 
 
-@shared_task(bind=True, name="compliance.tasks.compliance_scan_task")
+@shared_task(bind=True, base=PeriodicJob, name="compliance.tasks.compliance_scan_task")
 def compliance_scan_task(self, days_back: int | None = None, actor_id: int | None = None) -> dict[str, int]:
     """Judge every active user's last `days_back` days (COMPLIANCE_SCAN_DAYS) up to today.
     Idempotent: violations are unique per user, rule and period."""

@@ -161,6 +161,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
+# No task runs longer than the hard time limit, so one still unacknowledged (or an export
+# still "running") a minute after it died with its worker: Redis hands the message out again
+# after this long (its default is an hour), and the export reaper fails or re-queues the
+# export. Workers need a stop grace period of at least CELERY_TASK_TIME_LIMIT.
+TASK_STALE_AFTER = CELERY_TASK_TIME_LIMIT + 60  # seconds
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": TASK_STALE_AFTER}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"

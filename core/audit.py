@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 from core.net import client_ip
+from core.signals import audit_events_purged
 from users.selectors import user_ids_visible_to
 
 logger = logging.getLogger(__name__)
@@ -155,17 +156,37 @@ def audit_retention_cutoff(now: datetime | None = None) -> datetime:
     return (now or timezone.now()) - timedelta(days=settings.AUDIT_RETENTION)
 
 
-def _purge_older_than(model: type[models.Model], field: str, cutoff: datetime, batch_size: int) -> tuple[int, int]:
+def _purge_older_than(
+    model: type[models.Model], field: str, cutoff: datetime, batch_size: int, *, actor, actor_label: str
+) -> tuple[int, int]:
     """Delete `model` rows with `field` < cutoff, at most `batch_size` per transaction, so a
-    large backlog never holds one long lock; returns (rows deleted, batches)."""
-    expired = {f"{field}__lt": cutoff}
+    large backlog never holds one long lock; returns (rows deleted, batches).
+
+    Each batch is one set-based DELETE (no per-row signals: the search index follows with
+    one delete-by-query, see `audit_events_purged`) and writes its own "audit_purge_batch"
+    event in the same transaction, so a purge killed half-way leaves a trace of what it did.
+    Nothing refers to AuditEvent or LogEntry rows, so there are no cascades to honour.
+    """
+    expired = model.objects.filter(**{f"{field}__lt": cutoff}).order_by("pk").values("pk")
     deleted = batches = 0
     while True:
         with transaction.atomic():
-            ids = list(model.objects.filter(**expired).order_by("pk").values_list("pk", flat=True)[:batch_size])
-            if not ids:
-                break
-            count, _ = model.objects.filter(pk__in=ids, **expired).delete()
+            batch = model.objects.filter(pk__in=expired[:batch_size])
+            count = batch._raw_delete(batch.db)
+            if count:
+                audit_event_record(
+                    action="audit_purge_batch",
+                    actor=actor,
+                    actor_label=actor_label,
+                    data={
+                        "model": model._meta.label,
+                        "deleted": count,
+                        "batch": batches + 1,
+                        "cutoff": cutoff.isoformat(),
+                    },
+                )
+        if not count:
+            break
         deleted += count
         batches += 1
         logger.info(
@@ -175,7 +196,7 @@ def _purge_older_than(model: type[models.Model], field: str, cutoff: datetime, b
             batches,
             extra={"audit_purge_model": model._meta.label, "audit_purge_deleted": count},
         )
-        if len(ids) < batch_size:
+        if count < batch_size:
             break
     return deleted, batches
 
@@ -184,8 +205,9 @@ def audit_purge_expired(
     *, now: datetime | None = None, actor=None, actor_label: str = RETENTION_ACTOR_LABEL, dry_run: bool = False
 ) -> dict:
     """Delete AuditEvent and auditlog LogEntry rows older than AUDIT_RETENTION days, in
-    batches of AUDIT_PURGE_BATCH_SIZE rows per transaction, and record the run itself as an
-    "audit_purged" event. With `dry_run`, count what would go and change nothing."""
+    batches of AUDIT_PURGE_BATCH_SIZE rows per transaction (each with its own
+    "audit_purge_batch" event), and record the whole run as an "audit_purged" event. With
+    `dry_run`, count what would go and change nothing."""
     cutoff = audit_retention_cutoff(now)
     if dry_run:
         return {
@@ -195,8 +217,10 @@ def audit_purge_expired(
             "dry_run": True,
         }
     batch_size = max(1, settings.AUDIT_PURGE_BATCH_SIZE)
-    events, event_batches = _purge_older_than(AuditEvent, "created_at", cutoff, batch_size)
-    log_entries, log_entry_batches = _purge_older_than(LogEntry, "timestamp", cutoff, batch_size)
+    who = {"actor": actor, "actor_label": actor_label}
+    events, event_batches = _purge_older_than(AuditEvent, "created_at", cutoff, batch_size, **who)
+    log_entries, log_entry_batches = _purge_older_than(LogEntry, "timestamp", cutoff, batch_size, **who)
+    audit_events_purged.send(sender=AuditEvent, cutoff=cutoff)
     audit_event_record(
         action="audit_purged",
         actor=actor,

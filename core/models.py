@@ -41,3 +41,19 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}".strip()
+
+
+class PeriodicJobRun(models.Model):
+    """One schedule slot of a periodic job, claimed by the run beat dispatched for it, so a
+    second beat's dispatch of the same slot is skipped (see `core.locks`)."""
+
+    task = models.CharField(max_length=200)
+    slot = models.DateTimeField(help_text="The scheduled time this run is for.")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["task", "slot"], name="periodic_job_run_once_per_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.task} @ {self.slot:%Y-%m-%d %H:%M}"

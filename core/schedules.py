@@ -33,4 +33,12 @@ PERIODIC_TASKS: dict[str, tuple[str, dict[str, str]]] = {
         "analytics.tasks.exports_purge_expired_task",
         {"minute": "0", "hour": "4", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
     ),
+    "analytics: re-queue or fail exports a dead worker left running": (
+        "analytics.tasks.exports_reap_stale_task",
+        {"minute": "*/5", "hour": "*", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
+    ),
+    "search: index again the rows whose index update gave up": (
+        "search.tasks.search_reconcile_task",
+        {"minute": "*/15", "hour": "*", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
+    ),
 }

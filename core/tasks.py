@@ -1,9 +1,10 @@
 from celery import shared_task
 
 from core.audit import audit_purge_expired, task_actor
+from core.locks import PeriodicJob
 
 
-@shared_task(bind=True, name="core.tasks.audit_purge_expired_task")
+@shared_task(bind=True, base=PeriodicJob, name="core.tasks.audit_purge_expired_task")
 def audit_purge_expired_task(self, actor_id: int | None = None) -> dict:
     """The nightly retention purge (celery-beat), or one someone started: `actor_id` is then
     recorded as the actor of its "audit_purged" event."""

@@ -6,6 +6,7 @@ from django.core.mail import send_mail
 from django.utils import timezone
 
 from core.audit import task_actor
+from core.locks import PeriodicJob
 from leave import services
 from leave.models import LeaveRequest
 
@@ -55,13 +56,13 @@ def notify_leave_decided(request_id: int) -> int:
     )
 
 
-@shared_task(bind=True, name="leave.tasks.leave_accrue_year_task")
+@shared_task(bind=True, base=PeriodicJob, name="leave.tasks.leave_accrue_year_task")
 def leave_accrue_year_task(self, year: int | None = None, actor_id: int | None = None) -> dict[str, int]:
     with task_actor(actor_id, f"system:{self.name}") as acting:
         return services.leave_accrue_year(year=year or timezone.localdate().year, actor=acting.user)
 
 
-@shared_task(bind=True, name="leave.tasks.leave_carry_over_expire_task")
+@shared_task(bind=True, base=PeriodicJob, name="leave.tasks.leave_carry_over_expire_task")
 def leave_carry_over_expire_task(self, actor_id: int | None = None) -> int:
     with task_actor(actor_id, f"system:{self.name}"):
         return services.leave_carry_over_expire(today=timezone.localdate())

@@ -129,3 +129,19 @@ def index_bulk(model_label: str, pks: Iterable[int]) -> tuple[int, int]:
     for failure in failures[:10]:
         logger.warning("search: bulk %s failed: %s", model_label, failure)
     return succeeded, len(failures)
+
+
+def delete_older_than(model_label: str, field: str, cutoff) -> str | None:
+    """Delete every document of `model_label` whose `field` is before `cutoff` with one
+    delete-by-query, which Elasticsearch runs as a background task (its id is returned)."""
+    if not settings.ELASTICSEARCH_ENABLED:
+        return None
+    answer = es_client().delete_by_query(
+        index=index_of(model_label),
+        query={"range": {field: {"lt": cutoff.isoformat()}}},
+        conflicts="proceed",
+        wait_for_completion=False,
+        ignore_unavailable=True,
+        allow_no_indices=True,
+    )
+    return answer.get("task")

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from core.models import AuditEvent
+from core.signals import audit_events_purged
 from leave.models import LeaveRequest
 from timeentries.models import Client, Project, Task, TimeEntry
 from users.models import Team, User
@@ -85,3 +86,22 @@ for _model in DENORMALIZED_FIELDS:
     pre_save.connect(remember_denormalized, sender=_model, dispatch_uid=f"search-renamed-{_model._meta.label_lower}")
     if _model not in INDEXED_MODELS:
         post_save.connect(dependents_saved, sender=_model, dispatch_uid=f"search-saved-{_model._meta.label_lower}")
+
+
+def audit_purged(sender, cutoff, **kwargs):
+    """The retention purge deleted events without per-row signals: one delete-by-query
+    removes their documents."""
+    if not settings.ELASTICSEARCH_ENABLED:
+        return
+    from search.tasks import search_delete_older_than
+
+    def send():
+        try:
+            search_delete_older_than.delay(model_label(sender), "created_at", cutoff.isoformat())
+        except Exception:  # the next purge's delete-by-query covers these documents too
+            logger.exception("search: could not remove purged audit events before %s from the index", cutoff)
+
+    transaction.on_commit(send)
+
+
+audit_events_purged.connect(audit_purged, dispatch_uid="search-audit-events-purged")

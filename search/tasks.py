@@ -2,20 +2,85 @@
 running one twice leaves the index as running it once."""
 
 import logging
+from datetime import datetime
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from elasticsearch import ConnectionError, ConnectionTimeout, TransportError
 
+from core.locks import PeriodicJob
 from search import indexing
+from search.documents import DOCUMENTS
+from search.models import IndexFailure
 
 logger = logging.getLogger(__name__)
 RETRYABLE = (ConnectionError, ConnectionTimeout, TransportError)
 
 
-@shared_task(autoretry_for=RETRYABLE, retry_backoff=True, retry_backoff_max=600, retry_jitter=True, max_retries=5)
+def _index_arguments(model_label: str, pk: int, cascade: bool = False) -> tuple[str, int, bool]:
+    return model_label, pk, cascade
+
+
+class RecordsGivingUp(Task):
+    """An index task that, once it exhausts its retries, leaves an `IndexFailure` for the
+    periodic `search_reconcile_task` instead of losing the update."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        model_label, pk, cascade = _index_arguments(*args, **kwargs)
+        try:
+            failure, created = IndexFailure.objects.get_or_create(
+                model_label=model_label.lower(), object_pk=pk, defaults={"cascade": cascade, "error": repr(exc)[:2000]}
+            )
+            if not created:
+                failure.cascade, failure.error = failure.cascade or cascade, repr(exc)[:2000]
+                failure.save(update_fields=["cascade", "error", "failed_at"])
+        except Exception:
+            logger.exception("search: could not record the failed update of %s %s", model_label, pk)
+        logger.error("search: gave up indexing %s %s (%r); search_reconcile_task retries it", model_label, pk, exc)
+
+
+@shared_task(
+    base=RecordsGivingUp,
+    autoretry_for=RETRYABLE,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
 def search_index_object(model_label: str, pk: int, cascade: bool = False) -> str:
     return indexing.index_object(model_label, pk, cascade=cascade)
+
+
+@shared_task(autoretry_for=RETRYABLE, retry_backoff=True, max_retries=5)
+def search_delete_older_than(model_label: str, field: str, cutoff: str) -> str | None:
+    """Remove the documents of rows a set-based purge deleted (it sends no per-row signals).
+    Lost, it is made good by the next purge, whose later cut-off covers these documents."""
+    return indexing.delete_older_than(model_label, field, datetime.fromisoformat(cutoff))
+
+
+@shared_task(base=PeriodicJob, name="search.tasks.search_reconcile_task")
+def search_reconcile_task(limit: int = 5000) -> dict[str, int]:
+    """Periodic: index again the rows whose update gave up (`IndexFailure`), oldest first.
+    A record goes only when its row was sent without error; one written again meanwhile (a
+    newer failure) stays for the next run."""
+    if not settings.ELASTICSEARCH_ENABLED:
+        return {"reindexed": 0, "left": IndexFailure.objects.count()}
+    failures = list(IndexFailure.objects.order_by("failed_at", "pk")[:limit])
+    done: list[IndexFailure] = []
+    by_label: dict[str, list[IndexFailure]] = {}
+    for failure in failures:
+        if failure.cascade or failure.model_label not in DOCUMENTS:
+            indexing.index_object(failure.model_label, failure.object_pk, cascade=failure.cascade)
+            done.append(failure)
+        else:
+            by_label.setdefault(failure.model_label, []).append(failure)
+    for label, group in by_label.items():
+        _, failed = indexing.index_bulk(label, [failure.object_pk for failure in group])
+        if not failed:
+            done.extend(group)
+    for failure in done:
+        IndexFailure.objects.filter(pk=failure.pk, failed_at=failure.failed_at).delete()
+    return {"reindexed": len(done), "left": IndexFailure.objects.count()}
 
 
 @shared_task(autoretry_for=RETRYABLE, retry_backoff=True, max_retries=5)

@@ -4,6 +4,8 @@ to, recording every request and answering like Elasticsearch 9 does."""
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -72,6 +74,10 @@ def _handler(fake: FakeElasticsearch):
                         meta = line[op]
                         items.append({op: {"_index": meta["_index"], "_id": meta["_id"], "status": 200}})
                 return self._answer(200, {"took": 1, "errors": False, "items": items})
+            if segments[-1] == "_delete_by_query":  # run as a background task when asked to
+                if parts.query and "wait_for_completion=false" in parts.query:
+                    return self._answer(200, {"task": "fake-node:1"})
+                return self._answer(200, {"took": 1, "deleted": 0, "failures": []})
             if segments[-1] == "_search":
                 if fake.search_response is None:  # an unhealthy cluster
                     return self._answer(503, {"error": {"type": "cluster_block_exception"}, "status": 503})
@@ -89,8 +95,9 @@ def _handler(fake: FakeElasticsearch):
     return Handler
 
 
-@pytest.fixture
-def fake_es(settings):
+@contextmanager
+def fake_elasticsearch(settings) -> Iterator[FakeElasticsearch]:
+    """A running fake Elasticsearch that the settings point at (tests elsewhere use it too)."""
     fake = FakeElasticsearch(url="")
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
@@ -101,6 +108,12 @@ def fake_es(settings):
     yield fake
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def fake_es(settings):
+    with fake_elasticsearch(settings) as fake:
+        yield fake
 
 
 @pytest.fixture
