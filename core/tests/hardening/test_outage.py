@@ -1,0 +1,320 @@
+"""Issue 12, stream "outage": Redis, the database and Elasticsearch going away.
+
+Redis down (item 11): sign-in fails closed with 503 + Retry-After, the per-user API throttle
+fails open with a warning, writes and cached reads work, /health says Redis is down; when
+Redis returns, counting resumes. Database down (item 13): 503 + Retry-After (JSON for the
+API, a short page elsewhere) and recovery without a restart. Item 19 (part): /health checks
+the Celery broker, and a hanging Elasticsearch is skipped for a while (circuit breaker).
+
+Outages are real: a dead port, a redis-server and a TCP proxy this test starts and stops,
+and server processes started here. The shared PostgreSQL and Redis are never touched.
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, date, datetime
+from http.cookiejar import CookieJar
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from core import circuit
+from leave import services as leave_services
+from leave.models import LeaveType
+from timeentries.models import Project
+
+ROOT = Path(__file__).resolve().parents[3]
+DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+WAIT = 30  # seconds a started process may take to come up
+
+
+@pytest.fixture(autouse=True)
+def _closed_circuits():
+    """Breakers are per process: a service one test took down must not stay skipped in the next."""
+    circuit.reset_all()
+    yield
+    circuit.reset_all()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for(condition, what: str, log: Path | None = None):
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    pytest.fail(f"{what} within {WAIT} s." + (f"\nLog:\n{log.read_text()[-4000:]}" if log else ""))
+
+
+def _redis_cache(settings, url: str) -> None:
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "tt-outage-test",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+        }
+    }
+
+
+# --- HTTP against a server process ---------------------------------------------------------
+
+
+class Http:
+    """A tiny HTTP client with cookies (no requests/httpx in the venv): status, headers, body."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.cookies = CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect, urllib.request.ProxyHandler({})
+        )
+
+    def __call__(self, method: str, path: str, *, body=None, form=None, token=None, headers=None):
+        data, all_headers = None, dict(headers or {})
+        if body is not None:
+            data, all_headers["Content-Type"] = json.dumps(body).encode(), "application/json"
+        if form is not None:
+            data, all_headers["Content-Type"] = urlencode(form).encode(), "application/x-www-form-urlencoded"
+        if token:
+            all_headers["Authorization"] = f"Bearer {token}"
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=all_headers)
+        try:
+            with self.opener.open(request, timeout=20) as response:
+                return response.status, response.headers, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, error.read().decode()
+
+    def cookie(self, name: str) -> str:
+        return next(c.value for c in self.cookies if c.name == name)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+GUNICORN_OPTIONS = ("--workers", "1", "--timeout", "60", "--log-level", "warning")
+
+
+def _start_server(env: dict, log: Path, settings_module: str = "config.settings") -> tuple[subprocess.Popen, Http]:
+    """gunicorn (one sync worker, so one persistent database connection) on a free port."""
+    port = _free_port()
+    output = log.open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}", *GUNICORN_OPTIONS],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": settings_module, "DEBUG": "false", **env},
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+    http = Http(f"http://127.0.0.1:{port}")
+
+    def answering() -> bool:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    _wait_for(answering, "the server did not answer", log)
+    return process, http
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+# --- Item 11: Redis down --------------------------------------------------------------------
+
+SETUP_SCRIPT = """
+import json
+from datetime import date
+from django.core.management import call_command
+from rest_framework_simplejwt.tokens import RefreshToken
+from leave.models import LeaveType
+from leave.services import leave_request_create
+from users.models import Team, User
+
+call_command("migrate", verbosity=0)
+team = Team.objects.create(name="Team A")
+manager = User.objects.create_user(email="bob@example.com", password="x", role=User.Role.MANAGER, team=team)
+team.managers.add(manager)
+alice = User.objects.create_user(email="alice@example.com", password="x", team=team)
+pending = leave_request_create(
+    actor=alice, leave_type=LeaveType.objects.get(code="unpaid"), start_date=date(2027, 3, 1), end_date=date(2027, 3, 2)
+)
+print(json.dumps({"token": str(RefreshToken.for_user(manager).access_token), "pending": pending.pk}))
+"""
+
+
+@pytest.fixture
+def server_on_a_dead_redis(tmp_path):
+    """A server process on a SQLite file prepared (migrated, a team) while Redis was fine,
+    started with REDIS_URL pointing at a port where nothing listens. Tasks run eagerly: the
+    broker being down too is item 12 (the outbox), not this one."""
+    database = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    prepared = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", SETUP_SCRIPT],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": database, "REDIS_URL": ""},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert prepared.returncode == 0, prepared.stderr[-4000:]
+    seeded = json.loads(prepared.stdout.strip().splitlines()[-1])
+    log = tmp_path / "server.log"
+    env = {"DATABASE_URL": database, "REDIS_URL": DEAD_REDIS, "CELERY_TASK_ALWAYS_EAGER": "true"}
+    process, http = _start_server(env, log)
+    yield http, seeded, log
+    _stop(process)
+
+
+def test_item11_server_on_a_dead_redis_refuses_logins_with_503_but_serves_tokens_and_writes(server_on_a_dead_redis):
+    http, seeded, log = server_on_a_dead_redis
+
+    status, headers, body = http("POST", "/api/v1/auth/token", body={"email": "alice@example.com", "password": "x"})
+    assert status == 503, body
+    assert int(headers["Retry-After"]) >= 1
+    error = json.loads(body)
+    assert error["code"] == "service_unavailable" and "Try again in" in error["detail"]
+
+    status, _, body = http("GET", "/api/v1/users/me", token=seeded["token"])
+    assert status == 200, body
+    assert json.loads(body)["email"] == "bob@example.com"
+    assert "Redis cache at 127.0.0.1:1/0 unavailable" in log.read_text()  # the throttle failed open, and said so
+
+    status, _, body = http("POST", f"/api/v1/leave/requests/{seeded['pending']}/approve", token=seeded["token"])
+    assert status == 200, body
+    assert json.loads(body)["status"] == "approved"
+
+    status, _, body = http("GET", "/api/v1/analytics/widgets/team_absences", token=seeded["token"])
+    assert status == 200, body
+    assert json.loads(body)["kind"] == "team_absences"
+
+    status, _, body = http("GET", "/health")
+    assert status == 503
+    report = json.loads(body)
+    assert report["redis"].startswith("error: ") and report["database"] == "ok"
+
+
+@pytest.mark.django_db
+def test_item11_login_page_answers_503_with_a_short_message_while_redis_is_down(settings, client, alice, password):
+    _redis_cache(settings, DEAD_REDIS)
+    response = client.post("/accounts/login/", {"email": alice.email, "password": password})
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) >= 1
+    assert "Try again in" in response.content.decode()
+    assert "_auth_user_id" not in client.session  # failed closed: not signed in
+
+
+@pytest.mark.django_db
+def test_item11_writes_cached_reads_and_the_throttle_work_while_redis_is_down(
+    settings, time_machine, api, alice, bob, caplog
+):
+    _redis_cache(settings, DEAD_REDIS)
+    time_machine.move_to(datetime(2026, 12, 9, 12, 0, tzinfo=UTC), tick=False)
+    request = leave_services.leave_request_create(
+        actor=alice,
+        leave_type=LeaveType.objects.get(code="sick"),  # no allowance needed, approved at once
+        start_date=date(2026, 12, 7),
+        end_date=date(2026, 12, 8),
+    )
+    assert request.status == "approved"  # a write that bumps the dashboard's cache versions
+    project = Project.objects.create(name="Website", code="WEB")
+    created = api(alice).post(
+        "/api/v1/time-entries",
+        {"project": project.pk, "start": "2026-12-01T09:00:00Z", "end": "2026-12-01T11:00:00Z"},
+    )
+    assert created.status_code == 201, created.json()
+
+    widget = api(alice).get("/api/v1/analytics/widgets/month_by_project", {"range_days": 366})
+    assert widget.status_code == 200, widget.json()
+    assert widget.json()["labels"] == ["Website"]  # computed from the database, not the cache
+
+    assert "Redis cache at 127.0.0.1:1/0 unavailable" in caplog.text
+    assert any(r.levelname == "WARNING" for r in caplog.records if "Redis cache" in r.getMessage())
+
+
+class RedisServer:
+    """A redis-server of this test's own on a spare port, stopped and started at will."""
+
+    def __init__(self, directory: Path):
+        self.port, self.directory, self.process = _free_port(), directory, None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            cwd=self.directory,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _wait_for(self._answers, "redis-server did not answer")
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.process is not None:
+            _stop(self.process)
+            self.process = None
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.django_db
+def test_item11_counting_resumes_when_redis_returns(settings, own_redis, api, client, alice, password, caplog):
+    _redis_cache(settings, own_redis.url)
+    settings.RATE_LIMIT_API_USER = "3/d"  # a day's window: the test cannot straddle two of them
+    settings.REDIS_CIRCUIT_SECONDS = 0.5
+    me = api(alice)
+
+    assert [me.get("/api/v1/users/me").status_code for _ in range(4)] == [200, 200, 200, 429]
+
+    own_redis.stop()
+    assert [me.get("/api/v1/users/me").status_code for _ in range(4)] == [200, 200, 200, 200]  # fails open
+    assert "unavailable" in caplog.text
+    assert client.post("/accounts/login/", {"email": alice.email, "password": password}).status_code == 503
+
+    own_redis.start()  # a fresh server: the counters start again from nothing
+    time.sleep(settings.REDIS_CIRCUIT_SECONDS + 0.2)  # the breaker lets the next call try Redis again
+    assert [me.get("/api/v1/users/me").status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert client.post("/accounts/login/", {"email": alice.email, "password": password}).status_code == 302
