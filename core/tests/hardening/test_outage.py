@@ -16,16 +16,21 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from contextlib import suppress
 from datetime import UTC, date, datetime
 from http.cookiejar import CookieJar
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
+from django.db import connection
+from rest_framework_simplejwt.tokens import RefreshToken
 
+from conftest import requires_postgres
 from core import circuit
 from leave import services as leave_services
 from leave.models import LeaveType
@@ -318,3 +323,105 @@ def test_item11_counting_resumes_when_redis_returns(settings, own_redis, api, cl
     time.sleep(settings.REDIS_CIRCUIT_SECONDS + 0.2)  # the breaker lets the next call try Redis again
     assert [me.get("/api/v1/users/me").status_code for _ in range(4)] == [200, 200, 200, 429]
     assert client.post("/accounts/login/", {"email": alice.email, "password": password}).status_code == 302
+
+
+# --- Item 13: database down -----------------------------------------------------------------
+
+
+class TcpProxy:
+    """127.0.0.1:<port> → PostgreSQL. `close()` refuses new connections and cuts open ones
+    (the database is gone for the app); `open()` listens again on the same port."""
+
+    def __init__(self, target: tuple[str, int]):
+        self.target, self.port = target, _free_port()
+        self.listener, self.sockets, self.lock = None, [], threading.Lock()
+
+    def open(self):
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", self.port))
+        self.listener.listen(16)
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self):
+        with suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(); close() alone would not
+        self.listener.close()
+        with self.lock:
+            for sock in self.sockets:
+                with suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            self.sockets = []
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_item13_database_outage_answers_503_and_recovers_without_a_restart(tmp_path, alice, password):
+    db = connection.settings_dict
+    proxy = TcpProxy((db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 5432)))
+    proxy.open()
+    auth = f"{quote(db['USER'], safe='')}" + (f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else "")
+    database = f"postgres://{auth}@127.0.0.1:{proxy.port}/{db['NAME']}"
+    # The test settings: their password hasher is the one the test's users were saved with.
+    env = {"DATABASE_URL": database, "REDIS_URL": ""}
+    process, http = _start_server(env, tmp_path / "server.log", settings_module="config.settings_test")
+    try:
+        token = str(RefreshToken.for_user(alice).access_token)
+        http("GET", "/accounts/login/")
+        status, _, _ = http(
+            "POST",
+            "/accounts/login/",
+            form={"email": alice.email, "password": password, "csrfmiddlewaretoken": http.cookie("csrftoken")},
+            headers={"Referer": http.base + "/accounts/login/"},
+        )
+        assert status == 302  # signed in to the pages: the session lives in the database
+        assert http("GET", "/api/v1/users/me", token=token)[0] == 200
+        assert http("GET", "/timesheet/")[0] == 200
+
+        proxy.close()
+        status, headers, body = http("GET", "/api/v1/users/me", token=token)
+        assert status == 503, body
+        assert int(headers["Retry-After"]) >= 1
+        assert json.loads(body)["code"] == "service_unavailable"
+        status, headers, body = http("GET", "/timesheet/")  # the session cannot even be read
+        assert status == 503, body
+        assert int(headers["Retry-After"]) >= 1
+        assert headers["Content-Type"].startswith("text/html") and "Unavailable for a moment" in body
+        status, _, body = Http(http.base)("GET", "/health")  # as a load balancer asks: no session cookie
+        assert status == 503 and json.loads(body)["database"].startswith("error: ")
+
+        proxy.open()  # the database is back: the same server process answers again
+        assert http("GET", "/api/v1/users/me", token=token)[0] == 200
+        assert http("GET", "/timesheet/")[0] == 200
+    finally:
+        _stop(process)
+        proxy.close()
