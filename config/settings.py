@@ -181,6 +181,8 @@ ELASTICSEARCH_URL = (
 ELASTICSEARCH_DSL = {"default": {"hosts": ELASTICSEARCH_URL or "http://localhost:9200", "request_timeout": 2}}
 ELASTICSEARCH_DSL_AUTOSYNC = False  # indexing goes through Celery tasks, never inline
 ELASTICSEARCH_DSL_AUTO_REFRESH = False
+# After a failed or timed-out search, answer from the database for this long before trying again.
+ELASTICSEARCH_CIRCUIT_SECONDS = env.float("ELASTICSEARCH_CIRCUIT_SECONDS", default=30)
 
 # --- Domain settings ---------------------------------------------------------------------
 WORKING_TIME_MAX_WEEKLY_HOURS = env.float("WORKING_TIME_MAX_WEEKLY_HOURS", default=48)

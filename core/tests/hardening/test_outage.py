@@ -425,3 +425,83 @@ def test_item13_database_outage_answers_503_and_recovers_without_a_restart(tmp_p
     finally:
         _stop(process)
         proxy.close()
+
+
+# --- Item 19 (part): the broker in /health, a circuit breaker for Elasticsearch -------------
+
+
+@pytest.mark.django_db
+def test_item19_health_reports_a_down_celery_broker(settings, anon):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = DEAD_REDIS
+    response = anon.get("/health")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "error" and body["broker"].startswith("error: ")
+    assert body["database"] == "ok"
+
+
+@pytest.mark.django_db
+def test_item19_health_reports_a_live_broker_ok_and_an_eager_one_disabled(settings, anon, own_redis):
+    assert anon.get("/health").json()["broker"] == "disabled"  # the test settings run tasks eagerly
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = own_redis.url
+    response = anon.get("/health")
+    assert response.status_code == 200
+    assert response.json()["broker"] == "ok"
+
+
+@pytest.fixture
+def hanging_es(settings):
+    """The search tests' fake Elasticsearch, which can be told to accept requests and never
+    answer them (until released), like a cluster stuck in a long GC pause."""
+    from http.server import ThreadingHTTPServer
+
+    from search.tests.conftest import FakeElasticsearch, _handler
+
+    fake = FakeElasticsearch(url="")
+    fake.hang, fake.release, fake.hung = threading.Event(), threading.Event(), []
+
+    class Handler(_handler(fake)):
+        def _handle(self):
+            if fake.hang.is_set():
+                fake.hung.append(self.path)
+                fake.release.wait(10)
+                return
+            super()._handle()
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.ELASTICSEARCH_ENABLED, settings.ELASTICSEARCH_URL = True, fake.url
+    settings.ELASTICSEARCH_DSL = {"default": {"hosts": fake.url, "request_timeout": 0.5}}
+    yield fake
+    fake.release.set()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.no_es
+@pytest.mark.django_db
+def test_item19_search_skips_a_hanging_elasticsearch_for_a_while_then_tries_again(settings, hanging_es, api, alice):
+    settings.ELASTICSEARCH_CIRCUIT_SECONDS = 1
+    client = api(alice)
+
+    def backend() -> str:
+        response = client.get("/api/v1/search", {"q": "kickoff"})
+        assert response.status_code == 200, response.json()
+        return response.json()["backend"]
+
+    hanging_es.hang.set()
+    assert backend() in ("database", "postgres")
+    assert len(hanging_es.hung) == 1  # asked once, waited for the timeout, fell back
+    assert backend() in ("database", "postgres")
+    assert len(hanging_es.hung) == 1  # not asked again while the breaker is open
+
+    hanging_es.hang.clear()
+    hanging_es.release.set()
+    time.sleep(settings.ELASTICSEARCH_CIRCUIT_SECONDS + 0.2)
+    assert backend() == "elasticsearch"  # tried again after the pause, and it answers
+    assert len(hanging_es.of("POST", "_search")) == 1
