@@ -10,6 +10,7 @@ The cache only saves work, it never decides an answer: while it is down (`core.c
 every widget is computed and version bumps are skipped.
 """
 
+import threading
 import time
 from collections import Counter, defaultdict
 from contextlib import suppress
@@ -96,10 +97,22 @@ def _bump_versions(scopes) -> None:
             cache.set(key, time.time_ns(), None)
 
 
+# Set when a bump could not reach the cache. The process then moves the "global" version,
+# which every widget's key holds, as soon as the cache answers again: a widget cached before
+# an outage is never served after a change made during it.
+_missed_bump = threading.Event()
+
+
 def _bump(scopes) -> None:
-    # A write never fails for the cache's sake; widgets cached before an outage expire within CACHE_SECONDS.
-    with suppress(CacheUnavailable):
+    """A write never fails for the cache's sake: a bump the cache misses becomes a global one later."""
+    if _missed_bump.is_set():
+        scopes = ["global", *scopes]
+    try:
         cache_call(_bump_versions, scopes)
+    except CacheUnavailable:
+        _missed_bump.set()
+    else:
+        _missed_bump.clear()
 
 
 def data_changed(*, user_id: int | None = None, team_id: int | None = None) -> None:
@@ -119,6 +132,8 @@ def widget_data(*, actor: User, kind: str, range_days: int | None = None) -> dic
     kind, range_days = validate_widget_request(kind, range_days)
     today = actor.local_today()
     try:
+        if _missed_bump.is_set():
+            _bump([])
         key = f"dashboard:widget:{actor.pk}:{cache_call(data_version, actor)}:{kind}:{range_days}:{today.isoformat()}"
         data = cache_call(cache.get, key)
     except CacheUnavailable:

@@ -150,6 +150,61 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
+class TcpProxy:
+    """127.0.0.1:<port> → a server (PostgreSQL, Redis). `close()` refuses new connections and
+    cuts open ones (the server is gone for the app, its data kept); `open()` listens again."""
+
+    def __init__(self, target: tuple[str, int]):
+        self.target, self.port = target, _free_port()
+        self.listener, self.sockets, self.lock = None, [], threading.Lock()
+
+    def open(self):
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", self.port))
+        self.listener.listen(16)
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self):
+        with suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(); close() alone would not
+        self.listener.close()
+        with self.lock:
+            for sock in self.sockets:
+                with suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            self.sockets = []
+
+
 # --- Item 11: Redis down --------------------------------------------------------------------
 
 SETUP_SCRIPT = """
@@ -325,62 +380,45 @@ def test_item11_counting_resumes_when_redis_returns(settings, own_redis, api, cl
     assert client.post("/accounts/login/", {"email": alice.email, "password": password}).status_code == 302
 
 
+@pytest.mark.django_db
+def test_item11_a_change_made_while_redis_was_unreachable_shows_once_it_is_back(
+    settings, time_machine, own_redis, api, alice
+):
+    """Redis unreachable but keeping its data (a network partition): the cache-version bump of
+    a write made meanwhile is lost, yet the widget cached before must not be served after."""
+    time_machine.move_to(datetime(2026, 12, 9, 12, 0, tzinfo=UTC), tick=True)
+    proxy = TcpProxy(("127.0.0.1", own_redis.port))
+    proxy.open()
+    _redis_cache(settings, f"redis://127.0.0.1:{proxy.port}/0")
+    settings.REDIS_CIRCUIT_SECONDS = 0.3
+    client = api(alice)
+    website, intranet = (Project.objects.create(name=name, code=name[:3].upper()) for name in ("Website", "Intranet"))
+
+    def log_two_hours(project, day: int):
+        entry = {"project": project.pk, "start": f"2026-12-0{day}T09:00:00Z", "end": f"2026-12-0{day}T11:00:00Z"}
+        response = client.post("/api/v1/time-entries", entry)
+        assert response.status_code == 201, response.json()
+
+    def projects_on_the_widget():
+        response = client.get("/api/v1/analytics/widgets/month_by_project", {"range_days": 30})
+        assert response.status_code == 200, response.json()
+        return response.json()["labels"]
+
+    try:
+        log_two_hours(website, 1)
+        assert projects_on_the_widget() == ["Website"]  # now cached in Redis
+
+        proxy.close()
+        log_two_hours(intranet, 2)
+        proxy.open()
+        time.sleep(settings.REDIS_CIRCUIT_SECONDS + 0.2)  # the breaker lets the next call try Redis again
+
+        assert sorted(projects_on_the_widget()) == ["Intranet", "Website"]
+    finally:
+        proxy.close()
+
+
 # --- Item 13: database down -----------------------------------------------------------------
-
-
-class TcpProxy:
-    """127.0.0.1:<port> → PostgreSQL. `close()` refuses new connections and cuts open ones
-    (the database is gone for the app); `open()` listens again on the same port."""
-
-    def __init__(self, target: tuple[str, int]):
-        self.target, self.port = target, _free_port()
-        self.listener, self.sockets, self.lock = None, [], threading.Lock()
-
-    def open(self):
-        self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", self.port))
-        self.listener.listen(16)
-        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
-
-    def _accept(self, listener):
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(self.target)
-            except OSError:
-                client.close()
-                continue
-            with self.lock:
-                self.sockets += [client, upstream]
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source, sink):
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for sock in (source, sink):
-                with suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-
-    def close(self):
-        with suppress(OSError):
-            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(); close() alone would not
-        self.listener.close()
-        with self.lock:
-            for sock in self.sockets:
-                with suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-                sock.close()
-            self.sockets = []
 
 
 @requires_postgres
