@@ -514,7 +514,7 @@ def hanging_es(settings):
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     settings.ELASTICSEARCH_ENABLED, settings.ELASTICSEARCH_URL = True, fake.url
-    settings.ELASTICSEARCH_DSL = {"default": {"hosts": fake.url, "request_timeout": 0.5}}
+    settings.ELASTICSEARCH_DSL = {"default": {"hosts": fake.url, "request_timeout": 1}}
     yield fake
     fake.release.set()
     server.shutdown()
