@@ -6,11 +6,14 @@ whole weeks for the weekly charts (team absences: the days from today on), and s
 what the report selectors let the actor see.
 Answers are cached per user, kind, range and day, under the data versions of the scopes the
 user sees; changes to entries, leave, violations and holidays bump them (`analytics.signals`).
-The cache only saves work, it never decides an answer.
+The cache only saves work, it never decides an answer: while it is down (`core.cache`)
+every widget is computed and version bumps are skipped.
 """
 
+import threading
 import time
 from collections import Counter, defaultdict
+from contextlib import suppress
 from datetime import date, timedelta
 
 from django.core.cache import cache
@@ -21,6 +24,7 @@ from analytics.models import Dashboard, DashboardWidget
 from analytics.reports import overtime_report, time_report
 from compliance.models import Violation
 from compliance.selectors import violations_visible_to
+from core.cache import CacheUnavailable, cache_call
 from core.errors import DomainValidationError
 from leave.models import LeaveRequest
 from leave.selectors import absences
@@ -84,13 +88,31 @@ def data_version(actor: User) -> str:
     return ".".join(str(versions[key]) for key in keys)
 
 
-def _bump(scopes) -> None:
+def _bump_versions(scopes) -> None:
     for scope in scopes:
         key = VERSION_KEY.format(scope=scope)
         try:
             cache.incr(key)
         except ValueError:
             cache.set(key, time.time_ns(), None)
+
+
+# Set when a bump could not reach the cache. The process then moves the "global" version,
+# which every widget's key holds, as soon as the cache answers again: a widget cached before
+# an outage is never served after a change made during it.
+_missed_bump = threading.Event()
+
+
+def _bump(scopes) -> None:
+    """A write never fails for the cache's sake: a bump the cache misses becomes a global one later."""
+    if _missed_bump.is_set():
+        scopes = ["global", *scopes]
+    try:
+        cache_call(_bump_versions, scopes)
+    except CacheUnavailable:
+        _missed_bump.set()
+    else:
+        _missed_bump.clear()
 
 
 def data_changed(*, user_id: int | None = None, team_id: int | None = None) -> None:
@@ -109,12 +131,19 @@ def widget_data(*, actor: User, kind: str, range_days: int | None = None) -> dic
     """The chart data of one widget for `actor`, from the cache when it is current."""
     kind, range_days = validate_widget_request(kind, range_days)
     today = actor.local_today()
-    key = f"dashboard:widget:{actor.pk}:{data_version(actor)}:{kind}:{range_days}:{today.isoformat()}"
-    data = cache.get(key)
+    try:
+        if _missed_bump.is_set():
+            _bump([])
+        key = f"dashboard:widget:{actor.pk}:{cache_call(data_version, actor)}:{kind}:{range_days}:{today.isoformat()}"
+        data = cache_call(cache.get, key)
+    except CacheUnavailable:
+        key = data = None
     if data is None:
         data = BUILDERS[kind](actor, today, range_days)
         data.update(kind=kind, title=Kind(kind).label, range_days=range_days)
-        cache.set(key, data, CACHE_SECONDS)
+        if key is not None:
+            with suppress(CacheUnavailable):
+                cache_call(cache.set, key, data, CACHE_SECONDS)
     return data
 
 

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.OutageMiddleware",
     "core.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -150,6 +151,8 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# After a Redis failure, go without it (see core/cache.py) for this long before trying again.
+REDIS_CIRCUIT_SECONDS = env.float("REDIS_CIRCUIT_SECONDS", default=5)
 
 # --- Celery ------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -184,6 +187,8 @@ ELASTICSEARCH_URL = (
 ELASTICSEARCH_DSL = {"default": {"hosts": ELASTICSEARCH_URL or "http://localhost:9200", "request_timeout": 2}}
 ELASTICSEARCH_DSL_AUTOSYNC = False  # indexing goes through Celery tasks, never inline
 ELASTICSEARCH_DSL_AUTO_REFRESH = False
+# After a failed or timed-out search, answer from the database for this long before trying again.
+ELASTICSEARCH_CIRCUIT_SECONDS = env.float("ELASTICSEARCH_CIRCUIT_SECONDS", default=30)
 
 # --- Domain settings ---------------------------------------------------------------------
 WORKING_TIME_MAX_WEEKLY_HOURS = env.float("WORKING_TIME_MAX_WEEKLY_HOURS", default=48)

@@ -1,19 +1,22 @@
 """The one error shape of the API: {"detail", "code", "errors"} for every 4xx."""
 
 import logging
+import sys
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import DomainError
+from core.outage import DATABASE_DOWN, DATABASE_RETRY_AFTER, database_is_down
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +106,23 @@ def json_not_found(request, exception=None):
     return JsonResponse(error_body("Not found.", "not_found"), status=status.HTTP_404_NOT_FOUND)
 
 
+def service_unavailable(request, detail: str, retry_after: int) -> HttpResponse:
+    """503 with Retry-After: the error shape under /api/, a short page (no session, no
+    database) elsewhere."""
+    if _wants_json(request):
+        response = JsonResponse(error_body(detail, "service_unavailable"), status=503)
+    else:
+        context = {"detail": detail, "retry_after": retry_after, "project_name": settings.PROJECT_NAME}
+        response = HttpResponse(render_to_string("503.html", context), status=503)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 def json_server_error(request):
+    # A database outage raised by a middleware (the session, the user) arrives here, not in
+    # OutageMiddleware.process_exception; Django calls this handler inside its except block.
+    if database_is_down(sys.exc_info()[1]):
+        return service_unavailable(request, DATABASE_DOWN, DATABASE_RETRY_AFTER)
     if not _wants_json(request):
         return defaults.server_error(request)
     return JsonResponse(error_body("Internal server error.", "server_error"), status=500)

@@ -47,3 +47,15 @@ class Unauthenticated(DomainError):
 
     status_code = 401
     code = "authentication_failed"
+
+
+class ServiceUnavailable(DomainError):
+    """A service the action needs is down for a moment (the rate-limit store, the database):
+    503 with Retry-After, so clients wait and try again instead of seeing a 500."""
+
+    status_code = 503
+    code = "service_unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int, code: str | None = None):
+        super().__init__(detail, code=code)
+        self.retry_after = retry_after

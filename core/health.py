@@ -33,6 +33,17 @@ def _redis() -> str:
     return "ok"
 
 
+def _broker() -> str:
+    """Celery's broker: tasks run in-process when eager or on the memory transport."""
+    if settings.CELERY_TASK_ALWAYS_EAGER or settings.CELERY_BROKER_URL.startswith("memory://"):
+        return "disabled"
+    from kombu import Connection
+
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=1) as connection:
+        connection.ensure_connection(max_retries=0, timeout=1)
+    return "ok"
+
+
 def _elasticsearch() -> str:
     if not settings.ELASTICSEARCH_ENABLED:
         return "disabled"
@@ -46,7 +57,7 @@ def _elasticsearch() -> str:
     return "ok"
 
 
-CHECKS = {"database": _database, "redis": _redis, "elasticsearch": _elasticsearch}
+CHECKS = {"database": _database, "redis": _redis, "broker": _broker, "elasticsearch": _elasticsearch}
 
 
 def _describe(error: BaseException) -> str:
@@ -55,7 +66,7 @@ def _describe(error: BaseException) -> str:
 
 
 def health_status() -> tuple[dict[str, str], bool]:
-    """Run every check; healthy when the database, and Redis if configured, are ok.
+    """Run every check; healthy when the database, and Redis and the broker if configured, are ok.
     Elasticsearch is reported but optional: search falls back to the database."""
     pool = ThreadPoolExecutor(max_workers=len(CHECKS))
     futures = {name: pool.submit(check) for name, check in CHECKS.items()}
@@ -69,5 +80,5 @@ def health_status() -> tuple[dict[str, str], bool]:
             results[name] = _describe(future.exception())
         else:
             results[name] = future.result()
-    healthy = results["database"] == "ok" and results["redis"] in {"ok", "disabled"}
+    healthy = results["database"] == "ok" and all(results[name] in {"ok", "disabled"} for name in ("redis", "broker"))
     return results, healthy

@@ -1,7 +1,13 @@
+import logging
+
 from django.http import JsonResponse
 from django.utils import timezone
 
-from core.api import error_body
+from core.api import error_body, service_unavailable
+from core.errors import ServiceUnavailable
+from core.outage import DATABASE_DOWN, DATABASE_RETRY_AFTER, database_is_down
+
+logger = logging.getLogger(__name__)
 
 
 class RejectNulBytesMiddleware:
@@ -38,3 +44,24 @@ class UserTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class OutageMiddleware:
+    """A view that meets a down dependency answers 503 with Retry-After, never a 500: a
+    ServiceUnavailable raised outside DRF (page and admin sign-in while the rate-limit store
+    is down), or an unreachable database. Errors raised by other middleware reach
+    `core.api.json_server_error`, which answers the same way."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, ServiceUnavailable):
+            return service_unavailable(request, exception.detail, exception.retry_after)
+        if database_is_down(exception):
+            logger.warning("database unavailable on %s %s: %s", request.method, request.path, exception)
+            return service_unavailable(request, DATABASE_DOWN, DATABASE_RETRY_AFTER)
+        return None

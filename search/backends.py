@@ -1,7 +1,9 @@
 """Full-text search across time entries, projects, tasks, people, leave and audit events.
 
 `search()` asks Elasticsearch when it is enabled and answers; otherwise (or when it is
-down) the database answers: PostgreSQL full-text search, or `icontains` on SQLite. Both
+down, and for ELASTICSEARCH_CIRCUIT_SECONDS after it failed or timed out, so a hanging
+cluster costs one timeout, not one per search) the database answers: PostgreSQL
+full-text search, or `icontains` on SQLite. Both
 backends put the actor's scope *inside* the query (a `terms` filter in Elasticsearch,
 scoped querysets in the database), so a page never holds, let alone drops, rows the actor
 may not see. User input only ever reaches `multi_match` / `websearch_to_tsquery` /
@@ -21,6 +23,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from elasticsearch import ApiError, TransportError
 
+from core.circuit import breaker
 from core.models import AuditEvent
 from leave.selectors import leave_requests_visible_to
 from search.documents import DOCUMENT_OF_TYPE
@@ -91,11 +94,19 @@ def search(
     )
     page, page_size = max(page, 1), min(page_size, MAX_PAGE_SIZE)
     criteria = Criteria(q.strip(), chosen, date_from, date_to, user, project, page, page_size)
-    if settings.ELASTICSEARCH_ENABLED:
+    circuit = breaker("Elasticsearch", settings.ELASTICSEARCH_URL)
+    if settings.ELASTICSEARCH_ENABLED and circuit.allows():
         try:
-            return ElasticsearchBackend().search(actor, criteria)
+            found = ElasticsearchBackend().search(actor, criteria)
         except (TransportError, ApiError) as error:
-            logger.warning("search: Elasticsearch failed (%s); answering from the database", error)
+            if isinstance(error, TransportError) or error.meta.status >= 500:
+                seconds = settings.ELASTICSEARCH_CIRCUIT_SECONDS
+                circuit.failed(error, seconds=seconds, fallback="searches use the database")
+            else:
+                logger.warning("search: Elasticsearch refused the query (%s); answering from the database", error)
+        else:
+            circuit.succeeded()
+            return found
     return DatabaseBackend().search(actor, criteria)
 
 

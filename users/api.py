@@ -70,7 +70,7 @@ class TokenRefreshView(PublicAuthView):
     @extend_schema(responses={200: TokenPairSerializer})
     def post(self, request):
         data = self.validated()
-        rate_limit_enforce(request, ("refresh-ip", client_ip(request), settings.RATE_LIMIT_REFRESH))
+        rate_limit_enforce(request, ("refresh-ip", client_ip(request), settings.RATE_LIMIT_REFRESH), fail_open=True)
         return Response(services.auth_token_refresh(refresh=data["refresh"]))
 
 
@@ -80,7 +80,7 @@ class LogoutView(PublicAuthView):
     @extend_schema(responses={204: None})
     def post(self, request):
         data = self.validated()
-        rate_limit_enforce(request, ("refresh-ip", client_ip(request), settings.RATE_LIMIT_REFRESH))
+        rate_limit_enforce(request, ("refresh-ip", client_ip(request), settings.RATE_LIMIT_REFRESH), fail_open=True)
         services.auth_logout(refresh=data["refresh"], request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from core.errors import ServiceUnavailable
 from core.net import client_ip
 from core.ratelimit import RateLimited, rate_limit_enforce
 
@@ -55,7 +56,7 @@ def login_page(request):
                     ("login-ip-email", f"{ip}|{email}", settings.RATE_LIMIT_LOGIN_PER_EMAIL),
                     ("login-ip", ip, settings.RATE_LIMIT_LOGIN_PER_IP),
                 )
-            except RateLimited as error:
+            except (RateLimited, ServiceUnavailable) as error:
                 form.add_error(None, error.detail)
                 status, retry_after = error.status_code, error.retry_after
             else:
