@@ -33,4 +33,8 @@ PERIODIC_TASKS: dict[str, tuple[str, dict[str, str]]] = {
         "analytics.tasks.exports_purge_expired_task",
         {"minute": "0", "hour": "4", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
     ),
+    "core: relay outbox messages the broker did not take at commit; purge sent ones": (
+        "core.tasks.outbox_relay",
+        {"minute": "*", "hour": "*", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
+    ),
 }
