@@ -20,6 +20,7 @@ from datetime import timedelta
 from importlib import import_module
 
 from celery import current_app
+from celery.result import EagerResult
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -72,7 +73,7 @@ def relay(*, now=None) -> dict[str, int]:
                 due = due.select_for_update(skip_locked=True)
             batch = list(due[:RELAY_BATCH])
             for message in batch:
-                error = _deliver(message, publish_retry=True)
+                error = _deliver(message, publish_retry=True, now=now)
                 counts["failed" if error else "sent"] += 1
                 if isinstance(error, TRANSIENT_ERRORS):
                     broker_down = True
@@ -128,16 +129,29 @@ def _task(name: str):
     return current_app.tasks[name]
 
 
-def _deliver(message: OutboxMessage, *, publish_retry: bool) -> Exception | None:
-    """Hand one message to Celery; record the outcome on its row. Returns the error, if any."""
+def _publish(task, message: OutboxMessage, *, fail_fast: bool):
+    if _eager():
+        return task.apply_async(args=message.args, kwargs=message.kwargs)
+    with current_app.producer_or_acquire() as producer:
+        if fail_fast:  # at commit a client waits: one try (kombu would retry for seconds), the relay does the rest
+            producer.connection.ensure_connection(max_retries=0)
+        return task.apply_async(args=message.args, kwargs=message.kwargs, producer=producer, retry=not fail_fast)
+
+
+def _deliver(message: OutboxMessage, *, publish_retry: bool, now=None) -> Exception | None:
+    """Hand one message to Celery; record the outcome on its row. Returns the error, if any.
+    An eager task counts as sent once it ran: one that failed (after its retries) waits for
+    the relay like an unsent message."""
     try:
-        _task(message.task).apply_async(args=message.args, kwargs=message.kwargs, retry=publish_retry)
+        result = _publish(_task(message.task), message, fail_fast=not publish_retry)
+        if isinstance(result, EagerResult) and result.failed():
+            raise result.result
     except Exception as error:
         attempts = message.attempts + 1
         pause = min(RELAY_BACKOFF_BASE * 2 ** (attempts - 1), RELAY_BACKOFF_MAX)
         OutboxMessage.objects.filter(pk=message.pk).update(
             attempts=attempts,
-            next_attempt_at=timezone.now() + pause,
+            next_attempt_at=(now or timezone.now()) + pause,
             last_error=f"{type(error).__name__}: {error}"[:2000],
         )
         logger.warning("outbox: message %s (%s) not sent, attempt %s: %s", message.pk, message.task, attempts, error)
