@@ -19,6 +19,7 @@ from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.core.management import call_command
 from django.db import OperationalError, connection, transaction
+from django.test import Client
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
@@ -81,7 +82,7 @@ def unpaid(db):
 @pytest.fixture
 def use_broker(settings):
     """`use_broker(url)`: send tasks to that broker, not eagerly (the test settings and the
-    app's cached config run them in-process). The app's connection pools are rebuilt."""
+    app's cached config run them in-process). The app's connection pools follow the URL."""
 
     def point_at(url: str) -> None:
         settings.CELERY_BROKER_URL = url
@@ -96,8 +97,7 @@ def use_broker(settings):
 
 
 def _drop_pools() -> None:
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """The app caches its pools for one broker URL (kombu keeps one per URL, never close it)."""
     app._pool = None
     app.amqp._producer_pool = None
 
@@ -181,6 +181,28 @@ def test_item12_a_dead_broker_neither_fails_the_approval_nor_loses_its_email(use
     again = OutboxMessage.objects.get(pk=message.pk)
     assert (again.sent_at, again.attempts) == (None, 2)
     assert again.next_attempt_at - first_retry == 2 * outbox.RELAY_BACKOFF_BASE
+
+
+@pytest.mark.django_db
+def test_item12_the_admin_shows_what_waits_for_the_broker_read_only(
+    use_broker, api, alice, bob, carol, unpaid, django_capture_on_commit_callbacks
+):
+    use_broker(DEAD_BROKER)
+    request = a_request(alice, unpaid)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api(bob).post(f"{REQUESTS}/{request.pk}/approve").status_code == 200
+    [message] = unsent(leave_tasks.notify_leave_decided)
+    admin = Client()
+    admin.force_login(carol)
+
+    waiting = admin.get("/admin/core/outboxmessage/", {"sent_at__isempty": "1"})
+
+    assert waiting.status_code == 200
+    assert "leave.tasks.notify_leave_decided" in waiting.text and "Connection refused" in waiting.text
+    assert admin.get(f"/admin/core/outboxmessage/{message.pk}/change/").status_code == 200
+    assert admin.post(f"/admin/core/outboxmessage/{message.pk}/change/", {"task": "x"}).status_code == 403
+    assert admin.post(f"/admin/core/outboxmessage/{message.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert OutboxMessage.objects.get(pk=message.pk).task == "leave.tasks.notify_leave_decided"
 
 
 @requires_postgres
