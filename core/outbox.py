@@ -34,13 +34,15 @@ logger = logging.getLogger(__name__)
 
 # Errors a task may meet while the database or the broker is briefly away: retried.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, BrokerError, RedisConnectionError, RedisTimeoutError)
-# Celery options of a task that retries those with exponential backoff (about 1 h in all).
+# Celery options of a task that retries those with exponential backoff: 5 s, 10 s, ... up to
+# 10 min between tries (each drawn at random below that, so workers do not return at once),
+# for at most about an hour.
 RETRY_ON_OUTAGE = {
     "autoretry_for": TRANSIENT_ERRORS,
     "retry_backoff": 5,
     "retry_backoff_max": 600,
     "retry_jitter": True,
-    "max_retries": 8,
+    "max_retries": 12,
 }
 
 RELAY_GRACE = timedelta(seconds=30)  # the on-commit send goes first; the relay only after this

@@ -57,11 +57,7 @@ def notify_leave_decided(
     was taken, once. The requester hears of it; a cancellation also reaches their managers;
     nobody is mailed about what they did themselves. (Messages queued without a decision
     announce the request's current one.)"""
-    request = (
-        LeaveRequest.objects.select_related("user", "user__team", "leave_type", "decided_by")
-        .filter(pk=request_id)
-        .first()
-    )
+    request = LeaveRequest.objects.select_related("user", "user__team", "leave_type").filter(pk=request_id).first()
     if request is None:
         return 0
     if status is None:

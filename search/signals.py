@@ -4,8 +4,6 @@ rolled-back transaction, and a failing broker or Elasticsearch never breaks the 
 triggered it (the outbox relays what the broker did not take, the task retries; a
 `search_reindex` repairs anything lost)."""
 
-import logging
-
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save, pre_save
 
@@ -15,7 +13,6 @@ from leave.models import LeaveRequest
 from timeentries.models import Client, Project, Task, TimeEntry
 from users.models import Team, User
 
-logger = logging.getLogger(__name__)
 INDEXED_MODELS = (TimeEntry, Project, Task, User, LeaveRequest, AuditEvent)
 # Fields other documents copy (see `indexing.DEPENDENTS`): changing one reindexes those too.
 DENORMALIZED_FIELDS = {

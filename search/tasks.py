@@ -7,10 +7,11 @@ from celery import shared_task
 from django.conf import settings
 from elasticsearch import ConnectionError, ConnectionTimeout, TransportError
 
+from core.outbox import TRANSIENT_ERRORS
 from search import indexing
 
 logger = logging.getLogger(__name__)
-RETRYABLE = (ConnectionError, ConnectionTimeout, TransportError)
+RETRYABLE = (ConnectionError, ConnectionTimeout, TransportError, *TRANSIENT_ERRORS)  # Elasticsearch, database, broker
 
 
 @shared_task(autoretry_for=RETRYABLE, retry_backoff=True, retry_backoff_max=600, retry_jitter=True, max_retries=5)

@@ -393,3 +393,15 @@ def test_item19_a_decision_mail_retries_a_database_outage_and_a_redelivery_sends
     OutboxMessage.objects.update(sent_at=None)
     outbox.relay(now=timezone.now() + timedelta(hours=2))  # and relayed again
     assert len(mail.outbox) == 1
+
+
+def test_item19_an_index_update_retries_a_database_outage(like_a_worker, monkeypatch):
+    from search import indexing
+    from search.tasks import search_index_object
+
+    flaky, calls = _fails_once(lambda label, pk, cascade=False: f"indexed {label} {pk}")
+    monkeypatch.setattr(indexing, "index_object", flaky)
+
+    result = search_index_object.apply(args=["timeentries.timeentry", 7])
+
+    assert (result.get(), len(calls)) == ("indexed timeentries.timeentry 7", 2)
