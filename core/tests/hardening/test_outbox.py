@@ -405,3 +405,51 @@ def test_item19_an_index_update_retries_a_database_outage(like_a_worker, monkeyp
     result = search_index_object.apply(args=["timeentries.timeentry", 7])
 
     assert (result.get(), len(calls)) == ("indexed timeentries.timeentry 7", 2)
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_item19_two_deliveries_at_once_send_the_decision_mail_once_on_postgres(monkeypatch, alice, bob, unpaid):
+    """The first delivery is inside send_mail; the second waits on the first's notification
+    key; once the first commits the second finds the key and sends nothing."""
+    request = a_request(alice, unpaid)
+    decision = {"status": "approved", "decided_by_id": bob.pk, "comment": "", "decided_at": "2026-12-01T09:00:00+00:00"}
+    inside_send, release = threading.Event(), threading.Event()
+    real_send_mail = leave_tasks.send_mail
+
+    def slow_send_mail(**kwargs):
+        inside_send.set()
+        release.wait(WAIT)
+        return real_send_mail(**kwargs)
+
+    monkeypatch.setattr(leave_tasks, "send_mail", slow_send_mail)
+    sent = {}
+
+    def deliver(name):
+        try:
+            sent[name] = leave_tasks.notify_leave_decided.apply(args=[request.pk], kwargs=decision).get()
+        finally:
+            connection.close()
+
+    first, second = (threading.Thread(target=deliver, args=(name,)) for name in ("first", "second"))
+    first.start()
+    try:
+        assert inside_send.wait(WAIT)
+        second.start()
+        _wait_for(_a_session_waits_on_a_lock, "The second delivery did not wait for the first")
+    finally:
+        release.set()
+        first.join()
+        if second.ident:  # started
+            second.join()
+
+    assert sent == {"first": 1, "second": 0}
+    assert [m.to for m in mail.outbox] == [["alice@example.com"]]
+
+
+def _a_session_waits_on_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
