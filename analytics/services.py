@@ -14,8 +14,10 @@ from analytics import widgets
 from analytics.exports import report_table, rows_to_csv_stream, rows_to_xlsx
 from analytics.models import Dashboard, DashboardWidget, Export
 from analytics.serializers import REPORT_QUERY_SERIALIZERS
+from core import outbox
 from core.audit import audit_event_record
 from core.errors import DomainValidationError
+from core.outbox import TRANSIENT_ERRORS
 from users.models import User
 
 logger = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ def export_create(*, actor: User, report: str, format: str, params: dict, reques
         target=export,
         data={"report": report, "format": format, "params": params, "background": True},
     )
-    transaction.on_commit(lambda: export_run.delay(export.pk))
+    outbox.enqueue(export_run, export.pk)
     return export
 
 
@@ -84,6 +86,8 @@ def export_build(*, export_id: int) -> Export:
         export.status, export.progress, export.row_count = Export.Status.DONE, 100, len(rows)
         export.finished_at = timezone.now()
         export.save(update_fields=["file", "status", "progress", "row_count", "finished_at"])
+    except TRANSIENT_ERRORS:
+        raise  # the database or broker is away for a moment: the task retries (see export_run)
     except Exception as error:
         logger.exception("export %s failed", export_id)
         Export.objects.filter(pk=export_id).update(
@@ -120,7 +124,7 @@ def exports_reap_stale(*, now=None) -> dict[str, int]:
             if export.requeued_at is None:
                 export.status, export.progress, export.requeued_at = Export.Status.PENDING, 0, now
                 export.save(update_fields=["status", "progress", "requeued_at"])
-                transaction.on_commit(lambda pk=export.pk: export_run.delay(pk))
+                outbox.enqueue(export_run, export.pk)
                 requeued += 1
                 logger.warning("export %s was stale (%s); queued again", export.pk, export.status)
             else:
@@ -133,6 +137,14 @@ def exports_reap_stale(*, now=None) -> dict[str, int]:
                 failed += 1
                 logger.warning("export %s was stale after being queued again; marked failed", export.pk)
     return {"requeued": requeued, "failed": failed}
+
+
+def export_fail(*, export_id: int, reason: str) -> Export:
+    """Mark a pending or running export failed with `reason` (a finished one is kept)."""
+    Export.objects.filter(pk=export_id).exclude(status__in=(Export.Status.DONE, Export.Status.FAILED)).update(
+        status=Export.Status.FAILED, error=reason[:2000], finished_at=timezone.now()
+    )
+    return Export.objects.get(pk=export_id)
 
 
 def exports_purge_expired(*, now=None) -> int:

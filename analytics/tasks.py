@@ -1,13 +1,33 @@
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 
 from analytics import services
 from core.locks import PeriodicJob
+from core.outbox import RETRY_ON_OUTAGE, TRANSIENT_ERRORS
 
 
-@shared_task(name="analytics.tasks.export_run")
-def export_run(export_id: int) -> str:
-    """Build the file of one background export (idempotent: a finished export is kept)."""
-    return services.export_build(export_id=export_id).status
+@shared_task(
+    bind=True,
+    name="analytics.tasks.export_run",
+    max_retries=RETRY_ON_OUTAGE["max_retries"],
+)
+def export_run(self, export_id: int) -> str:
+    """Build the file of one background export (idempotent: a finished export is kept). A
+    database or broker outage is retried with backoff; after the last retry the export is
+    marked failed with the reason, so nobody waits on a "pending" one forever."""
+    try:
+        return services.export_build(export_id=export_id).status
+    except TRANSIENT_ERRORS as error:
+        if self.request.retries >= self.max_retries:
+            reason = f"Gave up after {self.request.retries + 1} attempts: {type(error).__name__}: {error}"
+            return services.export_fail(export_id=export_id, reason=reason).status
+        pause = get_exponential_backoff_interval(
+            RETRY_ON_OUTAGE["retry_backoff"],
+            self.request.retries,
+            RETRY_ON_OUTAGE["retry_backoff_max"],
+            full_jitter=True,
+        )
+        raise self.retry(exc=error, countdown=pause) from error
 
 
 @shared_task(base=PeriodicJob, name="analytics.tasks.exports_purge_expired_task")

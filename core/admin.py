@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.models import AuditEvent
+from core.models import AuditEvent, OutboxMessage
 
 
 @admin.register(AuditEvent)
@@ -42,6 +42,28 @@ class AuditEventAdmin(admin.ModelAdmin):
         "ip_address",
         "data",
     ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Background work waiting for the broker (or sent), read-only: the relay owns these rows.
+    Unsent messages with attempts and an error show a broker that has been away."""
+
+    list_display = ["id", "task", "created_at", "attempts", "next_attempt_at", "sent_at", "last_error"]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter), "task"]
+    search_fields = ["task", "last_error"]
+    show_full_result_count = False
+    fields = ["task", "args", "kwargs", "created_at", "attempts", "next_attempt_at", "sent_at", "last_error"]
     readonly_fields = fields
 
     def has_add_permission(self, request):

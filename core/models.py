@@ -57,3 +57,42 @@ class PeriodicJobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} @ {self.slot:%Y-%m-%d %H:%M}"
+
+
+class OutboxMessage(models.Model):
+    """A Celery task request written in the transaction of the change that asked for it,
+    so the work survives a broker outage: sent on commit, or later by `core.outbox.relay`
+    with backoff. `sent_at` is set once the broker took the message."""
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=models.Q(sent_at__isnull=True), name="core_outbox_unsent_due"
+            ),
+            models.Index(fields=["sent_at"], condition=models.Q(sent_at__isnull=False), name="core_outbox_sent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk} ({'sent' if self.sent_at else 'unsent'})"
+
+
+class SentNotification(models.Model):
+    """One row per notification already sent, keyed by what it announces (e.g.
+    "leave_decided:42:approved:2026-03-09T10:00:00+00:00"): a redelivered task finds its
+    key and sends nothing."""
+
+    key = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.key

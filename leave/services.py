@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import outbox
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError, Forbidden
 from leave import selectors
@@ -132,7 +133,7 @@ def leave_request_create(
     else:
         from leave.tasks import notify_leave_requested
 
-        transaction.on_commit(lambda: notify_leave_requested.delay(request.pk))
+        outbox.enqueue(notify_leave_requested, request.pk)
     return request
 
 
@@ -178,10 +179,23 @@ def _approve(request: LeaveRequest, *, actor: User | None, comment: str) -> Leav
             actor=actor,
         )
     audit_event_record(action="leave_approved", actor=actor, target=request, data={"comment": comment})
+    _notify_decided(request)
+    return request
+
+
+def _notify_decided(request: LeaveRequest) -> None:
+    """Mail the decision just taken. The message carries it, so a later change to the
+    request (a cancel right after an approval) cannot change what this one announces."""
     from leave.tasks import notify_leave_decided
 
-    transaction.on_commit(lambda: notify_leave_decided.delay(request.pk))
-    return request
+    outbox.enqueue(
+        notify_leave_decided,
+        request.pk,
+        status=request.status,
+        decided_by_id=request.decided_by_id,
+        comment=request.decision_comment,
+        decided_at=request.decided_at.isoformat(),
+    )
 
 
 @transaction.atomic
@@ -207,9 +221,7 @@ def leave_request_reject(*, request_id: int, actor: User, comment: str) -> Leave
     request.decided_by, request.decided_at, request.decision_comment = actor, timezone.now(), comment
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_comment", "updated_at"])
     audit_event_record(action="leave_rejected", actor=actor, target=request, data={"comment": comment})
-    from leave.tasks import notify_leave_decided
-
-    transaction.on_commit(lambda: notify_leave_decided.delay(request.pk))
+    _notify_decided(request)
     return request
 
 
@@ -217,7 +229,8 @@ def leave_request_reject(*, request_id: int, actor: User, comment: str) -> Leave
 def leave_request_cancel(*, request_id: int, actor: User, comment: str = "") -> LeaveRequest:
     """Pending: the owner (or their manager) withdraws it. Approved and not yet started: the
     owner or their manager cancels and the days are credited back. Started: only a
-    manager or admin may cancel it."""
+    manager or admin may cancel it. The requester and their managers are told (not whoever
+    cancelled)."""
     request = _locked_request(request_id)
     is_owner, manages = actor.pk == request.user_id, user_manages(actor, request.user)
     if not (is_owner or manages):
@@ -245,6 +258,7 @@ def leave_request_cancel(*, request_id: int, actor: User, comment: str = "") -> 
     audit_event_record(
         action="leave_cancelled", actor=actor, target=request, data={"was": "approved" if was_approved else "pending"}
     )
+    _notify_decided(request)
     return request
 
 

@@ -1,21 +1,19 @@
-"""Keep the search indices in step with the database: after a commit, hand the changed
-row's id to a Celery task. Nothing is sent for a rolled-back transaction, and a failing
-broker or Elasticsearch never breaks the write that triggered it (the task retries; a
+"""Keep the search indices in step with the database: the changed row's id goes into the
+outbox with the change and to a Celery task after the commit. Nothing is sent for a
+rolled-back transaction, and a failing broker or Elasticsearch never breaks the write that
+triggered it (the outbox relays what the broker did not take, the task retries; a
 `search_reindex` repairs anything lost)."""
 
-import logging
-
 from django.conf import settings
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 
+from core import outbox
 from core.models import AuditEvent
 from core.signals import audit_events_purged
 from leave.models import LeaveRequest
 from timeentries.models import Client, Project, Task, TimeEntry
 from users.models import Team, User
 
-logger = logging.getLogger(__name__)
 INDEXED_MODELS = (TimeEntry, Project, Task, User, LeaveRequest, AuditEvent)
 # Fields other documents copy (see `indexing.DEPENDENTS`): changing one reindexes those too.
 DENORMALIZED_FIELDS = {
@@ -31,20 +29,12 @@ def model_label(instance) -> str:
     return instance._meta.label_lower
 
 
-def _send(label: str, pk: int, cascade: bool) -> None:
-    from search.tasks import search_index_object
-
-    try:
-        search_index_object.delay(label, pk, cascade=cascade)
-    except Exception:  # a down broker (or, with eager tasks, a down Elasticsearch) must not fail the write
-        logger.exception("search: could not update the index for %s %s; run search_reindex to repair", label, pk)
-
-
 def enqueue_index(instance, *, cascade: bool = False) -> None:
     if not settings.ELASTICSEARCH_ENABLED:
         return
-    label, pk = model_label(instance), instance.pk
-    transaction.on_commit(lambda: _send(label, pk, cascade))
+    from search.tasks import search_index_object
+
+    outbox.enqueue(search_index_object, model_label(instance), instance.pk, cascade=cascade)
 
 
 def remember_denormalized(sender, instance, update_fields=None, **kwargs):

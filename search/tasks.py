@@ -9,12 +9,13 @@ from django.conf import settings
 from elasticsearch import ConnectionError, ConnectionTimeout, TransportError
 
 from core.locks import PeriodicJob
+from core.outbox import TRANSIENT_ERRORS
 from search import indexing
 from search.documents import DOCUMENTS
 from search.models import IndexFailure
 
 logger = logging.getLogger(__name__)
-RETRYABLE = (ConnectionError, ConnectionTimeout, TransportError)
+RETRYABLE = (ConnectionError, ConnectionTimeout, TransportError, *TRANSIENT_ERRORS)  # Elasticsearch, database, broker
 
 
 def _index_arguments(model_label: str, pk: int, cascade: bool = False) -> tuple[str, int, bool]:
@@ -43,7 +44,7 @@ class RecordsGivingUp(Task):
     base=RecordsGivingUp,
     autoretry_for=RETRYABLE,
     retry_backoff=True,
-    retry_backoff_max=600,
+    retry_backoff_max=300,  # below the visibility timeout (core.outbox.RETRY_ON_OUTAGE)
     retry_jitter=True,
     max_retries=5,
 )

@@ -1,10 +1,12 @@
-"""Receivers hand ids to the index task after the commit, and only then."""
+"""Receivers put ids for the index task into the outbox; they reach the task after the
+commit, and only then."""
 
 from unittest import mock
 
 import pytest
 from django.db import transaction
 
+from core.models import OutboxMessage
 from search.tests.conftest import make_entry
 
 pytestmark = pytest.mark.no_es
@@ -13,24 +15,24 @@ pytestmark = pytest.mark.no_es
 @pytest.fixture
 def sent(settings):
     settings.ELASTICSEARCH_ENABLED = True
-    with mock.patch("search.tasks.search_index_object.delay") as delay:
-        yield delay
+    with mock.patch("search.tasks.search_index_object.apply_async") as send:
+        yield send
 
 
-def calls(delay, label):
-    return [(c.args, c.kwargs) for c in delay.call_args_list if c.args[0] == label]
+def calls(send, label):
+    return [(tuple(c.kwargs["args"]), c.kwargs["kwargs"]) for c in send.call_args_list if c.kwargs["args"][0] == label]
 
 
-def search_callbacks(callbacks):
-    """The on-commit callbacks the search receivers queued (other apps queue their own)."""
-    return [callback for callback in callbacks if callback.__module__ == "search.signals"]
+def search_messages(label):
+    """The outbox messages the search receivers queued for `label` (other apps queue their own)."""
+    return OutboxMessage.objects.filter(task="search.tasks.search_index_object", args__0=label)
 
 
 def test_create_edit_delete_send_the_entry_after_commit(sent, alice, acme, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         entry = make_entry(alice, acme, 9, "ACME kickoff")
         assert not sent.called  # nothing before the commit
-    assert len(search_callbacks(callbacks)) == 1
+    assert search_messages("timeentries.timeentry").count() == 1
     assert calls(sent, "timeentries.timeentry") == [(("timeentries.timeentry", entry.pk), {"cascade": False})]
 
     sent.reset_mock()
@@ -48,13 +50,13 @@ def test_create_edit_delete_send_the_entry_after_commit(sent, alice, acme, djang
 
 def test_a_rolled_back_transaction_sends_nothing(sent, alice, acme, django_capture_on_commit_callbacks):
     with (
-        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        django_capture_on_commit_callbacks(execute=True),
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
         make_entry(alice, acme, 9, "never happened")
         raise RuntimeError("boom")
-    assert search_callbacks(callbacks) == []
+    assert not search_messages("timeentries.timeentry").exists()
     assert not sent.called
 
 
@@ -83,12 +85,12 @@ def test_a_sign_in_does_not_reindex_the_user(sent, alice, django_capture_on_comm
 def test_nothing_is_sent_while_elasticsearch_is_disabled(settings, alice, acme, django_capture_on_commit_callbacks):
     settings.ELASTICSEARCH_ENABLED = False
     with (
-        mock.patch("search.tasks.search_index_object.delay") as delay,
-        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        mock.patch("search.tasks.search_index_object.apply_async") as send,
+        django_capture_on_commit_callbacks(execute=True),
     ):
         make_entry(alice, acme, 9, "ACME kickoff")
-    assert search_callbacks(callbacks) == []
-    assert not delay.called
+    assert not search_messages("timeentries.timeentry").exists()
+    assert not send.called
 
 
 def test_renaming_a_user_client_task_or_team_cascades(sent, alice, acme, team_a, django_capture_on_commit_callbacks):
