@@ -1,7 +1,7 @@
 from celery import shared_task
 
-from core.audit import audit_purge_expired, task_actor
 from core import outbox
+from core.audit import audit_purge_expired, task_actor
 from core.locks import PeriodicJob
 
 

@@ -85,13 +85,7 @@ def audit_purged(sender, cutoff, **kwargs):
         return
     from search.tasks import search_delete_older_than
 
-    def send():
-        try:
-            search_delete_older_than.delay(model_label(sender), "created_at", cutoff.isoformat())
-        except Exception:  # the next purge's delete-by-query covers these documents too
-            logger.exception("search: could not remove purged audit events before %s from the index", cutoff)
-
-    transaction.on_commit(send)
+    outbox.enqueue(search_delete_older_than, model_label(sender), "created_at", cutoff.isoformat())
 
 
 audit_events_purged.connect(audit_purged, dispatch_uid="search-audit-events-purged")
