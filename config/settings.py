@@ -43,7 +43,7 @@ ALLOW_REGISTRATION = env.bool("ALLOW_REGISTRATION", default=True)
 
 # --- Applications ------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "users.apps.TimeTrackerAdminConfig",  # django.contrib.admin with a rate-limited login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

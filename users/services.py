@@ -1,5 +1,6 @@
 """Writes on users, teams and authentication. API, admin and commands all call these."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -10,6 +11,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from core.audit import audit_event_record
 from core.errors import DomainValidationError, Unauthenticated
+from core.net import client_ip
+from core.ratelimit import rate_limit_enforce
 from leave import services as leave_services
 from users.models import Team, User
 from users.permissions import ensure_admin
@@ -156,6 +159,18 @@ def user_tokens_revoke(*, user: User, actor: User | None = None, request=None) -
     )
     audit_event_record(action="tokens_revoked", actor=actor, target=user, request=request, data={"count": len(created)})
     return len(created)
+
+
+def auth_login_attempt_limit(*, request, email: str) -> None:
+    """Count one sign-in attempt for `email` from this client and raise RateLimited past the
+    per-IP+email or the per-IP limit. The API, the pages and the admin login all call this,
+    so an attempt anywhere counts everywhere (same keys, same shared cache)."""
+    ip = client_ip(request)
+    rate_limit_enforce(
+        request,
+        ("login-ip-email", f"{ip}|{email.strip().lower()}", settings.RATE_LIMIT_LOGIN_PER_EMAIL),
+        ("login-ip", ip, settings.RATE_LIMIT_LOGIN_PER_IP),
+    )
 
 
 def _token_pair(user: User) -> dict[str, str]:

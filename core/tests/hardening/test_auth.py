@@ -1,0 +1,93 @@
+"""Issue 12, stream "auth": the admin login's rate limit (item 1), tokens that die with the
+session (item 5) and the registration limit (item 6)."""
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from core.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+ADMIN_LOGIN = "/admin/login/?next=/admin/"
+TOKEN = "/api/v1/auth/token"
+REGISTER = "/api/v1/auth/register"
+ME = "/api/v1/users/me"
+
+
+def admin_login(client, email, password):
+    return client.post(ADMIN_LOGIN, {"username": email, "password": password, "next": "/admin/"})
+
+
+def api_login(email, password):
+    return APIClient().post(TOKEN, {"email": email, "password": password}, format="json")
+
+
+def bearer(access):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    return client
+
+
+def signed_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+# --- item 1: the admin login shares the API's and the pages' login limit --------------------
+
+
+def test_item01_admin_login_is_rate_limited_per_ip_and_email(bob, password):
+    client = Client()
+    wrong = [admin_login(client, bob.email, "wrong") for _ in range(7)]
+    assert [response.status_code for response in wrong] == [200] * 5 + [429] * 2
+    assert 1 <= int(wrong[-1]["Retry-After"]) <= 60
+    assert "Too many" in wrong[-1].content.decode()
+
+    right = admin_login(client, bob.email, password)
+    assert right.status_code == 429
+    assert not signed_in(client)
+    # Every wrong password left the same audit event as a failed API or page login.
+    assert AuditEvent.objects.filter(action="login_failed", data__email=bob.email).count() == 5
+
+
+def test_item01_admin_login_still_signs_staff_in(bob, password):
+    client = Client()
+    response = admin_login(client, bob.email, password)
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert signed_in(client)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_item01_admin_failures_count_toward_the_api_login_limit_and_back(alice, bob, password):
+    for _ in range(5):
+        admin_login(Client(), bob.email, "wrong")
+    assert api_login(bob.email, password).status_code == 429
+
+    for _ in range(5):
+        assert api_login(alice.email, "wrong").status_code == 401
+    assert admin_login(Client(), alice.email, password).status_code == 429
+
+
+def test_item01_admin_login_per_ip_limit_covers_many_emails(alice, password):
+    for n in range(20):
+        assert admin_login(Client(), f"p{n}@example.com", "x").status_code == 200
+    assert admin_login(Client(), alice.email, password).status_code == 429
+    assert api_login(alice.email, password).status_code == 429
+    page = Client().post("/accounts/login/", {"email": alice.email, "password": password})
+    assert page.status_code == 429
+
+
+# --- item 6: registration stays behind its per-IP limit, which counts every attempt ---------
+
+
+def test_item06_register_limit_counts_failed_attempts_too(anon, alice, settings):
+    settings.RATE_LIMIT_REGISTER = "3/h"
+    duplicate = anon.post(REGISTER, {"email": alice.email, "password": "a-long-pass-phrase"}, format="json")
+    assert duplicate.status_code == 400 and "email" in duplicate.json()["errors"]
+    assert anon.post(REGISTER, {"email": "x@example.com", "password": "short"}, format="json").status_code == 400
+    assert anon.post(REGISTER, {"email": "not-an-email"}, format="json").status_code == 400
+
+    probe = anon.post(REGISTER, {"email": "bob@example.com", "password": "a-long-pass-phrase"}, format="json")
+    assert probe.status_code == 429 and probe.json()["code"] == "throttled"
+    fresh = anon.post(REGISTER, {"email": "new@example.com", "password": "a-long-pass-phrase"}, format="json")
+    assert fresh.status_code == 429
