@@ -220,7 +220,7 @@ SIMPLE_JWT = {
 # --- REST framework ----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "core.authentication.AuditedJWTAuthentication",
+        "users.authentication.SessionJWTAuthentication",
         "core.authentication.AuditedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -2,7 +2,9 @@
 session (item 5) and the registration limit (item 6)."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from core.models import AuditEvent
@@ -11,6 +13,8 @@ pytestmark = pytest.mark.django_db
 
 ADMIN_LOGIN = "/admin/login/?next=/admin/"
 TOKEN = "/api/v1/auth/token"
+REFRESH = "/api/v1/auth/token/refresh"
+LOGOUT = "/api/v1/auth/logout"
 REGISTER = "/api/v1/auth/register"
 ME = "/api/v1/users/me"
 
@@ -75,6 +79,77 @@ def test_item01_admin_login_per_ip_limit_covers_many_emails(alice, password):
     assert api_login(alice.email, password).status_code == 429
     page = Client().post("/accounts/login/", {"email": alice.email, "password": password})
     assert page.status_code == 429
+
+
+# --- item 5: tokens die with the session ----------------------------------------------------
+
+
+def test_item05_logout_kills_the_access_token_of_that_session_only(alice, password):
+    laptop, phone = api_login(alice.email, password).json(), api_login(alice.email, password).json()
+    assert bearer(laptop["access"]).get(ME).status_code == 200
+
+    assert APIClient().post(LOGOUT, {"refresh": laptop["refresh"]}, format="json").status_code == 204
+
+    assert bearer(laptop["access"]).get(ME).status_code == 401
+    assert bearer(phone["access"]).get(ME).status_code == 200
+    assert APIClient().post(REFRESH, {"refresh": phone["refresh"]}, format="json").status_code == 200
+
+
+def test_item05_password_change_kills_every_access_token(alice, password):
+    laptop, phone = api_login(alice.email, password).json(), api_login(alice.email, password).json()
+    changed = bearer(laptop["access"]).post(
+        ME + "/password", {"old_password": password, "new_password": "another-long-phrase"}, format="json"
+    )
+    assert changed.status_code == 204
+    for pair in (laptop, phone):
+        response = bearer(pair["access"]).get(ME)
+        assert response.status_code == 401
+        assert response.json()["code"] == "token_not_valid"
+    fresh = api_login(alice.email, "another-long-phrase").json()
+    assert bearer(fresh["access"]).get(ME).status_code == 200
+
+
+def test_item05_reactivation_does_not_bring_old_tokens_back(alice, carol, api, password):
+    old = api_login(alice.email, password).json()
+    admin = api(carol)
+    assert admin.post(f"/api/v1/users/{alice.pk}/deactivate").status_code == 200
+    assert bearer(old["access"]).get(ME).status_code == 401
+    assert admin.post(f"/api/v1/users/{alice.pk}/activate").status_code == 200
+
+    assert bearer(old["access"]).get(ME).status_code == 401
+    assert APIClient().post(REFRESH, {"refresh": old["refresh"]}, format="json").status_code == 401
+    fresh = api_login(alice.email, password).json()
+    assert bearer(fresh["access"]).get(ME).status_code == 200
+
+
+def test_item05_reusing_a_rotated_refresh_token_revokes_its_family(alice, password):
+    first = api_login(alice.email, password).json()
+    other_device = api_login(alice.email, password).json()
+    rotated = APIClient().post(REFRESH, {"refresh": first["refresh"]}, format="json").json()
+    assert bearer(rotated["access"]).get(ME).status_code == 200
+
+    reused = APIClient().post(REFRESH, {"refresh": first["refresh"]}, format="json")
+    assert reused.status_code == 401 and reused.json()["code"] == "token_not_valid"
+
+    assert APIClient().post(REFRESH, {"refresh": rotated["refresh"]}, format="json").status_code == 401
+    assert bearer(rotated["access"]).get(ME).status_code == 401
+    assert bearer(first["access"]).get(ME).status_code == 401
+    # Another login is another family: the theft of one session does not end the others.
+    assert bearer(other_device["access"]).get(ME).status_code == 200
+    assert AuditEvent.objects.filter(action="token_reuse_detected", subject=alice).count() == 1
+
+
+def test_item05_checking_the_session_costs_no_extra_query(alice, api, password):
+    """The generation and the session are checked against the user row the authentication
+    loads anyway: a stamped token costs as many queries as an unstamped one."""
+    stamped = bearer(api_login(alice.email, password).json()["access"])
+    unstamped = api(alice)  # a bare simplejwt token: no generation, no session claim
+    counts = []
+    for client in (unstamped, stamped):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(ME).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
 
 
 # --- item 6: registration stays behind its per-IP limit, which counts every attempt ---------
