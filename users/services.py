@@ -207,9 +207,10 @@ def _consume_refresh(token: RotatedRefreshToken) -> tuple[User, TokenFamily | No
     """Blacklist a refresh token exactly once; return its active user and its live family
     (None for a token issued without one).
 
-    Call inside a transaction. The family row is locked first, so concurrent uses of one
-    family queue up; the blacklist row is unique per token, so of two requests presenting
-    one token exactly one insert goes through and the other raises _RefreshTokenReused.
+    The blacklist row is unique per token, so of two requests presenting one token exactly
+    one insert goes through and the other raises _RefreshTokenReused. A loser's insert waits
+    for the winner's transaction to commit, so the loser ends the family only after the
+    winner has its new pair (which then dies with the family: parallel use is reuse).
     """
     outstanding = OutstandingToken.objects.filter(jti=token["jti"]).select_related("user").first()
     if outstanding is None or outstanding.user is None:
@@ -217,7 +218,7 @@ def _consume_refresh(token: RotatedRefreshToken) -> tuple[User, TokenFamily | No
     user, family_id = outstanding.user, token_family_id_of(token)
     family = None
     if family_id is not None:
-        family = TokenFamily.objects.select_for_update().filter(pk=family_id, user=user).first()
+        family = TokenFamily.objects.filter(pk=family_id, user=user).first()
     try:
         with transaction.atomic():
             BlacklistedToken.objects.create(token=outstanding)

@@ -1,12 +1,15 @@
 """Issue 12, stream "auth": the admin login's rate limit (item 1), tokens that die with the
 session (item 5) and the registration limit (item 6)."""
 
+import threading
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from conftest import requires_postgres
 from core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -137,6 +140,29 @@ def test_item05_reusing_a_rotated_refresh_token_revokes_its_family(alice, passwo
     # Another login is another family: the theft of one session does not end the others.
     assert bearer(other_device["access"]).get(ME).status_code == 200
     assert AuditEvent.objects.filter(action="token_reuse_detected", subject=alice).count() == 1
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_item05_concurrent_refreshes_of_one_session_token_let_one_through_on_postgres(alice, password):
+    """The family row lock must not let two through, nor let the losers' reuse verdict
+    refuse the one that won the blacklist insert."""
+    refresh = api_login(alice.email, password).json()["refresh"]
+    results, barrier = [], threading.Barrier(8)
+
+    def use_it():
+        barrier.wait()
+        try:
+            results.append(APIClient().post(REFRESH, {"refresh": refresh}, format="json").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=use_it) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [200] + [401] * 7
 
 
 def test_item05_checking_the_session_costs_no_extra_query(alice, api, password):
