@@ -43,7 +43,7 @@ ALLOW_REGISTRATION = env.bool("ALLOW_REGISTRATION", default=True)
 
 # --- Applications ------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "users.apps.TimeTrackerAdminConfig",  # django.contrib.admin with a rate-limited login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -231,7 +231,7 @@ SIMPLE_JWT = {
 # --- REST framework ----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "core.authentication.AuditedJWTAuthentication",
+        "users.authentication.SessionJWTAuthentication",
         "core.authentication.AuditedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -6,6 +6,7 @@ from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 
 class AuditedJWTScheme(SimpleJWTScheme):
     target_class = "core.authentication.AuditedJWTAuthentication"
+    match_subclasses = True  # users.authentication.SessionJWTAuthentication
 
 
 class AuditedSessionScheme(SessionScheme):

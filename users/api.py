@@ -44,6 +44,8 @@ class RegisterView(PublicAuthView):
     def post(self, request):
         if not settings.ALLOW_REGISTRATION:
             raise Forbidden("Registration is closed.", code="registration_closed")
+        # Counted before the body is validated: a failed attempt ("A user with this email
+        # already exists") counts as much as a sign-up, so probing for accounts is limited.
         rate_limit_enforce(request, ("register-ip", client_ip(request), settings.RATE_LIMIT_REGISTER))
         user = services.user_register(request=request, **self.validated())
         return Response(ProfileSerializer(user).data, status=status.HTTP_201_CREATED)
@@ -55,12 +57,7 @@ class TokenObtainView(PublicAuthView):
     @extend_schema(responses={200: TokenPairSerializer})
     def post(self, request):
         data = self.validated()
-        ip = client_ip(request)
-        rate_limit_enforce(
-            request,
-            ("login-ip-email", f"{ip}|{data['email'].lower()}", settings.RATE_LIMIT_LOGIN_PER_EMAIL),
-            ("login-ip", ip, settings.RATE_LIMIT_LOGIN_PER_IP),
-        )
+        services.auth_login_attempt_limit(request=request, email=data["email"])
         return Response(services.auth_login(request=request, **data))
 
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class UsersConfig(AppConfig):
@@ -7,3 +8,11 @@ class UsersConfig(AppConfig):
 
     def ready(self):
         from users import signals  # noqa: F401
+
+
+class TimeTrackerAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with `admin.site` being our site (rate-limited login)."""
+
+    default = False  # "users" in INSTALLED_APPS still means UsersConfig
+
+    default_site = "users.admin_site.TimeTrackerAdminSite"

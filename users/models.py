@@ -1,3 +1,4 @@
+import uuid
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -93,6 +94,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Derived from `role` in save(): managers and admins may use the Django admin.
     is_staff = models.BooleanField(default=False, editable=False)
     date_joined = models.DateTimeField(default=django_timezone.now)
+    # Every token carries the generation it was issued under; bumping it (password change,
+    # deactivation) ends all of the user's sessions at once. `user_tokens_revoke` bumps it
+    # with an F() update, so two revocations at once both count.
+    token_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -163,3 +168,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     def local_today(self) -> date:
         """Today's date where this person is."""
         return django_timezone.localdate(django_timezone.now(), self.tzinfo)
+
+
+class TokenFamily(models.Model):
+    """One sign-in over the API: the chain of refresh tokens that rotation derives from its
+    first pair. Every token of the chain (and its access tokens) names the family, so ending
+    the family (logout, reuse of a rotated refresh token) ends exactly that session."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="token_families")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "token families"
+
+    def __str__(self) -> str:
+        return f"{self.user} since {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,7 +1,7 @@
 """Sign in and sign out for the server-rendered pages (Django sessions).
 
-The page login counts attempts in the same rate-limit groups as the API token login, so
-switching between the two does not buy an attacker more guesses.
+The page login counts attempts with the same function as the API token login and the admin
+login, so switching between them does not buy an attacker more guesses.
 """
 
 from django import forms
@@ -16,8 +16,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from core.errors import ServiceUnavailable
-from core.net import client_ip
-from core.ratelimit import RateLimited, rate_limit_enforce
+from core.ratelimit import RateLimited
+from users.services import auth_login_attempt_limit
 
 WRONG_CREDENTIALS = "The email or password is wrong, or the account is inactive."
 
@@ -49,13 +49,8 @@ def login_page(request):
     if request.method == "POST":
         if form.is_valid():
             email = form.cleaned_data["email"].lower()
-            ip = client_ip(request)
             try:
-                rate_limit_enforce(
-                    request,
-                    ("login-ip-email", f"{ip}|{email}", settings.RATE_LIMIT_LOGIN_PER_EMAIL),
-                    ("login-ip", ip, settings.RATE_LIMIT_LOGIN_PER_IP),
-                )
+                auth_login_attempt_limit(request=request, email=email)
             except (RateLimited, ServiceUnavailable) as error:
                 form.add_error(None, error.detail)
                 status, retry_after = error.status_code, error.retry_after

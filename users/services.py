@@ -1,19 +1,23 @@
 """Writes on users, teams and authentication. API, admin and commands all call these."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from core.audit import audit_event_record
 from core.errors import DomainValidationError, Unauthenticated
+from core.net import client_ip
+from core.ratelimit import rate_limit_enforce
 from core.validators import validate_display_name
 from leave import services as leave_services
-from users.models import Team, User
+from users.models import Team, TokenFamily, User
 from users.permissions import ensure_admin
+from users.tokens import RotatedRefreshToken, refresh_token_issue, token_family_id_of, token_generation_of
 
 USER_ADMIN_FIELDS = {
     "email",
@@ -101,7 +105,8 @@ def user_create(*, actor: User, password: str, request=None, **fields) -> User:
 @transaction.atomic
 def user_update(*, user: User, actor: User, request=None, **fields) -> User:
     """Admin edit of any user field. Role changes and deactivation are audited; deactivation
-    also revokes the user's refresh tokens (access tokens die with `is_active`)."""
+    also ends every session of the user (`user_tokens_revoke`); reactivation does not
+    bring them back."""
     ensure_admin(actor, what="edit users")
     _ensure_user_names(fields)
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -167,9 +172,14 @@ def user_password_change(*, user: User, old_password: str, new_password: str, re
 
 
 def user_tokens_revoke(*, user: User, actor: User | None = None, request=None) -> int:
-    """Blacklist every outstanding refresh token of `user`; returns how many were live.
+    """End every session of `user`: bump the token generation (every access and refresh
+    token issued so far is refused from now on), end the token families and blacklist the
+    outstanding refresh tokens; returns how many refresh tokens were live.
 
-    bulk_create sends no signals, so the revocation writes its own audit event."""
+    bulk_create and update() send no signals, so the revocation writes its own audit event."""
+    User.objects.filter(pk=user.pk).update(token_generation=F("token_generation") + 1)
+    user.refresh_from_db(fields=["token_generation"])
+    TokenFamily.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     live = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True)
     created = BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
@@ -178,55 +188,112 @@ def user_tokens_revoke(*, user: User, actor: User | None = None, request=None) -
     return len(created)
 
 
-def _token_pair(user: User) -> dict[str, str]:
-    refresh = RefreshToken.for_user(user)  # records an OutstandingToken
+def auth_login_attempt_limit(*, request, email: str) -> None:
+    """Count one sign-in attempt for `email` from this client and raise RateLimited past the
+    per-IP+email or the per-IP limit. The API, the pages and the admin login all call this,
+    so an attempt anywhere counts everywhere (same keys, same shared cache)."""
+    ip = client_ip(request)
+    rate_limit_enforce(
+        request,
+        ("login-ip-email", f"{ip}|{email.strip().lower()}", settings.RATE_LIMIT_LOGIN_PER_EMAIL),
+        ("login-ip", ip, settings.RATE_LIMIT_LOGIN_PER_IP),
+    )
+
+
+def _token_pair(user: User, family: TokenFamily) -> dict[str, str]:
+    refresh = refresh_token_issue(user=user, family=family)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
 def auth_login(*, email: str, password: str, request=None) -> dict[str, str]:
-    """Email + password -> a new access/refresh pair. Failures are audited by the
-    `user_login_failed` signal that `authenticate` sends."""
+    """Email + password -> a new access/refresh pair starting a new token family. Failures
+    are audited by the `user_login_failed` signal that `authenticate` sends."""
     user = authenticate(request, email=email.strip().lower(), password=password)
     if user is None or not user.is_active:
         raise Unauthenticated("No active account found with the given credentials.")
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(last_login=timezone.now())
         audit_event_record(action="login", actor=user, target=user, request=request, data={"method": "jwt"})
-        return _token_pair(user)
+        return _token_pair(user, TokenFamily.objects.create(user=user))
 
 
-def _consume_refresh(raw_token: str) -> User:
-    """Blacklist a refresh token exactly once and return its active user.
+class _RefreshTokenReused(Exception):
+    def __init__(self, user: User, family_id: str | None):
+        super().__init__("refresh token used twice")
+        self.user, self.family_id = user, family_id
 
-    The blacklist row is unique per token, so when two requests present one token at the
-    same moment the database lets exactly one insert through; the other gets 401.
+
+def _consume_refresh(token: RotatedRefreshToken) -> tuple[User, TokenFamily | None]:
+    """Blacklist a refresh token exactly once; return its active user and its live family
+    (None for a token issued without one).
+
+    The blacklist row is unique per token, so of two requests presenting one token exactly
+    one insert goes through and the other raises _RefreshTokenReused. A loser's insert waits
+    for the winner's transaction to commit, so the loser ends the family only after the
+    winner has its new pair (which then dies with the family: parallel use is reuse).
     """
-    try:
-        token = RefreshToken(raw_token)  # signature, expiry, type and blacklist
-    except TokenError as error:
-        raise Unauthenticated(str(error), code="token_not_valid") from error
     outstanding = OutstandingToken.objects.filter(jti=token["jti"]).select_related("user").first()
     if outstanding is None or outstanding.user is None:
         raise Unauthenticated("Token is invalid.", code="token_not_valid")
+    user, family_id = outstanding.user, token_family_id_of(token)
+    family = None
+    if family_id is not None:
+        family = TokenFamily.objects.filter(pk=family_id, user=user).first()
     try:
         with transaction.atomic():
             BlacklistedToken.objects.create(token=outstanding)
     except IntegrityError as error:
-        raise Unauthenticated("Token is blacklisted.", code="token_not_valid") from error
-    if not outstanding.user.is_active:
+        raise _RefreshTokenReused(user, family_id) from error
+    if not user.is_active:
         raise Unauthenticated("User is inactive.", code="user_inactive")
-    return outstanding.user
+    if token_generation_of(token) != user.token_generation or (family_id is not None and family is None):
+        raise Unauthenticated("Token is no longer valid.", code="token_not_valid")
+    if family is not None and family.revoked_at is not None:
+        raise Unauthenticated("The session has ended.", code="token_not_valid")
+    return user, family
+
+
+def _refresh_use(raw_token: str, then):
+    """Consume `raw_token` and call `then(user, family)` in one transaction. A token that was
+    already used ends its whole family, in a transaction of its own that stays committed."""
+    try:
+        token = RotatedRefreshToken(raw_token)  # signature, expiry and type
+    except TokenError as error:
+        raise Unauthenticated(str(error), code="token_not_valid") from error
+    try:
+        with transaction.atomic():
+            return then(*_consume_refresh(token))
+    except _RefreshTokenReused as reuse:
+        if reuse.family_id is not None:
+            ended = TokenFamily.objects.filter(pk=reuse.family_id, revoked_at__isnull=True).update(
+                revoked_at=timezone.now()
+            )
+            if ended:
+                audit_event_record(
+                    action="token_reuse_detected", target=reuse.user, data={"family": str(reuse.family_id)}
+                )
+        raise Unauthenticated("Token is blacklisted.", code="token_not_valid") from None
 
 
 def auth_token_refresh(*, refresh: str) -> dict[str, str]:
-    """Rotate: the presented refresh token is used up and a new pair is issued."""
-    user = _consume_refresh(refresh)
-    return _token_pair(user)
+    """Rotate: the presented refresh token is used up and a new pair of its family is issued.
+    Presenting a token that was already rotated ends its family (see users/tokens.py)."""
+    return _refresh_use(
+        refresh, lambda user, family: _token_pair(user, family or TokenFamily.objects.create(user=user))
+    )
 
 
 def auth_logout(*, refresh: str, request=None) -> None:
-    user = _consume_refresh(refresh)
-    audit_event_record(action="logout", actor=user, target=user, request=request, data={"method": "jwt"})
+    """End the session (the token family) of `refresh`: its refresh and access tokens stop
+    working; the user's other sessions go on."""
+
+    def end_session(user: User, family: TokenFamily | None) -> None:
+        if family is not None:
+            family.revoked_at = timezone.now()
+            family.save(update_fields=["revoked_at"])
+        audit_event_record(action="logout", actor=user, target=user, request=request, data={"method": "jwt"})
+
+    _refresh_use(refresh, end_session)
 
 
 @transaction.atomic
