@@ -12,9 +12,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from compliance.services import compliance_after_write
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError, Forbidden
+from core.signals import send_collecting, time_entry_written
 from timeentries import periods
 from timeentries.models import MAX_ENTRY_LENGTH, LockPeriod, Project, Task, TimeEntry, Timesheet
 from users.models import User
@@ -133,12 +133,15 @@ def _save(entry: TimeEntry, *, weeks_with_timesheet: set[date]) -> TimeEntry:
 def _write(entry: TimeEntry, *, spans) -> TimeEntry:
     """Write `entry` as it now stands: its span must be open (week and payroll locks) and
     free (no overlap); it is saved and its weeks get their timesheets. Then the working time
-    the write leaves on `spans` is judged (a `block` policy refuses a violation with 409,
-    rolling the write back) and the findings stay on the entry for `compliance_warnings`."""
+    the write leaves on `spans` is judged by the receivers of `time_entry_written` (compliance:
+    a `block` policy refuses a violation with 409, rolling the write back) and what they
+    report stays on the entry for `compliance_warnings`."""
     weeks = _ensure_writable(user=entry.user, start=entry.start, end=entry.end)
     _ensure_no_overlap(user=entry.user, start=entry.start, end=entry.end, exclude_pk=entry.pk)
     _save(entry, weeks_with_timesheet=weeks)
-    entry.compliance_warnings = [finding.as_dict() for finding in compliance_after_write(user=entry.user, spans=spans)]
+    entry.compliance_warnings = send_collecting(
+        time_entry_written, sender=TimeEntry, user=entry.user, spans=spans, may_veto=True
+    )
     return entry
 
 
@@ -240,7 +243,7 @@ def time_entry_delete(*, entry: TimeEntry, actor: User) -> None:
             action="time_entry_deleted", actor=actor, target=entry, data={"entry": _audited_state(entry)}
         )
     entry.delete()
-    compliance_after_write(user=entry.user, spans=[span], refuse_violations=False)
+    time_entry_written.send(sender=TimeEntry, user=entry.user, spans=[span], may_veto=False)
 
 
 # --- timer ---------------------------------------------------------------------------------
