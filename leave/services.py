@@ -15,7 +15,16 @@ from core import outbox
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError, Forbidden
 from leave import selectors
-from leave.models import CalendarFeed, Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
+from leave.models import (
+    CalendarFeed,
+    Holiday,
+    HolidayCalendar,
+    LeaveLedgerEntry,
+    LeaveRequest,
+    LeaveType,
+    new_feed_token,
+)
+from leave.notifications import notify_leave_decided, notify_leave_requested
 from users.models import User
 from users.permissions import ensure_admin, ensure_can_decide_for, user_manages
 
@@ -131,8 +140,6 @@ def leave_request_create(
     if not leave_type.requires_approval:
         _approve(request, actor=None, comment="Approved automatically.")
     else:
-        from leave.tasks import notify_leave_requested
-
         outbox.enqueue(notify_leave_requested, request.pk)
     return request
 
@@ -186,8 +193,6 @@ def _approve(request: LeaveRequest, *, actor: User | None, comment: str) -> Leav
 def _notify_decided(request: LeaveRequest) -> None:
     """Mail the decision just taken. The message carries it, so a later change to the
     request (a cancel right after an approval) cannot change what this one announces."""
-    from leave.tasks import notify_leave_decided
-
     outbox.enqueue(
         notify_leave_decided,
         request.pk,
@@ -547,8 +552,6 @@ def calendar_feed_regenerate(*, feed: CalendarFeed, actor: User) -> CalendarFeed
     """A new secret token; the old URL stops working at once."""
     if feed.user_id != actor.pk:
         raise Forbidden("You can only regenerate your own feeds.")
-    from leave.models import new_feed_token
-
     feed.token = new_feed_token()
     feed.save(update_fields=["token"])
     audit_event_record(action="calendar_feed_regenerated", actor=actor, target=feed)

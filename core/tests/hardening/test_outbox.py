@@ -30,7 +30,7 @@ from core import outbox
 from core.models import OutboxMessage, SentNotification
 from core.schedules import PERIODIC_TASKS
 from core.tasks import outbox_relay
-from leave import tasks as leave_tasks
+from leave import notifications as leave_tasks
 from leave.models import LeaveRequest, LeaveType
 
 REQUESTS = "/api/v1/leave/requests"
