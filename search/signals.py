@@ -11,6 +11,7 @@ from core import outbox
 from core.models import AuditEvent
 from core.signals import audit_events_purged
 from leave.models import LeaveRequest
+from search.tasks import search_delete_older_than, search_index_object
 from timeentries.models import Client, Project, Task, TimeEntry
 from users.models import Team, User
 
@@ -32,8 +33,6 @@ def model_label(instance) -> str:
 def enqueue_index(instance, *, cascade: bool = False) -> None:
     if not settings.ELASTICSEARCH_ENABLED:
         return
-    from search.tasks import search_index_object
-
     outbox.enqueue(search_index_object, model_label(instance), instance.pk, cascade=cascade)
 
 
@@ -83,8 +82,6 @@ def audit_purged(sender, cutoff, **kwargs):
     removes their documents."""
     if not settings.ELASTICSEARCH_ENABLED:
         return
-    from search.tasks import search_delete_older_than
-
     outbox.enqueue(search_delete_older_than, model_label(sender), "created_at", cutoff.isoformat())
 
 
