@@ -24,7 +24,7 @@ def at(day: date, hour: int) -> datetime:
 
 
 @pytest.fixture
-def worked(frozen, alice, dave, acme, internal, log):
+def worked(frozen_2026_11_26, alice, dave, acme, internal, log):
     """alice: 3 h Acme (billable) and 1 h Internal on Mon 23 Nov, 2 h Acme on Mon 16 Nov;
     dave: 5 h Acme on Tue 24 Nov."""
     log(alice, acme, at(date(2026, 11, 23), 9), at(date(2026, 11, 23), 12))
@@ -79,7 +79,7 @@ def test_overtime_trend_runs_a_balance_per_person(api, alice, worked):
     assert data["datasets"][0]["data"] == [-28.0]
 
 
-def test_team_absences_count_people_away_per_day(api, bob, alice, dave, frozen):
+def test_team_absences_count_people_away_per_day(api, bob, alice, dave, frozen_2026_11_26):
     annual = LeaveType.objects.filter(tracks_balance=True).first() or LeaveType.objects.first()
     LeaveRequest.objects.create(
         user=alice, leave_type=annual, start_date=date(2026, 11, 30), end_date=date(2026, 12, 1), status="approved"
@@ -93,7 +93,7 @@ def test_team_absences_count_people_away_per_day(api, bob, alice, dave, frozen):
     assert approved["2026-11-30"] == 1 and approved["2026-12-01"] == 1 and approved["2026-11-27"] == 0
 
 
-def test_open_violations_count_by_rule_within_scope(api, bob, alice, dave, frozen):
+def test_open_violations_count_by_rule_within_scope(api, bob, alice, dave, frozen_2026_11_26):
     def violation(user, rule, status=Violation.Status.OPEN, day=date(2026, 11, 20)):
         Violation.objects.create(
             user=user, rule=rule, period_start=day, period_end=day, measured=11, limit=10, message="x", status=status
@@ -140,7 +140,7 @@ def test_a_new_entry_shows_at_once_despite_the_cache(api, bob, alice, acme, work
     assert series(widget(client, "month_by_project").json())["Hours"]["Acme website"] == 5
 
 
-def test_leave_violations_and_holidays_show_at_once_despite_the_cache(api, bob, alice, dave, frozen):
+def test_leave_violations_and_holidays_show_at_once_despite_the_cache(api, bob, alice, dave, frozen_2026_11_26):
     client = api(bob)
     annual = LeaveType.objects.filter(tracks_balance=True).first()
     assert series(widget(client, "team_absences", range_days=10).json())["Approved"]["2026-11-30"] == 0
