@@ -81,24 +81,9 @@ def carol(db):
 
 
 def _frozen_at(moment: datetime):
+    """The clock stands still at `moment` (the traveller can `.shift(...)` and `.move_to(...)`)."""
     with time_machine.travel(moment, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def freeze():
-    """`freeze(moment)` stops the clock at the aware datetime `moment` for the rest of the test
-    and returns the traveller (`.shift(...)`, `.move_to(...)`)."""
-    travels = []
-
-    def stop_at(moment: datetime):
-        travel = time_machine.travel(moment, tick=False)
-        travels.append(travel)
-        return travel.start()
-
-    yield stop_at
-    for travel in reversed(travels):
-        travel.stop()
 
 
 @pytest.fixture
