@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.test import Client
 from django.utils.html import escape
 
@@ -14,18 +13,12 @@ from leave import pages, services
 from leave.models import Holiday, LeaveLedgerEntry, LeaveRequest, LeaveType
 from leave.tests.helpers import ask
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_2026_03_02")]
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # Monday 2 March 2026
 LEAVE = "/leave/"
 PREVIEW = "/leave/preview/"
 TEAM = "/leave/team/"
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 def signed_in(user, password) -> Client:

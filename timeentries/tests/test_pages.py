@@ -46,11 +46,6 @@ def design(web):
 
 
 @pytest.fixture
-def internal(db):
-    return Project.objects.create(code="INT", name="Internal", billable=False)
-
-
-@pytest.fixture
 def as_user(client):
     def sign_in(user) -> Client:
         client.force_login(user)
