@@ -8,10 +8,11 @@ from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from core import periods
 from core.admin_actions import comment_form, confirm_comment_then, report_per_row
 from core.dates import validate_date_in_range
 from core.errors import DomainError
-from timeentries import periods, selectors, services
+from timeentries import selectors, services
 from timeentries.models import Client, LockPeriod, Project, Task, TimeEntry, Timesheet
 from users.admin import ScopedAdminMixin
 

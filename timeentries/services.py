@@ -13,9 +13,9 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from compliance.services import compliance_after_write
+from core import periods
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError, Forbidden
-from timeentries import periods
 from timeentries.models import MAX_ENTRY_LENGTH, LockPeriod, Project, Task, TimeEntry, Timesheet
 from users.models import User
 from users.permissions import ensure_admin, ensure_can_decide_for, user_manages
