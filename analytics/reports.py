@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.http import Http404
 
+from core import periods
 from core.errors import DomainValidationError
 from leave.selectors import expected_hours_of, leave_balances_of
-from timeentries import periods
 from timeentries.models import MAX_ENTRY_LENGTH, TimeEntry
 from users.models import User
 from users.selectors import teams_visible_to, user_ids_visible_to, users_visible_to
@@ -33,7 +33,7 @@ SECONDS_PER_HOUR = Decimal(3600)
 
 
 def _hours(seconds: Decimal) -> Decimal:
-    return (Decimal(seconds) / SECONDS_PER_HOUR).quantize(CENT, rounding=ROUND_HALF_UP)
+    return periods.hours_of_seconds(seconds)
 
 
 def _seconds(duration: timedelta) -> Decimal:

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 from compliance import services, summary
 from compliance.models import Violation
 from compliance.selectors import violations_visible_to
+from core import periods
 from core.errors import DomainError
-from timeentries import periods
-from timeentries.forms import DecisionForm
+from core.forms import DecisionForm
 from timeentries.pages import _local_timezone, format_hours
 from users.models import User
 from users.selectors import users_visible_to

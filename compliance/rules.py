@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from timeentries import periods
+from core import periods
 
 VIOLATION, WARNING = "violation", "warning"
 HOUR = Decimal(3600)
@@ -81,7 +81,7 @@ class Block:
 
 
 def _hours(duration: timedelta) -> Decimal:
-    return (Decimal(duration.total_seconds()) / HOUR).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return periods.hours(duration)
 
 
 def _ids(intervals: Iterable[Interval]) -> tuple[int, ...]:

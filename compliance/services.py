@@ -10,10 +10,10 @@ from django.utils import timezone
 from compliance import rules
 from compliance.models import Violation, WorkingTimePolicy
 from compliance.selectors import policy_for
+from core import periods
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
 from leave.selectors import neutral_leave_days
-from timeentries import periods
 from timeentries.models import TimeEntry
 from users.models import User
 from users.permissions import ensure_admin, ensure_can_decide_for

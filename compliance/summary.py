@@ -12,7 +12,7 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Min
 from django.utils import timezone
@@ -21,9 +21,9 @@ from compliance import rules
 from compliance.models import Violation, WorkingTimePolicy
 from compliance.selectors import policy_for
 from compliance.services import LOOKBACK_MARGIN
+from core import periods
 from leave.models import LeaveRequest
 from leave.selectors import HALVES, daterange, requested_halves
-from timeentries import periods
 from timeentries.models import TimeEntry
 from users.models import User
 
@@ -32,8 +32,8 @@ CENT = Decimal("0.01")
 
 
 def decimal_hours(duration: timedelta) -> Decimal:
-    """Hours to the cent, rounded as the rules round what they measure."""
-    return (Decimal(duration.total_seconds()) / rules.HOUR).quantize(CENT, rounding=ROUND_HALF_UP)
+    """Hours to the cent, rounded as every surface rounds them (`core.periods.hours`)."""
+    return periods.hours(duration)
 
 
 @dataclass

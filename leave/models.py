@@ -6,7 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from timeentries.models import color_validator
+from core.validators import color_validator
 
 
 class LeaveType(models.Model):

@@ -14,6 +14,7 @@ from django_elasticsearch_dsl.registries import registry
 from elasticsearch.dsl import analyzer, token_filter
 
 from core.models import AuditEvent
+from core.periods import hours
 from leave.models import LeaveRequest
 from timeentries.models import Project, Task, TimeEntry
 from users.models import User
@@ -114,7 +115,7 @@ class TimeEntryDocument(PreparedDocument):
         return entry.user.team_id
 
     def prepare_hours(self, entry):
-        return None if entry.end is None else round((entry.end - entry.start).total_seconds() / 3600, 2)
+        return None if entry.end is None else float(hours(entry.end - entry.start))
 
 
 @registry.register_document

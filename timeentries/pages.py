@@ -22,9 +22,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from core import periods
 from core.errors import DomainError, DomainValidationError
-from timeentries import periods, selectors, services
-from timeentries.forms import AddRowForm, CellForm, DecisionForm, TimerStartForm, work_key
+from core.forms import DecisionForm
+from timeentries import selectors, services
+from timeentries.forms import AddRowForm, CellForm, TimerStartForm, work_key
 from timeentries.models import LockPeriod, Project, Task, TimeEntry, Timesheet
 from users.models import User
 from users.selectors import users_visible_to

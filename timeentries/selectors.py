@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from timeentries import periods
+from core import periods
 from timeentries.models import Client, Project, Task, TimeEntry, Timesheet
 from users.models import User
 from users.selectors import user_ids_visible_to

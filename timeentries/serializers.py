@@ -3,8 +3,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import periods
 from core.serializers import BoundedDateTimeField
-from timeentries import periods
 from timeentries.models import Client, Project, Task, TimeEntry, Timesheet
 from users.models import Team
 
@@ -115,7 +115,7 @@ class TimeEntrySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.FLOAT)
     def get_hours(self, entry):
-        return None if entry.end is None else periods.hours(entry.end - entry.start)
+        return None if entry.end is None else float(periods.hours(entry.end - entry.start))
 
     def to_representation(self, entry):
         data = super().to_representation(entry)

@@ -7,15 +7,13 @@ Python check gives.
 
 from datetime import UTC, date, datetime, timedelta
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import ProtectedError
 from django.utils import timezone
 
+from core import periods
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError, Forbidden
 from core.signals import send_collecting, time_entry_written
-from timeentries import periods
 from timeentries.models import MAX_ENTRY_LENGTH, LockPeriod, Project, Task, TimeEntry, Timesheet
 from users.models import User
 from users.permissions import ensure_admin, ensure_can_decide_for, user_manages
@@ -390,49 +388,3 @@ def lock_period_set(*, actor: User, locked_before: date, note: str = "") -> Lock
         data={"locked_before": locked_before.isoformat(), "previous": previous.isoformat() if previous else None},
     )
     return lock
-
-
-# --- catalog: clients, projects, tasks -----------------------------------------------------
-
-
-@transaction.atomic
-def catalog_save(*, actor: User, instance, **fields):
-    """Create or change a client, project or task (admins only); many-to-many fields such
-    as a project's teams are set after the row is saved."""
-    ensure_admin(actor, what=f"change {instance._meta.verbose_name_plural}")
-    many = {name: fields.pop(name) for name in list(fields) if instance._meta.get_field(name).many_to_many}
-    for name, value in fields.items():
-        setattr(instance, name, value)
-    instance.full_clean(validate_unique=False)
-    _unique_or_400(instance)
-    instance.save()
-    for name, value in many.items():
-        getattr(instance, name).set(value)
-    audit_event_record(action=f"{instance._meta.model_name}_saved", actor=actor, target=instance)
-    return instance
-
-
-def _unique_or_400(instance) -> None:
-    try:
-        instance.validate_unique()
-        instance.validate_constraints()
-    except ValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        raise DomainValidationError(messages[0], field=field if field != "__all__" else "name") from error
-
-
-@transaction.atomic
-def catalog_delete(*, actor: User, instance) -> None:
-    """Delete an unused catalog row (client, project, task, leave type…); one in use is
-    archived or deactivated instead."""
-    ensure_admin(actor, what=f"delete {instance._meta.verbose_name_plural}")
-    try:
-        with transaction.atomic():
-            instance.delete()
-    except ProtectedError as error:
-        raise Conflict(
-            f"{instance._meta.verbose_name.capitalize()} '{instance}' is still in use; "
-            "archive or deactivate it instead.",
-            code="in_use",
-        ) from error
-    audit_event_record(action=f"{instance._meta.model_name}_deleted", actor=actor, data={"repr": str(instance)})
