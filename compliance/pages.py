@@ -19,9 +19,10 @@ from compliance import services, summary
 from compliance.models import Violation
 from compliance.selectors import violations_visible_to
 from core.errors import DomainError
+from core.pages import format_hours
+from core.pages import local_timezone as _local_timezone
 from timeentries import periods
 from timeentries.forms import DecisionForm
-from timeentries.pages import _local_timezone, format_hours
 from users.models import User
 from users.selectors import users_visible_to
 
