@@ -1,8 +1,9 @@
 """Reads behind the timesheet pages: a person's week as rows of (project, task) with one
-cell per local day, and the team's weeks, each in a fixed number of queries.
+cell per local day (and the rows they added, kept in the session), and the team's weeks,
+each in a fixed number of queries.
 
-Nothing here writes or decides a rule: whether a day is editable or a week can be submitted
-or decided is asked of `timeentries.services`, which enforces the same rule on write.
+Nothing here writes to the database or decides a rule: whether a day is editable or a week
+can be submitted or decided is asked of `timeentries.services`, which enforces it on write.
 """
 
 from collections import defaultdict
@@ -18,6 +19,9 @@ from timeentries.forms import work_key
 from timeentries.models import Project, Task, TimeEntry, Timesheet
 from users.models import User
 from users.selectors import users_visible_to
+
+SESSION_ROWS = "timesheet_rows"
+SESSION_ROWS_WEEKS = 12  # extra rows are remembered for the most recently touched weeks only
 
 
 @dataclass
@@ -108,6 +112,31 @@ def resolve_rows(pairs, projects: list[Project], tasks: list[Task]) -> list[tupl
             continue
         resolved.append((project, task))
     return resolved
+
+
+# Rows the person added to a week (no time on them yet) live in the session, per week.
+
+
+def session_rows(request, week_start: date) -> list[tuple[int, int | None]]:
+    stored = request.session.get(SESSION_ROWS, {}).get(periods.iso_week_label(week_start), [])
+    return [(int(project_id), int(task_id) if task_id else None) for project_id, task_id in stored]
+
+
+def session_rows_save(request, week_start: date, rows: list[tuple[int, int | None]]) -> None:
+    stored = dict(request.session.get(SESSION_ROWS, {}))
+    label = periods.iso_week_label(week_start)
+    stored.pop(label, None)
+    if rows:
+        stored[label] = [list(row) for row in rows]
+    request.session[SESSION_ROWS] = dict(list(stored.items())[-SESSION_ROWS_WEEKS:])
+
+
+def session_rows_add(request, week_start: date, rows) -> int:
+    current = session_rows(request, week_start)
+    new = [row for row in dict.fromkeys(rows) if row not in current]
+    if new:
+        session_rows_save(request, week_start, current + new)
+    return len(new)
 
 
 def editable_days(*, owner: User, week_start: date, timesheet: Timesheet | None, lock_date: date | None) -> set:

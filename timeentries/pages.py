@@ -23,8 +23,6 @@ from timeentries.models import LockPeriod, Timesheet
 from users.models import User
 from users.selectors import users_visible_to
 
-SESSION_ROWS = "timesheet_rows"
-SESSION_ROWS_WEEKS = 12  # extra rows are remembered for the most recently touched weeks only
 DECISIONS = {
     "approve": (services.timesheet_approve, "approved"),
     "reject": (services.timesheet_reject, "rejected"),
@@ -55,31 +53,6 @@ def _ensure_manager(user: User) -> None:
         raise PermissionDenied("Only managers and admins see their team's timesheets.")
 
 
-# --- rows the person added to a week, kept in the session ------------------------------------
-
-
-def _session_rows(request, week_start: date) -> list[tuple[int, int | None]]:
-    stored = request.session.get(SESSION_ROWS, {}).get(periods.iso_week_label(week_start), [])
-    return [(int(project_id), int(task_id) if task_id else None) for project_id, task_id in stored]
-
-
-def _session_rows_save(request, week_start: date, rows: list[tuple[int, int | None]]) -> None:
-    stored = dict(request.session.get(SESSION_ROWS, {}))
-    label = periods.iso_week_label(week_start)
-    stored.pop(label, None)
-    if rows:
-        stored[label] = [list(row) for row in rows]
-    request.session[SESSION_ROWS] = dict(list(stored.items())[-SESSION_ROWS_WEEKS:])
-
-
-def _session_rows_add(request, week_start: date, rows) -> int:
-    current = _session_rows(request, week_start)
-    new = [row for row in dict.fromkeys(rows) if row not in current]
-    if new:
-        _session_rows_save(request, week_start, current + new)
-    return len(new)
-
-
 # --- page contexts ---------------------------------------------------------------------------
 
 
@@ -101,7 +74,7 @@ def _owner_forms(request, *, owner: User, week_start: date, forms: dict) -> tupl
     projects, tasks, extra_rows = [], [], []
     if request.user.pk == owner.pk:
         projects, tasks = grid.loggable(owner)
-        extra_rows = grid.resolve_rows(_session_rows(request, week_start), projects, tasks)
+        extra_rows = grid.resolve_rows(grid.session_rows(request, week_start), projects, tasks)
     return {
         "add_row_form": forms.get("row") or AddRowForm(projects=projects, tasks=tasks),
         "timer_form": forms.get("timer") or TimerStartForm(projects=projects, tasks=tasks),
@@ -223,7 +196,7 @@ def cell_save(request):
     else:
         message, status = first_error(form), 400
     if project is not None:  # the row stays on the grid even when its last entry is cleared
-        _session_rows_add(request, week_start, [(project.pk, task.pk if task else None)])
+        grid.session_rows_add(request, week_start, [(project.pk, task.pk if task else None)])
 
     cell_errors, errors = {}, {}
     if message and project is not None and day is not None:
@@ -263,7 +236,7 @@ def row_add(request):
     if not form.is_valid():
         return _week_page(request, week_start=week_start, status=400, forms={"row": form})
     project, task = form.cleaned_data["work"]
-    _session_rows_add(request, week_start, [(project.pk, task.pk if task else None)])
+    grid.session_rows_add(request, week_start, [(project.pk, task.pk if task else None)])
     return redirect(f"{_week_url(week_start)}#grid")
 
 
@@ -273,8 +246,8 @@ def row_remove(request):
     """Forget an added row; rows with time on them stay, since they come from the entries."""
     week_start, _ = _requested_week(request.POST.get("week"), request.user)
     key = request.POST.get("work", "")
-    _session_rows_save(
-        request, week_start, [row for row in _session_rows(request, week_start) if work_key(*row) != key]
+    grid.session_rows_save(
+        request, week_start, [row for row in grid.session_rows(request, week_start) if work_key(*row) != key]
     )
     return redirect(f"{_week_url(week_start)}#grid")
 
@@ -287,7 +260,7 @@ def rows_copy(request):
     week_start, _ = _requested_week(request.POST.get("week"), request.user)
     previous = week_start - timedelta(days=7)
     used = selectors.entries_of_week(request.user, previous).order_by().values_list("project_id", "task_id").distinct()
-    pairs = dict.fromkeys([*used, *_session_rows(request, previous)])
+    pairs = dict.fromkeys([*used, *grid.session_rows(request, previous)])
     resolved = grid.resolve_rows(pairs, *grid.loggable(request.user))
     if not resolved:
         return _week_page(
@@ -296,7 +269,7 @@ def rows_copy(request):
             status=400,
             errors={"rows": f"Week {periods.iso_week_label(previous)} has no rows to copy."},
         )
-    added = _session_rows_add(request, week_start, [(p.pk, t.pk if t else None) for p, t in resolved])
+    added = grid.session_rows_add(request, week_start, [(p.pk, t.pk if t else None) for p, t in resolved])
     messages.success(
         request, f"Copied {added} row{'s' if added != 1 else ''} from week {periods.iso_week_label(previous)}."
     )
