@@ -21,7 +21,8 @@ from compliance.selectors import violations_visible_to
 from core import periods
 from core.errors import DomainError
 from core.forms import DecisionForm
-from timeentries.pages import _local_timezone, format_hours
+from core.pages import format_hours
+from core.pages import local_timezone as _local_timezone
 from users.models import User
 from users.selectors import users_visible_to
 

@@ -20,10 +20,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.dates import date_in_range
 from core.errors import DomainError
 from core.forms import DecisionForm
+from core.pages import first_error as _first_error
+from core.pages import format_hours
+from core.pages import local_timezone as _local_timezone
 from leave import selectors, services
 from leave.forms import LeavePreviewForm, LeaveRequestForm
 from leave.models import Holiday, LeaveRequest, LeaveType
-from timeentries.pages import _first_error, _local_timezone, format_hours
 from users.models import User
 from users.selectors import users_visible_to
 

@@ -69,8 +69,6 @@ class TimeEntryAdminForm(ServiceModelForm):
         if self.instance.pk:
             projects |= Q(pk=self.instance.project_id)
             tasks |= Q(pk=self.instance.task_id)
-        else:
-            self.fields["end"].required = True  # the admin logs finished work; timers run in the app
         if "project" in self.fields:
             self.fields["project"].queryset = Project.objects.filter(projects)
         if "task" in self.fields:

@@ -14,7 +14,7 @@ from django.dispatch import Signal
 
 from core import signals
 from core.errors import Conflict
-from timeentries.models import Project, TimeEntry
+from timeentries.models import TimeEntry
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("core", "users", "timeentries", "leave", "compliance", "search", "analytics")
@@ -66,11 +66,6 @@ def test_no_app_defines_a_signal_outside_core_signals():
                 if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "Signal":
                     elsewhere.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert elsewhere == []
-
-
-@pytest.fixture
-def internal(db):
-    return Project.objects.create(name="Internal", code="INT", billable=False)
 
 
 @pytest.fixture

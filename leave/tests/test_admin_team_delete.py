@@ -20,7 +20,7 @@ TEAMS = "/admin/users/team/"
 
 
 @pytest.fixture
-def booked(frozen, alice, bob, bavaria, vacation):
+def alice_booked_in_may(frozen_2026_03_02, alice, bob, bavaria, vacation):
     """Alice (on team A, Bavaria's calendar) has 11-15 May 2026 approved; 14 May is a
     Bavarian holiday, so 4 days are debited."""
     alice.date_joined = datetime(2020, 1, 1, tzinfo=UTC)
@@ -46,7 +46,7 @@ def bulk_delete(client, *teams, confirmed=True):
     return client.post(TEAMS, {**data, "post": "yes"} if confirmed else data, follow=confirmed)
 
 
-def test_bulk_deleting_a_team_calls_team_delete(carol, alice, team_a, vacation, booked, password):
+def test_bulk_deleting_a_team_calls_team_delete(carol, alice, team_a, vacation, alice_booked_in_may, password):
     client = signed_in(carol, password)
     assert "delete_selected" in dict(client.get(TEAMS).context["action_form"].fields["action"].choices)
     confirmation = bulk_delete(client, team_a, confirmed=False)
@@ -59,10 +59,10 @@ def test_bulk_deleting_a_team_calls_team_delete(carol, alice, team_a, vacation, 
     assert AuditEvent.objects.filter(action="team_deleted", actor=carol, target_id=str(team_a.pk)).count() == 1
     alice.refresh_from_db()
     assert alice.team is None
-    booked.refresh_from_db()
-    assert booked.working_days == 5  # no longer on Bavaria's calendar: 14 May is a working day
+    alice_booked_in_may.refresh_from_db()
+    assert alice_booked_in_may.working_days == 5  # no longer on Bavaria's calendar: 14 May is a working day
     assert selectors.leave_balance_as_of(alice, vacation, date(2026, 12, 31)) == 25 - 5
-    assert AuditEvent.objects.filter(action="leave_recalculated", target_id=str(booked.pk)).count() == 1
+    assert AuditEvent.objects.filter(action="leave_recalculated", target_id=str(alice_booked_in_may.pk)).count() == 1
 
 
 def test_a_refused_team_deletes_none_and_says_why(monkeypatch, carol, alice, dave, team_a, team_b, password):
