@@ -4,59 +4,35 @@ writing transaction), and in the daily scan. The rules themselves are pure funct
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Subquery
 from django.utils import timezone
 
 from compliance import rules
 from compliance.models import Violation, WorkingTimePolicy
-from compliance.selectors import policy_for
+from compliance.selectors import policy_for, recorded_work
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
-from leave.selectors import neutral_leave_days
 from timeentries import periods
-from timeentries.models import TimeEntry
 from users.models import User
 from users.permissions import ensure_admin, ensure_can_decide_for
-
-# How far back the live check reads entries besides the reference period itself: the
-# extension for neutral leave and the rest that may begin before the judged days.
-LOOKBACK_MARGIN = timedelta(days=60)
-
-
-def _intervals(
-    user: User, start: datetime, end: datetime, *, now: datetime
-) -> tuple[list[rules.Interval], date | None]:
-    """The user's entries meeting [start, end) (a running one lasts until now), and the
-    local day of their first entry ever, in one query: the reference period never reaches
-    before that day, so the weeks before someone started recording do not count as zero."""
-    first_start = TimeEntry.objects.filter(user=user).order_by("start").values("start")[:1]
-    rows = (
-        TimeEntry.objects.filter(user=user, start__lt=end)
-        .exclude(end__lt=start)
-        .annotate(first_start=Subquery(first_start))
-        .values_list("pk", "start", "end", "first_start")
-    )
-    intervals, first_ever = [], None
-    for pk, entry_start, entry_end, first_start_of_user in rows:
-        intervals.append(rules.Interval(pk, entry_start, entry_end or max(now, entry_start + timedelta(minutes=1))))
-        first_ever = first_start_of_user
-    return intervals, (periods.local_date(first_ever, user.tzinfo) if first_ever else None)
 
 
 def compliance_evaluate(*, user: User, days: set[date], policy: WorkingTimePolicy | None = None) -> list[rules.Finding]:
     """Judge `days` (and their weeks) for `user` as the entries stand."""
     if not days:
         return []
-    policy = policy or policy_for(user)
-    limits, tz, now = rules.Limits.of(policy), user.tzinfo, timezone.now()
-    first, last = min(days), max(days)
-    read_from = periods.local_midnight(first - timedelta(days=7 * limits.reference_period_weeks), tz) - LOOKBACK_MARGIN
-    read_to = periods.local_midnight(last + timedelta(days=8), tz)
-    intervals, history_start = _intervals(user, read_from, read_to, now=now)
-    if not intervals:
+    now = timezone.now()
+    work = recorded_work([user], min(days), max(days), now=now, policy=policy)[user.pk]
+    if not work.intervals:
         return []  # no work, nothing to break
-    neutral = neutral_leave_days(user, periods.local_date(read_from, tz), last + timedelta(days=7))
-    return rules.evaluate(intervals, tz, limits, days=days, neutral_days=neutral, history_start=history_start, now=now)
+    return rules.evaluate(
+        work.intervals,
+        user.tzinfo,
+        work.limits,
+        days=days,
+        neutral_days=work.neutral_days,
+        history_start=work.history_start,
+        now=now,
+    )
 
 
 def _affected_days(user: User, *spans: tuple[datetime, datetime | None]) -> set[date]:

@@ -1,0 +1,26 @@
+"""The one source of the default working-time limits.
+
+The settings give the weekly maximum and the daily rest (`WORKING_TIME_MAX_WEEKLY_HOURS`,
+`WORKING_TIME_MIN_DAILY_REST`); `rules.Limits` gives the directive's other figures. A new
+policy's fields start from here, and so does the fallback for people whom no stored policy
+covers, so the checks, the summary and a freshly created policy agree.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+
+from compliance.rules import Limits
+
+
+def default_limits() -> Limits:
+    """The limits that apply when no stored policy says otherwise."""
+    return Limits(
+        max_weekly_hours=Decimal(str(settings.WORKING_TIME_MAX_WEEKLY_HOURS)),
+        min_daily_rest_hours=Decimal(str(settings.WORKING_TIME_MIN_DAILY_REST)),
+    )
+
+
+def default_limit(name: str):
+    """One field of `default_limits()`: the default of the policy field of that name."""
+    return getattr(default_limits(), name)
