@@ -13,11 +13,17 @@ from django.conf import settings
 from compliance.rules import Limits
 
 
+def _hours_setting(value) -> Decimal:
+    """A setting in hours as a policy stores it: to the cent, so `48` reads `48.00` whether
+    a stored policy or the settings themselves decide."""
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
 def default_limits() -> Limits:
     """The limits that apply when no stored policy says otherwise."""
     return Limits(
-        max_weekly_hours=Decimal(str(settings.WORKING_TIME_MAX_WEEKLY_HOURS)),
-        min_daily_rest_hours=Decimal(str(settings.WORKING_TIME_MIN_DAILY_REST)),
+        max_weekly_hours=_hours_setting(settings.WORKING_TIME_MAX_WEEKLY_HOURS),
+        min_daily_rest_hours=_hours_setting(settings.WORKING_TIME_MIN_DAILY_REST),
     )
 
 
