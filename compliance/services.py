@@ -44,6 +44,62 @@ def _affected_days(user: User, *spans: tuple[datetime, datetime | None]) -> set[
     return days
 
 
+def _violation_record(user: User, finding: rules.Finding) -> str:
+    """Create the violation a finding describes, or bring the stored one up to date (and
+    reopen it if it was resolved). Answers "created", "updated" or "" (unchanged)."""
+    violation, created = Violation.objects.select_for_update().get_or_create(
+        user=user,
+        rule=finding.rule,
+        period_start=finding.period_start,
+        period_end=finding.period_end,
+        defaults={
+            "measured": finding.measured,
+            "limit": finding.limit,
+            "message": finding.message[:255],
+            "entries": list(finding.entries),
+        },
+    )
+    if created:
+        return "created"
+    changed = (violation.measured, violation.limit, violation.entries) != (
+        finding.measured,
+        finding.limit,
+        list(finding.entries),
+    ) or violation.status == Violation.Status.RESOLVED
+    if not changed:
+        return ""
+    violation.measured, violation.limit = finding.measured, finding.limit
+    violation.message, violation.entries = finding.message[:255], list(finding.entries)
+    if violation.status == Violation.Status.RESOLVED:
+        violation.status, violation.resolved_at = Violation.Status.OPEN, None
+    violation.save()
+    return "updated"
+
+
+def _violations_resolve_gone(user: User, days: set[date], seen: set[tuple]) -> int:
+    """Resolve the open violations judged again for `days` (their weeks, for the weekly
+    rules) that the findings no longer contain; answers how many."""
+    weeks = {periods.week_start_of(day) for day in days}
+    judged = (
+        Violation.objects.filter(user=user)
+        .order_by()
+        .exclude(status=Violation.Status.RESOLVED)
+        .filter(period_end__gte=min(days), period_start__lte=max(days) + timedelta(days=6))
+    )
+    resolved = 0
+    for violation in judged:
+        in_scope = (
+            violation.period_start in days or violation.period_end in days
+            if violation.rule not in ("weekly_average", "weekly_rest")
+            else periods.week_start_of(violation.period_end) in weeks
+        )
+        if in_scope and (violation.rule, violation.period_start, violation.period_end) not in seen:
+            violation.status, violation.resolved_at = Violation.Status.RESOLVED, timezone.now()
+            violation.save(update_fields=["status", "resolved_at", "updated_at"])
+            resolved += 1
+    return resolved
+
+
 def violations_sync(*, user: User, days: set[date], findings: list[rules.Finding]) -> dict[str, int]:
     """Upsert the violations found for `days` and resolve the ones in that span that are
     no longer there. Idempotent: unique on user + rule + period."""
@@ -55,52 +111,11 @@ def violations_sync(*, user: User, days: set[date], findings: list[rules.Finding
         for finding in findings:
             if finding.severity != rules.VIOLATION:
                 continue
-            key = (finding.rule, finding.period_start, finding.period_end)
-            seen.add(key)
-            violation, created = Violation.objects.select_for_update().get_or_create(
-                user=user,
-                rule=finding.rule,
-                period_start=finding.period_start,
-                period_end=finding.period_end,
-                defaults={
-                    "measured": finding.measured,
-                    "limit": finding.limit,
-                    "message": finding.message[:255],
-                    "entries": list(finding.entries),
-                },
-            )
-            if created:
-                counts["created"] += 1
-                continue
-            changed = (violation.measured, violation.limit, violation.entries) != (
-                finding.measured,
-                finding.limit,
-                list(finding.entries),
-            ) or violation.status == Violation.Status.RESOLVED
-            if changed:
-                violation.measured, violation.limit = finding.measured, finding.limit
-                violation.message, violation.entries = finding.message[:255], list(finding.entries)
-                if violation.status == Violation.Status.RESOLVED:
-                    violation.status, violation.resolved_at = Violation.Status.OPEN, None
-                violation.save()
-                counts["updated"] += 1
-        weeks = {periods.week_start_of(day) for day in days}
-        judged = (
-            Violation.objects.filter(user=user)
-            .order_by()
-            .exclude(status=Violation.Status.RESOLVED)
-            .filter(period_end__gte=min(days), period_start__lte=max(days) + timedelta(days=6))
-        )
-        for violation in judged:
-            in_scope = (
-                violation.period_start in days or violation.period_end in days
-                if violation.rule not in ("weekly_average", "weekly_rest")
-                else periods.week_start_of(violation.period_end) in weeks
-            )
-            if in_scope and (violation.rule, violation.period_start, violation.period_end) not in seen:
-                violation.status, violation.resolved_at = Violation.Status.RESOLVED, timezone.now()
-                violation.save(update_fields=["status", "resolved_at", "updated_at"])
-                counts["resolved"] += 1
+            seen.add((finding.rule, finding.period_start, finding.period_end))
+            outcome = _violation_record(user, finding)
+            if outcome:
+                counts[outcome] += 1
+        counts["resolved"] = _violations_resolve_gone(user, days, seen)
     return counts
 
 
