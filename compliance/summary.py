@@ -2,10 +2,11 @@
 and ISO week, the rolling weekly average, the shortest daily rests and the violations of a
 range. Pure reads, no writes.
 
-The numbers are measured the way compliance/rules.py judges: the same intervals (a running
-entry counts up to now), the same blocks and working days for rests, the same reference
-period with neutral leave left out. So a week shown above the limit here is a week the scan
-flags, and the other way round.
+The numbers are measured by the functions the checks use: the work is read by
+`selectors.recorded_work` (a running entry counts up to now, neutral leave from
+`leave.selectors.neutral_leave_days_of`), the rests are `rules.daily_rests`, the average is
+`rules.rolling_average`. So a week shown above the limit here is a week the scan flags, a
+rest shown below the minimum is one it records, and the other way round.
 """
 
 from datetime import date, timedelta
