@@ -217,19 +217,24 @@ def users_on_calendar(calendar_id: int) -> QuerySet[User]:
 def neutral_leave_days(user: User, start: date, end: date) -> set[date]:
     """Whole days of approved leave whose type is neutral for the working-time average
     (paid annual leave, sick leave): compliance leaves these days out of the average."""
+    return neutral_leave_days_of([user], start, end)[user.pk]
+
+
+def neutral_leave_days_of(users: Iterable[User], start: date, end: date) -> dict[int, set[date]]:
+    """`neutral_leave_days` of several people, in one query."""
+    days: dict[int, set[date]] = {user.pk: set() for user in users}
     leave = LeaveRequest.objects.filter(
-        user=user,
+        user_id__in=list(days),
         status=LeaveRequest.Status.APPROVED,
         leave_type__neutral_for_working_time=True,
         start_date__lte=end,
         end_date__gte=start,
-    ).only("start_date", "end_date", "start_half", "end_half")
-    days: set[date] = set()
+    ).only("user_id", "start_date", "end_date", "start_half", "end_half")
     for request in leave:
         for day in daterange(max(request.start_date, start), min(request.end_date, end)):
             if (
                 requested_halves(day, request.start_date, request.end_date, request.start_half, request.end_half)
                 == HALVES
             ):
-                days.add(day)
+                days[request.user_id].add(day)
     return days

@@ -17,7 +17,7 @@ from timeentries import services as time_services
 from timeentries.models import TimeEntry
 
 BERLIN = ZoneInfo("Europe/Berlin")
-LIMITS = rules.Limits()
+LIMITS = rules.Limits(max_weekly_hours=Decimal(48), min_daily_rest_hours=Decimal(11))
 
 
 def shift(day: date, start_hour: float, hours: float, tz=BERLIN, pk=None) -> rules.Interval:

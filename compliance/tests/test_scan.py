@@ -77,6 +77,27 @@ def test_check_working_time_refuses_bad_arguments(frozen_2026_03_04, alice, args
     assert not Violation.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--from", "0001-01-01", "--to", "2026-03-04"],
+            "--from 0001-01-01: Give a date between 1900-01-01 and 2200-12-31.",
+        ),
+        (
+            ["--from", "2026-03-01", "--to", "9999-12-31"],
+            "--to 9999-12-31: Give a date between 1900-01-01 and 2200-12-31.",
+        ),
+    ],
+)
+def test_check_working_time_refuses_days_outside_the_application_range(frozen_2026_03_04, alice, ops, args, message):
+    """Year 1 or 9999 used to reach the date arithmetic and fail with an OverflowError."""
+    worked(alice, ops, date(2026, 3, 2), 8, 4)
+    with pytest.raises(CommandError) as raised:
+        check(*args)
+    assert str(raised.value) == message
+
+
 def test_the_task_scans_the_last_days_and_is_idempotent(frozen_2026_03_04, settings, alice, ops):
     night_then_afternoon(alice, ops)
     assert compliance_scan_task.delay(days_back=0).get()["created"] == 0  # only today, 4 March
