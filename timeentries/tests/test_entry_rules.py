@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_an_entry_without_an_end_is_refused_alike_by_the_api_and_the_admin(
-    frozen, api, carol, password, acme, acme_dev
+    frozen_2026_11_12, api, carol, password, acme, acme_dev
 ):
     """Issue 13: the rule lived in the serializer only; the admin said "This field is required."."""
     by_api = api(carol).post("/api/v1/time-entries", {"project": acme.pk, "start": "2026-11-10T09:00:00Z"})
