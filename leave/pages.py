@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.dates import date_in_range
-from core.errors import DomainError
+from core.errors import DomainError, DomainValidationError
 from leave import selectors, services
 from leave.forms import LeavePreviewForm, LeaveRequestForm
 from leave.models import Holiday, LeaveRequest, LeaveType
@@ -63,14 +63,6 @@ def _ensure_manager(user: User) -> None:
 # --- my leave ------------------------------------------------------------------------------
 
 
-def _cancellable(leave_request: LeaveRequest, today: date) -> bool:
-    """What the owner may cancel (see `leave_request_cancel`): pending requests, and approved
-    leave that has not started."""
-    if leave_request.status == Status.PENDING:
-        return True
-    return leave_request.status == Status.APPROVED and leave_request.start_date > today
-
-
 def _leave_context(request, *, form: LeaveRequestForm | None = None, cancel_errors: dict | None = None) -> dict:
     user = request.user
     today = user.local_today()
@@ -87,13 +79,15 @@ def _leave_context(request, *, form: LeaveRequestForm | None = None, cancel_erro
         for balance in selectors.leave_balances(user, today)
     ]
     leave_requests = (
-        LeaveRequest.objects.filter(user=user).select_related("leave_type", "decided_by").order_by("-start_date", "-pk")
+        LeaveRequest.objects.filter(user=user)
+        .select_related("user", "leave_type", "decided_by")
+        .order_by("-start_date", "-pk")
     )
     rows = [
         {
             "request": leave_request,
             "amount": _amount(leave_request.amount, leave_request.leave_type.unit),
-            "cancellable": _cancellable(leave_request, today),
+            "cancellable": services.leave_request_cancellable(request=leave_request, actor=user),
             "error": cancel_errors.get(leave_request.pk, ""),
         }
         for leave_request in leave_requests[:REQUESTS_SHOWN]
@@ -141,7 +135,8 @@ def leave_page(request):
 
 
 def _preview_of(user: User, data) -> dict:
-    """The working days the form's dates take, or why they cannot be counted yet."""
+    """The working days the form's dates take, or why they cannot be counted yet (the
+    service's own checks, `leave_request_length`)."""
     form = LeavePreviewForm(data)
     if not form.is_valid():
         return {"message": _first_error(form), "error": True}
@@ -149,18 +144,17 @@ def _preview_of(user: User, data) -> dict:
     start, end, start_half, end_half = (cleaned[name] for name in ("start_date", "end_date", "start_half", "end_half"))
     if start is None or end is None:
         return {"message": PREVIEW_HINT, "error": False}
-    problem = ""
-    if end < start:
-        problem = "The end date cannot be before the start date."
-    elif (end - start).days > 366:
-        problem = "A request cannot be longer than a year."
-    elif start == end and start_half and end_half and start_half != end_half:
-        problem = "A single day is either the morning or the afternoon."
-    if problem:
-        return {"message": problem, "error": True}
-    length = selectors.leave_length(user, start, end, start_half, end_half)
-    if not length.working_days:
-        return {"message": "These days hold no working day.", "error": True}
+    try:
+        length = services.leave_request_length(
+            user=user,
+            leave_type=cleaned["type"],
+            start_date=start,
+            end_date=end,
+            start_half=start_half,
+            end_half=end_half,
+        )
+    except DomainValidationError as error:
+        return {"message": error.detail, "error": True}
     return {"message": _length_label(length, cleaned["type"]), "error": False}
 
 

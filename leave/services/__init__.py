@@ -30,7 +30,9 @@ from leave.services.ledger import (
 from leave.services.requests import (
     leave_request_approve,
     leave_request_cancel,
+    leave_request_cancellable,
     leave_request_create,
+    leave_request_length,
     leave_request_reject,
 )
 
@@ -46,7 +48,9 @@ __all__ = [
     "leave_carry_over_expire",
     "leave_request_approve",
     "leave_request_cancel",
+    "leave_request_cancellable",
     "leave_request_create",
+    "leave_request_length",
     "leave_request_reject",
     "leave_requests_recount",
     "ledger_adjust",

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core import outbox
 from core.audit import audit_event_record
-from core.errors import Conflict, DomainValidationError, Forbidden
+from core.errors import Conflict, DomainError, DomainValidationError, Forbidden
 from leave import selectors
 from leave.models import LeaveLedgerEntry, LeaveRequest, LeaveType
 from leave.services.ledger import ensure_balance, ledger_write
@@ -17,6 +17,38 @@ from users.permissions import ensure_can_decide_for, user_manages
 
 Kind = LeaveLedgerEntry.Kind
 Status = LeaveRequest.Status
+
+
+def leave_request_length(
+    *,
+    user: User,
+    leave_type: LeaveType | None,
+    start_date: date,
+    end_date: date,
+    start_half: str = "",
+    end_half: str = "",
+) -> selectors.LeaveLength:
+    """What a request of these days takes, or the `DomainValidationError` saying why it
+    cannot be asked: an active type that allows the halves asked, dates in order and within
+    a year, a single day whole or one half, some working day covered. `leave_request_create`
+    asks this, and so does the page's live count (with `leave_type` None while no type is
+    picked, only the days are checked)."""
+    if leave_type is not None and not leave_type.active:
+        raise DomainValidationError(f"{leave_type.name} is not available.", field="type")
+    if end_date < start_date:
+        raise DomainValidationError("The end date cannot be before the start date.", field="end_date")
+    if (end_date - start_date).days > 366:
+        raise DomainValidationError("A request cannot be longer than a year.", field="end_date")
+    if leave_type is not None and (start_half or end_half) and not leave_type.half_days_allowed:
+        raise DomainValidationError(
+            f"{leave_type.name} cannot be taken in half days.", field="start_half" if start_half else "end_half"
+        )
+    if start_date == end_date and start_half and end_half and start_half != end_half:
+        raise DomainValidationError("A single day is either the morning or the afternoon.", field="end_half")
+    length = selectors.leave_length(user, start_date, end_date, start_half, end_half)
+    if length.working_days <= 0:
+        raise DomainValidationError("The request covers no working day.", field="start_date")
+    return length
 
 
 @transaction.atomic
@@ -32,21 +64,14 @@ def leave_request_create(
 ) -> LeaveRequest:
     """Ask for leave. Types without approval are approved (and debited) at once."""
     User.objects.select_for_update().filter(pk=actor.pk).first()  # one request at a time per person
-    if not leave_type.active:
-        raise DomainValidationError(f"{leave_type.name} is not available.", field="type")
-    if end_date < start_date:
-        raise DomainValidationError("The end date cannot be before the start date.", field="end_date")
-    if (end_date - start_date).days > 366:
-        raise DomainValidationError("A request cannot be longer than a year.", field="end_date")
-    if (start_half or end_half) and not leave_type.half_days_allowed:
-        raise DomainValidationError(
-            f"{leave_type.name} cannot be taken in half days.", field="start_half" if start_half else "end_half"
-        )
-    if start_date == end_date and start_half and end_half and start_half != end_half:
-        raise DomainValidationError("A single day is either the morning or the afternoon.", field="end_half")
-    length = selectors.leave_length(actor, start_date, end_date, start_half, end_half)
-    if length.working_days <= 0:
-        raise DomainValidationError("The request covers no working day.", field="start_date")
+    length = leave_request_length(
+        user=actor,
+        leave_type=leave_type,
+        start_date=start_date,
+        end_date=end_date,
+        start_half=start_half,
+        end_half=end_half,
+    )
     _ensure_no_overlap(user=actor, start_date=start_date, end_date=end_date, start_half=start_half, end_half=end_half)
     amount = length.hours if leave_type.unit == LeaveType.Unit.HOUR else length.working_days
     ensure_balance(user=actor, leave_type=leave_type, amount=amount, on=start_date)
@@ -159,6 +184,26 @@ def leave_request_reject(*, request_id: int, actor: User, comment: str) -> Leave
     return request
 
 
+def _cancel_refusal(request: LeaveRequest, actor: User) -> DomainError | None:
+    """Why `actor` may not cancel `request` (see `leave_request_cancel`), or None."""
+    is_owner = actor.pk == request.user_id
+    manages_only = not is_owner and user_manages(actor, request.user)
+    if not (is_owner or manages_only):
+        return Forbidden("Only the requester or their manager can cancel this request.")
+    if request.status not in (Status.PENDING, Status.APPROVED):
+        return Conflict(f"The request is already {request.status}.", code="invalid_state")
+    started = request.start_date <= request.user.local_today()
+    if request.status == Status.APPROVED and started and not manages_only:
+        return Forbidden("Leave that has started can only be cancelled by a manager or an admin.")
+    return None
+
+
+def leave_request_cancellable(*, request: LeaveRequest, actor: User) -> bool:
+    """Whether `leave_request_cancel` would let `actor` cancel `request` now: what pages
+    offer, asked of the rule itself."""
+    return _cancel_refusal(request, actor) is None
+
+
 @transaction.atomic
 def leave_request_cancel(*, request_id: int, actor: User, comment: str = "") -> LeaveRequest:
     """Pending: the owner (or their manager) withdraws it. Approved and not yet started: the
@@ -166,14 +211,10 @@ def leave_request_cancel(*, request_id: int, actor: User, comment: str = "") -> 
     manager or admin may cancel it. The requester and their managers are told (not whoever
     cancelled)."""
     request = _locked_request(request_id)
-    is_owner, manages = actor.pk == request.user_id, user_manages(actor, request.user)
-    if not (is_owner or manages):
-        raise Forbidden("Only the requester or their manager can cancel this request.")
-    if request.status not in (Status.PENDING, Status.APPROVED):
-        raise Conflict(f"The request is already {request.status}.", code="invalid_state")
+    refusal = _cancel_refusal(request, actor)
+    if refusal is not None:
+        raise refusal
     was_approved = request.status == Status.APPROVED
-    if was_approved and request.start_date <= request.user.local_today() and not (manages and not is_owner):
-        raise Forbidden("Leave that has started can only be cancelled by a manager or an admin.")
     request.status = Status.CANCELLED
     request.decided_by, request.decided_at, request.decision_comment = actor, timezone.now(), comment
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_comment", "updated_at"])
