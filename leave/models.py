@@ -1,4 +1,5 @@
 import secrets
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -131,6 +132,16 @@ class LeaveRequest(models.Model):
         return self.hours if self.leave_type.unit == LeaveType.Unit.HOUR else self.working_days
 
 
+class LeaveLedgerQuerySet(models.QuerySet):
+    def balances(self, as_of: date | None = None) -> "models.QuerySet":
+        """The one definition of a leave balance: per (user, leave type), the sum of the
+        ledger rows dated up to `as_of` (every row when None), as `{"user", "leave_type",
+        "balance"}` rows. One person's balance, many people's, and the admin's per-row
+        subquery all read it from here."""
+        rows = self if as_of is None else self.filter(date__lte=as_of)
+        return rows.order_by().values("user", "leave_type").annotate(balance=models.Sum("amount"))
+
+
 class LeaveLedgerEntry(models.Model):
     """One signed movement of a user's balance of one leave type. Balances are sums of these."""
 
@@ -156,6 +167,8 @@ class LeaveLedgerEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LeaveLedgerQuerySet.as_manager()
 
     class Meta:
         ordering = ["date", "id"]
