@@ -3,7 +3,10 @@ refuse and normalise the same input: a carry-over expiry on a day every year has
 month and day together; a holiday calendar's country in capitals and its subdivision as the
 holidays package spells it."""
 
+import io
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from leave.models import HolidayCalendar, LeaveType
@@ -103,3 +106,28 @@ def test_admin_and_api_refuse_the_same_region(api, carol, password, country, sub
     assert from_admin.status_code == 200
     assert from_admin.context["adminform"].form.errors[field] == from_api.json()["errors"][field]
     assert not HolidayCalendar.objects.exists()
+
+
+def test_the_import_command_spells_the_region_as_the_admin_and_the_api_do():
+    """The command creates its calendar through `HolidayCalendar.clean` too: a subdivision
+    the package spells in mixed case ("Augsburg") was upper-cased and then not found."""
+    for _ in range(2):  # the second run finds the calendar by its region, spelt the same way
+        call_command(
+            "import_holidays",
+            "--name",
+            "Augsburg",
+            "--country",
+            "de",
+            "--subdivision",
+            "augsburg",
+            "--year",
+            "2026",
+            stdout=io.StringIO(),
+        )
+    calendar = HolidayCalendar.objects.get(name="Augsburg")
+    assert (calendar.country, calendar.subdivision) == ("DE", "Augsburg")
+    assert calendar.holidays.filter(date="2026-08-08").exists()  # Augsburger Friedensfest
+    with pytest.raises(CommandError, match=r"Cannot use 'Augsburg'.*no subdivision 'ZZ'"):
+        call_command(
+            "import_holidays", "--name", "Augsburg", "--country", "DE", "--subdivision", "ZZ", "--year", "2026"
+        )
