@@ -10,7 +10,7 @@ import time_machine
 from django.test import Client
 from django.utils.html import escape
 
-from leave import pages, services
+from leave import services, team_calendar
 from leave.models import Holiday, LeaveLedgerEntry, LeaveRequest, LeaveType
 from leave.tests.helpers import ask
 
@@ -330,7 +330,7 @@ def test_month_calendar_marks_leave_holidays_and_weekends(funded, bob, bavaria, 
 
 def test_calendar_labels_are_short_and_unique():
     codes = ["vacation", "volunteer", "holiday-extra", "sick"]
-    labels = pages._short_labels([LeaveType(code=code, name=code) for code in codes])
+    labels = team_calendar.short_labels([LeaveType(code=code, name=code) for code in codes])
     assert labels == {"vacation": "V", "volunteer": "VO", "holiday-extra": "HO", "sick": "S"}  # "H" is the holiday
 
 
