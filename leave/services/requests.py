@@ -64,27 +64,13 @@ def leave_request_create(
 ) -> LeaveRequest:
     """Ask for leave. Types without approval are approved (and debited) at once."""
     User.objects.select_for_update().filter(pk=actor.pk).first()  # one request at a time per person
-    length = leave_request_length(
-        user=actor,
-        leave_type=leave_type,
-        start_date=start_date,
-        end_date=end_date,
-        start_half=start_half,
-        end_half=end_half,
-    )
-    _ensure_no_overlap(user=actor, start_date=start_date, end_date=end_date, start_half=start_half, end_half=end_half)
+    days = {"start_date": start_date, "end_date": end_date, "start_half": start_half, "end_half": end_half}
+    length = leave_request_length(user=actor, leave_type=leave_type, **days)
+    _ensure_no_overlap(user=actor, **days)
     amount = length.hours if leave_type.unit == LeaveType.Unit.HOUR else length.working_days
     ensure_balance(user=actor, leave_type=leave_type, amount=amount, on=start_date)
     request = LeaveRequest.objects.create(
-        user=actor,
-        leave_type=leave_type,
-        start_date=start_date,
-        end_date=end_date,
-        start_half=start_half,
-        end_half=end_half,
-        working_days=length.working_days,
-        hours=length.hours,
-        reason=reason,
+        user=actor, leave_type=leave_type, **days, working_days=length.working_days, hours=length.hours, reason=reason
     )
     audit_event_record(action="leave_requested", actor=actor, target=request)
     if not leave_type.requires_approval:
