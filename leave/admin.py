@@ -11,8 +11,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Case, Count, DecimalField, IntegerField, OuterRef, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, IntegerField, Value, When
 from django.utils import timezone
 
 from core.admin import CatalogAdmin, ScopedAdminMixin, ServiceAdmin, adopt
@@ -24,22 +23,6 @@ from users.models import User
 
 Status = LeaveRequest.Status
 PENDING_FIRST = Case(When(status=Status.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField())
-
-
-def ledger_balance():
-    """The ledger balance of the row's (user, leave type): the sum of every ledger row of
-    that pair, whatever its date (accruals, carry-over, expiries, debits of approved leave,
-    credits, adjustments). Pending requests are not subtracted. One subquery, not a query
-    per row."""
-    rows = (
-        LeaveLedgerEntry.objects.filter(user=OuterRef("user"), leave_type=OuterRef("leave_type"))
-        .order_by()
-        .values("user", "leave_type")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    amount = DecimalField(max_digits=9, decimal_places=2)
-    return Coalesce(Subquery(rows, output_field=amount), Value(Decimal(0)), output_field=amount)
 
 
 def number(value: Decimal) -> str:
@@ -107,7 +90,7 @@ class LeaveRequestAdmin(ScopedAdminMixin, ServiceAdmin):
         return selectors.leave_requests_visible_to(user)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(ledger_balance=ledger_balance())
+        return super().get_queryset(request).annotate(ledger_balance=selectors.ledger_balance_of_row())
 
     @admin.display(description="Person", ordering="user__first_name")
     def person(self, request: LeaveRequest) -> User:
@@ -125,8 +108,9 @@ class LeaveRequestAdmin(ScopedAdminMixin, ServiceAdmin):
 
     @admin.display(description="Balance left (ledger)", ordering="ledger_balance")
     def balance_left(self, request: LeaveRequest) -> str:
-        """The ledger balance of the person's type (see `ledger_balance`); empty for types
-        that keep no balance, such as sick leave."""
+        """The ledger balance of the person's type, every row whatever its date (see
+        `selectors.ledger_balance_of_row`); empty for types that keep no balance, such as
+        sick leave."""
         if not request.leave_type.tracks_balance:
             return self.get_empty_value_display()
         balance = request.ledger_balance
