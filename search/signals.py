@@ -11,6 +11,7 @@ from core import outbox
 from core.signals import audit_events_purged
 from search.copies import watched_fields
 from search.documents import DOCUMENTS
+from search.tasks import search_delete_older_than, search_index_object
 from users.models import User
 
 INDEXED_MODELS = tuple(document.Django.model for _, document in DOCUMENTS.values())
@@ -26,8 +27,6 @@ def model_label(instance) -> str:
 def enqueue_index(instance, *, cascade: bool = False) -> None:
     if not settings.ELASTICSEARCH_ENABLED:
         return
-    from search.tasks import search_index_object
-
     outbox.enqueue(search_index_object, model_label(instance), instance.pk, cascade=cascade)
 
 
@@ -77,8 +76,6 @@ def audit_purged(sender, cutoff, **kwargs):
     removes their documents."""
     if not settings.ELASTICSEARCH_ENABLED:
         return
-    from search.tasks import search_delete_older_than
-
     outbox.enqueue(search_delete_older_than, model_label(sender), "created_at", cutoff.isoformat())
 
 
