@@ -4,7 +4,11 @@ alice (employee, team A), bob (manages team A), carol (admin),
 dave (employee, team B), erin (manages team B).
 """
 
+from datetime import UTC, datetime
+from decimal import Decimal
+
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -71,6 +75,117 @@ def dave(team_b, erin):
 @pytest.fixture
 def carol(db):
     return UserFactory(email="carol@example.com", first_name="Carol", role=User.Role.ADMIN)
+
+
+# --- the clock: one fixture per reference moment, named after its date ----------------------
+
+
+def _frozen_at(moment: datetime):
+    """The clock stands still at `moment` (the traveller can `.shift(...)` and `.move_to(...)`)."""
+    with time_machine.travel(moment, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def frozen_2026_03_02():
+    """Monday 2 March 2026, 10:00 UTC (11:00 in Berlin): the leave tests' today."""
+    yield from _frozen_at(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def frozen_2026_03_04():
+    """Wednesday 4 March 2026, 12:00 UTC, in ISO week 2026-W10: the compliance tests' today."""
+    yield from _frozen_at(datetime(2026, 3, 4, 12, tzinfo=UTC))
+
+
+@pytest.fixture
+def frozen_2026_11_12():
+    """Thursday 12 November 2026, 14:00 UTC (15:00 in Berlin), in ISO week 2026-W46 (Mon 9 to
+    Sun 15 November): the time entry tests' today."""
+    yield from _frozen_at(datetime(2026, 11, 12, 14, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def frozen_2026_11_26():
+    """Thursday 26 November 2026, 12:00 UTC: the reports' today (they look at October and
+    November)."""
+    yield from _frozen_at(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+
+
+# --- the catalogue --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_project(db):
+    """`make_project(code=..., name=..., client=None, hourly_rate=0, billable=True)`: a project,
+    with its client (by name) created on first use. For a project whose fields the test reads."""
+    from timeentries.models import Client, Project
+
+    def make(*, code: str, name: str, client: str | None = None, hourly_rate=Decimal("0"), billable: bool = True):
+        owner = Client.objects.get_or_create(name=client)[0] if client else None
+        return Project.objects.create(client=owner, name=name, code=code, hourly_rate=hourly_rate, billable=billable)
+
+    return make
+
+
+@pytest.fixture
+def acme(make_project):
+    """Acme Corp's billable "Acme website" (ACME) at 95.50 an hour."""
+    return make_project(code="ACME", name="Acme website", client="Acme Corp", hourly_rate=Decimal("95.50"))
+
+
+@pytest.fixture
+def acme_dev(acme):
+    """The "Development" task of `acme`."""
+    from timeentries.models import Task
+
+    return Task.objects.create(project=acme, name="Development")
+
+
+@pytest.fixture
+def internal(make_project):
+    """The non-billable "Internal" project (INT), without a client."""
+    return make_project(code="INT", name="Internal", billable=False)
+
+
+# --- reference data: the leave types the data migration seeds ----------------------------------
+
+
+@pytest.fixture
+def vacation(db):
+    from leave.models import LeaveType
+
+    return LeaveType.objects.get(code="vacation")
+
+
+@pytest.fixture
+def sick(db):
+    from leave.models import LeaveType
+
+    return LeaveType.objects.get(code="sick")
+
+
+@pytest.fixture
+def unpaid(db):
+    from leave.models import LeaveType
+
+    return LeaveType.objects.get(code="unpaid")
+
+
+@pytest.fixture
+def media_in_tmp(settings, tmp_path):
+    """Exports and other files go to this test's own folder (`usefixtures("media_in_tmp")`)."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def fake_es(settings):
+    """A fake Elasticsearch (a real HTTP server, see search/tests/conftest.py) the settings point at."""
+    from search.tests.conftest import fake_elasticsearch
+
+    with fake_elasticsearch(settings) as fake:
+        yield fake
 
 
 @pytest.fixture

@@ -24,11 +24,11 @@ from analytics.models import Dashboard, DashboardWidget
 from analytics.reports import overtime_report, time_report
 from compliance.models import Violation
 from compliance.selectors import violations_visible_to
+from core import periods
 from core.cache import CacheUnavailable, cache_call
 from core.errors import DomainValidationError
 from leave.models import LeaveRequest
 from leave.selectors import absences
-from timeentries import periods
 from users.models import User
 from users.selectors import teams_managed_by, users_visible_to
 

@@ -8,9 +8,9 @@ from django.contrib import admin
 from compliance import services
 from compliance.models import POLICY_FIELDS, Violation, WorkingTimePolicy
 from compliance.selectors import violations_visible_to
+from core.admin import ScopedAdminMixin, ServiceAdmin
 from core.admin_actions import comment_form, confirm_comment_then
-from timeentries.admin import ServiceFormMixin, ServiceModelForm
-from users.admin import ScopedAdminMixin
+from core.forms import ServiceModelForm
 
 
 def _is_admin(request) -> bool:
@@ -37,7 +37,7 @@ class WorkingTimePolicyAdminForm(ServiceModelForm):
 
 
 @admin.register(WorkingTimePolicy)
-class WorkingTimePolicyAdmin(ServiceFormMixin, admin.ModelAdmin):
+class WorkingTimePolicyAdmin(ServiceAdmin):
     """Admins add and change policies; managers (view permission) only look. A policy is
     not deleted: its teams are moved to another one."""
 
@@ -80,7 +80,7 @@ AcknowledgeForm = comment_form(
 
 
 @admin.register(Violation)
-class ViolationAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ViolationAdmin(ScopedAdminMixin, ServiceAdmin):
     # Years of rows: no second COUNT over the whole table on every changelist page.
     show_full_result_count = False
     list_display = ["user", "rule", "period_start", "period_end", "measured", "limit", "status", "acknowledged_by"]

@@ -6,4 +6,6 @@ class ComplianceConfig(AppConfig):
     verbose_name = "Working-time compliance"
 
     def ready(self):
-        from compliance import signals  # noqa: F401  (registers the models with auditlog)
+        from compliance import receivers, signals  # noqa: F401  (signals registers the models with auditlog)
+
+        receivers.connect()

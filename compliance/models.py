@@ -1,19 +1,22 @@
-from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from compliance.policies import default_limit
 from users.models import Team
 
 
 def _default_max_weekly():
-    return Decimal(str(settings.WORKING_TIME_MAX_WEEKLY_HOURS))
+    """Kept for migration 0001, which names it."""
+    return default_limit("max_weekly_hours")
 
 
 def _default_min_daily_rest():
-    return Decimal(str(settings.WORKING_TIME_MIN_DAILY_REST))
+    """Kept for migration 0001, which names it."""
+    return default_limit("min_daily_rest_hours")
 
 
 class WorkingTimePolicy(models.Model):
@@ -27,21 +30,36 @@ class WorkingTimePolicy(models.Model):
     name = models.CharField(max_length=100, unique=True)
     is_default = models.BooleanField(default=False)
     teams = models.ManyToManyField(Team, blank=True, related_name="working_time_policies")
-    max_weekly_hours = models.DecimalField(max_digits=5, decimal_places=2, default=_default_max_weekly)
+    max_weekly_hours = models.DecimalField(
+        max_digits=5, decimal_places=2, default=partial(default_limit, "max_weekly_hours")
+    )
     reference_period_weeks = models.PositiveSmallIntegerField(
-        default=17, validators=[MinValueValidator(1), MaxValueValidator(52)]
+        default=partial(default_limit, "reference_period_weeks"),
+        validators=[MinValueValidator(1), MaxValueValidator(52)],
     )
-    min_daily_rest_hours = models.DecimalField(max_digits=4, decimal_places=2, default=_default_min_daily_rest)
+    min_daily_rest_hours = models.DecimalField(
+        max_digits=4, decimal_places=2, default=partial(default_limit, "min_daily_rest_hours")
+    )
     min_weekly_rest_hours = models.DecimalField(
-        max_digits=4, decimal_places=2, default=Decimal(24), help_text="Taken together with one daily rest."
+        max_digits=4,
+        decimal_places=2,
+        default=partial(default_limit, "min_weekly_rest_hours"),
+        help_text="Taken together with one daily rest.",
     )
-    max_daily_hours = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal(10))
-    break_after_hours = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal(6))
-    break_minutes = models.PositiveSmallIntegerField(default=30)
-    long_break_after_hours = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal(9))
-    long_break_minutes = models.PositiveSmallIntegerField(default=45)
+    max_daily_hours = models.DecimalField(
+        max_digits=4, decimal_places=2, default=partial(default_limit, "max_daily_hours")
+    )
+    break_after_hours = models.DecimalField(
+        max_digits=4, decimal_places=2, default=partial(default_limit, "break_after_hours")
+    )
+    break_minutes = models.PositiveSmallIntegerField(default=partial(default_limit, "break_minutes"))
+    long_break_after_hours = models.DecimalField(
+        max_digits=4, decimal_places=2, default=partial(default_limit, "long_break_after_hours")
+    )
+    long_break_minutes = models.PositiveSmallIntegerField(default=partial(default_limit, "long_break_minutes"))
     min_break_gap_minutes = models.PositiveSmallIntegerField(
-        default=15, help_text="A gap at least this long counts as a break; shorter gaps join entries into one block."
+        default=partial(default_limit, "min_break_gap_minutes"),
+        help_text="A gap at least this long counts as a break; shorter gaps join entries into one block.",
     )
     enforcement = models.CharField(max_length=8, choices=Enforcement.choices, default=Enforcement.WARN)
     created_at = models.DateTimeField(auto_now_add=True)

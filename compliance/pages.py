@@ -18,10 +18,11 @@ from django.views.decorators.http import require_GET, require_POST
 from compliance import services, summary
 from compliance.models import Violation
 from compliance.selectors import violations_visible_to
+from core import periods
 from core.errors import DomainError
-from timeentries import periods
-from timeentries.forms import DecisionForm
-from timeentries.pages import _local_timezone, format_hours
+from core.forms import DecisionForm
+from core.pages import format_hours
+from core.pages import local_timezone as _local_timezone
 from users.models import User
 from users.selectors import users_visible_to
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from timeentries import periods
+from core import periods
 
 VIOLATION, WARNING = "violation", "warning"
 HOUR = Decimal(3600)
@@ -31,9 +31,13 @@ class Interval:
 
 @dataclass(frozen=True)
 class Limits:
-    max_weekly_hours: Decimal = Decimal(48)
+    """What a policy allows. The weekly maximum and the daily rest have no default here:
+    the settings give them (`compliance.policies.default_limits`); the other defaults are
+    the directive's and seed a new policy's fields."""
+
+    max_weekly_hours: Decimal
+    min_daily_rest_hours: Decimal
     reference_period_weeks: int = 17
-    min_daily_rest_hours: Decimal = Decimal(11)
     min_weekly_rest_hours: Decimal = Decimal(24)
     max_daily_hours: Decimal = Decimal(10)
     break_after_hours: Decimal = Decimal(6)
@@ -80,8 +84,9 @@ class Block:
     ids: list[int]
 
 
-def _hours(duration: timedelta) -> Decimal:
-    return (Decimal(duration.total_seconds()) / HOUR).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+def decimal_hours(duration: timedelta) -> Decimal:
+    """Hours to the cent, rounded as every surface rounds them (`core.periods.hours`)."""
+    return periods.hours(duration)
 
 
 def _ids(intervals: Iterable[Interval]) -> tuple[int, ...]:
@@ -111,7 +116,7 @@ def check_daily_max(intervals: list[Interval], tz: ZoneInfo, limits: Limits, day
     findings = []
     per_day = hours_by_day(intervals, tz)
     for day in sorted(days):
-        worked = _hours(per_day.get(day, timedelta()))
+        worked = decimal_hours(per_day.get(day, timedelta()))
         if worked > limits.max_daily_hours:
             start, end = periods.day_bounds(day, tz)
             involved = [i for i in intervals if i.start < end and i.end > start]
@@ -153,7 +158,7 @@ def check_breaks(intervals: list[Interval], tz: ZoneInfo, limits: Limits, days: 
         day = periods.local_date(shift[0].start, tz)
         if day not in days:
             continue
-        worked = _hours(sum((i.end - i.start for i in shift), timedelta()))
+        worked = decimal_hours(sum((i.end - i.start for i in shift), timedelta()))
         if worked > limits.long_break_after_hours:
             required = limits.long_break_minutes
         elif worked > limits.break_after_hours:
@@ -183,34 +188,61 @@ def check_breaks(intervals: list[Interval], tz: ZoneInfo, limits: Limits, days: 
     return findings
 
 
-def check_daily_rest(intervals: list[Interval], tz: ZoneInfo, limits: Limits, days: set[date]) -> list[Finding]:
-    """Between the last block of one working day and the first block of the next, at least
-    `min_daily_rest_hours`. A block starting on a later local day begins a new working day,
+@dataclass(frozen=True)
+class Rest:
+    """The time off between two working days: it follows `after_day` and leads into `day`
+    (local working days); `entries` are the last entry before it and the first after."""
+
+    start: datetime
+    end: datetime
+    after_day: date
+    day: date
+    entries: tuple[int, ...]
+
+    @property
+    def hours(self) -> Decimal:
+        return decimal_hours(self.end - self.start)
+
+
+def daily_rests(intervals: list[Interval], tz: ZoneInfo, limits: Limits) -> list[Rest]:
+    """Every rest between two working days. Entries are joined into blocks across gaps
+    shorter than a break; a block starting on a later local day begins a new working day,
     unless it follows the previous block by less than MAX_SHIFT_BREAK: then it is the same
     night shift resuming after a break, not a new day."""
+    blocks = to_blocks(intervals, timedelta(minutes=limits.min_break_gap_minutes))
+    if not blocks:
+        return []
+    rests = []
+    working_day = periods.local_date(blocks[0].start, tz)
+    for earlier, later in itertools.pairwise(blocks):
+        next_day = periods.local_date(later.start, tz)
+        if next_day <= working_day or later.start - earlier.end < MAX_SHIFT_BREAK:
+            continue
+        entries = tuple(sorted(pk for pk in {earlier.ids[-1], later.ids[0]} if pk is not None))
+        rests.append(Rest(earlier.end, later.start, working_day, next_day, entries))
+        working_day = next_day
+    return rests
+
+
+def check_daily_rest(intervals: list[Interval], tz: ZoneInfo, limits: Limits, days: set[date]) -> list[Finding]:
+    """Between the last block of one working day and the first block of the next
+    (`daily_rests`), at least `min_daily_rest_hours`."""
     findings = []
     minimum = timedelta(hours=float(limits.min_daily_rest_hours))
-    blocks = to_blocks(intervals, timedelta(minutes=limits.min_break_gap_minutes))
-    working_day = periods.local_date(blocks[0].start, tz) if blocks else None
-    for earlier, later in itertools.pairwise(blocks):
-        first_day, next_day = working_day, periods.local_date(later.start, tz)
-        if next_day <= first_day or later.start - earlier.end < MAX_SHIFT_BREAK:
-            continue
-        working_day = next_day
-        rest = later.start - earlier.end
-        end_day = periods.local_date(earlier.end, tz)
-        if rest < minimum and (end_day in days or next_day in days or first_day in days):
+    for rest in daily_rests(intervals, tz, limits):
+        end_day = periods.local_date(rest.start, tz)
+        if rest.end - rest.start < minimum and (end_day in days or rest.day in days or rest.after_day in days):
             findings.append(
                 Finding(
                     "daily_rest",
                     VIOLATION,
-                    min(end_day, next_day),
-                    next_day,
-                    _hours(rest),
+                    min(end_day, rest.day),
+                    rest.day,
+                    rest.hours,
                     limits.min_daily_rest_hours,
-                    f"Only {_hours(rest)} h of rest before {later.start.astimezone(tz):%Y-%m-%d %H:%M}; "
+                    f"Only {rest.hours} h of rest before {rest.end.astimezone(tz):%Y-%m-%d %H:%M}; "
                     f"{limits.min_daily_rest_hours} h are required.",
-                    _ids([i for i in intervals if i.id in (earlier.ids[-1], later.ids[0])]),
+                    rest.entries,
                 )
             )
     return findings
@@ -251,9 +283,9 @@ def check_weekly_rest(
                     VIOLATION,
                     week_start,
                     week_start + timedelta(days=6),
-                    _hours(longest),
+                    decimal_hours(longest),
                     required,
-                    f"Week {periods.iso_week_label(week_start)}: longest rest {_hours(longest)} h, "
+                    f"Week {periods.iso_week_label(week_start)}: longest rest {decimal_hours(longest)} h, "
                     f"{required} h required.",
                     _ids(worked_in_week),
                 )
@@ -278,7 +310,7 @@ def rolling_average(
     if not counted:
         return None, 0, last_day
     return (
-        (_hours(worked) * 7 / counted).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+        (decimal_hours(worked) * 7 / counted).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
         counted,
         day + timedelta(days=1),
     )
@@ -304,7 +336,7 @@ def check_weekly_hours(
         average, counted, window_start = rolling_average(per_day, week_end, limits, neutral_days, history_start)
         if average is None:
             continue
-        this_week = _hours(
+        this_week = decimal_hours(
             sum((per_day.get(week_start + timedelta(days=n), timedelta()) for n in range(7)), timedelta())
         )
         if average > limits.max_weekly_hours:

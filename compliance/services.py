@@ -4,59 +4,35 @@ writing transaction), and in the daily scan. The rules themselves are pure funct
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Subquery
 from django.utils import timezone
 
 from compliance import rules
 from compliance.models import Violation, WorkingTimePolicy
-from compliance.selectors import policy_for
+from compliance.selectors import policy_for, recorded_work
+from core import periods
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
-from leave.selectors import neutral_leave_days
-from timeentries import periods
-from timeentries.models import TimeEntry
 from users.models import User
 from users.permissions import ensure_admin, ensure_can_decide_for
-
-# How far back the live check reads entries besides the reference period itself: the
-# extension for neutral leave and the rest that may begin before the judged days.
-LOOKBACK_MARGIN = timedelta(days=60)
-
-
-def _intervals(
-    user: User, start: datetime, end: datetime, *, now: datetime
-) -> tuple[list[rules.Interval], date | None]:
-    """The user's entries meeting [start, end) (a running one lasts until now), and the
-    local day of their first entry ever, in one query: the reference period never reaches
-    before that day, so the weeks before someone started recording do not count as zero."""
-    first_start = TimeEntry.objects.filter(user=user).order_by("start").values("start")[:1]
-    rows = (
-        TimeEntry.objects.filter(user=user, start__lt=end)
-        .exclude(end__lt=start)
-        .annotate(first_start=Subquery(first_start))
-        .values_list("pk", "start", "end", "first_start")
-    )
-    intervals, first_ever = [], None
-    for pk, entry_start, entry_end, first_start_of_user in rows:
-        intervals.append(rules.Interval(pk, entry_start, entry_end or max(now, entry_start + timedelta(minutes=1))))
-        first_ever = first_start_of_user
-    return intervals, (periods.local_date(first_ever, user.tzinfo) if first_ever else None)
 
 
 def compliance_evaluate(*, user: User, days: set[date], policy: WorkingTimePolicy | None = None) -> list[rules.Finding]:
     """Judge `days` (and their weeks) for `user` as the entries stand."""
     if not days:
         return []
-    policy = policy or policy_for(user)
-    limits, tz, now = rules.Limits.of(policy), user.tzinfo, timezone.now()
-    first, last = min(days), max(days)
-    read_from = periods.local_midnight(first - timedelta(days=7 * limits.reference_period_weeks), tz) - LOOKBACK_MARGIN
-    read_to = periods.local_midnight(last + timedelta(days=8), tz)
-    intervals, history_start = _intervals(user, read_from, read_to, now=now)
-    if not intervals:
+    now = timezone.now()
+    work = recorded_work([user], min(days), max(days), now=now, policy=policy)[user.pk]
+    if not work.intervals:
         return []  # no work, nothing to break
-    neutral = neutral_leave_days(user, periods.local_date(read_from, tz), last + timedelta(days=7))
-    return rules.evaluate(intervals, tz, limits, days=days, neutral_days=neutral, history_start=history_start, now=now)
+    return rules.evaluate(
+        work.intervals,
+        user.tzinfo,
+        work.limits,
+        days=days,
+        neutral_days=work.neutral_days,
+        history_start=work.history_start,
+        now=now,
+    )
 
 
 def _affected_days(user: User, *spans: tuple[datetime, datetime | None]) -> set[date]:
@@ -66,6 +42,62 @@ def _affected_days(user: User, *spans: tuple[datetime, datetime | None]) -> set[
         # A change moves the rests around it: the day before and after are judged too.
         days.update(touched, {touched[0] - timedelta(days=1), touched[-1] + timedelta(days=1)})
     return days
+
+
+def _violation_record(user: User, finding: rules.Finding) -> str:
+    """Create the violation a finding describes, or bring the stored one up to date (and
+    reopen it if it was resolved). Answers "created", "updated" or "" (unchanged)."""
+    violation, created = Violation.objects.select_for_update().get_or_create(
+        user=user,
+        rule=finding.rule,
+        period_start=finding.period_start,
+        period_end=finding.period_end,
+        defaults={
+            "measured": finding.measured,
+            "limit": finding.limit,
+            "message": finding.message[:255],
+            "entries": list(finding.entries),
+        },
+    )
+    if created:
+        return "created"
+    changed = (violation.measured, violation.limit, violation.entries) != (
+        finding.measured,
+        finding.limit,
+        list(finding.entries),
+    ) or violation.status == Violation.Status.RESOLVED
+    if not changed:
+        return ""
+    violation.measured, violation.limit = finding.measured, finding.limit
+    violation.message, violation.entries = finding.message[:255], list(finding.entries)
+    if violation.status == Violation.Status.RESOLVED:
+        violation.status, violation.resolved_at = Violation.Status.OPEN, None
+    violation.save()
+    return "updated"
+
+
+def _violations_resolve_gone(user: User, days: set[date], seen: set[tuple]) -> int:
+    """Resolve the open violations judged again for `days` (their weeks, for the weekly
+    rules) that the findings no longer contain; answers how many."""
+    weeks = {periods.week_start_of(day) for day in days}
+    judged = (
+        Violation.objects.filter(user=user)
+        .order_by()
+        .exclude(status=Violation.Status.RESOLVED)
+        .filter(period_end__gte=min(days), period_start__lte=max(days) + timedelta(days=6))
+    )
+    resolved = 0
+    for violation in judged:
+        in_scope = (
+            violation.period_start in days or violation.period_end in days
+            if violation.rule not in ("weekly_average", "weekly_rest")
+            else periods.week_start_of(violation.period_end) in weeks
+        )
+        if in_scope and (violation.rule, violation.period_start, violation.period_end) not in seen:
+            violation.status, violation.resolved_at = Violation.Status.RESOLVED, timezone.now()
+            violation.save(update_fields=["status", "resolved_at", "updated_at"])
+            resolved += 1
+    return resolved
 
 
 def violations_sync(*, user: User, days: set[date], findings: list[rules.Finding]) -> dict[str, int]:
@@ -79,52 +111,11 @@ def violations_sync(*, user: User, days: set[date], findings: list[rules.Finding
         for finding in findings:
             if finding.severity != rules.VIOLATION:
                 continue
-            key = (finding.rule, finding.period_start, finding.period_end)
-            seen.add(key)
-            violation, created = Violation.objects.select_for_update().get_or_create(
-                user=user,
-                rule=finding.rule,
-                period_start=finding.period_start,
-                period_end=finding.period_end,
-                defaults={
-                    "measured": finding.measured,
-                    "limit": finding.limit,
-                    "message": finding.message[:255],
-                    "entries": list(finding.entries),
-                },
-            )
-            if created:
-                counts["created"] += 1
-                continue
-            changed = (violation.measured, violation.limit, violation.entries) != (
-                finding.measured,
-                finding.limit,
-                list(finding.entries),
-            ) or violation.status == Violation.Status.RESOLVED
-            if changed:
-                violation.measured, violation.limit = finding.measured, finding.limit
-                violation.message, violation.entries = finding.message[:255], list(finding.entries)
-                if violation.status == Violation.Status.RESOLVED:
-                    violation.status, violation.resolved_at = Violation.Status.OPEN, None
-                violation.save()
-                counts["updated"] += 1
-        weeks = {periods.week_start_of(day) for day in days}
-        judged = (
-            Violation.objects.filter(user=user)
-            .order_by()
-            .exclude(status=Violation.Status.RESOLVED)
-            .filter(period_end__gte=min(days), period_start__lte=max(days) + timedelta(days=6))
-        )
-        for violation in judged:
-            in_scope = (
-                violation.period_start in days or violation.period_end in days
-                if violation.rule not in ("weekly_average", "weekly_rest")
-                else periods.week_start_of(violation.period_end) in weeks
-            )
-            if in_scope and (violation.rule, violation.period_start, violation.period_end) not in seen:
-                violation.status, violation.resolved_at = Violation.Status.RESOLVED, timezone.now()
-                violation.save(update_fields=["status", "resolved_at", "updated_at"])
-                counts["resolved"] += 1
+            seen.add((finding.rule, finding.period_start, finding.period_end))
+            outcome = _violation_record(user, finding)
+            if outcome:
+                counts[outcome] += 1
+        counts["resolved"] = _violations_resolve_gone(user, days, seen)
     return counts
 
 

@@ -17,7 +17,7 @@ api_v1 = [
     path("", include("timeentries.urls")),
     path("", include("leave.urls")),
     path("", include("compliance.urls")),
-    path("", include("core.audit_urls")),
+    path("", include("users.audit_urls")),
     path("", include("search.urls")),
     path("", include("analytics.urls")),
     path("", include("analytics.dashboard_urls")),

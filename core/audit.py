@@ -14,13 +14,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.models import AuditEvent
 from core.net import client_ip
 from core.signals import audit_events_purged
-from users.selectors import user_ids_visible_to
 
 logger = logging.getLogger(__name__)
 
@@ -128,18 +127,6 @@ def audit_event_record(
 
 
 # --- who may read the trail ---------------------------------------------------------------
-
-
-def audit_events_visible_to(actor) -> QuerySet[AuditEvent]:
-    """Admins read every business event; managers those about or by the people they manage
-    (themselves included); employees none."""
-    events = AuditEvent.objects.select_related("actor", "subject")
-    if actor.is_admin:
-        return events
-    if actor.is_manager:
-        people = user_ids_visible_to(actor)
-        return events.filter(Q(subject_id__in=people) | Q(actor_id__in=people))
-    return events.none()
 
 
 def audit_log_entries_visible_to(actor) -> QuerySet[LogEntry]:

@@ -1,5 +1,13 @@
 from rest_framework import permissions
 
+from core.errors import Forbidden
+
+
+def ensure_admin(actor, *, what: str) -> None:
+    """Only an active admin may `what` (a phrase: "delete teams")."""
+    if not (actor.is_active and actor.is_admin):
+        raise Forbidden(f"Only admins can {what}.")
+
 
 class AdminWritesOthersRead(permissions.BasePermission):
     """Anyone signed in reads what their scope shows; only admins write.

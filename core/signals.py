@@ -1,10 +1,78 @@
-"""Signals the lower layers send so the higher ones can follow (see STYLE.md, "Layers").
+"""Every signal the project sends, and every receiver listening — the one list to read.
 
-- `audit_events_purged(cutoff)`: the retention purge deleted every AuditEvent created before
-  `cutoff` with set-based SQL, which sends no per-row `post_delete`. Sent after the purge's
-  last batch committed; the search index removes those documents with one delete-by-query.
+Dependencies point down (core <- users <- timeentries <- leave <- compliance <- search,
+analytics; see STYLE.md, "Layers"). When a lower layer must let a higher one react, it
+sends one of these signals instead of calling up. A receiver that may refuse the change
+(raise a domain error) runs inside the sender's transaction, so the refusal rolls the
+write back; one that only follows hands ids to a task on commit. `core/tests/test_signals.py`
+holds this list to what is actually connected.
+
+Project signals (defined here)
+------------------------------
+`time_entry_written(sender=TimeEntry, user, spans, may_veto)`
+    Sent by `timeentries.services` inside the writing transaction, after an entry was
+    created, changed, started/stopped as a timer (`may_veto=True`) or deleted
+    (`may_veto=False`: less work is never refused). `spans` are the (start, end) pairs whose
+    days the write touched. Receiver: `compliance.receivers.time_entry_judge` judges those
+    days; under a `block` policy it VETOES with `Conflict` (409 `compliance_<rule>`), else it
+    records the violations and returns the findings, which the time services collect with
+    `send_collecting` into the entry's `compliance_warnings`.
+
+`leave_basis_changed(sender=User | Team, user_ids, since, actor, reason)`
+    Sent by `users.services` inside its transaction when what makes a leave day long changed
+    for these people: their holiday calendar, team, working days or contract hours (a
+    person's edit), a team's holiday calendar (members without a calendar of their own), a
+    deleted team. Receiver: `leave.receivers.leave_recount` re-counts their pending and
+    approved leave ending on or after `since` (no veto).
+
+`audit_events_purged(sender=AuditEvent, cutoff)`
+    Sent by `core.audit.audit_purge_expired` AFTER the purge's last batch committed: every
+    AuditEvent created before `cutoff` was deleted with set-based SQL, which sends no per-row
+    `post_delete`. Receiver: `search.signals.audit_purged` removes those documents with one
+    delete-by-query through the outbox (no veto).
+
+Django's signals the project listens to (listed in `DJANGO_SIGNAL_RECEIVERS`)
+-----------------------------------------------------------------------------
+- `users.signals`: auth signals -> audit events (login, logout, login_failed); a user's
+  `post_save` -> the Managers group follows the role.
+- `search.signals`: `pre_save`/`post_save`/`post_delete` of indexed and copied models ->
+  the outbox -> the index task, on commit.
+- `analytics.signals`: `post_save`/`post_delete`/`m2m_changed` of what dashboards show ->
+  the widget cache versions move.
+Field-level history is django-auditlog's (`auditlog.register` in each app's `signals.py`).
 """
 
 from django.dispatch import Signal
 
+time_entry_written = Signal()
+leave_basis_changed = Signal()
 audit_events_purged = Signal()
+
+# Signal name -> the receivers connected to it (module.function).
+RECEIVERS: dict[str, set[str]] = {
+    "time_entry_written": {"compliance.receivers.time_entry_judge"},
+    "leave_basis_changed": {"leave.receivers.leave_recount"},
+    "audit_events_purged": {"search.signals.audit_purged"},
+}
+
+# Receivers of Django's own signals in the project's apps (module.function).
+DJANGO_SIGNAL_RECEIVERS: set[str] = {
+    "users.signals.audit_session_login",
+    "users.signals.audit_session_logout",
+    "users.signals.audit_login_failed",
+    "users.signals.managers_group_follows_role",
+    "search.signals.remember_denormalized",
+    "search.signals.index_saved",
+    "search.signals.index_deleted",
+    "search.signals.dependents_saved",
+    "analytics.signals.personal_data_changed",
+    "analytics.signals.shared_data_changed",
+    "analytics.signals.user_changed",
+}
+
+
+def send_collecting(signal: Signal, sender, **named) -> list:
+    """Send `signal` and concatenate the lists its receivers return. A receiver's exception
+    propagates (`send`, not `send_robust`): raised inside the sender's transaction, it is a
+    veto that rolls the write back."""
+    return [item for _receiver, result in signal.send(sender=sender, **named) for item in (result or ())]

@@ -3,6 +3,7 @@
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 
 # Cc: the C0 and C1 control characters (NUL, tab, line feed, carriage return, ...); Zl and
 # Zp: Unicode's line and paragraph separators. A name is shown on one line in pages,
@@ -15,3 +16,6 @@ def validate_display_name(value: str) -> None:
     """Refuse a person's or team's name that holds a control character or line break."""
     if any(unicodedata.category(char) in NAME_FORBIDDEN_CATEGORIES for char in value or ""):
         raise ValidationError(NAME_CONTROL_CHARACTERS, code="control_character")
+
+
+color_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex color such as #3366cc.")

@@ -1,7 +1,7 @@
 """Admin for leave, the managers' main screen: their teams' requests, pending first, with
 approve/reject actions; the ledger, leave types and holiday calendars to look up.
 
-Every write goes through a service (`leave.services`, or `timeentries.services.catalog_save`
+Every write goes through a service (`leave.services`, or `core.catalog.catalog_save`
 for plain catalogue rows), so the admin refuses what the API and the pages refuse, with the
 same words, and every change is audited. Requests are made by people on /leave/ or through
 the API, never added or edited here; ledger rows are never edited or deleted by anyone.
@@ -11,35 +11,18 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Case, Count, DecimalField, IntegerField, OuterRef, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, IntegerField, Value, When
 from django.utils import timezone
 
+from core.admin import CatalogAdmin, ScopedAdminMixin, ServiceAdmin, adopt
 from core.admin_actions import comment_form, confirm_comment_then, confirm_then, report_per_row
+from core.forms import ServiceModelForm
 from leave import selectors, services
 from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
-from timeentries.admin import CatalogAdmin, ServiceFormMixin, ServiceModelForm, _adopt
-from users.admin import ScopedAdminMixin
 from users.models import User
 
 Status = LeaveRequest.Status
 PENDING_FIRST = Case(When(status=Status.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField())
-
-
-def ledger_balance():
-    """The ledger balance of the row's (user, leave type): the sum of every ledger row of
-    that pair, whatever its date (accruals, carry-over, expiries, debits of approved leave,
-    credits, adjustments). Pending requests are not subtracted. One subquery, not a query
-    per row."""
-    rows = (
-        LeaveLedgerEntry.objects.filter(user=OuterRef("user"), leave_type=OuterRef("leave_type"))
-        .order_by()
-        .values("user", "leave_type")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    amount = DecimalField(max_digits=9, decimal_places=2)
-    return Coalesce(Subquery(rows, output_field=amount), Value(Decimal(0)), output_field=amount)
 
 
 def number(value: Decimal) -> str:
@@ -73,7 +56,7 @@ RejectRequestsForm = comment_form(
 
 
 @admin.register(LeaveRequest)
-class LeaveRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class LeaveRequestAdmin(ScopedAdminMixin, ServiceAdmin):
     # Years of rows: no second COUNT over the whole table on every changelist page.
     show_full_result_count = False
     list_display = ["person", "leave_type", "dates", "days", "status", "balance_left", "decided_by"]
@@ -107,7 +90,7 @@ class LeaveRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return selectors.leave_requests_visible_to(user)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(ledger_balance=ledger_balance())
+        return super().get_queryset(request).annotate(ledger_balance=selectors.ledger_balance_of_row())
 
     @admin.display(description="Person", ordering="user__first_name")
     def person(self, request: LeaveRequest) -> User:
@@ -125,8 +108,9 @@ class LeaveRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Balance left (ledger)", ordering="ledger_balance")
     def balance_left(self, request: LeaveRequest) -> str:
-        """The ledger balance of the person's type (see `ledger_balance`); empty for types
-        that keep no balance, such as sick leave."""
+        """The ledger balance of the person's type, every row whatever its date (see
+        `selectors.ledger_balance_of_row`); empty for types that keep no balance, such as
+        sick leave."""
         if not request.leave_type.tracks_balance:
             return self.get_empty_value_display()
         balance = request.ledger_balance
@@ -193,7 +177,7 @@ class LedgerAdjustmentForm(ServiceModelForm):
 
 
 @admin.register(LeaveLedgerEntry)
-class LeaveLedgerEntryAdmin(ScopedAdminMixin, ServiceFormMixin, admin.ModelAdmin):
+class LeaveLedgerEntryAdmin(ScopedAdminMixin, ServiceAdmin):
     """The ledger is append-only: admins add adjustments (through `ledger_adjust`, with a
     note); nobody edits or deletes a row. Managers see their teams' rows."""
 
@@ -256,7 +240,7 @@ class LeaveLedgerEntryAdmin(ScopedAdminMixin, ServiceFormMixin, admin.ModelAdmin
                 note=data["note"],
             )
         )
-        _adopt(obj, entry)
+        adopt(obj, entry)
 
     def save_related(self, request, form, formsets, change):
         """A ledger row has no related rows to save."""
@@ -379,7 +363,7 @@ class HolidayAdminForm(ServiceModelForm):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(ServiceFormMixin, admin.ModelAdmin):
+class HolidayAdmin(ServiceAdmin):
     """A holiday is added or removed through the services, which recount the leave that
     covers its day; it is never changed in place (remove it and add the right one)."""
 
@@ -407,10 +391,10 @@ class HolidayAdmin(ServiceFormMixin, admin.ModelAdmin):
                 actor=request.user,
             )
         )
-        _adopt(obj, holiday)
+        adopt(obj, holiday)
 
     def save_related(self, request, form, formsets, change):
         """A holiday has no related rows to save."""
 
-    def delete_model(self, request, obj):
-        self.call_service(lambda: services.holiday_delete(holiday=obj, actor=request.user))
+    def service_delete(self, request, obj):
+        services.holiday_delete(holiday=obj, actor=request.user)

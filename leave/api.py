@@ -9,6 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 
+from core.catalog import catalog_delete, catalog_save
 from core.net import client_ip
 from core.permissions import AdminWritesOthersRead
 from core.ratelimit import rate_limit_enforce
@@ -35,7 +36,6 @@ from leave.serializers import (
     LeaveRequestSerializer,
     LeaveTypeSerializer,
 )
-from timeentries.services import catalog_delete, catalog_save
 from users.selectors import users_visible_to, visible_user_or_self
 
 ICS_RATE_PER_IP = "120/m"

@@ -1,12 +1,16 @@
+import re
 import secrets
+from datetime import date
 from decimal import Decimal
 
+import holidays as holidays_package
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from timeentries.models import color_validator
+from core.validators import color_validator
 
 
 class LeaveType(models.Model):
@@ -51,6 +55,22 @@ class LeaveType(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self):
+        """The carry-over expires on a day of every year, given as both month and day or
+        neither (the API and the admin both save through `full_clean`)."""
+        month, day = self.carry_over_expires_month, self.carry_over_expires_day
+        if (month is None) != (day is None):
+            raise ValidationError(
+                {"carry_over_expires_day": "Give both the month and the day the carry-over expires, or neither."}
+            )
+        if month is not None:
+            try:
+                date(2025, month, day)  # a year without 29 February: the expiry must exist every year
+            except ValueError as error:
+                raise ValidationError(
+                    {"carry_over_expires_day": f"{month}/{day} is not a day of every year."}
+                ) from error
+
 
 class HolidayCalendar(models.Model):
     name = models.CharField(max_length=100, unique=True)
@@ -62,6 +82,22 @@ class HolidayCalendar(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        """The country as an ISO code in capitals; a subdivision of a country the holidays
+        package knows must be one of its own, spelt as the package spells it (company
+        calendars of other countries are free)."""
+        self.country = (self.country or "").strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", self.country):
+            raise ValidationError({"country": "Give an ISO 3166-1 alpha-2 country code, e.g. DE."})
+        self.subdivision = (self.subdivision or "").strip()
+        known = holidays_package.list_supported_countries().get(self.country)
+        if self.subdivision and known is not None:
+            canonical = {code.upper(): code for code in known}
+            if self.subdivision.upper() not in canonical:
+                message = f"{self.country} has no subdivision '{self.subdivision}'; known: {', '.join(known)}."
+                raise ValidationError({"subdivision": message})
+            self.subdivision = canonical[self.subdivision.upper()]
 
 
 class Holiday(models.Model):
@@ -131,6 +167,16 @@ class LeaveRequest(models.Model):
         return self.hours if self.leave_type.unit == LeaveType.Unit.HOUR else self.working_days
 
 
+class LeaveLedgerQuerySet(models.QuerySet):
+    def balances(self, as_of: date | None = None) -> "models.QuerySet":
+        """The one definition of a leave balance: per (user, leave type), the sum of the
+        ledger rows dated up to `as_of` (every row when None), as `{"user", "leave_type",
+        "balance"}` rows. One person's balance, many people's, and the admin's per-row
+        subquery all read it from here."""
+        rows = self if as_of is None else self.filter(date__lte=as_of)
+        return rows.order_by().values("user", "leave_type").annotate(balance=models.Sum("amount"))
+
+
 class LeaveLedgerEntry(models.Model):
     """One signed movement of a user's balance of one leave type. Balances are sums of these."""
 
@@ -156,6 +202,8 @@ class LeaveLedgerEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LeaveLedgerQuerySet.as_manager()
 
     class Meta:
         ordering = ["date", "id"]

@@ -2,11 +2,11 @@
 and the team page where managers decide pending requests and see who is away (/leave/team/).
 
 Every write goes through `leave.services`; a `DomainError` is shown next to the input it
-names. What lives here is page work only: parsing a month, laying absences out on a grid.
+names. What lives here is page work only: parsing a month, the forms; the team's month grid is
+`leave.team_calendar`.
 """
 
 from calendar import monthrange
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -18,12 +18,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.dates import date_in_range
-from core.errors import DomainError
-from leave import selectors, services
+from core.errors import DomainError, DomainValidationError
+from core.forms import DecisionForm
+from core.pages import first_error as _first_error
+from core.pages import format_hours
+from core.pages import local_timezone as _local_timezone
+from leave import selectors, services, team_calendar
 from leave.forms import LeavePreviewForm, LeaveRequestForm
-from leave.models import Holiday, LeaveRequest, LeaveType
-from timeentries.forms import DecisionForm
-from timeentries.pages import _first_error, _local_timezone, format_hours
+from leave.models import LeaveRequest, LeaveType
 from users.models import User
 from users.selectors import users_visible_to
 
@@ -63,14 +65,6 @@ def _ensure_manager(user: User) -> None:
 # --- my leave ------------------------------------------------------------------------------
 
 
-def _cancellable(leave_request: LeaveRequest, today: date) -> bool:
-    """What the owner may cancel (see `leave_request_cancel`): pending requests, and approved
-    leave that has not started."""
-    if leave_request.status == Status.PENDING:
-        return True
-    return leave_request.status == Status.APPROVED and leave_request.start_date > today
-
-
 def _leave_context(request, *, form: LeaveRequestForm | None = None, cancel_errors: dict | None = None) -> dict:
     user = request.user
     today = user.local_today()
@@ -87,13 +81,15 @@ def _leave_context(request, *, form: LeaveRequestForm | None = None, cancel_erro
         for balance in selectors.leave_balances(user, today)
     ]
     leave_requests = (
-        LeaveRequest.objects.filter(user=user).select_related("leave_type", "decided_by").order_by("-start_date", "-pk")
+        LeaveRequest.objects.filter(user=user)
+        .select_related("user", "leave_type", "decided_by")
+        .order_by("-start_date", "-pk")
     )
     rows = [
         {
             "request": leave_request,
             "amount": _amount(leave_request.amount, leave_request.leave_type.unit),
-            "cancellable": _cancellable(leave_request, today),
+            "cancellable": services.leave_request_cancellable(request=leave_request, actor=user),
             "error": cancel_errors.get(leave_request.pk, ""),
         }
         for leave_request in leave_requests[:REQUESTS_SHOWN]
@@ -141,7 +137,8 @@ def leave_page(request):
 
 
 def _preview_of(user: User, data) -> dict:
-    """The working days the form's dates take, or why they cannot be counted yet."""
+    """The working days the form's dates take, or why they cannot be counted yet (the
+    service's own checks, `leave_request_length`)."""
     form = LeavePreviewForm(data)
     if not form.is_valid():
         return {"message": _first_error(form), "error": True}
@@ -149,18 +146,17 @@ def _preview_of(user: User, data) -> dict:
     start, end, start_half, end_half = (cleaned[name] for name in ("start_date", "end_date", "start_half", "end_half"))
     if start is None or end is None:
         return {"message": PREVIEW_HINT, "error": False}
-    problem = ""
-    if end < start:
-        problem = "The end date cannot be before the start date."
-    elif (end - start).days > 366:
-        problem = "A request cannot be longer than a year."
-    elif start == end and start_half and end_half and start_half != end_half:
-        problem = "A single day is either the morning or the afternoon."
-    if problem:
-        return {"message": problem, "error": True}
-    length = selectors.leave_length(user, start, end, start_half, end_half)
-    if not length.working_days:
-        return {"message": "These days hold no working day.", "error": True}
+    try:
+        length = services.leave_request_length(
+            user=user,
+            leave_type=cleaned["type"],
+            start_date=start,
+            end_date=end,
+            start_half=start_half,
+            end_half=end_half,
+        )
+    except DomainValidationError as error:
+        return {"message": error.detail, "error": True}
     return {"message": _length_label(length, cleaned["type"]), "error": False}
 
 
@@ -213,118 +209,6 @@ def _shift_month(first: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-@dataclass
-class Mark:
-    """One thing on a calendar cell: a short visible label and what it means in words."""
-
-    label: str
-    text: str
-    css: str
-
-
-@dataclass
-class CalendarCell:
-    day: date
-    marks: list[Mark] = field(default_factory=list)
-    css: list[str] = field(default_factory=list)
-
-    @property
-    def css_class(self) -> str:
-        return " ".join(["cal__cell", *self.css])
-
-
-HOLIDAY_LABEL = "H"
-
-
-def _short_labels(leave_types) -> dict[str, str]:
-    """A day cell has room for a letter or two: each type shown gets the shortest
-    upper-cased start of its code that no other type (nor the holiday's "H") uses."""
-    labels: dict[str, str] = {}
-    for leave_type in sorted(leave_types, key=lambda leave_type: leave_type.code):
-        code = leave_type.code
-        taken = {HOLIDAY_LABEL, *labels.values()}
-        labels[code] = next(
-            (code[:size].upper() for size in range(1, len(code) + 1) if code[:size].upper() not in taken), code.upper()
-        )
-    return labels
-
-
-def _leave_mark(leave_request: LeaveRequest, halves: frozenset[str], label: str) -> Mark:
-    half = ""
-    if len(halves) == 1:
-        half = "morning" if "morning" in halves else "afternoon"
-    code = leave_request.leave_type.code
-    text = f"{leave_request.leave_type.name}{f', {half} only' if half else ''}"
-    if leave_request.status == Status.PENDING:
-        text += ", pending"
-    css = f"cal__mark cal__mark--leave cal__mark--{code} cal__mark--{leave_request.status}"
-    return Mark(label=label + ("½" if half else ""), text=text, css=css + (" cal__mark--half" if half else ""))
-
-
-def _calendar(
-    people: list[User],
-    absences: list[LeaveRequest],
-    holidays: dict[date, Holiday],
-    labels: dict[str, str],
-    *,
-    first: date,
-    last: date,
-    today: date,
-) -> dict:
-    """A row per person and a cell per day: their leave (pending or approved, its type's
-    short label, ½ for half days), the holidays of the manager's calendar, their days off."""
-    days = list(selectors.daterange(first, last))
-    leave_by_person: dict[int, dict[date, list[Mark]]] = {}
-    for absence in absences:
-        person_days = leave_by_person.setdefault(absence.user_id, {})
-        for day in selectors.daterange(max(absence.start_date, first), min(absence.end_date, last)):
-            halves = selectors.requested_halves(
-                day, absence.start_date, absence.end_date, absence.start_half, absence.end_half
-            )
-            label = labels[absence.leave_type.code]
-            person_days.setdefault(day, []).append(_leave_mark(absence, halves, label))
-    rows = []
-    for person in people:
-        cells = []
-        for day in days:
-            cell = CalendarCell(day=day)
-            if day == today:
-                cell.css.append("is-today")
-            holiday = holidays.get(day)
-            if day.isoweekday() not in person.work_weekdays:
-                cell.css.append("cal__cell--off")
-                cell.marks.append(Mark(label="", text="weekend" if day.isoweekday() > 5 else "day off", css=""))
-            elif holiday is not None and not holiday.half_day:
-                cell.css.append("cal__cell--holiday")
-                cell.marks.append(
-                    Mark(label=HOLIDAY_LABEL, text=f"Holiday: {holiday.name}", css="cal__mark cal__mark--holiday")
-                )
-            else:
-                marks = leave_by_person.get(person.pk, {}).get(day, [])
-                if marks:
-                    cell.css.append("cal__cell--leave")
-                    cell.marks.extend(marks)
-                if holiday is not None:
-                    cell.css.append("cal__cell--holiday")
-                    cell.marks.append(
-                        Mark(
-                            label=f"{HOLIDAY_LABEL}½",
-                            text=f"Half-day holiday: {holiday.name}",
-                            css="cal__mark cal__mark--holiday",
-                        )
-                    )
-            cells.append(cell)
-        rows.append({"person": person, "cells": cells})
-    return {
-        "days": [
-            {"date": day, "is_weekend": day.isoweekday() > 5, "is_today": day == today, "holiday": holidays.get(day)}
-            for day in days
-        ],
-        "rows": rows,
-        "holidays": [holidays[day] for day in sorted(holidays)],
-    }
-
-
 def _decision_forms(leave_request: LeaveRequest, bound: dict) -> dict:
     return {
         decision: bound.get((leave_request.pk, decision)) or DecisionForm(auto_id=f"lr{leave_request.pk}-{decision}-%s")
@@ -346,7 +230,7 @@ def _team_context(request, *, first: date, forms: dict | None = None, month_erro
     people = list(users_visible_to(manager).filter(is_active=True).order_by("first_name", "last_name", "email"))
     absences = list(selectors.absences(users_visible_to(manager), first, last))
     holidays = selectors.holidays_of(manager.effective_holiday_calendar_id, first, last)
-    labels = _short_labels({absence.leave_type for absence in absences})
+    labels = team_calendar.short_labels({absence.leave_type for absence in absences})
     return {
         "nav": "leave-team",
         "pending": [
@@ -357,12 +241,14 @@ def _team_context(request, *, first: date, forms: dict | None = None, month_erro
             }
             for leave_request in pending
         ],
-        "calendar": _calendar(people, absences, holidays, labels, first=first, last=last, today=today),
+        "calendar": team_calendar.team_calendar(
+            people, absences, holidays, labels, first=first, last=last, today=today
+        ),
         "legend": [
             {"label": labels[leave_type.code], "type": leave_type}
             for leave_type in sorted({absence.leave_type for absence in absences}, key=lambda t: t.code)
         ],
-        "holiday_label": HOLIDAY_LABEL,
+        "holiday_label": team_calendar.HOLIDAY_LABEL,
         "has_calendar": manager.effective_holiday_calendar_id is not None,
         "month": {
             "first": first,

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from leave.models import Holiday, LeaveLedgerEntry, LeaveRequest, LeaveType
 from users.models import User
@@ -14,6 +15,7 @@ from users.selectors import user_ids_visible_to
 
 HALVES = frozenset({"morning", "afternoon"})
 ZERO = Decimal(0)
+AMOUNT = DecimalField(max_digits=9, decimal_places=2)
 
 
 def daterange(start: date, end: date) -> Iterable[date]:
@@ -69,11 +71,16 @@ def leave_length(
 
 
 def leave_balance_as_of(user: User, leave_type: LeaveType, as_of: date) -> Decimal:
-    """The balance on `as_of`: the sum of every ledger row dated up to that day."""
-    total = LeaveLedgerEntry.objects.filter(user=user, leave_type=leave_type, date__lte=as_of).aggregate(
-        s=Sum("amount")
-    )
-    return total["s"] or ZERO
+    """The balance on `as_of` (`LeaveLedgerQuerySet.balances`)."""
+    rows = LeaveLedgerEntry.objects.filter(user=user, leave_type=leave_type).balances(as_of)
+    return next((row["balance"] for row in rows), None) or ZERO
+
+
+def ledger_balance_of_row(as_of: date | None = None) -> Coalesce:
+    """The balance (`LeaveLedgerQuerySet.balances`) of the outer row's `user` and
+    `leave_type` as one subquery, to annotate a list without a query per row."""
+    rows = LeaveLedgerEntry.objects.filter(user=OuterRef("user"), leave_type=OuterRef("leave_type")).balances(as_of)
+    return Coalesce(Subquery(rows.values("balance"), output_field=AMOUNT), Value(ZERO), output_field=AMOUNT)
 
 
 def pending_by_year(user: User, leave_type: LeaveType, exclude_pk=None) -> dict[int, Decimal]:
@@ -109,7 +116,7 @@ def leave_balances_of(users: Iterable[User], as_of: date) -> dict[int, list[dict
         sums = queryset.order_by().values_list("user_id", "leave_type").annotate(s=Sum(field))
         return {(user_id, type_id): total for user_id, type_id, total in sums.values_list("user_id", "leave_type", "s")}
 
-    balance = by_user_and_type(rows.filter(date__lte=as_of))
+    balance = {(row["user"], row["leave_type"]): row["balance"] for row in rows.balances(as_of)}
     taken = by_user_and_type(rows.filter(spent, date__range=(year_start, as_of)))
     planned = by_user_and_type(rows.filter(spent, date__gt=as_of, date__lte=year_end))
     pending_requests = LeaveRequest.objects.filter(user_id__in=user_ids, status=LeaveRequest.Status.PENDING)
@@ -217,19 +224,24 @@ def users_on_calendar(calendar_id: int) -> QuerySet[User]:
 def neutral_leave_days(user: User, start: date, end: date) -> set[date]:
     """Whole days of approved leave whose type is neutral for the working-time average
     (paid annual leave, sick leave): compliance leaves these days out of the average."""
+    return neutral_leave_days_of([user], start, end)[user.pk]
+
+
+def neutral_leave_days_of(users: Iterable[User], start: date, end: date) -> dict[int, set[date]]:
+    """`neutral_leave_days` of several people, in one query."""
+    days: dict[int, set[date]] = {user.pk: set() for user in users}
     leave = LeaveRequest.objects.filter(
-        user=user,
+        user_id__in=list(days),
         status=LeaveRequest.Status.APPROVED,
         leave_type__neutral_for_working_time=True,
         start_date__lte=end,
         end_date__gte=start,
-    ).only("start_date", "end_date", "start_half", "end_half")
-    days: set[date] = set()
+    ).only("user_id", "start_date", "end_date", "start_half", "end_half")
     for request in leave:
         for day in daterange(max(request.start_date, start), min(request.end_date, end)):
             if (
                 requested_halves(day, request.start_date, request.end_date, request.start_half, request.end_half)
                 == HALVES
             ):
-                days.add(day)
+                days[request.user_id].add(day)
     return days

@@ -1,7 +1,3 @@
-import re
-from datetime import date
-
-import holidays as holidays_package
 from django.urls import reverse
 from django.utils.http import urlencode
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -80,22 +76,7 @@ class LeaveTypeSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id"]
         extra_kwargs = {"code": {"validators": []}}  # uniqueness reported by the service as a 400 on `code`
-
-    def validate(self, attrs):
-        month = attrs.get("carry_over_expires_month", getattr(self.instance, "carry_over_expires_month", None))
-        day = attrs.get("carry_over_expires_day", getattr(self.instance, "carry_over_expires_day", None))
-        if (month is None) != (day is None):
-            raise serializers.ValidationError(
-                {"carry_over_expires_day": ["Give both the month and the day the carry-over expires, or neither."]}
-            )
-        if month is not None:
-            try:
-                date(2025, month, day)  # a year without 29 February: the expiry must exist every year
-            except ValueError as error:
-                raise serializers.ValidationError(
-                    {"carry_over_expires_day": [f"{month}/{day} is not a day of every year."]}
-                ) from error
-        return attrs
+        # The carry-over expiry's rule is `LeaveType.clean`, which `catalog_save` runs.
 
 
 class LeaveHolidayCalendarSerializer(serializers.ModelSerializer):
@@ -104,29 +85,7 @@ class LeaveHolidayCalendarSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "country", "subdivision"]
         read_only_fields = ["id"]
         extra_kwargs = {"name": {"validators": []}}  # uniqueness reported by the service as a 400 on `name`
-
-    def validate_country(self, value: str) -> str:
-        value = value.strip().upper()
-        if not re.fullmatch(r"[A-Z]{2}", value):
-            raise serializers.ValidationError("Give an ISO 3166-1 alpha-2 country code, e.g. DE.")
-        return value
-
-    def validate(self, attrs):
-        """A subdivision of a country the holidays package knows must be one of its own
-        (spelt as the package spells it); company calendars of other countries are free."""
-        country = attrs.get("country", getattr(self.instance, "country", ""))
-        subdivision = attrs.get("subdivision", getattr(self.instance, "subdivision", "")).strip()
-        known = holidays_package.list_supported_countries().get(country)
-        if subdivision and known is not None:
-            canonical = {code.upper(): code for code in known}
-            if subdivision.upper() not in canonical:
-                raise serializers.ValidationError(
-                    {"subdivision": [f"{country} has no subdivision '{subdivision}'; known: {', '.join(known)}."]}
-                )
-            subdivision = canonical[subdivision.upper()]
-        if "subdivision" in attrs or subdivision != getattr(self.instance, "subdivision", ""):
-            attrs["subdivision"] = subdivision
-        return attrs
+        # Country and subdivision are checked and normalised by `HolidayCalendar.clean`.
 
 
 class LeaveHolidaySerializer(serializers.ModelSerializer):

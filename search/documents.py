@@ -14,6 +14,7 @@ from django_elasticsearch_dsl.registries import registry
 from elasticsearch.dsl import analyzer, token_filter
 
 from core.models import AuditEvent
+from core.periods import hours
 from leave.models import LeaveRequest, LeaveType
 from search.copies import Copied
 from timeentries.models import Client, Project, Task, TimeEntry
@@ -120,7 +121,7 @@ class TimeEntryDocument(PreparedDocument):
         return TimeEntry.objects.select_related("user", "project", "project__client", "task")
 
     def prepare_hours(self, entry):
-        return None if entry.end is None else round((entry.end - entry.start).total_seconds() / 3600, 2)
+        return None if entry.end is None else float(hours(entry.end - entry.start))
 
 
 @registry.register_document

@@ -2,124 +2,17 @@
 a business rule (entries, approvals, the payroll lock) goes through `timeentries.services`,
 so the admin refuses what the API refuses, with the same message."""
 
-from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Q
-from django.http import HttpResponseRedirect
-from django.urls import reverse
 
+from core import periods
+from core.admin import CatalogAdmin, ScopedAdminMixin, ServiceAdmin, adopt
 from core.admin_actions import comment_form, confirm_comment_then, report_per_row
-from core.dates import validate_date_in_range
-from core.errors import DomainError
-from timeentries import periods, selectors, services
+from core.forms import ServiceModelForm
+from timeentries import selectors, services
 from timeentries.models import Client, LockPeriod, Project, Task, TimeEntry, Timesheet
-from users.admin import ScopedAdminMixin
-
-
-class ServiceRefused(Exception):
-    """Raised from save_model/delete_model so the admin's transaction (and its LogEntry) rolls back."""
-
-    def __init__(self, error: DomainError):
-        super().__init__(error.detail)
-        self.error = error
-
-
-def _adopt(obj, saved) -> None:
-    """Make the admin's unsaved instance the row the service wrote, so the admin's log entry
-    and redirect point at it."""
-    for field in obj._meta.concrete_fields:
-        setattr(obj, field.attname, getattr(saved, field.attname))
-    obj._state.adding = False
-
-
-class ServiceFormMixin:
-    """A change form whose save goes through a service.
-
-    `save_model` and `delete_model` turn a `DomainError` into `ServiceRefused`, which leaves
-    the admin's atomic block, rolling back everything the request wrote. An add or change is
-    then shown again with the service's reason on the form (the input is kept); a refused
-    delete goes back to the object with the reason as an error message.
-    """
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.actor = request.user
-        form.service_error = getattr(request, "_service_error", None)
-        return form
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceRefused as refused:
-            request._service_error = refused.error
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # a bulk delete would bypass the service
-        return actions
-
-    def delete_view(self, request, object_id, extra_context=None):
-        try:
-            return super().delete_view(request, object_id, extra_context)
-        except ServiceRefused as refused:
-            self.message_user(request, refused.error.detail, level=messages.ERROR)
-            opts = self.opts
-            return HttpResponseRedirect(
-                reverse(
-                    f"admin:{opts.app_label}_{opts.model_name}_change",
-                    args=[object_id],
-                    current_app=self.admin_site.name,
-                )
-            )
-
-    @staticmethod
-    def call_service(call):
-        try:
-            return call()
-        except DomainError as error:
-            raise ServiceRefused(error) from error
-
-
-class ServiceModelForm(forms.ModelForm):
-    """Shows the error a service raised on the previous attempt (see ServiceFormMixin)."""
-
-    actor = None
-    service_error: DomainError | None = None
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Every date the admin takes stays in core.dates' range, as in the API and the pages.
-        for field in self.fields.values():
-            if isinstance(field, forms.DateField | forms.DateTimeField | forms.SplitDateTimeField):
-                field.validators.append(validate_date_in_range)
-
-    def clean(self):
-        cleaned_data = super().clean()
-        error = self.service_error
-        if error is not None:
-            self.add_error(error.field if error.field in self.fields else None, error.detail)
-        return cleaned_data
-
 
 # --- catalogue -----------------------------------------------------------------------------
-
-
-class CatalogAdmin(ScopedAdminMixin, ServiceFormMixin, admin.ModelAdmin):
-    """Clients, projects and tasks: admins write them through `catalog_save`/`catalog_delete`;
-    managers (view permission) see the ones their people can log to."""
-
-    form = ServiceModelForm
-
-    def save_model(self, request, obj, form, change):
-        fields = dict(form.cleaned_data)
-        self.call_service(lambda: services.catalog_save(actor=request.user, instance=obj, **fields))
-
-    def save_related(self, request, form, formsets, change):
-        """catalog_save has set the many-to-many fields with the row."""
-
-    def delete_model(self, request, obj):
-        self.call_service(lambda: services.catalog_delete(actor=request.user, instance=obj))
 
 
 @admin.register(Client)
@@ -176,8 +69,6 @@ class TimeEntryAdminForm(ServiceModelForm):
         if self.instance.pk:
             projects |= Q(pk=self.instance.project_id)
             tasks |= Q(pk=self.instance.task_id)
-        else:
-            self.fields["end"].required = True  # the admin logs finished work; timers run in the app
         if "project" in self.fields:
             self.fields["project"].queryset = Project.objects.filter(projects)
         if "task" in self.fields:
@@ -185,7 +76,7 @@ class TimeEntryAdminForm(ServiceModelForm):
 
 
 @admin.register(TimeEntry)
-class TimeEntryAdmin(ScopedAdminMixin, ServiceFormMixin, admin.ModelAdmin):
+class TimeEntryAdmin(ScopedAdminMixin, ServiceAdmin):
     # Years of rows: no second COUNT over the whole table on every changelist page.
     show_full_result_count = False
     form = TimeEntryAdminForm
@@ -231,13 +122,13 @@ class TimeEntryAdmin(ScopedAdminMixin, ServiceFormMixin, admin.ModelAdmin):
                     billable=data["billable"] if "billable" in form.changed_data else None,
                 )
             )
-        _adopt(obj, saved)
+        adopt(obj, saved)
 
     def save_related(self, request, form, formsets, change):
         """A time entry has no related rows to save."""
 
-    def delete_model(self, request, obj):
-        self.call_service(lambda: services.time_entry_delete(entry=obj, actor=request.user))
+    def service_delete(self, request, obj):
+        services.time_entry_delete(entry=obj, actor=request.user)
 
 
 # --- timesheets ----------------------------------------------------------------------------
@@ -249,7 +140,7 @@ RejectForm = comment_form(
 
 
 @admin.register(Timesheet)
-class TimesheetAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class TimesheetAdmin(ScopedAdminMixin, ServiceAdmin):
     list_display = ["user", "week", "status", "submitted_at", "decided_by", "decided_at"]
     list_filter = ["status", "week_start"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
@@ -333,7 +224,7 @@ class LockPeriodAdminForm(ServiceModelForm):
 
 
 @admin.register(LockPeriod)
-class LockPeriodAdmin(ServiceFormMixin, admin.ModelAdmin):
+class LockPeriodAdmin(ServiceAdmin):
     """The history of the payroll lock: admins add a new date, nobody edits or deletes one."""
 
     form = LockPeriodAdminForm
@@ -362,4 +253,4 @@ class LockPeriodAdmin(ServiceFormMixin, admin.ModelAdmin):
         lock = self.call_service(
             lambda: services.lock_period_set(actor=request.user, locked_before=data["locked_before"], note=data["note"])
         )
-        _adopt(obj, lock)
+        adopt(obj, lock)

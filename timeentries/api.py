@@ -4,6 +4,7 @@ from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.catalog import catalog_delete, catalog_save
 from core.permissions import AdminWritesOthersRead
 from core.viewsets import ScopedQuerysetMixin
 from timeentries import selectors, services
@@ -30,17 +31,15 @@ class CatalogViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
     search_fields = ["name"]
 
     def perform_create(self, serializer):
-        serializer.instance = services.catalog_save(
-            actor=self.request.user, instance=self.model(), **serializer.validated_data
-        )
+        serializer.instance = catalog_save(actor=self.request.user, instance=self.model(), **serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = services.catalog_save(
+        serializer.instance = catalog_save(
             actor=self.request.user, instance=serializer.instance, **serializer.validated_data
         )
 
     def perform_destroy(self, instance):
-        services.catalog_delete(actor=self.request.user, instance=instance)
+        catalog_delete(actor=self.request.user, instance=instance)
 
 
 class ClientViewSet(CatalogViewSet):

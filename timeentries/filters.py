@@ -1,8 +1,8 @@
 import django_filters
 from django.core.exceptions import ValidationError
 
+from core import periods
 from core.filters import LocalDateRangeFilterSet, UserIdFilter
-from timeentries import periods
 from timeentries.models import Project, Task, TimeEntry, Timesheet
 
 

@@ -68,9 +68,3 @@ class CellForm(forms.Form):
 
     def clean_hours(self):
         return self.cleaned_data["hours"] or 0
-
-
-class DecisionForm(forms.Form):
-    """A manager's optional comment (the reject service insists on one)."""
-
-    comment = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,13 +1,12 @@
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from core.validators import color_validator
 from users.models import Team
-
-color_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a hex color such as #3366cc.")
 
 
 class Client(models.Model):

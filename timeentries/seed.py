@@ -11,8 +11,9 @@ from datetime import UTC, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from core import periods
 from core.errors import DomainError
-from timeentries import periods, services
+from timeentries import services
 from timeentries.models import Client, Project, Task, TimeEntry, Timesheet
 from users.management.commands.seed_demo import DEMO_TEAMS
 from users.models import Team, User

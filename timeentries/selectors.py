@@ -7,7 +7,8 @@ from datetime import date, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from timeentries import periods
+from core import periods
+from core.periods import hours
 from timeentries.models import Client, Project, Task, TimeEntry, Timesheet
 from users.models import User
 from users.selectors import user_ids_visible_to
@@ -88,7 +89,7 @@ def week_totals(user: User, week_start: date, entries=None) -> dict:
                 bucket["hours"] += worked
     total = sum(per_day.values(), timedelta())
     return {
-        "days": [{"date": day.isoformat(), "hours": periods.hours(per_day[day])} for day in days],
-        "projects": [{**bucket, "hours": periods.hours(bucket["hours"])} for bucket in per_project.values()],
-        "total_hours": periods.hours(total),
+        "days": [{"date": day.isoformat(), "hours": hours(per_day[day])} for day in days],
+        "projects": [{**bucket, "hours": hours(bucket["hours"])} for bucket in per_project.values()],
+        "total_hours": hours(total),
     }

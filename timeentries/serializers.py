@@ -3,8 +3,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import periods
 from core.serializers import BoundedDateTimeField
-from timeentries import periods
 from timeentries.models import Client, Project, Task, TimeEntry, Timesheet
 from users.models import Team
 
@@ -68,6 +68,7 @@ class TimeEntrySerializer(serializers.ModelSerializer):
     """A time entry. `user` is always the requester on create, never read from the body."""
 
     start = OffsetDateTimeField()
+    # Required on create: `time_entry_create` refuses an entry without an end, for the admin too.
     end = OffsetDateTimeField(required=False, allow_null=False)
     task = serializers.PrimaryKeyRelatedField(queryset=Task.objects.all(), required=False, allow_null=True)
     billable = serializers.BooleanField(required=False, allow_null=True, default=None)
@@ -98,13 +99,6 @@ class TimeEntrySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "user", "created_at", "updated_at"]
 
-    def validate(self, attrs):
-        if self.instance is None and "end" not in attrs:
-            raise serializers.ValidationError(
-                {"end": ["This field is required; use /time-entries/timer/start to run a timer."]}
-            )
-        return attrs
-
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_compliance_warnings(self, entry):
         return getattr(entry, "compliance_warnings", [])
@@ -115,7 +109,7 @@ class TimeEntrySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.FLOAT)
     def get_hours(self, entry):
-        return None if entry.end is None else periods.hours(entry.end - entry.start)
+        return None if entry.end is None else float(periods.hours(entry.end - entry.start))
 
     def to_representation(self, entry):
         data = super().to_representation(entry)

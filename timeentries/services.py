@@ -5,23 +5,25 @@ permissions and locks, and turns a constraint violation from a race into the sam
 Python check gives.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import ProtectedError
+from django.db.models import Q
 from django.utils import timezone
 
-from compliance.services import compliance_after_write
+from core import periods
 from core.audit import audit_event_record
-from core.errors import Conflict, DomainValidationError, Forbidden
-from timeentries import periods
+from core.errors import Conflict, DomainError, DomainValidationError, Forbidden
+from core.pages import format_hours
+from core.signals import send_collecting, time_entry_written
 from timeentries.models import MAX_ENTRY_LENGTH, LockPeriod, Project, Task, TimeEntry, Timesheet
 from users.models import User
 from users.permissions import ensure_admin, ensure_can_decide_for, user_manages
 
 OVERLAP_CONSTRAINT = "timeentry_no_overlap"
 RUNNING_CONSTRAINT = "timeentry_one_running_timer_per_user"
+ENTRY_NEEDS_END = "An entry needs an end; use the timer for work that is still running."
 
 
 # --- checks ------------------------------------------------------------------------------
@@ -63,7 +65,7 @@ def _ensure_writable(*, user: User, start: datetime, end: datetime | None) -> se
     tz = user.tzinfo
     lock_date = LockPeriod.current_lock_date()
     first_day = periods.local_days_touched(start, end, tz)[0]
-    if lock_date and first_day < lock_date:
+    if day_is_payroll_locked(first_day, lock_date):
         raise Conflict(
             f"Time before {lock_date:%Y-%m-%d} is closed for payroll "
             f"(week {periods.iso_week_label(periods.week_start_of(first_day))}).",
@@ -100,6 +102,18 @@ def _overlap_conflict(clash: TimeEntry) -> Conflict:
     )
 
 
+def _ensure_has_end(*, end: datetime | None, running: bool) -> None:
+    """Only the timer's running entry may lack an end: the API, the admin and the pages
+    log finished work."""
+    if end is None and not running:
+        raise DomainValidationError(ENTRY_NEEDS_END, field="end")
+
+
+def day_is_payroll_locked(day: date, lock_date: date | None) -> bool:
+    """Days before the payroll lock date are closed."""
+    return lock_date is not None and day < lock_date
+
+
 def _ensure_can_edit(*, actor: User, entry: TimeEntry) -> None:
     if actor.pk != entry.user_id and not user_manages(actor, entry.user):
         raise Forbidden("You can only change your own time entries or your team's.")
@@ -133,12 +147,15 @@ def _save(entry: TimeEntry, *, weeks_with_timesheet: set[date]) -> TimeEntry:
 def _write(entry: TimeEntry, *, spans) -> TimeEntry:
     """Write `entry` as it now stands: its span must be open (week and payroll locks) and
     free (no overlap); it is saved and its weeks get their timesheets. Then the working time
-    the write leaves on `spans` is judged (a `block` policy refuses a violation with 409,
-    rolling the write back) and the findings stay on the entry for `compliance_warnings`."""
+    the write leaves on `spans` is judged by the receivers of `time_entry_written` (compliance:
+    a `block` policy refuses a violation with 409, rolling the write back) and what they
+    report stays on the entry for `compliance_warnings`."""
     weeks = _ensure_writable(user=entry.user, start=entry.start, end=entry.end)
     _ensure_no_overlap(user=entry.user, start=entry.start, end=entry.end, exclude_pk=entry.pk)
     _save(entry, weeks_with_timesheet=weeks)
-    entry.compliance_warnings = [finding.as_dict() for finding in compliance_after_write(user=entry.user, spans=spans)]
+    entry.compliance_warnings = send_collecting(
+        time_entry_written, sender=TimeEntry, user=entry.user, spans=spans, may_veto=True
+    )
     return entry
 
 
@@ -171,12 +188,13 @@ def time_entry_create(
     actor: User,
     project: Project,
     start: datetime,
-    end: datetime,
+    end: datetime | None = None,
     task: Task | None = None,
     description: str = "",
     billable: bool | None = None,
 ) -> TimeEntry:
     """Log a finished stretch of work for the actor."""
+    _ensure_has_end(end=end, running=False)
     _ensure_can_log_to(user=actor, project=project, task=task)
     _ensure_valid_interval(user=actor, start=start, end=end)
     entry = _new_entry(actor, project, task, start, end, description, billable)
@@ -196,8 +214,7 @@ def time_entry_update(*, entry: TimeEntry, actor: User, **fields) -> TimeEntry:
     start, end = fields.get("start", entry.start), fields.get("end", entry.end)
     if "project" in fields or "task" in fields:
         _ensure_can_log_to(user=entry.user, project=project, task=task)
-    if end is None and not entry.is_running:
-        raise DomainValidationError("A finished entry needs an end.", field="end")
+    _ensure_has_end(end=end, running=entry.is_running)
     _ensure_valid_interval(user=entry.user, start=start, end=end)
     old_span = (entry.start, entry.end)
     if fields.get("billable") is not None:
@@ -240,7 +257,91 @@ def time_entry_delete(*, entry: TimeEntry, actor: User) -> None:
             action="time_entry_deleted", actor=actor, target=entry, data={"entry": _audited_state(entry)}
         )
     entry.delete()
-    compliance_after_write(user=entry.user, spans=[span], refuse_violations=False)
+    time_entry_written.send(sender=TimeEntry, user=entry.user, spans=[span], may_veto=False)
+
+
+# --- the week grid: a day's hours of one project/task -------------------------------------
+
+# A new cell entry starts at 09:00 local time, or at the nearest free stretch of that day.
+CELL_DEFAULT_START = time(9, 0)
+CELL_PROBLEM_MESSAGES = {
+    "timer running": "The timer is running in this cell; stop it first.",
+    "crosses midnight": "This entry crosses midnight, so it cannot be edited as one day's hours.",
+}
+
+
+def day_is_editable(*, user: User, day: date, timesheet: Timesheet | None, lock_date: date | None) -> bool:
+    """Whether a write may touch the user's `day`: not after today, not before the payroll
+    lock, not in a submitted or approved week (`timesheet` is that day's week's)."""
+    if timesheet is not None and timesheet.is_locked:
+        return False
+    return day <= user.local_today() and not day_is_payroll_locked(day, lock_date)
+
+
+def cell_problem(entries: list[TimeEntry], day: date, tz) -> str:
+    """Why the entries of one project/task on one local day cannot be edited as one
+    number of hours, or "" if they can."""
+    if len(entries) > 1:
+        return f"{len(entries)} entries"
+    if entries:
+        entry = entries[0]
+        if entry.end is None:
+            return "timer running"
+        day_start, day_end = periods.day_bounds(day, tz)
+        if entry.start < day_start or entry.end > day_end:
+            return "crosses midnight"
+    return ""
+
+
+def _free_start(
+    *, preferred: datetime, length: timedelta, day_start: datetime, day_end: datetime, others
+) -> datetime | None:
+    """Where a stretch of `length` fits inside the day without meeting another entry of the
+    user (a running one covers everything after its start): at `preferred` if possible,
+    else right after the work already logged, else before it."""
+    busy = [(entry.start, entry.end or day_end + timedelta(days=1)) for entry in others]
+
+    def fits(start: datetime) -> bool:
+        end = start + length
+        return day_start <= start and end <= day_end and all(not (s < end and start < e) for s, e in busy)
+
+    candidates = {day_start, day_end - length, *(end for _, end in busy), *(start - length for start, _ in busy)}
+    later = sorted(candidate for candidate in candidates if candidate > preferred)
+    earlier = sorted((candidate for candidate in candidates if candidate < preferred), reverse=True)
+    return next((candidate for candidate in [preferred, *later, *earlier] if fits(candidate)), None)
+
+
+@transaction.atomic
+def time_entry_day_hours_set(*, actor: User, project: Project, task: Task | None, day: date, hours: Decimal) -> None:
+    """Make the actor's (project, task, day) hold `hours`: create one entry at 09:00 (or the
+    nearest free stretch of the day), change the one entry's end, or delete it at zero.
+    Several entries, a running timer or a night shift are refused: change them one by one."""
+    tz = actor.tzinfo
+    day_start, day_end = periods.day_bounds(day, tz)
+    day_entries = list(
+        TimeEntry.objects.filter(user=actor, start__lt=day_end).filter(Q(end__isnull=True) | Q(end__gt=day_start))
+    )
+    task_id = task.pk if task else None
+    in_cell = [entry for entry in day_entries if entry.project_id == project.pk and entry.task_id == task_id]
+    problem = cell_problem(in_cell, day, tz)
+    if problem:
+        message = CELL_PROBLEM_MESSAGES.get(problem, f"This cell holds {problem}; change them one by one.")
+        raise DomainValidationError(message, field="hours")
+    entry = in_cell[0] if in_cell else None
+    length = timedelta(seconds=int(hours * 3600))
+    if not length:
+        if entry is not None:
+            time_entry_delete(entry=entry, actor=actor)
+        return
+    preferred = entry.start if entry else datetime.combine(day, CELL_DEFAULT_START, tzinfo=tz).astimezone(UTC)
+    others = [other for other in day_entries if entry is None or other.pk != entry.pk]
+    start = _free_start(preferred=preferred, length=length, day_start=day_start, day_end=day_end, others=others)
+    if start is None:
+        raise DomainValidationError(f"{day:%A} has no free stretch of {format_hours(hours)} hours left.", field="hours")
+    if entry is not None:
+        time_entry_update(entry=entry, actor=actor, start=start, end=start + length)
+    else:
+        time_entry_create(actor=actor, project=project, task=task, start=start, end=start + length)
 
 
 # --- timer ---------------------------------------------------------------------------------
@@ -306,15 +407,14 @@ def _locked_timesheet(timesheet_id: int) -> Timesheet:
 def timesheet_submit(*, timesheet_id: int, actor: User) -> Timesheet:
     """The owner hands in an open or rejected week for approval."""
     timesheet = _locked_timesheet(timesheet_id)
-    if actor.pk != timesheet.user_id:
-        raise Forbidden("Only the owner can submit a week.")
-    if timesheet.status not in (Timesheet.Status.OPEN, Timesheet.Status.REJECTED):
-        raise Conflict(f"Week {timesheet.week} is {timesheet.status}, it cannot be submitted.", code="invalid_state")
+    refusal = _submit_refusal(timesheet=timesheet, actor=actor)
+    if refusal is not None:
+        raise refusal
     start, end = periods.week_bounds(timesheet.week_start, timesheet.user.tzinfo)
     if TimeEntry.objects.running().filter(user=timesheet.user, start__lt=end).exists():
         raise Conflict(f"Stop the running timer before submitting week {timesheet.week}.", code="timer_running")
     if not TimeEntry.objects.overlapping(user_id=timesheet.user_id, start=start, end=end).exists():
-        raise Conflict(f"Week {timesheet.week} has no time entries to submit.", code="empty_week")
+        raise _empty_week(timesheet.week)
     timesheet.status = Timesheet.Status.SUBMITTED
     timesheet.submitted_at = timezone.now()
     timesheet.save(update_fields=["status", "submitted_at", "updated_at"])
@@ -322,10 +422,49 @@ def timesheet_submit(*, timesheet_id: int, actor: User) -> Timesheet:
     return timesheet
 
 
+@transaction.atomic
+def timesheet_submit_week(*, actor: User, week_start: date) -> Timesheet:
+    """The owner hands in the week starting `week_start`; a week without a timesheet has
+    never held an entry, so it is refused as empty like any other empty week."""
+    timesheet = Timesheet.objects.filter(user=actor, week_start=week_start).first()
+    if timesheet is None:
+        raise _empty_week(periods.iso_week_label(week_start))
+    return timesheet_submit(timesheet_id=timesheet.pk, actor=actor)
+
+
+def _empty_week(week: str) -> Conflict:
+    return Conflict(f"Week {week} has no time entries to submit.", code="empty_week")
+
+
+def _submit_refusal(*, timesheet: Timesheet, actor: User) -> DomainError | None:
+    """Why the actor may not submit the week as it stands (who and which state), or None.
+    What the week holds (entries, a running timer) is checked when it is submitted."""
+    if actor.pk != timesheet.user_id:
+        return Forbidden("Only the owner can submit a week.")
+    if timesheet.status not in (Timesheet.Status.OPEN, Timesheet.Status.REJECTED):
+        return Conflict(f"Week {timesheet.week} is {timesheet.status}, it cannot be submitted.", code="invalid_state")
+    return None
+
+
+def timesheet_can_submit(*, timesheet: Timesheet | None, actor: User) -> bool:
+    """Whether the page offers "Submit week": the owner, an open or rejected week."""
+    return timesheet is not None and _submit_refusal(timesheet=timesheet, actor=actor) is None
+
+
+def timesheet_can_decide(timesheet: Timesheet | None) -> bool:
+    """A week can be approved or rejected while it is submitted."""
+    return timesheet is not None and timesheet.status == Timesheet.Status.SUBMITTED
+
+
+def timesheet_can_reopen(timesheet: Timesheet | None) -> bool:
+    """A submitted, approved or rejected week can be reopened; an open one is open already."""
+    return timesheet is not None and timesheet.status != Timesheet.Status.OPEN
+
+
 def _decide(*, timesheet_id: int, actor: User, status: str, comment: str, verb: str) -> Timesheet:
     timesheet = _locked_timesheet(timesheet_id)
     ensure_can_decide_for(actor, timesheet.user, what=f"{verb} this week")
-    if timesheet.status != Timesheet.Status.SUBMITTED:
+    if not timesheet_can_decide(timesheet):
         raise Conflict(f"Week {timesheet.week} is {timesheet.status}, not submitted.", code="invalid_state")
     timesheet.status = status
     timesheet.decided_by, timesheet.decided_at, timesheet.decision_comment = actor, timezone.now(), comment
@@ -359,7 +498,7 @@ def timesheet_reopen(*, timesheet_id: int, actor: User, comment: str = "") -> Ti
     """A manager or admin opens a submitted, approved or rejected week for editing again."""
     timesheet = _locked_timesheet(timesheet_id)
     ensure_can_decide_for(actor, timesheet.user, what="reopen this week")
-    if timesheet.status == Timesheet.Status.OPEN:
+    if not timesheet_can_reopen(timesheet):
         raise Conflict(f"Week {timesheet.week} is already open.", code="invalid_state")
     previous = timesheet.status
     timesheet.status = Timesheet.Status.OPEN
@@ -387,49 +526,3 @@ def lock_period_set(*, actor: User, locked_before: date, note: str = "") -> Lock
         data={"locked_before": locked_before.isoformat(), "previous": previous.isoformat() if previous else None},
     )
     return lock
-
-
-# --- catalog: clients, projects, tasks -----------------------------------------------------
-
-
-@transaction.atomic
-def catalog_save(*, actor: User, instance, **fields):
-    """Create or change a client, project or task (admins only); many-to-many fields such
-    as a project's teams are set after the row is saved."""
-    ensure_admin(actor, what=f"change {instance._meta.verbose_name_plural}")
-    many = {name: fields.pop(name) for name in list(fields) if instance._meta.get_field(name).many_to_many}
-    for name, value in fields.items():
-        setattr(instance, name, value)
-    instance.full_clean(validate_unique=False)
-    _unique_or_400(instance)
-    instance.save()
-    for name, value in many.items():
-        getattr(instance, name).set(value)
-    audit_event_record(action=f"{instance._meta.model_name}_saved", actor=actor, target=instance)
-    return instance
-
-
-def _unique_or_400(instance) -> None:
-    try:
-        instance.validate_unique()
-        instance.validate_constraints()
-    except ValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        raise DomainValidationError(messages[0], field=field if field != "__all__" else "name") from error
-
-
-@transaction.atomic
-def catalog_delete(*, actor: User, instance) -> None:
-    """Delete an unused catalog row (client, project, task, leave type…); one in use is
-    archived or deactivated instead."""
-    ensure_admin(actor, what=f"delete {instance._meta.verbose_name_plural}")
-    try:
-        with transaction.atomic():
-            instance.delete()
-    except ProtectedError as error:
-        raise Conflict(
-            f"{instance._meta.verbose_name.capitalize()} '{instance}' is still in use; "
-            "archive or deactivate it instead.",
-            code="in_use",
-        ) from error
-    audit_event_record(action=f"{instance._meta.model_name}_deleted", actor=actor, data={"repr": str(instance)})

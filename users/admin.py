@@ -1,14 +1,20 @@
+"""Admin for people and teams: changelists scoped through `users.selectors`, every write
+through `users.services` (via `core.admin.ServiceAdmin`), so a refusal rolls the request back
+and shows the service's reason, and deleting teams in bulk calls `team_delete` for each."""
+
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.forms import ReadOnlyPasswordHashField
 
-from core.errors import DomainError
+from core.admin import ScopedAdminMixin, ServiceAdmin, adopt
+from core.admin_actions import report_per_row
+from core.forms import ServiceModelForm
 from core.validators import validate_display_name
 from users import selectors, services
 from users.models import Team, User
 
 
-class DisplayNamesForm(forms.ModelForm):
+class DisplayNamesForm(ServiceModelForm):
     """Shows a name with a control character as an error on its field (the service would
     refuse it too, but only as a message after the form was accepted)."""
 
@@ -76,27 +82,8 @@ class ManagedTeamFilter(admin.RelatedFieldListFilter):
         return field.get_choices(include_blank=False, limit_choices_to={"pk__in": managed}, ordering=ordering)
 
 
-class ScopedAdminMixin:
-    """Changelists show a manager only their teams' rows; admins see everything."""
-
-    def get_queryset(self, request):
-        return self.scoped_queryset(request.user)
-
-
-class ServiceErrorsMixin:
-    """Report a service's domain error as an admin message instead of a 500."""
-
-    def save_with_service(self, request, call) -> bool:
-        try:
-            call()
-        except DomainError as error:
-            self.message_user(request, error.detail, level=messages.ERROR)
-            return False
-        return True
-
-
 @admin.register(User)
-class UserAdmin(ScopedAdminMixin, ServiceErrorsMixin, admin.ModelAdmin):
+class UserAdmin(ScopedAdminMixin, ServiceAdmin):
     list_display = ["email", "first_name", "last_name", "role", "team", "is_active", "last_login"]
     list_filter = ["role", ("team", ManagedTeamFilter), "is_active"]
     search_fields = ["email", "first_name", "last_name"]
@@ -120,35 +107,32 @@ class UserAdmin(ScopedAdminMixin, ServiceErrorsMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in form.cleaned_data if name != "password"}
         if change:
-            self.save_with_service(
-                request, lambda: services.user_update(user=obj, actor=request.user, request=request, **data)
-            )
+            self.call_service(lambda: services.user_update(user=obj, actor=request.user, request=request, **data))
         else:
-            self.save_with_service(
-                request,
-                lambda: services.user_create(
-                    actor=request.user, password=form.cleaned_data["password"], request=request, **data
-                ),
+            password = form.cleaned_data["password"]
+            saved = self.call_service(
+                lambda: services.user_create(actor=request.user, password=password, request=request, **data)
             )
-            obj.pk = User.objects.filter(email__iexact=data["email"]).values_list("pk", flat=True).first()
+            adopt(obj, saved)
 
     def save_related(self, request, form, formsets, change):
         """Groups follow the role (set by the service); nothing else is related."""
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # people are deactivated, never deleted: their time stays on record
+    # No service_delete: people are deactivated, never deleted; their time stays on record.
 
     @admin.action(description="Deactivate selected users")
     def deactivate_selected(self, request, queryset):
-        for user in queryset:
-            if self.save_with_service(
-                request, lambda user=user: services.user_deactivate(user=user, actor=request.user, request=request)
-            ):
-                self.message_user(request, f"{user}: deactivated.")
+        report_per_row(
+            self,
+            request,
+            queryset,
+            lambda user: services.user_deactivate(user=user, actor=request.user, request=request),
+            "deactivated.",
+        )
 
 
 @admin.register(Team)
-class TeamAdmin(ScopedAdminMixin, ServiceErrorsMixin, admin.ModelAdmin):
+class TeamAdmin(ScopedAdminMixin, ServiceAdmin):
     form = TeamAdminForm
     list_display = ["name", "manager_names", "created_at"]
     search_fields = ["name"]
@@ -171,11 +155,15 @@ class TeamAdmin(ScopedAdminMixin, ServiceErrorsMixin, admin.ModelAdmin):
             "holiday_calendar": form.cleaned_data.get("holiday_calendar"),
         }
         if change:
-            self.save_with_service(
-                request, lambda: services.team_update(team=form.instance, actor=request.user, request=request, **data)
+            self.call_service(
+                lambda: services.team_update(team=form.instance, actor=request.user, request=request, **data)
             )
-        elif self.save_with_service(request, lambda: services.team_create(actor=request.user, request=request, **data)):
-            form.instance.pk = Team.objects.get(name=data["name"]).pk
+        else:
+            adopt(
+                form.instance,
+                self.call_service(lambda: services.team_create(actor=request.user, request=request, **data)),
+            )
 
-    def delete_model(self, request, obj):
+    def service_delete(self, request, obj):
+        """Audited as `team_deleted`; the members keep their data and their leave is re-counted."""
         services.team_delete(team=obj, actor=request.user, request=request)

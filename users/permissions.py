@@ -2,6 +2,7 @@
 person's data (approvals, edits on their behalf)."""
 
 from core.errors import Forbidden
+from core.permissions import ensure_admin as ensure_admin  # its home is core; services import it here too
 from users.models import User
 
 
@@ -22,8 +23,3 @@ def ensure_can_decide_for(actor: User, subject: User, *, what: str) -> None:
         raise Forbidden(f"You cannot {what}: it is your own.")
     if not user_manages(actor, subject):
         raise Forbidden(f"Only {subject}'s manager or an admin can {what}.")
-
-
-def ensure_admin(actor: User, *, what: str) -> None:
-    if not (actor.is_active and actor.is_admin):
-        raise Forbidden(f"Only admins can {what}.")

@@ -2,9 +2,10 @@
 admins see everyone, managers the members of the teams they manage (and themselves),
 employees only themselves."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from core.models import AuditEvent
 from users.models import Team, User
 
 
@@ -26,6 +27,18 @@ def users_visible_to(actor: User) -> QuerySet[User]:
 def user_ids_visible_to(actor: User) -> QuerySet:
     """The ids of `users_visible_to(actor)`, for filtering other apps' rows by `user_id__in`."""
     return users_visible_to(actor).values("pk")
+
+
+def audit_events_visible_to(actor: User) -> QuerySet[AuditEvent]:
+    """Admins read every business event; managers those about or by the people they manage
+    (themselves included); employees none."""
+    events = AuditEvent.objects.select_related("actor", "subject")
+    if actor.is_admin:
+        return events
+    if actor.is_manager:
+        people = user_ids_visible_to(actor)
+        return events.filter(Q(subject_id__in=people) | Q(actor_id__in=people))
+    return events.none()
 
 
 def teams_visible_to(actor: User) -> QuerySet[Team]:

@@ -13,8 +13,8 @@ from core.audit import audit_event_record
 from core.errors import DomainValidationError, Unauthenticated
 from core.net import client_ip
 from core.ratelimit import rate_limit_enforce
+from core.signals import leave_basis_changed
 from core.validators import validate_display_name
-from leave import services as leave_services
 from users.models import Team, TokenFamily, User
 from users.permissions import ensure_admin
 from users.tokens import RotatedRefreshToken, refresh_token_issue, token_family_id_of, token_generation_of
@@ -121,8 +121,12 @@ def user_update(*, user: User, actor: User, request=None, **fields) -> User:
     user.full_clean(exclude=["password"], validate_unique=False)
     user.save()
     if _leave_basis(user) != old_leave_basis:
-        leave_services.leave_requests_recount(
-            user_ids=[user.pk], since=user.local_today(), actor=actor, reason="Working days, hours or holidays changed"
+        leave_basis_changed.send(
+            sender=User,
+            user_ids=[user.pk],
+            since=user.local_today(),
+            actor=actor,
+            reason="Working days, hours or holidays changed",
         )
     if user.role != old_role:
         audit_event_record(
@@ -321,7 +325,8 @@ def team_update(*, team: Team, actor: User, request=None, **fields) -> Team:
         team.holiday_calendar = fields["holiday_calendar"]
         team.save(update_fields=["holiday_calendar"])
         # Members with a calendar of their own are not affected.
-        leave_services.leave_requests_recount(
+        leave_basis_changed.send(
+            sender=Team,
             user_ids=team.members.filter(holiday_calendar__isnull=True).values_list("pk", flat=True),
             since=actor.local_today(),
             actor=actor,
@@ -345,7 +350,8 @@ def team_delete(*, team: Team, actor: User, request=None) -> None:
         member.save(update_fields=["team"])
     team.delete()
     if team.holiday_calendar_id:
-        leave_services.leave_requests_recount(
+        leave_basis_changed.send(
+            sender=Team,
             user_ids=[member.pk for member in members if not member.holiday_calendar_id],
             since=actor.local_today(),
             actor=actor,

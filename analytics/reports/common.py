@@ -3,13 +3,13 @@ range, the people a per-person report covers, and the JSON form of a result."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.http import Http404
 
+from core import periods
 from core.errors import DomainValidationError
-from timeentries import periods
 from users.models import User
 from users.selectors import teams_visible_to, users_visible_to
 
@@ -18,14 +18,9 @@ ENTITY_GROUPS = ("user", "team", "client", "project", "task")
 GROUPS = ENTITY_GROUPS + TIME_GROUPS
 FILTERS = ("user", "team", "project", "client", "billable")
 REPORT_DECIMALS = ("hours", "billable_hours", "amount")
-CENT = Decimal("0.01")
 ZERO = Decimal(0)
-SECONDS_PER_HOUR = Decimal(3600)
-
-
-def hours_of_seconds(seconds: Decimal) -> Decimal:
-    """Seconds as hours, rounded half up to two places (as the SQL report's ROUND)."""
-    return (Decimal(seconds) / SECONDS_PER_HOUR).quantize(CENT, rounding=ROUND_HALF_UP)
+CENT = periods.CENT
+hours_of_seconds = periods.hours_of_seconds  # the one rounding of hours (SQL's ROUND is held to it)
 
 
 def seconds_of(duration: timedelta) -> Decimal:

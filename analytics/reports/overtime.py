@@ -6,9 +6,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from analytics.reports.common import CENT, ZERO, hours_of_seconds, people_in_report, report_range, seconds_of
+from core import periods
 from core.errors import DomainValidationError
 from leave.selectors import expected_hours_of
-from timeentries import periods
 from timeentries.models import TimeEntry
 from users.models import User
 

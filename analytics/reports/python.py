@@ -4,7 +4,7 @@ reference the SQL report is tested against)."""
 from django.db.models import QuerySet
 
 from analytics.reports.common import TIME_GROUPS, Sums, TimeReportQuery, bucket_label, finish, seconds_of
-from timeentries import periods
+from core import periods
 from timeentries.models import MAX_ENTRY_LENGTH, TimeEntry
 from users.selectors import user_ids_visible_to
 

@@ -1,35 +1,9 @@
-from datetime import UTC, datetime
-from decimal import Decimal
+"""Analytics fixtures. The clock (`frozen_2026_11_26`) and the catalogue (`acme` at 95.50,
+`acme_dev`, `internal`) come from the root conftest.py."""
 
 import pytest
-import time_machine
 
-from timeentries.models import Client, Project, Task, TimeEntry
-
-# A Thursday in November 2026; the reports below look at October and November.
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def acme(db):
-    client = Client.objects.create(name="Acme Corp")
-    return Project.objects.create(client=client, name="Acme website", code="ACME", hourly_rate=Decimal("95.50"))
-
-
-@pytest.fixture
-def acme_dev(acme):
-    return Task.objects.create(project=acme, name="Development")
-
-
-@pytest.fixture
-def internal(db):
-    return Project.objects.create(name="Internal", code="INT", billable=False)
+from timeentries.models import TimeEntry
 
 
 @pytest.fixture

@@ -1,15 +1,16 @@
 """Dashboard widgets and layouts over the API, with hand-computed numbers.
 
-Time is frozen on Thursday 26 November 2026 (see conftest); alice and dave log hours this
+Time is frozen on Thursday 26 November 2026 (`frozen_2026_11_26`, root conftest.py); alice and dave log hours this
 month and in earlier weeks, so each widget has something to show."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from compliance.models import Violation
-from leave.models import Holiday, HolidayCalendar, LeaveRequest, LeaveType
+from leave import services as leave_services
+from leave.models import Holiday, HolidayCalendar
 
 BERLIN = ZoneInfo("Europe/Berlin")
 LAYOUT = "/api/v1/dashboards/me"
@@ -23,8 +24,18 @@ def at(day: date, hour: int) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=BERLIN)
 
 
+def approved_leave(user, approver, leave_type, start: date, end: date):
+    """Leave taken the way people take it, through the services (balance, working days,
+    overlap): a year's allowance for a long-standing employee, a request, an approval."""
+    user.date_joined = datetime(2020, 1, 1, tzinfo=UTC)
+    user.save(update_fields=["date_joined"])
+    leave_services.leave_accrue_year(year=start.year, users=[user])
+    request = leave_services.leave_request_create(actor=user, leave_type=leave_type, start_date=start, end_date=end)
+    return leave_services.leave_request_approve(request_id=request.pk, actor=approver)
+
+
 @pytest.fixture
-def worked(frozen, alice, dave, acme, internal, log):
+def worked(frozen_2026_11_26, alice, dave, acme, internal, log):
     """alice: 3 h Acme (billable) and 1 h Internal on Mon 23 Nov, 2 h Acme on Mon 16 Nov;
     dave: 5 h Acme on Tue 24 Nov."""
     log(alice, acme, at(date(2026, 11, 23), 9), at(date(2026, 11, 23), 12))
@@ -79,21 +90,16 @@ def test_overtime_trend_runs_a_balance_per_person(api, alice, worked):
     assert data["datasets"][0]["data"] == [-28.0]
 
 
-def test_team_absences_count_people_away_per_day(api, bob, alice, dave, frozen):
-    annual = LeaveType.objects.filter(tracks_balance=True).first() or LeaveType.objects.first()
-    LeaveRequest.objects.create(
-        user=alice, leave_type=annual, start_date=date(2026, 11, 30), end_date=date(2026, 12, 1), status="approved"
-    )
-    LeaveRequest.objects.create(
-        user=dave, leave_type=annual, start_date=date(2026, 11, 30), end_date=date(2026, 11, 30), status="approved"
-    )
+def test_team_absences_count_people_away_per_day(api, bob, alice, dave, erin, vacation, frozen_2026_11_26):
+    approved_leave(alice, bob, vacation, date(2026, 11, 30), date(2026, 12, 1))
+    approved_leave(dave, erin, vacation, date(2026, 11, 30), date(2026, 11, 30))
     data = widget(api(bob), "team_absences", range_days=10).json()
     assert data["labels"][0] == "2026-11-26" and len(data["labels"]) == 10
     approved = series(data)["Approved"]
     assert approved["2026-11-30"] == 1 and approved["2026-12-01"] == 1 and approved["2026-11-27"] == 0
 
 
-def test_open_violations_count_by_rule_within_scope(api, bob, alice, dave, frozen):
+def test_open_violations_count_by_rule_within_scope(api, bob, alice, dave, frozen_2026_11_26):
     def violation(user, rule, status=Violation.Status.OPEN, day=date(2026, 11, 20)):
         Violation.objects.create(
             user=user, rule=rule, period_start=day, period_end=day, measured=11, limit=10, message="x", status=status
@@ -140,18 +146,17 @@ def test_a_new_entry_shows_at_once_despite_the_cache(api, bob, alice, acme, work
     assert series(widget(client, "month_by_project").json())["Hours"]["Acme website"] == 5
 
 
-def test_leave_violations_and_holidays_show_at_once_despite_the_cache(api, bob, alice, dave, frozen):
+def test_leave_violations_and_holidays_show_at_once_despite_the_cache(
+    api, bob, alice, dave, vacation, frozen_2026_11_26
+):
     client = api(bob)
-    annual = LeaveType.objects.filter(tracks_balance=True).first()
     assert series(widget(client, "team_absences", range_days=10).json())["Approved"]["2026-11-30"] == 0
     assert widget(client, "open_violations").json()["datasets"][0]["data"] == []
     trend = widget(api(alice), "overtime_trend", range_days=4).json()["datasets"][0]["data"]
 
-    request = LeaveRequest.objects.create(
-        user=alice, leave_type=annual, start_date=date(2026, 11, 30), end_date=date(2026, 11, 30), status="approved"
-    )
+    request = approved_leave(alice, bob, vacation, date(2026, 11, 30), date(2026, 11, 30))
     assert series(widget(client, "team_absences", range_days=10).json())["Approved"]["2026-11-30"] == 1
-    request.delete()
+    leave_services.leave_request_cancel(request_id=request.pk, actor=alice)
     assert series(widget(client, "team_absences", range_days=10).json())["Approved"]["2026-11-30"] == 0
 
     violation = Violation.objects.create(

@@ -20,13 +20,11 @@ EXPORTS = "/api/v1/exports"
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
 
 
 @pytest.fixture
-def worked(alice, acme, log):
+def worked_4_and_5_nov(alice, acme, log):
     log(alice, acme, datetime(2026, 11, 4, 9, tzinfo=BERLIN), datetime(2026, 11, 4, 10, 20, tzinfo=BERLIN))
     log(alice, acme, datetime(2026, 11, 5, 22, tzinfo=BERLIN), datetime(2026, 11, 6, 1, tzinfo=BERLIN))
 
@@ -38,7 +36,7 @@ def start_export(client, django_capture_on_commit_callbacks, body):
 
 
 def test_an_export_is_built_in_the_background_and_downloaded_by_its_owner(
-    api, alice, bob, worked, django_capture_on_commit_callbacks
+    api, alice, bob, worked_4_and_5_nov, django_capture_on_commit_callbacks
 ):
     client = api(alice)
     body = {"report": "time", "format": "csv", "params": {"from": "2026-11-01", "to": "2026-11-30", "group_by": "day"}}
@@ -71,7 +69,7 @@ def test_an_export_is_built_in_the_background_and_downloaded_by_its_owner(
 @pytest.mark.parametrize("report, params", [("time", {"group_by": "user,day"}), ("overtime", {"period": "week"})])
 @pytest.mark.parametrize("output", ["csv", "xlsx"])
 def test_the_background_file_is_the_direct_download(
-    api, alice, worked, django_capture_on_commit_callbacks, report, params, output
+    api, alice, worked_4_and_5_nov, django_capture_on_commit_callbacks, report, params, output
 ):
     """Both go through `analytics.exports.report_render`: same name, same cells."""
     client = api(alice)
@@ -94,7 +92,7 @@ def test_the_background_file_is_the_direct_download(
     assert len(cells(direct_content)) > 1
 
 
-def test_an_xlsx_export_of_the_overtime_report(api, alice, worked, django_capture_on_commit_callbacks):
+def test_an_xlsx_export_of_the_overtime_report(api, alice, worked_4_and_5_nov, django_capture_on_commit_callbacks):
     client = api(alice)
     body = {"report": "overtime", "format": "xlsx", "params": {"from": "2026-11-02", "to": "2026-11-08"}}
 

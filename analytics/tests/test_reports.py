@@ -436,7 +436,7 @@ def calendar(team_a):
 
 
 @pytest.fixture
-def half_day_off(frozen, calendar, alice, bob, carol):
+def half_day_off(frozen_2026_11_26, calendar, alice, bob, carol):
     """Week 2026-W47 (Mon 16 to Sun 22 Nov): a holiday on Wednesday, Friday afternoon off."""
     alice.date_joined = datetime(2020, 1, 1, tzinfo=BERLIN)
     alice.save()
@@ -482,7 +482,9 @@ def test_overtime_counts_holidays_and_half_days_of_leave(half_day_off, bob, acme
     assert result["totals"]["difference"] == Decimal("-52.00")
 
 
-def test_overtime_by_month_clips_the_periods_and_covers_every_visible_person(frozen, bob, alice, dave, acme, log):
+def test_overtime_by_month_clips_the_periods_and_covers_every_visible_person(
+    frozen_2026_11_26, bob, alice, dave, acme, log
+):
     log(alice, acme, berlin(2026, 10, 30, 9), berlin(2026, 10, 30, 19))  # Friday, 10 h
 
     result = reports.overtime_report(actor=bob, date_from=date(2026, 10, 26), date_to=date(2026, 11, 1), period="month")
@@ -497,7 +499,7 @@ def test_overtime_by_month_clips_the_periods_and_covers_every_visible_person(fro
     assert dave.pk not in {row["user"] for row in result["rows"]}
 
 
-def test_overtime_api_and_another_teams_person_is_404(api, frozen, bob, alice, dave):
+def test_overtime_api_and_another_teams_person_is_404(api, frozen_2026_11_26, bob, alice, dave):
     client = api(bob)
 
     response = client.get(OVERTIME, {"from": "2026-11-16", "to": "2026-11-22", "period": "week", "user": alice.pk})

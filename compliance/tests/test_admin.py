@@ -32,16 +32,6 @@ def acknowledge(client, *violations, **extra):
     return client.post(VIOLATIONS, data)
 
 
-@pytest.fixture
-def alices(alice):
-    return violation_of(alice)
-
-
-@pytest.fixture
-def daves(dave):
-    return violation_of(dave)
-
-
 def test_bobs_changelist_shows_alices_violations_not_daves(alice, bob, dave, alices, daves, password):
     response = admin_client(bob, password).get(VIOLATIONS)
 

@@ -31,24 +31,21 @@ def ids(response) -> list[int]:
 
 
 @pytest.fixture
-def alices(alice):
-    return violation_of(alice)
-
-
-@pytest.fixture
-def daves(dave):
+def daves_daily_max(dave):
     return violation_of(dave, rule=Violation.Rule.DAILY_MAX, day=date(2026, 2, 10), period_start=date(2026, 2, 10))
 
 
-def test_violations_are_scoped_employee_own_manager_team_admin_all(api, alice, bob, carol, dave, erin, alices, daves):
+def test_violations_are_scoped_employee_own_manager_team_admin_all(
+    api, alice, bob, carol, dave, erin, alices, daves_daily_max
+):
     assert ids(api(alice).get(VIOLATIONS)) == [alices.pk]
     assert ids(api(bob).get(VIOLATIONS)) == [alices.pk]
-    assert ids(api(erin).get(VIOLATIONS)) == [daves.pk]
-    assert ids(api(dave).get(VIOLATIONS)) == [daves.pk]
-    assert ids(api(carol).get(VIOLATIONS)) == [alices.pk, daves.pk]  # the latest period first
+    assert ids(api(erin).get(VIOLATIONS)) == [daves_daily_max.pk]
+    assert ids(api(dave).get(VIOLATIONS)) == [daves_daily_max.pk]
+    assert ids(api(carol).get(VIOLATIONS)) == [alices.pk, daves_daily_max.pk]  # the latest period first
 
     assert api(erin).get(f"{VIOLATIONS}/{alices.pk}").status_code == 404
-    assert api(alice).get(f"{VIOLATIONS}/{daves.pk}").status_code == 404
+    assert api(alice).get(f"{VIOLATIONS}/{daves_daily_max.pk}").status_code == 404
     detail = api(bob).get(f"{VIOLATIONS}/{alices.pk}")
     assert detail.status_code == 200
     body = detail.json()
@@ -56,7 +53,7 @@ def test_violations_are_scoped_employee_own_manager_team_admin_all(api, alice, b
     assert body["measured"] == "8.00" and body["limit"] == "11.00" and body["status"] == "open"
 
 
-def test_violations_filter_by_status_rule_user_and_overlapping_dates(api, alice, carol, dave, alices, daves):
+def test_violations_filter_by_status_rule_user_and_overlapping_dates(api, alice, carol, dave, alices, daves_daily_max):
     weekly = violation_of(
         alice,
         rule=Violation.Rule.WEEKLY_AVERAGE,
@@ -66,11 +63,11 @@ def test_violations_filter_by_status_rule_user_and_overlapping_dates(api, alice,
     )
     client = api(carol)
     assert ids(client.get(VIOLATIONS, {"status": "acknowledged"})) == [weekly.pk]
-    assert ids(client.get(VIOLATIONS, {"rule": "daily_max"})) == [daves.pk]
-    assert ids(client.get(VIOLATIONS, {"user": dave.pk})) == [daves.pk]
+    assert ids(client.get(VIOLATIONS, {"rule": "daily_max"})) == [daves_daily_max.pk]
+    assert ids(client.get(VIOLATIONS, {"user": dave.pk})) == [daves_daily_max.pk]
     # 1-2 March overlaps Alice's rest (2-3 March) and the long average period, not Dave's day.
     assert set(ids(client.get(VIOLATIONS, {"from": "2026-03-01", "to": "2026-03-02"}))) == {alices.pk, weekly.pk}
-    assert ids(client.get(VIOLATIONS, {"to": "2026-02-10", "from": "2026-02-10"})) == [weekly.pk, daves.pk]
+    assert ids(client.get(VIOLATIONS, {"to": "2026-02-10", "from": "2026-02-10"})) == [weekly.pk, daves_daily_max.pk]
     assert ids(client.get(VIOLATIONS, {"from": "2026-03-09"})) == []
 
     bad = client.get(VIOLATIONS, {"from": "March"})
@@ -144,7 +141,9 @@ def night_shift(user, project):
 AFTERNOON = {"start": "2026-03-03T14:00:00+01:00", "end": "2026-03-03T18:00:00+01:00"}
 
 
-def test_a_team_policy_in_block_mode_refuses_only_that_teams_entries(frozen, api, alice, carol, dave, team_a, ops):
+def test_a_team_policy_in_block_mode_refuses_only_that_teams_entries(
+    frozen_2026_03_04, api, alice, carol, dave, team_a, ops
+):
     created = api(carol).post(
         POLICIES, {"name": "Team A: strict", "teams": [team_a.pk], "enforcement": "block", "max_weekly_hours": "45"}
     )
@@ -228,7 +227,7 @@ def alices_days(alice, ops):
     return alice
 
 
-def test_summary_hours_per_day_and_week_rolling_average_and_shortest_rests(frozen, api, alices_days):
+def test_summary_hours_per_day_and_week_rolling_average_and_shortest_rests(frozen_2026_03_04, api, alices_days):
     compliance_scan(start=date(2026, 2, 27), end=date(2026, 3, 4))
     response = api(alices_days).get(SUMMARY, {"from": "2026-02-27", "to": "2026-03-04"})
 
@@ -267,7 +266,7 @@ def test_summary_hours_per_day_and_week_rolling_average_and_shortest_rests(froze
     assert (violation["rule"], violation["measured"], violation["period_end"]) == ("daily_rest", "8.50", "2026-03-03")
 
 
-def test_summary_of_someone_else_follows_the_scope(frozen, api, alices_days, bob, carol, erin, dave):
+def test_summary_of_someone_else_follows_the_scope(frozen_2026_03_04, api, alices_days, bob, carol, erin, dave):
     monday = {"user": alices_days.pk, "from": "2026-03-02", "to": "2026-03-02"}
     assert api(bob).get(SUMMARY, monday).json()["days"] == [{"date": "2026-03-02", "hours": "10.00"}]
     assert api(carol).get(SUMMARY, monday).status_code == 200
@@ -295,7 +294,7 @@ def test_summary_refuses_bad_parameters_naming_the_field(api, alice, params, fie
     assert field in response.json()["errors"]
 
 
-def test_summary_takes_up_to_366_days(frozen, api, alice):
+def test_summary_takes_up_to_366_days(frozen_2026_03_04, api, alice):
     response = api(alice).get(SUMMARY, {"from": "2025-03-04", "to": "2026-03-04"})
     assert response.status_code == 200
     assert len(response.json()["days"]) == 366 and response.json()["weeks"][0]["rolling_average"] == "0.00"

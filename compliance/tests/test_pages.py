@@ -28,16 +28,13 @@ def acknowledge_url(violation) -> str:
 
 
 @pytest.fixture
-def alices(alice):
-    return violation_of(alice)
-
-
-@pytest.fixture
-def daves(dave):
+def daves_short_rest(dave):
     return violation_of(dave, message="Dave rested too little.")
 
 
-def test_bob_sees_alices_open_violation_and_the_weekly_averages(frozen, alice, bob, alices, daves, ops, password):
+def test_bob_sees_alices_open_violation_and_the_weekly_averages(
+    frozen_2026_03_04, alice, bob, alices, daves_short_rest, ops, password
+):
     worked(alice, ops, date(2026, 3, 2), 8, 5)
     worked(alice, ops, date(2026, 3, 3), 8, 5)
     violation_of(alice, rule=Violation.Rule.BREAKS, status=Violation.Status.ACKNOWLEDGED, measured=0, limit=30)
@@ -62,7 +59,7 @@ def test_bob_sees_alices_open_violation_and_the_weekly_averages(frozen, alice, b
     assert "style=" not in html and "<script>" not in html
 
 
-def test_a_team_above_the_limit_is_flagged(frozen, alice, bob, ops, password):
+def test_a_team_above_the_limit_is_flagged(frozen_2026_03_04, alice, bob, ops, password):
     for day in range(2, 5):
         worked(alice, ops, date(2026, 3, day), 0, 5)
         worked(alice, ops, date(2026, 3, day), 5.5, 5)
@@ -73,7 +70,7 @@ def test_a_team_above_the_limit_is_flagged(frozen, alice, bob, ops, password):
     assert (member["hours"], member["average"], member["above_limit"]) == ("60", "60", True)
 
 
-def test_bob_acknowledges_on_the_page(frozen, alice, bob, alices, password):
+def test_bob_acknowledges_on_the_page(frozen_2026_03_04, alice, bob, alices, password):
     client = signed_in(bob, password)
     response = client.post(acknowledge_url(alices), {"comment": "Rota changed from next week."})
 
@@ -87,7 +84,7 @@ def test_bob_acknowledges_on_the_page(frozen, alice, bob, alices, password):
     assert client.get(PAGE).context["violations"] == []
 
 
-def test_acknowledging_without_a_comment_shows_the_reason_next_to_the_form(frozen, bob, alices, password):
+def test_acknowledging_without_a_comment_shows_the_reason_next_to_the_form(frozen_2026_03_04, bob, alices, password):
     response = signed_in(bob, password).post(acknowledge_url(alices), {"comment": " "})
 
     assert response.status_code == 400
@@ -98,14 +95,16 @@ def test_acknowledging_without_a_comment_shows_the_reason_next_to_the_form(froze
     assert alices.status == Violation.Status.OPEN
 
 
-def test_an_acknowledged_violation_answers_409_with_the_reason_on_the_page(frozen, bob, carol, alices, password):
+def test_an_acknowledged_violation_answers_409_with_the_reason_on_the_page(
+    frozen_2026_03_04, bob, carol, alices, password
+):
     signed_in(carol, password).post(acknowledge_url(alices), {"comment": "HR is on it."})
     response = signed_in(bob, password).post(acknowledge_url(alices), {"comment": "Me too."})
     assert response.status_code == 409
     assert response.context["page_error"] == "The violation is acknowledged."
 
 
-def test_employees_get_403_and_other_teams_404(frozen, alice, erin, alices, password):
+def test_employees_get_403_and_other_teams_404(frozen_2026_03_04, alice, erin, alices, password):
     client = signed_in(alice, password)
     assert client.get(PAGE).status_code == 403
     assert client.post(acknowledge_url(alices), {"comment": "I will rest."}).status_code == 403
@@ -121,7 +120,7 @@ def test_the_page_needs_a_sign_in():
 
 
 def test_the_page_costs_the_same_queries_with_more_people(
-    frozen, bob, team_a, ops, password, django_assert_max_num_queries
+    frozen_2026_03_04, bob, team_a, ops, password, django_assert_max_num_queries
 ):
     client = signed_in(bob, password)
 

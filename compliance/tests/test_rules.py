@@ -17,7 +17,7 @@ from timeentries import services as time_services
 from timeentries.models import TimeEntry
 
 BERLIN = ZoneInfo("Europe/Berlin")
-LIMITS = rules.Limits()
+LIMITS = rules.Limits(max_weekly_hours=Decimal(48), min_daily_rest_hours=Decimal(11))
 
 
 def shift(day: date, start_hour: float, hours: float, tz=BERLIN, pk=None) -> rules.Interval:
@@ -133,25 +133,18 @@ def test_daily_maximum_and_breaks():
 # --- through the services ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def project(db):
-    from timeentries.models import Project
-
-    return Project.objects.create(name="Ops", code="OPS")
-
-
 def log(user, project, day: date, start_hour: float, hours: float):
     interval = shift(day, start_hour, hours)
     return time_services.time_entry_create(actor=user, project=project, start=interval.start, end=interval.end)
 
 
 @pytest.mark.django_db
-def test_warn_mode_saves_and_reports_and_an_edit_resolves(api, alice, project):
+def test_warn_mode_saves_and_reports_and_an_edit_resolves(api, alice, ops):
     with time_machine.travel(datetime(2026, 3, 4, 12, tzinfo=UTC), tick=False):
-        log(alice, project, date(2026, 3, 2), 22, 8)
+        log(alice, ops, date(2026, 3, 2), 22, 8)
         response = api(alice).post(
             "/api/v1/time-entries",
-            {"project": project.pk, "start": "2026-03-03T14:00:00+01:00", "end": "2026-03-03T18:00:00+01:00"},
+            {"project": ops.pk, "start": "2026-03-03T14:00:00+01:00", "end": "2026-03-03T18:00:00+01:00"},
         )
         assert response.status_code == 201
         [warning] = [w for w in response.json()["compliance_warnings"] if w["rule"] == "daily_rest"]
@@ -168,25 +161,25 @@ def test_warn_mode_saves_and_reports_and_an_edit_resolves(api, alice, project):
 
 
 @pytest.mark.django_db
-def test_block_mode_refuses_with_409_and_saves_nothing(api, alice, project):
+def test_block_mode_refuses_with_409_and_saves_nothing(api, alice, ops):
     WorkingTimePolicy.objects.filter(is_default=True).update(enforcement="block")
     with time_machine.travel(datetime(2026, 3, 4, 12, tzinfo=UTC), tick=False):
-        log(alice, project, date(2026, 3, 2), 22, 4)  # 22:00-02:00, a break, then 02:30-06:00
-        log(alice, project, date(2026, 3, 2), 26.5, 3.5)
+        log(alice, ops, date(2026, 3, 2), 22, 4)  # 22:00-02:00, a break, then 02:30-06:00
+        log(alice, ops, date(2026, 3, 2), 26.5, 3.5)
         response = api(alice).post(
             "/api/v1/time-entries",
-            {"project": project.pk, "start": "2026-03-03T14:00:00+01:00", "end": "2026-03-03T18:00:00+01:00"},
+            {"project": ops.pk, "start": "2026-03-03T14:00:00+01:00", "end": "2026-03-03T18:00:00+01:00"},
         )
         assert response.status_code == 409
         assert response.json()["code"] == "compliance_daily_rest" and "daily_rest" in response.json()["detail"]
         assert TimeEntry.objects.filter(user=alice).count() == 2
         assert not Violation.objects.exists()
         with pytest.raises(Conflict):
-            log(alice, project, date(2026, 3, 3), 14, 4)
+            log(alice, ops, date(2026, 3, 3), 14, 4)
 
 
 @pytest.mark.django_db
-def test_annual_leave_keeps_the_average_honest_through_the_services(alice, bob, project):
+def test_annual_leave_keeps_the_average_honest_through_the_services(alice, bob, ops):
     alice.date_joined = datetime(2025, 1, 1, tzinfo=UTC)
     alice.save()
     vacation = LeaveType.objects.get(code="vacation")
@@ -203,13 +196,13 @@ def test_annual_leave_keeps_the_average_honest_through_the_services(alice, bob, 
             for weekday in range(5):
                 TimeEntry.objects.create(
                     user=alice,
-                    project=project,
+                    project=ops,
                     start=shift(monday + timedelta(days=weekday), 8, 5).start,
                     end=shift(monday + timedelta(days=weekday), 8, 5).end,
                 )
                 TimeEntry.objects.create(
                     user=alice,
-                    project=project,
+                    project=ops,
                     start=shift(monday + timedelta(days=weekday), 13.75, 5).start,
                     end=shift(monday + timedelta(days=weekday), 13.75, 5).end,
                 )

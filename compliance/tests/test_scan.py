@@ -29,7 +29,7 @@ def check(*args) -> str:
     return out.getvalue()
 
 
-def test_check_working_time_records_once_and_a_second_run_creates_nothing(frozen, alice, dave, ops):
+def test_check_working_time_records_once_and_a_second_run_creates_nothing(frozen_2026_03_04, alice, dave, ops):
     night_then_afternoon(alice, ops)
     night_then_afternoon(dave, ops)
 
@@ -44,7 +44,7 @@ def test_check_working_time_records_once_and_a_second_run_creates_nothing(frozen
     assert Violation.objects.count() == 2
 
 
-def test_check_working_time_for_chosen_users_by_email_or_id(frozen, alice, dave, ops):
+def test_check_working_time_for_chosen_users_by_email_or_id(frozen_2026_03_04, alice, dave, ops):
     night_then_afternoon(alice, ops)
     night_then_afternoon(dave, ops)
 
@@ -55,7 +55,7 @@ def test_check_working_time_for_chosen_users_by_email_or_id(frozen, alice, dave,
     assert "Checked 2 users" in output and ": 1 created" in output
 
 
-def test_check_working_time_defaults_to_the_last_scan_days(frozen, settings, alice, ops):
+def test_check_working_time_defaults_to_the_last_scan_days(frozen_2026_03_04, settings, alice, ops):
     night_then_afternoon(alice, ops)
     settings.COMPLIANCE_SCAN_DAYS = 1
     assert "from 2026-03-03 to 2026-03-04: 1 created" in check()
@@ -70,14 +70,35 @@ def test_check_working_time_defaults_to_the_last_scan_days(frozen, settings, ali
         (["--user", "nobody@example.com"], "No user 'nobody@example.com': give an e-mail address or an id."),
     ],
 )
-def test_check_working_time_refuses_bad_arguments(frozen, alice, args, message):
+def test_check_working_time_refuses_bad_arguments(frozen_2026_03_04, alice, args, message):
     with pytest.raises(CommandError) as raised:
         check(*args)
     assert str(raised.value) == message
     assert not Violation.objects.exists()
 
 
-def test_the_task_scans_the_last_days_and_is_idempotent(frozen, settings, alice, ops):
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--from", "0001-01-01", "--to", "2026-03-04"],
+            "--from 0001-01-01: Give a date between 1900-01-01 and 2200-12-31.",
+        ),
+        (
+            ["--from", "2026-03-01", "--to", "9999-12-31"],
+            "--to 9999-12-31: Give a date between 1900-01-01 and 2200-12-31.",
+        ),
+    ],
+)
+def test_check_working_time_refuses_days_outside_the_application_range(frozen_2026_03_04, alice, ops, args, message):
+    """Year 1 or 9999 used to reach the date arithmetic and fail with an OverflowError."""
+    worked(alice, ops, date(2026, 3, 2), 8, 4)
+    with pytest.raises(CommandError) as raised:
+        check(*args)
+    assert str(raised.value) == message
+
+
+def test_the_task_scans_the_last_days_and_is_idempotent(frozen_2026_03_04, settings, alice, ops):
     night_then_afternoon(alice, ops)
     assert compliance_scan_task.delay(days_back=0).get()["created"] == 0  # only today, 4 March
     totals = compliance_scan_task.delay(days_back=2).get()

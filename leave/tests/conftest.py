@@ -1,31 +1,14 @@
-"""Leave fixtures shared by the API, admin, page, ICS and service tests. The leave types
-come from the data migration; the calendar is Bavaria's, on alice's team (team A)."""
+"""Leave fixtures shared by the API, admin, page, ICS and service tests. The calendar is
+Bavaria's, on alice's team (team A). The leave types (`vacation`, `sick`, `unpaid`, seeded by
+the data migration) and the clock (`frozen_2026_03_02`, Monday 2 March 2026) come from the
+root conftest.py."""
 
 from datetime import UTC, datetime
 
 import pytest
-import time_machine
 
 from leave import services
-from leave.models import HolidayCalendar, LeaveType
-
-NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # Monday 2 March 2026
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def vacation(db):
-    return LeaveType.objects.get(code="vacation")
-
-
-@pytest.fixture
-def sick(db):
-    return LeaveType.objects.get(code="sick")
+from leave.models import HolidayCalendar
 
 
 @pytest.fixture
@@ -37,12 +20,7 @@ def bavaria(team_a):
 
 
 @pytest.fixture
-def unpaid(db):
-    return LeaveType.objects.get(code="unpaid")
-
-
-@pytest.fixture
-def funded(frozen, alice, bob, carol, dave):
+def funded(frozen_2026_03_02, alice, bob, carol, dave):
     """Alice has worked here for years, so 2026 gives her the full 25 days of vacation."""
     alice.date_joined = datetime(2020, 1, 1, tzinfo=UTC)
     alice.save()

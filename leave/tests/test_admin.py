@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.contrib.messages import get_messages
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -21,7 +20,7 @@ from leave.tests.helpers import ask
 from users.models import User
 from users.tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_2026_03_02")]
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # Monday 2 March 2026
 REQUESTS = "/admin/leave/leaverequest/"
@@ -29,12 +28,6 @@ LEDGER = "/admin/leave/leaveledgerentry/"
 CALENDARS = "/admin/leave/holidaycalendar/"
 HOLIDAYS = "/admin/leave/holiday/"
 TYPES = "/admin/leave/leavetype/"
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 def admin_client(user, password) -> Client:

@@ -15,14 +15,6 @@ FEEDS = "/api/v1/leave/calendar-feeds"
 ICS = "/api/v1/leave/calendar.ics"
 
 
-@pytest.fixture
-def funded(frozen, alice, bob, dave):
-    alice.date_joined = datetime(2020, 1, 1, tzinfo=UTC)
-    alice.save()
-    services.leave_accrue_year(year=2026)
-    return alice
-
-
 def leave(user, leave_type, start, end, *, approver=None, **extra):
     request = services.leave_request_create(
         actor=user,

@@ -6,26 +6,19 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.test import Client
 from django.utils.html import escape
 
-from leave import pages, services
+from leave import services, team_calendar
 from leave.models import Holiday, LeaveLedgerEntry, LeaveRequest, LeaveType
 from leave.tests.helpers import ask
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_2026_03_02")]
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # Monday 2 March 2026
 LEAVE = "/leave/"
 PREVIEW = "/leave/preview/"
 TEAM = "/leave/team/"
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 def signed_in(user, password) -> Client:
@@ -137,6 +130,32 @@ def test_an_overlap_is_shown_above_the_form(funded, vacation, password):
     assert LeaveRequest.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "halves", "field", "message"),
+    [
+        ("2026-03-13", "2026-03-09", {}, "end_date", "The end date cannot be before the start date."),
+        ("2026-03-02", "2027-03-09", {}, "end_date", "A request cannot be longer than a year."),
+        ("2026-03-07", "2026-03-08", {}, "start_date", "The request covers no working day."),
+        ("2026-03-09", "2026-03-09", {"start_half": "morning", "end_half": "afternoon"}, "end_half", "A single day"),
+        ("2026-03-09", "2026-03-10", {"end_half": "morning"}, "end_half", "Vacation cannot be taken in half days."),
+    ],
+)
+def test_the_preview_says_what_the_request_would_refuse(funded, vacation, password, start, end, halves, field, message):
+    """The live count asks the service's own checks (`leave_request_length`): a type without
+    half days was counted by the preview and refused only on submit."""
+    vacation.half_days_allowed = "half days" not in message
+    vacation.save()
+    client = signed_in(funded, password)
+    preview = text_of(
+        client.get(PREVIEW, {"type": vacation.pk, "start_date": start, "end_date": end, **halves}).content.decode()
+    )
+    submitted = client.post(LEAVE, form(vacation, start, end, **halves))
+    assert submitted.status_code == 400
+    assert field_error(submitted.content.decode(), field).startswith(message)
+    assert preview == field_error(submitted.content.decode(), field)
+    assert not LeaveRequest.objects.exists()
+
+
 def test_preview_counts_working_days(funded, bavaria, vacation, password):
     Holiday.objects.create(calendar=bavaria, date=date(2026, 3, 11), name="Company day")
     client = signed_in(funded, password)
@@ -152,7 +171,7 @@ def test_preview_counts_working_days(funded, bavaria, vacation, password):
     comp = LeaveType.objects.get(code="comp-time")
     assert preview(type=comp.pk, start_date="2026-03-12", end_date="2026-03-12") == "8 hours (1 working day)"
     assert preview(start_date="2026-03-13", end_date="2026-03-09") == "The end date cannot be before the start date."
-    assert preview(start_date="2026-03-07", end_date="2026-03-08") == "These days hold no working day."
+    assert preview(start_date="2026-03-07", end_date="2026-03-08") == "The request covers no working day."
     assert preview(start_date="2026-03-09") == "pick the first and the last day"
     assert preview(start_date="9 March") == "Enter a valid date."
     assert not LeaveRequest.objects.exists()
@@ -304,7 +323,7 @@ def test_month_calendar_marks_leave_holidays_and_weekends(funded, bob, bavaria, 
 
 def test_calendar_labels_are_short_and_unique():
     codes = ["vacation", "volunteer", "holiday-extra", "sick"]
-    labels = pages._short_labels([LeaveType(code=code, name=code) for code in codes])
+    labels = team_calendar.short_labels([LeaveType(code=code, name=code) for code in codes])
     assert labels == {"vacation": "V", "volunteer": "VO", "holiday-extra": "HO", "sick": "S"}  # "H" is the holiday
 
 

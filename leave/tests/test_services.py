@@ -31,7 +31,9 @@ def request_leave(user, leave_type, start, end, **extra):
 
 @pytest.mark.django_db
 class TestWorkingDays:
-    def test_weekend_and_holiday_are_not_counted_and_half_days_are_half(self, frozen, veteran, bavaria, vacation):
+    def test_weekend_and_holiday_are_not_counted_and_half_days_are_half(
+        self, frozen_2026_03_02, veteran, bavaria, vacation
+    ):
         services.holiday_create(calendar=bavaria, day=date(2026, 4, 6), name="Easter Monday")
         services.leave_accrue_year(year=2026)
         # Friday 3 April to Tuesday 7 April: Fri + Tue, the weekend and Easter Monday are free.
@@ -41,19 +43,21 @@ class TestWorkingDays:
         half = request_leave(veteran, vacation, date(2026, 4, 8), date(2026, 4, 9), start_half="afternoon")
         assert half.working_days == Decimal("1.5")
 
-    def test_half_day_holiday_leaves_only_the_morning(self, frozen, veteran, bavaria):
+    def test_half_day_holiday_leaves_only_the_morning(self, frozen_2026_03_02, veteran, bavaria):
         services.holiday_create(calendar=bavaria, day=date(2026, 12, 24), name="Christmas Eve", half_day=True)
         assert selectors.leave_length(veteran, date(2026, 12, 24), date(2026, 12, 24)).working_days == Decimal("0.5")
         afternoon = selectors.leave_length(veteran, date(2026, 12, 24), date(2026, 12, 24), "afternoon", "afternoon")
         assert afternoon.working_days == 0
 
-    def test_part_time_work_week(self, frozen, veteran):
+    def test_part_time_work_week(self, frozen_2026_03_02, veteran):
         veteran.work_days, veteran.weekly_contract_hours = "123", Decimal(24)
         veteran.save()
         length = selectors.leave_length(veteran, date(2026, 3, 9), date(2026, 3, 15))
         assert (length.working_days, length.hours) == (3, 24)
 
-    def test_expected_hours_leave_out_holidays_and_approved_leave(self, frozen, veteran, bob, bavaria, vacation):
+    def test_expected_hours_leave_out_holidays_and_approved_leave(
+        self, frozen_2026_03_02, veteran, bob, bavaria, vacation
+    ):
         services.holiday_create(calendar=bavaria, day=date(2026, 3, 10), name="Company day")
         services.leave_accrue_year(year=2026)
         leave = request_leave(veteran, vacation, date(2026, 3, 12), date(2026, 3, 12), start_half="morning")
@@ -64,7 +68,7 @@ class TestWorkingDays:
 
 @pytest.mark.django_db
 class TestRules:
-    def test_rules_name_the_field(self, frozen, veteran, vacation):
+    def test_rules_name_the_field(self, frozen_2026_03_02, veteran, vacation):
         services.leave_accrue_year(year=2026)
         with pytest.raises(DomainValidationError) as error:
             request_leave(veteran, vacation, date(2026, 3, 10), date(2026, 3, 9))
@@ -78,7 +82,9 @@ class TestRules:
             request_leave(veteran, vacation, date(2026, 3, 9), date(2026, 3, 9), start_half="morning")
         assert error.value.field == "start_half"
 
-    def test_overlap_with_own_pending_or_approved_is_409_but_complementary_halves_fit(self, frozen, veteran, vacation):
+    def test_overlap_with_own_pending_or_approved_is_409_but_complementary_halves_fit(
+        self, frozen_2026_03_02, veteran, vacation
+    ):
         services.leave_accrue_year(year=2026)
         request_leave(veteran, vacation, date(2026, 3, 9), date(2026, 3, 10), end_half="morning")
         with pytest.raises(Conflict):
@@ -86,18 +92,18 @@ class TestRules:
         afternoon = request_leave(veteran, vacation, date(2026, 3, 10), date(2026, 3, 10), start_half="afternoon")
         assert afternoon.working_days == Decimal("0.5")
 
-    def test_insufficient_balance_is_400_with_what_is_left(self, frozen, veteran, vacation):
+    def test_insufficient_balance_is_400_with_what_is_left(self, frozen_2026_03_02, veteran, vacation):
         services.leave_accrue_year(year=2026)
         request_leave(veteran, vacation, date(2026, 3, 9), date(2026, 3, 27))  # 15 days pending
         with pytest.raises(DomainValidationError, match="10 days available, 11 requested"):
             request_leave(veteran, vacation, date(2026, 4, 13), date(2026, 4, 27))
 
-    def test_sick_leave_is_approved_at_once_without_a_balance(self, frozen, veteran, sick):
+    def test_sick_leave_is_approved_at_once_without_a_balance(self, frozen_2026_03_02, veteran, sick):
         request = request_leave(veteran, sick, date(2026, 3, 2), date(2026, 3, 3))
         assert request.status == "approved" and request.decided_by is None
         assert not LeaveLedgerEntry.objects.exists()
 
-    def test_approve_and_reject_rules(self, frozen, veteran, bob, erin, carol, vacation):
+    def test_approve_and_reject_rules(self, frozen_2026_03_02, veteran, bob, erin, carol, vacation):
         services.leave_accrue_year(year=2026)
         request = request_leave(veteran, vacation, date(2026, 3, 9), date(2026, 3, 13))
         with pytest.raises(Forbidden):
@@ -114,7 +120,7 @@ class TestRules:
 
 @pytest.mark.django_db
 class TestCancel:
-    def test_cancel_rules_and_credit(self, frozen, veteran, bob, vacation):
+    def test_cancel_rules_and_credit(self, frozen_2026_03_02, veteran, bob, vacation):
         services.leave_accrue_year(year=2026)
         future = request_leave(veteran, vacation, date(2026, 3, 9), date(2026, 3, 13))
         services.leave_request_approve(request_id=future.pk, actor=bob)
@@ -134,7 +140,7 @@ class TestCancel:
 
 @pytest.mark.django_db
 class TestLedger:
-    def test_accrual_twice_is_once_and_prorated_by_start_and_hours(self, frozen, veteran, dave, vacation):
+    def test_accrual_twice_is_once_and_prorated_by_start_and_hours(self, frozen_2026_03_02, veteran, dave, vacation):
         dave.date_joined = datetime(2026, 7, 1, tzinfo=UTC)
         dave.weekly_contract_hours = Decimal(20)
         dave.save()
@@ -166,7 +172,9 @@ class TestLedger:
         assert selectors.leave_balance_as_of(veteran, vacation, date(2026, 3, 30)) == 28
         assert selectors.leave_balance_as_of(veteran, vacation, date(2026, 3, 31)) == 25
 
-    def test_balance_as_of_a_past_date_stays_right_after_later_changes(self, frozen, veteran, bob, carol, vacation):
+    def test_balance_as_of_a_past_date_stays_right_after_later_changes(
+        self, frozen_2026_03_02, veteran, bob, carol, vacation
+    ):
         services.leave_accrue_year(year=2026)
         before = selectors.leave_balance_as_of(veteran, vacation, date(2026, 3, 31))
         later = request_leave(veteran, vacation, date(2026, 6, 1), date(2026, 6, 5))
@@ -177,7 +185,9 @@ class TestLedger:
         assert selectors.leave_balance_as_of(veteran, vacation, date(2026, 3, 31)) == before == 25
         assert selectors.leave_balance_as_of(veteran, vacation, date(2026, 12, 31)) == 22
 
-    def test_holiday_added_after_approval_credits_the_difference(self, frozen, veteran, bob, carol, bavaria, vacation):
+    def test_holiday_added_after_approval_credits_the_difference(
+        self, frozen_2026_03_02, veteran, bob, carol, bavaria, vacation
+    ):
         services.leave_accrue_year(year=2026)
         request = request_leave(veteran, vacation, date(2026, 5, 11), date(2026, 5, 15))
         services.leave_request_approve(request_id=request.pk, actor=bob)
@@ -191,7 +201,7 @@ class TestLedger:
         assert request.working_days == 5
         assert selectors.leave_balance_as_of(veteran, vacation, date(2026, 12, 31)) == 20
 
-    def test_import_public_holidays_is_idempotent(self, frozen, carol, bavaria):
+    def test_import_public_holidays_is_idempotent(self, frozen_2026_03_02, carol, bavaria):
         created = services.holidays_import(calendar=bavaria, year=2026, actor=carol)
         assert len(created) >= 12 and any(h.name == "Heilige Drei Könige" for h in created)
         assert services.holidays_import(calendar=bavaria, year=2026, actor=carol) == []
@@ -264,7 +274,7 @@ class TestRecountWhenTheBasisChanges:
     holiday in Bavaria (alice's team's calendar): 4 days are debited."""
 
     @pytest.fixture
-    def booked(self, frozen, veteran, bob, bavaria, vacation):
+    def booked(self, frozen_2026_03_02, veteran, bob, bavaria, vacation):
         services.holiday_create(calendar=bavaria, day=date(2026, 5, 14), name="Ascension")
         services.leave_accrue_year(year=2026)
         request = request_leave(veteran, vacation, date(2026, 5, 11), date(2026, 5, 15))

@@ -1,6 +1,7 @@
 """Search test fixtures: a small catalogue with entries of every persona, and a fake
 Elasticsearch — a real HTTP server on 127.0.0.1 that the real `elasticsearch` client talks
-to, recording every request and answering like Elasticsearch 9 does."""
+to, recording every request and answering like Elasticsearch 9 does (`fake_es`, in the root
+conftest.py, runs one for a test). The catalogue (`acme`, `internal`) comes from there too."""
 
 import json
 import threading
@@ -13,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from timeentries.models import Client, Project, TimeEntry
+from timeentries.models import TimeEntry
 
 
 @dataclass
@@ -111,26 +112,9 @@ def fake_elasticsearch(settings) -> Iterator[FakeElasticsearch]:
 
 
 @pytest.fixture
-def fake_es(settings):
-    with fake_elasticsearch(settings) as fake:
-        yield fake
-
-
-@pytest.fixture
 def es_off(settings):
     settings.ELASTICSEARCH_ENABLED = False
     settings.ELASTICSEARCH_URL = ""
-
-
-@pytest.fixture
-def acme(db):
-    client = Client.objects.create(name="Acme Corp")
-    return Project.objects.create(client=client, name="Acme website", code="ACME")
-
-
-@pytest.fixture
-def internal(db):
-    return Project.objects.create(name="Internal", code="INT", billable=False)
 
 
 def make_entry(user, project, day: int, description: str, hours: int = 2) -> TimeEntry:

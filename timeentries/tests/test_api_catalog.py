@@ -67,7 +67,7 @@ def test_employees_and_managers_read_what_they_can_log_to(api, alice, bob, dave,
     assert ids(api(carol).get("/api/v1/tasks", {"project": only_a.pk})) == [a_task.pk]
 
 
-def test_a_project_with_time_cannot_be_deleted(frozen, api, carol, alice, acme):
+def test_a_project_with_time_cannot_be_deleted(frozen_2026_11_12, api, carol, alice, acme):
     services.time_entry_create(
         actor=alice,
         project=acme,

@@ -19,7 +19,7 @@ def entry_body(project, start, end, **extra):
 
 @pytest.mark.django_db
 class TestCreate:
-    def test_create_entry_for_the_requester(self, frozen, api, alice, dave, acme, acme_dev):
+    def test_create_entry_for_the_requester(self, frozen_2026_11_12, api, alice, dave, acme, acme_dev):
         response = api(alice).post(
             URL,
             entry_body(acme, "2026-11-10T09:00:00+01:00", "2026-11-10T12:30:00+01:00", task=acme_dev.pk, user=dave.pk),
@@ -33,11 +33,11 @@ class TestCreate:
         assert body["start"] == "2026-11-10T08:00:00Z"
         assert Timesheet.objects.filter(user=alice, status="open").count() == 1
 
-    def test_billable_defaults_from_the_project(self, frozen, api, alice, internal):
+    def test_billable_defaults_from_the_project(self, frozen_2026_11_12, api, alice, internal):
         response = api(alice).post(URL, entry_body(internal, "2026-11-10T09:00:00Z", "2026-11-10T10:00:00Z"))
         assert response.json()["billable"] is False
 
-    def test_overlap_by_one_minute_is_409_naming_the_entry(self, frozen, api, alice, acme):
+    def test_overlap_by_one_minute_is_409_naming_the_entry(self, frozen_2026_11_12, api, alice, acme):
         first = api(alice).post(URL, entry_body(acme, "2026-11-10T09:00:00Z", "2026-11-10T11:00:00Z")).json()
         response = api(alice).post(URL, entry_body(acme, "2026-11-10T10:59:00Z", "2026-11-10T12:00:00Z"))
         assert response.status_code == 409
@@ -46,7 +46,7 @@ class TestCreate:
         touching = api(alice).post(URL, entry_body(acme, "2026-11-10T11:00:00Z", "2026-11-10T12:00:00Z"))
         assert touching.status_code == 201
 
-    def test_other_users_may_overlap(self, frozen, api, alice, dave, acme):
+    def test_other_users_may_overlap(self, frozen_2026_11_12, api, alice, dave, acme):
         body = entry_body(acme, "2026-11-10T09:00:00Z", "2026-11-10T11:00:00Z")
         assert api(alice).post(URL, body).status_code == 201
         assert api(dave).post(URL, body).status_code == 201
@@ -77,7 +77,9 @@ class TestCreate:
             ({"project": ["x"], "start": 5, "end": None}, "project"),
         ],
     )
-    def test_bad_input_is_400_naming_the_field(self, frozen, api, alice, acme, internal_meetings, body, field):
+    def test_bad_input_is_400_naming_the_field(
+        self, frozen_2026_11_12, api, alice, acme, internal_meetings, body, field
+    ):
         body = {key: acme.pk if value == "ACME" else value for key, value in body.items()}
         if body.get("task") == "INT-TASK":
             body["task"] = internal_meetings.pk
@@ -86,11 +88,13 @@ class TestCreate:
         assert field in response.json()["errors"], response.json()
         assert not TimeEntry.objects.exists()
 
-    def test_garbage_body_is_400(self, frozen, api, alice):
+    def test_garbage_body_is_400(self, frozen_2026_11_12, api, alice):
         assert api(alice).post(URL, "[1, 2", content_type="application/json").status_code == 400
         assert api(alice).post(URL, [1, 2], format="json").status_code == 400
 
-    def test_archived_project_or_task_and_team_restrictions(self, frozen, api, alice, acme, acme_dev, team_b):
+    def test_archived_project_or_task_and_team_restrictions(
+        self, frozen_2026_11_12, api, alice, acme, acme_dev, team_b
+    ):
         body = entry_body(acme, "2026-11-10T09:00:00Z", "2026-11-10T10:00:00Z")
         acme_dev.archived = True
         acme_dev.save()
@@ -134,7 +138,7 @@ def test_ten_concurrent_overlapping_creates_let_exactly_one_in_on_postgres(alice
 
 @pytest.mark.django_db
 class TestUpdateDelete:
-    def test_patch_and_delete_own_entry(self, frozen, api, alice, acme, internal):
+    def test_patch_and_delete_own_entry(self, frozen_2026_11_12, api, alice, acme, internal):
         entry = services.time_entry_create(
             actor=alice, project=acme, start=frozen_dt("2026-11-10T09:00Z"), end=frozen_dt("2026-11-10T10:00Z")
         )
@@ -146,7 +150,7 @@ class TestUpdateDelete:
         assert api(alice).delete(f"{URL}/{entry.pk}").status_code == 204
         assert not TimeEntry.objects.exists()
 
-    def test_patch_into_an_overlap_is_409(self, frozen, api, alice, acme):
+    def test_patch_into_an_overlap_is_409(self, frozen_2026_11_12, api, alice, acme):
         services.time_entry_create(
             actor=alice, project=acme, start=frozen_dt("2026-11-10T09:00Z"), end=frozen_dt("2026-11-10T10:00Z")
         )
@@ -165,14 +169,14 @@ def frozen_dt(value: str):
 
 @pytest.mark.django_db
 class TestTimer:
-    def test_start_get_restart_and_stop(self, frozen, api, alice, acme, internal):
+    def test_start_get_restart_and_stop(self, frozen_2026_11_12, api, alice, acme, internal):
         client = api(alice)
         assert client.get(f"{URL}/timer").status_code == 204
         started = client.post(f"{URL}/timer/start", {"project": acme.pk, "description": "bugfix"})
         assert started.status_code == 201 and started.json()["running"] is True
         assert client.get(f"{URL}/timer").json()["id"] == started.json()["id"]
 
-        frozen.shift(timedelta(minutes=30))
+        frozen_2026_11_12.shift(timedelta(minutes=30))
         client = api(alice)  # a fresh access token: the first one expired meanwhile
         refused = client.post(f"{URL}/timer/start?stop_running=false", {"project": internal.pk})
         assert refused.status_code == 409 and refused.json()["code"] == "timer_running"
@@ -181,16 +185,16 @@ class TestTimer:
         first = TimeEntry.objects.get(pk=started.json()["id"])
         assert first.end == first.start + timedelta(minutes=30)
 
-        frozen.shift(timedelta(minutes=15))
+        frozen_2026_11_12.shift(timedelta(minutes=15))
         stopped = client.post(f"{URL}/timer/stop", {})
         assert stopped.status_code == 200 and stopped.json()["hours"] == 0.25
         assert client.get(f"{URL}/timer").status_code == 204
         assert client.post(f"{URL}/timer/stop", {}).status_code == 409
 
-    def test_timer_older_than_a_day_needs_an_explicit_end(self, frozen, api, alice, acme):
+    def test_timer_older_than_a_day_needs_an_explicit_end(self, frozen_2026_11_12, api, alice, acme):
         client = api(alice)
         client.post(f"{URL}/timer/start", {"project": acme.pk})
-        frozen.shift(timedelta(hours=30))
+        frozen_2026_11_12.shift(timedelta(hours=30))
         client = api(alice)
         response = client.post(f"{URL}/timer/stop", {})
         assert response.status_code == 400 and "end" in response.json()["errors"]
@@ -198,12 +202,12 @@ class TestTimer:
         explicit = client.post(f"{URL}/timer/stop", {"end": "2026-11-12T22:00:00+00:00"})
         assert explicit.status_code == 200 and explicit.json()["hours"] == 8.0
 
-    def test_timer_start_validates_the_project(self, frozen, api, alice, acme, internal_meetings):
+    def test_timer_start_validates_the_project(self, frozen_2026_11_12, api, alice, acme, internal_meetings):
         response = api(alice).post(f"{URL}/timer/start", {"project": acme.pk, "task": internal_meetings.pk})
         assert response.status_code == 400 and "task" in response.json()["errors"]
         assert api(alice).post(f"{URL}/timer/start", {}).status_code == 400
 
-    def test_creating_an_entry_over_a_running_timer_is_409(self, frozen, api, alice, acme):
+    def test_creating_an_entry_over_a_running_timer_is_409(self, frozen_2026_11_12, api, alice, acme):
         api(alice).post(f"{URL}/timer/start", {"project": acme.pk})
         response = api(alice).post(URL, entry_body(acme, "2026-11-12T14:30:00Z", "2026-11-12T15:00:00Z"))
         assert response.status_code in (400, 409)

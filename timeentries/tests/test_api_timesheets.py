@@ -46,7 +46,7 @@ def test_entry_across_the_dst_night_counts_its_true_duration(api, alice, acme):
 
 
 @pytest.mark.django_db
-def test_days_and_weeks_follow_the_users_time_zone(frozen, api, alice, acme):
+def test_days_and_weeks_follow_the_users_time_zone(frozen_2026_11_12, api, alice, acme):
     alice.timezone = "Pacific/Auckland"
     alice.save()
     # 20:00 UTC on Sunday 8 Nov is 09:00 on Monday 9 Nov in Auckland: week 46, not 45.
@@ -59,13 +59,13 @@ def test_days_and_weeks_follow_the_users_time_zone(frozen, api, alice, acme):
 
 
 @pytest.mark.django_db
-def test_entry_crossing_midnight_into_a_new_week_opens_both_timesheets(frozen, alice, acme):
+def test_entry_crossing_midnight_into_a_new_week_opens_both_timesheets(frozen_2026_11_12, alice, acme):
     log(alice, acme, "2026-11-08T22:00:00+01:00", "2026-11-09T02:00:00+01:00")
     assert sorted(sheet.week for sheet in Timesheet.objects.filter(user=alice)) == ["2026-W45", "2026-W46"]
 
 
 @pytest.mark.django_db
-def test_submit_approve_lock_and_reopen_story(frozen, api, alice, bob, acme):
+def test_submit_approve_lock_and_reopen_story(frozen_2026_11_12, api, alice, bob, acme):
     entry = log(alice, acme, "2026-11-10T09:00:00+01:00", "2026-11-10T12:00:00+01:00")
     sheet = Timesheet.objects.get(user=alice)
     listed = api(alice).get(SHEETS, {"week": "2026-W46"}).json()
@@ -100,7 +100,7 @@ def test_submit_approve_lock_and_reopen_story(frozen, api, alice, bob, acme):
 
 
 @pytest.mark.django_db
-def test_reject_needs_a_comment_and_the_employee_resubmits(frozen, api, alice, bob, acme):
+def test_reject_needs_a_comment_and_the_employee_resubmits(frozen_2026_11_12, api, alice, bob, acme):
     entry = log(alice, acme, "2026-11-10T09:00:00+01:00", "2026-11-10T12:00:00+01:00")
     sheet = Timesheet.objects.get(user=alice)
     api(alice).post(f"{SHEETS}/{sheet.pk}/submit")
@@ -114,7 +114,7 @@ def test_reject_needs_a_comment_and_the_employee_resubmits(frozen, api, alice, b
 
 
 @pytest.mark.django_db
-def test_submit_refuses_a_week_with_a_running_timer(frozen, api, alice, acme):
+def test_submit_refuses_a_week_with_a_running_timer(frozen_2026_11_12, api, alice, acme):
     api(alice).post(f"{ENTRIES}/timer/start", {"project": acme.pk})
     sheet = Timesheet.objects.get(user=alice)
     response = api(alice).post(f"{SHEETS}/{sheet.pk}/submit")
@@ -122,7 +122,7 @@ def test_submit_refuses_a_week_with_a_running_timer(frozen, api, alice, acme):
 
 
 @pytest.mark.django_db
-def test_payroll_lock_closes_earlier_days(frozen, api, alice, carol, bob, acme):
+def test_payroll_lock_closes_earlier_days(frozen_2026_11_12, api, alice, carol, bob, acme):
     entry = log(alice, acme, "2026-11-02T09:00:00+01:00", "2026-11-02T10:00:00+01:00")
     with pytest.raises(Exception, match="Only admins"):
         services.lock_period_set(actor=bob, locked_before=datetime(2026, 11, 9).date())
@@ -142,7 +142,7 @@ def test_payroll_lock_closes_earlier_days(frozen, api, alice, carol, bob, acme):
 
 
 @pytest.mark.django_db
-def test_scoping_matrix_for_entries_and_timesheets(frozen, api, alice, bob, carol, dave, erin, acme):
+def test_scoping_matrix_for_entries_and_timesheets(frozen_2026_11_12, api, alice, bob, carol, dave, erin, acme):
     alice_entry = log(alice, acme, "2026-11-10T09:00:00+01:00", "2026-11-10T10:00:00+01:00")
     dave_entry = log(dave, acme, "2026-11-10T09:00:00+01:00", "2026-11-10T10:00:00+01:00")
     alice_sheet, dave_sheet = Timesheet.objects.get(user=alice), Timesheet.objects.get(user=dave)
@@ -170,14 +170,14 @@ def test_scoping_matrix_for_entries_and_timesheets(frozen, api, alice, bob, caro
 
 
 @pytest.mark.django_db
-def test_manager_can_correct_a_team_members_open_entry(frozen, api, alice, bob, erin, acme):
+def test_manager_can_correct_a_team_members_open_entry(frozen_2026_11_12, api, alice, bob, erin, acme):
     entry = log(alice, acme, "2026-11-10T09:00:00+01:00", "2026-11-10T10:00:00+01:00")
     assert api(bob).patch(f"{ENTRIES}/{entry.pk}", {"description": "corrected"}).status_code == 200
     assert TimeEntry.objects.get(pk=entry.pk).user == alice
 
 
 @pytest.mark.django_db
-def test_filters_and_bad_query_params(frozen, api, alice, acme, internal):
+def test_filters_and_bad_query_params(frozen_2026_11_12, api, alice, acme, internal):
     log(alice, acme, "2026-11-09T09:00:00+01:00", "2026-11-09T10:00:00+01:00")
     log(alice, internal, "2026-11-10T09:00:00+01:00", "2026-11-10T10:00:00+01:00")
     client = api(alice)
@@ -200,7 +200,9 @@ def test_filters_and_bad_query_params(frozen, api, alice, acme, internal):
 
 
 @pytest.mark.django_db
-def test_entry_list_costs_constant_queries(frozen, api, carol, acme, acme_dev, django_assert_max_num_queries):
+def test_entry_list_costs_constant_queries(
+    frozen_2026_11_12, api, carol, acme, acme_dev, django_assert_max_num_queries
+):
     users = UserFactory.create_batch(3)
     for hour, user in enumerate(users * 10):
         services.time_entry_create(
@@ -256,7 +258,7 @@ def test_concurrent_decisions_on_one_week_let_exactly_one_win_on_postgres(alice,
 
 @pytest.mark.django_db
 def test_logging_an_entry_costs_the_same_queries_whatever_the_history(
-    frozen, api, alice, acme, django_assert_max_num_queries, django_assert_num_queries
+    frozen_2026_11_12, api, alice, acme, django_assert_max_num_queries, django_assert_num_queries
 ):
     """The live checks read the reference period in one query, not per entry or per week."""
     client = api(alice)

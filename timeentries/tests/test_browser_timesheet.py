@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from timeentries import periods
+from core import periods
 from timeentries.models import Project, Task, TimeEntry, Timesheet
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

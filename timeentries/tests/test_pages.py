@@ -46,11 +46,6 @@ def design(web):
 
 
 @pytest.fixture
-def internal(db):
-    return Project.objects.create(code="INT", name="Internal", billable=False)
-
-
-@pytest.fixture
 def as_user(client):
     def sign_in(user) -> Client:
         client.force_login(user)
@@ -428,8 +423,8 @@ def test_timer_offers_no_archived_project(as_user, alice, web, thursday):
 def test_submit_week(as_user, alice, web, design, thursday):
     client = as_user(alice)
     empty = client.post("/timesheet/submit/", {"week": WEEK})
-    assert empty.status_code == 400
-    assert b"Week 2026-W46 is empty" in empty.content
+    assert empty.status_code == 409  # the service's answer (issue 13: the page said 400)
+    assert b"Week 2026-W46 has no time entries to submit." in empty.content
     assert b"This week is empty, so there is nothing to submit yet." in client.get(GRID).content
 
     post_cell(client, web, design, "2026-11-09", "8")
@@ -446,6 +441,56 @@ def test_submit_week(as_user, alice, web, design, thursday):
     page = client.get(GRID).content.decode()
     assert "Submitted on Thu 12 Nov, 16:05, waiting for approval." in page
     assert cell_inputs(page) == []
+
+
+@pytest.mark.django_db
+def test_submitting_an_empty_week_answers_409_with_the_services_message(as_user, api, alice, web, design, thursday):
+    """Issue 13: a week never touched answered 400 with the page's own words, while the
+    service (and the API) answer 409 `empty_week`."""
+    client = as_user(alice)
+    untouched = client.post("/timesheet/submit/", {"week": WEEK})
+
+    post_cell(client, web, design, "2026-11-09", "8")
+    post_cell(client, web, design, "2026-11-09", "0")  # the week keeps its timesheet, now empty
+    emptied = client.post("/timesheet/submit/", {"week": WEEK})
+    timesheet = Timesheet.objects.get(user=alice)
+    by_api = api(alice).post(f"/api/v1/timesheets/{timesheet.pk}/submit")
+
+    message = "Week 2026-W46 has no time entries to submit."
+    assert (by_api.status_code, by_api.json()["code"], by_api.json()["detail"]) == (409, "empty_week", message)
+    for response in (untouched, emptied):
+        assert response.status_code == 409
+        assert response.context["errors"]["submit"] == message
+    timesheet.refresh_from_db()
+    assert timesheet.status == Timesheet.Status.OPEN
+
+
+@pytest.mark.django_db
+def test_grid_offers_a_cell_exactly_on_the_days_the_service_accepts(as_user, alice, carol, web, design, thursday):
+    services.lock_period_set(actor=carol, locked_before=date(2026, 11, 10))
+    client = as_user(alice)
+    client.post("/timesheet/rows/add/", {"week": WEEK, "row-work": f"{web.pk}:{design.pk}"})
+    offered = {cell.day for row in client.get(GRID).context["rows"] for cell in row.cells if cell.editable}
+
+    accepted = set()
+    for offset in range(7):
+        day = date(2026, 11, 9) + timedelta(days=offset)
+        if post_cell(client, web, design, day.isoformat(), "1").status_code == 302:
+            accepted.add(day)
+
+    assert offered == accepted == {date(2026, 11, 10), date(2026, 11, 11), date(2026, 11, 12)}
+
+
+@pytest.mark.django_db
+def test_grid_rounds_hours_half_up_like_every_other_surface(as_user, alice, web, design, thursday):
+    """Issue 13: 8 h 07 min 30 s read 8.12 on the grid but 8.13 in the reports."""
+    log(alice, web, design, at(9, 9), at(9, 17, 7) + timedelta(seconds=30))
+
+    response = as_user(alice).get(GRID, {"week": WEEK})
+
+    row = response.context["rows"][0]
+    assert (row.cells[0].hours, row.total) == ("8.13", "8.13")
+    assert (day_totals(response)["2026-11-09"], response.context["total"]) == ("8.13", "8.13")
 
 
 @pytest.mark.django_db
@@ -614,6 +659,28 @@ def test_manager_reopens_an_approved_week(as_user, bob, alice, alice_submitted):
     client = as_user(bob)
     assert b"Reopen for editing" in client.get(TEAM, {"week": WEEK}).content
     assert client.post(f"/timesheet/timesheets/{alice_submitted.pk}/reopen/").status_code == 302
+    alice_submitted.refresh_from_db()
+    assert alice_submitted.status == Timesheet.Status.OPEN
+
+
+@pytest.mark.django_db
+def test_manager_is_offered_reopen_wherever_the_service_accepts_it(as_user, bob, alice, alice_submitted):
+    """Issue 13: the pages offered "Reopen" for approved weeks only, while the service
+    reopens submitted and rejected ones too."""
+    client = as_user(bob)
+    member_week = f"/timesheet/team/{alice.pk}/"
+    for page in (client.get(TEAM, {"week": WEEK}), client.get(member_week, {"week": WEEK})):
+        assert b"Reopen for editing" in page.content and b"Approve 2026-W46" in page.content
+    assert client.post(f"/timesheet/timesheets/{alice_submitted.pk}/reopen/").status_code == 302
+    alice_submitted.refresh_from_db()
+    assert alice_submitted.status == Timesheet.Status.OPEN
+    assert b"Reopen for editing" not in client.get(TEAM, {"week": WEEK}).content  # open already
+
+    services.timesheet_submit(timesheet_id=alice_submitted.pk, actor=alice)
+    services.timesheet_reject(timesheet_id=alice_submitted.pk, actor=bob, comment="Short")
+    page = client.get(member_week, {"week": WEEK}).content
+    assert b"Reopen for editing" in page and b"Approve 2026-W46" not in page
+    assert client.post(f"/timesheet/timesheets/{alice_submitted.pk}/reopen/", {"back": "member"}).status_code == 302
     alice_submitted.refresh_from_db()
     assert alice_submitted.status == Timesheet.Status.OPEN
 

@@ -14,15 +14,20 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from compliance import services
+from core.dates import OUT_OF_RANGE, date_in_range
 from core.errors import DomainError
 from users.models import User
 
 
 def _date(value: str, option: str) -> date:
+    """A day as the API takes one: ISO format, within `core.dates`' range."""
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as error:
         raise CommandError(f"{option} {value!r} is not a date: use YYYY-MM-DD.") from error
+    if not date_in_range(day):
+        raise CommandError(f"{option} {day}: {OUT_OF_RANGE}")
+    return day
 
 
 def _user(reference: str) -> User:

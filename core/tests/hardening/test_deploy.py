@@ -186,25 +186,25 @@ def test_item18_documented_backup_restores_database_and_media(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def services():
+def compose_services():
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
 
 
-def test_item18_migrations_run_once_in_their_own_service_before_the_app(services):
-    migrate = services["migrate"]
+def test_item18_migrations_run_once_in_their_own_service_before_the_app(compose_services):
+    migrate = compose_services["migrate"]
     command = command_text(migrate)
     assert "manage.py migrate --noinput" in command and "manage.py setup_schedules" in command
     assert command.index("migrate --noinput") < command.index("setup_schedules")
     assert str(migrate.get("restart")) == "no", "a one-shot service must not restart after it finished"
     assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
     for name in ("web", "worker", "beat"):
-        assert not re.search(r"\bmigrate\b|setup_schedules", command_text(services[name])), f"{name} migrates"
-        depends_on = services[name]["depends_on"]
+        assert not re.search(r"\bmigrate\b|setup_schedules", command_text(compose_services[name])), f"{name} migrates"
+        depends_on = compose_services[name]["depends_on"]
         assert depends_on.get("migrate", {}).get("condition") == "service_completed_successfully", name
         assert "web" not in depends_on, f"{name} need not wait for web any more"
 
 
-def test_item18_web_and_worker_share_one_media_volume_at_media_root(services):
+def test_item18_web_and_worker_share_one_media_volume_at_media_root(compose_services):
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     assert "media" in compose["volumes"]
     # The image's MEDIA_ROOT: the project is copied to /app (WORKDIR), MEDIA_ROOT is media/ in it.
@@ -214,7 +214,9 @@ def test_item18_web_and_worker_share_one_media_volume_at_media_root(services):
     runs = " ".join(args for keyword, args in instructions if keyword == "RUN")
     assert "mkdir -p /app/media" in runs and "chown app:app /app/media" in runs  # the app user writes exports
     for name in ("web", "worker"):
-        assert "media:/app/media" in services[name].get("volumes", []), f"{name} does not mount media at /app/media"
+        assert "media:/app/media" in compose_services[name].get("volumes", []), (
+            f"{name} does not mount media at /app/media"
+        )
 
 
 def _seconds(duration: str) -> int:
@@ -229,13 +231,13 @@ def _compose_default(value: str) -> int:
     return int(match.group(2))
 
 
-def test_item14_worker_stop_grace_period_outlasts_the_celery_time_limits(services):
-    env = as_mapping(services["worker"]["environment"])
+def test_item14_worker_stop_grace_period_outlasts_the_celery_time_limits(compose_services):
+    env = as_mapping(compose_services["worker"]["environment"])
     soft, hard = _compose_default(env["CELERY_TASK_SOFT_TIME_LIMIT"]), _compose_default(env["CELERY_TASK_TIME_LIMIT"])
     source = (ROOT / "config" / "settings.py").read_text()
     for name, value in (("CELERY_TASK_SOFT_TIME_LIMIT", soft), ("CELERY_TASK_TIME_LIMIT", hard)):
         assert f'env.int("{name}", default={value})' in source, f"compose and settings disagree on {name}"
-    assert soft < hard < _seconds(services["worker"]["stop_grace_period"])
+    assert soft < hard < _seconds(compose_services["worker"]["stop_grace_period"])
 
 
 # --- item 20: migrations are safe on real data --------------------------------------------------

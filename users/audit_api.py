@@ -1,5 +1,6 @@
 """Read-only API over the audit trail: business events (AuditEvent) and field-level history
-(auditlog's LogEntry). Nobody writes here; rows only come from the services and auditlog."""
+(auditlog's LogEntry). Nobody writes here; rows only come from the services and auditlog.
+It lives with users because who reads which event is "who sees whom" (users.selectors)."""
 
 import django_filters
 from auditlog.models import LogEntry
@@ -8,10 +9,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import permissions, serializers, viewsets
 
-from core.audit import audit_events_visible_to, audit_log_entries_visible_to
+from core.audit import audit_log_entries_visible_to
 from core.filters import LocalDateRangeFilterSet, UserIdFilter
 from core.models import AuditEvent
 from core.viewsets import ScopedQuerysetMixin
+from users.selectors import audit_events_visible_to
 
 LOG_ENTRY_ACTIONS = {
     LogEntry.Action.CREATE: "create",

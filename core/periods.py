@@ -1,10 +1,12 @@
-"""Local days and ISO weeks in a user's time zone. Entries are stored in UTC; every day or
-week boundary is computed here with zoneinfo, so a 23- or 25-hour DST day and an entry
-that crosses midnight are counted as they really happened."""
+"""Local days and ISO weeks in a user's time zone, and the one rounding of hours. Entries are
+stored in UTC; every day or week boundary is computed here with zoneinfo, so a 23- or
+25-hour DST day and an entry that crosses midnight are counted as they really happened.
+Every app uses these periods, so they live in `core`."""
 
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from core.dates import EARLIEST_DATE, LATEST_DATE, date_in_range
@@ -72,5 +74,18 @@ def weeks_touched(start: datetime, end: datetime | None, tz: ZoneInfo) -> list[d
     return sorted({week_start_of(day) for day in local_days_touched(start, end, tz)})
 
 
-def hours(duration: timedelta) -> float:
-    return round(duration.total_seconds() / 3600, 2)
+CENT = Decimal("0.01")
+SECONDS_PER_HOUR = Decimal(3600)
+
+
+def hours_of_seconds(seconds: Decimal | int) -> Decimal:
+    """Seconds as hours to the cent, half-up: the one rounding of hours shown to people. The
+    SQL time report's `ROUND(seconds / 3600, 2)` on numeric rounds the same way (a test
+    holds it to this)."""
+    return (Decimal(seconds) / SECONDS_PER_HOUR).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def hours(duration: timedelta) -> Decimal:
+    """A duration as hours to the cent, half-up: 8 h 07 min 30 s is Decimal("8.13") on every
+    surface (API, timesheet, admin, search, reports, compliance). Exact: no float on the way."""
+    return hours_of_seconds(Decimal(duration // timedelta(microseconds=1)) / Decimal(1_000_000))

@@ -1,5 +1,5 @@
-from core import audit_api
 from core.routers import OptionalSlashRouter
+from users import audit_api
 
 router = OptionalSlashRouter()
 # The more specific prefix first; ids are digits only, so "changes" is never read as an id.

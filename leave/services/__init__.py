@@ -1,0 +1,59 @@
+"""Every write on leave: requests and their decisions, the ledger, accrual and carry-over,
+holiday calendars, calendar feeds. API, pages, admin and tasks call these.
+
+The rules live in the modules below, one seam each; this package re-exports their public
+names, so callers write `from leave import services` and `services.leave_request_create(...)`:
+
+- `requests`: asking for leave and deciding it (`leave_request_*`)
+- `ledger`: ledger rows, the balance check, adjustments, accrual and carry-over expiry
+- `holidays`: holiday calendars and holidays, and the re-count of leave they cause
+  (`leave_requests_recount`, also called when a person's contract or calendar changes)
+- `feeds`: the secret ICS feed URLs
+"""
+
+from leave.services.feeds import calendar_feed_regenerate, calendar_feeds_for
+from leave.services.holidays import (
+    holiday_calendar_delete,
+    holiday_create,
+    holiday_delete,
+    holidays_import,
+    leave_requests_recount,
+)
+from leave.services.ledger import (
+    ensure_balance,
+    leave_accrue_year,
+    leave_carry_over_expire,
+    ledger_adjust,
+    ledger_write,
+    prorated_allowance,
+)
+from leave.services.requests import (
+    leave_request_approve,
+    leave_request_cancel,
+    leave_request_cancellable,
+    leave_request_create,
+    leave_request_length,
+    leave_request_reject,
+)
+
+__all__ = [
+    "calendar_feed_regenerate",
+    "calendar_feeds_for",
+    "ensure_balance",
+    "holiday_calendar_delete",
+    "holiday_create",
+    "holiday_delete",
+    "holidays_import",
+    "leave_accrue_year",
+    "leave_carry_over_expire",
+    "leave_request_approve",
+    "leave_request_cancel",
+    "leave_request_cancellable",
+    "leave_request_create",
+    "leave_request_length",
+    "leave_request_reject",
+    "leave_requests_recount",
+    "ledger_adjust",
+    "ledger_write",
+    "prorated_allowance",
+]

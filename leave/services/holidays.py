@@ -1,0 +1,152 @@
+"""Holiday calendars and their holidays, and the re-count of leave when what makes a leave
+day long changes (a holiday added or removed, a calendar deleted, someone's contract)."""
+
+import uuid
+from datetime import date
+
+import holidays as holidays_package
+from django.db import transaction
+
+from core.audit import audit_event_record
+from core.errors import Conflict, DomainValidationError
+from leave import selectors
+from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest
+from leave.services.ledger import ledger_write
+from users.models import User
+from users.permissions import ensure_admin
+
+Kind = LeaveLedgerEntry.Kind
+Status = LeaveRequest.Status
+
+
+def _recount(requests, *, actor: User | None, note: str, data: dict) -> int:
+    """Re-count each request's length as calendars and contracts now stand; an approved one
+    books the difference to the ledger as an adjustment, with an audit event. Returns how
+    many requests changed."""
+    changed = 0
+    for request in requests.select_related("user", "leave_type").select_for_update(of=("self",)):
+        length = selectors.leave_length(
+            request.user, request.start_date, request.end_date, request.start_half, request.end_half
+        )
+        old_amount = request.amount
+        request.working_days, request.hours = length.working_days, length.hours
+        difference = request.amount - old_amount
+        if not difference:
+            continue
+        changed += 1
+        request.save(update_fields=["working_days", "hours", "updated_at"])
+        if request.status == Status.APPROVED and request.leave_type.tracks_balance:
+            ledger_write(
+                key=f"recalc:{request.pk}:{uuid.uuid4()}",
+                user=request.user,
+                leave_type=request.leave_type,
+                on=request.start_date,
+                amount=-difference,
+                kind=Kind.ADJUSTMENT,
+                request=request,
+                note=note,
+                actor=actor,
+            )
+            audit_event_record(
+                action="leave_recalculated", actor=actor, target=request, data={**data, "difference": str(difference)}
+            )
+    return changed
+
+
+def _recalculate_after_holiday_change(*, calendar: HolidayCalendar, day: date, actor: User | None, reason: str):
+    """Requests covering `day` of everyone on `calendar` are re-counted."""
+    affected = LeaveRequest.objects.filter(
+        user__in=selectors.users_on_calendar(calendar.pk),
+        status__in=[Status.PENDING, Status.APPROVED],
+        start_date__lte=day,
+        end_date__gte=day,
+    )
+    _recount(affected, actor=actor, note=f"{reason} on {day}", data={"day": day.isoformat(), "reason": reason})
+
+
+@transaction.atomic
+def leave_requests_recount(*, user_ids, since: date, actor: User | None, reason: str) -> int:
+    """What makes a leave day long changed for these people (their holiday calendar, their
+    working days or contract hours): their pending and approved requests that end on or
+    after `since` are re-counted, approved ones booking the difference. Leave taken before
+    stays as it was counted then."""
+    affected = LeaveRequest.objects.filter(
+        user_id__in=list(user_ids), status__in=[Status.PENDING, Status.APPROVED], end_date__gte=since
+    )
+    return _recount(affected, actor=actor, note=reason, data={"since": since.isoformat(), "reason": reason})
+
+
+@transaction.atomic
+def holiday_calendar_delete(*, calendar: HolidayCalendar, actor: User) -> None:
+    """Delete a calendar with its holidays; the people it applied to have their coming
+    leave re-counted without those holidays."""
+    ensure_admin(actor, what="delete holiday calendars")
+    user_ids = list(selectors.users_on_calendar(calendar.pk).values_list("pk", flat=True))
+    name = str(calendar)
+    calendar.delete()
+    audit_event_record(action="holidaycalendar_deleted", actor=actor, data={"repr": name})
+    leave_requests_recount(
+        user_ids=user_ids, since=actor.local_today(), actor=actor, reason=f"Holiday calendar {name} deleted"
+    )
+
+
+@transaction.atomic
+def holiday_create(
+    *, calendar: HolidayCalendar, day: date, name: str, half_day: bool = False, actor: User | None = None
+) -> Holiday:
+    """Add a company day or public holiday (admins); approved leave on that day is re-counted."""
+    if actor is not None:
+        ensure_admin(actor, what="change holiday calendars")
+    return _holiday_add(calendar=calendar, day=day, name=name, half_day=half_day, actor=actor, imported=False)
+
+
+def _holiday_add(*, calendar, day, name, half_day, actor, imported) -> Holiday:
+    if Holiday.objects.filter(calendar=calendar, date=day).exists():
+        raise Conflict(f"{calendar} already has a holiday on {day}.", code="duplicate")
+    holiday = Holiday.objects.create(calendar=calendar, date=day, name=name, half_day=half_day, imported=imported)
+    _recalculate_after_holiday_change(calendar=calendar, day=day, actor=actor, reason=f"Holiday {name} added")
+    return holiday
+
+
+@transaction.atomic
+def holiday_delete(*, holiday: Holiday, actor: User) -> None:
+    ensure_admin(actor, what="change holiday calendars")
+    calendar, day, name = holiday.calendar, holiday.date, holiday.name
+    holiday.delete()
+    _recalculate_after_holiday_change(calendar=calendar, day=day, actor=actor, reason=f"Holiday {name} removed")
+
+
+@transaction.atomic
+def holidays_import(*, calendar: HolidayCalendar, year: int, actor: User | None = None) -> list[Holiday]:
+    """Add the public holidays of `year` for the calendar's country (and subdivision) from
+    the `holidays` package; days already in the calendar are left as they are."""
+    if actor is not None:
+        ensure_admin(actor, what="import holidays")
+    if not 1900 <= year <= 2200:
+        raise DomainValidationError("Give a year between 1900 and 2200.", field="year")
+    supported = holidays_package.list_supported_countries()
+    if calendar.country.upper() not in supported:
+        raise DomainValidationError(f"No holidays known for country '{calendar.country}'.", field="country")
+    subdivisions = supported[calendar.country.upper()]
+    if calendar.subdivision and calendar.subdivision not in subdivisions:
+        raise DomainValidationError(
+            f"'{calendar.subdivision}' is not a subdivision of {calendar.country} "
+            f"(e.g. {', '.join(subdivisions[:5])}).",
+            field="subdivision",
+        )
+    try:
+        public = holidays_package.country_holidays(calendar.country, subdiv=calendar.subdivision or None, years=year)
+    except NotImplementedError as error:
+        raise DomainValidationError(f"No holidays known for country '{calendar.country}'.", field="country") from error
+    except ValueError as error:
+        raise DomainValidationError(str(error), field="subdivision") from error
+    existing = set(Holiday.objects.filter(calendar=calendar, date__year=year).values_list("date", flat=True))
+    created = [
+        _holiday_add(calendar=calendar, day=day, name=name, half_day=False, actor=actor, imported=True)
+        for day, name in sorted(public.items())
+        if day not in existing
+    ]
+    audit_event_record(
+        action="holidays_imported", actor=actor, target=calendar, data={"year": year, "created": len(created)}
+    )
+    return created

@@ -1,0 +1,210 @@
+"""The leave ledger: one signed row per movement of a balance, written once by key; the
+balance check requests must pass; manual adjustments, the yearly accrual with carry-over,
+and the lapse of carry-over not used by its expiry day."""
+
+import uuid
+from calendar import monthrange
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.audit import audit_event_record
+from core.errors import Conflict, DomainValidationError
+from leave import selectors
+from leave.models import LeaveLedgerEntry, LeaveType
+from users.models import User
+from users.permissions import ensure_admin
+
+Kind = LeaveLedgerEntry.Kind
+
+
+def ledger_write(
+    *,
+    key: str,
+    user: User,
+    leave_type: LeaveType,
+    on: date,
+    amount: Decimal,
+    kind: str,
+    request=None,
+    note="",
+    actor=None,
+) -> LeaveLedgerEntry | None:
+    """Write one ledger row once: a second call with the same key changes nothing."""
+    try:
+        with transaction.atomic():
+            return LeaveLedgerEntry.objects.create(
+                idempotency_key=key,
+                user=user,
+                leave_type=leave_type,
+                date=on,
+                amount=amount,
+                kind=kind,
+                request=request,
+                note=note[:255],
+                created_by=actor,
+            )
+    except IntegrityError:
+        if LeaveLedgerEntry.objects.filter(idempotency_key=key).exists():
+            return None
+        raise
+
+
+def ensure_balance(*, user: User, leave_type: LeaveType, amount: Decimal, on: date, exclude_pk=None, conflict=False):
+    """`amount` debited on `on` must fit the balance at the end of that year after the
+    requests pending until then, and at the end of every later year someone has pending
+    requests in (what is taken now is missing from the years after)."""
+    if not leave_type.tracks_balance or leave_type.allow_negative:
+        return
+    pending = selectors.pending_by_year(user, leave_type, exclude_pk=exclude_pk)
+    for year in sorted({on.year, *(year for year in pending if year > on.year)}):
+        available = selectors.leave_balance_as_of(user, leave_type, date(year, 12, 31)) - sum(
+            (total for pending_year, total in pending.items() if pending_year <= year), Decimal(0)
+        )
+        if amount > available:
+            unit = leave_type.get_unit_display().lower()
+            message = (
+                f"Not enough {leave_type.name} left: {_fmt(available)} {unit} available"
+                f"{'' if year == on.year else f' in {year}'}, {_fmt(amount)} requested."
+            )
+            if conflict:
+                raise Conflict(message, code="insufficient_balance")
+            raise DomainValidationError(message, field="end_date")
+
+
+def _fmt(amount: Decimal) -> str:
+    """2.50 -> '2.5', 10.00 -> '10': the same text whichever database summed it."""
+    return format(Decimal(amount).quantize(Decimal("0.01")).normalize(), "f")
+
+
+@transaction.atomic
+def ledger_adjust(
+    *, actor: User, user: User, leave_type: LeaveType, amount: Decimal, on: date, note: str
+) -> LeaveLedgerEntry:
+    """A manual correction by an admin, always with a note."""
+    ensure_admin(actor, what="adjust leave balances")
+    if not note.strip():
+        raise DomainValidationError("Say why the balance is adjusted.", field="note")
+    if amount == 0:
+        raise DomainValidationError("An adjustment needs a non-zero amount.", field="amount")
+    entry = ledger_write(
+        key=f"adjustment:{uuid.uuid4()}",
+        user=user,
+        leave_type=leave_type,
+        on=on,
+        amount=amount,
+        kind=Kind.ADJUSTMENT,
+        note=note,
+        actor=actor,
+    )
+    audit_event_record(action="leave_adjusted", actor=actor, target=entry, data={"amount": str(amount), "note": note})
+    return entry
+
+
+def _round_half(value: Decimal) -> Decimal:
+    return (value * 2).quantize(Decimal(1), rounding=ROUND_HALF_UP) / 2
+
+
+def prorated_allowance(user: User, leave_type: LeaveType, year: int) -> Decimal:
+    """The year's allowance pro-rated by the months employed and contract hours, to half days."""
+    joined = timezone.localdate(user.date_joined, user.tzinfo)
+    if joined.year > year:
+        return Decimal(0)
+    first = max(date(year, 1, 1), joined)
+    year_days = (date(year, 12, 31) - date(year, 1, 1)).days + 1
+    employed = Decimal((date(year, 12, 31) - first).days + 1) / year_days
+    hours_share = Decimal(user.weekly_contract_hours) / Decimal(settings.FULL_TIME_WEEKLY_HOURS)
+    days = _round_half(leave_type.annual_allowance * employed * hours_share)
+    if leave_type.unit == LeaveType.Unit.HOUR:
+        return (days * user.hours_per_work_day).quantize(Decimal("0.01"))
+    return days
+
+
+@transaction.atomic
+def leave_accrue_year(*, year: int, actor: User | None = None, users=None) -> dict[str, int]:
+    """Open leave year `year` for every active user: close last year's balance, carry over
+    up to `max_carry_over`, and credit the pro-rated allowance. Idempotent: every row has
+    a key, so running it twice changes nothing."""
+    written = {"accrual": 0, "carry_over": 0, "expiry": 0}
+    users = users if users is not None else User.objects.filter(is_active=True)
+    types = list(LeaveType.objects.filter(active=True, tracks_balance=True))
+    new_year = date(year, 1, 1)
+    for user in users:
+        for leave_type in types:
+            left = selectors.leave_balance_as_of(user, leave_type, date(year - 1, 12, 31))
+            if left:
+                carried = min(left, leave_type.max_carry_over) if left > 0 else left
+                if ledger_write(
+                    key=f"close:{user.pk}:{leave_type.pk}:{year - 1}",
+                    user=user,
+                    leave_type=leave_type,
+                    on=new_year,
+                    amount=-left,
+                    kind=Kind.EXPIRY,
+                    note=f"{year - 1} closed",
+                    actor=actor,
+                ):
+                    written["expiry"] += 1
+                if carried and ledger_write(
+                    key=f"carry:{user.pk}:{leave_type.pk}:{year}",
+                    user=user,
+                    leave_type=leave_type,
+                    on=new_year,
+                    amount=carried,
+                    kind=Kind.CARRY_OVER,
+                    note=f"Carried over from {year - 1}",
+                    actor=actor,
+                ):
+                    written["carry_over"] += 1
+            allowance = prorated_allowance(user, leave_type, year)
+            if allowance and ledger_write(
+                key=f"accrual:{user.pk}:{leave_type.pk}:{year}",
+                user=user,
+                leave_type=leave_type,
+                on=max(new_year, timezone.localdate(user.date_joined, user.tzinfo)),
+                amount=allowance,
+                kind=Kind.ACCRUAL,
+                note=f"Allowance {year}",
+                actor=actor,
+            ):
+                written["accrual"] += 1
+    return written
+
+
+@transaction.atomic
+def leave_carry_over_expire(*, today: date) -> int:
+    """On each type's expiry date, the part of the carry-over not used by then lapses."""
+    expired = 0
+    carry_rows = LeaveLedgerEntry.objects.filter(
+        kind=Kind.CARRY_OVER, amount__gt=0, leave_type__carry_over_expires_month__isnull=False
+    ).select_related("leave_type", "user")
+    for row in carry_rows:
+        leave_type = row.leave_type
+        month = leave_type.carry_over_expires_month
+        # Clamp a day the month lacks (29 February in a common year) to the month's last day.
+        expiry = date(row.date.year, month, min(leave_type.carry_over_expires_day, monthrange(row.date.year, month)[1]))
+        if expiry > today:
+            continue
+        spent = LeaveLedgerEntry.objects.filter(
+            user=row.user,
+            leave_type=leave_type,
+            kind__in=[Kind.DEBIT, Kind.CREDIT, Kind.ADJUSTMENT],
+            date__gte=date(row.date.year, 1, 1),
+            date__lt=expiry,
+        ).values_list("amount", flat=True)
+        used = max(Decimal(0), -sum(spent, Decimal(0)))
+        lapsing = row.amount - min(row.amount, used)
+        if lapsing > 0 and ledger_write(
+            key=f"carry-expiry:{row.user_id}:{leave_type.pk}:{row.date.year}",
+            user=row.user,
+            leave_type=leave_type,
+            on=expiry,
+            amount=-lapsing,
+            kind=Kind.EXPIRY,
+            note=f"Carry-over from {row.date.year - 1} expired",
+        ):
+            expired += 1
+    return expired

@@ -1,0 +1,130 @@
+"""The team page's month grid: a row per person, a cell per day, with their leave (its
+type's short label, ½ for half days), the manager's calendar's holidays and their days off."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from leave import selectors
+from leave.models import Holiday, LeaveRequest
+from users.models import User
+
+Status = LeaveRequest.Status
+
+
+@dataclass
+class Mark:
+    """One thing on a calendar cell: a short visible label and what it means in words."""
+
+    label: str
+    text: str
+    css: str
+
+
+@dataclass
+class CalendarCell:
+    day: date
+    marks: list[Mark] = field(default_factory=list)
+    css: list[str] = field(default_factory=list)
+
+    @property
+    def css_class(self) -> str:
+        return " ".join(["cal__cell", *self.css])
+
+
+HOLIDAY_LABEL = "H"
+
+
+def short_labels(leave_types) -> dict[str, str]:
+    """A day cell has room for a letter or two: each type shown gets the shortest
+    upper-cased start of its code that no other type (nor the holiday's "H") uses."""
+    labels: dict[str, str] = {}
+    for leave_type in sorted(leave_types, key=lambda leave_type: leave_type.code):
+        code = leave_type.code
+        taken = {HOLIDAY_LABEL, *labels.values()}
+        labels[code] = next(
+            (code[:size].upper() for size in range(1, len(code) + 1) if code[:size].upper() not in taken), code.upper()
+        )
+    return labels
+
+
+def leave_mark(leave_request: LeaveRequest, halves: frozenset[str], label: str) -> Mark:
+    half = ""
+    if len(halves) == 1:
+        half = "morning" if "morning" in halves else "afternoon"
+    code = leave_request.leave_type.code
+    text = f"{leave_request.leave_type.name}{f', {half} only' if half else ''}"
+    if leave_request.status == Status.PENDING:
+        text += ", pending"
+    css = f"cal__mark cal__mark--leave cal__mark--{code} cal__mark--{leave_request.status}"
+    return Mark(label=label + ("½" if half else ""), text=text, css=css + (" cal__mark--half" if half else ""))
+
+
+def _cell(
+    person: User, day: date, today: date, holidays: dict[date, Holiday], leave: dict[date, list[Mark]]
+) -> CalendarCell:
+    """One person's day: a day off, a whole holiday, or their leave with a half-day holiday."""
+    cell = CalendarCell(day=day)
+    if day == today:
+        cell.css.append("is-today")
+    holiday = holidays.get(day)
+    if day.isoweekday() not in person.work_weekdays:
+        cell.css.append("cal__cell--off")
+        cell.marks.append(Mark(label="", text="weekend" if day.isoweekday() > 5 else "day off", css=""))
+        return cell
+    if holiday is not None and not holiday.half_day:
+        cell.css.append("cal__cell--holiday")
+        cell.marks.append(
+            Mark(label=HOLIDAY_LABEL, text=f"Holiday: {holiday.name}", css="cal__mark cal__mark--holiday")
+        )
+        return cell
+    marks = leave.get(day, [])
+    if marks:
+        cell.css.append("cal__cell--leave")
+        cell.marks.extend(marks)
+    if holiday is not None:
+        cell.css.append("cal__cell--holiday")
+        cell.marks.append(
+            Mark(
+                label=f"{HOLIDAY_LABEL}½", text=f"Half-day holiday: {holiday.name}", css="cal__mark cal__mark--holiday"
+            )
+        )
+    return cell
+
+
+def team_calendar(
+    people: list[User],
+    absences: list[LeaveRequest],
+    holidays: dict[date, Holiday],
+    labels: dict[str, str],
+    *,
+    first: date,
+    last: date,
+    today: date,
+) -> dict:
+    """A row per person and a cell per day: their leave (pending or approved, its type's
+    short label, ½ for half days), the holidays of the manager's calendar, their days off."""
+    days = list(selectors.daterange(first, last))
+    leave_by_person: dict[int, dict[date, list[Mark]]] = {}
+    for absence in absences:
+        person_days = leave_by_person.setdefault(absence.user_id, {})
+        for day in selectors.daterange(max(absence.start_date, first), min(absence.end_date, last)):
+            halves = selectors.requested_halves(
+                day, absence.start_date, absence.end_date, absence.start_half, absence.end_half
+            )
+            label = labels[absence.leave_type.code]
+            person_days.setdefault(day, []).append(leave_mark(absence, halves, label))
+    rows = [
+        {
+            "person": person,
+            "cells": [_cell(person, day, today, holidays, leave_by_person.get(person.pk, {})) for day in days],
+        }
+        for person in people
+    ]
+    return {
+        "days": [
+            {"date": day, "is_weekend": day.isoweekday() > 5, "is_today": day == today, "holiday": holidays.get(day)}
+            for day in days
+        ],
+        "rows": rows,
+        "holidays": [holidays[day] for day in sorted(holidays)],
+    }
