@@ -33,7 +33,7 @@ DAY = 86_400
 
 
 @pytest.fixture
-def world(alice, bob, carol, dave, erin):
+def report_world(alice, bob, carol, dave, erin):
     """Five people (dave in New York), two clients' projects with tasks, an internal project."""
     dave.timezone = "America/New_York"
     dave.save(update_fields=["timezone"])
@@ -100,8 +100,10 @@ def write_entries(world, base: datetime, per_person: list[list[tuple]]) -> None:
     first_day=st.integers(-2, 3),
     days=st.integers(0, 9),
 )
-def test_the_sql_report_and_its_python_twin_agree(world, data, per_person, base, zone, group_by, first_day, days):
-    people, projects = world["people"], world["projects"]
+def test_the_sql_report_and_its_python_twin_agree(
+    report_world, data, per_person, base, zone, group_by, first_day, days
+):
+    people, projects = report_world["people"], report_world["projects"]
     alice, bob, carol, dave, _ = people
     actor = data.draw(st.sampled_from([carol, bob, alice, dave]), label="actor")  # admin, manager, employees
     filters = data.draw(
@@ -121,7 +123,7 @@ def test_the_sql_report_and_its_python_twin_agree(world, data, per_person, base,
     date_from = base.date() + timedelta(days=first_day)
     tz = ZoneInfo(zone)
     with transaction.atomic():
-        write_entries(world, base, per_person)
+        write_entries(report_world, base, per_person)
         # The drawn grouping, and each time grouping: splitting at local midnight is the hard part.
         answers = []
         for groups in (group_by, ["day"], ["week"], ["month"]):
@@ -134,12 +136,12 @@ def test_the_sql_report_and_its_python_twin_agree(world, data, per_person, base,
 
 
 @requires_postgres
-def test_the_property_test_sees_entries_that_count(world):
+def test_the_property_test_sees_entries_that_count(report_world):
     """A check on the test itself: its entries land in the report (else it compares empties)."""
     with transaction.atomic():
-        write_entries(world, BASES[0], [[(0, 3 * 3600 + 7 * 60 + 30, 0, True, True)]])
+        write_entries(report_world, BASES[0], [[(0, 3 * 3600 + 7 * 60 + 30, 0, True, True)]])
         query = TimeReportQuery.of(
-            world["people"][2], date(2026, 3, 27), date(2026, 3, 28), ["user"], ZoneInfo("UTC"), {}
+            report_world["people"][2], date(2026, 3, 27), date(2026, 3, 28), ["user"], ZoneInfo("UTC"), {}
         )
         sql = json.loads(time_report_sql(query))
         python = reports.jsonable(time_report_python(query))
