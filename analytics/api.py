@@ -1,5 +1,3 @@
-import io
-
 from django.conf import settings
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -11,23 +9,24 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics import services
-from analytics.exports import report_table, rows_to_csv_stream, rows_to_xlsx
+from analytics.exports import XLSX_MEDIA_TYPE, report_render, report_table
 from analytics.models import Export
+from analytics.queries import (
+    LeaveReportQuerySerializer,
+    OvertimeReportQuerySerializer,
+    ReportQuery,
+    TimeReportQuerySerializer,
+)
 from analytics.reports import jsonable, time_report_json
 from analytics.serializers import (
     ExportCreateSerializer,
     ExportSerializer,
-    LeaveReportQuerySerializer,
     LeaveReportSerializer,
-    OvertimeReportQuerySerializer,
     OvertimeReportSerializer,
-    TimeReportQuerySerializer,
     TimeReportSerializer,
 )
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainError
-
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ExportTooLarge(DomainError):
@@ -52,35 +51,36 @@ class ReportView(APIView):
         query = self.query_serializer_class(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         output = query.validated_data["format"]
-        params = query.report_params(request.user)
+        report = ReportQuery(self.report, query.report_params(request.user))
         if output == "json":
-            return self.json_response(request.user, params)
-        columns, result, stem = report_table(self.report, actor=request.user, params=params)
-        rows = result["rows"]
-        if len(rows) > settings.EXPORT_SYNC_MAX_ROWS:
+            return self.json_response(request.user, report.params)
+        rendered = report_render(report, actor=request.user, format=output)
+        if rendered.row_count > settings.EXPORT_SYNC_MAX_ROWS:
             raise ExportTooLarge(
-                f"The report has {len(rows)} rows, more than {settings.EXPORT_SYNC_MAX_ROWS} can be downloaded "
-                "directly; ask for it in the background with POST /api/v1/exports.",
+                f"The report has {rendered.row_count} rows, more than {settings.EXPORT_SYNC_MAX_ROWS} can be "
+                "downloaded directly; ask for it in the background with POST /api/v1/exports.",
                 field="format",
             )
         audit_event_record(
             action="report_exported",
             actor=request.user,
             request=request,
-            data={"report": self.report, "format": output, "params": request.query_params.dict(), "rows": len(rows)},
+            data={
+                "report": self.report,
+                "format": output,
+                "params": request.query_params.dict(),
+                "rows": rendered.row_count,
+            },
         )
-        filename = f"{stem}.{output}"
         if output == "csv":
-            response = StreamingHttpResponse(rows_to_csv_stream(columns, rows), content_type="text/csv; charset=utf-8")
+            response = StreamingHttpResponse(rendered.chunks, content_type=rendered.media_type)
         else:
-            buffer = io.BytesIO()
-            rows_to_xlsx(columns, rows, result["totals"], buffer)
-            response = HttpResponse(buffer.getvalue(), content_type=XLSX_MEDIA_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            response = HttpResponse(b"".join(rendered.chunks), content_type=rendered.media_type)
+        response["Content-Disposition"] = f'attachment; filename="{rendered.filename}"'
         return response
 
     def json_response(self, actor, params: dict):
-        _, result, _ = report_table(self.report, actor=actor, params=params)
+        _, result = report_table(ReportQuery(self.report, params), actor=actor)
         return Response(jsonable(result))
 
 

@@ -7,7 +7,9 @@ FORMULA_TRIGGERS gets a leading apostrophe (OWASP's advice for CSV injection), a
 cells are always written as strings, never as formulas. Numbers stay numbers."""
 
 import csv
+import io
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -19,9 +21,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from analytics import reports
+from analytics.queries import ReportQuery
 from analytics.reports import TIME_GROUPS
 
 Column = tuple[str, str, str]
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_MEDIA_TYPE}
 
 NUMBER_FORMAT = "0.00"
 XLSX_MAX_TEXT = 32_767
@@ -212,15 +218,39 @@ LEAVE_COLUMNS: list[Column] = [
 ]
 
 
-def report_table(report: str, *, actor, params: dict) -> tuple[list[Column], dict, str]:
-    """Run `report` with validated `params` (the API's query serializers' output): its
-    columns, its result ({"rows", "totals"}) and the file name stem."""
-    if report == "time":
-        result = reports.time_report(actor=actor, **params)
-        stem = f"time-report-{params['date_from']}-{params['date_to']}"
-        return time_report_columns(params["group_by"]), result, stem
-    if report == "overtime":
-        result = reports.overtime_report(actor=actor, **params)
-        return OVERTIME_COLUMNS, result, f"overtime-report-{params['date_from']}-{params['date_to']}"
-    result = reports.leave_report(actor=actor, **params)
-    return LEAVE_COLUMNS, result, f"leave-report-{params['as_of']}"
+def report_table(query: ReportQuery, *, actor) -> tuple[list[Column], dict]:
+    """Run the report `query` asks for: its columns and its result ({"rows", "totals"})."""
+    if query.report == "time":
+        return time_report_columns(query.params["group_by"]), reports.time_report(actor=actor, **query.params)
+    if query.report == "overtime":
+        return OVERTIME_COLUMNS, reports.overtime_report(actor=actor, **query.params)
+    return LEAVE_COLUMNS, reports.leave_report(actor=actor, **query.params)
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    """A report as a file: `chunks` writes it (lazily, so a caller can look at `row_count`
+    first and a CSV can be streamed)."""
+
+    filename: str
+    media_type: str
+    row_count: int
+    chunks: Iterator[bytes]
+
+
+def _xlsx_chunks(columns: list[Column], result: dict) -> Iterator[bytes]:
+    buffer = io.BytesIO()
+    rows_to_xlsx(columns, result["rows"], result["totals"], buffer)
+    yield buffer.getvalue()
+
+
+def report_render(query: ReportQuery, *, actor, format: str) -> RenderedReport:
+    """Run `query`'s report for `actor` and write it as a csv or xlsx file: the one path of
+    the direct download (analytics.api) and the background export (analytics.services)."""
+    columns, result = report_table(query, actor=actor)
+    rows = result["rows"]
+    if format == "csv":
+        chunks = (line.encode("utf-8") for line in rows_to_csv_stream(columns, rows))
+    else:
+        chunks = _xlsx_chunks(columns, result)
+    return RenderedReport(query.filename(format), MEDIA_TYPES[format], len(rows), chunks)

@@ -1,6 +1,5 @@
 """Writes of the analytics app: background exports, their file, and their expiry."""
 
-import io
 import logging
 from datetime import timedelta
 
@@ -11,9 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from analytics import widgets
-from analytics.exports import report_table, rows_to_csv_stream, rows_to_xlsx
+from analytics.exports import report_render
 from analytics.models import Dashboard, DashboardWidget, Export
-from analytics.serializers import REPORT_QUERY_SERIALIZERS
+from analytics.queries import report_query
 from core import outbox
 from core.audit import audit_event_record
 from core.errors import DomainValidationError
@@ -26,12 +25,8 @@ EXPORT_RETENTION = timedelta(days=7)
 
 
 def export_filename(export: Export) -> str:
-    params = export.params
-    if export.report == Export.Report.LEAVE:
-        stem = f"leave-report-{params.get('as_of', '')}"
-    else:
-        stem = f"{export.report}-report-{params.get('from', '')}-{params.get('to', '')}"
-    return f"{stem}.{export.format}"
+    """The download's file name, as the direct download names the same report."""
+    return report_query(export.report, export.params, actor=export.owner).filename(export.format)
 
 
 @transaction.atomic
@@ -70,20 +65,13 @@ def export_build(*, export_id: int) -> Export:
         export.status, export.progress, export.started_at = Export.Status.RUNNING, 5, timezone.now()
         export.save(update_fields=["status", "progress", "started_at"])
     try:
-        query = REPORT_QUERY_SERIALIZERS[export.report](data={**export.params, "format": "json"})
-        query.is_valid(raise_exception=True)
-        columns, result, _ = report_table(export.report, actor=export.owner, params=query.report_params(export.owner))
-        rows = result["rows"]
+        query = report_query(export.report, export.params, actor=export.owner)
+        rendered = report_render(query, actor=export.owner, format=export.format)
         _progress(export, 60)
-        if export.format == Export.Format.CSV:
-            content = "".join(rows_to_csv_stream(columns, rows)).encode("utf-8")
-        else:
-            buffer = io.BytesIO()
-            rows_to_xlsx(columns, rows, result["totals"], buffer)
-            content = buffer.getvalue()
+        content = b"".join(rendered.chunks)
         _progress(export, 90)
-        export.file.save(export_filename(export), ContentFile(content), save=False)
-        export.status, export.progress, export.row_count = Export.Status.DONE, 100, len(rows)
+        export.file.save(rendered.filename, ContentFile(content), save=False)
+        export.status, export.progress, export.row_count = Export.Status.DONE, 100, rendered.row_count
         export.finished_at = timezone.now()
         export.save(update_fields=["file", "status", "progress", "row_count", "finished_at"])
     except TRANSIENT_ERRORS:

@@ -15,9 +15,10 @@ from elasticsearch.dsl import analyzer, token_filter
 
 from core.models import AuditEvent
 from core.periods import hours
-from leave.models import LeaveRequest
-from timeentries.models import Project, Task, TimeEntry
-from users.models import User
+from leave.models import LeaveRequest, LeaveType
+from search.copies import Copied
+from timeentries.models import Client, Project, Task, TimeEntry
+from users.models import Team, User
 
 english_stemmer = token_filter("tt_english_stemmer", type="stemmer", language="english")
 english_stop = token_filter("tt_english_stop", type="stop", stopwords="_english_")
@@ -51,22 +52,34 @@ def index_name(suffix: str) -> str:
     return f"{settings.ELASTICSEARCH_INDEX_PREFIX}-{suffix}"
 
 
-def _ref(obj, **extra) -> dict | None:
-    return None if obj is None else {"id": obj.pk, "name": getattr(obj, "name", str(obj)), **extra}
+USER_NAME_FIELDS = ("first_name", "last_name", "email")
 
 
-def _user_ref(user) -> dict | None:
-    return None if user is None else {"id": user.pk, "name": user.get_full_name() or user.email}
+def _user_ref(user) -> dict:
+    return {"id": user.pk, "name": user.get_full_name() or user.email}
+
+
+def _actor_label(event) -> dict | None:
+    return {"id": None, "name": event.actor_label} if event.actor_label else None
 
 
 class PreparedDocument(Document):
     """django-elasticsearch-dsl 9.0 stores its field preparers with `setattr`, which
     elasticsearch 9.5's AttrDict diverts into the document's data, so `prepare()` finds the
-    empty class default and returns {}. Keep the preparers as a plain instance attribute."""
+    empty class default and returns {}. Keep the preparers as a plain instance attribute.
+
+    `copies` declares the fields copied from other rows (see `search.copies`): they are
+    prepared from that declaration, never by a `prepare_<field>` method of their own."""
+
+    copies = {}  # no annotation: the DSL would take an annotated attribute for a field
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        object.__setattr__(self, "_preparers", self.init_prepare())
+        preparers = [
+            (name, field, self.copies[name].prepare if name in self.copies else prepare)
+            for name, field, prepare in self.init_prepare()
+        ]
+        object.__setattr__(self, "_preparers", preparers)
 
     def prepare(self, instance) -> dict:
         return {name: prepare_field(instance) for name, _field, prepare_field in self._preparers}
@@ -96,23 +109,16 @@ class TimeEntryDocument(PreparedDocument):
         ignore_signals = True
         queryset_pagination = 1000
 
+    copies = {
+        "project": Copied("project", Project, ("name", "code")),
+        "task": Copied("task", Task, ("name",)),
+        "client": Copied("project.client", Client, ("name",)),
+        "user": Copied("user", User, USER_NAME_FIELDS, _user_ref),
+        "team_id": Copied("user", User, ("team_id",), lambda user: user.team_id),
+    }
+
     def get_queryset(self):
         return TimeEntry.objects.select_related("user", "project", "project__client", "task")
-
-    def prepare_project(self, entry):
-        return _ref(entry.project, code=entry.project.code)
-
-    def prepare_task(self, entry):
-        return _ref(entry.task)
-
-    def prepare_client(self, entry):
-        return _ref(entry.project.client)
-
-    def prepare_user(self, entry):
-        return _user_ref(entry.user)
-
-    def prepare_team_id(self, entry):
-        return entry.user.team_id
 
     def prepare_hours(self, entry):
         return None if entry.end is None else float(hours(entry.end - entry.start))
@@ -137,11 +143,10 @@ class ProjectDocument(PreparedDocument):
         auto_refresh = False
         ignore_signals = True
 
+    copies = {"client": Copied("client", Client, ("name",))}
+
     def get_queryset(self):
         return Project.objects.select_related("client").prefetch_related("teams")
-
-    def prepare_client(self, project):
-        return _ref(project.client)
 
     def prepare_team_ids(self, project):
         return [team.pk for team in project.teams.all()]
@@ -163,11 +168,10 @@ class TaskDocument(PreparedDocument):
         auto_refresh = False
         ignore_signals = True
 
+    copies = {"project": Copied("project", Project, ("name", "code"))}
+
     def get_queryset(self):
         return Task.objects.select_related("project")
-
-    def prepare_project(self, task):
-        return _ref(task.project, code=task.project.code)
 
 
 @registry.register_document
@@ -190,14 +194,13 @@ class UserDocument(PreparedDocument):
         auto_refresh = False
         ignore_signals = True
 
+    copies = {"team": Copied("team", Team, ("name",))}
+
     def get_queryset(self):
         return User.objects.select_related("team")
 
     def prepare_name(self, user):
         return user.get_full_name() or user.email
-
-    def prepare_team(self, user):
-        return _ref(user.team)
 
 
 @registry.register_document
@@ -219,14 +222,14 @@ class LeaveRequestDocument(PreparedDocument):
         auto_refresh = False
         ignore_signals = True
 
+    copies = {
+        # A snapshot: renaming a leave type does not (yet) reindex its requests.
+        "leave_type": Copied("leave_type", LeaveType, ("name",), follow=False),
+        "user": Copied("user", User, USER_NAME_FIELDS, _user_ref),
+    }
+
     def get_queryset(self):
         return LeaveRequest.objects.select_related("user", "leave_type")
-
-    def prepare_leave_type(self, request):
-        return _ref(request.leave_type)
-
-    def prepare_user(self, request):
-        return _user_ref(request.user)
 
 
 @registry.register_document
@@ -250,14 +253,14 @@ class AuditEventDocument(PreparedDocument):
         auto_refresh = False
         ignore_signals = True
 
+    # Snapshots: an event keeps the names it was indexed with.
+    copies = {
+        "actor": Copied("actor", User, USER_NAME_FIELDS, _user_ref, missing=_actor_label, follow=False),
+        "subject": Copied("subject", User, USER_NAME_FIELDS, _user_ref, follow=False),
+    }
+
     def get_queryset(self):
         return AuditEvent.objects.select_related("actor", "subject")
-
-    def prepare_actor(self, event):
-        return _user_ref(event.actor) or ({"id": None, "name": event.actor_label} if event.actor_label else None)
-
-    def prepare_subject(self, event):
-        return _user_ref(event.subject)
 
 
 # model label → (result type, document class): the one table indexing and search share.

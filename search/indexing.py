@@ -13,6 +13,7 @@ from django.conf import settings
 from elasticsearch import Elasticsearch, NotFoundError
 from elasticsearch.helpers import bulk
 
+from search.copies import dependents
 from search.documents import DOCUMENTS
 
 logger = logging.getLogger(__name__)
@@ -52,16 +53,10 @@ def ensure_index(model_label: str) -> bool:
     return True
 
 
-# Documents that copy fields of another row: when those fields change (see
-# `search.signals.DENORMALIZED_FIELDS`), the dependent documents are reindexed in bulk.
+# Documents that copy fields of another row (their `copies`, see `search.copies`): when
+# those fields change (`search.signals.DENORMALIZED_FIELDS`), they are reindexed in bulk.
 # The changed row's label -> (dependent document's label, lookup from it to the changed row).
-DEPENDENTS: dict[str, tuple[tuple[str, str], ...]] = {
-    "timeentries.project": (("timeentries.timeentry", "project_id"), ("timeentries.task", "project_id")),
-    "timeentries.task": (("timeentries.timeentry", "task_id"),),
-    "timeentries.client": (("timeentries.project", "client_id"), ("timeentries.timeentry", "project__client_id")),
-    "users.user": (("timeentries.timeentry", "user_id"), ("leave.leaverequest", "user_id")),
-    "users.team": (("users.user", "team_id"),),
-}
+DEPENDENTS: dict[str, tuple[tuple[str, str], ...]] = dependents(DOCUMENTS)
 
 
 def index_object(model_label: str, pk: int, *, cascade: bool = False) -> str:

@@ -8,22 +8,16 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from core import outbox
-from core.models import AuditEvent
 from core.signals import audit_events_purged
-from leave.models import LeaveRequest
+from search.copies import watched_fields
+from search.documents import DOCUMENTS
 from search.tasks import search_delete_older_than, search_index_object
-from timeentries.models import Client, Project, Task, TimeEntry
-from users.models import Team, User
+from users.models import User
 
-INDEXED_MODELS = (TimeEntry, Project, Task, User, LeaveRequest, AuditEvent)
-# Fields other documents copy (see `indexing.DEPENDENTS`): changing one reindexes those too.
-DENORMALIZED_FIELDS = {
-    Project: ("name", "code", "client_id"),
-    Task: ("name",),
-    Client: ("name",),
-    User: ("first_name", "last_name", "email", "team_id"),
-    Team: ("name",),
-}
+INDEXED_MODELS = tuple(document.Django.model for _, document in DOCUMENTS.values())
+# Fields other documents copy (declared by the documents' `copies`, see `search.copies`):
+# changing one reindexes those documents too (`indexing.DEPENDENTS`).
+DENORMALIZED_FIELDS = watched_fields(DOCUMENTS)
 
 
 def model_label(instance) -> str:

@@ -66,6 +66,32 @@ def test_an_export_is_built_in_the_background_and_downloaded_by_its_owner(
     assert AuditEvent.objects.get(action="report_exported").data["background"] is True
 
 
+@pytest.mark.parametrize("report, params", [("time", {"group_by": "user,day"}), ("overtime", {"period": "week"})])
+@pytest.mark.parametrize("output", ["csv", "xlsx"])
+def test_the_background_file_is_the_direct_download(
+    api, alice, worked_4_and_5_nov, django_capture_on_commit_callbacks, report, params, output
+):
+    """Both go through `analytics.exports.report_render`: same name, same cells."""
+    client = api(alice)
+    params = {"from": "2026-11-01", "to": "2026-11-30", **params}
+    direct = client.get(f"/api/v1/reports/{report}", {**params, "format": output})
+    body = {"report": report, "format": output, "params": params}
+    response, _ = start_export(client, django_capture_on_commit_callbacks, body)
+    status = client.get(f"{EXPORTS}/{response.json()['id']}").json()
+    background = client.get(status["download_url"])
+
+    def cells(content: bytes) -> list[list]:
+        if output == "csv":
+            return list(csv.reader(io.StringIO(content.decode())))
+        return [[cell.value for cell in row] for row in load_workbook(io.BytesIO(content)).active.iter_rows()]
+
+    direct_content = direct.content if output == "xlsx" else b"".join(direct.streaming_content)
+    assert direct.status_code == 200 and status["status"] == "done"
+    assert direct["Content-Disposition"].split(";")[1] == background["Content-Disposition"].split(";")[1]
+    assert cells(direct_content) == cells(b"".join(background.streaming_content))
+    assert len(cells(direct_content)) > 1
+
+
 def test_an_xlsx_export_of_the_overtime_report(api, alice, worked_4_and_5_nov, django_capture_on_commit_callbacks):
     client = api(alice)
     body = {"report": "overtime", "format": "xlsx", "params": {"from": "2026-11-02", "to": "2026-11-08"}}

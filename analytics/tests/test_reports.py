@@ -15,6 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from analytics import reports
+from analytics.reports.common import TimeReportQuery
+from analytics.reports.python import time_report_python
+from analytics.reports.sql import time_report_sql
 from conftest import requires_postgres
 from core.models import AuditEvent
 from leave import services as leave_services
@@ -257,10 +260,12 @@ def test_the_sql_and_python_paths_agree(request, alice, dave, acme, acme_dev, in
     log(dave, acme, berlin(2026, 10, 1, 0, 30), berlin(2026, 10, 1, 3, 11))
     log(dave, acme, berlin(2026, 11, 30, 23), berlin(2026, 12, 1, 4))
     actor = request.getfixturevalue(who)
-    query = (actor, *reports._range(date(2026, 3, 1), date(2026, 11, 30), BERLIN), group_by, BERLIN, {})
+    query = TimeReportQuery(
+        actor, *reports.report_range(date(2026, 3, 1), date(2026, 11, 30), BERLIN), group_by, BERLIN, {}
+    )
 
-    sql = json.loads(reports._time_report_sql(*query))
-    python = reports.jsonable(reports._time_report_python(*query))
+    sql = json.loads(time_report_sql(query))
+    python = reports.jsonable(time_report_python(query))
 
     assert sql == python
     assert sql["rows"]

@@ -13,7 +13,8 @@ import pytest
 import time_machine
 from django.test import Client
 
-from analytics import reports
+from analytics.reports.common import TimeReportQuery
+from analytics.reports.sql import time_report_sql
 from conftest import requires_postgres
 from core.periods import hours
 from timeentries import services
@@ -94,9 +95,9 @@ def test_the_sql_time_report_rounds_like_hours(alice, entry):
     for day, length in enumerate(lengths, start=3):
         start = START + timedelta(days=day * 7)
         TimeEntry.objects.create(user=alice, project=entry.project, start=start, end=start + length)
-    query = (alice, *reports._range(date(2026, 11, 2), date(2027, 1, 31), BERLIN), ["week"], BERLIN, {})
+    query = TimeReportQuery.of(alice, date(2026, 11, 2), date(2027, 1, 31), ["week"], BERLIN, {})
 
-    sql = json.loads(reports._time_report_sql(*query))
+    sql = json.loads(time_report_sql(query))
 
     assert [row["hours"] for row in sql["rows"]] == [str(hours(length)) for length in [LENGTH, *lengths]]
     assert sql["totals"]["hours"] == str(hours(sum([LENGTH, *lengths], timedelta())))

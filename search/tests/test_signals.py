@@ -7,7 +7,10 @@ import pytest
 from django.db import transaction
 
 from core.models import OutboxMessage
+from search import indexing, signals
 from search.tests.conftest import make_entry
+from timeentries.models import Client, Project, Task
+from users.models import Team, User
 
 pytestmark = pytest.mark.no_es
 
@@ -116,3 +119,23 @@ def test_renaming_a_user_client_task_or_team_cascades(sent, alice, acme, team_a,
         alice.save()
     assert calls(sent, "timeentries.client") == []
     assert calls(sent, "users.user") == [(("users.user", alice.pk), {"cascade": False})]
+
+
+def test_what_documents_copy_is_declared_once():
+    """The fields the signals watch and the dependents the indexer follows both come from the
+    documents' `copies`: the tables below are what those declarations say."""
+    watched, dependents = signals.DENORMALIZED_FIELDS, indexing.DEPENDENTS
+    assert watched == {
+        Project: ("name", "code", "client_id"),
+        Task: ("name",),
+        Client: ("name",),
+        User: ("first_name", "last_name", "email", "team_id"),
+        Team: ("name",),
+    }
+    assert dependents == {
+        "timeentries.project": (("timeentries.timeentry", "project_id"), ("timeentries.task", "project_id")),
+        "timeentries.task": (("timeentries.timeentry", "task_id"),),
+        "timeentries.client": (("timeentries.project", "client_id"), ("timeentries.timeentry", "project__client_id")),
+        "users.user": (("timeentries.timeentry", "user_id"), ("leave.leaverequest", "user_id")),
+        "users.team": (("users.user", "team_id"),),
+    }

@@ -1,0 +1,117 @@
+"""What a report is asked for: its query parameters, validated, and turned into the keyword
+arguments of its selector.
+
+The API's report views, the background export (at request time and again when its task
+builds the file) and the schema all read these validators, so a report's parameters are
+checked in one place. DRF serializers serve only as the validation library here (as
+`core.serializers` does for every app); this module knows nothing of responses, and the
+services read it instead of `analytics.serializers`."""
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from rest_framework import serializers
+
+from analytics.reports import FILTERS, GROUPS, validate_group_by
+from core.errors import DomainValidationError
+from core.filters import MAX_ID
+from core.serializers import BoundedDateField, DateRangeQuerySerializer
+from users.models import User, time_zone_names
+
+MAX_SPAN_DAYS = 366
+FORMATS = ["json", "csv", "xlsx"]
+
+
+class _ReportQuerySerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=FORMATS, default="json", help_text="json, or a csv/xlsx download")
+
+    def report_params(self, actor) -> dict:
+        """The validated input as keyword arguments of the report selector (no actor)."""
+        data = dict(self.validated_data)
+        data.pop("format", None)
+        if "from" in data:
+            data["date_from"], data["date_to"] = data.pop("from"), data.pop("to")
+        return data
+
+
+class _RangeReportQuerySerializer(DateRangeQuerySerializer, _ReportQuerySerializer):
+    max_days = MAX_SPAN_DAYS
+    too_long = "A report spans at most {days} days."
+
+
+class TimeReportQuerySerializer(_RangeReportQuerySerializer):
+    from_help = "first local day"
+    to_help = "last local day (inclusive)"
+
+    group_by = serializers.CharField(
+        default="project", help_text="one or two of " + ", ".join(GROUPS) + ", comma-separated"
+    )
+    tz = serializers.CharField(required=False, help_text="IANA time zone; default: yours")
+    user = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    team = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    project = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    client = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    billable = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+    def validate_group_by(self, value: str) -> list[str]:
+        try:
+            return validate_group_by([part.strip() for part in value.split(",") if part.strip()])
+        except DomainValidationError as error:
+            raise serializers.ValidationError(error.detail) from error
+
+    def validate_tz(self, value: str) -> str:
+        if value not in time_zone_names():
+            raise serializers.ValidationError("Use an IANA time zone such as Europe/Berlin.")
+        return value
+
+    def report_params(self, actor) -> dict:
+        data = super().report_params(actor)
+        tz = data.pop("tz", None)
+        data["tz"] = ZoneInfo(tz) if tz else actor.tzinfo
+        data["filters"] = {key: data.pop(key) for key in FILTERS if key in data}
+        return data
+
+
+class OvertimeReportQuerySerializer(_RangeReportQuerySerializer):
+    period = serializers.ChoiceField(choices=["week", "month"], default="week")
+    user = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="only this person")
+    team = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="only this team's members")
+
+
+class LeaveReportQuerySerializer(_ReportQuerySerializer):
+    as_of = BoundedDateField(help_text="balances on this day")
+    user = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="only this person")
+    team = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="only this team's members")
+
+
+REPORT_QUERY_SERIALIZERS = {
+    "time": TimeReportQuerySerializer,
+    "overtime": OvertimeReportQuerySerializer,
+    "leave": LeaveReportQuerySerializer,
+}
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    """A report and its validated selector arguments (no actor): what `report_render` runs."""
+
+    report: str
+    params: dict
+
+    @property
+    def stem(self) -> str:
+        """The file name without its extension."""
+        if self.report == "leave":
+            return f"leave-report-{self.params['as_of']}"
+        return f"{self.report}-report-{self.params['date_from']}-{self.params['date_to']}"
+
+    def filename(self, format: str) -> str:
+        return f"{self.stem}.{format}"
+
+
+def report_query(report: str, raw: dict, *, actor: User) -> ReportQuery:
+    """Validate `report`'s raw query parameters (as a request or a stored export holds them);
+    bad ones raise a ValidationError naming the field."""
+    query = REPORT_QUERY_SERIALIZERS[report](data={**raw, "format": "json"})
+    query.is_valid(raise_exception=True)
+    return ReportQuery(report, query.report_params(actor))

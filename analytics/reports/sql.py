@@ -1,0 +1,194 @@
+"""The time report as one PostgreSQL query that aggregates and writes the answer as JSON
+text: decimals as strings with two places (rounded half up, as `common.hours_of_seconds`),
+rows ordered as `common.finish` orders them."""
+
+import json
+
+from django.db import connection
+
+from analytics.reports.common import ENTITY_GROUPS, TIME_GROUPS, TimeReportQuery
+from timeentries.models import MAX_ENTRY_LENGTH
+from users.selectors import user_ids_visible_to
+
+# Group columns come from these whitelists only; never from the request.
+_SQL_GROUP_ID = {
+    "user": "e.user_id",
+    "team": "u.team_id",
+    "client": "p.client_id",
+    "project": "e.project_id",
+    "task": "e.task_id",
+}
+# Names (and their JSON escaping) are joined to the aggregated rows, not to every entry.
+_SQL_GROUP_NAME = {
+    "user": ("users_user", "COALESCE(NULLIF(TRIM(CONCAT(t.first_name, ' ', t.last_name)), ''), t.email)"),
+    "team": ("users_team", "t.name"),
+    "client": ("timeentries_client", "t.name"),
+    "project": ("timeentries_project", "t.name"),
+    "task": ("timeentries_task", "t.name"),
+}
+_SQL_FILTER = {
+    "user": "e.user_id",
+    "team": "u.team_id",
+    "project": "e.project_id",
+    "client": "p.client_id",
+    "billable": "e.billable",
+}
+_SQL_LABEL = {"day": "YYYY-MM-DD", "week": 'IYYY-"W"IW', "month": "YYYY-MM"}  # as bucket_label writes them
+_SQL_NULLABLE = ("team", "client", "task")
+_SQL_SECONDS = {"hours": "seconds", "billable_hours": "billable_seconds", "amount": "amount_seconds"}
+_SQL_INTERVAL = {"day": "interval '1 day'", "week": "interval '1 week'", "month": "interval '1 month'"}
+
+
+def _sql_json_object(fields: list[tuple[str, str, bool]]) -> str:
+    """A SQL expression writing a JSON object from (key, SQL expression, quote) fields: the
+    expression gives the value's JSON text, or with `quote` plain text that needs no
+    escaping (a number to send as a string). Adjacent literals are merged into one, since
+    every || costs once per row."""
+    pieces: list[str] = []
+    literal = "{"
+    for position, (key, expression, quote) in enumerate(fields):
+        literal += ("," if position else "") + json.dumps(key) + ":" + ('"' if quote else "")
+        pieces.extend([f"'{literal}'", expression])
+        literal = '"' if quote else ""
+    pieces.append(f"'{literal}}}'")
+    return " || ".join(pieces)
+
+
+def _where(query: TimeReportQuery) -> tuple[list[str], dict]:
+    """The WHERE conditions and their parameters: the range, the actor's scope, the filters."""
+    params: dict = {
+        "range_start": query.range_start,
+        "range_end": query.range_end,
+        # No entry is longer than MAX_ENTRY_LENGTH (a CHECK constraint), so every entry that
+        # reaches into the range starts at most that long before it: the start index finds them.
+        "earliest_start": query.range_start - MAX_ENTRY_LENGTH,
+        "tz": query.tz.key,
+    }
+    where = ['e."end" > %(range_start)s', "e.start < %(range_end)s", "e.start >= %(earliest_start)s"]
+    if not query.actor.is_admin:
+        # The visible people as one array, not a subquery: the planner then knows how many
+        # they are and walks the (user, start) index per person. (It guesses half the users
+        # for the subquery's "team managed by me OR me" and scans everyone's month.)
+        where.append("e.user_id = ANY(%(visible)s)")
+        params["visible"] = list(user_ids_visible_to(query.actor).order_by().values_list("pk", flat=True))
+    for key, value in query.filters.items():
+        where.append(f"{_SQL_FILTER[key]} = %(filter_{key})s")
+        params[f"filter_{key}"] = value
+    return where, params
+
+
+def _pieces(time_group: str | None) -> tuple[str, str, str, list[str]]:
+    """(the join cutting entries into buckets, the seconds of a piece, whether a piece is its
+    entry's first, the bucket columns)."""
+    if not time_group:
+        return "", "EXTRACT(EPOCH FROM f - s)", "TRUE", []
+    # One piece per local day/week/month the entry touches (a 24-hour entry can touch
+    # three days around a DST change); only an entry's first piece counts in the totals.
+    step = _SQL_INTERVAL[time_group]
+    first_bucket = f"date_trunc('{time_group}', s AT TIME ZONE %(tz)s)"
+    pieces = f"""
+        CROSS JOIN LATERAL generate_series(
+            {first_bucket}, (f AT TIME ZONE %(tz)s) - interval '1 microsecond', {step}
+        ) AS bucket
+    """
+    bucket_end = f"(bucket + {step}) AT TIME ZONE %(tz)s"
+    seconds = f"EXTRACT(EPOCH FROM LEAST(f, {bucket_end}) - GREATEST(s, bucket AT TIME ZONE %(tz)s))"
+    return pieces, seconds, f"bucket = {first_bucket}", ["bucket"]
+
+
+def _row_json_and_order(group_by: list[str]) -> tuple[str, list[str]]:
+    """A row's JSON expression and the ORDER BY terms of the rows.
+
+    Each row's JSON is concatenated by hand: json_build_object cost as much as the whole
+    aggregation at a few thousand rows. Strings go through to_json (escaping); ids and
+    names of user and project are never null, the others may be."""
+    fields: list[tuple[str, str, bool]] = []
+    order = []
+    for group in group_by:
+        if group in TIME_GROUPS:
+            fields.append((group, f"to_char(bucket, '{_SQL_LABEL[group]}')", True))
+            order.append("bucket")
+            continue
+        name = f"{group}_name_json"
+        if group in _SQL_NULLABLE:
+            fields.append((group, f"COALESCE({group}_id::text, 'null')", False))
+            fields.append((f"{group}_name", f"COALESCE({name}, 'null')", False))
+        else:
+            fields.extend([(group, f"{group}_id::text", False), (f"{group}_name", name, False)])
+        order.append(f"COALESCE({group}_name, '') COLLATE \"C\", COALESCE({group}_id, 0)")
+    for column in ("hours", "billable_hours", "amount"):
+        fields.append((column, f"ROUND({_SQL_SECONDS[column]} / 3600, 2)", True))
+    fields.append(("entries", "entries::text", False))
+    return _sql_json_object(fields), order
+
+
+def _totals_json() -> str:
+    # Totals in the same pass over the groups (a second reader of them would make
+    # PostgreSQL materialise the grouped rows first).
+    totals = [
+        (column, f"ROUND(COALESCE(SUM({_SQL_SECONDS[column]}), 0) / 3600, 2)", True)
+        for column in ("hours", "billable_hours", "amount")
+    ]
+    return _sql_json_object([*totals, ("entries", "COALESCE(SUM(first_pieces), 0)::text", False)])
+
+
+def _names(entities: list[str]) -> tuple[str, str]:
+    """The name columns and their joins: each name is escaped for JSON once per person or
+    project, not once per row."""
+    columns = "".join(
+        f", n_{group}.name AS {group}_name, n_{group}.name_json AS {group}_name_json" for group in entities
+    )
+    joins = []
+    for group in entities:
+        table, expression = _SQL_GROUP_NAME[group]
+        select = f"SELECT t.id, {expression} AS name, to_json({expression})::text AS name_json FROM {table} t"  # noqa: S608 - whitelisted identifiers
+        joins.append(f"LEFT JOIN ({select}) n_{group} ON n_{group}.id = g.{group}_id")
+    return columns, " ".join(joins)
+
+
+def time_report_sql(query: TimeReportQuery) -> str:
+    """The whole report as JSON text, built by PostgreSQL in one query."""
+    where, params = _where(query)
+    entities = [group for group in query.group_by if group in ENTITY_GROUPS]
+    time_group = next((group for group in query.group_by if group in TIME_GROUPS), None)
+    join_user = "JOIN users_user u ON u.id = e.user_id" if "team" in entities or "team" in query.filters else ""
+    pieces, seconds, first_piece, bucket_columns = _pieces(time_group)
+    keys = [*[f"{group}_id" for group in entities], *bucket_columns]
+    row_json, order = _row_json_and_order(query.group_by)
+    names, name_joins = _names(entities)
+    sql = f"""
+        WITH clipped AS (
+            SELECT {", ".join(f"{_SQL_GROUP_ID[group]} AS {group}_id" for group in entities) or "1 AS one"},
+                   e.billable, p.hourly_rate,
+                   GREATEST(e.start, %(range_start)s) AS s, LEAST(e."end", %(range_end)s) AS f
+            FROM timeentries_timeentry e
+            JOIN timeentries_project p ON p.id = e.project_id
+            {join_user}
+            WHERE {" AND ".join(where)}
+        ),
+        pieces AS (
+            SELECT {", ".join(keys)}, billable, hourly_rate,
+                   {seconds} AS seconds, {first_piece} AS first_piece
+            FROM clipped {pieces}
+        ),
+        g AS (
+            SELECT {", ".join(keys)},
+                   SUM(seconds) AS seconds,
+                   COALESCE(SUM(seconds) FILTER (WHERE billable), 0) AS billable_seconds,
+                   COALESCE(SUM(seconds * hourly_rate) FILTER (WHERE billable), 0) AS amount_seconds,
+                   COUNT(*) AS entries,
+                   COUNT(*) FILTER (WHERE first_piece) AS first_pieces
+            FROM pieces
+            GROUP BY {", ".join(keys)}
+        ),
+        named AS (
+            SELECT g.*{names}
+            FROM g {name_joins}
+        )
+        SELECT '{{"rows":[' || COALESCE(string_agg({row_json}, ',' ORDER BY {", ".join(order)}), '')
+               || '],"totals":' || {_totals_json()} || '}}'
+        FROM named
+    """  # noqa: S608 - identifiers from the whitelists above only; every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
