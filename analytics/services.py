@@ -19,6 +19,9 @@ from core.errors import DomainValidationError
 from core.outbox import TRANSIENT_ERRORS
 from users.models import User
 
+# By name: analytics.tasks imports these services, so they do not import it back.
+EXPORT_TASK = "analytics.tasks.export_run"
+
 logger = logging.getLogger(__name__)
 
 EXPORT_RETENTION = timedelta(days=7)
@@ -32,8 +35,6 @@ def export_filename(export: Export) -> str:
 @transaction.atomic
 def export_create(*, actor: User, report: str, format: str, params: dict, request=None) -> Export:
     """Queue a report file for `actor`; the task starts once this transaction commits."""
-    from analytics.tasks import export_run
-
     export = Export.objects.create(owner=actor, report=report, format=format, params=params)
     audit_event_record(
         action="report_exported",
@@ -42,7 +43,7 @@ def export_create(*, actor: User, report: str, format: str, params: dict, reques
         target=export,
         data={"report": report, "format": format, "params": params, "background": True},
     )
-    outbox.enqueue(export_run, export.pk)
+    outbox.enqueue(EXPORT_TASK, export.pk)
     return export
 
 
@@ -93,8 +94,6 @@ def exports_reap_stale(*, now=None) -> dict[str, int]:
     """Exports a dead worker left behind: running since longer than any task may run, or
     still pending that long after being queued. Each is queued again once; one that is
     stale again after that fails, with the reason in `error`."""
-    from analytics.tasks import export_run
-
     now = now or timezone.now()
     stale_before = _stale_before(now)
     stale = Export.objects.filter(
@@ -112,7 +111,7 @@ def exports_reap_stale(*, now=None) -> dict[str, int]:
             if export.requeued_at is None:
                 export.status, export.progress, export.requeued_at = Export.Status.PENDING, 0, now
                 export.save(update_fields=["status", "progress", "requeued_at"])
-                outbox.enqueue(export_run, export.pk)
+                outbox.enqueue(EXPORT_TASK, export.pk)
                 requeued += 1
                 logger.warning("export %s was stale (%s); queued again", export.pk, export.status)
             else:

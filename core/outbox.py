@@ -56,9 +56,11 @@ NOTIFICATION_RETENTION = timedelta(days=90)
 
 def enqueue(task, *args, **kwargs) -> OutboxMessage:
     """Ask for `task(*args, **kwargs)` once the current transaction commits (nothing is sent
-    for a rollback). Arguments must be JSON values, as they are for Celery's JSON messages."""
+    for a rollback). `task` is a Celery task or its registered name: a service whose task
+    module imports the service back names it, so neither imports the other. Arguments must
+    be JSON values, as they are for Celery's JSON messages."""
     message = OutboxMessage.objects.create(
-        task=task.name, args=list(args), kwargs=kwargs, next_attempt_at=timezone.now() + RELAY_GRACE
+        task=task if isinstance(task, str) else task.name, args=list(args), kwargs=kwargs, next_attempt_at=timezone.now() + RELAY_GRACE
     )
     transaction.on_commit(lambda: _send_after_commit(message.pk))
     return message

@@ -7,21 +7,14 @@ import ast
 import re
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("core", "users", "timeentries", "leave", "compliance", "search", "analytics")
 MAX_LINES = 60
 REASON = re.compile(r"\bLong because\b", re.IGNORECASE)
 
+
 # Split by the streams that own these modules (issue 13, "Size"); strict=False so the test
 # turns green without an edit here once they land. Found on 2026-12-04:
-KNOWN_OFFENDERS = (
-    "analytics/reports.py: _time_report_python (73 lines), _time_report_sql (112), overtime_report (67); "
-    "leave/pages.py: _calendar (62); timeentries/pages.py: _week_context (78)"
-)
-
-
 def _source_files() -> list[Path]:
     files = []
     for app in APPS:
@@ -66,7 +59,6 @@ def test_core_and_users_have_no_long_function_without_a_reason():
     assert not offenders, offenders
 
 
-@pytest.mark.xfail(strict=False, reason=f"being split by other streams of issue 13: {KNOWN_OFFENDERS}")
 def test_no_function_is_over_60_lines_without_a_reason_in_its_docstring():
     found = {str(path.relative_to(ROOT)): long_functions_without_a_reason(path) for path in _source_files()}
     offenders = {path: functions for path, functions in found.items() if functions}

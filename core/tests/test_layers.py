@@ -85,3 +85,25 @@ def test_every_module_imports_only_its_own_app_and_lower_layers_by_public_names(
 )
 def test_the_rule_itself(app, module, name, expected):
     assert problems(app, module, name) == expected
+
+
+def _function_level_imports(tree: ast.AST):
+    """(line, module) of every import of a project app made inside a function."""
+    for function in ast.walk(tree):
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            for node in ast.walk(function):
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    if node.module.split(".")[0] in LAYERS:
+                        yield node.lineno, node.module
+
+
+def test_services_and_tasks_import_at_the_top():
+    """Services and tasks never reach each other through a function-level import (the way a
+    cycle hides): a service names a task it queues (`outbox.enqueue("app.tasks.x", ...)`)."""
+    found = []
+    for _app, path in modules():
+        relative = path.relative_to(ROOT)
+        if {"services", "tasks"} & {part.removesuffix(".py") for part in relative.parts}:
+            for line, module in _function_level_imports(ast.parse(path.read_text())):
+                found.append(f"{relative.as_posix()}:{line} imports {module} inside a function")
+    assert found == []
