@@ -60,7 +60,10 @@ def enqueue(task, *args, **kwargs) -> OutboxMessage:
     module imports the service back names it, so neither imports the other. Arguments must
     be JSON values, as they are for Celery's JSON messages."""
     message = OutboxMessage.objects.create(
-        task=task if isinstance(task, str) else task.name, args=list(args), kwargs=kwargs, next_attempt_at=timezone.now() + RELAY_GRACE
+        task=task if isinstance(task, str) else task.name,
+        args=list(args),
+        kwargs=kwargs,
+        next_attempt_at=timezone.now() + RELAY_GRACE,
     )
     transaction.on_commit(lambda: _send_after_commit(message.pk))
     return message

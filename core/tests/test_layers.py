@@ -92,9 +92,13 @@ def _function_level_imports(tree: ast.AST):
     for function in ast.walk(tree):
         if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
             for node in ast.walk(function):
-                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                    if node.module.split(".")[0] in LAYERS:
-                        yield node.lineno, node.module
+                if (
+                    isinstance(node, ast.ImportFrom)
+                    and node.level == 0
+                    and node.module
+                    and node.module.split(".")[0] in LAYERS
+                ):
+                    yield node.lineno, node.module
 
 
 def test_services_and_tasks_import_at_the_top():
