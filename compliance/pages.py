@@ -8,6 +8,7 @@ fixed number of queries (plus one policy lookup per team).
 """
 
 from datetime import date
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,9 +20,8 @@ from compliance import services, summary
 from compliance.models import Violation
 from compliance.selectors import violations_visible_to
 from core import periods
-from core.errors import DomainError
 from core.forms import DecisionForm
-from core.pages import format_hours
+from core.pages import decision_apply, format_hours
 from core.pages import local_timezone as _local_timezone
 from users.models import User
 from users.selectors import users_visible_to
@@ -119,21 +119,15 @@ def violation_acknowledge(request, violation_id: int):
     _ensure_manager(request.user)
     violation = get_object_or_404(violations_visible_to(request.user), pk=violation_id)
     form = DecisionForm(request.POST, auto_id=f"v{violation.pk}-%s")
-    status = 400
-    if form.is_valid():
-        try:
-            services.violation_acknowledge(
-                violation_id=violation.pk, actor=request.user, comment=form.cleaned_data["comment"]
-            )
-        except DomainError as error:
-            form.add_error("comment" if error.field == "comment" else None, error.detail)
-            status = error.status_code
-        else:
-            messages.success(
-                request,
-                f"{violation.user}: {violation.get_rule_display().lower()}, {period_label(violation)} is acknowledged.",
-            )
-            return redirect("compliance")
+    status = decision_apply(
+        form, partial(services.violation_acknowledge, violation_id=violation.pk, actor=request.user)
+    )
+    if status is None:
+        messages.success(
+            request,
+            f"{violation.user}: {violation.get_rule_display().lower()}, {period_label(violation)} is acknowledged.",
+        )
+        return redirect("compliance")
     context = _page_context(request, forms={violation.pk: form})
     if not any(row["form"] is form for row in context["violations"]):
         # The violation is not on the page (the manager's own, or no longer open).

@@ -14,7 +14,7 @@ from core import periods
 from leave.selectors import neutral_leave_days_of
 from timeentries.models import TimeEntry
 from users.models import User
-from users.selectors import user_ids_visible_to
+from users.selectors import owned_rows_visible_to
 
 # How far back the reads reach besides the reference period itself: the extension for
 # neutral leave and the rest that may begin before the judged days.
@@ -34,10 +34,7 @@ def policy_for(user: User) -> WorkingTimePolicy:
 
 
 def violations_visible_to(actor: User) -> QuerySet[Violation]:
-    violations = Violation.objects.select_related("user", "acknowledged_by")
-    if actor.is_admin:
-        return violations
-    return violations.filter(user_id__in=user_ids_visible_to(actor))
+    return owned_rows_visible_to(actor, Violation.objects.select_related("user", "acknowledged_by"))
 
 
 @dataclass

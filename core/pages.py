@@ -7,6 +7,7 @@ from functools import wraps
 
 from django.utils import timezone
 
+from core.errors import DomainError
 from core.periods import hours
 
 TWO_PLACES = Decimal("0.01")
@@ -36,3 +37,17 @@ def first_error(form) -> str:
     for errors in form.errors.values():
         return errors[0]
     return "Check the input."
+
+
+def decision_apply(form, decide) -> int | None:
+    """A manager's decision from a page: validate the `DecisionForm`, call `decide(comment=...)`
+    (a service), and on a refusal put the service's message on the form. None when the
+    decision was taken, else the status to answer the re-rendered page with."""
+    if not form.is_valid():
+        return 400
+    try:
+        decide(comment=form.cleaned_data["comment"])
+    except DomainError as error:
+        form.add_error("comment" if error.field == "comment" else None, error.detail)
+        return error.status_code
+    return None

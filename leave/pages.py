@@ -9,6 +9,7 @@ names. What lives here is page work only: parsing a month, the forms; the team's
 from calendar import monthrange
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,8 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.dates import date_in_range
 from core.errors import DomainError, DomainValidationError
 from core.forms import DecisionForm
+from core.pages import decision_apply, format_hours
 from core.pages import first_error as _first_error
-from core.pages import format_hours
 from core.pages import local_timezone as _local_timezone
 from leave import selectors, services, team_calendar
 from leave.forms import LeavePreviewForm, LeaveRequestForm
@@ -284,16 +285,10 @@ def leave_decide(request, request_id: int, decision: str):
     first, _ = _requested_month(request.POST.get("month"), request.user)
     decide, past = DECISIONS[decision]
     form = DecisionForm(request.POST, auto_id=f"lr{leave_request.pk}-{decision}-%s")
-    status = 400
-    if form.is_valid():
-        try:
-            decide(request_id=leave_request.pk, actor=request.user, comment=form.cleaned_data["comment"])
-        except DomainError as error:
-            form.add_error("comment" if error.field == "comment" else None, error.detail)
-            status = error.status_code
-        else:
-            messages.success(request, f"{leave_request.user}: {_dates(leave_request)} is {past}.")
-            return redirect(f"{reverse('leave-team')}?month={_month_label(first)}")
+    status = decision_apply(form, partial(decide, request_id=leave_request.pk, actor=request.user))
+    if status is None:
+        messages.success(request, f"{leave_request.user}: {_dates(leave_request)} is {past}.")
+        return redirect(f"{reverse('leave-team')}?month={_month_label(first)}")
     context = _team_context(request, first=first, forms={(leave_request.pk, decision): form})
     if all(row["request"].pk != leave_request.pk for row in context["pending"]):
         # Not among the rows (decided meanwhile, or the manager's own): say it on top.

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 
 from leave.models import Holiday, LeaveLedgerEntry, LeaveRequest, LeaveType
 from users.models import User
-from users.selectors import user_ids_visible_to
+from users.selectors import owned_rows_visible_to
 
 HALVES = frozenset({"morning", "afternoon"})
 ZERO = Decimal(0)
@@ -148,17 +148,13 @@ def leave_balances_of(users: Iterable[User], as_of: date) -> dict[int, list[dict
 
 
 def leave_requests_visible_to(actor: User) -> QuerySet[LeaveRequest]:
-    requests = LeaveRequest.objects.select_related("user", "user__team", "leave_type", "decided_by")
-    if actor.is_admin:
-        return requests
-    return requests.filter(user_id__in=user_ids_visible_to(actor))
+    return owned_rows_visible_to(
+        actor, LeaveRequest.objects.select_related("user", "user__team", "leave_type", "decided_by")
+    )
 
 
 def ledger_visible_to(actor: User) -> QuerySet[LeaveLedgerEntry]:
-    rows = LeaveLedgerEntry.objects.select_related("leave_type", "user")
-    if actor.is_admin:
-        return rows
-    return rows.filter(user_id__in=user_ids_visible_to(actor))
+    return owned_rows_visible_to(actor, LeaveLedgerEntry.objects.select_related("leave_type", "user"))
 
 
 def overlapping_requests(user: User, start: date, end: date, exclude_pk=None) -> QuerySet[LeaveRequest]:

@@ -7,6 +7,7 @@ shows (an editable day, the submit button, the decisions offered) is asked of it
 """
 
 from datetime import date, timedelta
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core import periods
 from core.errors import DomainError
 from core.forms import DecisionForm
-from core.pages import first_error, format_hours, local_timezone
+from core.pages import decision_apply, first_error, format_hours, local_timezone
 from timeentries import grid, selectors, services
 from timeentries.forms import AddRowForm, CellForm, TimerStartForm, work_key
 from timeentries.models import LockPeriod, Timesheet
@@ -361,18 +362,12 @@ def timesheet_decide(request, timesheet_id: int, decision: str):
     timesheet = get_object_or_404(selectors.timesheets_visible_to(request.user), pk=timesheet_id)
     decide, past = DECISIONS[decision]
     form = DecisionForm(request.POST, auto_id=f"ts{timesheet.pk}-{decision}-%s")
-    status = 400
-    if form.is_valid():
-        try:
-            decide(timesheet_id=timesheet.pk, actor=request.user, comment=form.cleaned_data["comment"])
-        except DomainError as error:
-            form.add_error("comment" if error.field == "comment" else None, error.detail)
-            status = error.status_code
-        else:
-            messages.success(request, f"{timesheet.user}'s week {timesheet.week} is {past}.")
-            if request.POST.get("back") == "member":
-                return redirect(_week_url(timesheet.week_start, "timesheet-member", user_id=timesheet.user_id))
-            return redirect(_week_url(timesheet.week_start, "timesheet-team"))
+    status = decision_apply(form, partial(decide, timesheet_id=timesheet.pk, actor=request.user))
+    if status is None:
+        messages.success(request, f"{timesheet.user}'s week {timesheet.week} is {past}.")
+        if request.POST.get("back") == "member":
+            return redirect(_week_url(timesheet.week_start, "timesheet-member", user_id=timesheet.user_id))
+        return redirect(_week_url(timesheet.week_start, "timesheet-team"))
     bound = {(timesheet.pk, decision): form}
     if request.POST.get("back") == "member":
         template = "timesheet/week.html"

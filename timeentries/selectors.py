@@ -11,21 +11,15 @@ from core import periods
 from core.periods import hours
 from timeentries.models import Client, Project, Task, TimeEntry, Timesheet
 from users.models import User
-from users.selectors import user_ids_visible_to
+from users.selectors import owned_rows_visible_to
 
 
 def entries_visible_to(actor: User) -> QuerySet[TimeEntry]:
-    entries = TimeEntry.objects.select_related("user", "project", "project__client", "task")
-    if actor.is_admin:
-        return entries
-    return entries.filter(user_id__in=user_ids_visible_to(actor))
+    return owned_rows_visible_to(actor, TimeEntry.objects.select_related("user", "project", "project__client", "task"))
 
 
 def timesheets_visible_to(actor: User) -> QuerySet[Timesheet]:
-    timesheets = Timesheet.objects.select_related("user", "decided_by")
-    if actor.is_admin:
-        return timesheets
-    return timesheets.filter(user_id__in=user_ids_visible_to(actor))
+    return owned_rows_visible_to(actor, Timesheet.objects.select_related("user", "decided_by"))
 
 
 def projects_loggable_by(user: User) -> QuerySet[Project]:

@@ -29,6 +29,14 @@ def user_ids_visible_to(actor: User) -> QuerySet:
     return users_visible_to(actor).values("pk")
 
 
+def owned_rows_visible_to(actor: User, rows: QuerySet) -> QuerySet:
+    """Other apps' per-person rows (entries, timesheets, leave, violations) that `actor` may
+    see: all for admins, else those of the people they see. The one scoping rule they share."""
+    if actor.is_admin:
+        return rows
+    return rows.filter(user_id__in=user_ids_visible_to(actor))
+
+
 def audit_events_visible_to(actor: User) -> QuerySet[AuditEvent]:
     """Admins read every business event; managers those about or by the people they manage
     (themselves included); employees none."""

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from analytics.reports.common import TIME_GROUPS, Sums, TimeReportQuery, bucket_label, finish, seconds_of
 from core import periods
 from timeentries.models import MAX_ENTRY_LENGTH, TimeEntry
-from users.selectors import user_ids_visible_to
+from users.selectors import owned_rows_visible_to
 
 _FILTER_LOOKUPS = {
     "user": "user_id",
@@ -45,8 +45,7 @@ def entries_in_range(query: TimeReportQuery) -> QuerySet:
         start__lt=query.range_end,
         start__gte=query.range_start - MAX_ENTRY_LENGTH,
     )
-    if not query.actor.is_admin:
-        entries = entries.filter(user_id__in=user_ids_visible_to(query.actor))
+    entries = owned_rows_visible_to(query.actor, entries)
     return entries.filter(**{_FILTER_LOOKUPS[key]: value for key, value in query.filters.items()})
 
 
