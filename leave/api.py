@@ -9,11 +9,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 
-from core.catalog import catalog_delete, catalog_save
 from core.net import client_ip
 from core.permissions import AdminWritesOthersRead
 from core.ratelimit import rate_limit_enforce
-from core.viewsets import ScopedQuerysetMixin
+from core.viewsets import CatalogViewSet, ScopedQuerysetMixin
 from leave import selectors, services
 from leave.filters import HolidayFilter, LeaveLedgerFilter, LeaveRequestFilter
 from leave.ics import leave_calendar_ics
@@ -46,26 +45,7 @@ ICS_HISTORY = timedelta(days=366)
 # --- catalog: leave types and holiday calendars -------------------------------------------
 
 
-class LeaveCatalogViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
-    """Admins write (through the generic catalog services), everyone signed in reads."""
-
-    permission_classes = [permissions.IsAuthenticated, AdminWritesOthersRead]
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    search_fields = ["name"]
-
-    def perform_create(self, serializer):
-        serializer.instance = catalog_save(actor=self.request.user, instance=self.model(), **serializer.validated_data)
-
-    def perform_update(self, serializer):
-        serializer.instance = catalog_save(
-            actor=self.request.user, instance=serializer.instance, **serializer.validated_data
-        )
-
-    def perform_destroy(self, instance):
-        catalog_delete(actor=self.request.user, instance=instance)
-
-
-class LeaveTypeViewSet(LeaveCatalogViewSet):
+class LeaveTypeViewSet(CatalogViewSet):
     """Everyone reads the active leave types; admins also see (and filter on) inactive ones."""
 
     model = LeaveType
@@ -79,7 +59,7 @@ class LeaveTypeViewSet(LeaveCatalogViewSet):
         return types if user.is_admin else types.filter(active=True)
 
 
-class HolidayCalendarViewSet(LeaveCatalogViewSet):
+class HolidayCalendarViewSet(CatalogViewSet):
     model = HolidayCalendar
     serializer_class = LeaveHolidayCalendarSerializer
     filterset_fields = ["country", "subdivision"]

@@ -1,12 +1,10 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import permissions, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.catalog import catalog_delete, catalog_save
-from core.permissions import AdminWritesOthersRead
-from core.viewsets import ScopedQuerysetMixin
+from core.viewsets import CatalogViewSet, ScopedQuerysetMixin
 from timeentries import selectors, services
 from timeentries.filters import ProjectFilter, TaskFilter, TimeEntryFilter, TimesheetFilter
 from timeentries.models import Client, Project, Task, TimeEntry, Timesheet
@@ -21,25 +19,6 @@ from timeentries.serializers import (
     TimesheetDetailSerializer,
     TimesheetSerializer,
 )
-
-
-class CatalogViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
-    """Clients, projects and tasks: admins write, everyone else reads what they may log to."""
-
-    permission_classes = [permissions.IsAuthenticated, AdminWritesOthersRead]
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    search_fields = ["name"]
-
-    def perform_create(self, serializer):
-        serializer.instance = catalog_save(actor=self.request.user, instance=self.model(), **serializer.validated_data)
-
-    def perform_update(self, serializer):
-        serializer.instance = catalog_save(
-            actor=self.request.user, instance=serializer.instance, **serializer.validated_data
-        )
-
-    def perform_destroy(self, instance):
-        catalog_delete(actor=self.request.user, instance=instance)
 
 
 class ClientViewSet(CatalogViewSet):
