@@ -4,11 +4,11 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from compliance.models import POLICY_FIELDS, Violation, WorkingTimePolicy
+from core.filters import MAX_ID
 from core.serializers import DateRangeQuerySerializer
 from users.models import Team
 
 # The largest id SQLite and PostgreSQL bigint hold: larger ones are a 400, not a crash.
-MAX_ID = 2**63 - 1
 MAX_SUMMARY_DAYS = 366
 MINUTES_A_DAY = 24 * 60
 

@@ -17,18 +17,34 @@ class BoundedDateFilter(django_filters.DateFilter):
     field_class = BoundedDateFormField
 
 
-class UserIdFilter(django_filters.NumberFilter):
-    """`?user=<id>` on a list already scoped to the people the requester may see. An id
-    that does not exist filters like the id of someone hidden: an empty page, not a 400
-    that would tell the two apart (and let anyone enumerate ids)."""
+class IdFilter(django_filters.NumberFilter):
+    """`?<name>=<id>` on a list already scoped to what the requester may see. An id that does
+    not exist filters like the id of something hidden: an empty page, not a 400 that would
+    tell the two apart (and let anyone enumerate ids). Not a whole number, or beyond what
+    the database holds: a 400 naming the parameter."""
 
     field_class = forms.IntegerField
+    help = "id"
 
-    def __init__(self, field_name="user", **kwargs):
+    def __init__(self, field_name, **kwargs):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
-        kwargs.setdefault("help_text", "id of a user; people you may not see give an empty list")
+        kwargs.setdefault("help_text", self.help)
         super().__init__(field_name=field_name, **kwargs)
+
+
+class UserIdFilter(IdFilter):
+    help = "id of a user; people you may not see give an empty list"
+
+    def __init__(self, field_name="user", **kwargs):
+        super().__init__(field_name, **kwargs)
+
+
+class TeamIdFilter(IdFilter):
+    help = "id of a team; teams you may not see give an empty list"
+
+    def __init__(self, field_name="user__team", **kwargs):
+        super().__init__(field_name, **kwargs)
 
 
 class FromToFilterSet(django_filters.FilterSet):

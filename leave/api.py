@@ -258,7 +258,7 @@ class LeaveCalendarView(generics.GenericAPIView):
         start, end, team = query.validated_data["from"], query.validated_data["to"], query.validated_data.get("team")
         users = users_visible_to(request.user)
         if team is not None:
-            users = users.filter(team=team)
+            users = users.filter(team_id=team)
         holidays = selectors.holidays_of(request.user.effective_holiday_calendar_id, start, end)
         return Response(
             {

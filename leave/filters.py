@@ -2,9 +2,8 @@ import django_filters
 from django import forms
 
 from core.dates import EARLIEST_DATE, LATEST_DATE
-from core.filters import BoundedDateFilter, FromToFilterSet, UserIdFilter
+from core.filters import BoundedDateFilter, FromToFilterSet, TeamIdFilter, UserIdFilter
 from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
-from users.models import Team
 
 
 class YearFilter(django_filters.NumberFilter):
@@ -18,7 +17,7 @@ class LeaveRequestFilter(FromToFilterSet):
     date_to = BoundedDateFilter(field_name="start_date", lookup_expr="lte", help_text="last day (inclusive)")
     type = django_filters.ModelChoiceFilter(field_name="leave_type", queryset=LeaveType.objects.all())
     user = UserIdFilter()
-    team = django_filters.ModelChoiceFilter(field_name="user__team", queryset=Team.objects.all())
+    team = TeamIdFilter()
 
     class Meta:
         model = LeaveRequest

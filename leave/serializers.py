@@ -6,12 +6,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.dates import EARLIEST_DATE, LATEST_DATE
+from core.filters import MAX_ID
 from core.serializers import BoundedDateField, DateRangeQuerySerializer
 from leave.models import CalendarFeed, Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
-from users.models import Team, User
+from users.models import User
 
 # The largest id SQLite and PostgreSQL bigint hold: larger ones are a 400, not a crash.
-MAX_ID = 2**63 - 1
 MAX_CALENDAR_DAYS = 366
 
 
@@ -217,7 +217,9 @@ class LeaveLedgerAdjustmentSerializer(serializers.Serializer):
 class LeaveCalendarQuerySerializer(DateRangeQuerySerializer):
     max_days = MAX_CALENDAR_DAYS
 
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False)
+    # An id, not a team looked up among all teams: a missing team and one you may not see
+    # both give an empty calendar (the people are scoped by the view).
+    team = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class LeaveAbsenceSerializer(serializers.ModelSerializer):

@@ -2,7 +2,7 @@ import django_filters
 from django.core.exceptions import ValidationError
 
 from core import periods
-from core.filters import LocalDateRangeFilterSet, UserIdFilter
+from core.filters import LocalDateRangeFilterSet, TeamIdFilter, UserIdFilter
 from timeentries.models import Project, Task, TimeEntry, Timesheet
 
 
@@ -11,7 +11,7 @@ class TimeEntryFilter(LocalDateRangeFilterSet):
 
     date_field = "start"
     user = UserIdFilter()
-    team = django_filters.NumberFilter(field_name="user__team")
+    team = TeamIdFilter()
     running = django_filters.BooleanFilter(field_name="end", lookup_expr="isnull")
 
     class Meta:

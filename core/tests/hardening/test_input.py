@@ -299,6 +299,27 @@ def test_item09_list_filter_by_a_hidden_or_missing_user_answers_the_same_empty_p
     assert rows == []
 
 
+TEAM_LISTS = [
+    ("/api/v1/time-entries", {}),
+    ("/api/v1/leave/requests", {}),
+    ("/api/v1/leave/calendar", {"from": "2026-03-01", "to": "2026-03-31"}),
+    ("/api/v1/reports/time", {"from": "2026-03-01", "to": "2026-03-31", "group_by": "user"}),
+]
+
+
+@pytest.mark.parametrize(("path", "others"), TEAM_LISTS)
+def test_item09_team_filter_of_a_hidden_or_missing_team_answers_the_same_empty_answer(
+    api, everyone_worked, bob, dave, path, others
+):
+    """The `?user=` rule for teams: dave's team B is hidden from bob, and no team has the other
+    id. Both answer 200 alike; neither shows dave (a missing team was a 400 before)."""
+    hidden = api(bob).get(path, {**others, "team": dave.team_id})
+    absent = api(bob).get(path, {**others, "team": dave.team_id + 10_000})
+    assert hidden.status_code == absent.status_code == 200, (hidden.content[:300], absent.content[:300])
+    assert hidden.json() == absent.json()
+    assert str(dave) not in hidden.content.decode() and dave.email not in hidden.content.decode()
+
+
 @pytest.mark.parametrize(("path", "others"), ONE_PERSON)
 def test_item09_one_persons_figures_of_a_hidden_or_missing_user_are_the_same_404(
     api, everyone_worked, bob, dave, path, others
