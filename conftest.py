@@ -189,6 +189,18 @@ def fake_es(settings):
 
 
 @pytest.fixture
+def worker_process(settings):
+    """A real `celery worker` process on the test database and its own queue, with tasks sent
+    through Redis (core/tests/processes.py). Yields {"queue", "log"}."""
+    from config.celery import app
+    from core.tests.processes import celery_worker_process
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with celery_worker_process(redis_url=settings.REDIS_URL, app=app) as worker:
+        yield worker
+
+
+@pytest.fixture
 def anon():
     return APIClient()
 

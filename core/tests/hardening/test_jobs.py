@@ -5,9 +5,7 @@ floods the broker nor loses index updates (item 16)."""
 import os
 import subprocess
 import sys
-import tempfile
 import threading
-import uuid
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -22,15 +20,13 @@ from django.utils.module_loading import import_string
 
 from analytics.models import Export
 from analytics.tasks import exports_reap_stale_task
-from compliance.tests.test_worker import _test_database_url as worker_database_url
-from compliance.tests.test_worker import _wait_for as wait_for
-from config.celery import app
 from conftest import requires_postgres, requires_redis
 from core.audit import audit_event_record
 from core.locks import PeriodicJob
 from core.models import AuditEvent, PeriodicJobRun
 from core.schedules import PERIODIC_TASKS
 from core.tasks import audit_purge_expired_task
+from core.tests.processes import wait_until
 from search.indexing import index_of
 from search.models import IndexFailure
 from search.tasks import search_index_object, search_reconcile_task
@@ -171,55 +167,18 @@ def test_item15_two_beats_dispatching_the_same_slot_at_once_run_the_job_once_on_
     assert AuditEvent.objects.filter(action="audit_purged").count() == 1
 
 
-@pytest.fixture
-def real_worker(settings):
-    """A `celery worker` process on the test database, on a queue of its own (as in
-    compliance/tests/test_worker.py), with tasks sent to the broker instead of run eagerly."""
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    previous, app.conf.task_always_eager = app.conf.task_always_eager, False
-    queue, name = f"jobs-test-{uuid.uuid4().hex}", f"jobs-test-{uuid.uuid4().hex[:8]}@localhost"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": worker_database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-    }
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=info"]
-    command += ["--without-gossip", "--without-mingle", "-Q", queue, "-n", name]
-    with tempfile.TemporaryDirectory() as directory:
-        log = Path(directory) / "worker.log"
-        with log.open("w") as output:
-            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-            try:
-                wait_for(
-                    lambda: process.poll() is None and bool(app.control.ping(destination=[name], timeout=0.5)),
-                    "The worker did not answer a ping",
-                    log,
-                )
-                yield {"queue": queue, "log": log}
-            finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-                app.conf.task_always_eager = previous
-
-
 @requires_postgres
 @requires_redis
 @pytest.mark.django_db(transaction=True)
-def test_item15_a_real_worker_skips_the_second_beat_dispatch_of_a_slot(real_worker):
+def test_item15_a_real_worker_skips_the_second_beat_dispatch_of_a_slot(worker_process):
     """The header beat sets reaches the task on a real worker through Redis."""
-    schedule, log = _schedule_of("core.tasks.audit_purge_expired_task"), real_worker["log"]
+    schedule, log = _schedule_of("core.tasks.audit_purge_expired_task"), worker_process["log"]
     for _ in range(2):
         result = audit_purge_expired_task.apply_async(
-            headers={"periodic_task_name": schedule}, queue=real_worker["queue"]
+            headers={"periodic_task_name": schedule}, queue=worker_process["queue"]
         )
         done = f"[{result.id}] succeeded"
-        wait_for(lambda done=done: done in log.read_text(), "The task did not finish", log)
+        wait_until(lambda done=done: done in log.read_text(), "The task did not finish", log)
     assert AuditEvent.objects.filter(action="audit_purged").count() == 1
     assert PeriodicJobRun.objects.get(task="core.tasks.audit_purge_expired_task").finished_at is not None
 

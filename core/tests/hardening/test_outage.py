@@ -24,7 +24,7 @@ from contextlib import suppress
 from datetime import UTC, date, datetime
 from http.cookiejar import CookieJar
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -32,13 +32,13 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from conftest import requires_postgres
 from core import circuit
+from core.tests.processes import RedisServer, free_port, stop, test_database_url, wait_until
 from leave import services as leave_services
 from leave.models import LeaveType
 from timeentries.models import Project
 
 ROOT = Path(__file__).resolve().parents[3]
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-WAIT = 30  # seconds a started process may take to come up
 
 
 @pytest.fixture(autouse=True)
@@ -47,21 +47,6 @@ def _closed_circuits():
     circuit.reset_all()
     yield
     circuit.reset_all()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for(condition, what: str, log: Path | None = None):
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"{what} within {WAIT} s." + (f"\nLog:\n{log.read_text()[-4000:]}" if log else ""))
 
 
 def _redis_cache(settings, url: str) -> None:
@@ -117,7 +102,7 @@ GUNICORN_OPTIONS = ("--workers", "1", "--timeout", "60", "--log-level", "warning
 
 def _start_server(env: dict, log: Path, settings_module: str = "config.settings") -> tuple[subprocess.Popen, Http]:
     """gunicorn (one sync worker, so one persistent database connection) on a free port."""
-    port = _free_port()
+    port = free_port()
     output = log.open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}", *GUNICORN_OPTIONS],
@@ -137,17 +122,8 @@ def _start_server(env: dict, log: Path, settings_module: str = "config.settings"
         except OSError:
             return False
 
-    _wait_for(answering, "the server did not answer", log)
+    wait_until(answering, "the server did not answer", log)
     return process, http
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 class TcpProxy:
@@ -155,7 +131,7 @@ class TcpProxy:
     cuts open ones (the server is gone for the app, its data kept); `open()` listens again."""
 
     def __init__(self, target: tuple[str, int]):
-        self.target, self.port = target, _free_port()
+        self.target, self.port = target, free_port()
         self.listener, self.sockets, self.lock = None, [], threading.Lock()
 
     def open(self):
@@ -248,7 +224,7 @@ def server_on_a_dead_redis(tmp_path):
     env = {"DATABASE_URL": database, "REDIS_URL": DEAD_REDIS, "CELERY_TASK_ALWAYS_EAGER": "true"}
     process, http = _start_server(env, log)
     yield http, seeded, log
-    _stop(process)
+    stop(process)
 
 
 def test_item11_server_on_a_dead_redis_refuses_logins_with_503_but_serves_tokens_and_writes(server_on_a_dead_redis):
@@ -315,39 +291,6 @@ def test_item11_writes_cached_reads_and_the_throttle_work_while_redis_is_down(
 
     assert "Redis cache at 127.0.0.1:1/0 unavailable" in caplog.text
     assert any(r.levelname == "WARNING" for r in caplog.records if "Redis cache" in r.getMessage())
-
-
-class RedisServer:
-    """A redis-server of this test's own on a spare port, stopped and started at will."""
-
-    def __init__(self, directory: Path):
-        self.port, self.directory, self.process = _free_port(), directory, None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self):
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            cwd=self.directory,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        _wait_for(self._answers, "redis-server did not answer")
-
-    def _answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def stop(self):
-        if self.process is not None:
-            _stop(self.process)
-            self.process = None
 
 
 @pytest.fixture
@@ -427,8 +370,7 @@ def test_item13_database_outage_answers_503_and_recovers_without_a_restart(tmp_p
     db = connection.settings_dict
     proxy = TcpProxy((db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 5432)))
     proxy.open()
-    auth = f"{quote(db['USER'], safe='')}" + (f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else "")
-    database = f"postgres://{auth}@127.0.0.1:{proxy.port}/{db['NAME']}"
+    database = test_database_url(host="127.0.0.1", port=proxy.port)
     # The test settings: their password hasher is the one the test's users were saved with.
     env = {"DATABASE_URL": database, "REDIS_URL": ""}
     process, http = _start_server(env, tmp_path / "server.log", settings_module="config.settings_test")
@@ -461,7 +403,7 @@ def test_item13_database_outage_answers_503_and_recovers_without_a_restart(tmp_p
         assert http("GET", "/api/v1/users/me", token=token)[0] == 200
         assert http("GET", "/timesheet/")[0] == 200
     finally:
-        _stop(process)
+        stop(process)
         proxy.close()
 
 

@@ -7,14 +7,10 @@ Item 19: tasks retry a database outage; a notification delivered twice is sent o
 
 import io
 import shutil
-import socket
-import subprocess
 import threading
-import time
 from datetime import date, timedelta
 
 import pytest
-import redis
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.core.management import call_command
@@ -30,13 +26,13 @@ from core import outbox
 from core.models import OutboxMessage, SentNotification
 from core.schedules import PERIODIC_TASKS
 from core.tasks import outbox_relay
+from core.tests.processes import WAIT, RedisServer, wait_until
 from leave import notifications as leave_tasks
 from leave.models import LeaveRequest
 
 REQUESTS = "/api/v1/leave/requests"
 EXPORTS = "/api/v1/exports"
 DEAD_BROKER = "redis://127.0.0.1:1/0"
-WAIT = 30  # seconds
 EXPORT_BODY = {"report": "time", "format": "csv", "params": {"from": "2026-11-01", "to": "2026-11-30"}}
 
 
@@ -95,42 +91,6 @@ def _drop_pools() -> None:
     app.amqp._producer_pool = None
 
 
-class RedisServer:
-    """A redis-server of this test's own on a free port, to stop and start again."""
-
-    def __init__(self, directory):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url, self.directory, self.process = f"redis://127.0.0.1:{self.port}/0", directory, None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            cwd=self.directory,
-            stdout=subprocess.DEVNULL,
-        )
-        client, deadline = redis.Redis(port=self.port), time.monotonic() + WAIT
-        while time.monotonic() < deadline:
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                time.sleep(0.1)
-        pytest.fail(f"redis-server did not start on port {self.port} within {WAIT} s")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=15)
-            self.process = None
-
-    def waiting(self) -> int:
-        """Messages not yet finished by a worker: queued, or taken and not acknowledged."""
-        client = redis.Redis(port=self.port)
-        return client.llen("celery") + client.hlen("unacked")
-
-
 @pytest.fixture
 def own_redis_down(tmp_path):
     if not shutil.which("redis-server"):
@@ -138,15 +98,6 @@ def own_redis_down(tmp_path):
     server = RedisServer(tmp_path)
     yield server
     server.stop()
-
-
-def _wait_for(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"{what} within {WAIT} s")
 
 
 # --- item 12: the outbox --------------------------------------------------------------------
@@ -225,7 +176,7 @@ def test_item12_with_the_broker_down_each_effect_happens_exactly_once_after_it_r
     assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 0 and own_redis_down.waiting() == 7
 
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=15):
-        _wait_for(lambda: own_redis_down.waiting() == 0, "The worker did not finish the seven messages")
+        wait_until(lambda: own_redis_down.waiting() == 0, "The worker did not finish the seven messages")
 
     assert sorted((m.to, m.subject.split("] ")[1]) for m in mail.outbox) == [
         (["alice@example.com"], "Your leave request was approved"),
@@ -429,7 +380,7 @@ def test_item19_two_deliveries_at_once_send_the_decision_mail_once_on_postgres(m
     try:
         assert inside_send.wait(WAIT)
         second.start()
-        _wait_for(_a_session_waits_on_a_lock, "The second delivery did not wait for the first")
+        wait_until(_a_session_waits_on_a_lock, "The second delivery did not wait for the first")
     finally:
         release.set()
         first.join()
