@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from core import periods
 from core.validators import color_validator
 from users.models import Team
 
@@ -58,13 +59,19 @@ class Task(models.Model):
 
 class TimeEntryQuerySet(models.QuerySet):
     def running(self):
-        return self.filter(end__isnull=True)
+        return self.filter(kind=TimeEntry.Kind.CLOCKED, end__isnull=True)
+
+    def clocked(self):
+        return self.filter(kind=TimeEntry.Kind.CLOCKED)
+
+    def durations(self):
+        return self.filter(kind=TimeEntry.Kind.DURATION)
 
     def overlapping(self, *, user_id: int, start, end, exclude_pk=None):
         """Entries of `user_id` whose [start, end) meets [start, end); a running entry
         reaches to infinity, and `end=None` asks about an open-ended range."""
         overlaps = Q(end__isnull=True) | Q(end__gt=start)
-        qs = self.filter(overlaps, user_id=user_id)
+        qs = self.filter(overlaps, user_id=user_id, kind=TimeEntry.Kind.CLOCKED)
         if end is not None:
             qs = qs.filter(start__lt=end)
         return qs.exclude(pk=exclude_pk) if exclude_pk else qs
@@ -76,17 +83,38 @@ MAX_ENTRY_LENGTH = timedelta(hours=24)
 
 
 class TimeEntry(models.Model):
-    """Work from `start` to `end` (UTC). `end` is null while the timer runs.
+    """Work of one person, of one of two kinds:
 
-    PostgreSQL holds the invariants: end after start, one running timer per user, and no
-    two entries of one user overlapping (an exclusion constraint added in migration 0002).
+    - **clocked**: from `start` to `end` (UTC) less `break_minutes`; `end` is null while the
+      timer runs. This is what the law asks to be recorded (beginning, end, duration).
+    - **duration**: `duration` of work on the local `day`, with no times (the week grid's
+      hours cell, imports of duration-only data). `start` and `end` are null: nothing here
+      invents the times, so compliance never derives rests or breaks from such an entry.
+
+    `day` (the person's local day the entry belongs to: a clocked entry's start day) and
+    `duration` (worked time: end - start - break; null only while the timer runs) are set
+    for both kinds, so totals never need to know which kind they add up.
+
+    PostgreSQL holds the invariants: each kind's shape, end after start, one running timer
+    per user, and no two clocked entries of one user overlapping (an exclusion constraint,
+    migrations 0002 and 0005).
     """
+
+    class Kind(models.TextChoices):
+        CLOCKED = "clocked", "Clocked (start and end)"
+        DURATION = "duration", "Duration on a day"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_entries")
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="time_entries")
     task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.PROTECT, related_name="time_entries")
-    start = models.DateTimeField()
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CLOCKED)
+    day = models.DateField(help_text="The person's local day the work belongs to (a clocked entry's start day).")
+    start = models.DateTimeField(null=True, blank=True)
     end = models.DateTimeField(null=True, blank=True)
+    break_minutes = models.PositiveSmallIntegerField(
+        default=0, help_text="Breaks taken between start and end (clocked entries only)."
+    )
+    duration = models.DurationField(null=True, blank=True, help_text="Worked time; null while the timer runs.")
     description = models.TextField(blank=True, max_length=2000)
     billable = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -95,32 +123,70 @@ class TimeEntry(models.Model):
     objects = TimeEntryQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-start"]
+        ordering = ["-day", "-start", "-id"]
         verbose_name_plural = "time entries"
         indexes = [
             models.Index(fields=["user", "start"], name="timeentry_user_start"),
             models.Index(fields=["project", "start"], name="timeentry_project_start"),
             models.Index(fields=["start"], name="timeentry_start"),
+            models.Index(fields=["user", "day"], name="timeentry_user_day"),
+            models.Index(fields=["day"], name="timeentry_day"),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end__isnull=True) | Q(end__gt=models.F("start")), name="timeentry_end_after_start"
             ),
             models.UniqueConstraint(
-                fields=["user"], condition=Q(end__isnull=True), name="timeentry_one_running_timer_per_user"
+                fields=["user"],
+                condition=Q(kind="clocked", end__isnull=True),
+                name="timeentry_one_running_timer_per_user",
             ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="clocked", start__isnull=False)
+                    & (Q(end__isnull=True, duration__isnull=True) | Q(end__isnull=False, duration__isnull=False))
+                )
+                | Q(kind="duration", start__isnull=True, end__isnull=True, break_minutes=0, duration__isnull=False),
+                name="timeentry_kind_shape",
+            ),
+            models.CheckConstraint(
+                condition=Q(duration__isnull=True)
+                | Q(duration__gt=timedelta(0), duration__lte=timedelta(hours=24)),
+                name="timeentry_duration_range",
+            ),
+            models.CheckConstraint(condition=Q(break_minutes__lte=24 * 60), name="timeentry_break_range"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.start:%Y-%m-%d %H:%M} {self.project.code}"
+        when = f"{self.start:%Y-%m-%d %H:%M}" if self.start else f"{self.day:%Y-%m-%d}"
+        return f"{self.user} {when} {self.project.code}"
+
+    @property
+    def is_clocked(self) -> bool:
+        return self.kind == self.Kind.CLOCKED
 
     @property
     def is_running(self) -> bool:
-        return self.end is None
+        return self.is_clocked and self.end is None
 
     @property
-    def duration(self) -> timedelta | None:
-        return None if self.end is None else self.end - self.start
+    def break_duration(self) -> timedelta:
+        return timedelta(minutes=self.break_minutes)
+
+    def save(self, *args, **kwargs):
+        # A clocked entry's day and duration follow from its times; deriving them here
+        # keeps every writer (services, admin, fixtures) consistent. bulk_create bypasses
+        # this and must set both itself.
+        if self.is_clocked and self.start is not None:
+            self.day = periods.local_date(self.start, self.user.tzinfo)
+            self.duration = self.worked()
+        super().save(*args, **kwargs)
+
+    def worked(self) -> timedelta | None:
+        """Worked time as the fields now stand (the services store it in `duration`)."""
+        if not self.is_clocked:
+            return self.duration
+        return None if self.end is None else self.end - self.start - self.break_duration
 
 
 class Timesheet(models.Model):
@@ -136,6 +202,9 @@ class Timesheet(models.Model):
     week_start = models.DateField(help_text="Monday of the ISO week, in the user's time zone.")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Why a week is submitted well below or above the expected hours: asked for on submit,
+    # shown to the manager who decides.
+    submit_comment = models.TextField(blank=True, max_length=2000)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
