@@ -161,6 +161,15 @@ class TimeEntry(models.Model):
         when = f"{self.start:%Y-%m-%d %H:%M}" if self.start else f"{self.day:%Y-%m-%d}"
         return f"{self.user} {when} {self.project.code}"
 
+    def save(self, *args, **kwargs):
+        # A clocked entry's day and duration follow from its times; deriving them here
+        # keeps every writer (services, admin, fixtures) consistent. bulk_create bypasses
+        # this and must set both itself.
+        if self.is_clocked and self.start is not None:
+            self.day = periods.local_date(self.start, self.user.tzinfo)
+            self.duration = self.worked()
+        super().save(*args, **kwargs)
+
     @property
     def is_clocked(self) -> bool:
         return self.kind == self.Kind.CLOCKED
@@ -172,15 +181,6 @@ class TimeEntry(models.Model):
     @property
     def break_duration(self) -> timedelta:
         return timedelta(minutes=self.break_minutes)
-
-    def save(self, *args, **kwargs):
-        # A clocked entry's day and duration follow from its times; deriving them here
-        # keeps every writer (services, admin, fixtures) consistent. bulk_create bypasses
-        # this and must set both itself.
-        if self.is_clocked and self.start is not None:
-            self.day = periods.local_date(self.start, self.user.tzinfo)
-            self.duration = self.worked()
-        super().save(*args, **kwargs)
 
     def worked(self) -> timedelta | None:
         """Worked time as the fields now stand (the services store it in `duration`)."""
