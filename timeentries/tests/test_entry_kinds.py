@@ -201,9 +201,7 @@ def test_a_clocked_entrys_day_and_hours_follow_from_its_times(frozen_2026_11_12,
 # --- reads ----------------------------------------------------------------------------------------
 
 
-def test_from_and_to_find_duration_entries_by_day_and_the_newest_day_comes_first(
-    frozen_2026_11_12, api, alice, acme
-):
+def test_from_and_to_find_duration_entries_by_day_and_the_newest_day_comes_first(frozen_2026_11_12, api, alice, acme):
     client = api(alice)
     older = post(client, duration_body(acme, "2026-11-09", 1)).json()
     clocked = post(
@@ -263,9 +261,7 @@ def test_a_short_week_needs_a_comment_the_manager_sees(frozen_2026_11_12, api, a
     assert refused.status_code == 400
     assert refused.json()["code"] == "comment_required"
     assert list(refused.json()["errors"]) == ["comment"]
-    assert refused.json()["detail"].startswith(
-        "32 h logged, 40 h expected this week; add a comment for your manager"
-    )
+    assert refused.json()["detail"].startswith("32 h logged, 40 h expected this week; add a comment for your manager")
     sheet.refresh_from_db()
     assert sheet.status == "open"
     assert client.post(f"{SHEETS}/{sheet.pk}/submit", {"comment": "  "}, format="json").status_code == 400
