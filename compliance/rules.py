@@ -265,7 +265,7 @@ def check_breaks(intervals: list[Interval], tz: ZoneInfo, limits: Limits, days: 
                 breaks += gap
         taken = int(breaks.total_seconds() // 60)
         if taken < required:
-            since = f"from {moment_label(shift[0].start, tz)} on {day_label(day)}"
+            since = f"from {moment_label(shift[0].start, tz, relative_to=day)} on {day_label(day)}"
             if taken:
                 message = (
                     f"{hours_label(worked_time)} worked {since} with only {taken} minutes of break; "
