@@ -90,6 +90,10 @@ class _Entries:
     durations: dict[date, timedelta] = field(default_factory=lambda: defaultdict(timedelta))
     duration_entries: dict[date, list[int]] = field(default_factory=lambda: defaultdict(list))
     first_day: date | None = None
+    # The country of the person's effective holiday calendar (their own, else their team's);
+    # read with the entries, so only known for people with entries in the span (the others
+    # have no day to judge for recorded times).
+    country: str = ""
 
 
 def _reading_window(limits: rules.Limits, first_day: date, last_day: date, tz) -> tuple[datetime, datetime]:
@@ -106,8 +110,8 @@ def _reading_window(limits: rules.Limits, first_day: date, last_day: date, tz) -
 def _entries_by_user(users: list[User], start: datetime, end: datetime, now: datetime) -> dict[int, _Entries]:
     """Everyone's clocked entries meeting [start, end) (a running one lasts until now, at
     least a minute) with their breaks, their duration entries on the local days of that
-    span, and each person's first day of work ever, in one query; one more only for people
-    with nothing in the span."""
+    span, each person's first day of work ever and their holiday calendar's country, in one
+    query; one more only for people with nothing in the span."""
     found: dict[int, _Entries] = {user.pk: _Entries() for user in users}
     first_day = TimeEntry.objects.filter(user_id=OuterRef("user_id")).order_by("day").values("day")[:1]
     # The local days of the span in any zone: a day more on each side, trimmed per person
@@ -119,11 +123,23 @@ def _entries_by_user(users: list[User], start: datetime, end: datetime, now: dat
         TimeEntry.objects.filter(clocked | durations, user_id__in=list(found))
         .annotate(first_day=Subquery(first_day))
         .order_by("day", "start", "pk")
-        .values_list("user_id", "pk", "kind", "start", "end", "break_minutes", "day", "duration", "first_day")
+        .values_list(
+            "user_id",
+            "pk",
+            "kind",
+            "start",
+            "end",
+            "break_minutes",
+            "day",
+            "duration",
+            "first_day",
+            "user__holiday_calendar__country",
+            "user__team__holiday_calendar__country",
+        )
     )
-    for user_id, pk, kind, entry_start, entry_end, break_minutes, day, duration, first in rows:
+    for user_id, pk, kind, entry_start, entry_end, break_minutes, day, duration, first, own, team in rows:
         entries = found[user_id]
-        entries.first_day = first
+        entries.first_day, entries.country = first, (own or team or "").upper()
         if kind == TimeEntry.Kind.DURATION:
             entries.durations[day] += duration
             entries.duration_entries[day].append(pk)
@@ -138,15 +154,6 @@ def _entries_by_user(users: list[User], start: datetime, end: datetime, now: dat
     for entries in found.values():
         entries.intervals.sort(key=lambda interval: (interval.start, interval.id or 0))
     return found
-
-
-def _holiday_countries(users: list[User]) -> dict[int, str]:
-    """Each person's effective holiday calendar's country (their own calendar, else their
-    team's; "" without one), in one query."""
-    rows = User.objects.filter(pk__in=[user.pk for user in users]).values_list(
-        "pk", "holiday_calendar__country", "team__holiday_calendar__country"
-    )
-    return {pk: (own or team or "").upper() for pk, own, team in rows}
 
 
 def times_required(policy: WorkingTimePolicy, country: str) -> bool:
@@ -178,8 +185,6 @@ def recorded_work(
     entries = _entries_by_user(
         users, min(start for start, _ in windows.values()), max(end for _, end in windows.values()), now
     )
-    auto = any(p.require_clocked_times == WorkingTimePolicy.ClockedTimes.AUTO for p in policies.values())
-    countries = _holiday_countries(users) if auto else {}
     neutral_from = min(periods.local_date(windows[user.pk][0], user.tzinfo) for user in users)
     neutral = neutral_leave_days_of(users, neutral_from, last_day + timedelta(days=7))
     work = {}
@@ -194,6 +199,6 @@ def recorded_work(
             history_start=mine.first_day or first_day,
             durations=dict(mine.durations),
             duration_entries={day: tuple(ids) for day, ids in mine.duration_entries.items()},
-            times_required=times_required(policy_of_user, countries.get(user.pk, "")),
+            times_required=times_required(policy_of_user, mine.country),
         )
     return work
