@@ -63,8 +63,7 @@ def reopen_invented(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("compliance", "0005_policy_clocked_times_and_resolution_note"),
-        # TODO(lead): timeentries 0006_invented_times_to_durations once i14-entries has it.
-        ("timeentries", "0005_entry_kinds"),
+        ("timeentries", "0006_invented_times_to_durations"),
     ]
 
     operations = [migrations.RunPython(resolve_invented, reopen_invented, elidable=False)]

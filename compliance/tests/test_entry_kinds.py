@@ -212,3 +212,36 @@ def test_a_short_rest_since_yesterday_evening(frozen_2026_03_04, api, alice, bob
     assert messages["daily_rest"] == (
         "Only 9 h of rest since yesterday 22:00, before work at 07:00 on Tue 3 Mar; 11 h are required."
     )
+
+
+# --- acceptance 1 through the time entries API (the live check) ---------------------------------
+
+ENTRIES = "/api/v1/time-entries"
+
+
+def warnings_of(response) -> dict[str, str]:
+    assert response.status_code == 201, response.json()
+    return {warning["rule"]: warning["message"] for warning in response.json()["compliance_warnings"]}
+
+
+def test_the_live_check_judges_the_declared_break(frozen_2026_03_04, api, alice, ops):
+    day = {"project": ops.pk, "start": "2026-03-03T08:00:00+01:00", "end": "2026-03-03T16:30:00+01:00"}
+    assert warnings_of(api(alice).post(ENTRIES, {**day, "break_minutes": 30})) == {}
+    later = {**day, "start": "2026-03-04T08:00:00+01:00", "end": "2026-03-04T16:30:00+01:00"}
+    assert warnings_of(api(alice).post(ENTRIES, later)) == {
+        "breaks": "8 h 30 without a 30-minute break (from 08:00 on Wed 4 Mar; required after 6 h)."
+    }
+
+
+def test_the_live_check_of_an_8_hour_grid_day_finds_nothing(frozen_2026_03_04, api, alice, ops):
+    worked(alice, ops, date(2026, 3, 2), 14, 8.5, break_minutes=30)  # Monday until 22:30
+    assert warnings_of(api(alice).post(ENTRIES, {"project": ops.pk, "day": "2026-03-03", "hours": "8"})) == {}
+    assert warnings_of(api(alice).post(ENTRIES, {"project": ops.pk, "day": "2026-03-04", "hours": "3"})) == {}
+
+
+def test_a_grid_day_over_the_maximum_is_refused_under_a_block_policy(frozen_2026_03_04, api, alice, ops):
+    WorkingTimePolicy.objects.filter(is_default=True).update(enforcement="block")
+    worked(alice, ops, TUESDAY, 8, 6.5, break_minutes=30)
+    response = api(alice).post(ENTRIES, {"project": ops.pk, "day": "2026-03-03", "hours": "5"})
+    assert response.status_code == 409 and response.json()["code"] == "compliance_daily_max"
+    assert "11 h worked on Tue 3 Mar, more than the 10 h allowed." in response.json()["detail"]
