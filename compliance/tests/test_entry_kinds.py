@@ -245,3 +245,10 @@ def test_a_grid_day_over_the_maximum_is_refused_under_a_block_policy(frozen_2026
     response = api(alice).post(ENTRIES, {"project": ops.pk, "day": "2026-03-03", "hours": "5"})
     assert response.status_code == 409 and response.json()["code"] == "compliance_daily_max"
     assert "11 h worked on Tue 3 Mar, more than the 10 h allowed." in response.json()["detail"]
+
+
+def test_a_night_shifts_break_is_shared_between_its_two_days(frozen_2026_03_04, api, alice, ops):
+    worked(alice, ops, date(2026, 3, 2), 22, 8, break_minutes=60)  # 22:00-06:00, 7 h worked
+    summary = api(alice).get(SUMMARY, {"from": "2026-03-02", "to": "2026-03-03"}).json()
+    assert [day["hours"] for day in summary["days"]] == ["1.75", "5.25"]
+    assert summary["weeks"][0]["hours"] == "7.00"
