@@ -37,7 +37,8 @@ def violation_of(user, *, rule: str = Violation.Rule.DAILY_REST, day: date = dat
     defaults = {
         "measured": Decimal("8.00"),
         "limit": Decimal("11.00"),
-        "message": f"Only 8.00 h of rest before {day}; 11.00 h are required.",
+        "message": f"Only 8 h of rest since yesterday 22:00, before work at 06:00 on {day:%a} {day.day} {day:%b}; "
+        "11 h are required.",
         "period_start": day - timedelta(days=1),
         "period_end": day,
     }
