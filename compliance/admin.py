@@ -42,8 +42,16 @@ class WorkingTimePolicyAdmin(ServiceAdmin):
     not deleted: its teams are moved to another one."""
 
     form = WorkingTimePolicyAdminForm
-    list_display = ["name", "is_default", "enforcement", "max_weekly_hours", "min_daily_rest_hours", "team_names"]
-    list_filter = ["is_default", "enforcement"]
+    list_display = [
+        "name",
+        "is_default",
+        "enforcement",
+        "require_clocked_times",
+        "max_weekly_hours",
+        "min_daily_rest_hours",
+        "team_names",
+    ]
+    list_filter = ["is_default", "enforcement", "require_clocked_times"]
     search_fields = ["name"]
     filter_horizontal = ["teams"]
     readonly_fields = ["created_at", "updated_at"]
@@ -103,6 +111,7 @@ class ViolationAdmin(ScopedAdminMixin, ServiceAdmin):
         "acknowledged_at",
         "comment",
         "resolved_at",
+        "resolution_note",
         "created_at",
         "updated_at",
     ]

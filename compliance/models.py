@@ -27,6 +27,11 @@ class WorkingTimePolicy(models.Model):
         WARN = "warn", "Warn (save and report)"
         BLOCK = "block", "Block (refuse the entry)"
 
+    class ClockedTimes(models.TextChoices):
+        AUTO = "auto", "Auto (required on German holiday calendars)"
+        ON = "on", "Required"
+        OFF = "off", "Not required"
+
     name = models.CharField(max_length=100, unique=True)
     is_default = models.BooleanField(default=False)
     teams = models.ManyToManyField(Team, blank=True, related_name="working_time_policies")
@@ -62,6 +67,14 @@ class WorkingTimePolicy(models.Model):
         help_text="A gap at least this long counts as a break; shorter gaps join entries into one block.",
     )
     enforcement = models.CharField(max_length=8, choices=Enforcement.choices, default=Enforcement.WARN)
+    require_clocked_times = models.CharField(
+        max_length=4,
+        choices=ClockedTimes.choices,
+        default=ClockedTimes.AUTO,
+        help_text="Whether a day recorded only as hours (no start and end) is a finding. German employers must "
+        "record the beginning, end and duration of working time (BAG 1 ABR 22/21): auto requires them for "
+        "people whose holiday calendar is German.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -84,6 +97,7 @@ POLICY_FIELDS = [
     "is_default",
     "teams",
     "enforcement",
+    "require_clocked_times",
     "max_weekly_hours",
     "reference_period_weeks",
     "min_daily_rest_hours",
@@ -104,6 +118,7 @@ class Violation(models.Model):
         WEEKLY_REST = "weekly_rest", "Weekly rest"
         DAILY_MAX = "daily_max", "Maximum daily hours"
         BREAKS = "breaks", "Breaks"
+        TIMES_NOT_RECORDED = "times_not_recorded", "Times not recorded"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -125,6 +140,7 @@ class Violation(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     comment = models.TextField(blank=True, max_length=2000)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True, max_length=2000, help_text="Why the violation was resolved.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

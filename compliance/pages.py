@@ -44,7 +44,10 @@ def period_label(violation: Violation) -> str:
 
 
 def amount_label(violation: Violation, value) -> str:
-    """What a rule measures, with its unit: breaks in minutes, everything else in hours."""
+    """What a rule measures, with its unit: breaks in minutes, everything else in hours;
+    times not recorded measure the hours without times against "start and end"."""
+    if violation.rule == Violation.Rule.TIMES_NOT_RECORDED and value == violation.limit:
+        return "start and end"
     unit = "min" if violation.rule == Violation.Rule.BREAKS else "h"
     return f"{format_hours(value)} {unit}"
 

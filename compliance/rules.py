@@ -2,7 +2,13 @@
 
 Nothing here touches the database: callers pass intervals (UTC datetimes), the person's
 zone, the limits and the days/weeks to judge, and get findings back. Every finding says
-what was measured, the limit, the period and the entries involved.
+what was measured, the limit, the period and the entries involved, and its message speaks
+the person's local time ("6 h 30 without a 30-minute break"), never UTC or ids.
+
+Two kinds of work come in: clocked intervals (start, end and a declared break) and
+durations (hours on a local day, no times). Durations count in the daily and weekly
+totals and the rolling average; rests and breaks are judged on clocked intervals only,
+since a duration says nothing about when the work happened.
 """
 
 import itertools
@@ -16,6 +22,10 @@ from zoneinfo import ZoneInfo
 from core import periods
 
 VIOLATION, WARNING = "violation", "warning"
+TIMES_NOT_RECORDED = "times_not_recorded"
+# Warnings that are recorded as violations to follow up all the same (the others, such as
+# one long week within the average, are only shown where they happen).
+RECORDED_WARNINGS = frozenset({TIMES_NOT_RECORDED})
 HOUR = Decimal(3600)
 # A gap shorter than this inside a shift is a break (a night shift resuming after midnight),
 # never the daily rest between two working days.
@@ -24,9 +34,22 @@ MAX_SHIFT_BREAK = timedelta(hours=3)
 
 @dataclass(frozen=True)
 class Interval:
+    """A clocked entry: from `start` to `end`, less `break_minutes` declared inside it."""
+
     id: int | None
     start: datetime
     end: datetime
+    break_minutes: int = 0
+
+    @property
+    def worked(self) -> timedelta:
+        return max(self.end - self.start - timedelta(minutes=self.break_minutes), timedelta())
+
+
+# Work recorded as hours on a local day without times (duration entries): the hours, and
+# the ids of the entries behind them.
+Durations = dict[date, timedelta]
+DurationEntries = dict[date, tuple[int, ...]]
 
 
 @dataclass(frozen=True)
@@ -104,17 +127,80 @@ def to_blocks(intervals: list[Interval], join_gap: timedelta) -> list[Block]:
     return blocks
 
 
-def hours_by_day(intervals: list[Interval], tz: ZoneInfo) -> dict[date, timedelta]:
+def _worked_by_local_day(interval: Interval, tz: ZoneInfo) -> list[tuple[date, timedelta]]:
+    """The interval's worked time (span less its declared break) per local day. A break
+    in an entry crossing midnight is shared out in proportion to each day's part, in whole
+    microseconds; the last day takes the rounding, so the parts add up exactly."""
+    parts = list(periods.split_by_local_day(interval.start, interval.end, tz))
+    if not interval.break_minutes or not parts:
+        return parts
+    span_us = sum(part // timedelta(microseconds=1) for _, part in parts)
+    worked_us = interval.worked // timedelta(microseconds=1)
+    shared, given = [], 0
+    for index, (day, part) in enumerate(parts):
+        if index == len(parts) - 1:
+            share = worked_us - given
+        else:
+            share = (part // timedelta(microseconds=1)) * worked_us // span_us if span_us else 0
+        given += share
+        shared.append((day, timedelta(microseconds=share)))
+    return shared
+
+
+def hours_by_day(intervals: list[Interval], tz: ZoneInfo, durations: Durations | None = None) -> dict[date, timedelta]:
+    """Worked time per local day: clocked intervals less their breaks, plus the durations
+    recorded on the day without times."""
     per_day: dict[date, timedelta] = defaultdict(timedelta)
     for interval in intervals:
-        for day, worked in periods.split_by_local_day(interval.start, interval.end, tz):
+        for day, worked in _worked_by_local_day(interval, tz):
             per_day[day] += worked
+    for day, worked in (durations or {}).items():
+        per_day[day] += worked
     return per_day
 
 
-def check_daily_max(intervals: list[Interval], tz: ZoneInfo, limits: Limits, days: set[date]) -> list[Finding]:
+# --- how the messages speak ---------------------------------------------------------------
+
+
+def hours_label(value: timedelta | Decimal) -> str:
+    """ "6 h 30", "8 h", "45 min": a length as people say it, to the minute."""
+    if isinstance(value, timedelta):
+        minutes = int((value.total_seconds() + 30) // 60)
+    else:
+        minutes = int((Decimal(value) * 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    whole, rest = divmod(minutes, 60)
+    if not whole:
+        return f"{rest} min"
+    return f"{whole} h {rest:02d}" if rest else f"{whole} h"
+
+
+def day_label(day: date) -> str:
+    """ "Tue 3 Mar"."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def moment_label(moment: datetime, tz: ZoneInfo, *, relative_to: date | None = None) -> str:
+    """A moment in local time: "22:00" on `relative_to`, "yesterday 22:00" the day before,
+    else "Sun 1 Mar 22:00"."""
+    local = moment.astimezone(tz)
+    if relative_to is not None and local.date() == relative_to:
+        return f"{local:%H:%M}"
+    if relative_to is not None and local.date() == relative_to - timedelta(days=1):
+        return f"yesterday {local:%H:%M}"
+    return f"{day_label(local.date())} {local:%H:%M}"
+
+
+def check_daily_max(
+    intervals: list[Interval],
+    tz: ZoneInfo,
+    limits: Limits,
+    days: set[date],
+    durations: Durations | None = None,
+    duration_entries: DurationEntries | None = None,
+) -> list[Finding]:
+    """Worked time on a local day (clocked less breaks, plus durations) above the maximum."""
     findings = []
-    per_day = hours_by_day(intervals, tz)
+    per_day = hours_by_day(intervals, tz, durations)
     for day in sorted(days):
         worked = decimal_hours(per_day.get(day, timedelta()))
         if worked > limits.max_daily_hours:
@@ -128,8 +214,9 @@ def check_daily_max(intervals: list[Interval], tz: ZoneInfo, limits: Limits, day
                     day,
                     worked,
                     limits.max_daily_hours,
-                    f"{worked} h worked on {day}, more than {limits.max_daily_hours} h.",
-                    _ids(involved),
+                    f"{hours_label(worked)} worked on {day_label(day)}, more than the "
+                    f"{hours_label(limits.max_daily_hours)} allowed.",
+                    tuple(sorted({*_ids(involved), *(duration_entries or {}).get(day, ())})),
                 )
             )
     return findings
@@ -150,28 +237,45 @@ def shifts(intervals: list[Interval], limits: Limits) -> list[list[Interval]]:
 
 def check_breaks(intervals: list[Interval], tz: ZoneInfo, limits: Limits, days: set[date]) -> list[Finding]:
     """More than `break_after_hours` worked in a shift needs `break_minutes` of breaks, more
-    than `long_break_after_hours` needs `long_break_minutes`; a break is a gap of at least
-    `min_break_gap_minutes` between entries. A shift belongs to the day it starts."""
+    than `long_break_after_hours` needs `long_break_minutes`. A break is a gap of at least
+    `min_break_gap_minutes` between entries, or a break of at least that long declared in
+    a clocked entry; worked time is the span less the declared breaks. A shift belongs to
+    the day it starts. Clocked intervals only: durations have no times to judge."""
     findings = []
     min_gap = timedelta(minutes=limits.min_break_gap_minutes)
     for shift in shifts(intervals, limits):
         day = periods.local_date(shift[0].start, tz)
         if day not in days:
             continue
-        worked = decimal_hours(sum((i.end - i.start for i in shift), timedelta()))
+        worked_time = sum((i.worked for i in shift), timedelta())
+        worked = decimal_hours(worked_time)
         if worked > limits.long_break_after_hours:
-            required = limits.long_break_minutes
+            required, after = limits.long_break_minutes, limits.long_break_after_hours
         elif worked > limits.break_after_hours:
-            required = limits.break_minutes
+            required, after = limits.break_minutes, limits.break_after_hours
         else:
             continue
-        breaks = timedelta()
+        breaks = sum(
+            (timedelta(minutes=i.break_minutes) for i in shift if i.break_minutes >= limits.min_break_gap_minutes),
+            timedelta(),
+        )
         for earlier, later in itertools.pairwise(shift):
             gap = later.start - earlier.end
             if gap >= min_gap:
                 breaks += gap
         taken = int(breaks.total_seconds() // 60)
         if taken < required:
+            since = f"from {moment_label(shift[0].start, tz, relative_to=day)} on {day_label(day)}"
+            if taken:
+                message = (
+                    f"{hours_label(worked_time)} worked {since} with only {taken} minutes of break; "
+                    f"{required} minutes are required after {hours_label(after)}."
+                )
+            else:
+                message = (
+                    f"{hours_label(worked_time)} without a {required}-minute break ({since}; "
+                    f"required after {hours_label(after)})."
+                )
             findings.append(
                 Finding(
                     "breaks",
@@ -180,8 +284,7 @@ def check_breaks(intervals: list[Interval], tz: ZoneInfo, limits: Limits, days: 
                     periods.local_date(shift[-1].end, tz),
                     Decimal(taken),
                     Decimal(required),
-                    f"{worked} h worked from {shift[0].start.astimezone(tz):%Y-%m-%d %H:%M} with {taken} min "
-                    f"of breaks; {required} min are required.",
+                    message,
                     _ids(shift),
                 )
             )
@@ -240,8 +343,10 @@ def check_daily_rest(intervals: list[Interval], tz: ZoneInfo, limits: Limits, da
                     rest.day,
                     rest.hours,
                     limits.min_daily_rest_hours,
-                    f"Only {rest.hours} h of rest before {rest.end.astimezone(tz):%Y-%m-%d %H:%M}; "
-                    f"{limits.min_daily_rest_hours} h are required.",
+                    f"Only {hours_label(rest.end - rest.start)} of rest since "
+                    f"{moment_label(rest.start, tz, relative_to=rest.day)}, before work at "
+                    f"{rest.end.astimezone(tz):%H:%M} on {day_label(rest.day)}; "
+                    f"{hours_label(limits.min_daily_rest_hours)} are required.",
                     rest.entries,
                 )
             )
@@ -285,8 +390,9 @@ def check_weekly_rest(
                     week_start + timedelta(days=6),
                     decimal_hours(longest),
                     required,
-                    f"Week {periods.iso_week_label(week_start)}: longest rest {decimal_hours(longest)} h, "
-                    f"{required} h required.",
+                    f"Week {periods.iso_week_label(week_start)} ({day_label(week_start)} to "
+                    f"{day_label(week_start + timedelta(days=6))}): the longest rest was {hours_label(longest)}; "
+                    f"{hours_label(required)} in one piece are required.",
                     _ids(worked_in_week),
                 )
             )
@@ -323,13 +429,15 @@ def check_weekly_hours(
     weeks: set[date],
     neutral_days: set[date],
     history_start: date,
+    durations: Durations | None = None,
 ) -> list[Finding]:
     """Average weekly hours over the rolling reference period ending with each week
     (Art. 6 and 16(b)). Days of paid annual or sick leave are neutral: they are left out
     and the period reaches back by as many days, so leave never dilutes the average. A
-    single week above the maximum, with the average within it, is only a warning."""
+    single week above the maximum, with the average within it, is only a warning. Clocked
+    intervals less their breaks and durations both count."""
     findings = []
-    per_day = hours_by_day(intervals, tz)
+    per_day = hours_by_day(intervals, tz, durations)
     span = limits.reference_period_weeks * 7
     for week_start in sorted(weeks):
         week_end = week_start + timedelta(days=6)
@@ -348,8 +456,8 @@ def check_weekly_hours(
                     week_end,
                     average,
                     limits.max_weekly_hours,
-                    f"Average {average} h a week over {counted // 7} weeks to {week_end} "
-                    f"(from {window_start}), more than {limits.max_weekly_hours} h.",
+                    f"Average {average} h a week over {counted // 7} weeks to {day_label(week_end)} "
+                    f"(from {day_label(window_start)}), more than {limits.max_weekly_hours} h.",
                 )
             )
         elif this_week > limits.max_weekly_hours:
@@ -368,6 +476,41 @@ def check_weekly_hours(
     return findings
 
 
+def check_times_recorded(
+    intervals: list[Interval],
+    tz: ZoneInfo,
+    days: set[date],
+    durations: Durations,
+    duration_entries: DurationEntries | None = None,
+) -> list[Finding]:
+    """Where the policy requires clocked times (beginning, end and duration of the daily
+    working time, BAG 1 ABR 22/21): a day with hours recorded only as durations.
+
+    A WARNING, never a violation: a `block` policy refuses violations, and refusing the
+    week grid's hours would only push people to invent times; the finding asks for the
+    times instead, and is recorded for the manager all the same (`RECORDED_WARNINGS`)."""
+    clocked_days = {day for i in intervals for day in periods.local_days_touched(i.start, i.end, tz)}
+    findings = []
+    for day in sorted(days):
+        worked = durations.get(day)
+        if not worked or day in clocked_days:
+            continue
+        findings.append(
+            Finding(
+                TIMES_NOT_RECORDED,
+                WARNING,
+                day,
+                day,
+                decimal_hours(worked),
+                Decimal(0),
+                f"{hours_label(worked)} on {day_label(day)} recorded without start and end times; "
+                f"the policy requires them.",
+                tuple(sorted((duration_entries or {}).get(day, ()))),
+            )
+        )
+    return findings
+
+
 def evaluate(
     intervals: list[Interval],
     tz: ZoneInfo,
@@ -377,13 +520,20 @@ def evaluate(
     neutral_days: set[date],
     history_start: date,
     now: datetime,
+    durations: Durations | None = None,
+    duration_entries: DurationEntries | None = None,
+    times_required: bool = False,
 ) -> list[Finding]:
-    """Every rule, judged for `days` and the ISO weeks they fall in."""
+    """Every rule, judged for `days` and the ISO weeks they fall in. `intervals` are the
+    clocked entries, `durations` the hours recorded per day without times: both count in
+    the totals; rests and breaks come from the intervals alone."""
     weeks = {periods.week_start_of(day) for day in days}
+    durations = durations or {}
     return [
-        *check_weekly_hours(intervals, tz, limits, weeks, neutral_days, history_start),
+        *check_weekly_hours(intervals, tz, limits, weeks, neutral_days, history_start, durations),
         *check_daily_rest(intervals, tz, limits, days),
         *check_weekly_rest(intervals, tz, limits, weeks, now),
-        *check_daily_max(intervals, tz, limits, days),
+        *check_daily_max(intervals, tz, limits, days, durations, duration_entries),
         *check_breaks(intervals, tz, limits, days),
+        *(check_times_recorded(intervals, tz, days, durations, duration_entries) if times_required else []),
     ]

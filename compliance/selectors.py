@@ -2,7 +2,8 @@
 see, and the one read of recorded work that both the checks (`services`) and the summary
 (`summary`) judge."""
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
@@ -19,6 +20,8 @@ from users.selectors import owned_rows_visible_to
 # How far back the reads reach besides the reference period itself: the extension for
 # neutral leave and the rest that may begin before the judged days.
 LOOKBACK_MARGIN = timedelta(days=60)
+# Holiday calendars of these countries make `require_clocked_times = auto` require them.
+CLOCKED_TIMES_COUNTRIES = frozenset({"DE"})
 
 
 def policy_for(user: User) -> WorkingTimePolicy:
@@ -44,11 +47,53 @@ class RecordedWork:
     user: User
     policy: WorkingTimePolicy
     limits: rules.Limits
+    # Clocked entries, with their declared breaks.
     intervals: list[rules.Interval]
     neutral_days: set[date]
     # The reference period never reaches before the local day of the first entry ever, so
     # the weeks before someone started recording do not count as zero.
     history_start: date
+    # Duration entries (hours on a local day, no times): their hours and ids per day.
+    durations: dict[date, timedelta] = field(default_factory=dict)
+    duration_entries: dict[date, tuple[int, ...]] = field(default_factory=dict)
+    # Whether a day of durations only is a finding (`WorkingTimePolicy.require_clocked_times`).
+    times_required: bool = False
+
+    @property
+    def has_work(self) -> bool:
+        return bool(self.intervals or self.durations)
+
+    def hours_by_day(self) -> dict[date, timedelta]:
+        return rules.hours_by_day(self.intervals, self.user.tzinfo, self.durations)
+
+    def evaluate(self, days: set[date], now: datetime) -> list[rules.Finding]:
+        """Every rule for `days` (and their weeks), as the entries stand."""
+        return rules.evaluate(
+            self.intervals,
+            self.user.tzinfo,
+            self.limits,
+            days=days,
+            neutral_days=self.neutral_days,
+            history_start=self.history_start,
+            now=now,
+            durations=self.durations,
+            duration_entries=self.duration_entries,
+            times_required=self.times_required,
+        )
+
+
+@dataclass
+class _Entries:
+    """What `_entries_by_user` reads of one person."""
+
+    intervals: list[rules.Interval] = field(default_factory=list)
+    durations: dict[date, timedelta] = field(default_factory=lambda: defaultdict(timedelta))
+    duration_entries: dict[date, list[int]] = field(default_factory=lambda: defaultdict(list))
+    first_day: date | None = None
+    # The country of the person's effective holiday calendar (their own, else their team's);
+    # read with the entries, so only known for people with entries in the span (the others
+    # have no day to judge for recorded times).
+    country: str = ""
 
 
 def _reading_window(limits: rules.Limits, first_day: date, last_day: date, tz) -> tuple[datetime, datetime]:
@@ -62,38 +107,69 @@ def _reading_window(limits: rules.Limits, first_day: date, last_day: date, tz) -
     )
 
 
-def _intervals_by_user(
-    users: list[User], start: datetime, end: datetime, now: datetime
-) -> tuple[dict[int, list[rules.Interval]], dict[int, datetime]]:
-    """Everyone's entries meeting [start, end) (a running one lasts until now, at least a
-    minute) and each person's first entry ever, in one query; one more only for people
-    with nothing in the span."""
-    intervals: dict[int, list[rules.Interval]] = {user.pk: [] for user in users}
-    first_ever: dict[int, datetime] = {}
-    first_start = TimeEntry.objects.filter(user_id=OuterRef("user_id")).order_by("start").values("start")[:1]
+def _entries_by_user(users: list[User], start: datetime, end: datetime, now: datetime) -> dict[int, _Entries]:
+    """Everyone's clocked entries meeting [start, end) (a running one lasts until now, at
+    least a minute) with their breaks, their duration entries on the local days of that
+    span, each person's first day of work ever and their holiday calendar's country, in one
+    query; one more only for people with nothing in the span."""
+    found: dict[int, _Entries] = {user.pk: _Entries() for user in users}
+    first_day = TimeEntry.objects.filter(user_id=OuterRef("user_id")).order_by("day").values("day")[:1]
+    # The local days of the span in any zone: a day more on each side, trimmed per person
+    # by the rules, which only look at the days they judge.
+    day_from, day_to = (start - timedelta(days=1)).date(), (end + timedelta(days=1)).date()
+    clocked = Q(kind=TimeEntry.Kind.CLOCKED, start__lt=end) & ~Q(end__lt=start)
+    durations = Q(kind=TimeEntry.Kind.DURATION, day__gte=day_from, day__lte=day_to)
     rows = (
-        TimeEntry.objects.filter(user_id__in=list(intervals), start__lt=end)
-        .exclude(end__lt=start)
-        .annotate(first_start=Subquery(first_start))
-        .order_by("start", "pk")
-        .values_list("user_id", "pk", "start", "end", "first_start")
+        TimeEntry.objects.filter(clocked | durations, user_id__in=list(found))
+        .annotate(first_day=Subquery(first_day))
+        .order_by("day", "start", "pk")
+        .values_list(
+            "user_id",
+            "pk",
+            "kind",
+            "start",
+            "end",
+            "break_minutes",
+            "day",
+            "duration",
+            "first_day",
+            "user__holiday_calendar__country",
+            "user__team__holiday_calendar__country",
+        )
     )
-    for user_id, pk, entry_start, entry_end, first in rows:
+    for user_id, pk, kind, entry_start, entry_end, break_minutes, day, duration, first, own, team in rows:
+        entries = found[user_id]
+        entries.first_day, entries.country = first, (own or team or "").upper()
+        if kind == TimeEntry.Kind.DURATION:
+            entries.durations[day] += duration
+            entries.duration_entries[day].append(pk)
+            continue
         entry_end = entry_end or max(now, entry_start + timedelta(minutes=1))
-        intervals[user_id].append(rules.Interval(pk, entry_start, entry_end))
-        first_ever[user_id] = first
-    idle = [user_id for user_id, found in intervals.items() if not found]
+        entries.intervals.append(rules.Interval(pk, entry_start, entry_end, break_minutes or 0))
+    idle = [user_id for user_id, entries in found.items() if entries.first_day is None]
     if idle:
-        firsts = TimeEntry.objects.filter(user_id__in=idle).order_by().values("user_id").annotate(first=Min("start"))
-        first_ever.update(firsts.values_list("user_id", "first"))
-    return intervals, first_ever
+        firsts = TimeEntry.objects.filter(user_id__in=idle).order_by().values("user_id").annotate(first=Min("day"))
+        for user_id, first in firsts.values_list("user_id", "first"):
+            found[user_id].first_day = first
+    for entries in found.values():
+        entries.intervals.sort(key=lambda interval: (interval.start, interval.id or 0))
+    return found
+
+
+def times_required(policy: WorkingTimePolicy, country: str) -> bool:
+    """Whether `policy` requires clocked times of someone on a holiday calendar of
+    `country`: "auto" requires them on German calendars (the issue's default)."""
+    if policy.require_clocked_times == WorkingTimePolicy.ClockedTimes.AUTO:
+        return country in CLOCKED_TIMES_COUNTRIES
+    return policy.require_clocked_times == WorkingTimePolicy.ClockedTimes.ON
 
 
 def recorded_work(
     users: list[User], first_day: date, last_day: date, *, now: datetime | None = None, policy=None
 ) -> dict[int, RecordedWork]:
     """Everything the rules need to judge `users` from `first_day` to `last_day` (local
-    days) and their weeks: policy and limits, entries, neutral leave, history start.
+    days) and their weeks: policy and limits, clocked entries and durations, neutral leave,
+    history start, whether clocked times are required.
 
     A fixed number of queries whatever the number of people, plus one policy lookup per
     team unless `policy` is given."""
@@ -106,20 +182,23 @@ def recorded_work(
         if user.team_id not in policies:
             policies[user.team_id] = policy or policy_for(user)
         windows[user.pk] = _reading_window(rules.Limits.of(policies[user.team_id]), first_day, last_day, user.tzinfo)
-    intervals, first_ever = _intervals_by_user(
+    entries = _entries_by_user(
         users, min(start for start, _ in windows.values()), max(end for _, end in windows.values()), now
     )
     neutral_from = min(periods.local_date(windows[user.pk][0], user.tzinfo) for user in users)
     neutral = neutral_leave_days_of(users, neutral_from, last_day + timedelta(days=7))
     work = {}
     for user in users:
-        first = first_ever.get(user.pk)
+        mine, policy_of_user = entries[user.pk], policies[user.team_id]
         work[user.pk] = RecordedWork(
             user=user,
-            policy=policies[user.team_id],
-            limits=rules.Limits.of(policies[user.team_id]),
-            intervals=intervals[user.pk],
+            policy=policy_of_user,
+            limits=rules.Limits.of(policy_of_user),
+            intervals=mine.intervals,
             neutral_days=neutral[user.pk],
-            history_start=periods.local_date(first, user.tzinfo) if first else first_day,
+            history_start=mine.first_day or first_day,
+            durations=dict(mine.durations),
+            duration_entries={day: tuple(ids) for day, ids in mine.duration_entries.items()},
+            times_required=times_required(policy_of_user, mine.country),
         )
     return work

@@ -48,6 +48,12 @@ class CompliancePolicySerializer(serializers.ModelSerializer):
     enforcement = ComplianceEnumField(
         WorkingTimePolicy.Enforcement, schema_name="ComplianceEnforcementEnum", required=False
     )
+    require_clocked_times = ComplianceEnumField(
+        WorkingTimePolicy.ClockedTimes,
+        schema_name="ComplianceClockedTimesEnum",
+        required=False,
+        help_text=WorkingTimePolicy._meta.get_field("require_clocked_times").help_text,
+    )
 
     class Meta:
         model = WorkingTimePolicy
@@ -99,6 +105,7 @@ class ComplianceViolationSerializer(serializers.ModelSerializer):
             "acknowledged_at",
             "comment",
             "resolved_at",
+            "resolution_note",
             "created_at",
             "updated_at",
         ]

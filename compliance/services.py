@@ -22,23 +22,17 @@ def compliance_evaluate(*, user: User, days: set[date], policy: WorkingTimePolic
         return []
     now = timezone.now()
     work = recorded_work([user], min(days), max(days), now=now, policy=policy)[user.pk]
-    if not work.intervals:
+    if not work.has_work:
         return []  # no work, nothing to break
-    return rules.evaluate(
-        work.intervals,
-        user.tzinfo,
-        work.limits,
-        days=days,
-        neutral_days=work.neutral_days,
-        history_start=work.history_start,
-        now=now,
-    )
+    return work.evaluate(days, now)
 
 
-def _affected_days(user: User, *spans: tuple[datetime, datetime | None]) -> set[date]:
+def _affected_days(user: User, *spans: tuple[datetime | date, datetime | None]) -> set[date]:
+    """The local days a write touched, and the day on either side. A span is (start, end)
+    of a clocked entry (end None while running), or (day, None) of a duration entry."""
     days: set[date] = set()
     for start, end in spans:
-        touched = periods.local_days_touched(start, end, user.tzinfo)
+        touched = periods.local_days_touched(start, end, user.tzinfo) if isinstance(start, datetime) else [start]
         # A change moves the rests around it: the day before and after are judged too.
         days.update(touched, {touched[0] - timedelta(days=1), touched[-1] + timedelta(days=1)})
     return days
@@ -71,7 +65,7 @@ def _violation_record(user: User, finding: rules.Finding) -> str:
     violation.measured, violation.limit = finding.measured, finding.limit
     violation.message, violation.entries = finding.message[:255], list(finding.entries)
     if violation.status == Violation.Status.RESOLVED:
-        violation.status, violation.resolved_at = Violation.Status.OPEN, None
+        violation.status, violation.resolved_at, violation.resolution_note = Violation.Status.OPEN, None, ""
     violation.save()
     return "updated"
 
@@ -101,15 +95,16 @@ def _violations_resolve_gone(user: User, days: set[date], seen: set[tuple]) -> i
 
 
 def violations_sync(*, user: User, days: set[date], findings: list[rules.Finding]) -> dict[str, int]:
-    """Upsert the violations found for `days` and resolve the ones in that span that are
-    no longer there. Idempotent: unique on user + rule + period."""
+    """Upsert the violations found for `days` (and the warnings recorded all the same,
+    `rules.RECORDED_WARNINGS`) and resolve the ones in that span that are no longer there.
+    Idempotent: unique on user + rule + period."""
     counts = {"created": 0, "updated": 0, "resolved": 0}
     if not days:
         return counts
     seen = set()
     with transaction.atomic():
         for finding in findings:
-            if finding.severity != rules.VIOLATION:
+            if finding.severity != rules.VIOLATION and finding.rule not in rules.RECORDED_WARNINGS:
                 continue
             seen.add((finding.rule, finding.period_start, finding.period_end))
             outcome = _violation_record(user, finding)

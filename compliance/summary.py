@@ -56,7 +56,7 @@ def working_time_summary(user: User, start: date, end: date) -> dict:
     rests before working days in the range, and the violations (open or acknowledged)
     whose period overlaps it."""
     work = recorded_work([user], start, end)[user.pk]
-    per_day = rules.hours_by_day(work.intervals, user.tzinfo)
+    per_day = work.hours_by_day()
     weeks = []
     week = periods.week_start_of(start)
     while week <= end:
@@ -104,6 +104,6 @@ def weekly_averages(users: list[User], week_start: date) -> dict[int, dict]:
     work = recorded_work(users, week_start, week_start)
     rows = {}
     for user in users:
-        per_day = rules.hours_by_day(work[user.pk].intervals, user.tzinfo)
+        per_day = work[user.pk].hours_by_day()
         rows[user.pk] = {**_week_row(per_day, week_start, work[user.pk]), "policy": work[user.pk].policy}
     return rows

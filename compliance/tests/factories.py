@@ -14,10 +14,22 @@ def at(day: date, hour: float, tz=BERLIN) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=tz) + timedelta(hours=hour)
 
 
-def worked(user, project, day: date, start_hour: float, hours: float) -> TimeEntry:
-    """An entry written straight to the table: no live check runs, no violation is recorded."""
+def worked(user, project, day: date, start_hour: float, hours: float, break_minutes: int = 0) -> TimeEntry:
+    """A clocked entry written straight to the table: no live check runs, no violation is
+    recorded. `hours` is the span from start to end; the break is inside it."""
     return TimeEntry.objects.create(
-        user=user, project=project, start=at(day, start_hour), end=at(day, start_hour + hours)
+        user=user,
+        project=project,
+        start=at(day, start_hour),
+        end=at(day, start_hour + hours),
+        break_minutes=break_minutes,
+    )
+
+
+def hours_on(user, project, day: date, hours: float) -> TimeEntry:
+    """A duration entry (hours on a day, no times), straight to the table like `worked`."""
+    return TimeEntry.objects.create(
+        user=user, project=project, kind=TimeEntry.Kind.DURATION, day=day, duration=timedelta(hours=hours)
     )
 
 
@@ -25,7 +37,8 @@ def violation_of(user, *, rule: str = Violation.Rule.DAILY_REST, day: date = dat
     defaults = {
         "measured": Decimal("8.00"),
         "limit": Decimal("11.00"),
-        "message": f"Only 8.00 h of rest before {day}; 11.00 h are required.",
+        "message": f"Only 8 h of rest since yesterday 22:00, before work at 06:00 on {day:%a} {day.day} {day:%b}; "
+        "11 h are required.",
         "period_start": day - timedelta(days=1),
         "period_end": day,
     }

@@ -97,6 +97,7 @@ def policy_form(**fields) -> dict:
     return {
         "name": "Night shift",
         "enforcement": "warn",
+        "require_clocked_times": "auto",
         "max_weekly_hours": "48",
         "reference_period_weeks": "17",
         "min_daily_rest_hours": "11",
