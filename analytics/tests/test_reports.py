@@ -249,9 +249,19 @@ def test_an_empty_report_has_zero_totals(alice):
     "group_by", [["day"], ["week"], ["month"], ["user"], ["team", "day"], ["project", "user"], ["client", "task"]]
 )
 @pytest.mark.parametrize("who", ["carol", "bob"])
-def test_the_sql_and_python_paths_agree(request, alice, dave, acme, acme_dev, internal, log, group_by, who):
+def test_the_sql_and_python_paths_agree(
+    request, alice, dave, acme, acme_dev, internal, log, log_duration, group_by, who
+):
     dave.timezone = "America/New_York"
     dave.save()
+    # Breaks spread over the local days a clocked entry touches, and duration entries on
+    # their days (the first and last of the range, a month end; one after the range).
+    log(alice, acme, berlin(2026, 10, 26, 20), berlin(2026, 10, 27, 6, 7), break_minutes=47, task=acme_dev)
+    log(dave, internal, berlin(2026, 11, 29, 23), berlin(2026, 11, 30, 2, 1), break_minutes=13, billable=False)
+    log_duration(alice, acme, date(2026, 3, 1), 7.25, task=acme_dev)
+    log_duration(alice, internal, date(2026, 10, 31), 3.5, billable=False)
+    log_duration(dave, acme, date(2026, 11, 30), 8)
+    log_duration(dave, acme, date(2026, 12, 1), 8)
     # 24 hours from 23:30 before the spring-forward night: three local days (0.5 h, 23 h, 0.5 h).
     log(alice, acme, berlin(2026, 3, 28, 23, 30), berlin(2026, 3, 28, 23, 30) + timedelta(hours=24))
     log(alice, acme, berlin(2026, 10, 24, 22), berlin(2026, 10, 25, 5), task=acme_dev)
@@ -260,9 +270,7 @@ def test_the_sql_and_python_paths_agree(request, alice, dave, acme, acme_dev, in
     log(dave, acme, berlin(2026, 10, 1, 0, 30), berlin(2026, 10, 1, 3, 11))
     log(dave, acme, berlin(2026, 11, 30, 23), berlin(2026, 12, 1, 4))
     actor = request.getfixturevalue(who)
-    query = TimeReportQuery(
-        actor, *reports.report_range(date(2026, 3, 1), date(2026, 11, 30), BERLIN), group_by, BERLIN, {}
-    )
+    query = TimeReportQuery.of(actor, date(2026, 3, 1), date(2026, 11, 30), group_by, BERLIN, {})
 
     sql = json.loads(time_report_sql(query))
     python = reports.jsonable(time_report_python(query))
