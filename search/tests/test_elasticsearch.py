@@ -4,7 +4,7 @@ What matters is what is sent — the mapping with its analyzers, the bulk and de
 and above all the scoping filter inside the search query — and that a realistic answer
 becomes the API's results."""
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.conf import settings
@@ -62,6 +62,9 @@ def test_creating_the_index_sends_the_mapping_with_english_and_german_analyzers(
             "end": {"type": "date"},
             "hours": {"type": "float"},
             "billable": {"type": "boolean"},
+            "kind": {"type": "keyword"},
+            "day": {"type": "date"},
+            "break_minutes": {"type": "integer"},
         }
     }
     assert create.body["settings"]["number_of_shards"] == 1
@@ -99,7 +102,45 @@ def test_index_object_sends_the_entry_document(fake_es, alice, acme):
         "end": "2026-11-09T11:00:00+00:00",
         "hours": 2.0,
         "billable": True,
+        "kind": "clocked",
+        "day": "2026-11-09",
+        "break_minutes": 0,
     }
+
+
+def test_a_duration_entry_is_indexed_with_its_day_and_hours_and_no_times(fake_es, alice, acme):
+    entry = TimeEntry.objects.create(
+        kind=TimeEntry.Kind.DURATION,
+        user=alice,
+        project=acme,
+        day=date(2026, 11, 10),
+        duration=timedelta(hours=2, minutes=30),
+        description="Workshop notes",
+    )
+
+    assert indexing.index_object("timeentries.timeentry", entry.pk) == "indexed"
+
+    (put,) = fake_es.of("PUT")
+    assert {key: put.body[key] for key in ("start", "end", "hours", "kind", "day", "break_minutes")} == {
+        "start": None,
+        "end": None,
+        "hours": 2.5,
+        "kind": "duration",
+        "day": "2026-11-10",
+        "break_minutes": 0,
+    }
+
+
+def test_a_clocked_entry_is_indexed_with_its_hours_less_the_break(fake_es, alice, acme):
+    start = datetime(2026, 11, 9, 8, tzinfo=UTC)
+    entry = TimeEntry.objects.create(
+        user=alice, project=acme, start=start, end=start + timedelta(hours=8, minutes=30), break_minutes=30
+    )
+
+    indexing.index_object("timeentries.timeentry", entry.pk)
+
+    (put,) = fake_es.of("PUT")
+    assert (put.body["hours"], put.body["break_minutes"], put.body["kind"]) == (8.0, 30, "clocked")
 
 
 def test_index_object_deletes_the_document_of_a_row_that_is_gone(fake_es, alice, acme):
@@ -226,9 +267,24 @@ def test_an_admin_s_query_has_no_scoping_filter(fake_es, carol, api):
     branches = _branches(_sent_query(fake_es).body)
     assert set(branches) == {ENTRIES_INDEX, f"{PREFIX}-leave-requests", f"{PREFIX}-audit-events"}
     assert branches[f"{PREFIX}-audit-events"][-1] == {"term": {"subject.id": carol.pk}}
+    november = (_midnight(carol, date(2026, 11, 1)), _midnight(carol, date(2026, 12, 1)))
     assert branches[ENTRIES_INDEX] == [
-        # whole days in carol's time zone
-        {"range": {"start": {"gte": _midnight(carol, date(2026, 11, 1)), "lt": _midnight(carol, date(2026, 12, 1))}}},
+        {
+            "bool": {
+                "should": [
+                    # clocked entries: whole days in carol's time zone
+                    {"range": {"start": {"gte": november[0], "lt": november[1]}}},
+                    # duration entries (no start): their day
+                    {
+                        "bool": {
+                            "must_not": [{"exists": {"field": "start"}}],
+                            "filter": [{"range": {"day": {"gte": "2026-11-01", "lte": "2026-11-30"}}}],
+                        }
+                    },
+                ],
+                "minimum_should_match": 1,
+            }
+        },
         {"term": {"user.id": carol.pk}},
     ]
     assert "terms" not in str(branches)
