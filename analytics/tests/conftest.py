@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from timeentries.models import TimeEntry
+from timeentries.services import time_entry_create
 
 
 @pytest.fixture
@@ -24,17 +25,11 @@ def log():
 @pytest.fixture
 def log_duration():
     """`log_duration(user, project, day, hours, billable=True, task=None)`: a duration entry
-    (hours on a local day, no times)."""
+    (hours on a local day, no times), written by the service as the grid and API write it."""
 
     def create(user, project, day, hours, *, billable=True, task=None):
-        return TimeEntry.objects.create(
-            kind=TimeEntry.Kind.DURATION,
-            user=user,
-            project=project,
-            task=task,
-            day=day,
-            duration=timedelta(hours=hours),
-            billable=billable,
+        return time_entry_create(
+            actor=user, project=project, task=task, day=day, duration=timedelta(hours=hours), billable=billable
         )
 
     return create

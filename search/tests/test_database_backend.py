@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from search.tests.conftest import make_entry
-from timeentries.models import TimeEntry
+from timeentries.services import time_entry_create
 
 pytestmark = [pytest.mark.no_es, pytest.mark.usefixtures("es_off")]
 URL = "/api/v1/search"
@@ -81,9 +81,8 @@ def test_filters_narrow_the_results(api, carol, alice, entries, internal):
 
 
 def test_a_duration_entry_is_found_by_its_day_and_links_to_its_week(api, alice, acme, entries):
-    typed = TimeEntry.objects.create(
-        kind=TimeEntry.Kind.DURATION,
-        user=alice,
+    typed = time_entry_create(
+        actor=alice,
         project=acme,
         day=date(2026, 11, 16),
         duration=timedelta(hours=3),

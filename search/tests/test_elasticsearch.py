@@ -13,6 +13,7 @@ from search import backends, indexing
 from search.tasks import search_reindex
 from search.tests.conftest import make_entry
 from timeentries.models import TimeEntry
+from timeentries.services import time_entry_create
 
 pytestmark = pytest.mark.no_es
 PREFIX = settings.ELASTICSEARCH_INDEX_PREFIX  # index names are fixed when documents.py is imported
@@ -109,9 +110,8 @@ def test_index_object_sends_the_entry_document(fake_es, alice, acme):
 
 
 def test_a_duration_entry_is_indexed_with_its_day_and_hours_and_no_times(fake_es, alice, acme):
-    entry = TimeEntry.objects.create(
-        kind=TimeEntry.Kind.DURATION,
-        user=alice,
+    entry = time_entry_create(
+        actor=alice,
         project=acme,
         day=date(2026, 11, 10),
         duration=timedelta(hours=2, minutes=30),
@@ -133,8 +133,8 @@ def test_a_duration_entry_is_indexed_with_its_day_and_hours_and_no_times(fake_es
 
 def test_a_clocked_entry_is_indexed_with_its_hours_less_the_break(fake_es, alice, acme):
     start = datetime(2026, 11, 9, 8, tzinfo=UTC)
-    entry = TimeEntry.objects.create(
-        user=alice, project=acme, start=start, end=start + timedelta(hours=8, minutes=30), break_minutes=30
+    entry = time_entry_create(
+        actor=alice, project=acme, start=start, end=start + timedelta(hours=8, minutes=30), break_minutes=30
     )
 
     indexing.index_object("timeentries.timeentry", entry.pk)
