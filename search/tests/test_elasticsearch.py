@@ -196,6 +196,22 @@ def test_reindex_creates_the_index_and_resumes_after_start_pk(fake_es, alice, ac
     assert len(bulks) == 2  # one request per batch
 
 
+def test_reindexing_an_existing_index_adds_the_new_fields_to_its_mapping(fake_es, alice, acme):
+    fake_es.existing_indices.add(ENTRIES_INDEX)  # created before entries had kinds
+    make_entry(alice, acme, 9, "day 9")
+
+    assert search_reindex("timeentries.timeentry") == 1
+
+    assert [r.path for r in fake_es.of("PUT") if "_bulk" not in r.path] == [f"/{ENTRIES_INDEX}/_mapping"]
+    (mapping,) = fake_es.of("PUT", "_mapping")
+    properties = mapping.body["properties"]
+    assert (properties["kind"], properties["day"], properties["break_minutes"]) == (
+        {"type": "keyword"},
+        {"type": "date"},
+        {"type": "integer"},
+    )
+
+
 def test_everything_is_a_no_op_while_elasticsearch_is_disabled(settings, alice, acme):
     settings.ELASTICSEARCH_ENABLED = False
     entry = make_entry(alice, acme, 9, "x")
