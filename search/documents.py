@@ -98,6 +98,11 @@ class TimeEntryDocument(PreparedDocument):
     end = fields.DateField()
     hours = fields.FloatField()
     billable = fields.BooleanField()
+    # Added with the two kinds of entry: a duration entry has no start or end, only its
+    # local day (a clocked entry's day is its start's local day); hours are worked hours.
+    kind = fields.KeywordField()
+    day = fields.DateField()
+    break_minutes = fields.IntegerField()
 
     class Index:
         name = index_name("time-entries")
@@ -121,7 +126,9 @@ class TimeEntryDocument(PreparedDocument):
         return TimeEntry.objects.select_related("user", "project", "project__client", "task")
 
     def prepare_hours(self, entry):
-        return None if entry.end is None else float(hours(entry.end - entry.start))
+        """Worked hours (a clocked entry's span less its break); none while a timer runs."""
+        worked = entry.worked()
+        return None if worked is None else float(hours(worked))
 
 
 @registry.register_document

@@ -53,6 +53,16 @@ def ensure_index(model_label: str) -> bool:
     return True
 
 
+def update_mapping(model_label: str) -> None:
+    """Add the fields the document has gained since its index was created (Elasticsearch
+    merges a mapping into the existing one; a field it holds already must keep its type):
+    how an existing time entries index learns `kind`, `day` and `break_minutes`."""
+    if not settings.ELASTICSEARCH_ENABLED:
+        return
+    index = document_for(model_label)._index
+    es_client().indices.put_mapping(index=index._name, body=index.to_dict()["mappings"])
+
+
 # Documents that copy fields of another row (their `copies`, see `search.copies`): when
 # those fields change (`search.signals.DENORMALIZED_FIELDS`), they are reindexed in bulk.
 # The changed row's label -> (dependent document's label, lookup from it to the changed row).

@@ -93,7 +93,8 @@ def search_reindex(model_label: str, start_pk: int = 0, batch: int = 1000) -> in
     """
     if not settings.ELASTICSEARCH_ENABLED:
         return 0
-    indexing.ensure_index(model_label)
+    if not indexing.ensure_index(model_label):
+        indexing.update_mapping(model_label)  # an index from before a field was added
     model = indexing.document_for(model_label).django.model
     rows = model._default_manager.order_by("pk").values_list("pk", flat=True)
     done, last_pk = 0, start_pk

@@ -1,6 +1,7 @@
 """What every report shares: the groupings, the rounding of hours and money, the local-day
 range, the people a per-person report covers, and the JSON form of a result."""
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -26,6 +27,38 @@ hours_of_seconds = periods.hours_of_seconds  # the one rounding of hours (SQL's 
 def seconds_of(duration: timedelta) -> Decimal:
     """A duration as exact (microsecond) seconds."""
     return Decimal(duration // timedelta(microseconds=1)) / Decimal(1_000_000)
+
+
+MICROSECOND = timedelta(microseconds=1)
+
+
+def worked_share(offset: timedelta, worked: timedelta, span: timedelta) -> int:
+    """The worked microseconds in the first `offset` of a clocked entry's `span`: the offset
+    scaled by worked / span (its breaks spread evenly over it), rounded half up to the
+    microsecond. Integer arithmetic, as `sql._worked_share` computes it: a piece's worked
+    time is the difference of the shares at its ends, so the pieces of an entry add up to
+    exactly its worked time, however it is cut."""
+    offset_us, worked_us, span_us = offset // MICROSECOND, worked // MICROSECOND, span // MICROSECOND
+    return (2 * offset_us * worked_us + span_us) // (2 * span_us)
+
+
+def worked_pieces(
+    start: datetime, end: datetime, worked: timedelta | None, clip_start: datetime, pieces: Iterable[tuple]
+) -> Iterator[tuple]:
+    """(key, worked time) per (key, length) piece of a clocked entry [start, end) cut into
+    consecutive pieces from `clip_start`: each piece's length scaled by worked / (end - start),
+    so a break counts against every local day the entry touches in proportion."""
+    span = end - start
+    if worked is None or worked == span:
+        yield from pieces
+        return
+    offset = clip_start - start
+    done = worked_share(offset, worked, span)
+    for key, length in pieces:
+        offset += length
+        upto = worked_share(offset, worked, span)
+        yield key, timedelta(microseconds=upto - done)
+        done = upto
 
 
 def bucket_label(group: str, local_day: date) -> str:
@@ -67,12 +100,15 @@ class TimeReportQuery:
     group_by: list[str]
     tz: ZoneInfo
     filters: dict
+    # The local days asked for: duration entries count on their own `day`, whatever `tz`.
+    date_from: date
+    date_to: date
 
     @classmethod
     def of(cls, actor, date_from, date_to, group_by, tz, filters) -> "TimeReportQuery":
         group_by = validate_group_by(group_by)
         filters = {key: value for key, value in (filters or {}).items() if key in FILTERS and value is not None}
-        return cls(actor, *report_range(date_from, date_to, tz), group_by, tz, filters)
+        return cls(actor, *report_range(date_from, date_to, tz), group_by, tz, filters, date_from, date_to)
 
 
 @dataclass

@@ -5,7 +5,17 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from analytics.reports.common import CENT, ZERO, hours_of_seconds, people_in_report, report_range, seconds_of
+from django.db.models import Q
+
+from analytics.reports.common import (
+    CENT,
+    ZERO,
+    hours_of_seconds,
+    people_in_report,
+    report_range,
+    seconds_of,
+    worked_pieces,
+)
 from core import periods
 from core.errors import DomainValidationError
 from leave.selectors import expected_hours_of
@@ -23,21 +33,29 @@ def _period_of(day: date, period: str) -> tuple[str, date, date]:
 
 
 def _worked_by_day(people: list[User], date_from: date, date_to: date) -> dict[int, dict[date, timedelta]]:
-    """Per person and local day (in their own time zone), the time worked in the range."""
+    """Per person and local day (in their own time zone), the time worked in the range:
+    duration entries on their day, clocked ones split at local midnight with their break
+    spread over the pieces (as the time report does)."""
     # One query for everyone's entries, wide enough for any time zone; clipped per user below.
     earliest = periods.local_midnight(date_from, ZoneInfo("UTC")) - timedelta(days=1)
     latest = periods.local_midnight(date_to + timedelta(days=2), ZoneInfo("UTC"))
     worked: dict[int, dict[date, timedelta]] = defaultdict(lambda: defaultdict(timedelta))
     by_id = {person.pk: person for person in people}
     entries = TimeEntry.objects.filter(
-        user_id__in=list(by_id), end__isnull=False, end__gt=earliest, start__lt=latest
-    ).values_list("user_id", "start", "end")
-    for user_id, start, end in entries:
+        Q(end__isnull=False, end__gt=earliest, start__lt=latest)
+        | Q(kind=TimeEntry.Kind.DURATION, day__gte=date_from, day__lte=date_to),
+        user_id__in=list(by_id),
+    ).values_list("user_id", "kind", "day", "start", "end", "duration")
+    for user_id, kind, day, start, end, duration in entries:
+        if kind == TimeEntry.Kind.DURATION:
+            worked[user_id][day] += duration
+            continue
         tz = by_id[user_id].tzinfo
         range_start, range_end = report_range(date_from, date_to, tz)
-        start, end = max(start, range_start), min(end, range_end)
-        for day, duration in periods.split_by_local_day(start, end, tz):
-            worked[user_id][day] += duration
+        clip_start, clip_end = max(start, range_start), min(end, range_end)
+        pieces = periods.split_by_local_day(clip_start, clip_end, tz)
+        for local_day, piece in worked_pieces(start, end, duration, clip_start, pieces):
+            worked[user_id][local_day] += piece
     return worked
 
 

@@ -54,17 +54,24 @@ def _sql_json_object(fields: list[tuple[str, str, bool]]) -> str:
     return " || ".join(pieces)
 
 
-def _where(query: TimeReportQuery) -> tuple[list[str], dict]:
-    """The WHERE conditions and their parameters: the range, the actor's scope, the filters."""
+def _where(query: TimeReportQuery) -> tuple[list[str], list[str], list[str], dict]:
+    """The WHERE conditions and their parameters: (the clocked entries reaching into the range,
+    the duration entries on its days, the actor's scope and the filters for both)."""
     params: dict = {
         "range_start": query.range_start,
         "range_end": query.range_end,
         # No entry is longer than MAX_ENTRY_LENGTH (a CHECK constraint), so every entry that
         # reaches into the range starts at most that long before it: the start index finds them.
         "earliest_start": query.range_start - MAX_ENTRY_LENGTH,
+        "date_from": query.date_from,
+        "date_to": query.date_to,
         "tz": query.tz.key,
     }
-    where = ['e."end" > %(range_start)s', "e.start < %(range_end)s", "e.start >= %(earliest_start)s"]
+    # A duration entry's start and end are null, a running timer's end: neither passes here.
+    clocked = ['e."end" > %(range_start)s', "e.start < %(range_end)s", "e.start >= %(earliest_start)s"]
+    # Duration entries count on their own local day (the (user, day) and day indexes find them).
+    durations = ["e.kind = 'duration'", "e.day >= %(date_from)s", "e.day <= %(date_to)s"]
+    where = []
     if not query.actor.is_admin:
         # The visible people as one array, not a subquery: the planner then knows how many
         # they are and walks the (user, start) index per person. (It guesses half the users
@@ -74,14 +81,29 @@ def _where(query: TimeReportQuery) -> tuple[list[str], dict]:
     for key, value in query.filters.items():
         where.append(f"{_SQL_FILTER[key]} = %(filter_{key})s")
         params[f"filter_{key}"] = value
-    return where, params
+    return clocked, durations, where, params
 
 
-def _pieces(time_group: str | None) -> tuple[str, str, str, list[str]]:
-    """(the join cutting entries into buckets, the seconds of a piece, whether a piece is its
-    entry's first, the bucket columns)."""
+def _worked_share(offset: str) -> str:
+    """SQL of `common.worked_share`: the worked microseconds in the first `offset` (an
+    interval expression) of a clocked entry, exact numeric arithmetic, half up."""
+    return f"div(2 * EXTRACT(EPOCH FROM {offset}) * 1000000 * worked_us + span_us, 2 * span_us)"
+
+
+def _pieces(time_group: str | None) -> tuple[str, str, str, str, list[str]]:
+    """(the join cutting clocked entries into buckets, the worked seconds of a clocked
+    piece, whether a piece is its entry's first, a duration entry's bucket, the bucket
+    columns). A clocked piece's worked time is its length scaled by worked / (end - start),
+    as `common.worked_pieces` computes it; without a break that is the length itself."""
+
+    def worked(piece_start: str, piece_end: str) -> str:
+        return (
+            f"CASE WHEN worked_us = span_us THEN EXTRACT(EPOCH FROM {piece_end} - {piece_start}) "
+            f"ELSE ({_worked_share(f'{piece_end} - es')} - {_worked_share(f'{piece_start} - es')}) * 0.000001 END"
+        )
+
     if not time_group:
-        return "", "EXTRACT(EPOCH FROM f - s)", "TRUE", []
+        return "", worked("s", "f"), "TRUE", "", []
     # One piece per local day/week/month the entry touches (a 24-hour entry can touch
     # three days around a DST change); only an entry's first piece counts in the totals.
     step = _SQL_INTERVAL[time_group]
@@ -92,8 +114,9 @@ def _pieces(time_group: str | None) -> tuple[str, str, str, list[str]]:
         ) AS bucket
     """
     bucket_end = f"(bucket + {step}) AT TIME ZONE %(tz)s"
-    seconds = f"EXTRACT(EPOCH FROM LEAST(f, {bucket_end}) - GREATEST(s, bucket AT TIME ZONE %(tz)s))"
-    return pieces, seconds, f"bucket = {first_bucket}", ["bucket"]
+    seconds = worked("GREATEST(s, bucket AT TIME ZONE %(tz)s)", f"LEAST(f, {bucket_end})")
+    duration_bucket = f"date_trunc('{time_group}', e.day::timestamp)"
+    return pieces, seconds, f"bucket = {first_bucket}", duration_bucket, ["bucket"]
 
 
 def _row_json_and_order(group_by: list[str]) -> tuple[str, list[str]]:
@@ -147,29 +170,46 @@ def _names(entities: list[str]) -> tuple[str, str]:
 
 
 def time_report_sql(query: TimeReportQuery) -> str:
-    """The whole report as JSON text, built by PostgreSQL in one query."""
-    where, params = _where(query)
+    """The whole report as JSON text, built by PostgreSQL in one query.
+
+    Long because it is one SQL statement: clocked entries are clipped and cut into buckets,
+    duration entries are one piece on their day, and both are aggregated and written as JSON."""
+    clocked_where, durations_where, where, params = _where(query)
     entities = [group for group in query.group_by if group in ENTITY_GROUPS]
     time_group = next((group for group in query.group_by if group in TIME_GROUPS), None)
     join_user = "JOIN users_user u ON u.id = e.user_id" if "team" in entities or "team" in query.filters else ""
-    pieces, seconds, first_piece, bucket_columns = _pieces(time_group)
+    pieces, seconds, first_piece, duration_bucket, bucket_columns = _pieces(time_group)
     keys = [*[f"{group}_id" for group in entities], *bucket_columns]
+    duration_keys = [*[f"{group}_id" for group in entities], *([f"{duration_bucket} AS bucket"] if time_group else [])]
     row_json, order = _row_json_and_order(query.group_by)
     names, name_joins = _names(entities)
+    ids = ", ".join(f"{_SQL_GROUP_ID[group]} AS {group}_id" for group in entities) or "1 AS one"
     sql = f"""
         WITH clipped AS (
-            SELECT {", ".join(f"{_SQL_GROUP_ID[group]} AS {group}_id" for group in entities) or "1 AS one"},
-                   e.billable, p.hourly_rate,
-                   GREATEST(e.start, %(range_start)s) AS s, LEAST(e."end", %(range_end)s) AS f
+            SELECT {ids},
+                   e.billable, p.hourly_rate, e.start AS es,
+                   GREATEST(e.start, %(range_start)s) AS s, LEAST(e."end", %(range_end)s) AS f,
+                   EXTRACT(EPOCH FROM COALESCE(e.duration, e."end" - e.start)) * 1000000 AS worked_us,
+                   EXTRACT(EPOCH FROM e."end" - e.start) * 1000000 AS span_us
             FROM timeentries_timeentry e
             JOIN timeentries_project p ON p.id = e.project_id
             {join_user}
-            WHERE {" AND ".join(where)}
+            WHERE {" AND ".join([*clocked_where, *where])}
+        ),
+        durations AS (
+            SELECT {ids}, e.day, e.billable, p.hourly_rate, EXTRACT(EPOCH FROM e.duration) AS seconds
+            FROM timeentries_timeentry e
+            JOIN timeentries_project p ON p.id = e.project_id
+            {join_user}
+            WHERE {" AND ".join([*durations_where, *where])}
         ),
         pieces AS (
             SELECT {", ".join(keys)}, billable, hourly_rate,
                    {seconds} AS seconds, {first_piece} AS first_piece
             FROM clipped {pieces}
+            UNION ALL
+            SELECT {", ".join(duration_keys)}, billable, hourly_rate, seconds, TRUE AS first_piece
+            FROM durations e
         ),
         g AS (
             SELECT {", ".join(keys)},

@@ -4,6 +4,9 @@ import json
 
 from django.core.management import call_command
 
+from core import periods
+from timeentries.models import TimeEntry
+
 MEASURES = {
     "a_time_report_admin_month",
     "b_time_report_manager_team_month",
@@ -31,5 +34,16 @@ def test_bench_runs_on_a_small_data_set_and_writes_every_measure(db, tmp_path):
         assert isinstance(row["ratio"], float | int), row
         assert isinstance(row["met"], bool)
     assert results["data"]["time_entries"] == 2000
+    # A realistic mix of the two kinds, each of its own shape (kind, day and worked time set).
+    assert 450 <= TimeEntry.objects.durations().filter(start__isnull=True, end__isnull=True).count() <= 750
+    clocked = TimeEntry.objects.clocked().filter(start__isnull=False, end__isnull=False)
+    assert clocked.count() + TimeEntry.objects.durations().count() == 2000
+    assert clocked.filter(break_minutes=30).exists()
+    assert all(
+        entry.duration == entry.end - entry.start - entry.break_duration
+        and entry.day == periods.local_date(entry.start, entry.user.tzinfo)
+        for entry in clocked.select_related("user")
+    )
+    assert not TimeEntry.objects.filter(duration__isnull=True).exists()
     assert results["data"]["leave_requests"] == 400
     assert {"platform", "cpu_count", "python", "database"} <= results["machine"].keys()

@@ -146,6 +146,16 @@ def test_a_new_entry_shows_at_once_despite_the_cache(api, bob, alice, acme, work
     assert series(widget(client, "month_by_project").json())["Hours"]["Acme website"] == 5
 
 
+def test_widgets_count_duration_entries_and_clocked_time_less_breaks(api, bob, alice, acme, worked, log, log_duration):
+    client = api(bob)
+    assert series(widget(client, "month_by_project").json())["Hours"]["Acme website"] == 5
+    log_duration(alice, acme, date(2026, 11, 25), 2.5)
+    log(alice, acme, at(date(2026, 11, 26), 8), at(date(2026, 11, 26), 12), break_minutes=30)
+
+    assert series(widget(client, "month_by_project").json())["Hours"]["Acme website"] == 11  # 5 + 2.5 + 3.5
+    assert series(widget(api(alice), "hours_per_week").json())["Acme website"]["2026-W48"] == 9  # 3 + 2.5 + 3.5
+
+
 def test_leave_violations_and_holidays_show_at_once_despite_the_cache(
     api, bob, alice, dave, vacation, frozen_2026_11_26
 ):

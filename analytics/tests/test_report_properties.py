@@ -48,13 +48,16 @@ def report_world(alice, bob, carol, dave, erin):
     return {"people": [alice, bob, carol, dave, erin], "projects": projects, "tasks": tasks}
 
 
-# Per entry: (pause before it in seconds, its length in seconds, project index, with task, billable).
+# Per entry: (pause before it in seconds, its length in seconds, project index, with task,
+# billable, a duration entry (else clocked), break minutes of a clocked one (cut to fit)).
 entry = st.tuples(
     st.integers(0, DAY),
     st.integers(1, int(MAX_ENTRY_LENGTH.total_seconds())),
     st.integers(0, 2),
     st.booleans(),
     st.booleans(),
+    st.booleans(),
+    st.integers(0, 90),
 )
 grouping = st.lists(st.sampled_from(reports.GROUPS), min_size=1, max_size=2, unique=True).filter(
     lambda groups: sum(group in reports.TIME_GROUPS for group in groups) <= 1
@@ -62,25 +65,36 @@ grouping = st.lists(st.sampled_from(reports.GROUPS), min_size=1, max_size=2, uni
 
 
 def write_entries(world, base: datetime, per_person: list[list[tuple]]) -> None:
-    """Each person's entries one after another from `base` (a person's entries never overlap)."""
+    """Each person's entries one after another from `base` (a person's entries never overlap):
+    clocked ones with their break, or duration entries of that length on the person's local
+    day of that moment."""
     rows = []
     for person, entries in zip(world["people"], per_person, strict=False):
         moment = base
-        for pause, length, project_index, with_task, billable in entries:
+        for pause, length, project_index, with_task, billable, as_duration, break_minutes in entries:
             start = moment + timedelta(seconds=pause)
-            project = world["projects"][project_index]
-            task = world["tasks"][0] if with_task and project_index == 0 else None
-            rows.append(
-                TimeEntry(
-                    user=person,
-                    project=project,
-                    task=task,
-                    start=start,
-                    end=start + timedelta(seconds=length),
-                    billable=billable,
+            end = start + timedelta(seconds=length)
+            common = {
+                "user": person,
+                "project": world["projects"][project_index],
+                "task": world["tasks"][0] if with_task and project_index == 0 else None,
+                "billable": billable,
+                "day": start.astimezone(person.tzinfo).date(),
+            }
+            if as_duration:
+                rows.append(TimeEntry(kind=TimeEntry.Kind.DURATION, duration=end - start, **common))
+            else:
+                pause_minutes = min(break_minutes, (length - 1) // 60)
+                rows.append(
+                    TimeEntry(
+                        start=start,
+                        end=end,
+                        break_minutes=pause_minutes,
+                        duration=end - start - timedelta(minutes=pause_minutes),
+                        **common,
+                    )
                 )
-            )
-            moment = start + timedelta(seconds=length)
+            moment = end
     TimeEntry.objects.bulk_create(rows)
 
 
@@ -139,12 +153,16 @@ def test_the_sql_report_and_its_python_twin_agree(
 def test_the_property_test_sees_entries_that_count(report_world):
     """A check on the test itself: its entries land in the report (else it compares empties)."""
     with transaction.atomic():
-        write_entries(report_world, BASES[0], [[(0, 3 * 3600 + 7 * 60 + 30, 0, True, True)]])
+        write_entries(
+            report_world,
+            BASES[0],
+            [[(0, 3 * 3600 + 7 * 60 + 30, 0, True, True, False, 0), (0, 2 * 3600, 0, True, True, True, 0)]],
+        )
         query = TimeReportQuery.of(
             report_world["people"][2], date(2026, 3, 27), date(2026, 3, 28), ["user"], ZoneInfo("UTC"), {}
         )
         sql = json.loads(time_report_sql(query))
         python = reports.jsonable(time_report_python(query))
         transaction.set_rollback(True)
-    assert sql["totals"]["hours"] == "3.13"  # 3 h 07 min 30 s, half up
+    assert sql["totals"]["hours"] == "5.13"  # 3 h 07 min 30 s clocked and 2 h duration, half up
     assert sql == python

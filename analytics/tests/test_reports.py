@@ -249,9 +249,19 @@ def test_an_empty_report_has_zero_totals(alice):
     "group_by", [["day"], ["week"], ["month"], ["user"], ["team", "day"], ["project", "user"], ["client", "task"]]
 )
 @pytest.mark.parametrize("who", ["carol", "bob"])
-def test_the_sql_and_python_paths_agree(request, alice, dave, acme, acme_dev, internal, log, group_by, who):
+def test_the_sql_and_python_paths_agree(
+    request, alice, dave, acme, acme_dev, internal, log, log_duration, group_by, who
+):
     dave.timezone = "America/New_York"
     dave.save()
+    # Breaks spread over the local days a clocked entry touches, and duration entries on
+    # their days (the first and last of the range, a month end; one after the range).
+    log(alice, acme, berlin(2026, 10, 26, 20), berlin(2026, 10, 27, 6, 7), break_minutes=47, task=acme_dev)
+    log(dave, internal, berlin(2026, 11, 29, 23), berlin(2026, 11, 30, 2, 1), break_minutes=13, billable=False)
+    log_duration(alice, acme, date(2026, 3, 1), 7.25, task=acme_dev)
+    log_duration(alice, internal, date(2026, 10, 31), 3.5, billable=False)
+    log_duration(dave, acme, date(2026, 11, 30), 8)
+    log_duration(dave, acme, date(2026, 12, 1), 8)
     # 24 hours from 23:30 before the spring-forward night: three local days (0.5 h, 23 h, 0.5 h).
     log(alice, acme, berlin(2026, 3, 28, 23, 30), berlin(2026, 3, 28, 23, 30) + timedelta(hours=24))
     log(alice, acme, berlin(2026, 10, 24, 22), berlin(2026, 10, 25, 5), task=acme_dev)
@@ -260,9 +270,7 @@ def test_the_sql_and_python_paths_agree(request, alice, dave, acme, acme_dev, in
     log(dave, acme, berlin(2026, 10, 1, 0, 30), berlin(2026, 10, 1, 3, 11))
     log(dave, acme, berlin(2026, 11, 30, 23), berlin(2026, 12, 1, 4))
     actor = request.getfixturevalue(who)
-    query = TimeReportQuery(
-        actor, *reports.report_range(date(2026, 3, 1), date(2026, 11, 30), BERLIN), group_by, BERLIN, {}
-    )
+    query = TimeReportQuery.of(actor, date(2026, 3, 1), date(2026, 11, 30), group_by, BERLIN, {})
 
     sql = json.loads(time_report_sql(query))
     python = reports.jsonable(time_report_python(query))
@@ -557,3 +565,93 @@ def test_overtime_and_leave_reports_cost_the_same_queries_for_more_people(api, c
     assert min(few) > 3  # the reports themselves were counted, not only the sign-in
     UserFactory.create_batch(12)
     assert [count(url, params) for url, params in requests] == few, few
+
+
+# --- two kinds of entry: duration entries on their day, clocked ones less their break ---------
+
+
+@pytest.fixture
+def both_kinds(alice, acme, internal, log, log_duration):
+    """alice: clocked Mon 2 Nov 20:00 to Tue 02:00 (Berlin) with a 60-minute break (5 h worked:
+    4 h of the span on Monday, 2 h on Tuesday, the break spread 4:2), 2.5 h typed on Tuesday,
+    1.5 h non-billable typed on Wednesday (after the range asked for below)."""
+    log(alice, acme, berlin(2026, 11, 2, 20), berlin(2026, 11, 3, 2), break_minutes=60)
+    log_duration(alice, acme, date(2026, 11, 3), 2.5)
+    log_duration(alice, internal, date(2026, 11, 4), 1.5, billable=False)
+
+
+def test_the_api_counts_duration_entries_on_their_day_and_spreads_a_break(api, alice, both_kinds):
+    response = api(alice).get(TIME, {"from": "2026-11-02", "to": "2026-11-03", "group_by": "day"})
+
+    assert response.status_code == 200, response.json()
+    assert [(row["day"], row["hours"], row["entries"]) for row in response.json()["rows"]] == [
+        ("2026-11-02", "3.33", 1),  # 4 h x 5/6
+        ("2026-11-03", "4.17", 2),  # 2 h x 5/6 + 2.5 h
+    ]
+    assert response.json()["totals"] == {
+        "hours": "7.50",
+        "billable_hours": "7.50",
+        "amount": "716.25",  # 7.5 h x 95.50
+        "entries": 2,
+    }
+
+
+def test_the_api_groups_both_kinds_by_project_week_and_month(api, alice, both_kinds):
+    client = api(alice)
+    params = {"from": "2026-11-01", "to": "2026-11-30"}
+
+    by_project = client.get(TIME, {**params, "group_by": "project"}).json()
+    by_week = client.get(TIME, {**params, "group_by": "week,project"}).json()
+    by_month = client.get(TIME, {**params, "group_by": "month"}).json()
+
+    assert [(row["project_name"], row["hours"], row["entries"]) for row in by_project["rows"]] == [
+        ("Acme website", "7.50", 2),
+        ("Internal", "1.50", 1),
+    ]
+    assert [(row["week"], row["project_name"], row["hours"]) for row in by_week["rows"]] == [
+        ("2026-W45", "Acme website", "7.50"),
+        ("2026-W45", "Internal", "1.50"),
+    ]
+    assert [(row["month"], row["hours"], row["billable_hours"]) for row in by_month["rows"]] == [
+        ("2026-11", "9.00", "7.50")
+    ]
+
+
+def test_a_duration_entry_counts_on_its_own_day_whatever_zone_is_asked_for(api, alice, both_kinds):
+    response = api(alice).get(
+        TIME, {"from": "2026-11-04", "to": "2026-11-04", "group_by": "day", "tz": "America/New_York"}
+    )
+
+    assert [(row["day"], row["hours"]) for row in response.json()["rows"]] == [("2026-11-04", "1.50")]
+
+
+def test_csv_and_xlsx_exports_count_both_kinds(api, alice, both_kinds):
+    client = api(alice)
+    params = {"from": "2026-11-02", "to": "2026-11-03", "group_by": "day"}
+
+    csv_response = client.get(TIME, {**params, "format": "csv"})
+    xlsx_response = client.get(TIME, {**params, "format": "xlsx"})
+
+    lines = list(csv.reader(io.StringIO(b"".join(csv_response.streaming_content).decode())))
+    assert lines == [
+        ["Day", "Hours", "Billable hours", "Amount", "Entries"],
+        ["2026-11-02", "3.33", "3.33", "318.33", "1"],
+        ["2026-11-03", "4.17", "4.17", "397.92", "2"],
+    ]
+    sheet = load_workbook(io.BytesIO(xlsx_response.content)).active
+    assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)] == [3.33, 4.17, 7.5]
+
+
+def test_overtime_counts_duration_entries_and_clocked_time_less_breaks(
+    frozen_2026_11_26, api, bob, alice, acme, log, log_duration
+):
+    log_duration(alice, acme, date(2026, 11, 16), 8)
+    log(alice, acme, berlin(2026, 11, 17, 8), berlin(2026, 11, 17, 16, 30), break_minutes=30)  # 8 h
+    log(alice, acme, berlin(2026, 11, 18, 20), berlin(2026, 11, 19, 2), break_minutes=60)  # 3h20 + 1h40
+    log_duration(alice, acme, date(2026, 11, 23), 6)  # the week after the range
+
+    response = api(bob).get(OVERTIME, {"from": "2026-11-16", "to": "2026-11-22", "period": "week", "user": alice.pk})
+
+    assert response.status_code == 200, response.json()
+    row = response.json()["rows"][0]
+    assert (row["expected_hours"], row["actual_hours"], row["difference"]) == ("40.00", "21.00", "-19.00")

@@ -60,6 +60,19 @@ def highlight(text: str, terms: list[str]) -> str:
     return "".join(out)
 
 
+def time_entry_dates(criteria: Criteria, start, end) -> Q:
+    """Clocked entries starting within the local days asked for (the actor's zone), duration
+    entries (no start) on those days."""
+    clocked, durations = Q(start__isnull=False), Q(start__isnull=True)
+    if start:
+        clocked &= Q(start__gte=start)
+        durations &= Q(day__gte=criteria.date_from)
+    if end:
+        clocked &= Q(start__lt=end)
+        durations &= Q(day__lte=criteria.date_to)
+    return clocked | durations
+
+
 class DatabaseBackend:
     @property
     def name(self) -> str:
@@ -70,12 +83,13 @@ class DatabaseBackend:
         source = DATABASE_SOURCES[result_type]
         rows = source.scoped(actor)
         start, end = day_bounds(actor, criteria.date_from, criteria.date_to)
-        if result_type in ("time_entry", "audit_event"):
-            column = "start" if result_type == "time_entry" else "created_at"
+        if result_type == "time_entry" and (start or end):
+            rows = rows.filter(time_entry_dates(criteria, start, end))
+        elif result_type == "audit_event":
             if start:
-                rows = rows.filter(**{f"{column}__gte": start})
+                rows = rows.filter(created_at__gte=start)
             if end:
-                rows = rows.filter(**{f"{column}__lt": end})
+                rows = rows.filter(created_at__lt=end)
         elif result_type == "leave_request":
             if criteria.date_from:
                 rows = rows.filter(end_date__gte=criteria.date_from)

@@ -35,6 +35,18 @@ QUERY_FIELDS = [
 ]
 
 
+def time_entry_dates(criteria: Criteria, bounds: dict) -> dict:
+    """Clocked entries starting within the local days asked for (the actor's zone), duration
+    entries (no start) on those days."""
+    days = {}
+    if criteria.date_from:
+        days["gte"] = criteria.date_from.isoformat()
+    if criteria.date_to:
+        days["lte"] = criteria.date_to.isoformat()
+    duration_on_days = {"bool": {"must_not": [{"exists": {"field": "start"}}], "filter": [{"range": {"day": days}}]}}
+    return {"bool": {"should": [{"range": {"start": bounds}}, duration_on_days], "minimum_should_match": 1}}
+
+
 class ElasticsearchBackend:
     name = "elasticsearch"
 
@@ -59,7 +71,7 @@ class ElasticsearchBackend:
         if start or end:
             bounds = {key: value.isoformat() for key, value in (("gte", start), ("lt", end)) if value}
             if result_type == "time_entry":
-                filters.append({"range": {"start": bounds}})
+                filters.append(time_entry_dates(criteria, bounds))
             elif result_type == "audit_event":
                 filters.append({"range": {"created_at": bounds}})
             elif result_type == "leave_request":

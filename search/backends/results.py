@@ -18,13 +18,18 @@ def _day(value) -> str:
     return (value.date() if isinstance(value, datetime) else value).isoformat()
 
 
+def _entry_day(source: dict):
+    """A time entry's day: its start (as it always showed), or a duration entry's `day`."""
+    return source.get("start") or source.get("day")
+
+
 def _name(ref) -> str:
     return (ref or {}).get("name") or ""
 
 
 def title_of(result_type: str, source: dict) -> str:
     if result_type == "time_entry":
-        return f"{_name(source.get('project'))} · {_day(source.get('start'))}"
+        return f"{_name(source.get('project'))} · {_day(_entry_day(source))}"
     if result_type == "project":
         return f"{source.get('code', '')} {source.get('name', '')}".strip()
     if result_type == "task":
@@ -72,7 +77,7 @@ API_DETAIL = {
 def url_of(actor: User, result_type: str, pk: int, source: dict) -> str:
     if result_type == "time_entry":
         owner_id = (source.get("user") or {}).get("id")
-        start = source.get("start")
+        start = _entry_day(source)
         start_day = date.fromisoformat(_day(start)) if start else None
         week = f"?week={start_day.isocalendar()[0]}-W{start_day.isocalendar()[1]:02d}" if start_day else ""
         if owner_id == actor.pk:

@@ -86,6 +86,8 @@ def _handler(fake: FakeElasticsearch):
             if self.command == "PUT" and len(segments) == 1:
                 fake.existing_indices.add(segments[0])
                 return self._answer(200, {"acknowledged": True, "shards_acknowledged": True, "index": segments[0]})
+            if self.command == "PUT" and segments[-1] == "_mapping":  # new fields added to an index
+                return self._answer(200, {"acknowledged": True})
             if len(segments) == 3 and segments[1] == "_doc":
                 result = {"PUT": "created", "POST": "created", "DELETE": "deleted"}[self.command]
                 return self._answer(200, {"_index": segments[0], "_id": segments[2], "result": result, "_version": 1})

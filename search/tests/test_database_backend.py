@@ -1,9 +1,12 @@
 """The database answers when Elasticsearch is off: found, highlighted, scoped, robust."""
 
+from datetime import date, timedelta
+
 import pytest
 from django.db import connection
 
 from search.tests.conftest import make_entry
+from timeentries.services import time_entry_create
 
 pytestmark = [pytest.mark.no_es, pytest.mark.usefixtures("es_off")]
 URL = "/api/v1/search"
@@ -75,6 +78,27 @@ def test_filters_narrow_the_results(api, carol, alice, entries, internal):
     by_project = entry_results(api(carol), "kickoff", project=internal.pk)["results"]
     assert {r["id"] for r in by_project} == {entries["carol"].pk}
     assert entry_results(api(carol), "kickoff", **{"from": "2026-11-10", "to": "2026-11-30"})["count"] == 0
+
+
+def test_a_duration_entry_is_found_by_its_day_and_links_to_its_week(api, alice, acme, entries):
+    typed = time_entry_create(
+        actor=alice,
+        project=acme,
+        day=date(2026, 11, 16),
+        duration=timedelta(hours=3),
+        description="ACME kickoff follow-up",
+    )
+    client = api(alice)
+
+    on_the_day = entry_results(client, "kickoff", **{"from": "2026-11-16", "to": "2026-11-16"})
+    before = entry_results(client, "kickoff", **{"from": "2026-11-01", "to": "2026-11-15"})
+    after = entry_results(client, "kickoff", **{"from": "2026-11-17"})
+
+    assert [r["id"] for r in on_the_day["results"]] == [typed.pk]
+    assert on_the_day["results"][0]["title"] == "Acme website · 2026-11-16"
+    assert on_the_day["results"][0]["url"].endswith("?week=2026-W47")
+    assert [r["id"] for r in before["results"]] == [entries["alice"].pk]
+    assert after["count"] == 0
 
 
 def test_every_type_is_searched_and_audit_events_are_for_admins(api, alice, carol, entries):

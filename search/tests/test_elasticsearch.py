@@ -4,7 +4,7 @@ What matters is what is sent — the mapping with its analyzers, the bulk and de
 and above all the scoping filter inside the search query — and that a realistic answer
 becomes the API's results."""
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.conf import settings
@@ -13,6 +13,7 @@ from search import backends, indexing
 from search.tasks import search_reindex
 from search.tests.conftest import make_entry
 from timeentries.models import TimeEntry
+from timeentries.services import time_entry_create
 
 pytestmark = pytest.mark.no_es
 PREFIX = settings.ELASTICSEARCH_INDEX_PREFIX  # index names are fixed when documents.py is imported
@@ -62,6 +63,9 @@ def test_creating_the_index_sends_the_mapping_with_english_and_german_analyzers(
             "end": {"type": "date"},
             "hours": {"type": "float"},
             "billable": {"type": "boolean"},
+            "kind": {"type": "keyword"},
+            "day": {"type": "date"},
+            "break_minutes": {"type": "integer"},
         }
     }
     assert create.body["settings"]["number_of_shards"] == 1
@@ -99,7 +103,44 @@ def test_index_object_sends_the_entry_document(fake_es, alice, acme):
         "end": "2026-11-09T11:00:00+00:00",
         "hours": 2.0,
         "billable": True,
+        "kind": "clocked",
+        "day": "2026-11-09",
+        "break_minutes": 0,
     }
+
+
+def test_a_duration_entry_is_indexed_with_its_day_and_hours_and_no_times(fake_es, alice, acme):
+    entry = time_entry_create(
+        actor=alice,
+        project=acme,
+        day=date(2026, 11, 10),
+        duration=timedelta(hours=2, minutes=30),
+        description="Workshop notes",
+    )
+
+    assert indexing.index_object("timeentries.timeentry", entry.pk) == "indexed"
+
+    (put,) = fake_es.of("PUT")
+    assert {key: put.body[key] for key in ("start", "end", "hours", "kind", "day", "break_minutes")} == {
+        "start": None,
+        "end": None,
+        "hours": 2.5,
+        "kind": "duration",
+        "day": "2026-11-10",
+        "break_minutes": 0,
+    }
+
+
+def test_a_clocked_entry_is_indexed_with_its_hours_less_the_break(fake_es, alice, acme):
+    start = datetime(2026, 11, 9, 8, tzinfo=UTC)
+    entry = time_entry_create(
+        actor=alice, project=acme, start=start, end=start + timedelta(hours=8, minutes=30), break_minutes=30
+    )
+
+    indexing.index_object("timeentries.timeentry", entry.pk)
+
+    (put,) = fake_es.of("PUT")
+    assert (put.body["hours"], put.body["break_minutes"], put.body["kind"]) == (8.0, 30, "clocked")
 
 
 def test_index_object_deletes_the_document_of_a_row_that_is_gone(fake_es, alice, acme):
@@ -153,6 +194,22 @@ def test_reindex_creates_the_index_and_resumes_after_start_pk(fake_es, alice, ac
     sent = [line["index"]["_id"] for r in bulks for line in r.body if "index" in line]
     assert sent == [str(entries[1].pk), str(entries[2].pk)]
     assert len(bulks) == 2  # one request per batch
+
+
+def test_reindexing_an_existing_index_adds_the_new_fields_to_its_mapping(fake_es, alice, acme):
+    fake_es.existing_indices.add(ENTRIES_INDEX)  # created before entries had kinds
+    make_entry(alice, acme, 9, "day 9")
+
+    assert search_reindex("timeentries.timeentry") == 1
+
+    assert [r.path for r in fake_es.of("PUT") if "_bulk" not in r.path] == [f"/{ENTRIES_INDEX}/_mapping"]
+    (mapping,) = fake_es.of("PUT", "_mapping")
+    properties = mapping.body["properties"]
+    assert (properties["kind"], properties["day"], properties["break_minutes"]) == (
+        {"type": "keyword"},
+        {"type": "date"},
+        {"type": "integer"},
+    )
 
 
 def test_everything_is_a_no_op_while_elasticsearch_is_disabled(settings, alice, acme):
@@ -226,9 +283,24 @@ def test_an_admin_s_query_has_no_scoping_filter(fake_es, carol, api):
     branches = _branches(_sent_query(fake_es).body)
     assert set(branches) == {ENTRIES_INDEX, f"{PREFIX}-leave-requests", f"{PREFIX}-audit-events"}
     assert branches[f"{PREFIX}-audit-events"][-1] == {"term": {"subject.id": carol.pk}}
+    november = (_midnight(carol, date(2026, 11, 1)), _midnight(carol, date(2026, 12, 1)))
     assert branches[ENTRIES_INDEX] == [
-        # whole days in carol's time zone
-        {"range": {"start": {"gte": _midnight(carol, date(2026, 11, 1)), "lt": _midnight(carol, date(2026, 12, 1))}}},
+        {
+            "bool": {
+                "should": [
+                    # clocked entries: whole days in carol's time zone
+                    {"range": {"start": {"gte": november[0], "lt": november[1]}}},
+                    # duration entries (no start): their day
+                    {
+                        "bool": {
+                            "must_not": [{"exists": {"field": "start"}}],
+                            "filter": [{"range": {"day": {"gte": "2026-11-01", "lte": "2026-11-30"}}}],
+                        }
+                    },
+                ],
+                "minimum_should_match": 1,
+            }
+        },
         {"term": {"user.id": carol.pk}},
     ]
     assert "terms" not in str(branches)

@@ -173,18 +173,28 @@ class Command(BaseCommand):
 
     def raw_time_report(self, start: datetime, end: datetime, team_id: int | None = None) -> list:
         """The user x project sums as one plain GROUP BY: the floor the report API stands on.
-        It finds the entries as the report does (through the start index, entries being at
-        most MAX_ENTRY_LENGTH long), so the ratio measures the API, not a better WHERE."""
-        if connection.vendor == "postgresql":
-            seconds = 'EXTRACT(EPOCH FROM (LEAST(e."end", %s) - GREATEST(e.start, %s)))'
-        else:
-            seconds = '((julianday(MIN(e."end", %s)) - julianday(MAX(e.start, %s))) * 86400.0)'
+        It finds the entries as the report does (clocked ones through the start index, being
+        at most MAX_ENTRY_LENGTH long, with their clipped span scaled by worked / span;
+        duration entries through the day index), so the ratio measures the API, not a better
+        WHERE."""
         adapt = connection.ops.adapt_datetimefield_value
+        if connection.vendor == "postgresql":
+            span = 'EXTRACT(EPOCH FROM (LEAST(e."end", %s) - GREATEST(e.start, %s)))'
+            scale = 'EXTRACT(EPOCH FROM e.duration) / EXTRACT(EPOCH FROM e."end" - e.start)'
+            typed = "EXTRACT(EPOCH FROM e.duration)"
+        else:
+            span = '((julianday(MIN(e."end", %s)) - julianday(MAX(e.start, %s))) * 86400.0)'
+            scale = '(e.duration / 1000000.0) / ((julianday(e."end") - julianday(e.start)) * 86400.0)'
+            typed = "(e.duration / 1000000.0)"
+        seconds = f"CASE WHEN e.kind = 'duration' THEN {typed} ELSE {span} * {scale} END"
+        last_day = (end - timedelta(days=1)).date()
         params = [
             *[adapt(end), adapt(start)] * 2,
             adapt(start),
             adapt(end),
             adapt(start - MAX_ENTRY_LENGTH),
+            start.date(),
+            last_day,
         ]
         team_filter = ""
         if team_id is not None:
@@ -198,7 +208,8 @@ class Command(BaseCommand):
             FROM {TimeEntry._meta.db_table} e
             JOIN {User._meta.db_table} u ON u.id = e.user_id
             JOIN {Project._meta.db_table} p ON p.id = e.project_id
-            WHERE e."end" > %s AND e.start < %s AND e.start >= %s {team_filter}
+            WHERE ((e."end" > %s AND e.start < %s AND e.start >= %s)
+                   OR (e.kind = 'duration' AND e.day BETWEEN %s AND %s)) {team_filter}
             GROUP BY e.user_id, u.first_name, u.last_name, u.email, e.project_id, p.name
         """  # noqa: S608 - table names from model metadata; every value is a parameter
         with connection.cursor() as cursor:

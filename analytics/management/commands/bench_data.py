@@ -30,6 +30,7 @@ PERIOD_START = datetime(2021, 10, 1, tzinfo=UTC)
 MIN_ENTRY = 15 * 60
 MAX_ENTRY = 8 * 3600
 BIG_TEAM_SIZE = 50
+DURATION_SHARE = 0.3  # the share of duration entries (hours typed in the grid); the rest are clocked
 
 
 def default_entries() -> int:
@@ -125,7 +126,7 @@ class Command(BaseCommand):
             user.is_superuser = user.is_staff
             user.date_joined = now
         User.objects.bulk_create(users + special, batch_size=2000)
-        saved = {user.email: user for user in bench_users().only("id", "email", "role", "team_id")}
+        saved = {user.email: user for user in bench_users().only("id", "email", "role", "team_id", "timezone")}
         people = [saved[user.email] for user in users]
         Team.managers.through.objects.bulk_create(
             [Team.managers.through(team_id=p.team_id, user_id=p.pk) for p in people if p.role == User.Role.MANAGER]
@@ -146,8 +147,11 @@ class Command(BaseCommand):
         return list(Project.objects.filter(code__startswith=PROJECT_PREFIX).order_by("code"))
 
     def entry_rows(self, rng: random.Random, people, projects, total: int):
-        """(user_id, project_id, start, end, billable): each person's share of `total` spread
-        over five years, one entry per equal slot, so no two entries of a person overlap."""
+        """(user_id, project_id, kind, day, start, end, break_minutes, duration, billable):
+        each person's share of `total` spread over five years, one entry per equal slot, so
+        no two entries of a person overlap. About DURATION_SHARE of them are duration entries
+        (hours on the slot's local day, no times, as the week grid writes them); clocked
+        entries longer than six hours have a 30-minute break."""
         span = (PERIOD_END - PERIOD_START).total_seconds()
         base, extra = divmod(total, len(people))
         for position, person in enumerate(people):
@@ -156,34 +160,55 @@ class Command(BaseCommand):
                 continue
             slot = span / count
             favourites = rng.sample(projects, min(len(projects), 8))
+            tz = person.tzinfo
             for n in range(count):
-                duration = rng.randint(MIN_ENTRY, max(MIN_ENTRY, min(MAX_ENTRY, int(slot) - 1)))
-                offset = rng.randint(0, max(0, int(slot) - duration))
+                length = rng.randint(MIN_ENTRY, max(MIN_ENTRY, min(MAX_ENTRY, int(slot) - 1)))
+                offset = rng.randint(0, max(0, int(slot) - length))
                 start = PERIOD_START + timedelta(seconds=int(n * slot) + offset)
                 project = rng.choice(favourites)
                 billable = project.billable and rng.random() < 0.9
-                yield person.pk, project.pk, start, start + timedelta(seconds=duration), billable
+                day = start.astimezone(tz).date()
+                if rng.random() < DURATION_SHARE:
+                    kind, start, end, pause = TimeEntry.Kind.DURATION, None, None, 0
+                    worked = timedelta(seconds=length)
+                else:
+                    kind, end = TimeEntry.Kind.CLOCKED, start + timedelta(seconds=length)
+                    pause = 30 if length > 6 * 3600 else 0
+                    worked = timedelta(seconds=length - pause * 60)
+                yield person.pk, project.pk, kind, day, start, end, pause, worked, billable
 
     def create_entries(self, rng, people, projects, total: int) -> int:
         now = timezone.now()
         rows = self.entry_rows(rng, people, projects, total)
         if connection.vendor == "postgresql":
             table = TimeEntry._meta.db_table
-            columns = '(user_id, project_id, start, "end", billable, description, created_at, updated_at)'
+            columns = (
+                '(user_id, project_id, kind, day, start, "end", break_minutes, duration, billable, description, '
+                "created_at, updated_at)"
+            )
             written = 0
             with connection.cursor() as cursor:
                 raw = cursor.connection.cursor()
                 with raw.copy(f"COPY {table} {columns} FROM STDIN") as copy:
-                    for user_id, project_id, start, end, billable in rows:
-                        copy.write_row((user_id, project_id, start, end, billable, "", now, now))
+                    for row in rows:
+                        copy.write_row((*row, "", now, now))
                         written += 1
             return written
         batch: list[TimeEntry] = []
         written = 0
-        for user_id, project_id, start, end, billable in rows:
+        for user_id, project_id, kind, day, start, end, pause, worked, billable in rows:
             batch.append(
                 TimeEntry(
-                    user_id=user_id, project_id=project_id, start=start, end=end, billable=billable, created_at=now
+                    user_id=user_id,
+                    project_id=project_id,
+                    kind=kind,
+                    day=day,
+                    start=start,
+                    end=end,
+                    break_minutes=pause,
+                    duration=worked,
+                    billable=billable,
+                    created_at=now,
                 )
             )
             if len(batch) >= 20_000:
