@@ -225,9 +225,9 @@ class LeaveCalendarQuerySerializer(DateRangeQuerySerializer):
 
 
 class LeaveAbsenceSerializer(serializers.ModelSerializer):
-    """One absence of the calendar. Rows come from `selectors.absences_seen_by`: where the
-    type is hidden from the reader (`type_hidden`), `type` is null, `type_name` is "Absent"
-    and `color` the neutral one, so nothing tells the type."""
+    """One absence of the calendar. Where the leave type is private and the reader is not the
+    person, their manager or an admin (`type_hidden`), `type` is null, `type_name` is "Absent"
+    and `color` a neutral one, so nothing tells the type."""
 
     user_name = serializers.CharField(source="user", read_only=True)
     type = serializers.PrimaryKeyRelatedField(source="leave_type", read_only=True, allow_null=True)
