@@ -342,10 +342,9 @@ def team_update(*, team: Team, actor: User, request=None, **fields) -> Team:
             actor=actor,
             reason=f"Team {team.name} changed holiday calendar",
         )
-    if (
-        "absences_visible_to_members" in fields
-        and fields["absences_visible_to_members"] != team.absences_visible_to_members
-    ):
+    if "absences_visible_to_members" in fields:
+        # Saved even when it looks unchanged: the admin's form has already set it on `team`
+        # (auditlog records nothing when the stored value is the same).
         team.absences_visible_to_members = fields["absences_visible_to_members"]
         team.save(update_fields=["absences_visible_to_members"])
     if "managers" in fields:
