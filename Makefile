@@ -30,13 +30,17 @@ seed: migrate
 	$(PY) manage.py setup_schedules
 	$(PY) manage.py seed_demo
 
+# The port of `make run` (runserver and Procfile.dev's web process): `make run PORT=8123`.
+PORT ?= 8000
+
 # With a broker configured (REDIS_URL or REDIS_HOST), a Celery worker and beat run beside
-# the web server under one runner (honcho); Ctrl-C stops all three.
+# the web server under one runner (honcho); Ctrl-C stops all three. seed_demo prints the
+# demo logins last, after everything the seeding printed.
 run: seed
 	@if [ -n "$$REDIS_URL$$REDIS_HOST" ]; then \
-		$(VENV)/bin/honcho -f Procfile.dev start; \
+		$(VENV)/bin/honcho -f Procfile.dev start --port $(PORT); \
 	else \
-		$(PY) manage.py runserver 127.0.0.1:8000; \
+		$(PY) manage.py runserver 127.0.0.1:$(PORT); \
 	fi
 
 test: venv

@@ -1,7 +1,7 @@
 """Personas shared by every app's tests, so tests read like stories:
 
 alice (employee, team A), bob (manages team A), carol (admin),
-dave (employee, team B), erin (manages team B).
+dave (employee, team B), erin (manages team B), frank (employee, team A: alice's team mate).
 """
 
 from datetime import UTC, datetime
@@ -65,6 +65,11 @@ def erin(team_b):
 @pytest.fixture
 def alice(team_a, bob):
     return UserFactory(email="alice@example.com", first_name="Alice", team=team_a)
+
+
+@pytest.fixture
+def frank(team_a, bob):
+    return UserFactory(email="frank@example.com", first_name="Frank", team=team_a)
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from core.errors import DomainValidationError
 from leave.models import LeaveRequest
 from leave.selectors import absences
 from users.models import User
-from users.selectors import teams_managed_by, users_visible_to
+from users.selectors import teams_managed_by, users_whose_absences_visible_to
 
 Kind = DashboardWidget.Kind
 KINDS = tuple(Kind.values)
@@ -230,7 +230,8 @@ def _team_absences(actor: User, today: date, range_days: int) -> dict:
     date_to = today + timedelta(days=range_days - 1)
     days = [today + timedelta(days=offset) for offset in range(range_days)]
     absent: dict[str, dict[date, set[int]]] = {"approved": defaultdict(set), "pending": defaultdict(set)}
-    for request in absences(users_visible_to(actor), today, date_to):
+    # Counts only, so no leave type shows; team mates count too unless their team keeps absences to its managers.
+    for request in absences(users_whose_absences_visible_to(actor), today, date_to):
         for offset in range((request.end_date - request.start_date).days + 1):
             day = request.start_date + timedelta(days=offset)
             if today <= day <= date_to:

@@ -271,9 +271,10 @@ class LeaveTypeAdmin(NoDeleteCatalogAdmin):
         "requires_approval",
         "tracks_balance",
         "paid",
+        "private",
         "active",
     ]
-    list_filter = ["active", "unit", "paid", "requires_approval", "tracks_balance"]
+    list_filter = ["active", "unit", "paid", "requires_approval", "tracks_balance", "private"]
     search_fields = ["name", "code"]
 
 

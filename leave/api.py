@@ -35,7 +35,7 @@ from leave.serializers import (
     LeaveRequestSerializer,
     LeaveTypeSerializer,
 )
-from users.selectors import users_visible_to, visible_user_or_self
+from users.selectors import users_whose_absences_visible_to, visible_user_or_self
 
 ICS_RATE_PER_IP = "120/m"
 # Feeds carry leave that ended at most this long ago, so they stay small over the years.
@@ -237,8 +237,10 @@ class LeaveLedgerViewSet(
 
 
 class LeaveCalendarView(generics.GenericAPIView):
-    """Who is away when: pending and approved leave of the people you may see, and the
-    holidays of your own calendar, for at most 366 days."""
+    """Who is away when: pending and approved leave of the people you may see and of your
+    team mates (unless your team keeps absences to its managers), and the holidays of your
+    own calendar, for at most 366 days. Private types (sick leave) of people you do not
+    manage come as "Absent", with no type."""
 
     serializer_class = LeaveCalendarSerializer
     pagination_class = None
@@ -256,15 +258,14 @@ class LeaveCalendarView(generics.GenericAPIView):
         query = LeaveCalendarQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         start, end, team = query.validated_data["from"], query.validated_data["to"], query.validated_data.get("team")
-        users = users_visible_to(request.user)
-        if team is not None:
-            users = users.filter(team_id=team)
         holidays = selectors.holidays_of(request.user.effective_holiday_calendar_id, start, end)
         return Response(
             {
                 "from": start.isoformat(),
                 "to": end.isoformat(),
-                "absences": LeaveAbsenceSerializer(selectors.absences(users, start, end), many=True).data,
+                "absences": LeaveAbsenceSerializer(
+                    selectors.absences_seen_by(request.user, start, end, team_id=team), many=True
+                ).data,
                 "holidays": LeaveCalendarHolidaySerializer(
                     sorted(holidays.values(), key=lambda h: h.date), many=True
                 ).data,
@@ -284,7 +285,9 @@ class FirstRendererNegotiation(BaseContentNegotiation):
 
 class LeaveCalendarIcsView(generics.GenericAPIView):
     """A subscribed calendar (ICS): approved leave, whole days. The secret token in the URL
-    is the only credential, so there is no sign-in; wrong tokens answer 404."""
+    is the only credential, so there is no sign-in; wrong tokens answer 404, and so does a
+    team feed its owner may no longer have (`services.calendar_feed_allowed`). A team feed
+    shows private types (sick leave) as "Absent" unless the owner manages the person."""
 
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
@@ -306,21 +309,22 @@ class LeaveCalendarIcsView(generics.GenericAPIView):
         rate_limit_enforce(request, ("ics-ip", client_ip(request), ICS_RATE_PER_IP))
         token = request.query_params.get("token", "")
         feed = CalendarFeed.objects.select_related("user").filter(token=token).first() if token else None
-        if feed is None or not feed.user.is_active:
+        if feed is None or not feed.user.is_active or not services.calendar_feed_allowed(feed):
             raise NotFound()
         owner = feed.user
         if feed.scope == CalendarFeed.Scope.TEAM:
-            people, name = users_visible_to(owner), f"Team absences ({owner})"
+            people, name = users_whose_absences_visible_to(owner), f"Team absences ({owner})"
         else:
             people, name = [owner], f"Absences of {owner}"
-        requests = (
+        requests = selectors.with_type_hidden(
+            owner,
             LeaveRequest.objects.filter(
                 user__in=people,
                 status=LeaveRequest.Status.APPROVED,
                 end_date__gte=owner.local_today() - ICS_HISTORY,
             )
             .select_related("user", "leave_type")
-            .order_by("start_date", "pk")
+            .order_by("start_date", "pk"),
         )
         response = HttpResponse(leave_calendar_ics(requests, name=name), content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="leave.ics"'
@@ -329,7 +333,8 @@ class LeaveCalendarIcsView(generics.GenericAPIView):
 
 
 class LeaveCalendarFeedViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Your secret ICS addresses: a personal feed, and a team feed for managers and admins."""
+    """Your secret ICS addresses: a personal feed, and a team feed for managers, admins and
+    members of a team that shares its absences."""
 
     model = CalendarFeed
     serializer_class = LeaveCalendarFeedSerializer

@@ -15,13 +15,16 @@ from datetime import date, timedelta
 from icalendar import Calendar, Event, vText
 
 from leave.models import LeaveRequest
+from leave.selectors import ABSENT
 
 PRODID = "-//Time Tracker//Leave//EN"
 
 
 def leave_event_summary(request: LeaveRequest) -> str:
-    """'Alice Adler \u2013 Vacation' (an en dash), with the half days named: '(half day: afternoon)'."""
-    summary = f"{request.user} \u2013 {request.leave_type.name}"
+    """'Alice Adler \u2013 Vacation' (an en dash), with the half days named: '(half day: afternoon)';
+    'Alice Adler \u2013 Absent' where the feed's owner may not see the type (`type_hidden`)."""
+    type_name = ABSENT.name if getattr(request, "type_hidden", False) else request.leave_type.name
+    summary = f"{request.user} \u2013 {type_name}"
     single_day = request.start_date == request.end_date
     if single_day and (request.start_half or request.end_half):
         return f"{summary} (half day: {request.start_half or request.end_half})"

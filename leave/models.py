@@ -40,6 +40,12 @@ class LeaveType(models.Model):
     half_days_allowed = models.BooleanField(default=True)
     # Paid annual leave and sick leave are neutral for the working-time average (WTD Art. 16(b)).
     neutral_for_working_time = models.BooleanField(default=True)
+    # Health data and the like (GDPR Art. 9): seen only by the person, their managers and admins.
+    private = models.BooleanField(
+        default=False,
+        help_text="Only the person, their managers and admins see this type; team mates, shared "
+        "calendars, search and dashboards show the leave as 'Absent' (sick leave is private).",
+    )
     active = models.BooleanField(default=True)
 
     class Meta:

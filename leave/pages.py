@@ -1,5 +1,6 @@
 """Server-rendered leave pages: a person's balances, requests and request form (/leave/),
-and the team page where managers decide pending requests and see who is away (/leave/team/).
+and the team page where everyone sees who is away and managers decide pending requests
+(/leave/team/).
 
 Every write goes through `leave.services`; a `DomainError` is shown next to the input it
 names. What lives here is page work only: parsing a month, the forms; the team's month grid is
@@ -28,7 +29,7 @@ from leave import selectors, services, team_calendar
 from leave.forms import LeavePreviewForm, LeaveRequestForm
 from leave.models import LeaveRequest, LeaveType
 from users.models import User
-from users.selectors import users_visible_to
+from users.selectors import users_whose_absences_visible_to
 
 Status = LeaveRequest.Status
 PREVIEW_HINT = "pick the first and the last day"
@@ -60,7 +61,12 @@ def _dates(leave_request: LeaveRequest) -> str:
 
 def _ensure_manager(user: User) -> None:
     if not (user.is_manager or user.is_admin):
-        raise PermissionDenied("Only managers and admins see their team's leave.")
+        raise PermissionDenied("Only managers and admins decide their team's leave.")
+
+
+def _ensure_sees_team(user: User) -> None:
+    if not user.sees_team_absences:
+        raise PermissionDenied("Your team's absences are shown to its managers only.")
 
 
 # --- my leave ------------------------------------------------------------------------------
@@ -218,22 +224,30 @@ def _decision_forms(leave_request: LeaveRequest, bound: dict) -> dict:
 
 
 def _team_context(request, *, first: date, forms: dict | None = None, month_error: str = "") -> dict:
-    """Pending requests to decide and the month's calendar, in a fixed number of queries."""
-    manager = request.user
-    today = manager.local_today()
+    """Pending requests to decide (managers and admins) and the month's calendar of the people
+    whose absences the reader sees, in a fixed number of queries."""
+    reader = request.user
+    today = reader.local_today()
     last = first.replace(day=monthrange(first.year, first.month)[1])
+    decides = reader.is_manager or reader.is_admin
     pending = (
-        selectors.leave_requests_visible_to(manager)
-        .exclude(user=manager)
+        selectors.leave_requests_visible_to(reader)
+        .exclude(user=reader)
         .filter(status=Status.PENDING)
         .order_by("start_date", "user__email")
+        if decides
+        else LeaveRequest.objects.none()
     )
-    people = list(users_visible_to(manager).filter(is_active=True).order_by("first_name", "last_name", "email"))
-    absences = list(selectors.absences(users_visible_to(manager), first, last))
-    holidays = selectors.holidays_of(manager.effective_holiday_calendar_id, first, last)
-    labels = team_calendar.short_labels({absence.leave_type for absence in absences})
+    people = list(
+        users_whose_absences_visible_to(reader).filter(is_active=True).order_by("first_name", "last_name", "email")
+    )
+    absences = list(selectors.absences_seen_by(reader, first, last))
+    holidays = selectors.holidays_of(reader.effective_holiday_calendar_id, first, last)
+    shown = {selectors.shown_type(absence) for absence in absences}
+    labels = team_calendar.short_labels(shown)
     return {
         "nav": "leave-team",
+        "decides": decides,
         "pending": [
             {
                 "request": leave_request,
@@ -246,11 +260,10 @@ def _team_context(request, *, first: date, forms: dict | None = None, month_erro
             people, absences, holidays, labels, first=first, last=last, today=today
         ),
         "legend": [
-            {"label": labels[leave_type.code], "type": leave_type}
-            for leave_type in sorted({absence.leave_type for absence in absences}, key=lambda t: t.code)
+            {"label": labels[leave_type.code], "type": leave_type} for leave_type in sorted(shown, key=lambda t: t.code)
         ],
         "holiday_label": team_calendar.HOLIDAY_LABEL,
-        "has_calendar": manager.effective_holiday_calendar_id is not None,
+        "has_calendar": reader.effective_holiday_calendar_id is not None,
         "month": {
             "first": first,
             "last": last,
@@ -269,7 +282,7 @@ def _team_context(request, *, first: date, forms: dict | None = None, month_erro
 @require_GET
 @_local_timezone
 def team_page(request):
-    _ensure_manager(request.user)
+    _ensure_sees_team(request.user)
     first, month_error = _requested_month(request.GET.get("month"), request.user)
     context = _team_context(request, first=first, month_error=month_error)
     return render(request, "leave/team.html", context, status=400 if month_error else 200)

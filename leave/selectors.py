@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import BooleanField, Case, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from leave.models import Holiday, LeaveLedgerEntry, LeaveRequest, LeaveType
 from users.models import User
-from users.selectors import owned_rows_visible_to
+from users.selectors import owned_rows_visible_to, user_ids_visible_to, users_whose_absences_visible_to
 
 HALVES = frozenset({"morning", "afternoon"})
 ZERO = Decimal(0)
@@ -172,6 +172,44 @@ def absences(users: QuerySet[User], start: date, end: date) -> QuerySet[LeaveReq
         .select_related("user", "leave_type")
         .order_by("start_date", "user__email")
     )
+
+
+@dataclass(frozen=True)
+class ShownType:
+    """What stands in for a leave type its reader may not see: no name, code or colour of its own."""
+
+    name: str
+    code: str
+    color: str
+
+
+ABSENT = ShownType(name="Absent", code="absent", color="#757575")
+
+
+def with_type_hidden(actor: User, rows: QuerySet[LeaveRequest]) -> QuerySet[LeaveRequest]:
+    """`rows` with `type_hidden`: the one rule for private leave types (GDPR Art. 9). Only
+    the person, their managers and admins (the people `users_visible_to(actor)` holds) see a
+    private type; to everyone else the leave is "Absent", with no type, reason or colour."""
+    if actor.is_admin:
+        return rows.annotate(type_hidden=Value(False, output_field=BooleanField()))
+    hidden = Q(leave_type__private=True) & ~Q(user_id__in=user_ids_visible_to(actor))
+    return rows.annotate(type_hidden=Case(When(hidden, then=Value(True)), default=Value(False)))
+
+
+def absences_seen_by(actor: User, start: date, end: date, *, team_id: int | None = None) -> QuerySet[LeaveRequest]:
+    """Approved and pending leave meeting [start, end] of the people whose absences `actor`
+    sees (their own people, and their team mates unless the team keeps absences to its
+    managers), of one team when `team_id` is given, with `type_hidden` (`with_type_hidden`)."""
+    people = users_whose_absences_visible_to(actor)
+    if team_id is not None:
+        people = people.filter(team_id=team_id)
+    return with_type_hidden(actor, absences(people, start, end))
+
+
+def shown_type(leave_request: LeaveRequest) -> LeaveType | ShownType:
+    """The request's leave type, or `ABSENT` where it is hidden from the reader (rows of
+    `with_type_hidden`)."""
+    return ABSENT if leave_request.type_hidden else leave_request.leave_type
 
 
 def expected_hours(user: User, start: date, end: date) -> dict[date, Decimal]:

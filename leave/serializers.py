@@ -9,6 +9,7 @@ from core.dates import EARLIEST_DATE, LATEST_DATE
 from core.filters import MAX_ID
 from core.serializers import BoundedDateField, DateRangeQuerySerializer
 from leave.models import CalendarFeed, Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
+from leave.selectors import ABSENT
 from users.models import User
 
 # The largest id SQLite and PostgreSQL bigint hold: larger ones are a 400, not a crash.
@@ -72,6 +73,7 @@ class LeaveTypeSerializer(serializers.ModelSerializer):
             "allow_negative",
             "half_days_allowed",
             "neutral_for_working_time",
+            "private",
             "active",
         ]
         read_only_fields = ["id"]
@@ -223,10 +225,17 @@ class LeaveCalendarQuerySerializer(DateRangeQuerySerializer):
 
 
 class LeaveAbsenceSerializer(serializers.ModelSerializer):
+    """One absence of the calendar. Where the leave type is private and the reader is not the
+    person, their manager or an admin (`type_hidden`), `type` is null, `type_name` is "Absent"
+    and `color` a neutral one, so nothing tells the type."""
+
     user_name = serializers.CharField(source="user", read_only=True)
-    type = serializers.PrimaryKeyRelatedField(source="leave_type", read_only=True)
+    type = serializers.PrimaryKeyRelatedField(source="leave_type", read_only=True, allow_null=True)
     type_name = serializers.CharField(source="leave_type.name", read_only=True)
     color = serializers.CharField(source="leave_type.color", read_only=True)
+    type_hidden = serializers.BooleanField(
+        read_only=True, help_text="The leave type is private and not yours to see: shown as 'Absent'."
+    )
     start_half = _half(read_only=True)
     end_half = _half(read_only=True)
     status = LeaveEnumField(LeaveRequest.Status, schema_name="LeaveStatusEnum", read_only=True)
@@ -240,6 +249,7 @@ class LeaveAbsenceSerializer(serializers.ModelSerializer):
             "type",
             "type_name",
             "color",
+            "type_hidden",
             "start_date",
             "end_date",
             "start_half",
@@ -247,6 +257,12 @@ class LeaveAbsenceSerializer(serializers.ModelSerializer):
             "status",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.type_hidden:
+            data.update(type=None, type_name=ABSENT.name, color=ABSENT.color)
+        return data
 
 
 class LeaveCalendarHolidaySerializer(serializers.ModelSerializer):

@@ -1,5 +1,6 @@
 """The team page's month grid: a row per person, a cell per day, with their leave (its
-type's short label, ½ for half days), the manager's calendar's holidays and their days off."""
+type's short label, or "Absent" for a type hidden from the reader; ½ for half days), the
+reader's calendar's holidays and their days off."""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -48,11 +49,14 @@ def short_labels(leave_types) -> dict[str, str]:
 
 
 def leave_mark(leave_request: LeaveRequest, halves: frozenset[str], label: str) -> Mark:
+    """The request's mark on one day: its type (or "Absent" where the type is hidden from the
+    reader, `selectors.shown_type`), the half day, whether it is pending."""
     half = ""
     if len(halves) == 1:
         half = "morning" if "morning" in halves else "afternoon"
-    code = leave_request.leave_type.code
-    text = f"{leave_request.leave_type.name}{f', {half} only' if half else ''}"
+    shown = selectors.shown_type(leave_request)
+    code = shown.code
+    text = f"{shown.name}{f', {half} only' if half else ''}"
     if leave_request.status == Status.PENDING:
         text += ", pending"
     css = f"cal__mark cal__mark--leave cal__mark--{code} cal__mark--{leave_request.status}"
@@ -111,7 +115,7 @@ def team_calendar(
             halves = selectors.requested_halves(
                 day, absence.start_date, absence.end_date, absence.start_half, absence.end_half
             )
-            label = labels[absence.leave_type.code]
+            label = labels[selectors.shown_type(absence).code]
             person_days.setdefault(day, []).append(leave_mark(absence, halves, label))
     rows = [
         {

@@ -69,7 +69,7 @@ class TeamAdminForm(DisplayNamesForm):
 
     class Meta:
         model = Team
-        fields = ["name", "managers", "holiday_calendar"]
+        fields = ["name", "managers", "holiday_calendar", "absences_visible_to_members"]
 
 
 class ManagedTeamFilter(admin.RelatedFieldListFilter):
@@ -134,7 +134,7 @@ class UserAdmin(ScopedAdminMixin, ServiceAdmin):
 @admin.register(Team)
 class TeamAdmin(ScopedAdminMixin, ServiceAdmin):
     form = TeamAdminForm
-    list_display = ["name", "manager_names", "created_at"]
+    list_display = ["name", "manager_names", "absences_visible_to_members", "created_at"]
     search_fields = ["name"]
     filter_horizontal = ["managers"]
 
@@ -153,6 +153,7 @@ class TeamAdmin(ScopedAdminMixin, ServiceAdmin):
             "name": form.cleaned_data["name"],
             "managers": list(form.cleaned_data.get("managers", [])),
             "holiday_calendar": form.cleaned_data.get("holiday_calendar"),
+            "absences_visible_to_members": form.cleaned_data.get("absences_visible_to_members", True),
         }
         if change:
             self.call_service(

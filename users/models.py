@@ -36,6 +36,11 @@ class Team(models.Model):
     holiday_calendar = models.ForeignKey(
         "leave.HolidayCalendar", null=True, blank=True, on_delete=models.SET_NULL, related_name="teams"
     )
+    absences_visible_to_members = models.BooleanField(
+        default=True,
+        help_text="Members see when their team mates are away (dates only; the type when it is not private). "
+        "Off: only managers and admins see the team's absences.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -143,6 +148,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_manager(self) -> bool:
         return self.role == self.Role.MANAGER
+
+    @property
+    def sees_team_absences(self) -> bool:
+        """Whether the team calendar is open to them: managers and admins always, members
+        while their team shares its absences (`Team.absences_visible_to_members`)."""
+        return self.is_manager or self.is_admin or bool(self.team_id and self.team.absences_visible_to_members)
 
     @property
     def work_weekdays(self) -> frozenset[int]:

@@ -24,6 +24,17 @@ def users_visible_to(actor: User) -> QuerySet[User]:
     return users.filter(pk=actor.pk)
 
 
+def users_whose_absences_visible_to(actor: User) -> QuerySet[User]:
+    """The people whose absences (dates, and the leave type when it is not private) `actor`
+    sees: everyone they see (`users_visible_to`) and, while their team shares absences
+    (`Team.absences_visible_to_members`), their team mates."""
+    users = users_visible_to(actor)
+    if actor.is_admin or not actor.team_id:
+        return users
+    mates = User.objects.select_related("team").filter(team_id=actor.team_id, team__absences_visible_to_members=True)
+    return users | mates
+
+
 def user_ids_visible_to(actor: User) -> QuerySet:
     """The ids of `users_visible_to(actor)`, for filtering other apps' rows by `user_id__in`."""
     return users_visible_to(actor).values("pk")

@@ -110,7 +110,15 @@ class TeamSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Team
-        fields = ["id", "name", "managers", "holiday_calendar", "member_count", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "managers",
+            "holiday_calendar",
+            "absences_visible_to_members",
+            "member_count",
+            "created_at",
+        ]
         read_only_fields = ["id", "created_at"]
         # Case-insensitive uniqueness lives in the service.
         extra_kwargs = {"name": {"validators": [validate_display_name]}}

@@ -301,12 +301,22 @@ def auth_logout(*, refresh: str, request=None) -> None:
 
 
 @transaction.atomic
-def team_create(*, actor: User, name: str, managers=(), holiday_calendar=None, request=None) -> Team:
+def team_create(
+    *,
+    actor: User,
+    name: str,
+    managers=(),
+    holiday_calendar=None,
+    absences_visible_to_members: bool = True,
+    request=None,
+) -> Team:
     ensure_admin(actor, what="create teams")
     _ensure_display_names(name=name)
     if Team.objects.filter(name__iexact=name).exists():
         raise DomainValidationError("A team with this name already exists.", field="name")
-    team = Team.objects.create(name=name, holiday_calendar=holiday_calendar)
+    team = Team.objects.create(
+        name=name, holiday_calendar=holiday_calendar, absences_visible_to_members=absences_visible_to_members
+    )
     _team_managers_set(team, managers)
     audit_event_record(action="team_created", actor=actor, target=team, request=request)
     return team
@@ -332,6 +342,11 @@ def team_update(*, team: Team, actor: User, request=None, **fields) -> Team:
             actor=actor,
             reason=f"Team {team.name} changed holiday calendar",
         )
+    if "absences_visible_to_members" in fields:
+        # Saved even when it looks unchanged: the admin's form has already set it on `team`
+        # (auditlog records nothing when the stored value is the same).
+        team.absences_visible_to_members = fields["absences_visible_to_members"]
+        team.save(update_fields=["absences_visible_to_members"])
     if "managers" in fields:
         _team_managers_set(team, fields["managers"])
     return team

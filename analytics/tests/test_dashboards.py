@@ -99,6 +99,25 @@ def test_team_absences_count_people_away_per_day(api, bob, alice, dave, erin, va
     assert approved["2026-11-30"] == 1 and approved["2026-12-01"] == 1 and approved["2026-11-27"] == 0
 
 
+def test_an_employee_counts_team_mates_away_but_never_sees_their_leave_type(
+    api, alice, frank, dave, team_a, sick, frozen_2026_11_26
+):
+    """Issue 14: team mates see who is away; sick leave (a private type) tells no one its type."""
+    client = api(alice)
+    assert series(widget(client, "team_absences", range_days=10).json())["Approved"]["2026-11-30"] == 0
+    for person in (frank, dave):
+        leave_services.leave_request_create(
+            actor=person, leave_type=sick, start_date=date(2026, 11, 30), end_date=date(2026, 11, 30), reason="Migraine"
+        )
+    response = widget(client, "team_absences", range_days=10)
+    assert series(response.json())["Approved"]["2026-11-30"] == 1  # frank, not dave of team B
+    assert "Sick" not in response.content.decode() and "Migraine" not in response.content.decode()
+
+    team_a.absences_visible_to_members = False
+    team_a.save()
+    assert series(widget(client, "team_absences", range_days=10).json())["Approved"]["2026-11-30"] == 0
+
+
 def test_open_violations_count_by_rule_within_scope(api, bob, alice, dave, frozen_2026_11_26):
     def violation(user, rule, status=Violation.Status.OPEN, day=date(2026, 11, 20)):
         Violation.objects.create(

@@ -98,7 +98,13 @@ def test_admin_change_is_logged_with_the_admin_as_actor(carol, bob, team_a):
     client = Client()
     client.force_login(carol)
     response = client.post(
-        f"/admin/users/team/{team_a.pk}/change/", {"name": "Team Alpha", "managers": [bob.pk], "holiday_calendar": ""}
+        f"/admin/users/team/{team_a.pk}/change/",
+        {
+            "name": "Team Alpha",
+            "managers": [bob.pk],
+            "holiday_calendar": "",
+            "absences_visible_to_members": "on",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     entry = log_entries_for(team_a, LogEntry.Action.UPDATE).latest("timestamp")

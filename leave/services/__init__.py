@@ -11,7 +11,7 @@ names, so callers write `from leave import services` and `services.leave_request
 - `feeds`: the secret ICS feed URLs
 """
 
-from leave.services.feeds import calendar_feed_regenerate, calendar_feeds_for
+from leave.services.feeds import calendar_feed_allowed, calendar_feed_regenerate, calendar_feeds_for
 from leave.services.holidays import (
     holiday_calendar_delete,
     holiday_create,
@@ -37,6 +37,7 @@ from leave.services.requests import (
 )
 
 __all__ = [
+    "calendar_feed_allowed",
     "calendar_feed_regenerate",
     "calendar_feeds_for",
     "ensure_balance",

@@ -8,10 +8,16 @@ from leave.models import CalendarFeed, new_feed_token
 from users.models import User
 
 
+def calendar_feed_allowed(feed: CalendarFeed) -> bool:
+    """A team feed is for those who see their team's absences (`User.sees_team_absences`):
+    managers, admins, and members while their team shares its absences."""
+    return feed.scope != CalendarFeed.Scope.TEAM or feed.user.sees_team_absences
+
+
 def calendar_feeds_for(user: User) -> list[CalendarFeed]:
-    """The user's ICS feeds: a personal one, and a team one for managers and admins."""
+    """The user's ICS feeds: a personal one, and a team one for those `calendar_feed_allowed` lets have it."""
     scopes = [CalendarFeed.Scope.PERSONAL]
-    if user.is_manager or user.is_admin:
+    if user.sees_team_absences:
         scopes.append(CalendarFeed.Scope.TEAM)
     return [CalendarFeed.objects.get_or_create(user=user, scope=scope)[0] for scope in scopes]
 

@@ -509,6 +509,7 @@ def test_calendar_shows_the_absences_the_requester_may_see(api, funded, bob, car
         "type": vacation.pk,
         "type_name": "Vacation",
         "color": vacation.color,
+        "type_hidden": False,
         "start_date": "2026-03-09",
         "end_date": "2026-03-10",
         "start_half": "",

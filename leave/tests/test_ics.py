@@ -55,7 +55,7 @@ def test_personal_feed_has_approved_leave_as_all_day_events(anon, api, funded, b
     services.leave_request_cancel(request_id=cancelled.pk, actor=funded)
 
     urls = feed_urls(api(funded))
-    assert list(urls) == ["personal"]  # employees have no team feed
+    assert list(urls) == ["personal", "team"]  # team mates share their absences by default (issue 14)
     assert urls["personal"].startswith("http://testserver/api/v1/leave/calendar.ics?token=")
 
     events = events_of(fetch(anon, urls["personal"], HTTP_ACCEPT="text/calendar"))
@@ -89,7 +89,7 @@ def test_team_feed_shows_the_managers_people_only(anon, api, funded, bob, dave, 
 @pytest.mark.django_db
 def test_regenerating_retires_the_old_address(anon, api, funded, bob):
     old = feed_urls(api(funded))["personal"]
-    feed = CalendarFeed.objects.get(user=funded)
+    feed = CalendarFeed.objects.get(user=funded, scope=CalendarFeed.Scope.PERSONAL)
     assert api(bob).post(f"{FEEDS}/{feed.pk}/regenerate").status_code == 404  # not bob's feed
 
     response = api(funded).post(f"{FEEDS}/{feed.pk}/regenerate")

@@ -70,7 +70,7 @@ def test_my_leave_shows_balances_requests_and_a_labelled_form(funded, bob, vacat
     assert '<output id="leave-preview"' in html
     assert " style=" not in html and "<script>" not in html
     assert 'aria-current="page">Leave</a>' in html
-    assert "Team leave" not in html  # employees have no team page
+    assert "Team leave" in html  # team mates see who is away (issue 14)
 
 
 def test_the_type_select_offers_active_types_only(funded, unpaid, password):
@@ -218,8 +218,11 @@ def test_pages_need_a_login(db):
 # --- /leave/team/ ------------------------------------------------------------------------------
 
 
-def test_team_page_is_for_managers_and_admins(funded, bob, carol, password):
-    assert signed_in(funded, password).get(TEAM).status_code == 403
+def test_team_page_is_for_managers_admins_and_team_mates(funded, bob, carol, dave, password):
+    assert signed_in(funded, password).get(TEAM).status_code == 200
+    dave.team = None
+    dave.save()
+    assert signed_in(dave, password).get(TEAM).status_code == 403  # no team, no team mates
     assert signed_in(bob, password).get(TEAM).status_code == 200
     assert signed_in(carol, password).get(TEAM).status_code == 200
 

@@ -163,3 +163,21 @@ def test_the_results_page_and_the_header_search_box(client, alice, entries):
     too_long = client.get("/search/", {"q": "x" * 300})
     assert too_long.status_code == 400
     assert "q:" in too_long.content.decode()
+
+
+def test_a_team_mates_sick_leave_is_found_neither_by_reason_nor_by_type(
+    api, alice, frank, bob, sick, frozen_2026_03_02
+):
+    """Issue 14: team mates see each other's absences in the calendar, but search lists leave
+    requests only to the person, their managers and admins, who may see the type; a match on
+    the reason or the type's name would tell a team mate what the "Absent" is."""
+    from leave import services as leave_services
+
+    flu = leave_services.leave_request_create(
+        actor=frank, leave_type=sick, start_date=date(2026, 3, 3), end_date=date(2026, 3, 3), reason="Migraine again"
+    )
+    for q in ("migraine", "sick", "frank"):
+        response = api(alice).get(URL, {"q": q, "types": "leave_request"})
+        assert response.status_code == 200 and response.json()["results"] == [], q
+    found = api(bob).get(URL, {"q": "migraine", "types": "leave_request"}).json()["results"]
+    assert [(result["id"], result["title"]) for result in found] == [(flu.pk, "Sick 2026-03-03 to 2026-03-03")]

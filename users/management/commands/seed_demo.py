@@ -50,8 +50,18 @@ def _upsert_user(email, first_name, last_name, tz, role, team=None) -> User:
 class Command(BaseCommand):
     help = "Load idempotent demo data and print the demo logins."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        """Seed in one transaction, then print the logins: after the commit, so that what the
+        seeding sends on commit (the leave e-mails of the console backend, the eager tasks'
+        log lines) comes before them and the logins are the last thing `make run` shows
+        before the server starts."""
+        with transaction.atomic():
+            logins = self._seed()
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):"))
+        for email, what in logins:
+            self.stdout.write(f"  {email:32} {what}")
+
+    def _seed(self) -> list[tuple[str, str]]:
         admin = _upsert_user(*ADMIN, role=User.Role.ADMIN)
         logins = [(admin.email, "admin")]
         for team_name, spec in DEMO_TEAMS.items():
@@ -65,6 +75,4 @@ class Command(BaseCommand):
         for config in apps.get_app_configs():
             if seeder := getattr(config, "demo_seeder", None):
                 import_string(seeder)(self.stdout)  # takes the stdout writer
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):"))
-        for email, what in logins:
-            self.stdout.write(f"  {email:32} {what}")
+        return logins

@@ -1,0 +1,19 @@
+"""`make run` seeds the demo (`seed_demo`) and then starts the server: the demo logins are the
+last thing it prints, after everything the seeding itself printed (issue 14)."""
+
+import sys
+
+import pytest
+from django.core.management import call_command
+
+
+@pytest.mark.django_db(transaction=True)  # the seeding's e-mails go out on commit, as in `make run`
+def test_seed_demo_prints_the_logins_after_the_seeding_output(settings, capsys):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"  # `make run`'s default
+    call_command("seed_demo", stdout=sys.stdout)
+    lines = capsys.readouterr().out.rstrip().splitlines()
+    assert any(line.startswith("Subject: [Time Tracker]") for line in lines)  # the leave e-mails
+    heading = next(index for index, line in enumerate(lines) if line.startswith("Demo data ready. Logins"))
+    logins = lines[heading + 1 :]
+    assert len(logins) == 9 and all("@example.com" in line for line in logins), lines[heading:]
+    assert logins[0].split() == ["admin@example.com", "admin"]
