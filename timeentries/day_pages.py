@@ -133,6 +133,12 @@ def _day_context(request, day: date, *, bound: dict | None = None, editing: Time
     today = user.local_today()
     forms = _forms(user, day, bound=bound)
     _focus(forms, bound or {})
+    editable = _day_editable(user, day)
+    if not editable and not error:
+        # The forms are not shown on a locked day: say why what was sent was refused.
+        error = " ".join(
+            message for form in (bound or {}).values() for errors in form.errors.values() for message in errors
+        )
     return {
         **forms,
         "nav": "timesheet",
@@ -141,7 +147,7 @@ def _day_context(request, day: date, *, bound: dict | None = None, editing: Time
         "tz_name": tz.key,
         "rows": [_entry_row(entry, day, tz) for entry in entries],
         "total": format_hours(worked),
-        "editable": _day_editable(user, day),
+        "editable": editable,
         "is_future": day > today,
         "prev": day - timedelta(days=1),
         "next": day + timedelta(days=1) if day < today else None,
