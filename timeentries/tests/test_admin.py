@@ -64,7 +64,7 @@ def week_of(entry: TimeEntry) -> Timesheet:
 
 def submitted_week(user, project, day=3) -> Timesheet:
     timesheet = week_of(log(user, project, day=day))
-    return services.timesheet_submit(timesheet_id=timesheet.pk, actor=user)
+    return services.timesheet_submit(timesheet_id=timesheet.pk, actor=user, comment="short week")
 
 
 def messages_of(response) -> list[tuple[str, str]]:
@@ -223,7 +223,7 @@ def test_timesheets_cannot_be_edited_or_deleted_in_the_admin(bob, alice, project
 
 def test_entry_in_an_approved_week_cannot_be_changed_in_the_admin(bob, alice, project, password):
     entry = log(alice, project, description="Before")
-    timesheet = services.timesheet_submit(timesheet_id=week_of(entry).pk, actor=alice)
+    timesheet = services.timesheet_submit(timesheet_id=week_of(entry).pk, actor=alice, comment="short week")
     services.timesheet_approve(timesheet_id=timesheet.pk, actor=bob)
 
     response = admin_client(bob, password).post(f"{ENTRIES}{entry.pk}/change/", entry_form(entry, description="After"))
