@@ -231,7 +231,7 @@ def test_an_overlap_names_the_other_entry_by_local_time_and_project(signed_in, a
     assert response.status_code == 409
     refusal = refusals(response.content.decode())
     assert f"09:00{DASH}11:00" in refusal and "ACME" in refusal
-    assert "UTC" not in refusal and "+00:00" not in refusal and str(TimeEntry.objects.get().pk) not in refusal
+    assert "UTC" not in refusal and "+00:00" not in refusal and f"entry {TimeEntry.objects.get().pk}" not in refusal
 
 
 # --- changing and deleting ---------------------------------------------------------------------
