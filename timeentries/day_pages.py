@@ -44,8 +44,8 @@ class DayConverter:
             raise ValueError(value)
         return day
 
-    def to_url(self, value: date) -> str:
-        return value.isoformat()
+    def to_url(self, value: date | str) -> str:
+        return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def day_url(day: date) -> str:
@@ -91,7 +91,11 @@ def _warnings_keep(request, day: date, entries) -> None:
     if unique:
         stored = dict(request.session.get(SESSION_WARNINGS, {}))
         stored[day.isoformat()] = [
-            {"message": warning["message"], "rule": warning.get("rule", ""), "severity": warning.get("severity", "")}
+            {
+                "message": warning["message"],
+                "rule": str(warning.get("rule", "")).replace("_", " "),
+                "severity": warning.get("severity", ""),
+            }
             for warning in unique.values()
         ]
         request.session[SESSION_WARNINGS] = stored
