@@ -1,6 +1,8 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from timeentries import pages
+from timeentries import day_pages, pages
+
+register_converter(day_pages.DayConverter, "day")
 
 urlpatterns = [
     path("timesheet/", pages.week_page, name="timesheet"),
@@ -11,6 +13,18 @@ urlpatterns = [
     path("timesheet/timer/start/", pages.timer_start, name="timesheet-timer-start"),
     path("timesheet/timer/stop/", pages.timer_stop, name="timesheet-timer-stop"),
     path("timesheet/submit/", pages.week_submit, name="timesheet-submit"),
+    path("timesheet/day/<day:day>/", day_pages.day_page, name="timesheet-day"),
+    path("timesheet/day/<day:day>/add/", day_pages.block_add, name="timesheet-day-add"),
+    path("timesheet/day/<day:day>/hours/", day_pages.hours_add, name="timesheet-day-hours"),
+    path("timesheet/day/<day:day>/entries/<int:entry_id>/", day_pages.entry_edit, name="timesheet-day-entry"),
+    path(
+        "timesheet/day/<day:day>/entries/<int:entry_id>/delete/",
+        day_pages.entry_delete,
+        name="timesheet-day-entry-delete",
+    ),
+    path("timesheet/day/<day:day>/same-as-yesterday/", day_pages.copy_yesterday, name="timesheet-day-copy"),
+    path("timesheet/day/<day:day>/standard/", day_pages.standard_day, name="timesheet-day-standard"),
+    path("timesheet/day/timer/stop/", day_pages.timer_stop, name="timesheet-day-timer-stop"),
     path("timesheet/team/", pages.team_page, name="timesheet-team"),
     path("timesheet/team/<int:user_id>/", pages.member_week_page, name="timesheet-member"),
     path(
