@@ -150,8 +150,7 @@ class TimeEntry(models.Model):
                 name="timeentry_kind_shape",
             ),
             models.CheckConstraint(
-                condition=Q(duration__isnull=True)
-                | Q(duration__gt=timedelta(0), duration__lte=timedelta(hours=24)),
+                condition=Q(duration__isnull=True) | Q(duration__gt=timedelta(0), duration__lte=timedelta(hours=24)),
                 name="timeentry_duration_range",
             ),
             models.CheckConstraint(condition=Q(break_minutes__lte=24 * 60), name="timeentry_break_range"),
