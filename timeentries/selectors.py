@@ -2,9 +2,11 @@
 per-day / per-project totals of a week."""
 
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
+from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from core import periods
@@ -52,28 +54,51 @@ def clients_visible_to(actor: User) -> QuerySet[Client]:
 
 
 def entries_of_week(user: User, week_start: date) -> QuerySet[TimeEntry]:
-    """Entries that overlap the user's local ISO week (including ones crossing into it)."""
+    """Entries of the user's local ISO week: duration entries on one of its days, clocked
+    ones that overlap it (including ones crossing into it); oldest first."""
     start, end = periods.week_bounds(week_start, user.tzinfo)
+    week_days = Q(kind=TimeEntry.Kind.DURATION, day__gte=week_start, day__lt=week_start + timedelta(days=7))
+    clocked = Q(kind=TimeEntry.Kind.CLOCKED, start__lt=end) & (Q(end__isnull=True) | Q(end__gt=start))
     return (
-        TimeEntry.objects.filter(user=user, start__lt=end)
-        .filter(Q(end__isnull=True) | Q(end__gt=start))
+        TimeEntry.objects.filter(week_days | clocked, user=user)
         .select_related("project", "task")
-        .order_by("start")
+        .order_by("day", F("start").asc(nulls_first=True), "pk")
     )
 
 
+def worked_by_day(entry: TimeEntry, tz, *, now=None, within=None) -> Iterator[tuple[date, timedelta]]:
+    """(local day, worked time) of an entry: a duration entry's whole duration on its day; a
+    clocked entry's pieces split at local midnight (a running one up to `now`), each less
+    its share of the break: the break is spread over the pieces in proportion to their
+    length, so a night shift's break lowers both days. `within` = (from, to) clips the
+    clocked range first (the share of the break stays that of the whole entry)."""
+    if not entry.is_clocked:
+        yield entry.day, entry.duration
+        return
+    end = entry.end or now or timezone.now()
+    length = end - entry.start
+    if length <= timedelta(0):
+        return
+    start, stop = entry.start, end
+    if within is not None:
+        start, stop = max(start, within[0]), min(stop, within[1])
+    worked_share = (length - entry.break_duration) / length if entry.break_minutes else 1
+    for day, piece in periods.split_by_local_day(start, stop, tz):
+        yield day, piece * worked_share if entry.break_minutes else piece
+
+
 def week_totals(user: User, week_start: date, entries=None) -> dict:
-    """Hours per local day and per project for one week, counting only the part of each
-    entry inside the week (a running timer counts up to now)."""
+    """Hours per local day and per project for one week: duration entries on their day,
+    clocked entries' worked time of each local day inside the week (a running timer counts
+    up to now; a break is spread over the pieces, see `worked_by_day`)."""
     tz = user.tzinfo
-    week_from, week_to = periods.week_bounds(week_start, tz)
+    week_range = periods.week_bounds(week_start, tz)
     days = [week_start + timedelta(days=offset) for offset in range(7)]
     per_day: dict[date, timedelta] = dict.fromkeys(days, timedelta())
     per_project: dict[int, dict] = defaultdict(lambda: {"hours": timedelta()})
     now = timezone.now()
     for entry in entries if entries is not None else entries_of_week(user, week_start):
-        start, end = max(entry.start, week_from), min(entry.end or now, week_to)
-        for day, worked in periods.split_by_local_day(start, end, tz):
+        for day, worked in worked_by_day(entry, tz, now=now, within=week_range):
             if day in per_day:
                 per_day[day] += worked
                 bucket = per_project[entry.project_id]
@@ -87,3 +112,37 @@ def week_totals(user: User, week_start: date, entries=None) -> dict:
         "projects": [{**bucket, "hours": hours(bucket["hours"])} for bucket in per_project.values()],
         "total_hours": hours(total),
     }
+
+
+def day_worked(user: User, days: list[date], *, exclude_pk=None) -> dict[date, timedelta]:
+    """Work the user has logged on each of `days` (local), every kind, less breaks; a
+    running timer counts up to now. `exclude_pk` leaves out the entry being changed."""
+    tz = user.tzinfo
+    totals = dict.fromkeys(days, timedelta())
+    if not days:
+        return totals
+    first, last = periods.day_bounds(min(days), tz)[0], periods.day_bounds(max(days), tz)[1]
+    clocked = Q(kind=TimeEntry.Kind.CLOCKED, start__lt=last) & (Q(end__isnull=True) | Q(end__gt=first))
+    entries = TimeEntry.objects.filter(Q(kind=TimeEntry.Kind.DURATION, day__in=days) | clocked, user=user)
+    if exclude_pk:
+        entries = entries.exclude(pk=exclude_pk)
+    now = timezone.now()
+    for entry in entries:
+        for day, worked in worked_by_day(entry, tz, now=now):
+            if day in totals:
+                totals[day] += worked
+    return totals
+
+
+def week_expected_hours(user: User, week_start: date, *, days_off: Iterable[date] = ()) -> Decimal:
+    """Hours the user's contract expects in the week: `weekly_contract_hours` spread evenly
+    over their `work_days`, less the work days in `days_off` (approved leave and public
+    holidays: they live in `leave`, a higher layer, so the caller passes them)."""
+    off = set(days_off)
+    work_days = [
+        week_start + timedelta(days=offset)
+        for offset in range(7)
+        if (week_start + timedelta(days=offset)).isoweekday() in user.work_weekdays
+        and week_start + timedelta(days=offset) not in off
+    ]
+    return (user.hours_per_work_day * len(work_days)).quantize(periods.CENT)

@@ -7,7 +7,6 @@ Python check gives.
 """
 
 from timeentries.services.cells import (
-    CELL_DEFAULT_START,
     CELL_PROBLEM_MESSAGES,
     cell_problem,
     day_is_editable,
@@ -18,6 +17,7 @@ from timeentries.services.entries import (
     OVERLAP_CONSTRAINT,
     RUNNING_CONSTRAINT,
     day_is_payroll_locked,
+    entry_span,
     time_entry_create,
     time_entry_delete,
     time_entry_update,
@@ -40,7 +40,6 @@ from timeentries.services.timesheets import (
 )
 
 __all__ = [
-    "CELL_DEFAULT_START",
     "CELL_PROBLEM_MESSAGES",
     "ENTRY_NEEDS_END",
     "OVERLAP_CONSTRAINT",
@@ -48,6 +47,7 @@ __all__ = [
     "cell_problem",
     "day_is_editable",
     "day_is_payroll_locked",
+    "entry_span",
     "lock_period_set",
     "running_entry_of",
     "time_entry_create",

@@ -1,26 +1,26 @@
 """The week grid's write: a day's hours of one project/task, and which cells and days may
-be edited."""
+be edited.
 
-from datetime import UTC, date, datetime, time, timedelta
+A cell is the (project, task, local day) of one person. It holds at most one duration
+entry (hours with no times: nothing invents a start or an end) next to any clocked entries
+of that project/task and day (timer, day view, API). The number typed into the cell is the
+cell's total: the duration entry holds what the clocked work does not cover.
+"""
+
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
 
-from core import periods
 from core.errors import DomainValidationError
 from core.pages import format_hours
 from timeentries.models import Project, Task, TimeEntry, Timesheet
+from timeentries.selectors import worked_by_day
 from timeentries.services.entries import day_is_payroll_locked, time_entry_create, time_entry_delete, time_entry_update
 from users.models import User
 
-# --- the week grid: a day's hours of one project/task -------------------------------------
-
-# A new cell entry starts at 09:00 local time, or at the nearest free stretch of that day.
-CELL_DEFAULT_START = time(9, 0)
 CELL_PROBLEM_MESSAGES = {
     "timer running": "The timer is running in this cell; stop it first.",
-    "crosses midnight": "This entry crosses midnight, so it cannot be edited as one day's hours.",
 }
 
 
@@ -34,65 +34,75 @@ def day_is_editable(*, user: User, day: date, timesheet: Timesheet | None, lock_
 
 def cell_problem(entries: list[TimeEntry], day: date, tz) -> str:
     """Why the entries of one project/task on one local day cannot be edited as one
-    number of hours, or "" if they can."""
-    if len(entries) > 1:
-        return f"{len(entries)} entries"
-    if entries:
-        entry = entries[0]
-        if entry.end is None:
-            return "timer running"
-        day_start, day_end = periods.day_bounds(day, tz)
-        if entry.start < day_start or entry.end > day_end:
-            return "crosses midnight"
+    number of hours, or "" if they can: a running timer, or several duration entries
+    (written through the API or an import). Clocked entries never block the cell: they keep
+    their times and the cell's duration entry holds the rest."""
+    if any(entry.is_running for entry in entries):
+        return "timer running"
+    durations = [entry for entry in entries if not entry.is_clocked]
+    if len(durations) > 1:
+        return f"{len(durations)} entries"
     return ""
 
 
-def _free_start(
-    *, preferred: datetime, length: timedelta, day_start: datetime, day_end: datetime, others
-) -> datetime | None:
-    """Where a stretch of `length` fits inside the day without meeting another entry of the
-    user (a running one covers everything after its start): at `preferred` if possible,
-    else right after the work already logged, else before it."""
-    busy = [(entry.start, entry.end or day_end + timedelta(days=1)) for entry in others]
-
-    def fits(start: datetime) -> bool:
-        end = start + length
-        return day_start <= start and end <= day_end and all(not (s < end and start < e) for s, e in busy)
-
-    candidates = {day_start, day_end - length, *(end for _, end in busy), *(start - length for start, _ in busy)}
-    later = sorted(candidate for candidate in candidates if candidate > preferred)
-    earlier = sorted((candidate for candidate in candidates if candidate < preferred), reverse=True)
-    return next((candidate for candidate in [preferred, *later, *earlier] if fits(candidate)), None)
+def _clocked_in_cell(entries: list[TimeEntry], day: date, tz) -> timedelta:
+    """Worked time of the cell's clocked entries on `day` (their piece of it, less breaks)."""
+    return sum(
+        (worked for entry in entries if entry.is_clocked for d, worked in worked_by_day(entry, tz) if d == day),
+        timedelta(),
+    )
 
 
 @transaction.atomic
-def time_entry_day_hours_set(*, actor: User, project: Project, task: Task | None, day: date, hours: Decimal) -> None:
-    """Make the actor's (project, task, day) hold `hours`: create one entry at 09:00 (or the
-    nearest free stretch of the day), change the one entry's end, or delete it at zero.
-    Several entries, a running timer or a night shift are refused: change them one by one."""
+def time_entry_day_hours_set(
+    *,
+    actor: User,
+    project: Project,
+    task: Task | None,
+    day: date,
+    hours: Decimal,
+    description: str | None = None,
+    billable: bool | None = None,
+) -> TimeEntry | None:
+    """Make the actor's (project, task, day) cell hold `hours` in all: the cell's one
+    duration entry is created, changed or (when the clocked entries cover it all) deleted;
+    no times are invented. `description` and `billable` change that entry when given.
+    Fewer hours than the cell's clocked entries hold, a running timer or several duration
+    entries are refused (field "hours"): change those entries one by one. Answers the
+    duration entry, or None when there is none left."""
     tz = actor.tzinfo
-    day_start, day_end = periods.day_bounds(day, tz)
-    day_entries = list(
-        TimeEntry.objects.filter(user=actor, start__lt=day_end).filter(Q(end__isnull=True) | Q(end__gt=day_start))
+    in_cell = list(
+        TimeEntry.objects.filter(user=actor, project=project, task=task).filter(
+            day__gte=day - timedelta(days=1), day__lte=day
+        )
     )
-    task_id = task.pk if task else None
-    in_cell = [entry for entry in day_entries if entry.project_id == project.pk and entry.task_id == task_id]
+    in_cell = [entry for entry in in_cell if any(d == day for d, _ in worked_by_day(entry, tz))]
     problem = cell_problem(in_cell, day, tz)
     if problem:
         message = CELL_PROBLEM_MESSAGES.get(problem, f"This cell holds {problem}; change them one by one.")
         raise DomainValidationError(message, field="hours")
-    entry = in_cell[0] if in_cell else None
-    length = timedelta(seconds=int(hours * 3600))
-    if not length:
+    entry = next((entry for entry in in_cell if not entry.is_clocked), None)
+    clocked = _clocked_in_cell(in_cell, day, tz)
+    wanted = timedelta(seconds=int(hours * 3600))
+    if wanted < clocked:
+        raise DomainValidationError(
+            f"This cell holds {format_hours(clocked)} h of entries with start and end; "
+            "change those in the day view to log less.",
+            field="hours",
+        )
+    rest = wanted - clocked
+    if rest <= timedelta(0):
         if entry is not None:
             time_entry_delete(entry=entry, actor=actor)
-        return
-    preferred = entry.start if entry else datetime.combine(day, CELL_DEFAULT_START, tzinfo=tz).astimezone(UTC)
-    others = [other for other in day_entries if entry is None or other.pk != entry.pk]
-    start = _free_start(preferred=preferred, length=length, day_start=day_start, day_end=day_end, others=others)
-    if start is None:
-        raise DomainValidationError(f"{day:%A} has no free stretch of {format_hours(hours)} hours left.", field="hours")
+        return None
     if entry is not None:
-        time_entry_update(entry=entry, actor=actor, start=start, end=start + length)
-    else:
-        time_entry_create(actor=actor, project=project, task=task, start=start, end=start + length)
+        return time_entry_update(entry=entry, actor=actor, duration=rest, description=description, billable=billable)
+    return time_entry_create(
+        actor=actor,
+        project=project,
+        task=task,
+        day=day,
+        duration=rest,
+        description=description or "",
+        billable=billable,
+    )

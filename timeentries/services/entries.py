@@ -7,8 +7,10 @@ from django.db import IntegrityError, connection, transaction
 from core import periods
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError, Forbidden
+from core.pages import format_hours
 from core.signals import send_collecting, time_entry_written
 from timeentries.models import MAX_ENTRY_LENGTH, LockPeriod, Project, Task, TimeEntry, Timesheet
+from timeentries.selectors import day_worked, worked_by_day
 from users.models import User
 from users.permissions import user_manages
 
@@ -46,6 +48,53 @@ def _ensure_valid_interval(*, user: User, start: datetime, end: datetime | None)
         raise DomainValidationError("The end cannot be after today.", field="end")
 
 
+def _ensure_valid_break(*, start: datetime, end: datetime | None, break_minutes: int) -> None:
+    if break_minutes is None or break_minutes < 0 or break_minutes > 24 * 60:
+        raise DomainValidationError("A break is between 0 and 1440 minutes.", field="break_minutes")
+    if break_minutes and end is not None and timedelta(minutes=break_minutes) >= end - start:
+        raise DomainValidationError("The break must be shorter than the time from start to end.", field="break_minutes")
+
+
+def _ensure_valid_duration(*, user: User, day: date | None, duration: timedelta | None) -> None:
+    if day is None:
+        raise DomainValidationError("Give the day the hours belong to.", field="day")
+    if day > user.local_today():
+        raise DomainValidationError("The day cannot be after today.", field="day")
+    if not isinstance(duration, timedelta) or duration <= timedelta(0):
+        raise DomainValidationError("Give the hours worked, more than zero.", field="duration")
+    if duration > MAX_ENTRY_LENGTH:
+        raise DomainValidationError("A day has 24 hours; an entry cannot hold more.", field="duration")
+
+
+def _ensure_day_not_over_24_hours(entry: TimeEntry) -> None:
+    """No local day may hold more than 24 hours of work, whatever the kinds of its entries
+    (the entry as it now stands, plus everything else the user logged those days)."""
+    tz = entry.user.tzinfo
+    mine = dict(worked_by_day(entry, tz))
+    logged = day_worked(entry.user, sorted(mine), exclude_pk=entry.pk)
+    for day, worked in sorted(mine.items()):
+        total = logged[day] + worked
+        if total > MAX_ENTRY_LENGTH:
+            raise DomainValidationError(
+                f"{_day_label(day)} would hold {format_hours(periods.hours(total))} hours of work "
+                f"({format_hours(periods.hours(logged[day]))} h logged already); a day has 24 hours.",
+                field="end" if entry.is_clocked else "duration",
+            )
+
+
+def _day_label(day: date) -> str:
+    """A day as people read it: "Tue 3 Nov"."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def entry_span(entry: TimeEntry) -> tuple[datetime, datetime | None]:
+    """The range an entry stands for when locks and compliance ask which days it touches: a
+    clocked entry's start and end, a duration entry's whole local day."""
+    if entry.is_clocked:
+        return entry.start, entry.end
+    return periods.day_bounds(entry.day, entry.user.tzinfo)
+
+
 def _ensure_writable(*, user: User, start: datetime, end: datetime | None) -> set[date]:
     """Weeks that are submitted or approved, and days before the payroll lock, are read-only.
 
@@ -78,7 +127,7 @@ def _ensure_no_overlap(*, user: User, start: datetime, end: datetime | None, exc
         return  # the exclusion constraint refuses the write itself; `_save` answers the same 409
     clash = (
         TimeEntry.objects.overlapping(user_id=user.pk, start=start, end=end, exclude_pk=exclude_pk)
-        .select_related("project")
+        .select_related("project", "task", "user")
         .first()
     )
     if clash:
@@ -86,11 +135,20 @@ def _ensure_no_overlap(*, user: User, start: datetime, end: datetime | None, exc
 
 
 def _overlap_conflict(clash: TimeEntry) -> Conflict:
-    until = "running" if clash.end is None else f"{clash.end.isoformat()}"
-    return Conflict(
-        f"Overlaps time entry {clash.pk} ({clash.project.code}, {clash.start.isoformat()} to {until}).",
-        code="overlap",
-    )
+    """409 naming the other entry as its owner knows it: local times, day, project / task
+    ("Overlaps your entry 09:00-11:00 on Tue 3 Nov, ACME / Design", with an en dash), never an id or UTC."""
+    tz = clash.user.tzinfo
+    start = clash.start.astimezone(tz)
+    what = clash.project.code + (f" / {clash.task.name}" if clash.task_id else "")
+    if clash.end is None:
+        return Conflict(
+            f"Overlaps your running timer, started {start:%H:%M} on {_day_label(start.date())}, {what}.",
+            code="overlap",
+        )
+    end = clash.end.astimezone(tz)
+    until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%H:%M} on {_day_label(end.date())}"
+    when = f"{start:%H:%M}\N{EN DASH}{until} on {_day_label(start.date())}"
+    return Conflict(f"Overlaps your entry {when}, {what}.", code="overlap")
 
 
 def _ensure_has_end(*, end: datetime | None, running: bool) -> None:
@@ -122,7 +180,7 @@ def _save(entry: TimeEntry, *, weeks_with_timesheet: set[date]) -> TimeEntry:
                 TimeEntry.objects.overlapping(
                     user_id=entry.user_id, start=entry.start, end=entry.end, exclude_pk=entry.pk
                 )
-                .select_related("project")
+                .select_related("project", "task", "user")
                 .first()
             )
             raise (
@@ -131,18 +189,22 @@ def _save(entry: TimeEntry, *, weeks_with_timesheet: set[date]) -> TimeEntry:
         if RUNNING_CONSTRAINT in message:
             raise Conflict("A timer is already running.", code="timer_running") from error
         raise
-    _timesheets_ensure(user=entry.user, start=entry.start, end=entry.end, existing=weeks_with_timesheet)
+    _timesheets_ensure(user=entry.user, span=entry_span(entry), existing=weeks_with_timesheet)
     return entry
 
 
 def _write(entry: TimeEntry, *, spans) -> TimeEntry:
     """Write `entry` as it now stands: its span must be open (week and payroll locks) and
-    free (no overlap); it is saved and its weeks get their timesheets. Then the working time
-    the write leaves on `spans` is judged by the receivers of `time_entry_written` (compliance:
-    a `block` policy refuses a violation with 409, rolling the write back) and what they
-    report stays on the entry for `compliance_warnings`."""
-    weeks = _ensure_writable(user=entry.user, start=entry.start, end=entry.end)
-    _ensure_no_overlap(user=entry.user, start=entry.start, end=entry.end, exclude_pk=entry.pk)
+    free (no overlap, no day over 24 hours); it is saved and its weeks get their timesheets.
+    Then the working time the write leaves on `spans` is judged by the receivers of
+    `time_entry_written` (compliance: a `block` policy refuses a violation with 409, rolling
+    the write back) and what they report stays on the entry for `compliance_warnings`. A
+    duration entry's span is its whole local day (`entry_span`)."""
+    start, end = entry_span(entry)
+    weeks = _ensure_writable(user=entry.user, start=start, end=end)
+    if entry.is_clocked:
+        _ensure_no_overlap(user=entry.user, start=start, end=end, exclude_pk=entry.pk)
+    _ensure_day_not_over_24_hours(entry)
     _save(entry, weeks_with_timesheet=weeks)
     entry.compliance_warnings = send_collecting(
         time_entry_written, sender=TimeEntry, user=entry.user, spans=spans, may_veto=True
@@ -150,8 +212,9 @@ def _write(entry: TimeEntry, *, spans) -> TimeEntry:
     return entry
 
 
-def _new_entry(actor, project, task, start, end, description, billable) -> TimeEntry:
-    """An unsaved entry of the actor's; `billable` defaults to the project's."""
+def _new_entry(actor, project, task, start, end, description, billable, **shape) -> TimeEntry:
+    """An unsaved entry of the actor's; `billable` defaults to the project's. `shape` gives
+    a duration entry's kind, day and duration, or a clocked one's break."""
     return TimeEntry(
         user=actor,
         project=project,
@@ -160,12 +223,13 @@ def _new_entry(actor, project, task, start, end, description, billable) -> TimeE
         end=end,
         description=description,
         billable=project.billable if billable is None else billable,
+        **shape,
     )
 
 
-def _timesheets_ensure(*, user: User, start: datetime, end: datetime | None, existing: set[date]) -> None:
+def _timesheets_ensure(*, user: User, span, existing: set[date]) -> None:
     """A week has its (open) timesheet as soon as it has an entry, so clients can submit it."""
-    for week_start in periods.weeks_touched(start, end, user.tzinfo):
+    for week_start in periods.weeks_touched(*span, user.tzinfo):
         if week_start not in existing:
             Timesheet.objects.get_or_create(user=user, week_start=week_start)
 
@@ -178,44 +242,110 @@ def time_entry_create(
     *,
     actor: User,
     project: Project,
-    start: datetime,
-    end: datetime | None = None,
     task: Task | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    day: date | None = None,
+    duration: timedelta | None = None,
+    break_minutes: int = 0,
     description: str = "",
     billable: bool | None = None,
 ) -> TimeEntry:
-    """Log a finished stretch of work for the actor."""
-    _ensure_has_end(end=end, running=False)
+    """Log finished work for the actor, of one of two kinds: with `start` and `end` (and
+    `break_minutes`) a clocked entry; with `day` and `duration` and no times a duration
+    entry. Giving times and a duration, or a break without times, is refused (400 naming
+    the field); so is a local day that would hold more than 24 hours of work."""
     _ensure_can_log_to(user=actor, project=project, task=task)
-    _ensure_valid_interval(user=actor, start=start, end=end)
-    entry = _new_entry(actor, project, task, start, end, description, billable)
-    return _write(entry, spans=[(start, end)])
+    if start is not None or end is not None:
+        if duration is not None:
+            raise DomainValidationError("Give either start and end, or a day and hours, not both.", field="duration")
+        if start is None:
+            raise DomainValidationError("Give the start too.", field="start")
+        _ensure_has_end(end=end, running=False)
+        _ensure_valid_interval(user=actor, start=start, end=end)
+        if day is not None and day != periods.local_date(start, actor.tzinfo):
+            raise DomainValidationError("The day is the start's local day; leave it out or match it.", field="day")
+        _ensure_valid_break(start=start, end=end, break_minutes=break_minutes)
+        entry = _new_entry(actor, project, task, start, end, description, billable, break_minutes=break_minutes)
+        return _write(entry, spans=[(start, end)])
+    if break_minutes:
+        raise DomainValidationError("A break needs the start and end it falls between.", field="break_minutes")
+    if day is None and duration is None:
+        raise DomainValidationError(ENTRY_NEEDS_END, field="end")
+    _ensure_valid_duration(user=actor, day=day, duration=duration)
+    shape = {"kind": TimeEntry.Kind.DURATION, "day": day, "duration": duration}
+    entry = _new_entry(actor, project, task, None, None, description, billable, **shape)
+    return _write(entry, spans=[entry_span(entry)])
+
+
+def _shape_after(entry: TimeEntry, fields: dict) -> dict:
+    """The kind and times the entry has after an update with `fields`.
+
+    Giving `start` or `end` makes (or keeps) it clocked: a duration entry given times
+    becomes a clocked one (its day then follows from the start). A clocked entry keeps its
+    day and duration derived from its times: giving it `day` or `duration` is refused."""
+    times_given = fields.get("start") is not None or fields.get("end") is not None
+    if entry.is_clocked or times_given:
+        if entry.is_clocked and (fields.get("day") is not None or fields.get("duration") is not None):
+            name = "duration" if fields.get("duration") is not None else "day"
+            raise DomainValidationError(
+                "A clocked entry's day and duration follow from its start, end and break; change those.", field=name
+            )
+        if not entry.is_clocked and fields.get("duration") is not None:
+            raise DomainValidationError("Give either start and end, or a day and hours, not both.", field="duration")
+        start, end = fields.get("start") or entry.start, fields.get("end") or entry.end
+        if start is None:
+            raise DomainValidationError("Give the start too.", field="start")
+        break_minutes = fields.get("break_minutes")
+        return {
+            "kind": TimeEntry.Kind.CLOCKED,
+            "start": start,
+            "end": end,
+            "break_minutes": entry.break_minutes if break_minutes is None else break_minutes,
+        }
+    if fields.get("break_minutes"):
+        raise DomainValidationError("A break needs the start and end it falls between.", field="break_minutes")
+    return {
+        "kind": TimeEntry.Kind.DURATION,
+        "start": None,
+        "end": None,
+        "break_minutes": 0,
+        "day": fields.get("day") or entry.day,
+        "duration": fields.get("duration") or entry.duration,
+    }
 
 
 @transaction.atomic
 def time_entry_update(*, entry: TimeEntry, actor: User, **fields) -> TimeEntry:
-    """Change an entry; both the week it leaves and the week it moves to must be open. A
+    """Change an entry (the fields of `time_entry_create`); both the days it leaves and the
+    days it moves to must be open. A duration entry given `start`/`end` becomes clocked. A
     manager (or admin) changing someone else's entry leaves a business event naming both."""
     entry = TimeEntry.objects.select_for_update(of=("self",)).select_related("user", "project", "task").get(pk=entry.pk)
     _ensure_can_edit(actor=actor, entry=entry)
-    _ensure_writable(user=entry.user, start=entry.start, end=entry.end)
+    old_span = entry_span(entry)
+    _ensure_writable(user=entry.user, start=old_span[0], end=old_span[1])
     before = _audited_state(entry)
-    project = fields.get("project", entry.project)
+    project = fields.get("project") or entry.project
     task = fields.get("task", entry.task if project.pk == entry.project_id else None)
-    start, end = fields.get("start", entry.start), fields.get("end", entry.end)
     if "project" in fields or "task" in fields:
         _ensure_can_log_to(user=entry.user, project=project, task=task)
-    _ensure_has_end(end=end, running=entry.is_running)
-    _ensure_valid_interval(user=entry.user, start=start, end=end)
-    old_span = (entry.start, entry.end)
+    shape = _shape_after(entry, fields)
+    if shape["kind"] == TimeEntry.Kind.CLOCKED:
+        _ensure_has_end(end=shape["end"], running=entry.is_running)
+        _ensure_valid_interval(user=entry.user, start=shape["start"], end=shape["end"])
+        _ensure_valid_break(start=shape["start"], end=shape["end"], break_minutes=shape["break_minutes"])
+    else:
+        _ensure_valid_duration(user=entry.user, day=shape["day"], duration=shape["duration"])
     if fields.get("billable") is not None:
         entry.billable = fields["billable"]
     elif project.pk != entry.project_id:
         entry.billable = project.billable  # a new project brings its own default
-    entry.project, entry.task, entry.start, entry.end = project, task, start, end
-    if "description" in fields:
+    entry.project, entry.task = project, task
+    for name, value in shape.items():
+        setattr(entry, name, value)
+    if "description" in fields and fields["description"] is not None:
         entry.description = fields["description"]
-    _write(entry, spans=[old_span, (start, end)])
+    _write(entry, spans=[old_span, entry_span(entry)])
     if actor.pk != entry.user_id:
         after = _audited_state(entry)
         changes = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
@@ -228,8 +358,12 @@ def _audited_state(entry: TimeEntry) -> dict:
     return {
         "project": entry.project.code,
         "task": entry.task.name if entry.task_id else None,
-        "start": entry.start.astimezone(UTC).isoformat(),
+        "kind": entry.kind,
+        "day": entry.day.isoformat() if entry.day else None,
+        "start": entry.start.astimezone(UTC).isoformat() if entry.start else None,
         "end": entry.end.astimezone(UTC).isoformat() if entry.end else None,
+        "break_minutes": entry.break_minutes,
+        "duration": entry.duration.total_seconds() if entry.duration else None,
         "description": entry.description,
         "billable": entry.billable,
     }
@@ -241,8 +375,8 @@ def time_entry_delete(*, entry: TimeEntry, actor: User) -> None:
     leaves a business event naming both, with what the entry was."""
     entry = TimeEntry.objects.select_for_update(of=("self",)).select_related("user", "project", "task").get(pk=entry.pk)
     _ensure_can_edit(actor=actor, entry=entry)
-    _ensure_writable(user=entry.user, start=entry.start, end=entry.end)
-    span = (entry.start, entry.end)
+    span = entry_span(entry)
+    _ensure_writable(user=entry.user, start=span[0], end=span[1])
     if actor.pk != entry.user_id:
         audit_event_record(
             action="time_entry_deleted", actor=actor, target=entry, data={"entry": _audited_state(entry)}

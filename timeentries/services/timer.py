@@ -1,4 +1,6 @@
-"""The timer: start and stop (an entry without an end while it runs)."""
+"""The timer: start and stop. It writes clocked entries: an entry without an end (and
+without a duration) while it runs; stopping sets the end, and `TimeEntry.save` the
+duration."""
 
 from datetime import datetime, timedelta
 
@@ -31,7 +33,7 @@ def timer_start(
     with `stop_running=False`, the start is refused with 409."""
     _ensure_can_log_to(user=actor, project=project, task=task)
     now = timezone.now().replace(microsecond=0)
-    running = TimeEntry.objects.select_for_update().filter(user=actor, end__isnull=True).first()
+    running = TimeEntry.objects.running().select_for_update().filter(user=actor).first()
     if running is not None:
         if not stop_running:
             raise Conflict(f"Timer {running.pk} is already running; stop it first.", code="timer_running")
@@ -44,7 +46,7 @@ def timer_start(
 def timer_stop(*, actor: User, end: datetime | None = None) -> TimeEntry:
     """Stop the actor's running timer at `end` (default now). A timer that has run for more
     than 24 hours is never silently closed: its end must be given explicitly."""
-    running = TimeEntry.objects.select_for_update().filter(user=actor, end__isnull=True).first()
+    running = TimeEntry.objects.running().select_for_update().filter(user=actor).first()
     if running is None:
         raise Conflict("No timer is running.", code="no_timer")
     now = timezone.now().replace(microsecond=0)

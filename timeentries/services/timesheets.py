@@ -1,14 +1,18 @@
 """Weekly timesheets (submit, approve, reject, reopen) and the payroll lock."""
 
 from datetime import date
+from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from core import periods
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainError, DomainValidationError, Forbidden
+from core.pages import format_hours
 from timeentries.models import LockPeriod, TimeEntry, Timesheet
+from timeentries.selectors import entries_of_week, week_expected_hours, week_totals
 from users.models import User
 from users.permissions import ensure_admin, ensure_can_decide_for
 
@@ -20,32 +24,76 @@ def _locked_timesheet(timesheet_id: int) -> Timesheet:
 
 
 @transaction.atomic
-def timesheet_submit(*, timesheet_id: int, actor: User) -> Timesheet:
-    """The owner hands in an open or rejected week for approval."""
+def timesheet_submit(
+    *, timesheet_id: int, actor: User, comment: str = "", expected_hours: Decimal | None = None
+) -> Timesheet:
+    """The owner hands in an open or rejected week for approval.
+
+    A week whose hours are below the expected hours (by more than half an hour) or far above
+    them (more than 25 % over, or over `WORKING_TIME_MAX_WEEKLY_HOURS`) needs a `comment`
+    for the manager, else 400 `comment_required` on the field "comment". `expected_hours`
+    defaults to `selectors.week_expected_hours` (the contract's hours pro rata over the work
+    days); leave and public holidays live in `leave`, a higher layer, so a caller that knows
+    them passes the hours that are left."""
     timesheet = _locked_timesheet(timesheet_id)
     refusal = _submit_refusal(timesheet=timesheet, actor=actor)
     if refusal is not None:
         raise refusal
-    start, end = periods.week_bounds(timesheet.week_start, timesheet.user.tzinfo)
-    if TimeEntry.objects.running().filter(user=timesheet.user, start__lt=end).exists():
+    user = timesheet.user
+    end = periods.week_bounds(timesheet.week_start, user.tzinfo)[1]
+    if TimeEntry.objects.running().filter(user=user, start__lt=end).exists():
         raise Conflict(f"Stop the running timer before submitting week {timesheet.week}.", code="timer_running")
-    if not TimeEntry.objects.overlapping(user_id=timesheet.user_id, start=start, end=end).exists():
+    entries = list(entries_of_week(user, timesheet.week_start))
+    if not entries:
         raise _empty_week(timesheet.week)
+    comment = (comment or "").strip()
+    if not comment:
+        logged = week_totals(user, timesheet.week_start, entries=entries)["total_hours"]
+        if expected_hours is None:
+            expected_hours = week_expected_hours(user, timesheet.week_start)
+        _ensure_plausible_week(logged=logged, expected=Decimal(expected_hours))
     timesheet.status = Timesheet.Status.SUBMITTED
     timesheet.submitted_at = timezone.now()
-    timesheet.save(update_fields=["status", "submitted_at", "updated_at"])
-    audit_event_record(action="timesheet_submitted", actor=actor, target=timesheet, data={"week": timesheet.week})
+    timesheet.submit_comment = comment
+    timesheet.save(update_fields=["status", "submitted_at", "submit_comment", "updated_at"])
+    data = {"week": timesheet.week, **({"comment": comment} if comment else {})}
+    audit_event_record(action="timesheet_submitted", actor=actor, target=timesheet, data=data)
     return timesheet
 
 
+# A week this far off the expected hours asks for a comment on submit.
+SHORT_WEEK_TOLERANCE = Decimal("0.5")
+LONG_WEEK_FACTOR = Decimal("1.25")
+
+
+def _ensure_plausible_week(*, logged: Decimal, expected: Decimal) -> None:
+    """Refuse a week far from what is expected unless a comment explains it."""
+    maximum = Decimal(str(settings.WORKING_TIME_MAX_WEEKLY_HOURS))
+    if logged < expected - SHORT_WEEK_TOLERANCE:
+        why = "below"
+    elif logged > expected * LONG_WEEK_FACTOR or logged > maximum:
+        why = "far above"
+    else:
+        return
+    raise DomainValidationError(
+        f"{format_hours(logged)} h logged, {format_hours(expected)} h expected this week; "
+        f"add a comment for your manager ({why} the expected hours).",
+        field="comment",
+        code="comment_required",
+    )
+
+
 @transaction.atomic
-def timesheet_submit_week(*, actor: User, week_start: date) -> Timesheet:
-    """The owner hands in the week starting `week_start`; a week without a timesheet has
-    never held an entry, so it is refused as empty like any other empty week."""
+def timesheet_submit_week(
+    *, actor: User, week_start: date, comment: str = "", expected_hours: Decimal | None = None
+) -> Timesheet:
+    """The owner hands in the week starting `week_start` (see `timesheet_submit`); a week
+    without a timesheet has never held an entry, so it is refused as empty like any other
+    empty week."""
     timesheet = Timesheet.objects.filter(user=actor, week_start=week_start).first()
     if timesheet is None:
         raise _empty_week(periods.iso_week_label(week_start))
-    return timesheet_submit(timesheet_id=timesheet.pk, actor=actor)
+    return timesheet_submit(timesheet_id=timesheet.pk, actor=actor, comment=comment, expected_hours=expected_hours)
 
 
 def _empty_week(week: str) -> Conflict:
