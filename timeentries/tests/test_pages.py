@@ -575,7 +575,7 @@ def test_approved_week_is_read_only(as_user, alice, bob, web, design, thursday):
     refused = post_cell(client, web, design, "2026-11-10", "2")
     assert refused.status_code == 409
     assert b"Week 2026-W46 is approved; ask your manager to reopen it." in refused.content
-    refused_htmx = post_cell(client, web, design, "2026-11-09", "0", htmx=True)
+    refused_htmx = post_cell(client, web, design, "2026-11-10", "2", htmx=True)
     assert b"Week 2026-W46 is approved" in refused_htmx.content
     entry.refresh_from_db()
     assert (entry.start, entry.end) == (at(9, 9), at(9, 17))
