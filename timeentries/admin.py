@@ -56,12 +56,26 @@ class TaskAdmin(CatalogAdmin):
 
 
 class TimeEntryAdminForm(ServiceModelForm):
+    """Start and end (and a break) make a clocked entry; a day and a duration with no times
+    a duration entry. The service decides, as for the API."""
+
     class Meta:
         model = TimeEntry
-        fields = ["project", "task", "start", "end", "description", "billable"]
+        fields = ["project", "task", "day", "start", "end", "break_minutes", "duration", "description", "billable"]
+        help_texts = {
+            "day": "For a duration entry; a clocked entry's day is its start's.",
+            "duration": "For a duration entry (hh:mm:ss); a clocked entry's is end - start - break.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("day", "duration", "break_minutes"):
+            if name in self.fields:
+                self.fields[name].required = False
+        if self.instance.pk and self.instance.is_clocked:  # day and duration follow from the times
+            for name in ("day", "duration"):
+                if name in self.fields:
+                    self.fields[name].disabled = True
         # Offer what the actor may see, plus what the entry already has (its project may
         # since have been archived); the service decides what may be logged.
         projects = Q(pk__in=selectors.projects_visible_to(self.actor).values("pk"))
@@ -80,16 +94,17 @@ class TimeEntryAdmin(ScopedAdminMixin, ServiceAdmin):
     # Years of rows: no second COUNT over the whole table on every changelist page.
     show_full_result_count = False
     form = TimeEntryAdminForm
-    list_display = ["user", "project", "task", "start", "end", "hours", "billable"]
+    list_display = ["user", "project", "task", "kind", "day", "start", "end", "break_minutes", "hours", "billable"]
     list_filter = [
         ("user", admin.RelatedOnlyFieldListFilter),
         ("project", admin.RelatedOnlyFieldListFilter),
+        "kind",
         "billable",
     ]
-    date_hierarchy = "start"
+    date_hierarchy = "day"
     search_fields = ["description", "user__email", "project__code"]
     list_select_related = ["user", "project", "task"]
-    readonly_fields = ["user", "created_at", "updated_at"]
+    readonly_fields = ["user", "kind", "created_at", "updated_at"]
 
     def scoped_queryset(self, user):
         return selectors.entries_visible_to(user)
@@ -97,11 +112,11 @@ class TimeEntryAdmin(ScopedAdminMixin, ServiceAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:  # new entries are always the actor's own
             return TimeEntryAdminForm.Meta.fields
-        return ["user", *TimeEntryAdminForm.Meta.fields, "created_at", "updated_at"]
+        return ["user", "kind", *TimeEntryAdminForm.Meta.fields, "created_at", "updated_at"]
 
     @admin.display(description="Hours")
     def hours(self, entry):
-        return "running" if entry.end is None else periods.hours(entry.duration)
+        return "running" if entry.duration is None else periods.hours(entry.duration)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -111,15 +126,20 @@ class TimeEntryAdmin(ScopedAdminMixin, ServiceAdmin):
                 fields["task"] = data["task"]  # a new project needs its task checked with it
             saved = self.call_service(lambda: services.time_entry_update(entry=obj, actor=request.user, **fields))
         else:
+            clocked = data["start"] is not None or data["end"] is not None
+            shape = (
+                {"start": data["start"], "end": data["end"], "break_minutes": data["break_minutes"] or 0}
+                if clocked
+                else {"day": data["day"], "duration": data["duration"], "break_minutes": data["break_minutes"] or 0}
+            )
             saved = self.call_service(
                 lambda: services.time_entry_create(
                     actor=request.user,
                     project=data["project"],
                     task=data["task"],
-                    start=data["start"],
-                    end=data["end"],
                     description=data["description"],
                     billable=data["billable"] if "billable" in form.changed_data else None,
+                    **shape,
                 )
             )
         adopt(obj, saved)
@@ -141,7 +161,7 @@ RejectForm = comment_form(
 
 @admin.register(Timesheet)
 class TimesheetAdmin(ScopedAdminMixin, ServiceAdmin):
-    list_display = ["user", "week", "status", "submitted_at", "decided_by", "decided_at"]
+    list_display = ["user", "week", "status", "submitted_at", "submit_comment", "decided_by", "decided_at"]
     list_filter = ["status", "week_start"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
     list_select_related = ["user", "decided_by"]
@@ -151,6 +171,7 @@ class TimesheetAdmin(ScopedAdminMixin, ServiceAdmin):
         "week_start",
         "status",
         "submitted_at",
+        "submit_comment",
         "decided_by",
         "decided_at",
         "decision_comment",

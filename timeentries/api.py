@@ -1,9 +1,13 @@
+from contextlib import contextmanager
+
+from django.db.models import F
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.errors import DomainValidationError
 from core.viewsets import CatalogViewSet, ScopedQuerysetMixin
 from timeentries import selectors, services
 from timeentries.filters import ProjectFilter, TaskFilter, TimeEntryFilter, TimesheetFilter
@@ -18,7 +22,20 @@ from timeentries.serializers import (
     TimesheetDecisionSerializer,
     TimesheetDetailSerializer,
     TimesheetSerializer,
+    TimesheetSubmitSerializer,
 )
+
+
+@contextmanager
+def _hours_named_as_in_the_api():
+    """The services call a duration entry's length `duration`; the API writes it as `hours`
+    (its `duration` is read-only seconds), so a refusal names the field the client sent."""
+    try:
+        yield
+    except DomainValidationError as error:
+        if error.field == "duration":
+            error.field = "hours"
+        raise
 
 
 class ClientViewSet(CatalogViewSet):
@@ -71,20 +88,23 @@ class TimeEntryViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
     serializer_class = TimeEntrySerializer
     filterset_class = TimeEntryFilter
     search_fields = ["description"]
-    ordering_fields = ["start", "end", "created_at", "updated_at"]
-    ordering = ["-start"]
+    ordering_fields = ["day", "start", "end", "created_at", "updated_at"]
+    # Newest day first; on one day clocked entries newest first, then duration entries.
+    ordering = ["-day", F("start").desc(nulls_last=True), "-id"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def scoped_queryset(self, user):
         return selectors.entries_visible_to(user)
 
     def perform_create(self, serializer):
-        serializer.instance = services.time_entry_create(actor=self.request.user, **serializer.validated_data)
+        with _hours_named_as_in_the_api():
+            serializer.instance = services.time_entry_create(actor=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = services.time_entry_update(
-            entry=serializer.instance, actor=self.request.user, **serializer.validated_data
-        )
+        with _hours_named_as_in_the_api():
+            serializer.instance = services.time_entry_update(
+                entry=serializer.instance, actor=self.request.user, **serializer.validated_data
+            )
 
     def perform_destroy(self, instance):
         services.time_entry_delete(entry=instance, actor=self.request.user)
@@ -142,10 +162,15 @@ class TimesheetViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         result = service(timesheet_id=timesheet.pk, actor=request.user, **body.validated_data)
         return Response(TimesheetDetailSerializer(result).data)
 
-    @extend_schema(request=None, responses={200: TimesheetDetailSerializer})
+    @extend_schema(request=TimesheetSubmitSerializer, responses={200: TimesheetDetailSerializer})
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        timesheet = services.timesheet_submit(timesheet_id=self.get_object().pk, actor=request.user)
+        """Hand the week in. A week below or far above the expected hours needs a `comment`
+        (400 `comment_required` on the field `comment`, with the hours in the message)."""
+        timesheet = self.get_object()
+        body = TimesheetSubmitSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        timesheet = services.timesheet_submit(timesheet_id=timesheet.pk, actor=request.user, **body.validated_data)
         return Response(TimesheetDetailSerializer(timesheet).data)
 
     @extend_schema(request=TimesheetDecisionSerializer, responses={200: TimesheetDetailSerializer})

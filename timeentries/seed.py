@@ -1,12 +1,17 @@
 """Demo time data for `seed_demo`: clients, projects and tasks, and four past weeks of work
-for each demo employee, logged and approved through the services like real use.
+for each demo employee, logged and approved through the services like real use: days typed
+into the week grid are hours without times (duration entries), days recorded with times are
+clocked 08:00-16:30 with a 30-minute break (or a morning and an afternoon around lunch), so
+the compliance page shows no invented violations. Alice's last week, submitted and waiting
+for Bob, ends early on Friday and carries her comment.
 
 Idempotent: the catalogue is upserted by name/code, and a person who already has entries
 gets no new ones, so running it again creates nothing twice.
 """
 
 import random
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -47,38 +52,87 @@ def _catalogue_upsert() -> None:
             Task.objects.get_or_create(project=project, name=task)
 
 
-def _day_plan(rng: random.Random, day) -> list[tuple[time, time]]:
-    """A morning and an afternoon around lunch, 7.5 to 8.5 hours in all."""
-    start = time(8, rng.choice([0, 15, 30, 45]))
-    lunch = time(12, rng.choice([0, 15, 30]))
-    back = (datetime.combine(day, lunch) + timedelta(minutes=rng.choice([30, 45, 60]))).time()
-    worked_before_lunch = datetime.combine(day, lunch) - datetime.combine(day, start)
-    total = timedelta(minutes=rng.choice(range(450, 511, 15)))
-    end = (datetime.combine(day, back) + total - worked_before_lunch).time()
-    return [(start, lunch), (back, end)]
+def _pick(rng: random.Random, projects: list[Project]) -> tuple[Project, Task | None]:
+    project = rng.choice(projects)
+    tasks = list(project.tasks.filter(archived=False))
+    return project, rng.choice(tasks) if tasks else None
 
 
-def _weeks_log(user: User, weeks: list, rng: random.Random) -> int:
+def _what(project: Project, task: Task | None) -> str:
+    return f"{task.name if task else 'Work'} on {project.name}"
+
+
+def _grid_day(user: User, day: date, rng: random.Random, projects: list[Project], hours: Decimal) -> int:
+    """A day typed into the week grid: hours per project, no times (duration entries)."""
+    first = Decimal(rng.choice(["2", "3", "4.5", "5"])) if hours > 4 else hours
+    parts = [first, hours - first] if hours > first else [first]
+    written = 0
+    used: set[tuple[int, int | None]] = set()
+    for part in parts:
+        project, task = _pick(rng, projects)
+        while (project.pk, task.pk if task else None) in used:  # one duration entry per cell
+            project, task = _pick(rng, projects)
+        used.add((project.pk, task.pk if task else None))
+        services.time_entry_day_hours_set(
+            actor=user, project=project, task=task, day=day, hours=part, description=_what(project, task)
+        )
+        written += 1
+    return written
+
+
+def _clocked_day(user: User, day: date, rng: random.Random, projects: list[Project], hours: Decimal) -> int:
+    """A day recorded with times: 08:00 to 16:30 with a real 30-minute break in one entry, or
+    a morning and an afternoon around a 30- or 45-minute lunch (the gap is the break)."""
+    tz = user.tzinfo
+
+    def at(clock: time) -> datetime:
+        return datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
+
+    worked = timedelta(hours=float(hours))
+    start = at(time(8, 0))
+    if rng.random() < 0.5:
+        picked = project, task = _pick(rng, projects)
+        pause = 30 if worked > timedelta(hours=6) else 0  # the law's break after 6 hours
+        end = start + worked + timedelta(minutes=pause)
+        services.time_entry_create(
+            actor=user,
+            project=project,
+            task=task,
+            start=start,
+            end=end,
+            break_minutes=pause,
+            description=_what(*picked),
+        )
+        return 1
+    lunch = at(time(12, 0))
+    back = lunch + timedelta(minutes=rng.choice([30, 45]))
+    for begin, finish in [(start, lunch), (back, back + worked - (lunch - start))]:
+        project, task = _pick(rng, projects)
+        services.time_entry_create(
+            actor=user, project=project, task=task, start=begin, end=finish, description=_what(project, task)
+        )
+    return 2
+
+
+# Alice's last week ends early on Friday; she says why when she submits it.
+SHORT_FRIDAY = Decimal("4")
+SHORT_WEEK_COMMENT = "Doctor's appointment on Friday afternoon."
+
+
+def _weeks_log(user: User, weeks: list, rng: random.Random, *, short_last_friday: bool) -> int:
+    """Eight hours a weekday: some days typed into the grid as hours (duration entries),
+    others clocked with start, end and a real break."""
     projects = list(Project.objects.filter(archived=False).order_by("code"))
     projects = [p for p in projects if not p.teams.exists() or p.teams.filter(pk=user.team_id).exists()]
-    tz = user.tzinfo
     created = 0
     for week_start in weeks:
         for offset in range(5):
             day = week_start + timedelta(days=offset)
-            for start, end in _day_plan(rng, day):
-                project = rng.choice(projects)
-                tasks = list(project.tasks.filter(archived=False))
-                task = rng.choice(tasks) if tasks else None
-                services.time_entry_create(
-                    actor=user,
-                    project=project,
-                    task=task,
-                    start=datetime.combine(day, start, tzinfo=tz).astimezone(UTC),
-                    end=datetime.combine(day, end, tzinfo=tz).astimezone(UTC),
-                    description=f"{task.name if task else 'Work'} on {project.name}",
-                )
-                created += 1
+            hours = Decimal(8)
+            if short_last_friday and week_start == weeks[-1] and offset == 4:
+                hours = SHORT_FRIDAY
+            write = _grid_day if rng.random() < 0.6 else _clocked_day
+            created += write(user, day, rng, projects, hours)
     return created
 
 
@@ -90,7 +144,7 @@ def _weeks_decide(user: User, manager: User, weeks: list, *, submit_last: bool) 
         services.timesheet_approve(timesheet_id=timesheet.pk, actor=manager)
     if submit_last:
         timesheet = Timesheet.objects.get(user=user, week_start=weeks[-1])
-        services.timesheet_submit(timesheet_id=timesheet.pk, actor=user)
+        services.timesheet_submit(timesheet_id=timesheet.pk, actor=user, comment=SHORT_WEEK_COMMENT)
 
 
 def seed_demo_time(stdout) -> None:
@@ -108,7 +162,9 @@ def seed_demo_time(stdout) -> None:
             weeks = [this_monday - timedelta(weeks=back) for back in range(WEEKS, 0, -1)]
             try:
                 with transaction.atomic():
-                    seeded += _weeks_log(user, weeks, random.Random(email))
+                    seeded += _weeks_log(
+                        user, weeks, random.Random(email), short_last_friday=email == "alice@example.com"
+                    )
                     _weeks_decide(user, manager, weeks, submit_last=email == "alice@example.com")
             except DomainError as error:  # e.g. a payroll lock set in this database
                 stdout.write(f"  Time: skipped {email}: {error.detail}")

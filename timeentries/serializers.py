@@ -1,3 +1,6 @@
+from datetime import timedelta
+from decimal import Decimal
+
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -64,16 +67,77 @@ class TaskSerializer(serializers.ModelSerializer):
         validators: list = []  # the service reports a duplicate name per project as a 400 on `name`
 
 
-class TimeEntrySerializer(serializers.ModelSerializer):
-    """A time entry. `user` is always the requester on create, never read from the body."""
+@extend_schema_field(OpenApiTypes.NUMBER)
+class HoursField(serializers.Field):
+    """Hours as a number (1.5) or a string ("1.5", "1,5", "1:30"); read as decimal hours
+    of the entry's worked `duration` (null while the timer runs)."""
 
-    start = OffsetDateTimeField()
-    # Required on create: `time_entry_create` refuses an entry without an end, for the admin too.
-    end = OffsetDateTimeField(required=False, allow_null=False)
+    default_error_messages = {
+        "invalid": 'Give hours as a number, e.g. 1.5, "1,5" or "1:30".',
+        "range": "Give more than 0 and at most 24 hours.",
+    }
+
+    def to_representation(self, duration):
+        return None if duration is None else float(periods.hours(duration))
+
+    def to_internal_value(self, value):
+        try:
+            if isinstance(value, str) and ":" in value:
+                whole, minutes = value.strip().split(":")
+                if not minutes.isdigit() or int(minutes) >= 60:
+                    raise ValueError(value)
+                amount = Decimal(int(whole)) + Decimal(int(minutes)) / 60
+            elif isinstance(value, bool):
+                raise ValueError(value)
+            else:
+                amount = Decimal(str(value).strip().replace(",", "."))
+        except (ValueError, ArithmeticError):
+            self.fail("invalid")
+        if not amount.is_finite() or amount <= 0 or amount > 24:
+            self.fail("range")
+        return timedelta(seconds=round(amount * 3600))
+
+
+class TimeEntrySerializer(serializers.ModelSerializer):
+    """A time entry, of one of two kinds (`kind`, read-only):
+
+    - **clocked**: `start` and `end` (with UTC offset) and `break_minutes`; `day` follows
+      from the start. POST with `start`/`end` creates one.
+    - **duration**: hours on a `day` with no times (`start`/`end` null). POST with `day`
+      and `hours` (and no `start`/`end`) creates one; PATCH may change its day, hours,
+      project, task, description and billable. Giving a duration entry `start`/`end` in a
+      PATCH turns it into a clocked entry (its day then follows from the start).
+
+    `duration` (seconds) and `hours` are the worked time (end - start - break for clocked
+    entries), null only while the timer runs. `user` is always the requester on create,
+    never read from the body."""
+
+    start = OffsetDateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="Clocked entries only; null for duration entries. "
+        "Giving it to a duration entry (PATCH) turns it into a clocked entry.",
+    )
+    # Required with `start`: `time_entry_create` refuses an entry without an end, for the admin too.
+    end = OffsetDateTimeField(required=False, allow_null=True, help_text="Clocked entries only; null while running.")
+    kind = serializers.CharField(read_only=True, help_text='"clocked" (start and end) or "duration" (hours on a day).')
+    day = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="The local day of the work: writable for duration entries, a clocked entry's start day.",
+    )
+    break_minutes = serializers.IntegerField(
+        required=False, min_value=0, max_value=24 * 60, help_text="Breaks between start and end (clocked entries)."
+    )
     task = serializers.PrimaryKeyRelatedField(queryset=Task.objects.all(), required=False, allow_null=True)
     billable = serializers.BooleanField(required=False, allow_null=True, default=None)
-    duration = serializers.SerializerMethodField(help_text="Seconds; null while the timer runs.")
-    hours = serializers.SerializerMethodField(help_text="Decimal hours; null while the timer runs.")
+    duration = serializers.SerializerMethodField(help_text="Worked seconds; null while the timer runs.")
+    hours = HoursField(
+        source="duration",
+        required=False,
+        allow_null=True,
+        help_text="Worked decimal hours; null while the timer runs. Write it with `day` for a duration entry.",
+    )
     running = serializers.BooleanField(source="is_running", read_only=True)
     compliance_warnings = serializers.SerializerMethodField(
         help_text="Working-time findings caused by this write (only on create/update responses)."
@@ -86,8 +150,11 @@ class TimeEntrySerializer(serializers.ModelSerializer):
             "user",
             "project",
             "task",
+            "kind",
+            "day",
             "start",
             "end",
+            "break_minutes",
             "description",
             "billable",
             "duration",
@@ -105,11 +172,37 @@ class TimeEntrySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_duration(self, entry):
-        return None if entry.end is None else int((entry.end - entry.start).total_seconds())
+        return None if entry.duration is None else int(entry.duration.total_seconds())
 
-    @extend_schema_field(OpenApiTypes.FLOAT)
-    def get_hours(self, entry):
-        return None if entry.end is None else float(periods.hours(entry.end - entry.start))
+    def validate(self, attrs):
+        """Which kind the body asks for, refusing mixed input by the field that does not
+        belong (the service checks the same again, for every caller)."""
+        times = attrs.get("start") is not None or attrs.get("end") is not None
+        entry = self.instance
+        clocked = times or (entry is not None and entry.is_clocked)
+        if clocked and attrs.get("duration") is not None:
+            raise serializers.ValidationError(
+                {"hours": ["Give either start and end, or a day and hours, not both."]}, code="mixed"
+            )
+        if entry is None and times and attrs.get("start") is None:
+            raise serializers.ValidationError({"start": ["Give the start too."]}, code="required")
+        if entry is not None and entry.is_clocked and attrs.get("day") is not None:
+            raise serializers.ValidationError(
+                {"day": ["A clocked entry's day is its start's; change the start."]}, code="read_only"
+            )
+        if not clocked and attrs.get("break_minutes"):
+            raise serializers.ValidationError(
+                {"break_minutes": ["A break needs the start and end it falls between."]}, code="mixed"
+            )
+        if entry is None and not times:
+            missing = [name for name, key in (("day", "day"), ("hours", "duration")) if attrs.get(key) is None]
+            if len(missing) == 1:
+                raise serializers.ValidationError({missing[0]: ["Give a day and hours for a duration entry."]})
+            if missing:
+                raise serializers.ValidationError(
+                    {"start": ["Give start and end, or a day and hours."]}, code="required"
+                )
+        return attrs
 
     def to_representation(self, entry):
         data = super().to_representation(entry)
@@ -146,6 +239,7 @@ class TimesheetSerializer(serializers.ModelSerializer):
             "decided_by",
             "decided_at",
             "decision_comment",
+            "submit_comment",
         ]
         read_only_fields = fields
 
@@ -168,6 +262,17 @@ class TimesheetDetailSerializer(TimesheetSerializer):
         from timeentries.selectors import week_totals
 
         return week_totals(timesheet.user, timesheet.week_start)
+
+
+class TimesheetSubmitSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        default="",
+        help_text="For the manager; required (400 comment_required) when the week is below or far above "
+        "the expected hours.",
+    )
 
 
 class TimesheetDecisionSerializer(serializers.Serializer):

@@ -2,7 +2,7 @@
 that go through the services so the week and payroll locks hold in the admin too."""
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -64,7 +64,7 @@ def week_of(entry: TimeEntry) -> Timesheet:
 
 def submitted_week(user, project, day=3) -> Timesheet:
     timesheet = week_of(log(user, project, day=day))
-    return services.timesheet_submit(timesheet_id=timesheet.pk, actor=user)
+    return services.timesheet_submit(timesheet_id=timesheet.pk, actor=user, comment="short week")
 
 
 def messages_of(response) -> list[tuple[str, str]]:
@@ -223,7 +223,7 @@ def test_timesheets_cannot_be_edited_or_deleted_in_the_admin(bob, alice, project
 
 def test_entry_in_an_approved_week_cannot_be_changed_in_the_admin(bob, alice, project, password):
     entry = log(alice, project, description="Before")
-    timesheet = services.timesheet_submit(timesheet_id=week_of(entry).pk, actor=alice)
+    timesheet = services.timesheet_submit(timesheet_id=week_of(entry).pk, actor=alice, comment="short week")
     services.timesheet_approve(timesheet_id=timesheet.pk, actor=bob)
 
     response = admin_client(bob, password).post(f"{ENTRIES}{entry.pk}/change/", entry_form(entry, description="After"))
@@ -286,6 +286,60 @@ def test_admin_adds_an_entry_for_themself_with_its_week(carol, project, password
     entry = TimeEntry.objects.get(description="Release")
     assert entry.user == carol
     assert Timesheet.objects.filter(user=carol, week_start=datetime(2026, 11, 9).date()).exists()
+
+
+def test_admin_adds_a_duration_entry_and_a_clocked_one_with_a_break(carol, project, password):
+    client = admin_client(carol, password)
+    hours = client.post(
+        f"{ENTRIES}add/",
+        {"project": project.pk, "day": "2026-11-10", "duration": "07:30:00", "description": "Grid-like"},
+    )
+    assert hours.status_code == 302, hours.content.decode()[:3000]
+    entry = TimeEntry.objects.get(description="Grid-like")
+    assert (entry.kind, entry.start, entry.end, entry.duration) == ("duration", None, None, timedelta(hours=7.5))
+    clocked = client.post(
+        f"{ENTRIES}add/",
+        {
+            "project": project.pk,
+            "start_0": "2026-11-11",
+            "start_1": "08:00:00",
+            "end_0": "2026-11-11",
+            "end_1": "16:30:00",
+            "break_minutes": "30",
+            "description": "With lunch",
+        },
+    )
+    assert clocked.status_code == 302, clocked.content.decode()[:3000]
+    entry = TimeEntry.objects.get(description="With lunch")
+    assert (entry.kind, entry.break_minutes, entry.duration) == ("clocked", 30, timedelta(hours=8))
+    # A day has 24 hours: refused on the form, nothing written.
+    too_long = client.post(
+        f"{ENTRIES}add/",
+        {"project": project.pk, "day": "2026-11-12", "duration": "30:00:00", "description": "Too long"},
+    )
+    assert too_long.status_code == 200 and not TimeEntry.objects.filter(description="Too long").exists()
+    listed = client.get(ENTRIES).content.decode()
+    assert "Duration on a day" in listed and "Clocked (start and end)" in listed
+
+
+def test_admin_changes_a_duration_entrys_hours_through_the_service(carol, project, password):
+    entry = services.time_entry_create(
+        actor=carol, project=project, day=datetime(2026, 11, 10).date(), duration=timedelta(hours=2)
+    )
+    response = admin_client(carol, password).post(
+        f"{ENTRIES}{entry.pk}/change/",
+        {"project": project.pk, "day": "2026-11-10", "duration": "03:00:00", "description": "more"},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    entry.refresh_from_db()
+    assert (entry.kind, entry.duration, entry.description) == ("duration", timedelta(hours=3), "more")
+
+
+def test_the_manager_sees_the_submit_comment_in_the_admin(bob, alice, project, password):
+    timesheet = submitted_week(alice, project)
+    page = admin_client(bob, password).get(f"{TIMESHEETS}{timesheet.pk}/change/").content.decode()
+    assert "short week" in page
+    assert "short week" in admin_client(bob, password).get(TIMESHEETS).content.decode()
 
 
 def test_managers_cannot_add_or_delete_entries(bob, alice, project, password):
@@ -364,8 +418,18 @@ def test_seed_demo_is_idempotent_and_leaves_one_week_waiting():
     assert Timesheet.objects.filter(status=Timesheet.Status.OPEN).count() == 5
     assert Project.objects.filter(archived=True).count() == 1
     assert Project.objects.get(code="GLX-APP").teams.get().name == "Engineering"
-    for entry in TimeEntry.objects.all():
+    for entry in TimeEntry.objects.clocked():
         assert entry.end <= NOW
+    # A true story: grid days as hours without times, clocked days with a real break.
+    assert TimeEntry.objects.durations().filter(start__isnull=True).count() > 20
+    with_break = TimeEntry.objects.clocked().filter(break_minutes=30)
+    assert with_break.exists()
+    assert {
+        (e.start.astimezone(e.user.tzinfo).strftime("%H:%M"), e.end.astimezone(e.user.tzinfo).strftime("%H:%M"))
+        for e in with_break
+    } == {("08:00", "16:30")}
+    assert waiting.submit_comment == "Doctor's appointment on Friday afternoon."
+    assert TimeEntry.objects.exclude(duration__gt=timedelta(0)).count() == 0
 
 
 # --- catalogue -------------------------------------------------------------------------------

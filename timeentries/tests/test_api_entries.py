@@ -37,12 +37,19 @@ class TestCreate:
         response = api(alice).post(URL, entry_body(internal, "2026-11-10T09:00:00Z", "2026-11-10T10:00:00Z"))
         assert response.json()["billable"] is False
 
-    def test_overlap_by_one_minute_is_409_naming_the_entry(self, frozen_2026_11_12, api, alice, acme):
-        first = api(alice).post(URL, entry_body(acme, "2026-11-10T09:00:00Z", "2026-11-10T11:00:00Z")).json()
+    def test_overlap_by_one_minute_is_409_naming_the_entry_by_local_time_and_project(
+        self, frozen_2026_11_12, api, alice, acme, acme_dev
+    ):
+        """Acceptance 4: the other entry in the owner's words (Berlin time, day, project /
+        task), never its id or a UTC timestamp."""
+        body = {**entry_body(acme, "2026-11-10T09:00:00Z", "2026-11-10T11:00:00Z"), "task": acme_dev.pk}
+        first = api(alice).post(URL, body).json()
         response = api(alice).post(URL, entry_body(acme, "2026-11-10T10:59:00Z", "2026-11-10T12:00:00Z"))
         assert response.status_code == 409
         assert response.json()["code"] == "overlap"
-        assert f"time entry {first['id']}" in response.json()["detail"]
+        detail = response.json()["detail"]
+        assert detail == "Overlaps your entry 10:00\N{EN DASH}12:00 on Tue 10 Nov, ACME / Development."
+        assert str(first["id"]) not in detail and "Z" not in detail
         touching = api(alice).post(URL, entry_body(acme, "2026-11-10T11:00:00Z", "2026-11-10T12:00:00Z"))
         assert touching.status_code == 201
 
