@@ -85,6 +85,20 @@ def _owner_forms(request, *, owner: User, week_start: date, forms: dict) -> tupl
     }, extra_rows
 
 
+def _day_columns(days: list[date], totals: list[dict], *, today: date, notices: dict) -> list[dict]:
+    """The grid's day columns: total, today, the day view's address, what the last write said."""
+    return [
+        {
+            "date": day,
+            "total": format_hours(total["hours"]),
+            "is_today": day == today,
+            "url": grid.day_url(day),
+            "notices": notices.get(day, []),
+        }
+        for day, total in zip(days, totals, strict=True)
+    ]
+
+
 def _week_context(
     request, *, owner: User, week_start: date, cell_errors=None, errors=None, forms=None, week_error="", notices=None
 ):
@@ -125,16 +139,7 @@ def _week_context(
         "week": week,
         "week_error": week_error,
         "today": today,
-        "days": [
-            {
-                "date": day,
-                "total": format_hours(total["hours"]),
-                "is_today": day == today,
-                "url": grid.day_url(day),
-                "notices": notices.get(day, []),
-            }
-            for day, total in zip(days, totals["days"], strict=True)
-        ],
+        "days": _day_columns(days, totals["days"], today=today, notices=notices),
         "rows": rows,
         "total": format_hours(totals["total_hours"]),
         "timesheet": timesheet,
