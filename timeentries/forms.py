@@ -1,9 +1,13 @@
 """Forms of the timesheet pages. They only parse input; every rule is checked by the
 services the pages call, so a page and the API refuse the same things with the same words."""
 
+from datetime import timedelta
+from decimal import ROUND_UP, Decimal
+
 from django import forms
 
 from core.dates import BoundedDateFormField
+from core.timeinput import HoursField
 from timeentries.models import Project, Task
 
 
@@ -56,7 +60,8 @@ class TimerStartForm(WorkForm):
 
 
 class CellForm(forms.Form):
-    """One cell of the week grid: the hours of one project/task on one local day.
+    """One cell of the week grid: the hours of one project/task on one local day, typed as
+    1.5, 1,5 or 1:30, and the cell's note (its duration entry's description).
 
     Blank hours mean zero: clearing a cell deletes its entry.
     """
@@ -64,7 +69,24 @@ class CellForm(forms.Form):
     project = forms.ModelChoiceField(queryset=Project.objects.all(), widget=forms.HiddenInput)
     task = forms.ModelChoiceField(queryset=Task.objects.all(), required=False, widget=forms.HiddenInput)
     day = BoundedDateFormField(widget=forms.HiddenInput, input_formats=["%Y-%m-%d"])
-    hours = forms.DecimalField(min_value=0, max_value=24, max_digits=5, decimal_places=2, required=False)
+    hours = HoursField(required=False)
+    note = forms.CharField(required=False, max_length=2000)
 
-    def clean_hours(self):
-        return self.cleaned_data["hours"] or 0
+    def clean_hours(self) -> Decimal:
+        """The hours as the service takes them; rounded up in the ninth decimal so that the
+        service's whole seconds are the typed ones (1:20 is 4800 s, not 4799)."""
+        worked = self.cleaned_data["hours"] or timedelta()
+        return (Decimal(int(worked.total_seconds())) / 3600).quantize(Decimal("1e-9"), rounding=ROUND_UP)
+
+
+class RowForm(forms.Form):
+    """A row's description and billable, for its duration entries of the week and new cells."""
+
+    project = forms.ModelChoiceField(queryset=Project.objects.all(), widget=forms.HiddenInput)
+    task = forms.ModelChoiceField(queryset=Task.objects.all(), required=False, widget=forms.HiddenInput)
+    description = forms.CharField(required=False, max_length=2000)
+    billable = forms.BooleanField(required=False)
+
+
+class SubmitForm(forms.Form):
+    comment = forms.CharField(label="Comment for your manager", required=False, max_length=2000)

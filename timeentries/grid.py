@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
 
 from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from core import periods
@@ -22,19 +23,26 @@ from users.models import User
 from users.selectors import users_visible_to
 
 SESSION_ROWS = "timesheet_rows"
+SESSION_ROW_SETTINGS = "timesheet_row_settings"
 SESSION_ROWS_WEEKS = 12  # extra rows are remembered for the most recently touched weeks only
 
 
 @dataclass
 class Cell:
+    """One (project, task, local day) of the grid. Its number is all the work logged there;
+    what the person types is kept in the cell's one duration entry (no invented times),
+    while clocked entries (timer, day view, API) keep their times and are changed in the
+    day view, where the cell links."""
+
     day: date
     worked: timedelta = timedelta()
     entries: list[TimeEntry] = field(default_factory=list)
     editable: bool = False
-    note: str = ""
+    problem: str = ""  # why the cell is read-only ("timer running", "2 entries")
     error: str = ""
     typed: str = ""  # what was entered when it was refused, shown again for correcting
     input_id: str = ""
+    day_url: str = ""
 
     @property
     def hours(self) -> str:
@@ -44,6 +52,20 @@ class Cell:
     def value(self) -> str:
         return self.typed if self.error else self.hours
 
+    @property
+    def clocked(self) -> list[TimeEntry]:
+        return [entry for entry in self.entries if entry.is_clocked]
+
+    @property
+    def duration_entry(self) -> TimeEntry | None:
+        return next((entry for entry in self.entries if not entry.is_clocked), None)
+
+    @property
+    def note(self) -> str:
+        """The cell's note: its duration entry's description."""
+        entry = self.duration_entry
+        return entry.description if entry else ""
+
 
 @dataclass
 class Row:
@@ -51,6 +73,8 @@ class Row:
     task: Task | None
     cells: list[Cell]
     has_entries: bool = False
+    description: str = ""  # what the row's duration entries say (and new cells will)
+    billable: bool = True
 
     @property
     def key(self) -> str:
@@ -67,6 +91,14 @@ class Row:
     @property
     def total(self) -> str:
         return format_hours(sum((cell.worked for cell in self.cells), timedelta()))
+
+
+def day_url(day: date) -> str:
+    """The day view of `day` (its route comes with the day view; a plain path until then)."""
+    try:
+        return reverse("timesheet-day", kwargs={"day": day})
+    except NoReverseMatch:
+        return f"/timesheet/day/{day.isoformat()}/"
 
 
 def week_days(week_start: date) -> list[date]:
@@ -140,6 +172,20 @@ def session_rows_add(request, week_start: date, rows) -> int:
     return len(new)
 
 
+def session_row_settings(request, week_start: date) -> dict[str, dict]:
+    """The description and billable the person gave each row of the week (by row key)."""
+    return dict(request.session.get(SESSION_ROW_SETTINGS, {}).get(periods.iso_week_label(week_start), {}))
+
+
+def session_row_settings_save(request, week_start: date, key: str, *, description: str, billable: bool) -> None:
+    stored = dict(request.session.get(SESSION_ROW_SETTINGS, {}))
+    label = periods.iso_week_label(week_start)
+    week = dict(stored.pop(label, {}))
+    week[key] = {"description": description, "billable": billable}
+    stored[label] = week
+    request.session[SESSION_ROW_SETTINGS] = dict(list(stored.items())[-SESSION_ROWS_WEEKS:])
+
+
 def editable_days(*, owner: User, week_start: date, timesheet: Timesheet | None, lock_date: date | None) -> set:
     """The owner's days of the week that the services would let a write touch."""
     return {
@@ -150,26 +196,41 @@ def editable_days(*, owner: User, week_start: date, timesheet: Timesheet | None,
 
 
 def _place_entries(rows: dict, row_for, *, entries, week_start: date, tz) -> None:
-    """Add each entry's local-day pieces inside the week to the cells of its row."""
-    week_from, week_to = periods.week_bounds(week_start, tz)
+    """Add each entry's worked time on the local days of the week to the cells of its row
+    (duration entries on their day, clocked ones split at midnight, less their breaks)."""
+    week_range = periods.week_bounds(week_start, tz)
     now = timezone.now()
     for entry in entries:
         row = row_for(entry.project, entry.task)
         row.has_entries = True
-        start, end = max(entry.start, week_from), min(entry.end or now, week_to)
-        pieces = list(periods.split_by_local_day(start, end, tz))
-        if not pieces and entry.end is None and week_from <= entry.start < week_to:
+        pieces = list(selectors.worked_by_day(entry, tz, now=now, within=week_range))
+        if not pieces and entry.is_running and week_range[0] <= entry.start < week_range[1]:
             pieces = [(periods.local_date(entry.start, tz), timedelta())]  # a timer started this very second
         for day, worked in pieces:
-            cell = row.cells[(day - week_start).days]
-            cell.worked += worked
-            cell.entries.append(entry)
+            if 0 <= (day - week_start).days < 7:
+                cell = row.cells[(day - week_start).days]
+                cell.worked += worked
+                cell.entries.append(entry)
 
 
-def grid_rows(*, owner: User, week_start: date, entries, extra_rows, editable: set, errors: dict):
+def _row_settings(row: Row, settings: dict) -> None:
+    """The row's description and billable: what its duration entries of the week say (the
+    most recent one), else what the person set for the row, else the project's default."""
+    durations = [entry for cell in row.cells for entry in cell.entries if not entry.is_clocked]
+    saved = settings.get(row.key, {})
+    if durations:
+        latest = max(durations, key=lambda entry: (entry.day, entry.pk))
+        row.description, row.billable = saved.get("description", latest.description), latest.billable
+    else:
+        row.description = saved.get("description", "")
+        row.billable = saved.get("billable", row.project.billable)
+
+
+def grid_rows(*, owner: User, week_start: date, entries, extra_rows, editable: set, errors: dict, settings=None):
     """Rows of (project, task) with one cell per local day; returns (rows, unplaced errors).
 
-    `errors` maps (project id, task id, day) to (message, the value that was typed)."""
+    `errors` maps (project id, task id, day) to (message, the value that was typed);
+    `settings` maps a row's key to the description and billable the person gave it."""
     tz = owner.tzinfo
     days = week_days(week_start)
     rows: dict[tuple[int, int | None], Row] = {}
@@ -189,8 +250,10 @@ def grid_rows(*, owner: User, week_start: date, entries, extra_rows, editable: s
         for cell in row.cells:
             cell.input_id = f"cell-{row.dom_key}-{cell.day.isoformat()}"
             cell.error, cell.typed = unplaced.pop((project_id, task_id, cell.day), ("", ""))
-            cell.note = services.cell_problem(cell.entries, cell.day, tz)
-            cell.editable = cell.day in editable and not cell.note
+            cell.day_url = day_url(cell.day)
+            cell.problem = services.cell_problem(cell.entries, cell.day, tz)
+            cell.editable = cell.day in editable and not cell.problem and not cell.clocked
+        _row_settings(row, settings or {})
     ordered = sorted(rows.values(), key=lambda r: (r.project.code.lower(), r.task.name.lower() if r.task else ""))
     return ordered, [message for message, _ in unplaced.values()]
 
@@ -204,11 +267,12 @@ def team_weeks(manager: User, week_start: date) -> list[tuple[User, Timesheet | 
     window_from = periods.local_midnight(week_start - timedelta(days=1), UTC)
     window_to = periods.local_midnight(week_start + timedelta(days=8), UTC)
     entries_by_user = defaultdict(list)
+    clocked = Q(kind=TimeEntry.Kind.CLOCKED, start__lt=window_to) & (Q(end__isnull=True) | Q(end__gt=window_from))
+    in_week = Q(kind=TimeEntry.Kind.DURATION, day__gte=week_start, day__lt=week_start + timedelta(days=7))
     window = (
-        TimeEntry.objects.filter(user_id__in=members_qs.values("pk"), start__lt=window_to)
-        .filter(Q(end__isnull=True) | Q(end__gt=window_from))
+        TimeEntry.objects.filter(clocked | in_week, user_id__in=members_qs.values("pk"))
         .select_related("project")
-        .order_by("start")
+        .order_by("day", "pk")
     )
     for entry in window:
         entries_by_user[entry.user_id].append(entry)

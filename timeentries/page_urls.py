@@ -10,6 +10,7 @@ urlpatterns = [
     path("timesheet/rows/add/", pages.row_add, name="timesheet-row-add"),
     path("timesheet/rows/remove/", pages.row_remove, name="timesheet-row-remove"),
     path("timesheet/rows/copy/", pages.rows_copy, name="timesheet-rows-copy"),
+    path("timesheet/rows/save/", pages.row_save, name="timesheet-row-save"),
     path("timesheet/timer/start/", pages.timer_start, name="timesheet-timer-start"),
     path("timesheet/timer/stop/", pages.timer_stop, name="timesheet-timer-stop"),
     path("timesheet/submit/", pages.week_submit, name="timesheet-submit"),

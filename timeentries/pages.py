@@ -12,6 +12,7 @@ from functools import partial
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -21,7 +22,7 @@ from core.errors import DomainError
 from core.forms import DecisionForm
 from core.pages import decision_apply, first_error, format_hours, local_timezone
 from timeentries import grid, selectors, services
-from timeentries.forms import AddRowForm, CellForm, TimerStartForm, work_key
+from timeentries.forms import AddRowForm, CellForm, RowForm, SubmitForm, TimerStartForm, work_key
 from timeentries.models import LockPeriod, Timesheet
 from users.models import User
 from users.selectors import users_visible_to
@@ -84,9 +85,27 @@ def _owner_forms(request, *, owner: User, week_start: date, forms: dict) -> tupl
     }, extra_rows
 
 
-def _week_context(request, *, owner: User, week_start: date, cell_errors=None, errors=None, forms=None, week_error=""):
-    """Everything the week page and its grid fragment show, in a fixed number of queries."""
+def _day_columns(days: list[date], totals: list[dict], *, today: date, notices: dict) -> list[dict]:
+    """The grid's day columns: total, today, the day view's address, what the last write said."""
+    return [
+        {
+            "date": day,
+            "total": format_hours(total["hours"]),
+            "is_today": day == today,
+            "url": grid.day_url(day),
+            "notices": notices.get(day, []),
+        }
+        for day, total in zip(days, totals, strict=True)
+    ]
+
+
+def _week_context(
+    request, *, owner: User, week_start: date, cell_errors=None, errors=None, forms=None, week_error="", notices=None
+):
+    """Everything the week page and its grid fragment show, in a fixed number of queries.
+    `notices` maps a day to what the last write said about it (warnings, a refusal)."""
     is_owner = request.user.pk == owner.pk
+    notices = notices or {}
     errors, forms = dict(errors or {}), forms or {}
     today, days = owner.local_today(), grid.week_days(week_start)
     entries = list(selectors.entries_of_week(owner, week_start))
@@ -104,6 +123,7 @@ def _week_context(request, *, owner: User, week_start: date, cell_errors=None, e
         extra_rows=extra_rows,
         editable=editable,
         errors=cell_errors or {},
+        settings=grid.session_row_settings(request, week_start) if is_owner else {},
     )
     if unplaced:
         errors["grid"] = " ".join(unplaced)
@@ -119,10 +139,7 @@ def _week_context(request, *, owner: User, week_start: date, cell_errors=None, e
         "week": week,
         "week_error": week_error,
         "today": today,
-        "days": [
-            {"date": day, "total": format_hours(total["hours"]), "is_today": day == today}
-            for day, total in zip(days, totals["days"], strict=True)
-        ],
+        "days": _day_columns(days, totals["days"], today=today, notices=notices),
         "rows": rows,
         "total": format_hours(totals["total_hours"]),
         "timesheet": timesheet,
@@ -135,6 +152,7 @@ def _week_context(request, *, owner: User, week_start: date, cell_errors=None, e
         "show_timer_start": is_owner and week["is_current"] and not week_locked and running is None,
         "running": running,
         "decision_forms": {} if is_owner else _decision_forms(timesheet, forms.get("decisions")),
+        "submit_form": forms.get("submit"),
         "errors": errors,
     }
 
@@ -181,21 +199,32 @@ def week_page(request):
 @require_POST
 @local_timezone
 def cell_save(request):
-    """Set one cell's hours. htmx gets the cell back (200, its error inside) with the totals
-    and status swapped out of band, so what is being typed in other cells is never
-    replaced; without JavaScript the browser goes back to the week, showing any error."""
+    """Set one cell's hours (and note). htmx gets the cell back (200, its error inside) with
+    the totals, the status and what the write said about the day (compliance warnings, a
+    refusal) swapped out of band, so what is being typed in other cells is never replaced;
+    without JavaScript the browser goes back to the week, showing any error."""
     form = CellForm(request.POST)
     valid = form.is_valid()
     project, task, day = (form.cleaned_data.get(name) for name in ("project", "task", "day"))
     week_start = periods.week_start_of(day) if day else _requested_week(request.POST.get("week"), request.user)[0]
-    message, status = "", 200
+    message, status, warnings = "", 200, []
     if valid:
+        key = work_key(project.pk, task.pk if task else None)
+        row_settings = grid.session_row_settings(request, week_start).get(key, {})
         try:
-            services.time_entry_day_hours_set(
-                actor=request.user, project=project, task=task, day=day, hours=form.cleaned_data["hours"]
+            entry = services.time_entry_day_hours_set(
+                actor=request.user,
+                project=project,
+                task=task,
+                day=day,
+                hours=form.cleaned_data["hours"],
+                description=form.cleaned_data["note"] if "note" in request.POST else None,
+                billable=row_settings.get("billable"),
             )
         except DomainError as error:
             message, status = error.detail, error.status_code
+        else:
+            warnings = [warning["message"] for warning in getattr(entry, "compliance_warnings", None) or []]
     else:
         message, status = first_error(form), 400
     if project is not None:  # the row stays on the grid even when its last entry is cleared
@@ -206,17 +235,31 @@ def cell_save(request):
         cell_errors[(project.pk, task.pk if task else None, day)] = (message, request.POST.get("hours", "")[:12])
     elif message:
         errors["grid"] = message
+    notices = {day: [message] if message else warnings} if day else {}
     if _is_htmx(request):
         return _cell_fragment(
-            request, week_start=week_start, project=project, task=task, day=day, cell_errors=cell_errors, errors=errors
+            request,
+            week_start=week_start,
+            project=project,
+            task=task,
+            day=day,
+            cell_errors=cell_errors,
+            errors=errors,
+            notices=notices,
         )
     if not message:
+        for warning in warnings:
+            messages.warning(request, f"{day:%a} {day.day} {day:%b}: {warning}")
         return redirect(f"{_week_url(week_start)}#grid")
-    return _week_page(request, week_start=week_start, status=status, cell_errors=cell_errors, errors=errors)
+    return _week_page(
+        request, week_start=week_start, status=status, cell_errors=cell_errors, errors=errors, notices=notices
+    )
 
 
-def _cell_fragment(request, *, week_start: date, project, task, day, cell_errors: dict, errors: dict):
-    context = _week_context(request, owner=request.user, week_start=week_start, cell_errors=cell_errors, errors=errors)
+def _cell_fragment(request, *, week_start: date, project, task, day, cell_errors: dict, errors: dict, notices: dict):
+    context = _week_context(
+        request, owner=request.user, week_start=week_start, cell_errors=cell_errors, errors=errors, notices=notices
+    )
     key = (project.pk if project else None, task.pk if task else None)
     row = next((row for row in context["rows"] if (row.project.pk, row.task.pk if row.task else None) == key), None)
     if row is None or day is None or not 0 <= (day - week_start).days < 7:
@@ -227,6 +270,32 @@ def _cell_fragment(request, *, week_start: date, project, task, day, cell_errors
     index = (day - week_start).days
     context.update(row=row, cell=row.cells[index], day=context["days"][index])
     return render(request, "timesheet/_cell_response.html", context)
+
+
+@login_required
+@require_POST
+@local_timezone
+def row_save(request):
+    """A row's description and billable: applied to its duration entries of the week (one
+    transaction, each through `time_entry_update`) and kept for the cells typed later."""
+    week_start, _ = _requested_week(request.POST.get("week"), request.user)
+    form = RowForm(request.POST)
+    if not form.is_valid():
+        return _week_page(request, week_start=week_start, status=400, errors={"grid": first_error(form)})
+    project, task = form.cleaned_data["project"], form.cleaned_data["task"]
+    description, billable = form.cleaned_data["description"], form.cleaned_data["billable"]
+    entries = selectors.entries_of_week(request.user, week_start).durations().filter(project=project, task=task)
+    try:
+        with transaction.atomic():
+            for entry in entries:
+                services.time_entry_update(entry=entry, actor=request.user, description=description, billable=billable)
+    except DomainError as error:
+        return _week_page(request, week_start=week_start, status=error.status_code, errors={"grid": error.detail})
+    key = work_key(project.pk, task.pk if task else None)
+    grid.session_row_settings_save(request, week_start, key, description=description, billable=billable)
+    grid.session_rows_add(request, week_start, [(project.pk, task.pk if task else None)])
+    messages.success(request, f"Saved the row {project.code}{f', {task.name}' if task else ''}.")
+    return redirect(f"{_week_url(week_start)}#grid")
 
 
 @login_required
@@ -319,11 +388,24 @@ def timer_stop(request):
 @require_POST
 @local_timezone
 def week_submit(request):
+    """Submit the week. A week far from the expected hours comes back with the service's
+    question and a comment box; submitting again with a comment hands it in."""
     week_start, _ = _requested_week(request.POST.get("week"), request.user)
+    form = SubmitForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
     try:
-        timesheet = services.timesheet_submit_week(actor=request.user, week_start=week_start)
+        timesheet = services.timesheet_submit_week(actor=request.user, week_start=week_start, comment=comment)
     except DomainError as error:
-        return _week_page(request, week_start=week_start, status=error.status_code, errors={"submit": error.detail})
+        if error.field == "comment":
+            form = SubmitForm(initial={"comment": comment})
+            form.needs_comment = True
+        return _week_page(
+            request,
+            week_start=week_start,
+            status=error.status_code,
+            errors={"submit": error.detail},
+            forms={"submit": form},
+        )
     messages.success(request, f"Week {timesheet.week} is submitted for approval.")
     return redirect(_week_url(week_start))
 

@@ -22,6 +22,40 @@ def test_root_describes_the_service(anon, settings):
     assert body["links"]["health"].endswith("/health")
 
 
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [None, "application/json", "*/*", "application/json, text/plain, */*", "text/html;q=0, application/json"],
+    ids=["no-accept", "json", "any", "axios", "html-refused"],
+)
+def test_root_answers_api_clients_with_json(anon, accept):
+    headers = {"HTTP_ACCEPT": accept} if accept is not None else {}
+    response = anon.get("/", **headers)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["status"] == "ok"
+    assert "Accept" in response["Vary"]
+
+
+def test_root_sends_a_browser_to_the_login_page(client):
+    response = client.get("/", HTTP_ACCEPT=BROWSER_ACCEPT)
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/"
+    assert "Accept" in response["Vary"]
+
+
+def test_root_sends_a_signed_in_browser_to_the_timesheet(client, alice):
+    client.force_login(alice)
+    response = client.get("/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 302
+    assert response["Location"] == "/timesheet/"
+    assert "Accept" in response["Vary"]
+    # The same signed-in session asking for JSON still gets the service description.
+    assert client.get("/", HTTP_ACCEPT="application/json").json()["api_version"] == "v1"
+
+
 def test_health_is_ok_with_the_database_up(anon, settings):
     response = anon.get("/health")
     assert response.status_code == 200

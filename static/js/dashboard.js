@@ -169,8 +169,10 @@
     function wire(section) {
       var title = section.querySelector(".widget__title").textContent;
       sequence += 1;
-      section.querySelector(".widget__up").setAttribute("aria-label", "Move " + title + " up");
-      section.querySelector(".widget__down").setAttribute("aria-label", "Move " + title + " down");
+      // The accessible name starts with the visible label ("Move up"), so speech users can
+      // say what they see (WCAG 2.5.3 label in name; axe: label-content-name-mismatch).
+      section.querySelector(".widget__up").setAttribute("aria-label", "Move up " + title);
+      section.querySelector(".widget__down").setAttribute("aria-label", "Move down " + title);
       section.querySelector(".widget__remove").setAttribute("aria-label", "Remove " + title);
       section.querySelector(".widget__up").addEventListener("click", function () {
         var previous = section.previousElementSibling;

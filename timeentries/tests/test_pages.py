@@ -181,11 +181,15 @@ def test_grid_shows_rows_cells_and_day_totals_of_the_users_local_week(
         "WEB Website, Design": ["4", "8", "", "", "", "", "", "12"],
     }
     html = response.content.decode()
-    # Mon..Thu are editable (two rows, four days each); Friday to Sunday are still to come.
-    assert len(cell_inputs(html)) == 8
-    assert f'id="cell-{web.pk}-{design.pk}-2026-11-09"' in html
-    assert 'value="4"' in html
+    # Mon..Thu are editable (two rows, four days each) except the three cells holding
+    # clocked entries: those link to their day. Friday to Sunday are still to come.
+    assert len(cell_inputs(html)) == 5
+    assert f'id="cell-{internal.pk}-0-2026-11-10"' in html
+    assert f'id="cell-{web.pk}-{design.pk}-2026-11-09"' not in html
+    assert re.search(r'<a class="cell-value cell-value--clocked" href="/timesheet/day/2026-11-09/">4<', html)
     assert '<label class="visually-hidden" for="cell-' in html
+    # Each day header opens its day.
+    assert html.count('<a class="grid__daylink" href="/timesheet/day/') == 7
 
 
 @pytest.mark.django_db
@@ -216,12 +220,16 @@ def test_cell_creates_updates_and_deletes_the_entry(as_user, alice, web, design,
     created = post_cell(client, web, design, "2026-11-10", "3")
     assert created.status_code == 302
     entry = TimeEntry.objects.get(user=alice)
-    assert (entry.start, entry.end) == (at(10, 9), at(10, 12))
+    # A duration on its day: no start or end is invented.
+    assert (entry.kind, entry.day, entry.duration) == (TimeEntry.Kind.DURATION, date(2026, 11, 10), timedelta(hours=3))
+    assert (entry.start, entry.end) == (None, None)
     assert (entry.project, entry.task) == (web, design)
 
-    post_cell(client, web, design, "2026-11-10", "5.25")
-    entry.refresh_from_db()
-    assert (entry.start, entry.end) == (at(10, 9), at(10, 14, 15))
+    for typed in ("5:15", "5,25", "5.25"):  # the same hours, as people type them
+        post_cell(client, web, design, "2026-11-10", typed)
+        entry.refresh_from_db()
+        assert entry.duration == timedelta(hours=5, minutes=15)
+    assert TimeEntry.objects.count() == 1
 
     cleared = post_cell(client, web, design, "2026-11-10", "0", htmx=True)
     assert cleared.status_code == 200
@@ -230,8 +238,8 @@ def test_cell_creates_updates_and_deletes_the_entry(as_user, alice, web, design,
     assert fragment.lstrip().startswith('<td class="grid__cell')  # just the cell, swapped in place
     assert "<html" not in fragment
     assert cell_inputs(fragment) == [
-        f'<input class="cell-input" id="cell-{web.pk}-{design.pk}-2026-11-10" type="number" name="hours" value="" '
-        'step="0.25" min="0" max="24" inputmode="decimal">'
+        f'<input class="cell-input" id="cell-{web.pk}-{design.pk}-2026-11-10" type="text" name="hours" value="" '
+        'maxlength="8" inputmode="decimal" autocomplete="off">'
     ]
     # The emptied row stays on the grid so the person can type again.
     assert len(cell_inputs(client.get(GRID).content.decode())) == 4
@@ -268,27 +276,75 @@ def test_cell_post_for_a_row_not_on_the_grid_swaps_the_whole_grid(as_user, alice
 
 
 @pytest.mark.django_db
-def test_cells_of_one_day_never_overlap(as_user, alice, web, design, internal, thursday):
+def test_a_day_over_24_hours_is_refused_next_to_the_day(as_user, alice, web, design, internal, thursday):
     client = as_user(alice)
     post_cell(client, web, design, "2026-11-10", "8")
-    post_cell(client, internal, None, "2026-11-10", "2")
-    first, second = TimeEntry.objects.order_by("start")
-    assert (first.start, first.end) == (at(10, 9), at(10, 17))
-    assert (second.start, second.end) == (at(10, 17), at(10, 19))
+    assert post_cell(client, internal, None, "2026-11-10", "16").status_code == 302
+    assert set(TimeEntry.objects.values_list("start", flat=True)) == {None}  # durations, no times
 
-    # Growing the first cell past the second moves it to the nearest free stretch.
-    post_cell(client, web, design, "2026-11-10", "9")
-    first.refresh_from_db()
-    assert first.end - first.start == timedelta(hours=9)
-    assert first.end <= second.start or first.start >= second.end
+    refused = post_cell(client, web, design, "2026-11-10", "8.5", htmx=True)
+    html = refused.content.decode()
+    message = "Tue 10 Nov would hold 24.5 hours of work (16 h logged already); a day has 24 hours."
+    cell_id = f"cell-{web.pk}-{design.pk}-2026-11-10"
+    assert f'<p class="cell-error" id="{cell_id}-error">{message}</p>' in html
+    # Next to the day, in its live region, swapped in out of band.
+    assert (
+        '<td id="day-notice-2026-11-10" class="grid__notice" aria-live="polite" hx-swap-oob="innerHTML">'
+        f'<p class="day-notice">{message}</p></td>'
+    ) in html
+    assert TimeEntry.objects.get(project=web).duration == timedelta(hours=8)
+
+    page = post_cell(client, web, design, "2026-11-10", "8.5")
+    assert page.status_code == 400
+    assert f'<p class="day-notice">{message}</p>' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_compliance_warnings_of_a_cell_come_back_next_to_the_day(as_user, alice, web, design, internal, thursday):
+    log(alice, internal, None, at(10, 7), at(10, 18))  # 11 clocked hours, over the daily 10
+    client = as_user(alice)
+
+    response = post_cell(client, web, design, "2026-11-10", "1", htmx=True)
+
+    notice = re.search(r'<td id="day-notice-2026-11-10"[^>]*>(.*?)</td>', response.content.decode())
+    assert notice and "more than 10" in notice[1]
+    # Without JavaScript the warning comes back with the week.
+    follow = post_cell(client, web, design, "2026-11-10", "2")
+    assert follow.status_code == 302
+    assert "more than 10" in client.get(follow["Location"]).content.decode()
+
+
+@pytest.mark.django_db
+def test_cell_note_and_row_details_describe_the_duration_entries(as_user, alice, web, design, thursday):
+    client = as_user(alice)
+    saved = client.post(
+        "/timesheet/rows/save/",
+        {"week": WEEK, "project": web.pk, "task": design.pk, "description": "Logo work", "billable": ""},
+    )
+    assert saved.status_code == 302
+    post_cell(client, web, design, "2026-11-09", "2")  # a new cell takes the row's details
+    entry = TimeEntry.objects.get(day=date(2026, 11, 9))
+    assert (entry.description, entry.billable) == ("", False)
+    data = {"project": web.pk, "task": design.pk, "day": "2026-11-10", "hours": "1", "note": "Call with ACME"}
+    client.post(CELL, data)
+    assert TimeEntry.objects.get(day=date(2026, 11, 10)).description == "Call with ACME"
+
+    client.post(
+        "/timesheet/rows/save/",
+        {"week": WEEK, "project": web.pk, "task": design.pk, "description": "Design", "billable": "on"},
+    )
+    assert set(TimeEntry.objects.values_list("description", "billable")) == {("Design", True)}
+    html = client.get(GRID).content.decode()
+    assert '<label for="row-description-' in html and 'value="Design"' in html
+    assert f'<label class="visually-hidden" for="cell-{web.pk}-{design.pk}-2026-11-09-note">' in html
 
 
 @pytest.mark.parametrize(
     ("day", "hours", "message"),
     [
-        ("2026-11-10", "30", "Ensure this value is less than or equal to 24."),
-        ("2026-11-10", "-1", "Ensure this value is greater than or equal to 0."),
-        ("2026-11-13", "2", "The start cannot be after today."),
+        ("2026-11-10", "30", "30 is more than 24 hours, the length of a day."),
+        ("2026-11-10", "-1", "“-1” is not an amount of hours."),
+        ("2026-11-13", "2", "The day cannot be after today."),
     ],
 )
 @pytest.mark.django_db
@@ -315,22 +371,22 @@ def test_error_of_an_editable_cell_is_rendered_inside_that_cell(as_user, alice, 
     html = response.content.decode()
     assert f'aria-describedby="{cell_id}-error"' in html
     assert 'value="30"' in html  # what was typed stays, to be corrected
-    assert re.search(rf'<p class="cell-error" id="{cell_id}-error" role="alert">Ensure this value', html)
+    assert re.search(rf'<p class="cell-error" id="{cell_id}-error">30 is more than 24 hours', html)
 
 
 @pytest.mark.django_db
-def test_cell_with_several_entries_is_read_only(as_user, alice, web, design, thursday):
+def test_cell_with_clocked_entries_links_to_its_day(as_user, alice, web, design, thursday):
     log(alice, web, design, at(9, 8), at(9, 10))
     log(alice, web, design, at(9, 14), at(9, 15))
     client = as_user(alice)
 
     html = client.get(GRID).content.decode()
     assert f'id="cell-{web.pk}-{design.pk}-2026-11-09"' not in html
-    assert "2 entries" in html
+    assert re.search(r'<a class="cell-value cell-value--clocked" href="/timesheet/day/2026-11-09/">3<', html)
 
     refused = post_cell(client, web, design, "2026-11-09", "1")
     assert refused.status_code == 400
-    assert b"This cell holds 2 entries" in refused.content
+    assert b"This cell holds 3 h of entries with start and end" in refused.content
     assert TimeEntry.objects.count() == 2
 
 
@@ -401,7 +457,7 @@ def test_timer_starts_and_stops_from_the_page(as_user, alice, web, design, thurs
 @pytest.mark.django_db
 def test_timer_start_shows_the_service_error_inline(as_user, alice, web, thursday):
     log(alice, web, None, at(9, 9), at(9, 17))
-    services.timesheet_submit(timesheet_id=Timesheet.objects.get(user=alice).pk, actor=alice)
+    services.timesheet_submit(timesheet_id=Timesheet.objects.get(user=alice).pk, actor=alice, comment="Short week")
     client = as_user(alice)
     response = client.post("/timesheet/timer/start/", {"week": WEEK, "timer-work": str(web.pk)})
     assert response.status_code == 409
@@ -435,8 +491,17 @@ def test_submit_week(as_user, alice, web, design, thursday):
 
     thursday.shift(timedelta(minutes=5))
     client.post("/timesheet/timer/stop/", {"week": WEEK})
-    submitted = client.post("/timesheet/submit/", {"week": WEEK})
+    # 8 h of 40 expected: the page asks for a comment for the manager, and keeps the week open.
+    asked = client.post("/timesheet/submit/", {"week": WEEK})
+    assert asked.status_code == 400
+    html = asked.content.decode()
+    assert "add a comment for your manager" in html
+    assert '<label for="submit-comment">Comment for your manager</label>' in html
+    assert "Submit week 2026-W46 with this comment" in html
+    assert Timesheet.objects.get(user=alice).status == Timesheet.Status.OPEN
+    submitted = client.post("/timesheet/submit/", {"week": WEEK, "comment": "Three days of leave"})
     assert submitted.status_code == 302
+    assert Timesheet.objects.get(user=alice).submit_comment == "Three days of leave"
     assert Timesheet.objects.get(user=alice).status == Timesheet.Status.SUBMITTED
     page = client.get(GRID).content.decode()
     assert "Submitted on Thu 12 Nov, 16:05, waiting for approval." in page
@@ -497,7 +562,7 @@ def test_grid_rounds_hours_half_up_like_every_other_surface(as_user, alice, web,
 def test_approved_week_is_read_only(as_user, alice, bob, web, design, thursday):
     entry = log(alice, web, design, at(9, 9), at(9, 17))
     timesheet = Timesheet.objects.get(user=alice)
-    services.timesheet_submit(timesheet_id=timesheet.pk, actor=alice)
+    services.timesheet_submit(timesheet_id=timesheet.pk, actor=alice, comment="Short week")
     services.timesheet_approve(timesheet_id=timesheet.pk, actor=bob, comment="Thanks")
     client = as_user(alice)
 
@@ -507,10 +572,10 @@ def test_approved_week_is_read_only(as_user, alice, bob, web, design, thursday):
     assert "Add row" not in html and "Submit week" not in html and "Start timer" not in html
     assert "Approved by Bob" in html and "Thanks" in html
 
-    refused = post_cell(client, web, design, "2026-11-09", "2")
+    refused = post_cell(client, web, design, "2026-11-10", "2")
     assert refused.status_code == 409
     assert b"Week 2026-W46 is approved; ask your manager to reopen it." in refused.content
-    refused_htmx = post_cell(client, web, design, "2026-11-09", "0", htmx=True)
+    refused_htmx = post_cell(client, web, design, "2026-11-10", "2", htmx=True)
     assert b"Week 2026-W46 is approved" in refused_htmx.content
     entry.refresh_from_db()
     assert (entry.start, entry.end) == (at(9, 9), at(9, 17))
@@ -570,7 +635,7 @@ def alice_submitted(alice, web, design, thursday):
     log(alice, web, design, at(9, 9), at(9, 17))
     log(alice, web, design, at(10, 9), at(10, 13, 30))
     timesheet = Timesheet.objects.get(user=alice)
-    return services.timesheet_submit(timesheet_id=timesheet.pk, actor=alice)
+    return services.timesheet_submit(timesheet_id=timesheet.pk, actor=alice, comment="Two days at a client")
 
 
 @pytest.mark.django_db
@@ -582,6 +647,7 @@ def test_team_page_lists_members_hours_and_status(as_user, bob, alice, dave, ali
     html = response.content.decode()
     assert f'href="/timesheet/team/{alice.pk}/?week={WEEK}"' in html
     assert "Approve 2026-W46" in html
+    assert "Alice wrote:</span> Two days at a client" in html  # her comment on submitting
     label = re.search(r'<label for="(ts\d+-reject-comment)">Reason for rejecting', html)
     assert label and f'<textarea id="{label[1]}" name="comment"' in html
 
@@ -650,7 +716,7 @@ def test_manager_rejects_only_with_a_comment(as_user, bob, alice, alice_submitte
     alice_page = as_user(alice).get(GRID).content.decode()
     assert "Rejected by" in alice_page and "Tuesday looks short" in alice_page
     assert "Submit week 2026-W46 for approval" in alice_page
-    assert len(cell_inputs(alice_page)) == 4  # editable again
+    assert len(cell_inputs(alice_page)) == 2  # editable again (Mon and Tue hold clocked entries)
 
 
 @pytest.mark.django_db
@@ -676,7 +742,7 @@ def test_manager_is_offered_reopen_wherever_the_service_accepts_it(as_user, bob,
     assert alice_submitted.status == Timesheet.Status.OPEN
     assert b"Reopen for editing" not in client.get(TEAM, {"week": WEEK}).content  # open already
 
-    services.timesheet_submit(timesheet_id=alice_submitted.pk, actor=alice)
+    services.timesheet_submit(timesheet_id=alice_submitted.pk, actor=alice, comment="Again")
     services.timesheet_reject(timesheet_id=alice_submitted.pk, actor=bob, comment="Short")
     page = client.get(member_week, {"week": WEEK}).content
     assert b"Reopen for editing" in page and b"Approve 2026-W46" not in page
@@ -694,6 +760,7 @@ def test_manager_opens_a_members_week_read_only(as_user, bob, alice, alice_submi
     assert cell_inputs(html) == []
     assert response.context["total"] == "12.5"
     assert "Approve 2026-W46" in html and "Start timer" not in html
+    assert "Alice's comment on submitting:" in html and "Two days at a client" in html
 
 
 @pytest.mark.django_db
@@ -720,7 +787,7 @@ def test_other_teams_manager_gets_404_for_alice(as_user, erin, alice, alice_subm
 @pytest.mark.django_db
 def test_manager_cannot_approve_his_own_week(as_user, bob, web, thursday):
     log(bob, web, None, at(9, 9), at(9, 17))
-    timesheet = services.timesheet_submit(timesheet_id=Timesheet.objects.get(user=bob).pk, actor=bob)
+    timesheet = services.timesheet_submit(timesheet_id=Timesheet.objects.get(user=bob).pk, actor=bob, comment="Short")
     response = as_user(bob).post(f"/timesheet/timesheets/{timesheet.pk}/approve/")
     assert response.status_code == 403
     assert b"your own" in response.content
