@@ -98,6 +98,10 @@ class HoursField(serializers.Field):
         return timedelta(seconds=round(amount * 3600))
 
 
+# `hours` are read to the cent (36 seconds): an echoed value is within half of that.
+ECHO_TOLERANCE = timedelta(seconds=18)
+
+
 class TimeEntrySerializer(serializers.ModelSerializer):
     """A time entry, of one of two kinds (`kind`, read-only):
 
@@ -179,6 +183,8 @@ class TimeEntrySerializer(serializers.ModelSerializer):
         belong (the service checks the same again, for every caller)."""
         times = attrs.get("start") is not None or attrs.get("end") is not None
         entry = self.instance
+        if entry is not None and entry.is_clocked:
+            self._drop_echoed_derived_values(entry, attrs)
         clocked = times or (entry is not None and entry.is_clocked)
         if clocked and attrs.get("duration") is not None:
             raise serializers.ValidationError(
@@ -203,6 +209,19 @@ class TimeEntrySerializer(serializers.ModelSerializer):
                     {"start": ["Give start and end, or a day and hours."]}, code="required"
                 )
         return attrs
+
+    @staticmethod
+    def _drop_echoed_derived_values(entry, attrs) -> None:
+        """A client that sends a clocked entry back as it read it may echo its `day` and
+        `hours`: the same values change nothing, so they are not taken for a change."""
+        start = attrs.get("start") or entry.start
+        if attrs.get("day") is not None and attrs["day"] == periods.local_date(start, entry.user.tzinfo):
+            del attrs["day"]
+        end = attrs.get("end") or entry.end
+        pause = timedelta(minutes=attrs.get("break_minutes", entry.break_minutes) or 0)
+        hours = attrs.get("duration")
+        if hours is not None and end is not None and abs(hours - (end - start - pause)) <= ECHO_TOLERANCE:
+            del attrs["duration"]
 
     def to_representation(self, entry):
         data = super().to_representation(entry)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from compliance.models import WorkingTimePolicy
+from compliance.models import Violation, WorkingTimePolicy
 from timeentries import services
 from timeentries.models import TimeEntry, Timesheet
 
@@ -395,6 +395,17 @@ def test_a_day_with_its_break_shows_no_warning(signed_in, alice, acme):
     response = signed_in.post(url(TUESDAY, "add/"), block(acme, "8", "16:30", break_minutes="30"), follow=True)
 
     assert "rule:" not in warnings_region(response.content.decode())
+
+
+def test_the_days_open_findings_are_listed_on_the_day_only(signed_in, alice, acme):
+    signed_in.post(url(TUESDAY, "add/"), block(acme, "8", "16:30"))
+
+    html = signed_in.get(url(TUESDAY)).content.decode()
+    assert "Open working-time findings" in html and "<strong>Breaks:</strong>" in html
+    assert "Open working-time findings" not in signed_in.get(url(WEDNESDAY)).content.decode()
+
+    Violation.objects.update(status=Violation.Status.RESOLVED)
+    assert "Open working-time findings" not in signed_in.get(url(TUESDAY)).content.decode()
 
 
 def test_a_day_over_the_policys_daily_maximum_shows_the_warning(signed_in, alice, acme):

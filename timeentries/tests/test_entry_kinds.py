@@ -196,6 +196,10 @@ def test_a_clocked_entrys_day_and_hours_follow_from_its_times(frozen_2026_11_12,
     assert client.patch(f"{URL}/{entry['id']}", {"day": "2026-11-09"}, format="json").status_code == 400
     moved = client.patch(f"{URL}/{entry['id']}", {"break_minutes": 15}, format="json")
     assert moved.status_code == 200 and moved.json()["hours"] == 1.75
+    # Sending back what was read changes nothing and is no contradiction.
+    echoed = {name: moved.json()[name] for name in ("day", "hours", "start", "end", "description")}
+    again = client.patch(f"{URL}/{entry['id']}", echoed, format="json")
+    assert again.status_code == 200 and again.json()["hours"] == 1.75
 
 
 # --- reads ----------------------------------------------------------------------------------------
