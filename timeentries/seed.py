@@ -34,6 +34,10 @@ DEMO_PROJECTS = {
 WEEKS = 4
 
 
+# The share of demo days typed into the week grid as hours without times.
+GRID_DAY_SHARE = 0.15
+
+
 def _catalogue_upsert() -> None:
     clients = {name: Client.objects.get_or_create(name=name)[0] for name in DEMO_CLIENTS}
     for code, (name, client, billable, archived, teams, tasks) in DEMO_PROJECTS.items():
@@ -120,7 +124,7 @@ SHORT_WEEK_COMMENT = "Doctor's appointment on Friday afternoon."
 
 
 def _weeks_log(user: User, weeks: list, rng: random.Random, *, short_last_friday: bool) -> int:
-    """Eight hours a weekday: some days typed into the grid as hours (duration entries),
+    """Eight hours a weekday: a few days typed into the grid as hours (duration entries),
     others clocked with start, end and a real break."""
     projects = list(Project.objects.filter(archived=False).order_by("code"))
     projects = [p for p in projects if not p.teams.exists() or p.teams.filter(pk=user.team_id).exists()]
@@ -131,7 +135,10 @@ def _weeks_log(user: User, weeks: list, rng: random.Random, *, short_last_friday
             hours = Decimal(8)
             if short_last_friday and week_start == weeks[-1] and offset == 4:
                 hours = SHORT_FRIDAY
-            write = _grid_day if rng.random() < 0.6 else _clocked_day
+            # Both demo teams work under a German calendar, where the law asks for start and
+            # end: most days are clocked, and the few typed into the grid as hours are the
+            # compliance page's real "times not recorded" findings.
+            write = _grid_day if rng.random() < GRID_DAY_SHARE else _clocked_day
             created += write(user, day, rng, projects, hours)
     return created
 
