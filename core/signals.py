@@ -31,6 +31,13 @@ Project signals (defined here)
     `post_delete`. Receiver: `search.signals.audit_purged` removes those documents with one
     delete-by-query through the outbox (no veto).
 
+`expected_hours_requested(sender=User, user, start, end)`
+    Sent by `timeentries.services.timesheet_submit` (outside any veto: it only asks) to learn
+    the hours the person's contract expects from `start` to `end` (local days, inclusive).
+    Receiver: `leave.receivers.expected_hours_answer` answers `[Decimal]` (holidays and
+    approved leave taken out, half days halved). Without an answer the time services fall
+    back to the contract spread over the work days (`timeentries.selectors.week_expected_hours`).
+
 Django's signals the project listens to (listed in `DJANGO_SIGNAL_RECEIVERS`)
 -----------------------------------------------------------------------------
 - `users.signals`: auth signals -> audit events (login, logout, login_failed); a user's
@@ -47,12 +54,14 @@ from django.dispatch import Signal
 time_entry_written = Signal()
 leave_basis_changed = Signal()
 audit_events_purged = Signal()
+expected_hours_requested = Signal()
 
 # Signal name -> the receivers connected to it (module.function).
 RECEIVERS: dict[str, set[str]] = {
     "time_entry_written": {"compliance.receivers.time_entry_judge"},
     "leave_basis_changed": {"leave.receivers.leave_recount"},
     "audit_events_purged": {"search.signals.audit_purged"},
+    "expected_hours_requested": {"leave.receivers.expected_hours_answer"},
 }
 
 # Receivers of Django's own signals in the project's apps (module.function).

@@ -1,7 +1,11 @@
 """Leave follows the people's side through `core.signals.leave_basis_changed` (the list of
 every signal and receiver is in core/signals.py)."""
 
-from core.signals import leave_basis_changed
+from datetime import date
+from decimal import Decimal
+
+from core.signals import expected_hours_requested, leave_basis_changed
+from leave.selectors import expected_hours
 from leave.services import leave_requests_recount
 
 
@@ -10,5 +14,11 @@ def leave_recount(sender, *, user_ids, since, actor, reason: str, **kwargs) -> N
     leave_requests_recount(user_ids=user_ids, since=since, actor=actor, reason=reason)
 
 
+def expected_hours_answer(sender, *, user, start: date, end: date, **kwargs) -> list[Decimal]:
+    """The contract's hours from `start` to `end` less holidays and approved leave."""
+    return [sum(expected_hours(user, start, end).values(), Decimal(0))]
+
+
 def connect() -> None:
     leave_basis_changed.connect(leave_recount, dispatch_uid="leave-recount-on-basis-change")
+    expected_hours_requested.connect(expected_hours_answer, dispatch_uid="leave-expected-hours")

@@ -1,6 +1,6 @@
 """Weekly timesheets (submit, approve, reject, reopen) and the payroll lock."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -11,6 +11,7 @@ from core import periods
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainError, DomainValidationError, Forbidden
 from core.pages import format_hours
+from core.signals import expected_hours_requested, send_collecting
 from timeentries.models import LockPeriod, TimeEntry, Timesheet
 from timeentries.selectors import entries_of_week, week_expected_hours, week_totals
 from users.models import User
@@ -50,7 +51,7 @@ def timesheet_submit(
     if not comment:
         logged = week_totals(user, timesheet.week_start, entries=entries)["total_hours"]
         if expected_hours is None:
-            expected_hours = week_expected_hours(user, timesheet.week_start)
+            expected_hours = _expected_hours_of_week(user, timesheet.week_start)
         _ensure_plausible_week(logged=logged, expected=Decimal(expected_hours))
     timesheet.status = Timesheet.Status.SUBMITTED
     timesheet.submitted_at = timezone.now()
@@ -81,6 +82,15 @@ def _ensure_plausible_week(*, logged: Decimal, expected: Decimal) -> None:
         field="comment",
         code="comment_required",
     )
+
+
+def _expected_hours_of_week(user: User, week_start: date) -> Decimal:
+    """What leave answers (holidays and approved leave taken out), else the contract spread
+    over the work days."""
+    answers = send_collecting(
+        expected_hours_requested, sender=User, user=user, start=week_start, end=week_start + timedelta(days=6)
+    )
+    return answers[0] if answers else week_expected_hours(user, week_start)
 
 
 @transaction.atomic
