@@ -104,7 +104,7 @@ def test_week_grid_story(live_server, screen, alice, bob, password):
     expect(page.locator(f"#{web_cell}")).to_have_value("1.5")
     expect(page.locator(f'td[data-day="{monday.isoformat()}"]')).to_have_text("12.5")
     notice = page.locator(f"#day-notice-{monday.isoformat()}")
-    expect(notice).to_contain_text("more than 10")
+    expect(notice).to_contain_text("more than the 10 h allowed")
     entry = TimeEntry.objects.get(user=alice, project=web)
     assert entry.kind == TimeEntry.Kind.DURATION and entry.start is None
     assert entry.duration == timedelta(hours=1, minutes=30)

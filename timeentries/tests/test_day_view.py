@@ -390,7 +390,6 @@ def test_a_day_without_its_break_shows_the_warning_next_to_the_day(signed_in, al
     assert "rule: breaks" not in warnings_region(signed_in.get(url(TUESDAY)).content.decode())
 
 
-@pytest.mark.xfail(reason="until i14-compliance is merged: the break rule counts break_minutes", strict=False)
 def test_a_day_with_its_break_shows_no_warning(signed_in, alice, acme):
     response = signed_in.post(url(TUESDAY, "add/"), block(acme, "8", "16:30", break_minutes="30"), follow=True)
 

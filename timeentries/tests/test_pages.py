@@ -307,11 +307,11 @@ def test_compliance_warnings_of_a_cell_come_back_next_to_the_day(as_user, alice,
     response = post_cell(client, web, design, "2026-11-10", "1", htmx=True)
 
     notice = re.search(r'<td id="day-notice-2026-11-10"[^>]*>(.*?)</td>', response.content.decode())
-    assert notice and "more than 10" in notice[1]
+    assert notice and "more than the 10 h allowed" in notice[1]
     # Without JavaScript the warning comes back with the week.
     follow = post_cell(client, web, design, "2026-11-10", "2")
     assert follow.status_code == 302
-    assert "more than 10" in client.get(follow["Location"]).content.decode()
+    assert "more than the 10 h allowed" in client.get(follow["Location"]).content.decode()
 
 
 @pytest.mark.django_db
@@ -441,6 +441,10 @@ def test_timer_starts_and_stops_from_the_page(as_user, alice, web, design, thurs
     assert "Running on" in page and "16:00" in page  # shown in Berlin time
     assert "Stop timer" in page and "Start timer" not in page
     assert "timer running" in page  # its cell is read-only while it runs
+    # The live counter: static/js/timer.js ticks every [data-timer-started] (no inline script);
+    # without JavaScript the time since the start is printed.
+    assert f'data-timer-started="{NOW.astimezone(alice.tzinfo).isoformat()}"' in page
+    assert 'src="/static/js/timer.js"' in page
 
     thursday.shift(timedelta(minutes=90))
     stopped = client.post("/timesheet/timer/stop/", {"week": WEEK})
