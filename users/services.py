@@ -325,6 +325,10 @@ def team_create(
 @transaction.atomic
 def team_update(*, team: Team, actor: User, request=None, **fields) -> Team:
     ensure_admin(actor, what="edit teams")
+    # The stored row, not the caller's instance: the admin's form has already put the new
+    # values on that one, so comparing with it missed every change (a team's new holiday
+    # calendar was neither saved nor re-counted its members' leave).
+    team = Team.objects.select_for_update().get(pk=team.pk)
     if "name" in fields:
         _ensure_display_names(name=fields["name"])
         if Team.objects.filter(name__iexact=fields["name"]).exclude(pk=team.pk).exists():
@@ -343,8 +347,6 @@ def team_update(*, team: Team, actor: User, request=None, **fields) -> Team:
             reason=f"Team {team.name} changed holiday calendar",
         )
     if "absences_visible_to_members" in fields:
-        # Saved even when it looks unchanged: the admin's form has already set it on `team`
-        # (auditlog records nothing when the stored value is the same).
         team.absences_visible_to_members = fields["absences_visible_to_members"]
         team.save(update_fields=["absences_visible_to_members"])
     if "managers" in fields:

@@ -297,6 +297,25 @@ class TestRecountWhenTheBasisChanges:
         assert self.left(veteran, vacation) == 25 - 5 - 1
         assert AuditEvent.objects.filter(action="leave_recalculated", target_id=str(booked.pk)).count() == 1
 
+    def test_the_team_switching_calendar_in_the_admin_recounts_coming_leave(
+        self, client, carol, veteran, team_a, vacation, booked
+    ):
+        # The admin's form puts the new calendar on the instance before the service runs;
+        # the service compared with that instance and saved nothing.
+        elsewhere = HolidayCalendar.objects.create(name="Elsewhere", country="DE")
+        client.force_login(carol)
+        response = client.post(
+            f"/admin/users/team/{team_a.pk}/change/",
+            {"name": team_a.name, "holiday_calendar": elsewhere.pk, "absences_visible_to_members": "on"},
+        )
+
+        assert response.status_code == 302, response.content.decode()[:2000]
+        team_a.refresh_from_db()
+        assert team_a.holiday_calendar == elsewhere
+        booked.refresh_from_db()
+        assert booked.working_days == 5
+        assert self.left(veteran, vacation) == 25 - 5 - 1
+
     def test_a_person_moving_team_or_working_fewer_days_is_recounted(
         self, api, carol, veteran, team_b, vacation, booked
     ):
