@@ -12,7 +12,6 @@ from functools import partial
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -276,19 +275,23 @@ def _cell_fragment(request, *, week_start: date, project, task, day, cell_errors
 @require_POST
 @local_timezone
 def row_save(request):
-    """A row's description and billable: applied to its duration entries of the week (one
-    transaction, each through `time_entry_update`) and kept for the cells typed later."""
+    """A row's description and billable: applied to its duration entries of the week
+    (`time_entries_row_set`) and kept for the cells typed later."""
     week_start, _ = _requested_week(request.POST.get("week"), request.user)
     form = RowForm(request.POST)
     if not form.is_valid():
         return _week_page(request, week_start=week_start, status=400, errors={"grid": first_error(form)})
     project, task = form.cleaned_data["project"], form.cleaned_data["task"]
     description, billable = form.cleaned_data["description"], form.cleaned_data["billable"]
-    entries = selectors.entries_of_week(request.user, week_start).durations().filter(project=project, task=task)
     try:
-        with transaction.atomic():
-            for entry in entries:
-                services.time_entry_update(entry=entry, actor=request.user, description=description, billable=billable)
+        services.time_entries_row_set(
+            actor=request.user,
+            project=project,
+            task=task,
+            week_start=week_start,
+            description=description,
+            billable=billable,
+        )
     except DomainError as error:
         return _week_page(request, week_start=week_start, status=error.status_code, errors={"grid": error.detail})
     key = work_key(project.pk, task.pk if task else None)

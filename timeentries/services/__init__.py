@@ -10,6 +10,7 @@ from timeentries.services.cells import (
     CELL_PROBLEM_MESSAGES,
     cell_problem,
     day_is_editable,
+    time_entries_row_set,
     time_entry_day_hours_set,
 )
 from timeentries.services.entries import (
@@ -50,6 +51,7 @@ __all__ = [
     "entry_span",
     "lock_period_set",
     "running_entry_of",
+    "time_entries_row_set",
     "time_entry_create",
     "time_entry_day_hours_set",
     "time_entry_delete",

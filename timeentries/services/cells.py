@@ -15,7 +15,7 @@ from django.db import transaction
 from core.errors import DomainValidationError
 from core.pages import format_hours
 from timeentries.models import Project, Task, TimeEntry, Timesheet
-from timeentries.selectors import worked_by_day
+from timeentries.selectors import entries_of_week, worked_by_day
 from timeentries.services.entries import day_is_payroll_locked, time_entry_create, time_entry_delete, time_entry_update
 from users.models import User
 
@@ -106,3 +106,18 @@ def time_entry_day_hours_set(
         description=description or "",
         billable=billable,
     )
+
+
+@transaction.atomic
+def time_entries_row_set(
+    *, actor: User, project: Project, task: Task | None, week_start: date, description: str, billable: bool
+) -> int:
+    """A week grid row's description and billable flag, applied to every duration entry of
+    the actor's (project, task) in the week starting `week_start`, all or nothing; answers
+    how many entries changed. Clocked entries keep theirs: they are edited in the day view."""
+    entries = entries_of_week(actor, week_start).durations().filter(project=project, task=task)
+    changed = 0
+    for entry in entries:
+        time_entry_update(entry=entry, actor=actor, description=description, billable=billable)
+        changed += 1
+    return changed
