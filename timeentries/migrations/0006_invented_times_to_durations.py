@@ -11,7 +11,8 @@ Nothing in a row says which page wrote it, so the rule looks for the grid's patt
 errs on the side of keeping times. A clocked entry becomes a duration entry when ALL hold:
 
 - it is finished (has an end), has no break (`break_minutes` = 0: the grid never wrote one),
-  and starts and ends on one local day of its owner (ending at the next midnight at most);
+  has no description (the grid's cell never wrote one either), and starts and ends on one
+  local day of its owner (ending at the next midnight at most);
 - it starts exactly (to the second) at 09:00:00 or 00:00:00 local time, or exactly at the end
   of another entry of the same person and day that itself matches (a back-to-back chain
   from such an anchor, as the grid laid cells out);
@@ -19,7 +20,7 @@ errs on the side of keeping times. A clocked entry becomes a duration entry when
   so an entry created within a minute of its start keeps its times.
 
 An API or admin entry with real times that happens to follow the pattern (09:00 sharp, no
-break, logged later) is converted too: the hours, day, project, task, description and
+break, no description, logged later) is converted too: the hours, day, project, task, description and
 billable flag stay, only the two times go. The demo data of `seed_demo` (timeentries/seed.py
 before issue 14: 08:00-08:45 starts, a lunch gap, then the afternoon) does not follow the
 pattern and stays clocked; the new seed writes duration entries itself.
@@ -75,7 +76,7 @@ def invented_times_to_durations(apps, schema_editor):
     alias = schema_editor.connection.alias
     candidates = (
         TimeEntry.objects.using(alias)
-        .filter(kind="clocked", end__isnull=False, break_minutes=0)
+        .filter(kind="clocked", end__isnull=False, break_minutes=0, description="")
         .values_list("user_id", flat=True)
         .distinct()
     )
@@ -85,7 +86,7 @@ def invented_times_to_durations(apps, schema_editor):
             entries = list(
                 TimeEntry.objects.using(alias)
                 .select_for_update()
-                .filter(user_id=user.pk, kind="clocked", end__isnull=False, break_minutes=0)
+                .filter(user_id=user.pk, kind="clocked", end__isnull=False, break_minutes=0, description="")
                 .order_by("start", "pk")
             )
             matched = grid_pattern(entries, _zone(user.timezone))

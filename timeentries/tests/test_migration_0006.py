@@ -27,7 +27,8 @@ def test_grid_pattern_entries_become_durations_and_timer_entries_stay_clocked(al
     apps = executor.loader.project_state(BEFORE).apps
     Entry = apps.get_model("timeentries", "TimeEntry")
 
-    def row(user, start, end, *, text, created=None, break_minutes=0, project=acme):
+    def row(user, start, end, *, text, created=None, break_minutes=0, project=acme, grid_cell=False):
+        # The grid's cell never wrote a description; every other writer's text is kept.
         entry = Entry.objects.create(
             user_id=user.pk,
             project_id=project.pk,
@@ -37,18 +38,18 @@ def test_grid_pattern_entries_become_durations_and_timer_entries_stay_clocked(al
             end=end,
             break_minutes=break_minutes,
             duration=None if end is None else end - start - timedelta(minutes=break_minutes),
-            description=text,
+            description="" if grid_cell else text,
         )
         # Logged the evening after, unless said otherwise (the timer writes as work starts).
         Entry.objects.filter(pk=entry.pk).update(created_at=created or start + timedelta(hours=12))
         return entry.pk
 
     grid = [
-        row(alice, local(2, 9), local(2, 13), text="grid: Monday from 09:00"),
-        row(alice, local(2, 13), local(2, 17), text="grid: back to back", project=internal),
-        row(alice, local(2, 17), local(2, 17, 30), text="grid: third in the chain"),
-        row(alice, local(6, 0), local(6, 3), text="grid: 24 h cut back to 3 h at midnight"),
-        row(bob, local(4, 9), local(4, 16, 30), text="grid: bob's Wednesday"),
+        row(alice, local(2, 9), local(2, 13), text="grid: Monday from 09:00", grid_cell=True),
+        row(alice, local(2, 13), local(2, 17), text="grid: back to back", project=internal, grid_cell=True),
+        row(alice, local(2, 17), local(2, 17, 30), text="grid: third in the chain", grid_cell=True),
+        row(alice, local(6, 0), local(6, 3), text="grid: 24 h cut back to 3 h at midnight", grid_cell=True),
+        row(bob, local(4, 9), local(4, 16, 30), text="grid: bob's Wednesday", grid_cell=True),
     ]
     real = [
         row(alice, local(3, 9), local(3, 10), text="timer from 09:00", created=local(3, 9) + timedelta(seconds=0.4)),
@@ -59,6 +60,8 @@ def test_grid_pattern_entries_become_durations_and_timer_entries_stay_clocked(al
         row(alice, local(7, 22), local(8, 2), text="night crossing midnight"),
         row(alice, local(9, 9, 0), None, text="running timer", created=local(9, 9)),
         row(bob, local(4, 16, 45), local(4, 18), text="gap after the chain"),
+        # 09:00 sharp, no break, logged later, but described: the grid never wrote that.
+        row(bob, local(5, 9), local(5, 11), text="client call, logged through the API"),
     ]
     durations_before = dict(Entry.objects.filter(end__isnull=False).values_list("pk", "duration"))
 
