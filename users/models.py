@@ -99,6 +99,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Derived from `role` in save(): managers and admins may use the Django admin.
     is_staff = models.BooleanField(default=False, editable=False)
     date_joined = models.DateTimeField(default=django_timezone.now)
+    # Employment (issue 15): before the start and after the end the person is expected to
+    # work nothing, accrues nothing and can log neither time nor leave.
+    employment_start = models.DateField(default=django_timezone.localdate)
+    employment_end = models.DateField(null=True, blank=True)
     # Every token carries the generation it was issued under; bumping it (password change,
     # deactivation) ends all of the user's sessions at once. `user_tokens_revoke` bumps it
     # with an F() update, so two revocations at once both count.
@@ -120,6 +124,11 @@ class User(AbstractBaseUser, PermissionsMixin):
             ),
             models.CheckConstraint(
                 condition=models.Q(role__in=["employee", "manager", "admin"]), name="user_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(employment_end__isnull=True)
+                | models.Q(employment_end__gte=models.F("employment_start")),
+                name="user_employment_end_after_start",
             ),
         ]
 
@@ -196,3 +205,50 @@ class TokenFamily(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Contract(models.Model):
+    """One version of a person's employment contract: in force from `valid_from` until the
+    next version's `valid_from` (the version in force on a day is the one with the latest
+    `valid_from` on or before it). Readers that count per day (expected hours, leave,
+    accrual, compliance) use `users.selectors.schedules_of`; `User.weekly_contract_hours`
+    and `work_days` mirror the version in force today for the readers that want only that.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="contracts")
+    valid_from = models.DateField()
+    weekly_hours = models.DecimalField(
+        max_digits=4, decimal_places=1, validators=[MinValueValidator(0), MaxValueValidator(80)]
+    )
+    # ISO weekdays worked, 1 = Monday: "12345" is Monday to Friday.
+    work_days = models.CharField(max_length=7, default="12345", validators=[validate_work_days])
+    # Optional: the person's holiday calendar and working-time policy under this version
+    # (else their own/team's calendar and their team's policy, as without contracts).
+    holiday_calendar = models.ForeignKey(
+        "leave.HolidayCalendar", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    policy = models.ForeignKey(
+        "compliance.WorkingTimePolicy", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "valid_from"], name="contract_one_version_per_day"),
+            models.CheckConstraint(
+                condition=models.Q(weekly_hours__gte=0, weekly_hours__lte=80), name="contract_weekly_hours_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} from {self.valid_from}: {self.weekly_hours} h on {self.work_days}"
+
+    @property
+    def work_weekdays(self) -> frozenset[int]:
+        return frozenset(int(char) for char in self.work_days)
+
+    @property
+    def hours_per_work_day(self) -> Decimal:
+        return Decimal(str(self.weekly_hours)) / max(1, len(self.work_days))
