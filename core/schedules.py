@@ -41,6 +41,10 @@ PERIODIC_TASKS: dict[str, tuple[str, dict[str, str]]] = {
         "search.tasks.search_reconcile_task",
         {"minute": "*/15", "hour": "*", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
     ),
+    "users: mirror the contract version in force today onto people's hours and work days": (
+        "users.tasks.contract_mirror_today",
+        {"minute": "5", "hour": "*/6", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
+    ),
     "core: relay outbox messages the broker did not take at commit; purge sent ones": (
         "core.tasks.outbox_relay",
         {"minute": "*", "hour": "*", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},

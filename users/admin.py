@@ -11,7 +11,7 @@ from core.admin_actions import report_per_row
 from core.forms import ServiceModelForm
 from core.validators import validate_display_name
 from users import selectors, services
-from users.models import Team, User
+from users.models import Contract, Team, User
 
 
 class DisplayNamesForm(ServiceModelForm):
@@ -39,10 +39,19 @@ class UserAddForm(DisplayNamesForm):
             "timezone",
             "weekly_contract_hours",
             "work_days",
+            "employment_start",
             "role",
             "team",
             "holiday_calendar",
         ]
+        help_texts = {
+            "weekly_contract_hours": "The first contract version's; later versions are added on the user's page.",
+            "employment_start": "Leave empty for today (in the person's time zone).",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["employment_start"].required = False  # the service takes today
 
 
 class UserChangeForm(DisplayNamesForm):
@@ -55,13 +64,23 @@ class UserChangeForm(DisplayNamesForm):
             "first_name",
             "last_name",
             "timezone",
-            "weekly_contract_hours",
-            "work_days",
+            "employment_start",
+            "employment_end",
             "role",
             "team",
             "holiday_calendar",
             "is_active",
         ]
+
+
+class ContractInline(admin.TabularInline):
+    """A person's contract versions, written by `UserAdmin.save_formset` through the
+    `contract_version_*` services (a refusal shows its reason on the user's form)."""
+
+    model = Contract
+    fields = ["valid_from", "weekly_hours", "work_days", "holiday_calendar", "policy"]
+    extra = 0
+    ordering = ["valid_from"]
 
 
 class TeamAdminForm(DisplayNamesForm):
@@ -90,6 +109,8 @@ class UserAdmin(ScopedAdminMixin, ServiceAdmin):
     ordering = ["email"]
     list_select_related = ["team"]
     readonly_fields = ["date_joined", "last_login"]
+    # Today's contract version's terms: they change through the contract versions below.
+    change_readonly_fields = ["weekly_contract_hours", "work_days", "date_joined", "last_login"]
     actions = ["deactivate_selected"]
 
     def scoped_queryset(self, user):
@@ -102,7 +123,13 @@ class UserAdmin(ScopedAdminMixin, ServiceAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return [*UserAddForm.Meta.fields, "password"]
-        return [*UserChangeForm.Meta.fields, "password", *self.readonly_fields]
+        return [*UserChangeForm.Meta.fields, "password", *self.change_readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.change_readonly_fields if obj is not None else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        return [ContractInline] if obj is not None else []
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in form.cleaned_data if name != "password"}
@@ -116,7 +143,43 @@ class UserAdmin(ScopedAdminMixin, ServiceAdmin):
             adopt(obj, saved)
 
     def save_related(self, request, form, formsets, change):
-        """Groups follow the role (set by the service); nothing else is related."""
+        """Groups follow the role (set by the service); the contract versions are written
+        by `save_formset`."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change)
+
+    def save_formset(self, request, form, formset, change):
+        """Contract versions through the services: deletions first (a day freed can be
+        taken again), then changes, then new versions. Sets what Django's change message
+        reads from a saved formset."""
+        user = form.instance
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for row in formset.deleted_forms:
+            if row.instance.pk is not None:
+                self.call_service(
+                    lambda row=row: services.contract_version_delete(
+                        version=row.instance, actor=request.user, request=request
+                    )
+                )
+                formset.deleted_objects.append(row.instance)
+        for row in formset.forms:
+            if row in formset.deleted_forms or not row.has_changed():
+                continue
+            data = {name: row.cleaned_data[name] for name in ContractInline.fields if name in row.cleaned_data}
+            if row.instance.pk is not None:
+                version = self.call_service(
+                    lambda row=row, data=data: services.contract_version_update(
+                        version=row.instance, actor=request.user, request=request, **data
+                    )
+                )
+                formset.changed_objects.append((version, row.changed_data))
+            else:
+                version = self.call_service(
+                    lambda data=data: services.contract_version_create(
+                        user=user, actor=request.user, request=request, **data
+                    )
+                )
+                formset.new_objects.append(version)
 
     # No service_delete: people are deactivated, never deleted; their time stays on record.
 

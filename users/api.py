@@ -10,9 +10,10 @@ from core.permissions import AdminWritesOthersRead
 from core.ratelimit import rate_limit_enforce
 from core.viewsets import ScopedQuerysetMixin
 from users import selectors, services
-from users.filters import UserFilter
-from users.models import Team, User
+from users.filters import ContractFilter, UserFilter
+from users.models import Contract, Team, User
 from users.serializers import (
+    ContractSerializer,
     PasswordChangeSerializer,
     ProfileSerializer,
     RefreshInputSerializer,
@@ -174,3 +175,32 @@ class TeamViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         services.team_delete(team=instance, actor=self.request.user, request=self.request)
+
+
+class ContractViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
+    """Contract versions. Admins: CRUD; managers read their teams' people's, employees
+    their own. Every write goes through `users.services.contract_version_*`."""
+
+    serializer_class = ContractSerializer
+    permission_classes = [permissions.IsAuthenticated, AdminWritesOthersRead]
+    filterset_class = ContractFilter
+    ordering_fields = ["valid_from", "user"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    model = Contract
+
+    def scoped_queryset(self, user):
+        return selectors.contracts_visible_to(user).order_by("user_id", "valid_from")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.contract_version_create(
+            actor=self.request.user, request=self.request, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.contract_version_update(
+            version=serializer.instance, actor=self.request.user, request=self.request, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.contract_version_delete(version=instance, actor=self.request.user, request=self.request)

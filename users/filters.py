@@ -1,9 +1,18 @@
 import django_filters
 
-from users.models import User
+from core.filters import UserIdFilter
+from users.models import Contract, User
 
 
 class UserFilter(django_filters.FilterSet):
     class Meta:
         model = User
         fields = ["role", "team", "is_active"]
+
+
+class ContractFilter(django_filters.FilterSet):
+    user = UserIdFilter()
+
+    class Meta:
+        model = Contract
+        fields = ["user"]

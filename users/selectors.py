@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from core.models import AuditEvent
-from users.models import Team, User
+from users.models import Contract, Team, User
 
 
 def teams_managed_by(actor: User) -> QuerySet[Team]:
@@ -79,3 +79,18 @@ def visible_user_or_self(actor: User, user_id: int | None) -> User:
     if user is None:
         raise Http404("No such user.")
     return user
+
+
+def contracts_visible_to(actor: User) -> QuerySet[Contract]:
+    """Contract versions: admins all, managers their teams' people (and their own),
+    employees their own."""
+    return owned_rows_visible_to(actor, Contract.objects.select_related("user"))
+
+
+def contract_in_force_today(user: User) -> Contract | None:
+    """The version in force on the person's today (before their first version: the first)."""
+    versions = Contract.objects.filter(user=user)
+    return (
+        versions.filter(valid_from__lte=user.local_today()).order_by("-valid_from").first()
+        or versions.order_by("valid_from").first()
+    )

@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
 from core.validators import validate_display_name
-from users.models import Team, User, validate_timezone
+from users.models import Contract, Team, User, validate_timezone
+from users.selectors import contract_in_force_today
 
 NAME_KWARGS = {"validators": [validate_display_name]}
 
@@ -13,12 +14,50 @@ class TimezoneField(serializers.CharField):
         self.validators.append(validate_timezone)
 
 
+class ContractSerializer(serializers.ModelSerializer):
+    """One contract version. `user` is set on create and stays (a version belongs to one person)."""
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "user",
+            "valid_from",
+            "weekly_hours",
+            "work_days",
+            "holiday_calendar",
+            "policy",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        # (user, valid_from) uniqueness is the service's, as a 400 on valid_from.
+        validators: list = []
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None and not isinstance(self.instance, list | tuple) and "user" in fields:
+            fields["user"].read_only = True
+        return fields
+
+
+class TodayContractSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contract
+        fields = ["id", "valid_from", "weekly_hours", "work_days", "holiday_calendar", "policy"]
+        read_only_fields = fields
+
+
 class UserSerializer(serializers.ModelSerializer):
-    """A user as admins edit them; managers and employees only read it."""
+    """A user as admins edit them; managers and employees only read it. The weekly hours
+    and work days are today's contract version's (read-only: they change through
+    `/contracts`; sent in a PATCH they are ignored, as DRF ignores every read-only field);
+    they are taken as the first version's terms when a user is created."""
 
     password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
     timezone = TimezoneField(required=False)
     team_name = serializers.CharField(source="team.name", read_only=True, default=None)
+    contract = serializers.SerializerMethodField(help_text="The contract version in force today (read-only).")
 
     class Meta:
         model = User
@@ -38,6 +77,9 @@ class UserSerializer(serializers.ModelSerializer):
             "date_joined",
             "last_login",
             "password",
+            "employment_start",
+            "employment_end",
+            "contract",
         ]
         read_only_fields = ["id", "date_joined", "last_login"]
         extra_kwargs = {
@@ -45,6 +87,17 @@ class UserSerializer(serializers.ModelSerializer):
             "first_name": NAME_KWARGS,
             "last_name": NAME_KWARGS,
         }
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None:  # after creation they change through contract versions
+            for name in ("weekly_contract_hours", "work_days"):
+                fields[name].read_only = True
+        return fields
+
+    def get_contract(self, user) -> dict | None:
+        version = contract_in_force_today(user)
+        return TodayContractSerializer(version).data if version else None
 
     def validate(self, attrs):
         if self.instance is None and not attrs.get("password"):

@@ -1,5 +1,8 @@
 """Writes on users, teams and authentication. API, admin and commands all call these."""
 
+from datetime import timedelta
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
@@ -10,13 +13,14 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from core.audit import audit_event_record
-from core.errors import DomainValidationError, Unauthenticated
+from core.errors import Conflict, DomainValidationError, Unauthenticated
 from core.net import client_ip
 from core.ratelimit import rate_limit_enforce
 from core.signals import leave_basis_changed
 from core.validators import validate_display_name
-from users.models import Team, TokenFamily, User
+from users.models import Contract, Team, TokenFamily, User
 from users.permissions import ensure_admin
+from users.schedules import schedule_of
 from users.tokens import RotatedRefreshToken, refresh_token_issue, token_family_id_of, token_generation_of
 
 USER_ADMIN_FIELDS = {
@@ -24,13 +28,17 @@ USER_ADMIN_FIELDS = {
     "first_name",
     "last_name",
     "timezone",
-    "weekly_contract_hours",
     "role",
     "team",
     "is_active",
     "holiday_calendar",
-    "work_days",
+    "employment_start",
+    "employment_end",
 }
+# The terms of a new person's first contract version; later they change only through
+# contract versions (`contract_version_*`), which `User.weekly_contract_hours`/`work_days` mirror.
+USER_FIRST_CONTRACT_FIELDS = {"weekly_contract_hours", "work_days"}
+CONTRACT_FIELDS = ("valid_from", "weekly_hours", "work_days", "holiday_calendar", "policy")
 USER_PROFILE_FIELDS = {"first_name", "last_name", "timezone"}
 USER_NAME_FIELDS = ("first_name", "last_name")
 
@@ -86,7 +94,9 @@ def user_register(
     _ensure_user_names({"first_name": first_name, "last_name": last_name})
     _ensure_email_free(email)
     user = User(email=email, first_name=first_name, last_name=last_name, timezone=timezone, role=User.Role.EMPLOYEE)
+    user.employment_start = user.local_today()
     _save_new_user(user, password)
+    contract_first_create(user)
     audit_event_record(action="user_registered", actor=user, target=user, request=request)
     return user
 
@@ -96,8 +106,13 @@ def user_create(*, actor: User, password: str, request=None, **fields) -> User:
     ensure_admin(actor, what="create users")
     _ensure_user_names(fields)
     _ensure_email_free(fields["email"])
-    user = User(**{name: value for name, value in fields.items() if name in USER_ADMIN_FIELDS})
+    allowed = USER_ADMIN_FIELDS | USER_FIRST_CONTRACT_FIELDS
+    user = User(**{name: value for name, value in fields.items() if name in allowed and value is not None})
+    if fields.get("employment_start") is None:
+        user.employment_start = user.local_today()
+    _ensure_employment_dates(user)
     _save_new_user(user, password)
+    contract_first_create(user)
     audit_event_record(action="user_created", actor=actor, target=user, request=request, data={"role": user.role})
     return user
 
@@ -113,13 +128,21 @@ def user_update(*, user: User, actor: User, request=None, **fields) -> User:
     if "email" in fields:
         _ensure_email_free(fields["email"], exclude_pk=user.pk)
     old_role, was_active, old_leave_basis = user.role, user.is_active, _leave_basis(user)
+    old_employment = (user.employment_start, user.employment_end)
     if actor.pk == user.pk and (fields.get("role", old_role) != old_role or fields.get("is_active") is False):
         raise DomainValidationError("You cannot change your own role or deactivate yourself.", field="role")
     for name, value in fields.items():
         if name in USER_ADMIN_FIELDS:
             setattr(user, name, value)
+    _ensure_employment_dates(user)
     user.full_clean(exclude=["password"], validate_unique=False)
     user.save()
+    if (user.employment_start, user.employment_end) != old_employment:
+        changed = [day for day in (*old_employment, user.employment_start, user.employment_end) if day is not None]
+        leave_basis_changed.send(
+            sender=User, user_ids=[user.pk], since=min(changed), actor=actor, reason="Employment dates changed"
+        )
+        _contract_mirror(user)
     if _leave_basis(user) != old_leave_basis:
         leave_basis_changed.send(
             sender=User,
@@ -384,3 +407,178 @@ def _team_managers_set(team: Team, managers) -> None:
             field="managers",
         )
     team.managers.set(managers)
+
+
+def _ensure_employment_dates(user: User) -> None:
+    if user.employment_end is not None and user.employment_start and user.employment_end < user.employment_start:
+        raise DomainValidationError("The employment cannot end before it starts.", field="employment_end")
+
+
+def ensure_employed(user: User, first_day, last_day, field: str, last_field: str | None = None) -> None:
+    """Refuse a write for `user` on days outside their employment with a 400 naming `field`
+    (`last_field`, when given, for a `last_day` after the end): time entries and leave exist
+    only between `employment_start` and `employment_end`."""
+    if first_day < user.employment_start:
+        raise DomainValidationError(
+            f"{user} is employed from {user.employment_start.isoformat()}; {first_day.isoformat()} is before that.",
+            field=field,
+        )
+    if user.employment_end is not None and last_day > user.employment_end:
+        raise DomainValidationError(
+            f"{user}'s employment ended on {user.employment_end.isoformat()}; {last_day.isoformat()} is after that.",
+            field=last_field or field,
+        )
+
+
+def contract_first_create(user: User) -> Contract:
+    """A new person's first contract version, from their fields, in force from the start.
+    Every creator of people calls it (`user_create`, `user_register`, `seed_demo`)."""
+    return Contract.objects.create(
+        user=user,
+        valid_from=user.employment_start,
+        weekly_hours=user.weekly_contract_hours,
+        work_days=user.work_days,
+    )
+
+
+def _contract_mirror(user: User) -> bool:
+    """Put the terms in force today (before the start: the first version's; after the end:
+    the last one's) on `User.weekly_contract_hours`/`work_days`; True when they changed."""
+    schedule = schedule_of(user)
+    if not schedule.versions:
+        return False
+    today = user.local_today()
+    day = min(max(today, user.employment_start), user.employment_end or today)
+    terms = schedule.terms_on(day) or schedule.versions[0]
+    work_days = "".join(str(weekday) for weekday in sorted(terms.work_days))
+    if (Decimal(str(user.weekly_contract_hours)), user.work_days) == (terms.weekly_hours, work_days):
+        return False
+    user.weekly_contract_hours, user.work_days = terms.weekly_hours, work_days
+    user.save(update_fields=["weekly_contract_hours", "work_days"])
+    return True
+
+
+def contract_mirror_today(*, today_utc=None) -> int:
+    """The daily job: re-mirror everyone with a version that starts within the last two days
+    (time zones run up to a day apart from UTC, and a missed run is caught the next day);
+    returns how many people's fields changed."""
+    today = today_utc or timezone.now().date()
+    user_ids = (
+        Contract.objects.filter(valid_from__gt=today - timedelta(days=2), valid_from__lte=today + timedelta(days=1))
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    changed = 0
+    for user in User.objects.filter(pk__in=list(user_ids)):
+        with transaction.atomic():
+            locked = User.objects.select_for_update().get(pk=user.pk)
+            changed += _contract_mirror(locked)
+    return changed
+
+
+def _ensure_can_write_contracts(actor: User) -> None:
+    ensure_admin(actor, what="change contracts")
+
+
+def _contract_validate(version: Contract) -> None:
+    user = version.user
+    if version.valid_from < user.employment_start:
+        raise DomainValidationError(
+            f"{user} is employed from {user.employment_start.isoformat()}: a version cannot start before that.",
+            field="valid_from",
+        )
+    if user.employment_end is not None and version.valid_from > user.employment_end:
+        raise DomainValidationError(
+            f"{user}'s employment ended on {user.employment_end.isoformat()}: a version cannot start after that.",
+            field="valid_from",
+        )
+    clash = Contract.objects.filter(user=user, valid_from=version.valid_from).exclude(pk=version.pk)
+    if clash.exists():
+        raise DomainValidationError(
+            f"{user} already has a version from {version.valid_from.isoformat()}.", field="valid_from"
+        )
+    try:
+        version.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise DomainValidationError(" ".join(messages), field=field) from error
+
+
+def _contract_written(user: User, *, since, actor: User, request, action: str, version: Contract) -> None:
+    """After a version write: mirror today's terms and re-count leave from `since` on. A
+    version starting later re-counts too: leave already booked for those days is counted on
+    that version's terms once leave reads schedules."""
+    _contract_mirror(user)
+    if since is not None:
+        leave_basis_changed.send(
+            sender=User, user_ids=[user.pk], since=since, actor=actor, reason="Contract version changed"
+        )
+    audit_event_record(
+        action=action,
+        actor=actor,
+        target=user,
+        request=request,
+        data={"valid_from": version.valid_from.isoformat(), "weekly_hours": str(version.weekly_hours)},
+    )
+
+
+def _save_contract(version: Contract) -> None:
+    try:
+        with transaction.atomic():
+            version.save()
+    except IntegrityError as error:  # two writes of one day at once
+        raise DomainValidationError("This person already has a version from that day.", field="valid_from") from error
+
+
+@transaction.atomic
+def contract_version_create(*, actor: User, user: User, request=None, **fields) -> Contract:
+    """A new contract version of `user` from `valid_from` (admins only)."""
+    _ensure_can_write_contracts(actor)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    version = Contract(user=user, **{name: fields[name] for name in CONTRACT_FIELDS if name in fields})
+    _contract_validate(version)
+    _save_contract(version)
+    _contract_written(
+        user, since=version.valid_from, actor=actor, request=request, action="contract_created", version=version
+    )
+    return version
+
+
+@transaction.atomic
+def contract_version_update(*, actor: User, version: Contract, request=None, **fields) -> Contract:
+    """Change a version's day or terms (admins only); leave re-counts from the earlier of
+    its old and new first day."""
+    _ensure_can_write_contracts(actor)
+    user = User.objects.select_for_update().get(pk=version.user_id)
+    version = Contract.objects.select_for_update().get(pk=version.pk)
+    old_from = version.valid_from
+    for name in CONTRACT_FIELDS:
+        if name in fields:
+            setattr(version, name, fields[name])
+    version.user = user
+    _contract_validate(version)
+    _save_contract(version)
+    _contract_written(
+        user,
+        since=min(old_from, version.valid_from),
+        actor=actor,
+        request=request,
+        action="contract_updated",
+        version=version,
+    )
+    return version
+
+
+@transaction.atomic
+def contract_version_delete(*, actor: User, version: Contract, request=None) -> None:
+    """Remove a version (admins only): the one before it stays in force longer. A person's
+    only version stays (they always have terms)."""
+    _ensure_can_write_contracts(actor)
+    user = User.objects.select_for_update().get(pk=version.user_id)
+    version = Contract.objects.select_for_update().get(pk=version.pk)
+    if not Contract.objects.filter(user=user).exclude(pk=version.pk).exists():
+        raise Conflict(f"This is {user}'s only contract version; change it instead.", code="last_contract_version")
+    version.delete()
+    _contract_written(
+        user, since=version.valid_from, actor=actor, request=request, action="contract_deleted", version=version
+    )

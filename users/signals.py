@@ -9,12 +9,13 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from core.audit import audit_event_record
-from users.models import Team, TokenFamily, User
+from users.models import Contract, Team, TokenFamily, User
 
 auditlog.register(User, exclude_fields=["password", "last_login"], m2m_fields={"groups"})
 auditlog.register(Team, m2m_fields={"managers"})
 # Sign-ins and logouts over the API; bulk revocations write their own AuditEvent.
 auditlog.register(TokenFamily)
+auditlog.register(Contract)
 
 
 @receiver(user_logged_in, dispatch_uid="audit_session_login")

@@ -6,6 +6,7 @@ from users import api
 router = OptionalSlashRouter()
 router.register("users", api.UserViewSet, basename="user")
 router.register("teams", api.TeamViewSet, basename="team")
+router.register("contracts", api.ContractViewSet, basename="contract")
 
 urlpatterns = [
     re_path(r"^auth/register/?$", api.RegisterView.as_view(), name="auth-register"),

@@ -15,6 +15,7 @@ from leave.notifications import notify_leave_decided, notify_leave_requested
 from leave.services.ledger import ensure_balance, ledger_write
 from users.models import User
 from users.permissions import ensure_can_decide_for, user_manages
+from users.services import ensure_employed
 
 Kind = LeaveLedgerEntry.Kind
 Status = LeaveRequest.Status
@@ -40,6 +41,7 @@ def leave_request_length(
         raise DomainValidationError("The end date cannot be before the start date.", field="end_date")
     if (end_date - start_date).days > 366:
         raise DomainValidationError("A request cannot be longer than a year.", field="end_date")
+    ensure_employed(user, start_date, end_date, "start_date", "end_date")
     if leave_type is not None and (start_half or end_half) and not leave_type.half_days_allowed:
         raise DomainValidationError(
             f"{leave_type.name} cannot be taken in half days.", field="start_half" if start_half else "end_half"

@@ -13,6 +13,7 @@ from timeentries.models import MAX_ENTRY_LENGTH, LockPeriod, Project, Task, Time
 from timeentries.selectors import day_worked, worked_by_day
 from users.models import User
 from users.permissions import user_manages
+from users.services import ensure_employed
 
 OVERLAP_CONSTRAINT = "timeentry_no_overlap"
 RUNNING_CONSTRAINT = "timeentry_one_running_timer_per_user"
@@ -193,6 +194,15 @@ def _save(entry: TimeEntry, *, weeks_with_timesheet: set[date]) -> TimeEntry:
     return entry
 
 
+def _ensure_employed_then(entry: TimeEntry, start: datetime, end: datetime | None) -> None:
+    """Time is logged only on days of the person's employment (400 on `start`, or `day`)."""
+    if entry.is_clocked:
+        days = periods.local_days_touched(start, end, entry.user.tzinfo)
+        ensure_employed(entry.user, days[0], days[-1], "start")
+    else:
+        ensure_employed(entry.user, entry.day, entry.day, "day")
+
+
 def _write(entry: TimeEntry, *, spans) -> TimeEntry:
     """Write `entry` as it now stands: its span must be open (week and payroll locks) and
     free (no overlap, no day over 24 hours); it is saved and its weeks get their timesheets.
@@ -201,6 +211,7 @@ def _write(entry: TimeEntry, *, spans) -> TimeEntry:
     the write back) and what they report stays on the entry for `compliance_warnings`. A
     duration entry's span is its whole local day (`entry_span`)."""
     start, end = entry_span(entry)
+    _ensure_employed_then(entry, start, end)
     weeks = _ensure_writable(user=entry.user, start=start, end=end)
     if entry.is_clocked:
         _ensure_no_overlap(user=entry.user, start=start, end=end, exclude_pk=entry.pk)

@@ -1,3 +1,5 @@
+from datetime import date
+
 import factory
 
 from users.models import Team, User
@@ -23,6 +25,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     timezone = "Europe/Berlin"
     role = User.Role.EMPLOYEE
+    # Long employed: tests log time and leave on any day of the years they freeze.
+    employment_start = date(2020, 1, 1)
 
     @factory.post_generation
     def password(self, create, extracted, **kwargs):

@@ -5,12 +5,15 @@ adds its own demo data through the `seed_demo_<app>` function its AppConfig name
 `demo_seeder` (called in INSTALLED_APPS order), so users never names a higher layer.
 """
 
+from datetime import date
+
 from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.module_loading import import_string
 
 from users.models import Team, User
+from users.services import contract_first_create
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_TEAMS = {
@@ -35,12 +38,22 @@ ADMIN = ("admin@example.com", "Ada", "Admin", "Europe/Berlin")
 
 
 def _upsert_user(email, first_name, last_name, tz, role, team=None) -> User:
+    """The demo people have worked here since 1 January of last year (their demo time and
+    leave go back months), on the first contract version their fields give."""
     user, created = User.objects.get_or_create(
         email=email,
-        defaults={"first_name": first_name, "last_name": last_name, "timezone": tz, "role": role, "team": team},
+        defaults={
+            "first_name": first_name,
+            "last_name": last_name,
+            "timezone": tz,
+            "role": role,
+            "team": team,
+            "employment_start": date(date.today().year - 1, 1, 1),
+        },
     )
     if created:
         user.set_password(DEMO_PASSWORD)
+        contract_first_create(user)
     user.first_name, user.last_name, user.timezone, user.role, user.team = first_name, last_name, tz, role, team
     user.is_active = True
     user.save()
