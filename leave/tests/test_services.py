@@ -324,7 +324,9 @@ class TestRecountWhenTheBasisChanges:
         booked.refresh_from_db()
         assert booked.working_days == 5  # team B has no holiday calendar
 
-        assert client.patch(f"/api/v1/users/{veteran.pk}", {"work_days": "1234"}, format="json").status_code == 200
+        # Working days change through a contract version (issue 15), from today on.
+        version = {"user": veteran.pk, "valid_from": "2026-03-02", "weekly_hours": "32", "work_days": "1234"}
+        assert client.post("/api/v1/contracts", version, format="json").status_code == 201
         booked.refresh_from_db()
         assert booked.working_days == 4  # Fridays off now
         assert self.left(veteran, vacation) == 25 - 4 - 1

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from leave.models import LeaveLedgerEntry, LeaveRequest, LeaveType
 from timeentries.models import Project, TimeEntry
-from users.models import Team, User
+from users.models import Contract, Team, User
 
 BENCH_DOMAIN = "@bench.example"
 BENCH_PASSWORD = "bench-password"  # a fixture password on bench-only accounts
@@ -83,7 +83,7 @@ class Command(BaseCommand):
         with disable_auditlog(), transaction.atomic():
             # Plain DELETEs: the ORM's delete() would load each row and send its signals
             # (search indexing), which takes minutes for a million fixture rows.
-            for model in (TimeEntry, LeaveLedgerEntry, LeaveRequest):
+            for model in (TimeEntry, LeaveLedgerEntry, LeaveRequest, Contract):
                 rows = model.objects.filter(user_id__in=users.values("pk"))
                 rows._raw_delete(rows.db)
             Team.objects.filter(name__startswith=TEAM_PREFIX).delete()
@@ -125,7 +125,21 @@ class Command(BaseCommand):
             user.is_staff = user.role == User.Role.ADMIN
             user.is_superuser = user.is_staff
             user.date_joined = now
+        for user in users + special:  # employed long before the generated time and leave
+            user.employment_start = date(now.year - 6, 1, 1)
         User.objects.bulk_create(users + special, batch_size=2000)
+        Contract.objects.bulk_create(
+            [
+                Contract(
+                    user=user,
+                    valid_from=user.employment_start,
+                    weekly_hours=user.weekly_contract_hours,
+                    work_days=user.work_days,
+                )
+                for user in bench_users().only("id", "employment_start", "weekly_contract_hours", "work_days")
+            ],
+            batch_size=2000,
+        )
         saved = {user.email: user for user in bench_users().only("id", "email", "role", "team_id", "timezone")}
         people = [saved[user.email] for user in users]
         Team.managers.through.objects.bulk_create(
