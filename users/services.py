@@ -13,7 +13,7 @@ from core.audit import audit_event_record
 from core.errors import DomainValidationError, Unauthenticated
 from core.net import client_ip
 from core.ratelimit import rate_limit_enforce
-from core.signals import leave_basis_changed
+from core.signals import leave_basis_changed, person_employed
 from core.validators import validate_display_name
 from users.models import Team, TokenFamily, User
 from users.permissions import ensure_admin
@@ -99,6 +99,7 @@ def user_create(*, actor: User, password: str, request=None, **fields) -> User:
     user = User(**{name: value for name, value in fields.items() if name in USER_ADMIN_FIELDS})
     _save_new_user(user, password)
     audit_event_record(action="user_created", actor=actor, target=user, request=request, data={"role": user.role})
+    person_employed.send(sender=User, user=user)
     return user
 
 

@@ -142,6 +142,7 @@ class TestCancel:
 class TestLedger:
     def test_accrual_twice_is_once_and_prorated_by_start_and_hours(self, frozen_2026_03_02, veteran, dave, vacation):
         dave.date_joined = datetime(2026, 7, 1, tzinfo=UTC)
+        dave.employment_start = date(2026, 7, 1)
         dave.weekly_contract_hours = Decimal(20)
         dave.save()
         first = services.leave_accrue_year(year=2026)

@@ -1,3 +1,5 @@
+from datetime import date
+
 import factory
 
 from users.models import Team, User
@@ -23,6 +25,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     timezone = "Europe/Berlin"
     role = User.Role.EMPLOYEE
+    # Employed for years unless a test says otherwise: expected hours, leave counting and
+    # accrual count from `employment_start` (issue 15), and the tests ask about past weeks.
+    employment_start = date(2020, 1, 1)
 
     @factory.post_generation
     def password(self, create, extracted, **kwargs):
