@@ -61,8 +61,10 @@ def ensure_balance(*, user: User, leave_type: LeaveType, amount: Decimal, on: da
         return
     pending = selectors.pending_by_year(user, leave_type, exclude_pk=exclude_pk)
     for year in sorted({on.year, *(year for year in pending if year > on.year)}):
-        available = selectors.leave_balance_as_of(user, leave_type, date(year, 12, 31)) - sum(
-            (total for pending_year, total in pending.items() if pending_year <= year), Decimal(0)
+        available = (
+            selectors.leave_balance_as_of(user, leave_type, date(year, 12, 31))
+            + _allowance_not_booked_yet(user, leave_type, year)
+            - sum((total for pending_year, total in pending.items() if pending_year <= year), Decimal(0))
         )
         if amount > available:
             unit = leave_type.get_unit_display().lower()
@@ -73,6 +75,29 @@ def ensure_balance(*, user: User, leave_type: LeaveType, amount: Decimal, on: da
             if conflict:
                 raise Conflict(message, code="insufficient_balance")
             raise DomainValidationError(message, field="end_date")
+
+
+def _allowance_not_booked_yet(user: User, leave_type: LeaveType, year: int) -> Decimal:
+    """The allowances of the years after this one up to `year` that the yearly accrual has
+    not booked yet (it runs on 1 January), as they will be: December's plans for next year
+    are checked against next year's entitlement, not only what is left of this one."""
+    this_year = user.local_today().year
+    if year <= this_year:
+        return Decimal(0)
+    schedule = schedule_of(user)
+    booked = set(
+        LeaveLedgerEntry.objects.filter(
+            user=user, leave_type=leave_type, kind=Kind.ACCRUAL, date__year__gt=this_year, date__year__lte=year
+        ).values_list("date__year", flat=True)
+    )
+    return sum(
+        (
+            prorated_allowance(user, leave_type, later, schedule)
+            for later in range(this_year + 1, year + 1)
+            if later not in booked
+        ),
+        Decimal(0),
+    )
 
 
 def _fmt(amount: Decimal) -> str:
