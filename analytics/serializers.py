@@ -50,7 +50,14 @@ class OvertimeReportRowSerializer(serializers.Serializer):
     expected_hours = serializers.DecimalField(max_digits=12, decimal_places=2)
     actual_hours = serializers.DecimalField(max_digits=12, decimal_places=2)
     difference = serializers.DecimalField(max_digits=12, decimal_places=2)
-    balance = serializers.DecimalField(max_digits=12, decimal_places=2)
+    opening_balance = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text="Worked minus expected hours from employment start to the day before this period.",
+    )
+    balance = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="The running balance from employment start to the period's end."
+    )
 
 
 class OvertimeReportTotalsSerializer(serializers.Serializer):

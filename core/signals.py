@@ -38,6 +38,12 @@ Project signals (defined here)
     approved leave taken out, half days halved). Without an answer the time services fall
     back to the contract spread over the work days (`timeentries.selectors.week_expected_hours`).
 
+`person_employed(sender=User, user)`
+    Sent by `users.services.user_create` inside its transaction once a new person is saved
+    (API, admin, import). Receiver: `leave.receivers.leave_entitlement_book` books the
+    year's pro-rated leave allowance at once (`leave_entitlement_book_for_new_person`, the
+    yearly accrual's keys), so the first request is not refused for want of it (no veto).
+
 Django's signals the project listens to (listed in `DJANGO_SIGNAL_RECEIVERS`)
 -----------------------------------------------------------------------------
 - `users.signals`: auth signals -> audit events (login, logout, login_failed); a user's
@@ -55,6 +61,7 @@ time_entry_written = Signal()
 leave_basis_changed = Signal()
 audit_events_purged = Signal()
 expected_hours_requested = Signal()
+person_employed = Signal()
 
 # Signal name -> the receivers connected to it (module.function).
 RECEIVERS: dict[str, set[str]] = {
@@ -62,6 +69,7 @@ RECEIVERS: dict[str, set[str]] = {
     "leave_basis_changed": {"leave.receivers.leave_recount"},
     "audit_events_purged": {"search.signals.audit_purged"},
     "expected_hours_requested": {"leave.receivers.expected_hours_answer"},
+    "person_employed": {"leave.receivers.leave_entitlement_book"},
 }
 
 # Receivers of Django's own signals in the project's apps (module.function).

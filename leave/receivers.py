@@ -4,9 +4,9 @@ every signal and receiver is in core/signals.py)."""
 from datetime import date
 from decimal import Decimal
 
-from core.signals import expected_hours_requested, leave_basis_changed
+from core.signals import expected_hours_requested, leave_basis_changed, person_employed
 from leave.selectors import expected_hours
-from leave.services import leave_requests_recount
+from leave.services import leave_entitlement_book_for_new_person, leave_requests_recount
 
 
 def leave_recount(sender, *, user_ids, since, actor, reason: str, **kwargs) -> None:
@@ -19,6 +19,12 @@ def expected_hours_answer(sender, *, user, start: date, end: date, **kwargs) -> 
     return [sum(expected_hours(user, start, end).values(), Decimal(0))]
 
 
+def leave_entitlement_book(sender, *, user, **kwargs) -> None:
+    """Inside the sender's transaction: a new person's allowance of the year, booked now."""
+    leave_entitlement_book_for_new_person(user=user)
+
+
 def connect() -> None:
     leave_basis_changed.connect(leave_recount, dispatch_uid="leave-recount-on-basis-change")
     expected_hours_requested.connect(expected_hours_answer, dispatch_uid="leave-expected-hours")
+    person_employed.connect(leave_entitlement_book, dispatch_uid="leave-entitlement-for-new-person")

@@ -1,5 +1,6 @@
 """Demo leave for `seed_demo`: a Bavarian holiday calendar for both demo teams, a full year of
-allowance for everyone, and a few requests made and decided through the services like real use.
+allowance for everyone (the pro-rated accrual topped up by what a previous system owed), and a
+few requests made and decided through the services like real use.
 
 Idempotent: the calendar is found by name and a year already in it is not imported again;
 accrual writes each ledger row once; a person who already has requests gets no new ones.
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from core.errors import DomainError
 from leave import services
-from leave.models import HolidayCalendar, LeaveRequest, LeaveType
+from leave.models import HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
 from users.management.commands.seed_demo import ADMIN, DEMO_TEAMS
 from users.models import Team, User
 
@@ -73,6 +74,25 @@ def _dave_requests(dave: User, manager: User, today: date) -> None:
 REQUESTS = {"alice@example.com": _alice_requests, "dave@example.com": _dave_requests}
 
 
+def _previous_system_leave(emails: list[str], year: int) -> None:
+    """The demo people started here with their first logged week, so the year's allowance is
+    pro-rated; what their previous system still owed them tops vacation up to a full year's
+    (one ledger row each, written once)."""
+    vacation = LeaveType.objects.get(code="vacation")
+    for user in User.objects.filter(email__in=emails):
+        owed = vacation.annual_allowance - services.prorated_allowance(user, vacation, year)
+        if owed > 0:
+            services.ledger_write(
+                key=f"demo-previous-system:{user.pk}:{vacation.pk}:{year}",
+                user=user,
+                leave_type=vacation,
+                on=max(date(year, 1, 1), user.employment_start),
+                amount=owed,
+                kind=LeaveLedgerEntry.Kind.ADJUSTMENT,
+                note="Vacation left from the previous system",
+            )
+
+
 def seed_demo_leave(stdout) -> None:
     calendar = _calendar()
     emails = [ADMIN[0]] + [email for spec in DEMO_TEAMS.values() for email, *_ in [spec["manager"], *spec["members"]]]
@@ -81,6 +101,7 @@ def seed_demo_leave(stdout) -> None:
         user.save(update_fields=["date_joined"])
     year = timezone.now().year
     accrued = services.leave_accrue_year(year=year)
+    _previous_system_leave(emails, year)
     people = 0
     for email, make_requests in REQUESTS.items():
         user = User.objects.select_related("team").get(email=email)

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 
 from leave.models import Holiday, LeaveLedgerEntry, LeaveRequest, LeaveType
 from users.models import User
+from users.schedules import Schedule, Terms, schedules_of
 from users.selectors import owned_rows_visible_to, user_ids_visible_to, users_whose_absences_visible_to
 
 HALVES = frozenset({"morning", "afternoon"})
@@ -29,10 +30,46 @@ def holidays_of(calendar_id: int | None, start: date, end: date) -> dict[date, H
     return {h.date: h for h in Holiday.objects.filter(calendar_id=calendar_id, date__range=(start, end))}
 
 
-def working_halves(user: User, day: date, holidays: dict[date, Holiday]) -> frozenset[str]:
-    """The halves of `day` the user normally works: none on days off and full holidays;
-    only the morning on a half-day holiday (Christmas Eve style)."""
-    if day.isoweekday() not in user.work_weekdays:
+def calendar_id_on(user: User, terms: Terms | None) -> int | None:
+    """The holiday calendar of a day: the contract version's when it names one, else the
+    person's own or their team's (`User.effective_holiday_calendar_id`)."""
+    return (terms.holiday_calendar_id if terms is not None else None) or user.effective_holiday_calendar_id
+
+
+def holidays_by_calendar(calendar_ids: Iterable[int | None], start: date, end: date) -> dict[int | None, dict]:
+    """`holidays_of` of several calendars in one query ({} for None)."""
+    result: dict[int | None, dict] = {calendar_id: {} for calendar_id in calendar_ids}
+    wanted = [calendar_id for calendar_id in result if calendar_id is not None]
+    if wanted:
+        for holiday in Holiday.objects.filter(calendar_id__in=wanted, date__range=(start, end)):
+            result[holiday.calendar_id][holiday.date] = holiday
+    return result
+
+
+@dataclass(frozen=True)
+class ContractDay:
+    """One day of a person's contract: the version in force (None when not employed) and
+    that day's holidays' calendar."""
+
+    day: date
+    terms: Terms | None
+    calendar_id: int | None
+
+
+def contract_days(user: User, schedule: Schedule, start: date, end: date) -> list[ContractDay]:
+    """Each day from `start` to `end` with the version in force and its holiday calendar."""
+    days = []
+    for day in daterange(start, end):
+        terms = schedule.terms_on(day)
+        days.append(ContractDay(day=day, terms=terms, calendar_id=calendar_id_on(user, terms)))
+    return days
+
+
+def working_halves(terms: Terms | None, day: date, holidays: dict[date, Holiday]) -> frozenset[str]:
+    """The halves of `day` the person normally works under `terms` (the version in force
+    that day; None when not employed): none on days off and full holidays; only the
+    morning on a half-day holiday (Christmas Eve style)."""
+    if terms is None or day.isoweekday() not in terms.work_days:
         return frozenset()
     holiday = holidays.get(day)
     if holiday is None:
@@ -55,19 +92,22 @@ class LeaveLength:
     hours: Decimal
 
 
-def leave_length(
-    user: User, start: date, end: date, start_half: str = "", end_half: str = "", holidays=None
-) -> LeaveLength:
+def leave_length(user: User, start: date, end: date, start_half: str = "", end_half: str = "") -> LeaveLength:
     """Working days (0.5 per half day) and hours a request from `start` to `end` takes,
-    leaving out the user's days off and their calendar's holidays."""
-    if holidays is None:
-        holidays = holidays_of(user.effective_holiday_calendar_id, start, end)
-    halves = sum(
-        len(working_halves(user, day, holidays) & requested_halves(day, start, end, start_half, end_half))
-        for day in daterange(start, end)
-    )
-    days = Decimal(halves) / 2
-    return LeaveLength(working_days=days, hours=(days * user.hours_per_work_day).quantize(Decimal("0.01")))
+    each day counted under the contract version in force that day (its work days, its
+    hours per work day, its holiday calendar), days outside employment not at all."""
+    days = contract_days(user, schedules_of([user])[user.pk], start, end)
+    holidays = holidays_by_calendar({day.calendar_id for day in days}, start, end)
+    halves, hours = 0, ZERO
+    for item in days:
+        taken = len(
+            working_halves(item.terms, item.day, holidays[item.calendar_id])
+            & requested_halves(item.day, start, end, start_half, end_half)
+        )
+        halves += taken
+        if taken:
+            hours += item.terms.hours_per_work_day * taken / 2
+    return LeaveLength(working_days=Decimal(halves) / 2, hours=hours.quantize(Decimal("0.01")))
 
 
 def leave_balance_as_of(user: User, leave_type: LeaveType, as_of: date) -> Decimal:
@@ -219,13 +259,14 @@ def expected_hours(user: User, start: date, end: date) -> dict[date, Decimal]:
 
 
 def expected_hours_of(users: Iterable[User], start: date, end: date) -> dict[int, dict[date, Decimal]]:
-    """`expected_hours` of several people: one query for their leave and one per holiday
-    calendar among them, whatever their number."""
+    """`expected_hours` of several people, each day under the contract version in force
+    that day (`users.schedules`; 0 before `employment_start` and after `employment_end`)
+    with that day's holiday calendar: one query for their versions, one for their leave and
+    one for the holidays, whatever their number."""
     users = list(users)
-    holidays = {
-        calendar_id: holidays_of(calendar_id, start, end)
-        for calendar_id in {user.effective_holiday_calendar_id for user in users}
-    }
+    schedules = schedules_of(users)
+    days = {user.pk: contract_days(user, schedules[user.pk], start, end) for user in users}
+    holidays = holidays_by_calendar({item.calendar_id for per_user in days.values() for item in per_user}, start, end)
     leave = LeaveRequest.objects.filter(
         user_id__in=[user.pk for user in users],
         status=LeaveRequest.Status.APPROVED,
@@ -239,13 +280,16 @@ def expected_hours_of(users: Iterable[User], start: date, end: date) -> dict[int
             on_leave[request.user_id].setdefault(day, set()).update(halves)
     result = {}
     for user in users:
-        per_half, off = user.hours_per_work_day / 2, on_leave[user.pk]
-        calendar = holidays[user.effective_holiday_calendar_id]
-        result[user.pk] = {
-            day: Decimal(len(working_halves(user, day, calendar) - off.get(day, set()))) * per_half
-            for day in daterange(start, end)
-        }
+        off = on_leave[user.pk]
+        result[user.pk] = {item.day: _expected_on(item, holidays, off.get(item.day, set())) for item in days[user.pk]}
     return result
+
+
+def _expected_on(item: ContractDay, holidays: dict, leave_halves: set[str]) -> Decimal:
+    if item.terms is None:
+        return ZERO
+    halves = working_halves(item.terms, item.day, holidays[item.calendar_id]) - leave_halves
+    return Decimal(len(halves)) * item.terms.hours_per_work_day / 2
 
 
 def users_on_calendar(calendar_id: int) -> QuerySet[User]:

@@ -167,6 +167,11 @@ def seed_demo_time(stdout) -> None:
                 continue
             this_monday = periods.week_start_of(timezone.localdate(now, user.tzinfo))
             weeks = [this_monday - timedelta(weeks=back) for back in range(WEEKS, 0, -1)]
+            if user.employment_start > weeks[0]:
+                # They started with the demo's first week: expected hours (and the overtime
+                # balance) count from then, not from before anything was logged.
+                user.employment_start = weeks[0]
+                user.save(update_fields=["employment_start"])
             try:
                 with transaction.atomic():
                     seeded += _weeks_log(

@@ -16,7 +16,7 @@ from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError, Unauthenticated
 from core.net import client_ip
 from core.ratelimit import rate_limit_enforce
-from core.signals import leave_basis_changed
+from core.signals import leave_basis_changed, person_employed
 from core.validators import validate_display_name
 from users.models import Contract, Team, TokenFamily, User
 from users.permissions import ensure_admin
@@ -114,6 +114,7 @@ def user_create(*, actor: User, password: str, request=None, **fields) -> User:
     _save_new_user(user, password)
     contract_first_create(user)
     audit_event_record(action="user_created", actor=actor, target=user, request=request, data={"role": user.role})
+    person_employed.send(sender=User, user=user)
     return user
 
 

@@ -74,13 +74,35 @@ def _buckets(date_from, date_to, period, expected: dict, worked: dict) -> dict[s
     return buckets
 
 
+def _opening_balances(people: list[User], date_from: date) -> dict[int, Decimal]:
+    """Per person, worked minus expected hours from their `employment_start` to the day
+    before `date_from` (0 for someone who starts on or after it): what the running balance
+    of a report starting at `date_from` opens with."""
+    before = date_from - timedelta(days=1)
+    earlier = [person for person in people if person.employment_start <= before]
+    opening = {person.pk: ZERO for person in people}
+    if not earlier:
+        return opening
+    first = min(person.employment_start for person in earlier)
+    worked = _worked_by_day(earlier, first, before)
+    expected = expected_hours_of(earlier, first, before)
+    for person in earlier:
+        expected_total = Decimal(sum(expected[person.pk].values(), ZERO)).quantize(CENT, rounding=ROUND_HALF_UP)
+        days = [day for day in worked[person.pk] if person.employment_start <= day <= before]
+        actual_total = hours_of_seconds(seconds_of(sum((worked[person.pk][day] for day in days), timedelta())))
+        opening[person.pk] = actual_total - expected_total
+    return opening
+
+
 def overtime_report(
     *, actor: User, date_from: date, date_to: date, period: str, user: int | None = None, team: int | None = None
 ) -> dict:
     """Per visible user (or only `user`, or `team`'s members) and week/month: expected hours
-    (contract minus days off, holidays and approved leave), hours worked (split by the user's
-    local day), the difference and the running balance since `date_from`. Periods are
-    clipped to `date_from`..`date_to`."""
+    (each day under the contract version in force, nothing outside employment, minus days
+    off, holidays and approved leave), hours worked (split by the user's local day), the
+    difference, the `opening_balance` (worked minus expected from `employment_start` to the
+    day before the row's period) and the running `balance` from employment start. Periods
+    are clipped to `date_from`..`date_to`."""
     if period not in ("week", "month"):
         raise DomainValidationError("Use week or month.", field="period")
     people = list(people_in_report(actor, user=user, team=team))
@@ -88,13 +110,15 @@ def overtime_report(
     rows = []
     totals = {"expected_hours": ZERO, "actual_hours": ZERO, "difference": ZERO}
     expected_by_person = expected_hours_of(people, date_from, date_to)
+    opening = _opening_balances(people, date_from)
     for person in people:
         buckets = _buckets(date_from, date_to, period, expected_by_person[person.pk], worked[person.pk])
-        balance = ZERO
+        balance = opening[person.pk]
         for label, bucket in buckets.items():
             expected_total = Decimal(bucket["expected"]).quantize(CENT, rounding=ROUND_HALF_UP)
             actual_total = hours_of_seconds(seconds_of(bucket["actual"]))
             difference = actual_total - expected_total
+            opening_balance = balance
             balance += difference
             rows.append(
                 {
@@ -106,6 +130,7 @@ def overtime_report(
                     "expected_hours": expected_total,
                     "actual_hours": actual_total,
                     "difference": difference,
+                    "opening_balance": opening_balance,
                     "balance": balance,
                 }
             )

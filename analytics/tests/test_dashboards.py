@@ -82,6 +82,8 @@ def test_utilisation_is_the_billable_share_per_person(api, carol, alice, dave, w
 
 
 def test_overtime_trend_runs_a_balance_per_person(api, alice, worked):
+    alice.employment_start = date(2026, 11, 23)  # the running balance starts with the widget's week
+    alice.save(update_fields=["employment_start"])
     data = widget(api(alice), "overtime_trend", range_days=4).json()
     assert data["chart"] == "line"
     assert len(data["datasets"]) == 1

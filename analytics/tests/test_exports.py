@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -93,6 +93,8 @@ def test_the_background_file_is_the_direct_download(
 
 
 def test_an_xlsx_export_of_the_overtime_report(api, alice, worked_4_and_5_nov, django_capture_on_commit_callbacks):
+    alice.employment_start = date(2026, 11, 2)  # the running balance starts with the export's week
+    alice.save(update_fields=["employment_start"])
     client = api(alice)
     body = {"report": "overtime", "format": "xlsx", "params": {"from": "2026-11-02", "to": "2026-11-08"}}
 

@@ -464,6 +464,8 @@ def half_day_off(frozen_2026_11_26, calendar, alice, bob, carol):
 
 def test_overtime_counts_holidays_and_half_days_of_leave(half_day_off, bob, acme, log):
     alice = half_day_off
+    alice.employment_start = date(2026, 11, 16)  # the running balance starts with the report
+    alice.save(update_fields=["employment_start"])
     log(alice, acme, berlin(2026, 11, 16, 8), berlin(2026, 11, 16, 17))  # 9 h
     log(alice, acme, berlin(2026, 11, 17, 22), berlin(2026, 11, 18, 2))  # 2 h on Tue, 2 h on the holiday
     log(alice, acme, berlin(2026, 11, 23, 9), berlin(2026, 11, 23, 12))  # 3 h in W48

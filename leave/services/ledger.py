@@ -9,7 +9,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
@@ -17,6 +16,7 @@ from leave import selectors
 from leave.models import LeaveLedgerEntry, LeaveType
 from users.models import User
 from users.permissions import ensure_admin
+from users.schedules import Schedule, Terms, schedule_of, schedules_of
 
 Kind = LeaveLedgerEntry.Kind
 
@@ -61,8 +61,10 @@ def ensure_balance(*, user: User, leave_type: LeaveType, amount: Decimal, on: da
         return
     pending = selectors.pending_by_year(user, leave_type, exclude_pk=exclude_pk)
     for year in sorted({on.year, *(year for year in pending if year > on.year)}):
-        available = selectors.leave_balance_as_of(user, leave_type, date(year, 12, 31)) - sum(
-            (total for pending_year, total in pending.items() if pending_year <= year), Decimal(0)
+        available = (
+            selectors.leave_balance_as_of(user, leave_type, date(year, 12, 31))
+            + _allowance_not_booked_yet(user, leave_type, year)
+            - sum((total for pending_year, total in pending.items() if pending_year <= year), Decimal(0))
         )
         if amount > available:
             unit = leave_type.get_unit_display().lower()
@@ -73,6 +75,29 @@ def ensure_balance(*, user: User, leave_type: LeaveType, amount: Decimal, on: da
             if conflict:
                 raise Conflict(message, code="insufficient_balance")
             raise DomainValidationError(message, field="end_date")
+
+
+def _allowance_not_booked_yet(user: User, leave_type: LeaveType, year: int) -> Decimal:
+    """The allowances of the years after this one up to `year` that the yearly accrual has
+    not booked yet (it runs on 1 January), as they will be: December's plans for next year
+    are checked against next year's entitlement, not only what is left of this one."""
+    this_year = user.local_today().year
+    if year <= this_year:
+        return Decimal(0)
+    schedule = schedule_of(user)
+    booked = set(
+        LeaveLedgerEntry.objects.filter(
+            user=user, leave_type=leave_type, kind=Kind.ACCRUAL, date__year__gt=this_year, date__year__lte=year
+        ).values_list("date__year", flat=True)
+    )
+    return sum(
+        (
+            prorated_allowance(user, leave_type, later, schedule)
+            for later in range(this_year + 1, year + 1)
+            if later not in booked
+        ),
+        Decimal(0),
+    )
 
 
 def _fmt(amount: Decimal) -> str:
@@ -108,19 +133,61 @@ def _round_half(value: Decimal) -> Decimal:
     return (value * 2).quantize(Decimal(1), rounding=ROUND_HALF_UP) / 2
 
 
-def prorated_allowance(user: User, leave_type: LeaveType, year: int) -> Decimal:
-    """The year's allowance pro-rated by the months employed and contract hours, to half days."""
-    joined = timezone.localdate(user.date_joined, user.tzinfo)
-    if joined.year > year:
+def contract_share(terms: Terms) -> Decimal:
+    """How much of a full-time year's allowance a version earns per day under it: its weekly
+    hours relative to the full-time week (`FULL_TIME_WEEKLY_HOURS`), the rule the allowance
+    has always scaled by."""
+    return terms.weekly_hours / Decimal(settings.FULL_TIME_WEEKLY_HOURS)
+
+
+def prorated_allowance(user: User, leave_type: LeaveType, year: int, schedule: Schedule | None = None) -> Decimal:
+    """The year's allowance pro-rated by the days of the year employed (from
+    `employment_start` to `employment_end`) and, day by day, by the contract version in
+    force (`contract_share`), to half days. In hours: those days times the versions' hours
+    per work day (weighted by the days under each)."""
+    schedule = schedule or schedule_of(user)
+    year_start, year_end = date(year, 1, 1), date(year, 12, 31)
+    first = max(year_start, schedule.employment_start)
+    last = min(year_end, schedule.employment_end or year_end)
+    if first > last:
         return Decimal(0)
-    first = max(date(year, 1, 1), joined)
-    year_days = (date(year, 12, 31) - date(year, 1, 1)).days + 1
-    employed = Decimal((date(year, 12, 31) - first).days + 1) / year_days
-    hours_share = Decimal(user.weekly_contract_hours) / Decimal(settings.FULL_TIME_WEEKLY_HOURS)
-    days = _round_half(leave_type.annual_allowance * employed * hours_share)
+    year_days = (year_end - year_start).days + 1
+    days_under: dict[Terms, int] = {}
+    for day in selectors.daterange(first, last):
+        terms = schedule.terms_on(day)
+        days_under[terms] = days_under.get(terms, 0) + 1
+    exact = {
+        terms: leave_type.annual_allowance * Decimal(count) / year_days * contract_share(terms)
+        for terms, count in days_under.items()
+    }
+    total = sum(exact.values(), Decimal(0))
+    days = _round_half(total)
     if leave_type.unit == LeaveType.Unit.HOUR:
-        return (days * user.hours_per_work_day).quantize(Decimal("0.01"))
+        if not total:
+            return Decimal(0)
+        hours_per_day = sum((share * terms.hours_per_work_day for terms, share in exact.items()), Decimal(0)) / total
+        return (days * hours_per_day).quantize(Decimal("0.01"))
     return days
+
+
+def _accrue(*, user: User, leave_type: LeaveType, year: int, schedule: Schedule, actor: User | None) -> bool:
+    """Credit `year`'s pro-rated allowance once (key `accrual:<user>:<type>:<year>`, the
+    same for the yearly run and a new person's booking), on 1 January or the first day of
+    employment. True when a row was written."""
+    allowance = prorated_allowance(user, leave_type, year, schedule)
+    return bool(
+        allowance
+        and ledger_write(
+            key=f"accrual:{user.pk}:{leave_type.pk}:{year}",
+            user=user,
+            leave_type=leave_type,
+            on=max(date(year, 1, 1), schedule.employment_start),
+            amount=allowance,
+            kind=Kind.ACCRUAL,
+            note=f"Allowance {year}",
+            actor=actor,
+        )
+    )
 
 
 @transaction.atomic
@@ -129,7 +196,8 @@ def leave_accrue_year(*, year: int, actor: User | None = None, users=None) -> di
     up to `max_carry_over`, and credit the pro-rated allowance. Idempotent: every row has
     a key, so running it twice changes nothing."""
     written = {"accrual": 0, "carry_over": 0, "expiry": 0}
-    users = users if users is not None else User.objects.filter(is_active=True)
+    users = list(users if users is not None else User.objects.filter(is_active=True))
+    schedules = schedules_of(users)
     types = list(LeaveType.objects.filter(active=True, tracks_balance=True))
     new_year = date(year, 1, 1)
     for user in users:
@@ -159,19 +227,26 @@ def leave_accrue_year(*, year: int, actor: User | None = None, users=None) -> di
                     actor=actor,
                 ):
                     written["carry_over"] += 1
-            allowance = prorated_allowance(user, leave_type, year)
-            if allowance and ledger_write(
-                key=f"accrual:{user.pk}:{leave_type.pk}:{year}",
-                user=user,
-                leave_type=leave_type,
-                on=max(new_year, timezone.localdate(user.date_joined, user.tzinfo)),
-                amount=allowance,
-                kind=Kind.ACCRUAL,
-                note=f"Allowance {year}",
-                actor=actor,
-            ):
+            if _accrue(user=user, leave_type=leave_type, year=year, schedule=schedules[user.pk], actor=actor):
                 written["accrual"] += 1
     return written
+
+
+@transaction.atomic
+def leave_entitlement_book_for_new_person(*, user: User, actor: User | None = None) -> int:
+    """A new person's pro-rated allowance of the year they start in (this year, or a later
+    one when they start then), booked at once instead of waiting for the yearly run. The
+    keys are the yearly accrual's, so that run does not book it twice. Returns the rows
+    written."""
+    schedule = schedule_of(user)
+    types = LeaveType.objects.filter(active=True, tracks_balance=True)
+    years = sorted({user.local_today().year, schedule.employment_start.year})
+    years = [year for year in years if year >= user.local_today().year]
+    return sum(
+        _accrue(user=user, leave_type=leave_type, year=year, schedule=schedule, actor=actor)
+        for year in years
+        for leave_type in types
+    )
 
 
 @transaction.atomic

@@ -30,13 +30,13 @@ def every_kind_of_row(frozen_2026_03_02, alice, bob, carol, vacation):
     alice.save()
     vacation.carry_over_expires_month, vacation.carry_over_expires_day = 2, 1
     vacation.save()
-    services.leave_accrue_year(year=2025)
+    services.leave_accrue_year(year=2025, users=[alice])
     services.leave_request_approve(request_id=ask(alice, vacation, "2025-06-02", "2025-06-06").pk, actor=bob)
     cancelled = services.leave_request_approve(
         request_id=ask(alice, vacation, "2025-07-07", "2025-07-08").pk, actor=bob
     )
     services.leave_request_cancel(request_id=cancelled.pk, actor=bob)
-    services.leave_accrue_year(year=2026)
+    services.leave_accrue_year(year=2026, users=[alice])
     assert services.leave_carry_over_expire(today=date(2026, 3, 2)) == 1
     services.ledger_adjust(
         actor=carol, user=alice, leave_type=vacation, amount=Decimal("1.5"), on=date(2026, 2, 15), note="Correction"

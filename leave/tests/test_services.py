@@ -142,6 +142,7 @@ class TestCancel:
 class TestLedger:
     def test_accrual_twice_is_once_and_prorated_by_start_and_hours(self, frozen_2026_03_02, veteran, dave, vacation):
         dave.date_joined = datetime(2026, 7, 1, tzinfo=UTC)
+        dave.employment_start = date(2026, 7, 1)
         dave.weekly_contract_hours = Decimal(20)
         dave.save()
         first = services.leave_accrue_year(year=2026)
@@ -153,12 +154,12 @@ class TestLedger:
 
     def test_carry_over_is_capped_and_expires_on_its_date(self, veteran, bob, vacation):
         with time_machine.travel(datetime(2025, 6, 2, 9, tzinfo=UTC), tick=False):
-            services.leave_accrue_year(year=2025)
+            services.leave_accrue_year(year=2025, users=[veteran])  # the expiry counts below are hers
             taken = request_leave(veteran, vacation, date(2025, 6, 2), date(2025, 6, 13))  # 10 days
             services.leave_request_approve(request_id=taken.pk, actor=bob)
         with time_machine.travel(datetime(2026, 1, 1, 9, tzinfo=UTC), tick=False):
-            services.leave_accrue_year(year=2026)
-            services.leave_accrue_year(year=2026)
+            services.leave_accrue_year(year=2026, users=[veteran])
+            services.leave_accrue_year(year=2026, users=[veteran])
         # 15 left at the end of 2025, 5 carried over: 25 + 5 = 30 on 1 January.
         assert selectors.leave_balance_as_of(veteran, vacation, date(2025, 12, 31)) == 15
         assert selectors.leave_balance_as_of(veteran, vacation, date(2026, 1, 1)) == 30

@@ -25,7 +25,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     timezone = "Europe/Berlin"
     role = User.Role.EMPLOYEE
-    # Long employed: tests log time and leave on any day of the years they freeze.
+    # Employed for years unless a test says otherwise: expected hours, leave counting and
+    # accrual count from `employment_start` (issue 15), and the tests ask about past weeks.
     employment_start = date(2020, 1, 1)
 
     @factory.post_generation

@@ -91,7 +91,8 @@ def test_item02_every_formula_trigger_is_neutralised(api, alice, carol, frozen_2
 
 def test_item02_negative_numbers_stay_numbers(api, alice, carol, acme_at_90, frozen_2026_11_26):
     alice.first_name, alice.last_name = "-Alice", ""
-    alice.save(update_fields=["first_name", "last_name"])
+    alice.employment_start = date(2026, 11, 2)  # the balance runs from here
+    alice.save(update_fields=["first_name", "last_name", "employment_start"])
     worked(alice, acme_at_90, 2)  # far below the week's 40 expected hours: negative differences
     query = {"from": "2026-11-02", "to": "2026-11-08", "user": alice.pk}
 
