@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.test import Client
 
 from core.models import AuditEvent
 from leave.models import LeaveRequest, LeaveType, WorkingTimeAdjustment
@@ -20,6 +21,7 @@ ACCOUNT = "/api/v1/working-time-accounts"
 ADJUSTMENTS = "/api/v1/working-time-accounts/adjustments"
 REQUESTS = "/api/v1/leave/requests"
 ENTRIES = "/api/v1/time-entries"
+ADMIN = "/admin/leave/workingtimeadjustment/"
 WEEK = ["2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20"]
 
 
@@ -295,3 +297,61 @@ def test_the_setting_allows_a_negative_account_down_to_its_limit(api, settings, 
     assert ask(api(starter), comp_time, "2026-02-24").status_code == 201  # down to -20
     refused = ask(api(starter), comp_time, "2026-02-25", "2026-02-27")  # 24 h more: -44 < -40
     assert refused.status_code == 409, refused.json()
+
+
+# --- the /leave/ page and the admin ------------------------------------------------------------
+
+
+def logged_in(user, password) -> Client:
+    client = Client()
+    assert client.login(email=user.email, password=password)
+    return client
+
+
+def test_the_leave_page_shows_the_account(api, starter, carol, acme, password):
+    adjust(api(carol), starter, "12.5")
+    log_week(api(starter), acme, 9)
+    response = logged_in(starter, password).get("/leave/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Working-time account" in html
+    assert 'leave-account__balance">17.5 h<' in html  # 12.5 + 45 - 40
+    assert '<th scope="row">Worked</th><td class="num">45 h</td>' in html
+
+
+def test_a_negative_account_is_marked_on_the_page(starter, password):
+    html = logged_in(starter, password).get("/leave/").content.decode()
+    assert 'leave-account__balance is-negative">-40 h<' in html  # a week expected, nothing logged
+
+
+def test_the_admin_adds_adjustments_through_the_service_and_never_changes_them(starter, carol, password):
+    client = logged_in(carol, password)
+    form = {"user": starter.pk, "kind": "correction", "hours": "3.5", "date": "2026-02-18"}
+    without_reason = client.post(f"{ADMIN}add/", form)
+    assert without_reason.status_code == 200
+    assert without_reason.context["adminform"].form.errors == {"reason": ["This field is required."]}
+
+    before_start = client.post(f"{ADMIN}add/", {**form, "date": "2026-02-01", "reason": "Fix"})
+    assert before_start.status_code == 200  # the service's refusal, shown on the form
+    assert not WorkingTimeAdjustment.objects.exists()
+
+    added = client.post(f"{ADMIN}add/", {**form, "reason": "Trip not logged"})
+    assert added.status_code == 302, added.content.decode()[:2000]
+    adjustment = WorkingTimeAdjustment.objects.get()
+    assert (adjustment.user, adjustment.hours, adjustment.actor) == (starter, Decimal("3.50"), carol)
+    assert AuditEvent.objects.get(action="working_time_adjusted").actor == carol
+
+    listing = client.get(ADMIN)
+    assert listing.status_code == 200 and "+3.50 h" in listing.content.decode()
+    assert client.post(f"{ADMIN}{adjustment.pk}/change/", {"hours": "9"}).status_code == 403
+    assert client.post(f"{ADMIN}{adjustment.pk}/delete/", {"post": "yes"}).status_code == 403
+    adjustment.refresh_from_db()
+    assert adjustment.hours == Decimal("3.50")
+
+
+def test_managers_cannot_add_adjustments_in_the_admin(starter, bob, password):
+    response = logged_in(bob, password).post(
+        f"{ADMIN}add/", {"user": starter.pk, "kind": "opening", "hours": "5", "date": "2026-02-16", "reason": "x"}
+    )
+    assert response.status_code == 403
+    assert not WorkingTimeAdjustment.objects.exists()
