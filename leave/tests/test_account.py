@@ -114,9 +114,14 @@ def test_a_day_of_leave_that_reduces_expected_hours_leaves_the_account_alone(api
 
 
 def test_the_account_counts_from_employment_start_not_before(api, starter, carol, acme):
-    """Work logged before the start does not count; expected hours start on the 16th."""
+    """Work logged before the start (here: logged, then the start corrected to a later day)
+    does not count; expected hours start on the 16th."""
+    starter.employment_start = date(2026, 2, 2)
+    starter.save(update_fields=["employment_start"])
     before = api(starter).post(ENTRIES, {"project": acme.pk, "day": "2026-02-13", "hours": 8}, format="json")
     assert before.status_code == 201, before.json()
+    starter.employment_start = date(2026, 2, 16)
+    starter.save(update_fields=["employment_start"])
     log_week(api(starter), acme, 8)
     figures = account(api(starter), as_of="2026-02-20")
     assert figures["worked_hours"] == "40.00" and figures["expected_hours"] == "40.00"
