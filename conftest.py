@@ -285,6 +285,7 @@ MANAGER_PERMISSION_MIGRATIONS = [
     "users.migrations.0002_managers_group",
     "timeentries.migrations.0003_managers_permissions",
     "leave.migrations.0003_managers_permissions",
+    "leave.migrations.0005_working_time_account",
     "compliance.migrations.0003_managers_permissions",
 ]
 

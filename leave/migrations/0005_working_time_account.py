@@ -2,7 +2,24 @@
 
 import django.db.models.deletion
 from django.conf import settings
+from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+
+# Managers see their teams' adjustments in the admin (scoped there like the ledger); only admins add them.
+MANAGER_PERMISSIONS = [("leave", "view_workingtimeadjustment")]
+
+
+def grant_managers(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for app_config in apps.get_app_configs():  # permissions are normally created after all migrations
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name="Managers")
+    for app_label, codename in MANAGER_PERMISSIONS:
+        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
 
 
 def comp_time_off_the_expected_hours(apps, schema_editor):
@@ -84,4 +101,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(comp_time_off_the_expected_hours, migrations.RunPython.noop),
+        migrations.RunPython(grant_managers, migrations.RunPython.noop),
     ]

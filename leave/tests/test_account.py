@@ -354,9 +354,15 @@ def test_the_admin_adds_adjustments_through_the_service_and_never_changes_them(s
     assert adjustment.hours == Decimal("3.50")
 
 
-def test_managers_cannot_add_adjustments_in_the_admin(starter, bob, password):
-    response = logged_in(bob, password).post(
+def test_managers_see_their_teams_adjustments_in_the_admin_and_add_none(api, starter, carol, dave, bob, password):
+    adjust(api(carol), starter, "5")
+    adjust(api(carol), dave, "7", day="2026-02-20")
+    client = logged_in(bob, password)
+    listing = client.get(ADMIN)
+    assert listing.status_code == 200
+    assert [row.user for row in listing.context["cl"].result_list] == [starter]
+    response = client.post(
         f"{ADMIN}add/", {"user": starter.pk, "kind": "opening", "hours": "5", "date": "2026-02-16", "reason": "x"}
     )
     assert response.status_code == 403
-    assert not WorkingTimeAdjustment.objects.exists()
+    assert WorkingTimeAdjustment.objects.count() == 2
