@@ -77,9 +77,11 @@ def _same_or_conflict(existing: WorkingTimeAdjustment, *, user, kind, hours, on)
 def ensure_toil_fits(*, user: User, leave_type: LeaveType, amount: Decimal, exclude_pk: int | None = None) -> None:
     """Time off in lieu (a type that keeps its days expected) of `amount` hours must leave the
     account at or above `account_min_balance()`, else 409 `insufficient_balance`. Types that
-    allow a negative balance are not checked."""
+    allow a negative balance are not checked. Call it inside the write's transaction."""
     if leave_type.reduces_expected_hours or leave_type.allow_negative:
         return
+    # One check at a time per person: two approvals at once must not both spend the same hours.
+    User.objects.select_for_update().filter(pk=user.pk).first()
     available = toil_available(user, exclude_pk=exclude_pk) - account_min_balance()
     if amount > available:
         raise Conflict(
