@@ -279,11 +279,13 @@ def page(browser):
 REFERENCE_DATA_MIGRATIONS = {
     "leave.migrations.0002_seed_leave_types": "seed",
     "compliance.migrations.0002_default_policy": "create_default",
+    "leave.migrations.0005_working_time_account": "comp_time_off_the_expected_hours",
 }
 MANAGER_PERMISSION_MIGRATIONS = [
     "users.migrations.0002_managers_group",
     "timeentries.migrations.0003_managers_permissions",
     "leave.migrations.0003_managers_permissions",
+    "leave.migrations.0005_working_time_account",
     "compliance.migrations.0003_managers_permissions",
 ]
 

@@ -193,6 +193,9 @@ ELASTICSEARCH_CIRCUIT_SECONDS = env.float("ELASTICSEARCH_CIRCUIT_SECONDS", defau
 # --- Domain settings ---------------------------------------------------------------------
 WORKING_TIME_MAX_WEEKLY_HOURS = env.float("WORKING_TIME_MAX_WEEKLY_HOURS", default=48)
 WORKING_TIME_MIN_DAILY_REST = env.float("WORKING_TIME_MIN_DAILY_REST", default=11)
+# How far below zero time off in lieu may take a working-time account, in hours (0: not below
+# zero; -16 allows two days in the red). Leave types with allow_negative are not checked.
+WORKING_TIME_ACCOUNT_MIN_BALANCE = env.float("WORKING_TIME_ACCOUNT_MIN_BALANCE", default=0)
 # The daily compliance scan (celery beat, UTC): at this hour, judging the last this many days.
 COMPLIANCE_SCAN_HOUR = env.int("COMPLIANCE_SCAN_HOUR", default=2)
 COMPLIANCE_SCAN_DAYS = env.int("COMPLIANCE_SCAN_DAYS", default=14)

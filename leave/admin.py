@@ -17,8 +17,8 @@ from django.utils import timezone
 from core.admin import CatalogAdmin, ScopedAdminMixin, ServiceAdmin, adopt
 from core.admin_actions import comment_form, confirm_comment_then, confirm_then, report_per_row
 from core.forms import ServiceModelForm
-from leave import selectors, services
-from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
+from leave import selectors, selectors_account, services
+from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType, WorkingTimeAdjustment
 from users.models import User
 
 Status = LeaveRequest.Status
@@ -270,11 +270,12 @@ class LeaveTypeAdmin(NoDeleteCatalogAdmin):
         "max_carry_over",
         "requires_approval",
         "tracks_balance",
+        "reduces_expected_hours",
         "paid",
         "private",
         "active",
     ]
-    list_filter = ["active", "unit", "paid", "requires_approval", "tracks_balance", "private"]
+    list_filter = ["active", "unit", "paid", "requires_approval", "tracks_balance", "reduces_expected_hours", "private"]
     search_fields = ["name", "code"]
 
 
@@ -399,3 +400,78 @@ class HolidayAdmin(ServiceAdmin):
 
     def service_delete(self, request, obj):
         services.holiday_delete(holiday=obj, actor=request.user)
+
+
+# --- working-time accounts ---------------------------------------------------------------------
+
+
+class WorkingTimeAdjustmentForm(ServiceModelForm):
+    class Meta:
+        model = WorkingTimeAdjustment
+        fields = ["user", "kind", "hours", "date", "reason"]
+        help_texts = {
+            "hours": "Signed: positive adds to the account, negative takes from it (a payout, a forfeit).",
+            "reason": "Required: why the account moves. The person's history shows it.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "user" in self.fields:
+            self.fields["user"].queryset = User.objects.filter(is_active=True)
+
+
+@admin.register(WorkingTimeAdjustment)
+class WorkingTimeAdjustmentAdmin(ScopedAdminMixin, ServiceAdmin):
+    """Working-time account adjustments are append-only like the ledger: admins add them
+    (through `working_time_adjustment_create`, with a reason, audited); nobody edits or
+    deletes one."""
+
+    form = WorkingTimeAdjustmentForm
+    list_display = ["date", "user", "kind", "signed_hours", "reason", "actor", "created_at"]
+    list_filter = ["kind", ("user__team", admin.RelatedOnlyFieldListFilter)]
+    date_hierarchy = "date"
+    search_fields = ["user__email", "user__first_name", "user__last_name", "reason"]
+    list_select_related = ["user", "actor"]
+    view_fields = ["user", "kind", "hours", "date", "reason", "actor", "created_at", "idempotency_key"]
+
+    def scoped_queryset(self, user):
+        return selectors_account.adjustments_visible_to(user)
+
+    def get_fields(self, request, obj=None):
+        return WorkingTimeAdjustmentForm.Meta.fields if obj is None else self.view_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.view_fields
+
+    def get_changeform_initial_data(self, request):
+        return {"date": request.user.local_today(), **super().get_changeform_initial_data(request)}
+
+    @admin.display(description="Hours", ordering="hours")
+    def signed_hours(self, adjustment: WorkingTimeAdjustment) -> str:
+        return f"{adjustment.hours:+} h"
+
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.is_admin
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        adjustment, _ = self.call_service(
+            lambda: services.working_time_adjustment_create(
+                actor=request.user,
+                user=data["user"],
+                kind=data["kind"],
+                hours=data["hours"],
+                on=data["date"],
+                reason=data["reason"],
+            )
+        )
+        adopt(obj, adjustment)
+
+    def save_related(self, request, form, formsets, change):
+        """An adjustment has no related rows to save."""

@@ -40,6 +40,13 @@ class LeaveType(models.Model):
     half_days_allowed = models.BooleanField(default=True)
     # Paid annual leave and sick leave are neutral for the working-time average (WTD Art. 16(b)).
     neutral_for_working_time = models.BooleanField(default=True)
+    # Time off in lieu (compensatory time) is taken from the working-time account: its days
+    # stay expected, so a day of it lowers the account by that day's contract hours.
+    reduces_expected_hours = models.BooleanField(
+        default=True,
+        help_text="Days of this leave are not expected work (vacation, sick, unpaid). Off for time off "
+        "in lieu: it is taken from the working-time account instead of a leave balance.",
+    )
     # Health data and the like (GDPR Art. 9): seen only by the person, their managers and admins.
     private = models.BooleanField(
         default=False,
@@ -241,3 +248,39 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.scope} feed"
+
+
+class WorkingTimeAdjustment(models.Model):
+    """One signed movement of a person's working-time account besides worked and expected
+    hours: a balance carried from a previous system, hours paid out, a correction, hours
+    forfeited above a cap. Written only by `leave.services.account`."""
+
+    class Kind(models.TextChoices):
+        OPENING = "opening", "Opening balance"
+        PAYOUT = "payout", "Payout"
+        CORRECTION = "correction", "Correction"
+        FORFEIT = "forfeit", "Forfeit"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="working_time_adjustments"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    hours = models.DecimalField(max_digits=8, decimal_places=2)
+    date = models.DateField()
+    reason = models.CharField(max_length=255)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["user", "date"], name="wtadjustment_user_date")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(hours=0), name="wtadjustment_hours_not_zero"),
+            models.CheckConstraint(condition=~Q(reason=""), name="wtadjustment_reason_given"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.kind} {self.hours:+} h"

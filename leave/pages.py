@@ -25,7 +25,7 @@ from core.forms import DecisionForm
 from core.pages import decision_apply, format_hours
 from core.pages import first_error as _first_error
 from core.pages import local_timezone as _local_timezone
-from leave import selectors, services, team_calendar
+from leave import selectors, selectors_account, services, team_calendar
 from leave.forms import LeavePreviewForm, LeaveRequestForm
 from leave.models import LeaveRequest, LeaveType
 from users.models import User
@@ -101,10 +101,22 @@ def _leave_context(request, *, form: LeaveRequestForm | None = None, cancel_erro
         }
         for leave_request in leave_requests[:REQUESTS_SHOWN]
     ]
+    account = selectors_account.working_time_account(user, today)
     return {
         "nav": "leave",
         "today": today,
         "balances": balances,
+        "account": {
+            "balance": format_hours(account.balance_hours),
+            "is_negative": account.balance_hours < 0,
+            "rows": [
+                ("Opening balance", format_hours(account.opening_balance_hours)),
+                ("Worked", format_hours(account.worked_hours)),
+                ("Expected", format_hours(account.expected_hours)),
+                ("Adjustments", format_hours(account.adjustment_hours)),
+                ("of it, time off in lieu", format_hours(account.toil_hours)),
+            ],
+        },
         "rows": rows,
         "form": form or LeaveRequestForm(),
         "preview": _preview_of(user, form.data) if form is not None else {"message": PREVIEW_HINT, "error": False},

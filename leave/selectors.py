@@ -270,6 +270,7 @@ def expected_hours_of(users: Iterable[User], start: date, end: date) -> dict[int
     leave = LeaveRequest.objects.filter(
         user_id__in=[user.pk for user in users],
         status=LeaveRequest.Status.APPROVED,
+        leave_type__reduces_expected_hours=True,
         start_date__lte=end,
         end_date__gte=start,
     )

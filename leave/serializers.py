@@ -73,6 +73,7 @@ class LeaveTypeSerializer(serializers.ModelSerializer):
             "allow_negative",
             "half_days_allowed",
             "neutral_for_working_time",
+            "reduces_expected_hours",
             "private",
             "active",
         ]

@@ -9,8 +9,10 @@ names, so callers write `from leave import services` and `services.leave_request
 - `holidays`: holiday calendars and holidays, and the re-count of leave they cause
   (`leave_requests_recount`, also called when a person's contract or calendar changes)
 - `feeds`: the secret ICS feed URLs
+- `account`: working-time account adjustments and the check that time off in lieu fits it
 """
 
+from leave.services.account import account_min_balance, ensure_toil_fits, working_time_adjustment_create
 from leave.services.feeds import calendar_feed_allowed, calendar_feed_regenerate, calendar_feeds_for
 from leave.services.holidays import (
     holiday_calendar_delete,
@@ -38,10 +40,12 @@ from leave.services.requests import (
 )
 
 __all__ = [
+    "account_min_balance",
     "calendar_feed_allowed",
     "calendar_feed_regenerate",
     "calendar_feeds_for",
     "ensure_balance",
+    "ensure_toil_fits",
     "holiday_calendar_delete",
     "holiday_create",
     "holiday_delete",
@@ -59,4 +63,5 @@ __all__ = [
     "ledger_adjust",
     "ledger_write",
     "prorated_allowance",
+    "working_time_adjustment_create",
 ]

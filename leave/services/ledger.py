@@ -57,8 +57,8 @@ def ensure_balance(*, user: User, leave_type: LeaveType, amount: Decimal, on: da
     """`amount` debited on `on` must fit the balance at the end of that year after the
     requests pending until then, and at the end of every later year someone has pending
     requests in (what is taken now is missing from the years after)."""
-    if not leave_type.tracks_balance or leave_type.allow_negative:
-        return
+    if not leave_type.tracks_balance or leave_type.allow_negative or not leave_type.reduces_expected_hours:
+        return  # time off in lieu draws on the working-time account: `account.ensure_toil_fits`
     pending = selectors.pending_by_year(user, leave_type, exclude_pk=exclude_pk)
     for year in sorted({on.year, *(year for year in pending if year > on.year)}):
         available = (

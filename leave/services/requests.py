@@ -12,6 +12,7 @@ from core.errors import Conflict, DomainError, DomainValidationError, Forbidden
 from leave import selectors
 from leave.models import LeaveLedgerEntry, LeaveRequest, LeaveType
 from leave.notifications import notify_leave_decided, notify_leave_requested
+from leave.services.account import ensure_toil_fits
 from leave.services.ledger import ensure_balance, ledger_write
 from users.models import User
 from users.permissions import ensure_can_decide_for, user_manages
@@ -72,6 +73,7 @@ def leave_request_create(
     _ensure_no_overlap(user=actor, **days)
     amount = length.hours if leave_type.unit == LeaveType.Unit.HOUR else length.working_days
     ensure_balance(user=actor, leave_type=leave_type, amount=amount, on=start_date)
+    ensure_toil_fits(user=actor, leave_type=leave_type, amount=length.hours)
     request = LeaveRequest.objects.create(
         user=actor, leave_type=leave_type, **days, working_days=length.working_days, hours=length.hours, reason=reason
     )
@@ -109,6 +111,7 @@ def _approve(request: LeaveRequest, *, actor: User | None, comment: str) -> Leav
         exclude_pk=request.pk,
         conflict=True,
     )
+    ensure_toil_fits(user=request.user, leave_type=request.leave_type, amount=request.hours, exclude_pk=request.pk)
     request.status = Status.APPROVED
     request.decided_by, request.decided_at, request.decision_comment = actor, timezone.now(), comment
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_comment", "updated_at"])

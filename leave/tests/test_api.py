@@ -297,7 +297,8 @@ def test_balances_are_scoped_like_users(api, funded, bob, dave, carol):
     assert (own["user"], own["as_of"]) == (funded.pk, "2026-03-02")
     vacation_row = next(row for row in own["balances"] if row["type_code"] == "vacation")
     assert vacation_row["entitlement"] == "25.00" and vacation_row["unit"] == "day"
-    assert {row["type_code"] for row in own["balances"]} == {"vacation", "comp-time"}  # sick keeps no balance
+    # sick keeps no balance; compensatory time draws on the working-time account instead
+    assert {row["type_code"] for row in own["balances"]} == {"vacation"}
 
     assert api(funded).get(BALANCES, {"user": dave.pk}).status_code == 404
     assert api(funded).get(BALANCES, {"user": 10**30}).status_code == 400

@@ -1,0 +1,94 @@
+"""The working-time account: adjustments written by admins, and the check that time off in
+lieu fits the account (reads in `leave.selectors_account`)."""
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from core.audit import audit_event_record
+from core.errors import Conflict, DomainValidationError
+from leave.models import LeaveType, WorkingTimeAdjustment
+from leave.selectors_account import toil_available
+from users.models import User
+from users.permissions import ensure_admin
+
+MAX_ADJUSTMENT_HOURS = Decimal("10000")
+
+
+def account_min_balance() -> Decimal:
+    """How far below zero time off in lieu may take an account: `WORKING_TIME_ACCOUNT_MIN_BALANCE`
+    hours (0 by default: not below zero; -16 lets people go 16 hours into the red)."""
+    return Decimal(str(settings.WORKING_TIME_ACCOUNT_MIN_BALANCE))
+
+
+@transaction.atomic
+def working_time_adjustment_create(
+    *, actor: User, user: User, kind: str, hours: Decimal, on: date, reason: str, idempotency_key: str = ""
+) -> tuple[WorkingTimeAdjustment, bool]:
+    """An admin moves `user`'s account by signed `hours`, always with a reason; audited.
+    The same `idempotency_key` again returns the first row and `False` (nothing written)."""
+    ensure_admin(actor, what="adjust working-time accounts")
+    if kind not in WorkingTimeAdjustment.Kind.values:
+        raise DomainValidationError(f"Unknown kind '{kind}'.", field="kind")
+    if not (reason or "").strip():
+        raise DomainValidationError("Say why the account is adjusted.", field="reason")
+    if hours == 0:
+        raise DomainValidationError("An adjustment needs a non-zero number of hours.", field="hours")
+    if abs(hours) > MAX_ADJUSTMENT_HOURS:
+        raise DomainValidationError(f"At most {MAX_ADJUSTMENT_HOURS} hours either way.", field="hours")
+    if on < user.employment_start:
+        raise DomainValidationError(f"The account starts with the employment on {user.employment_start}.", field="date")
+    key = idempotency_key or f"adjustment:{uuid.uuid4()}"
+    existing = WorkingTimeAdjustment.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return _same_or_conflict(existing, user=user, kind=kind, hours=hours, on=on), False
+    try:
+        with transaction.atomic():
+            adjustment = WorkingTimeAdjustment.objects.create(
+                user=user,
+                kind=kind,
+                hours=hours,
+                date=on,
+                reason=reason.strip()[:255],
+                actor=actor,
+                idempotency_key=key,
+            )
+    except IntegrityError:  # the same key posted twice at once: the other one won
+        existing = WorkingTimeAdjustment.objects.get(idempotency_key=key)
+        return _same_or_conflict(existing, user=user, kind=kind, hours=hours, on=on), False
+    audit_event_record(
+        action="working_time_adjusted",
+        actor=actor,
+        target=adjustment,
+        data={"kind": kind, "hours": str(hours), "date": on.isoformat(), "reason": adjustment.reason},
+    )
+    return adjustment, True
+
+
+def _same_or_conflict(existing: WorkingTimeAdjustment, *, user, kind, hours, on) -> WorkingTimeAdjustment:
+    if (existing.user_id, existing.kind, existing.hours, existing.date) != (user.pk, kind, hours, on):
+        raise Conflict("This idempotency key was used for another adjustment.", code="idempotency_key_reused")
+    return existing
+
+
+def ensure_toil_fits(*, user: User, leave_type: LeaveType, amount: Decimal, exclude_pk: int | None = None) -> None:
+    """Time off in lieu (a type that keeps its days expected) of `amount` hours must leave the
+    account at or above `account_min_balance()`, else 409 `insufficient_balance`. Types that
+    allow a negative balance are not checked. Call it inside the write's transaction."""
+    if leave_type.reduces_expected_hours or leave_type.allow_negative:
+        return
+    # One check at a time per person: two approvals at once must not both spend the same hours.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    available = toil_available(user, exclude_pk=exclude_pk) - account_min_balance()
+    if amount > available:
+        raise Conflict(
+            f"Not enough on the working-time account: {_fmt(available)} hours available, {_fmt(amount)} requested.",
+            code="insufficient_balance",
+        )
+
+
+def _fmt(amount: Decimal) -> str:
+    return format(Decimal(amount).quantize(Decimal("0.01")).normalize(), "f")
