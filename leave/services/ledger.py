@@ -30,6 +30,7 @@ def ledger_write(
     amount: Decimal,
     kind: str,
     request=None,
+    related_request=None,
     note="",
     actor=None,
 ) -> LeaveLedgerEntry | None:
@@ -44,6 +45,7 @@ def ledger_write(
                 amount=amount,
                 kind=kind,
                 request=request,
+                related_request=related_request,
                 note=note[:255],
                 created_by=actor,
             )
@@ -53,10 +55,20 @@ def ledger_write(
         raise
 
 
-def ensure_balance(*, user: User, leave_type: LeaveType, amount: Decimal, on: date, exclude_pk=None, conflict=False):
+def ensure_balance(
+    *,
+    user: User,
+    leave_type: LeaveType,
+    amount: Decimal,
+    on: date,
+    exclude_pk=None,
+    conflict=False,
+    name_year=False,
+):
     """`amount` debited on `on` must fit the balance at the end of that year after the
     requests pending until then, and at the end of every later year someone has pending
-    requests in (what is taken now is missing from the years after)."""
+    requests in (what is taken now is missing from the years after). `name_year`: the
+    refusal names the year even when it is `on`'s (a request spanning New Year)."""
     if not leave_type.tracks_balance or leave_type.allow_negative:
         return
     pending = selectors.pending_by_year(user, leave_type, exclude_pk=exclude_pk)
@@ -68,7 +80,7 @@ def ensure_balance(*, user: User, leave_type: LeaveType, amount: Decimal, on: da
             unit = leave_type.get_unit_display().lower()
             message = (
                 f"Not enough {leave_type.name} left: {_fmt(available)} {unit} available"
-                f"{'' if year == on.year else f' in {year}'}, {_fmt(amount)} requested."
+                f"{'' if year == on.year and not name_year else f' in {year}'}, {_fmt(amount)} requested."
             )
             if conflict:
                 raise Conflict(message, code="insufficient_balance")
@@ -191,7 +203,7 @@ def leave_carry_over_expire(*, today: date) -> int:
         spent = LeaveLedgerEntry.objects.filter(
             user=row.user,
             leave_type=leave_type,
-            kind__in=[Kind.DEBIT, Kind.CREDIT, Kind.ADJUSTMENT],
+            kind__in=[Kind.DEBIT, Kind.CREDIT, Kind.ADJUSTMENT, Kind.SICK_CREDIT],
             date__gte=date(row.date.year, 1, 1),
             date__lt=expiry,
         ).values_list("amount", flat=True)
