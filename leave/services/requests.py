@@ -132,7 +132,10 @@ def _year_parts(request: LeaveRequest, start: date, end: date, start_half: str, 
 
 
 def _request_parts(request: LeaveRequest) -> list[YearPart]:
-    """The request's own days by leave year (one part unless it spans New Year)."""
+    """The request's own days by leave year: one part, as counted on the request, unless it
+    spans New Year."""
+    if request.start_date.year == request.end_date.year:
+        return [YearPart(request.start_date.year, request.start_date, request.working_days, request.amount)]
     parts = _year_parts(request, request.start_date, request.end_date, request.start_half, request.end_half)
     if len(parts) > 1:
         rest = request.amount - sum((part.amount for part in parts[:-1]), Decimal(0))
@@ -140,9 +143,10 @@ def _request_parts(request: LeaveRequest) -> list[YearPart]:
     return parts
 
 
-def _ensure_balance_by_year(request: LeaveRequest, *, conflict: bool = False) -> None:
-    """Each leave year's part of the request must fit that year's balance."""
-    parts = _request_parts(request)
+def _ensure_balance_by_year(request: LeaveRequest, *, parts=None, conflict: bool = False) -> None:
+    """Each leave year's part of the request (`parts`, counted here when not given) must
+    fit that year's balance."""
+    parts = _request_parts(request) if parts is None else parts
     for part in parts:
         ensure_balance(
             user=request.user,
@@ -162,12 +166,13 @@ def _debit_key(request: LeaveRequest, part: YearPart) -> str:
 
 
 def _approve(request: LeaveRequest, *, actor: User | None, comment: str) -> LeaveRequest:
-    _ensure_balance_by_year(request, conflict=True)
+    parts = _request_parts(request) if request.leave_type.tracks_balance else []
+    _ensure_balance_by_year(request, parts=parts, conflict=True)
     request.status = Status.APPROVED
     request.decided_by, request.decided_at, request.decision_comment = actor, timezone.now(), comment
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_comment", "updated_at"])
     if request.leave_type.tracks_balance:
-        for part in _request_parts(request):
+        for part in parts:
             if part.amount:
                 ledger_write(
                     key=_debit_key(request, part),
