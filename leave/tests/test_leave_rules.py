@@ -144,3 +144,23 @@ def test_each_leave_year_checks_its_own_part(api, bavarian_new_year, bob, vacati
     assert "2027" in str(response.json())
     # Ending on Monday 4 January, 1 day in 2027: fits.
     assert ask(api(alice), vacation, "2026-12-28", "2027-01-04")["working_days"] == "5.0"
+
+
+@pytest.mark.django_db
+def test_the_leave_report_shows_the_statutory_minimum_for_the_contracts_work_days(api, funded, bob):
+    from users.models import Contract
+
+    report = "/api/v1/reports/leave"
+    funded.employment_start = date(2020, 1, 1)
+    funded.save()
+
+    def minimum_by_code():
+        response = api(bob).get(report, {"as_of": "2026-03-02", "user": funded.pk})
+        assert response.status_code == 200, response.json()
+        return {row["type_code"]: row["statutory_minimum_days"] for row in response.json()["rows"]}
+
+    assert minimum_by_code() == {"comp-time": None, "vacation": "20.00"}  # five days a week
+    Contract.objects.create(user=funded, valid_from=date(2026, 2, 1), weekly_hours=32, work_days="1234")
+    assert minimum_by_code() == {"comp-time": None, "vacation": "16.00"}  # 20 x 4/5
+    csv_text = b"".join(api(bob).get(report, {"as_of": "2026-03-02", "format": "csv"}).streaming_content).decode()
+    assert "Statutory minimum (days)" in csv_text.splitlines()[0]
