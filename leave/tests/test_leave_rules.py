@@ -164,3 +164,28 @@ def test_the_leave_report_shows_the_statutory_minimum_for_the_contracts_work_day
     assert minimum_by_code() == {"comp-time": None, "vacation": "16.00"}  # 20 x 4/5
     csv_text = b"".join(api(bob).get(report, {"as_of": "2026-03-02", "format": "csv"}).streaming_content).decode()
     assert "Statutory minimum (days)" in csv_text.splitlines()[0]
+
+
+@pytest.mark.django_db
+def test_a_leavers_entitlement_is_pro_rated_by_full_months_and_follows_changes(api, funded, carol):
+    from core.signals import leave_basis_changed
+    from users.models import User
+
+    def leaving(end):
+        # As the people's side does when it changes an employment: set the date, send the signal.
+        funded.employment_start, funded.employment_end = date(2020, 1, 1), end
+        funded.save()
+        leave_basis_changed.send(
+            sender=User, user_ids=[funded.pk], since=date(2026, 3, 2), actor=carol, reason="Employment end"
+        )
+
+    assert vacation_left(api(funded), "2026-03-02") == "25.00"
+    leaving(date(2026, 6, 30))  # January to June: 6 full months, 25 x 6/12 = 12.5
+    assert vacation_left(api(funded), "2026-03-02") == "12.50"
+    leaving(date(2026, 6, 30))  # nothing changed, nothing written
+    assert [row["amount"] for row in ledger(api(funded), "adjustment")] == ["-12.50"]
+    leaving(date(2026, 5, 15))  # 4 full months (May is not): 25 x 4/12 = 8.33, to half days 8.5
+    assert vacation_left(api(funded), "2026-03-02") == "8.50"
+    leaving(None)  # the leaving date withdrawn: the full year again
+    assert vacation_left(api(funded), "2026-03-02") == "25.00"
+    assert sorted(row["amount"] for row in ledger(api(funded), "adjustment")) == ["-12.50", "-4.00", "16.50"]
