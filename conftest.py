@@ -280,6 +280,7 @@ REFERENCE_DATA_MIGRATIONS = {
     "leave.migrations.0002_seed_leave_types": "seed",
     "compliance.migrations.0002_default_policy": "create_default",
     "leave.migrations.0005_working_time_account": "comp_time_off_the_expected_hours",
+    "leave.migrations.0006_sick_credit_and_interrupting_types": "sick_interrupts_leave",
 }
 MANAGER_PERMISSION_MIGRATIONS = [
     "users.migrations.0002_managers_group",

@@ -215,6 +215,7 @@ LEAVE_COLUMNS: list[Column] = [
     ("planned", "Planned", "number"),
     ("pending", "Pending", "number"),
     ("left", "Left", "number"),
+    ("statutory_minimum_days", "Statutory minimum (days)", "number"),
 ]
 
 

@@ -83,6 +83,12 @@ class LeaveReportRowSerializer(serializers.Serializer):
     planned = serializers.DecimalField(max_digits=12, decimal_places=2)
     pending = serializers.DecimalField(max_digits=12, decimal_places=2)
     left = serializers.DecimalField(max_digits=12, decimal_places=2)
+    statutory_minimum_days = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        allow_null=True,
+        help_text="BUrlG minimum vacation a year at the contract's work days (20 at five); null for hours.",
+    )
 
 
 class LeaveReportSerializer(serializers.Serializer):

@@ -53,6 +53,13 @@ class LeaveType(models.Model):
         help_text="Only the person, their managers and admins see this type; team mates, shared "
         "calendars, search and dashboards show the leave as 'Absent' (sick leave is private).",
     )
+    # Sickness during approved leave does not count as leave (BUrlG §9): a request of such a
+    # type may overlap approved balance-tracking leave, whose days it covers are credited back.
+    interrupts_leave = models.BooleanField(
+        default=False,
+        help_text="A request of this type may fall inside approved leave (sickness during vacation); "
+        "the working days it covers are credited back to that leave's balance.",
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -155,6 +162,9 @@ class LeaveRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_comment = models.TextField(blank=True, max_length=2000)
+    # Working days of this (approved) request given back because sickness fell on them
+    # (BUrlG §9); `working_days` stays what was asked.
+    sick_days_credited = models.DecimalField(max_digits=6, decimal_places=1, default=Decimal(0))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -179,6 +189,11 @@ class LeaveRequest(models.Model):
         """What the request draws from the ledger, in the type's unit."""
         return self.hours if self.leave_type.unit == LeaveType.Unit.HOUR else self.working_days
 
+    @property
+    def net_working_days(self) -> Decimal:
+        """The working days the request still takes once sickness during it is credited back."""
+        return self.working_days - self.sick_days_credited
+
 
 class LeaveLedgerQuerySet(models.QuerySet):
     def balances(self, as_of: date | None = None) -> "models.QuerySet":
@@ -200,6 +215,7 @@ class LeaveLedgerEntry(models.Model):
         DEBIT = "debit", "Debit"
         CREDIT = "credit", "Credit"
         ADJUSTMENT = "adjustment", "Adjustment"
+        SICK_CREDIT = "sick_credit", "Sick credit"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="leave_ledger")
     leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="ledger_entries")
@@ -208,6 +224,11 @@ class LeaveLedgerEntry(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     request = models.ForeignKey(
         LeaveRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    # The other request behind the row: on a sick credit (and its reversal) `request` is the
+    # leave credited and `related_request` the sick leave that caused it.
+    related_request = models.ForeignKey(
+        LeaveRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="related_ledger_entries"
     )
     note = models.CharField(max_length=255, blank=True)
     idempotency_key = models.CharField(max_length=120, unique=True)

@@ -148,9 +148,9 @@ def leave_balances_of(users: Iterable[User], as_of: date) -> dict[int, list[dict
     rows = LeaveLedgerEntry.objects.filter(user_id__in=user_ids, leave_type__in=types)
     # What requests took: their debits and credits, and the adjustments a holiday change
     # made to them (a holiday added inside approved leave gives the day back).
-    spent = Q(kind__in=[LeaveLedgerEntry.Kind.DEBIT, LeaveLedgerEntry.Kind.CREDIT]) | Q(
-        kind=LeaveLedgerEntry.Kind.ADJUSTMENT, request__isnull=False
-    )
+    spent = Q(
+        kind__in=[LeaveLedgerEntry.Kind.DEBIT, LeaveLedgerEntry.Kind.CREDIT, LeaveLedgerEntry.Kind.SICK_CREDIT]
+    ) | Q(kind=LeaveLedgerEntry.Kind.ADJUSTMENT, request__isnull=False)
 
     def by_user_and_type(queryset, field="amount") -> dict[tuple[int, int], Decimal]:
         sums = queryset.order_by().values_list("user_id", "leave_type").annotate(s=Sum(field))

@@ -124,6 +124,12 @@ class LeaveRequestSerializer(serializers.ModelSerializer):
     start_half = _half()
     end_half = _half()
     status = LeaveEnumField(LeaveRequest.Status, schema_name="LeaveStatusEnum", read_only=True)
+    net_working_days = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=1,
+        read_only=True,
+        help_text="Working days still taken once sickness during the leave is credited back (BUrlG §9).",
+    )
 
     class Meta:
         model = LeaveRequest
@@ -140,6 +146,8 @@ class LeaveRequestSerializer(serializers.ModelSerializer):
             "reason",
             "working_days",
             "hours",
+            "sick_days_credited",
+            "net_working_days",
             "status",
             "decided_by",
             "decided_at",
@@ -152,6 +160,7 @@ class LeaveRequestSerializer(serializers.ModelSerializer):
             "user",
             "working_days",
             "hours",
+            "sick_days_credited",
             "status",
             "decided_by",
             "decided_at",
@@ -202,7 +211,19 @@ class LeaveLedgerEntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = LeaveLedgerEntry
-        fields = ["id", "user", "type", "type_name", "date", "amount", "kind", "request", "note", "created_at"]
+        fields = [
+            "id",
+            "user",
+            "type",
+            "type_name",
+            "date",
+            "amount",
+            "kind",
+            "request",
+            "related_request",
+            "note",
+            "created_at",
+        ]
         read_only_fields = fields
 
 

@@ -30,6 +30,7 @@ def ledger_write(
     amount: Decimal,
     kind: str,
     request=None,
+    related_request=None,
     note="",
     actor=None,
 ) -> LeaveLedgerEntry | None:
@@ -44,6 +45,7 @@ def ledger_write(
                 amount=amount,
                 kind=kind,
                 request=request,
+                related_request=related_request,
                 note=note[:255],
                 created_by=actor,
             )
@@ -53,10 +55,20 @@ def ledger_write(
         raise
 
 
-def ensure_balance(*, user: User, leave_type: LeaveType, amount: Decimal, on: date, exclude_pk=None, conflict=False):
+def ensure_balance(
+    *,
+    user: User,
+    leave_type: LeaveType,
+    amount: Decimal,
+    on: date,
+    exclude_pk=None,
+    conflict=False,
+    name_year=False,
+):
     """`amount` debited on `on` must fit the balance at the end of that year after the
     requests pending until then, and at the end of every later year someone has pending
-    requests in (what is taken now is missing from the years after)."""
+    requests in (what is taken now is missing from the years after). `name_year`: the
+    refusal names the year even when it is `on`'s (a request spanning New Year)."""
     if not leave_type.tracks_balance or leave_type.allow_negative or not leave_type.reduces_expected_hours:
         return  # time off in lieu draws on the working-time account: `account.ensure_toil_fits`
     pending = selectors.pending_by_year(user, leave_type, exclude_pk=exclude_pk)
@@ -70,7 +82,7 @@ def ensure_balance(*, user: User, leave_type: LeaveType, amount: Decimal, on: da
             unit = leave_type.get_unit_display().lower()
             message = (
                 f"Not enough {leave_type.name} left: {_fmt(available)} {unit} available"
-                f"{'' if year == on.year else f' in {year}'}, {_fmt(amount)} requested."
+                f"{'' if year == on.year and not name_year else f' in {year}'}, {_fmt(amount)} requested."
             )
             if conflict:
                 raise Conflict(message, code="insufficient_balance")
@@ -190,6 +202,85 @@ def _accrue(*, user: User, leave_type: LeaveType, year: int, schedule: Schedule,
     )
 
 
+def full_months_employed(first: date, last: date) -> int:
+    """Whole months from `first` to `last`, both days included: a month is full on the day
+    before the same day a month later (15 January to 14 February is one)."""
+    months = 0
+    while True:
+        year, month = divmod(first.month - 1 + months + 1, 12)
+        year += first.year
+        month += 1
+        next_start = date(year, month, min(first.day, monthrange(year, month)[1]))
+        if (next_start - last).days > 1:
+            return months
+        months += 1
+
+
+def _leaver_key_prefix(user: User, leave_type: LeaveType, year: int) -> str:
+    return f"leaver:{user.pk}:{leave_type.pk}:{year}:"
+
+
+@transaction.atomic
+def leave_entitlement_prorate_for_leaver(*, user_ids, actor: User | None = None) -> int:
+    """A leaver's entitlement for the year they leave is one twelfth of the year's allowance
+    per full month employed in it (BUrlG §5), to half days: what that year's accrual gave is
+    corrected by an adjustment dated with the accrual, so the balance check refuses leave
+    beyond it all year. Idempotent, and follows
+    changes: a later or cleared `employment_end` books the difference back. Years not yet
+    accrued are left alone (their accrual is the place to pro-rate them). Returns the rows
+    written."""
+    written = 0
+    types = list(LeaveType.objects.filter(active=True, tracks_balance=True))
+    for user in User.objects.filter(pk__in=list(user_ids)):
+        end = user.employment_end
+        for leave_type in types:
+            earlier = LeaveLedgerEntry.objects.filter(
+                user=user, leave_type=leave_type, idempotency_key__startswith=f"leaver:{user.pk}:{leave_type.pk}:"
+            )
+            years = {row.year for row in earlier.values_list("date", flat=True)} | ({end.year} if end else set())
+            for year in sorted(years):
+                booked = sum(
+                    earlier.filter(idempotency_key__startswith=_leaver_key_prefix(user, leave_type, year)).values_list(
+                        "amount", flat=True
+                    ),
+                    Decimal(0),
+                )
+                accruals = list(
+                    LeaveLedgerEntry.objects.filter(
+                        user=user, leave_type=leave_type, kind=Kind.ACCRUAL, date__year=year
+                    ).values_list("date", "amount")
+                )
+                accrued = sum((amount for _, amount in accruals), Decimal(0))
+                wanted = Decimal(0)
+                if end is not None and end.year == year and accrued:
+                    first = max(date(year, 1, 1), user.employment_start)
+                    months = full_months_employed(first, end) if first <= end else 0
+                    wanted = _leaver_entitlement(user, leave_type, months) - accrued
+                if wanted == booked:
+                    continue
+                ledger_write(
+                    key=f"{_leaver_key_prefix(user, leave_type, year)}{uuid.uuid4()}",
+                    user=user,
+                    leave_type=leave_type,
+                    on=min((day for day, _ in accruals), default=date(year, 1, 1)),
+                    amount=wanted - booked,
+                    kind=Kind.ADJUSTMENT,
+                    note=f"Leaving on {end}: entitlement {year} pro-rated" if end else f"Leaving date {year} withdrawn",
+                    actor=actor,
+                )
+                written += 1
+    return written
+
+
+def _leaver_entitlement(user: User, leave_type: LeaveType, months: int) -> Decimal:
+    """`months` twelfths of the year's allowance at the person's contract hours, to half days."""
+    hours_share = Decimal(user.weekly_contract_hours) / Decimal(settings.FULL_TIME_WEEKLY_HOURS)
+    days = _round_half(leave_type.annual_allowance * months / 12 * hours_share)
+    if leave_type.unit == LeaveType.Unit.HOUR:
+        return (days * user.hours_per_work_day).quantize(Decimal("0.01"))
+    return days
+
+
 @transaction.atomic
 def leave_accrue_year(*, year: int, actor: User | None = None, users=None) -> dict[str, int]:
     """Open leave year `year` for every active user: close last year's balance, carry over
@@ -266,7 +357,7 @@ def leave_carry_over_expire(*, today: date) -> int:
         spent = LeaveLedgerEntry.objects.filter(
             user=row.user,
             leave_type=leave_type,
-            kind__in=[Kind.DEBIT, Kind.CREDIT, Kind.ADJUSTMENT],
+            kind__in=[Kind.DEBIT, Kind.CREDIT, Kind.ADJUSTMENT, Kind.SICK_CREDIT],
             date__gte=date(row.date.year, 1, 1),
             date__lt=expiry,
         ).values_list("amount", flat=True)

@@ -22,10 +22,11 @@ TODAY = "2026-03-02"  # the `frozen_2026_03_02` day
 
 
 @pytest.fixture
-def every_kind_of_row(frozen_2026_03_02, alice, bob, carol, vacation):
+def every_kind_of_row(frozen_2026_03_02, alice, bob, carol, vacation, sick):
     """Alice's vacation ledger: 2025's accrual, a debit, an approved request cancelled
     (debit and credit), the year's close (expiry) and carry-over, 2026's accrual, the
-    carry-over lapsing on 1 February, an adjustment, and leave approved for April."""
+    carry-over lapsing on 1 February, an adjustment, leave approved for April and a sick
+    day inside it credited back."""
     alice.date_joined = datetime(2020, 1, 1, tzinfo=UTC)
     alice.save()
     vacation.carry_over_expires_month, vacation.carry_over_expires_day = 2, 1
@@ -42,10 +43,11 @@ def every_kind_of_row(frozen_2026_03_02, alice, bob, carol, vacation):
         actor=carol, user=alice, leave_type=vacation, amount=Decimal("1.5"), on=date(2026, 2, 15), note="Correction"
     )
     services.leave_request_approve(request_id=ask(alice, vacation, "2026-04-06", "2026-04-07").pk, actor=bob)
+    ask(alice, sick, "2026-04-07")
     kinds = set(LeaveLedgerEntry.objects.filter(user=alice).values_list("kind", flat=True))
     assert kinds == set(LeaveLedgerEntry.Kind.values)
-    # 25 - 5 - 2 + 2 - 20 (closed) + 5 (carried) + 25 - 5 (lapsed) + 1.5 - 2 (April)
-    return Decimal("24.5")
+    # 25 - 5 - 2 + 2 - 20 (closed) + 5 (carried) + 25 - 5 (lapsed) + 1.5 - 2 (April) + 1 (sick)
+    return Decimal("25.5")
 
 
 def test_the_api_the_report_the_admin_and_the_balance_check_agree(
@@ -63,13 +65,13 @@ def test_the_api_the_report_the_admin_and_the_balance_check_agree(
     assert client.login(email=bob.email, password=password)
     changelist = client.get(ADMIN_REQUESTS)
     from_admin = {row.ledger_balance for row in changelist.context["cl"].result_list if row.leave_type == vacation}
-    assert changelist.content.decode().count('<td class="field-balance_left">24.5 days</td>') == 3
+    assert changelist.content.decode().count('<td class="field-balance_left">25.5 days</td>') == 3
 
     too_much = api(alice).post(
         REQUESTS, {"type": vacation.pk, "start_date": "2026-05-04", "end_date": "2026-06-19"}, format="json"
     )
     assert too_much.status_code == 400
-    assert "24.5 days available" in too_much.json()["errors"]["end_date"][0]
+    assert "25.5 days available" in too_much.json()["errors"]["end_date"][0]
 
     assert from_api == from_report == expected
     assert from_admin == {expected}
