@@ -10,6 +10,7 @@ router.register("leave/ledger", api.LeaveLedgerViewSet, basename="leave-ledger")
 router.register("leave/calendar-feeds", api.LeaveCalendarFeedViewSet, basename="leave-calendar-feed")
 router.register("holiday-calendars", api.HolidayCalendarViewSet, basename="holiday-calendar")
 router.register("holidays", api.HolidayViewSet, basename="holiday")
+router.register("month-closings", api.MonthClosingViewSet, basename="month-closing")
 
 # The custom paths come first so that no router pattern can shadow them.
 urlpatterns = [
