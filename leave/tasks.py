@@ -10,7 +10,13 @@ from core.locks import PeriodicJob
 from leave import services
 from leave.notifications import notify_leave_decided, notify_leave_requested
 
-__all__ = ["leave_accrue_year_task", "leave_carry_over_expire_task", "month_close_previous_task", "notify_leave_decided", "notify_leave_requested"]
+__all__ = [
+    "leave_accrue_year_task",
+    "leave_carry_over_expire_task",
+    "month_close_previous_task",
+    "notify_leave_decided",
+    "notify_leave_requested",
+]
 
 
 @shared_task(bind=True, base=PeriodicJob, name="leave.tasks.leave_accrue_year_task")
