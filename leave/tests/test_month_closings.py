@@ -193,3 +193,29 @@ def test_the_schedule_exists_only_when_month_close_day_is_set(settings):
         assert name not in core.schedules.PERIODIC_TASKS
     finally:
         importlib.reload(core.schedules)
+
+
+ADMIN = "/admin/users/monthclosing/"
+
+
+@pytest.mark.django_db
+def test_the_admin_closes_and_reopens_through_the_services(staff, client, alice, bob, carol, password):
+    client.force_login(carol)
+    added = client.post(
+        f"{ADMIN}add/", {"month": "2026-11-17", "team": "", "rows-TOTAL_FORMS": "0", "rows-INITIAL_FORMS": "0"}
+    )
+    assert added.status_code == 302
+    closing = MonthClosing.objects.get()
+    assert closing.month == date(2026, 11, 1) and closing.closed_by == carol and closing.rows.count() == 6
+    again = client.post(
+        f"{ADMIN}add/", {"month": "2026-11-03", "team": "", "rows-TOTAL_FORMS": "0", "rows-INITIAL_FORMS": "0"}
+    )
+    assert again.status_code == 200 and "November 2026 is closed already" in again.content.decode()
+    assert client.get(f"{ADMIN}{closing.pk}/change/").status_code == 200
+
+    client.post(ADMIN, {"action": "reopen_selected", "_selected_action": [closing.pk], "index": "0"})
+
+    closing.refresh_from_db()
+    assert closing.reopened_by == carol and not month_is_closed(alice, date(2026, 11, 3))
+    client.force_login(bob)  # a manager: staff, but closings are the admins'
+    assert client.get(ADMIN).status_code == 403
