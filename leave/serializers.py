@@ -302,6 +302,7 @@ class LeaveCalendarFeedSerializer(serializers.ModelSerializer):
 # --- month closings ------------------------------------------------------------------------
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-11"})
 class MonthField(serializers.Field):
     """A month as "YYYY-MM" (the first day of it inside)."""
 

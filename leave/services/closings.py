@@ -98,7 +98,7 @@ def month_closing_reopen(*, closing_id: int, actor: User) -> MonthClosing:
     """An admin reopens a closed month: its entries, leave and contracts are writable again.
     The closing and its snapshot stay, marked reopened."""
     ensure_admin(actor, what="reopen a month")
-    closing = MonthClosing.objects.select_for_update().select_related("team").get(pk=closing_id)
+    closing = MonthClosing.objects.select_for_update().get(pk=closing_id)
     if closing.reopened_at is not None:
         raise Conflict(f"{closing.month:%B %Y} was reopened already.", code="invalid_state")
     closing.reopened_by, closing.reopened_at = actor, timezone.now()
