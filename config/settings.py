@@ -199,6 +199,11 @@ WORKING_TIME_ACCOUNT_MIN_BALANCE = env.float("WORKING_TIME_ACCOUNT_MIN_BALANCE",
 # The daily compliance scan (celery beat, UTC): at this hour, judging the last this many days.
 COMPLIANCE_SCAN_HOUR = env.int("COMPLIANCE_SCAN_HOUR", default=2)
 COMPLIANCE_SCAN_DAYS = env.int("COMPLIANCE_SCAN_DAYS", default=14)
+# Day of the month (1-28) on which a beat job closes the previous month for the whole company
+# (00:45 UTC); unset: months are closed by hand only.
+MONTH_CLOSE_DAY = env.int("MONTH_CLOSE_DAY", default=None)
+if MONTH_CLOSE_DAY is not None and not 1 <= MONTH_CLOSE_DAY <= 28:
+    raise ImproperlyConfigured("MONTH_CLOSE_DAY must be a day from 1 to 28 (or unset).")
 AUDIT_RETENTION = env.int("AUDIT_RETENTION", default=180)  # days
 AUDIT_PURGE_BATCH_SIZE = env.int("AUDIT_PURGE_BATCH_SIZE", default=10_000)  # rows per purge transaction
 FULL_TIME_WEEKLY_HOURS = env.int("FULL_TIME_WEEKLY_HOURS", default=40)  # leave allowances assume this week

@@ -50,3 +50,15 @@ PERIODIC_TASKS: dict[str, tuple[str, dict[str, str]]] = {
         {"minute": "*", "hour": "*", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
     ),
 }
+
+if settings.MONTH_CLOSE_DAY is not None:
+    PERIODIC_TASKS["leave: close the previous month for payroll on MONTH_CLOSE_DAY"] = (
+        "leave.tasks.month_close_previous_task",
+        {
+            "minute": "45",
+            "hour": "0",
+            "day_of_week": "*",
+            "day_of_month": str(settings.MONTH_CLOSE_DAY),
+            "month_of_year": "*",
+        },
+    )

@@ -19,7 +19,7 @@ from core.admin_actions import comment_form, confirm_comment_then, confirm_then,
 from core.forms import ServiceModelForm
 from leave import selectors, selectors_account, services
 from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType, WorkingTimeAdjustment
-from users.models import User
+from users.models import MonthClosing, MonthClosingRow, User
 
 Status = LeaveRequest.Status
 PENDING_FIRST = Case(When(status=Status.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField())
@@ -475,3 +475,90 @@ class WorkingTimeAdjustmentAdmin(ScopedAdminMixin, ServiceAdmin):
 
     def save_related(self, request, form, formsets, change):
         """An adjustment has no related rows to save."""
+
+
+# --- month closings ------------------------------------------------------------------------
+
+
+class MonthClosingRowInline(admin.TabularInline):
+    model = MonthClosingRow
+    fields = ["user", "worked_hours", "expected_hours"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class MonthClosingForm(ServiceModelForm):
+    class Meta:
+        model = MonthClosing
+        fields = ["month", "team"]
+        help_texts = {"month": "Any day of the month to close.", "team": "Empty: the whole company."}
+
+    def clean_month(self):
+        month = self.cleaned_data["month"]
+        return month.replace(day=1) if month else month
+
+
+@admin.register(MonthClosing)
+class MonthClosingAdmin(ServiceAdmin):
+    """Admins close a month for payroll (`leave.services.month_closing_create`, which
+    freezes each person's figures) and reopen it with the action; a closing is never edited
+    or deleted, so its history stays."""
+
+    form = MonthClosingForm
+    list_display = ["month_label", "scope", "closed_by", "closed_at", "reopened_by", "reopened_at"]
+    list_filter = [("team", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["team", "closed_by", "reopened_by"]
+    actions = ["reopen_selected"]
+    inlines = [MonthClosingRowInline]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_admin
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        # "Change" is what the reopen action needs; a closing is only ever viewed.
+        return obj is None and self.has_module_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["month", "team", "closed_by", "closed_at", "reopened_by", "reopened_at"] if obj else []
+
+    @admin.display(description="Month", ordering="month")
+    def month_label(self, closing: MonthClosing) -> str:
+        return f"{closing.month:%B %Y}"
+
+    @admin.display(description="For", ordering="team__name")
+    def scope(self, closing: MonthClosing) -> str:
+        return str(closing.team or "the company")
+
+    def save_model(self, request, obj, form, change):
+        closing = self.call_service(
+            lambda: services.month_closing_create(
+                actor=request.user, month=form.cleaned_data["month"], team=form.cleaned_data.get("team")
+            )
+        )
+        adopt(obj, closing)
+
+    @admin.action(description="Reopen selected months", permissions=["change"])
+    def reopen_selected(self, request, queryset):
+        report_per_row(
+            self,
+            request,
+            queryset,
+            lambda row: services.month_closing_reopen(closing_id=row.pk, actor=request.user),
+            "reopened.",
+        )

@@ -34,7 +34,9 @@ from leave.serializers import (
     LeaveLedgerEntrySerializer,
     LeaveRequestSerializer,
     LeaveTypeSerializer,
+    MonthClosingSerializer,
 )
+from users.models import MonthClosing
 from users.selectors import users_whose_absences_visible_to, visible_user_or_self
 
 ICS_RATE_PER_IP = "120/m"
@@ -353,3 +355,40 @@ class LeaveCalendarFeedViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, views
     def regenerate(self, request, pk=None):
         feed = services.calendar_feed_regenerate(feed=self.get_object(), actor=request.user)
         return Response(self.get_serializer(feed).data)
+
+
+# --- month closings --------------------------------------------------------------------------
+
+
+class IsAdmin(permissions.BasePermission):
+    message = "Only admins can close or reopen months."
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and request.user.is_admin)
+
+
+class MonthClosingViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Admins close a month for payroll (`{"month": "2026-11", "team": null}` for the whole
+    company) and reopen it; each closing carries its frozen per-person figures."""
+
+    serializer_class = MonthClosingSerializer
+    permission_classes = [permissions.IsAuthenticated, IsAdmin]
+    http_method_names = ["get", "post", "head", "options"]
+    filterset_fields = ["team"]
+
+    def get_queryset(self):
+        return MonthClosing.objects.select_related("team").prefetch_related("rows")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.month_closing_create(actor=self.request.user, **serializer.validated_data)
+
+    @extend_schema(request=None, responses={200: MonthClosingSerializer})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        closing = services.month_closing_reopen(closing_id=self.get_object().pk, actor=request.user)
+        return Response(MonthClosingSerializer(closing).data)

@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.urls import reverse
 from django.utils.http import urlencode
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -10,7 +12,7 @@ from core.filters import MAX_ID
 from core.serializers import BoundedDateField, DateRangeQuerySerializer
 from leave.models import CalendarFeed, Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
 from leave.selectors import ABSENT
-from users.models import User
+from users.models import MonthClosing, MonthClosingRow, Team, User
 
 # The largest id SQLite and PostgreSQL bigint hold: larger ones are a 400, not a crash.
 MAX_CALENDAR_DAYS = 366
@@ -317,3 +319,44 @@ class LeaveCalendarFeedSerializer(serializers.ModelSerializer):
         path = f"{reverse('leave-calendar-ics')}?{urlencode({'token': feed.token})}"
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request is not None else path
+
+
+# --- month closings ------------------------------------------------------------------------
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-11"})
+class MonthField(serializers.Field):
+    """A month as "YYYY-MM" (the first day of it inside)."""
+
+    default_error_messages = {"invalid": "Give the month as YYYY-MM, for example 2026-11."}
+
+    def to_internal_value(self, data):
+        try:
+            year, month = (int(part) for part in str(data).split("-"))
+            value = date(year, month, 1)
+        except (TypeError, ValueError):
+            self.fail("invalid")
+        if not EARLIEST_DATE <= value <= LATEST_DATE:
+            self.fail("invalid")
+        return value
+
+    def to_representation(self, value):
+        return f"{value:%Y-%m}"
+
+
+class MonthClosingRowSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MonthClosingRow
+        fields = ["user", "worked_hours", "expected_hours"]
+
+
+class MonthClosingSerializer(serializers.ModelSerializer):
+    month = MonthField()
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False)
+    rows = MonthClosingRowSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = MonthClosing
+        fields = ["id", "month", "team", "closed_by", "closed_at", "reopened_by", "reopened_at", "rows"]
+        read_only_fields = ["closed_by", "closed_at", "reopened_by", "reopened_at"]
+        validators = []  # one open closing per month and scope: the service answers 409

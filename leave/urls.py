@@ -13,6 +13,7 @@ router.register("holidays", api.HolidayViewSet, basename="holiday")
 router.register(
     "working-time-accounts/adjustments", api_account.WorkingTimeAdjustmentViewSet, basename="working-time-adjustment"
 )
+router.register("month-closings", api.MonthClosingViewSet, basename="month-closing")
 
 # The custom paths come first so that no router pattern can shadow them.
 urlpatterns = [

@@ -252,3 +252,57 @@ class Contract(models.Model):
     @property
     def hours_per_work_day(self) -> Decimal:
         return Decimal(str(self.weekly_hours)) / max(1, len(self.work_days))
+
+
+class MonthClosing(models.Model):
+    """A month closed for payroll, for one team or (team empty) the whole company. While it
+    is open (`reopened_at` empty) entries, leave and contract versions of its people that
+    touch the month are read-only (`users.closings.ensure_month_open`). Reopening keeps the
+    row (and its snapshot) as history; closing the month again makes a new row."""
+
+    month = models.DateField(help_text="The first day of the month closed.")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="month_closings")
+    closed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    closed_at = models.DateTimeField(default=django_timezone.now)
+    reopened_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reopened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-month", "team__name", "-closed_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(month__day=1), name="month_closing_first_of_month"),
+            models.UniqueConstraint(
+                fields=["month", "team"],
+                condition=models.Q(reopened_at__isnull=True, team__isnull=False),
+                name="month_closing_one_open_per_team",
+            ),
+            models.UniqueConstraint(
+                fields=["month"],
+                condition=models.Q(reopened_at__isnull=True, team__isnull=True),
+                name="month_closing_one_open_for_company",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%B %Y} ({self.team or 'company'})"
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the closing is in force (not reopened)."""
+        return self.reopened_at is None
+
+
+class MonthClosingRow(models.Model):
+    """One person's figures of a closed month, frozen when it was closed."""
+
+    closing = models.ForeignKey(MonthClosing, on_delete=models.CASCADE, related_name="rows")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    worked_hours = models.DecimalField(max_digits=7, decimal_places=2)
+    expected_hours = models.DecimalField(max_digits=7, decimal_places=2)
+
+    class Meta:
+        ordering = ["closing", "user__email"]
+        constraints = [models.UniqueConstraint(fields=["closing", "user"], name="month_closing_row_once_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.worked_hours} of {self.expected_hours} h"

@@ -9,13 +9,16 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from core.audit import audit_event_record
-from users.models import Contract, Team, TokenFamily, User
+from users.models import Contract, MonthClosing, MonthClosingRow, Team, TokenFamily, User
 
 auditlog.register(User, exclude_fields=["password", "last_login"], m2m_fields={"groups"})
 auditlog.register(Team, m2m_fields={"managers"})
 # Sign-ins and logouts over the API; bulk revocations write their own AuditEvent.
 auditlog.register(TokenFamily)
 auditlog.register(Contract)
+# Close and reopen are also `month_closed`/`month_reopened` events; rows are written once.
+auditlog.register(MonthClosing)
+auditlog.register(MonthClosingRow)
 
 
 @receiver(user_logged_in, dispatch_uid="audit_session_login")

@@ -10,9 +10,16 @@ names, so callers write `from leave import services` and `services.leave_request
   (`leave_requests_recount`, also called when a person's contract or calendar changes)
 - `feeds`: the secret ICS feed URLs
 - `account`: working-time account adjustments and the check that time off in lieu fits it
+- `closings`: closing a month for payroll (with its snapshot) and reopening it
 """
 
 from leave.services.account import account_min_balance, ensure_toil_fits, working_time_adjustment_create
+from leave.services.closings import (
+    month_closing_close_if_open,
+    month_closing_create,
+    month_closing_reopen,
+    previous_month,
+)
 from leave.services.feeds import calendar_feed_allowed, calendar_feed_regenerate, calendar_feeds_for
 from leave.services.holidays import (
     holiday_calendar_delete,
@@ -64,6 +71,10 @@ __all__ = [
     "leave_requests_recount",
     "ledger_adjust",
     "ledger_write",
+    "month_closing_close_if_open",
+    "month_closing_create",
+    "month_closing_reopen",
+    "previous_month",
     "prorated_allowance",
     "working_time_adjustment_create",
 ]

@@ -11,6 +11,7 @@ from core.pages import format_hours
 from core.signals import send_collecting, time_entry_written
 from timeentries.models import MAX_ENTRY_LENGTH, LockPeriod, Project, Task, TimeEntry, Timesheet
 from timeentries.selectors import day_worked, worked_by_day
+from users.closings import ensure_months_open
 from users.models import User
 from users.permissions import user_manages
 from users.services import ensure_employed
@@ -97,7 +98,8 @@ def entry_span(entry: TimeEntry) -> tuple[datetime, datetime | None]:
 
 
 def _ensure_writable(*, user: User, start: datetime, end: datetime | None) -> set[date]:
-    """Weeks that are submitted or approved, and days before the payroll lock, are read-only.
+    """Weeks that are submitted or approved, days before the payroll lock and months closed
+    for payroll (`users.closings`) are read-only.
 
     The timesheets of the touched weeks are locked (select_for_update) so that an approval
     running at the same moment cannot slip between this check and the write. Answers the
@@ -105,13 +107,15 @@ def _ensure_writable(*, user: User, start: datetime, end: datetime | None) -> se
     """
     tz = user.tzinfo
     lock_date = LockPeriod.current_lock_date()
-    first_day = periods.local_days_touched(start, end, tz)[0]
+    days = periods.local_days_touched(start, end, tz)
+    first_day = days[0]
     if day_is_payroll_locked(first_day, lock_date):
         raise Conflict(
             f"Time before {lock_date:%Y-%m-%d} is closed for payroll "
             f"(week {periods.iso_week_label(periods.week_start_of(first_day))}).",
             code="period_locked",
         )
+    ensure_months_open(user=user, first=first_day, last=days[-1])
     weeks = periods.weeks_touched(start, end, tz)
     existing = set()
     for timesheet in Timesheet.objects.select_for_update().filter(user=user, week_start__in=weeks).order_by():

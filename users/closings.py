@@ -1,0 +1,56 @@
+"""Months closed for payroll: the lock every write on a person's time asks.
+
+`users` is the lowest layer among those that must refuse a write into a closed month
+(contract versions here, entries in `timeentries`, leave in `leave`), so the question lives
+here; closing and reopening (which snapshot worked and expected hours, read in higher
+layers) are `leave.services.closings`.
+"""
+
+from datetime import date
+
+from django.db.models import Q
+
+from core.errors import Conflict
+from users.models import MonthClosing, User
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def closings_in_force_for(user: User, first: date, last: date | None):
+    """The closings in force (not reopened) over `user` for the months from `first` to
+    `last` (None: every later month): the company's and their team's."""
+    scope = Q(team__isnull=True) | Q(team_id=user.team_id) if user.team_id else Q(team__isnull=True)
+    closings = MonthClosing.objects.filter(scope, reopened_at__isnull=True, month__gte=month_start(first))
+    if last is not None:
+        closings = closings.filter(month__lte=last)
+    return closings.order_by("month")
+
+
+def month_is_closed(user: User, day: date) -> bool:
+    """Whether the month of `day` is closed for payroll for `user`."""
+    return closings_in_force_for(user, day, day).exists()
+
+
+def month_closed_conflict(month: date) -> Conflict:
+    return Conflict(f"{month:%B %Y} is closed for payroll; ask an admin to reopen it.", code="month_closed")
+
+
+def ensure_months_open(*, user: User, first: date, last: date | None = None) -> None:
+    """409 `month_closed` naming the first closed month between `first` and `last` (default:
+    `first` alone) for `user`. Services call it before any write on the person's time:
+    entries, leave requests and their decisions, contract versions (pass the version's
+    `valid_from` and the day before the next version, or None for an open end: then every
+    later closed month counts)."""
+    closing = closings_in_force_for(user, first, last or first).first()
+    if closing is not None:
+        raise month_closed_conflict(closing.month)
+
+
+def ensure_contract_version_writable(*, user: User, valid_from: date, valid_until: date | None) -> None:
+    """For the contract version services: a version in force over a closed month (from
+    `valid_from` to `valid_until`, or open-ended) may not be added, changed or removed."""
+    closing = closings_in_force_for(user, valid_from, valid_until).first()
+    if closing is not None:
+        raise month_closed_conflict(closing.month)
