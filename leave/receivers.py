@@ -5,7 +5,9 @@ from datetime import date
 from decimal import Decimal
 
 from core.signals import expected_hours_requested, leave_basis_changed, person_employed
+from leave.models import LeaveRequest
 from leave.selectors import expected_hours
+from leave.selectors_account import toil_hours
 from leave.services import (
     leave_entitlement_book_for_new_person,
     leave_entitlement_prorate_for_leaver,
@@ -21,8 +23,12 @@ def leave_recount(sender, *, user_ids, since, actor, reason: str, **kwargs) -> N
 
 
 def expected_hours_answer(sender, *, user, start: date, end: date, **kwargs) -> list[Decimal]:
-    """The contract's hours from `start` to `end` less holidays and approved leave."""
-    return [sum(expected_hours(user, start, end).values(), Decimal(0))]
+    """The contract's hours from `start` to `end` less holidays and approved leave, time off
+    in lieu included: a comp-time day stays expected for the working-time account (the
+    account pays for it), but nobody is asked why they did not work it."""
+    expected = expected_hours(user, start, end)
+    in_lieu = toil_hours(user, start, end, expected, statuses=[LeaveRequest.Status.APPROVED])
+    return [sum(expected.values(), Decimal(0)) - in_lieu]
 
 
 def leave_entitlement_book(sender, *, user, **kwargs) -> None:

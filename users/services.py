@@ -18,6 +18,7 @@ from core.net import client_ip
 from core.ratelimit import rate_limit_enforce
 from core.signals import leave_basis_changed, person_employed
 from core.validators import validate_display_name
+from users.closings import ensure_contract_version_writable
 from users.models import Contract, Team, TokenFamily, User
 from users.permissions import ensure_admin
 from users.schedules import schedule_of
@@ -523,6 +524,20 @@ def _contract_written(user: User, *, since, actor: User, request, action: str, v
     )
 
 
+def _ensure_span_open(user: User, version: Contract) -> None:
+    """The days the version's terms govern — from its `valid_from` to the day before the
+    next version (or open-ended) — must not reach into a closed month (409 naming it)."""
+    following = (
+        Contract.objects.filter(user=user, valid_from__gt=version.valid_from)
+        .exclude(pk=version.pk)
+        .order_by("valid_from")
+        .values_list("valid_from", flat=True)
+        .first()
+    )
+    until = following - timedelta(days=1) if following else None
+    ensure_contract_version_writable(user=user, valid_from=version.valid_from, valid_until=until)
+
+
 def _save_contract(version: Contract) -> None:
     try:
         with transaction.atomic():
@@ -538,6 +553,7 @@ def contract_version_create(*, actor: User, user: User, request=None, **fields) 
     user = User.objects.select_for_update().get(pk=user.pk)
     version = Contract(user=user, **{name: fields[name] for name in CONTRACT_FIELDS if name in fields})
     _contract_validate(version)
+    _ensure_span_open(user, version)
     _save_contract(version)
     _contract_written(
         user, since=version.valid_from, actor=actor, request=request, action="contract_created", version=version
@@ -553,11 +569,13 @@ def contract_version_update(*, actor: User, version: Contract, request=None, **f
     user = User.objects.select_for_update().get(pk=version.user_id)
     version = Contract.objects.select_for_update().get(pk=version.pk)
     old_from = version.valid_from
+    _ensure_span_open(user, version)
     for name in CONTRACT_FIELDS:
         if name in fields:
             setattr(version, name, fields[name])
     version.user = user
     _contract_validate(version)
+    _ensure_span_open(user, version)
     _save_contract(version)
     _contract_written(
         user,
@@ -579,6 +597,7 @@ def contract_version_delete(*, actor: User, version: Contract, request=None) -> 
     version = Contract.objects.select_for_update().get(pk=version.pk)
     if not Contract.objects.filter(user=user).exclude(pk=version.pk).exists():
         raise Conflict(f"This is {user}'s only contract version; change it instead.", code="last_contract_version")
+    _ensure_span_open(user, version)
     version.delete()
     _contract_written(
         user, since=version.valid_from, actor=actor, request=request, action="contract_deleted", version=version

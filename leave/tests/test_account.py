@@ -366,3 +366,25 @@ def test_managers_see_their_teams_adjustments_in_the_admin_and_add_none(api, sta
     )
     assert response.status_code == 403
     assert WorkingTimeAdjustment.objects.count() == 2
+
+
+def test_a_week_with_a_day_of_time_off_in_lieu_is_submitted_without_a_comment(
+    api, starter, bob, carol, acme, comp_time
+):
+    """The comp-time Friday stays expected for the account, but the submit check does not
+    ask why it was not worked (leave answers `expected_hours_requested` without it)."""
+    assert adjust(api(carol), starter, "20").status_code == 201
+    for day in WEEK[:4]:
+        response = api(starter).post(ENTRIES, {"project": acme.pk, "day": day, "hours": "8"}, format="json")
+        assert response.status_code == 201, response.json()
+    asked = ask(api(starter), comp_time, "2026-02-20")  # 20 + 32 - 40 = 12 h on the account
+    assert asked.status_code == 201, asked.json()
+    sheet = api(starter).get("/api/v1/timesheets", {"week": "2026-W08"}).json()["results"][0]
+    # Pending, the Friday is still a work day: four days are short.
+    refused = api(starter).post(f"/api/v1/timesheets/{sheet['id']}/submit", {}, format="json")
+    assert refused.json()["code"] == "comment_required"
+
+    approve(api(bob), asked.json()["id"])
+    submitted = api(starter).post(f"/api/v1/timesheets/{sheet['id']}/submit", {}, format="json")
+    assert submitted.status_code == 200, submitted.json()
+    assert account(api(starter), as_of="2026-02-20")["balance_hours"] == "12.00"  # 20 + 32 - 40

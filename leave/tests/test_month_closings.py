@@ -9,14 +9,14 @@ import pytest
 import time_machine
 
 import core.schedules
-from core.errors import Conflict
 from leave import services as leave_services
 from leave.tasks import month_close_previous_task
 from timeentries import services as entry_services
-from users.closings import ensure_contract_version_writable, month_is_closed
+from users.closings import month_is_closed
 from users.models import MonthClosing
 
 CLOSINGS = "/api/v1/month-closings"
+CONTRACTS = "/api/v1/contracts"
 ENTRIES = "/api/v1/time-entries"
 REQUESTS = "/api/v1/leave/requests"
 EVENTS = "/api/v1/audit-logs"
@@ -74,6 +74,8 @@ def test_closed_november_refuses_entries_leave_and_contracts_until_reopened(
 ):
     """Acceptance 6: every write into November answers 409 naming the month; reopening
     allows them again; both are audit events."""
+    first_version = {"user": alice.pk, "valid_from": "2020-01-01", "weekly_hours": "40", "work_days": "12345"}
+    assert api(carol).post(CONTRACTS, first_version, format="json").status_code == 201
     written = entry(alice, acme, "2026-11-10T09:00:00+00:00", "2026-11-10T12:00:00+00:00")
     pending = (
         api(alice).post(REQUESTS, {"type": unpaid.pk, "start_date": "2026-11-30", "end_date": "2026-11-30"}).json()
@@ -98,14 +100,16 @@ def test_closed_november_refuses_entries_leave_and_contracts_until_reopened(
     # leave running from October into November touches the closed month too
     spanning = api(alice).post(REQUESTS, {"type": unpaid.pk, "start_date": "2026-10-30", "end_date": "2026-11-02"})
     assert spanning.status_code == 409 and spanning.json()["detail"] == NOVEMBER_CLOSED
-    # contract versions (the contract services call this check): one from 15 November on,
-    # or one ending in November, is refused; one starting in December is not
-    with pytest.raises(Conflict, match=NOVEMBER_CLOSED):
-        ensure_contract_version_writable(user=alice, valid_from=date(2026, 11, 15), valid_until=None)
-    with pytest.raises(Conflict, match=NOVEMBER_CLOSED):
-        ensure_contract_version_writable(user=alice, valid_from=date(2020, 1, 1), valid_until=date(2026, 11, 1))
-    ensure_contract_version_writable(user=alice, valid_from=date(2026, 12, 1), valid_until=None)
-    ensure_contract_version_writable(user=alice, valid_from=date(2020, 1, 1), valid_until=date(2026, 10, 31))
+    # contract versions through /contracts: a version from 15 November is refused; changing
+    # the version in force over November is refused; one from December on is not
+    version = {"user": alice.pk, "weekly_hours": "20", "work_days": "1234"}
+    refused = api(carol).post(CONTRACTS, {**version, "valid_from": "2026-11-15"}, format="json")
+    assert refused.status_code == 409 and refused.json()["detail"] == NOVEMBER_CLOSED
+    current = api(carol).get(CONTRACTS, {"user": alice.pk}).json()["results"][0]
+    changed = api(carol).patch(f"{CONTRACTS}/{current['id']}", {"weekly_hours": "30"}, format="json")
+    assert changed.status_code == 409 and changed.json()["code"] == "month_closed"
+    december = api(carol).post(CONTRACTS, {**version, "valid_from": "2026-12-01"}, format="json")
+    assert december.status_code == 201, december.json()
 
     reopened = api(carol).post(f"{CLOSINGS}/{closing['id']}/reopen")
 
@@ -116,7 +120,7 @@ def test_closed_november_refuses_entries_leave_and_contracts_until_reopened(
     assert api(alice).post(f"{REQUESTS}/{to_cancel['id']}/cancel", {}).status_code == 200
     asked = api(alice).post(REQUESTS, {"type": unpaid.pk, "start_date": "2026-11-25", "end_date": "2026-11-25"})
     assert asked.status_code == 201
-    ensure_contract_version_writable(user=alice, valid_from=date(2026, 11, 15), valid_until=None)
+    assert api(carol).post(CONTRACTS, {**version, "valid_from": "2026-11-15"}, format="json").status_code == 201
     events = api(carol).get(EVENTS, {"object_type": "users.monthclosing"}).json()["results"]
     assert sorted(event["action"] for event in events) == ["month_closed", "month_reopened"]
     assert {event["object_id"] for event in events} == {str(closing["id"])}
