@@ -39,8 +39,8 @@ Project signals (defined here)
     back to the contract spread over the work days (`timeentries.selectors.week_expected_hours`).
 
 `person_employed(sender=User, user)`
-    Sent by `users.services.user_create` inside its transaction once a new person is saved
-    (API, admin, import). Receiver: `leave.receivers.leave_entitlement_book` books the
+    Sent by `users.services.user_create` and `user_register` inside their transaction once a
+    new person is saved (API, admin, sign-up). Receiver: `leave.receivers.leave_entitlement_book` books the
     year's pro-rated leave allowance at once (`leave_entitlement_book_for_new_person`, the
     yearly accrual's keys), so the first request is not refused for want of it (no veto).
 

@@ -99,6 +99,7 @@ def user_register(
     _save_new_user(user, password)
     contract_first_create(user)
     audit_event_record(action="user_registered", actor=user, target=user, request=request)
+    person_employed.send(sender=User, user=user)
     return user
 
 

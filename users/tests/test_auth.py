@@ -204,3 +204,19 @@ def test_concurrent_refresh_of_one_token_succeeds_once_on_postgres(alice):
     for thread in threads:
         thread.join()
     assert sorted(results) == [200] + [401] * 7
+
+
+@pytest.mark.django_db
+def test_a_person_who_signs_up_has_this_years_leave_at_once(anon, frozen_2026_03_02, vacation):
+    """Issue 15: sign-up sends `person_employed` like an admin's create, so the year's
+    pro-rated allowance is booked at once (from 2 March: 25 x 306/365 = 20.96 -> 21 days)."""
+    created = anon.post(REGISTER, {"email": "new@example.com", "password": "a-long-pass-phrase"}, format="json")
+    assert created.status_code == 201, created.json()
+    tokens = login(anon, "new@example.com", "a-long-pass-phrase").json()
+    me = APIClient()
+    me.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+
+    balances = me.get("/api/v1/leave/balances").json()
+
+    row = next(row for row in balances["balances"] if row["type"] == vacation.pk)
+    assert row["left"] == "21.00", row
