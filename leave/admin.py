@@ -482,7 +482,7 @@ class WorkingTimeAdjustmentAdmin(ScopedAdminMixin, ServiceAdmin):
 
 class MonthClosingRowInline(admin.TabularInline):
     model = MonthClosingRow
-    fields = ["user", "worked_hours", "expected_hours"]
+    fields = ["user", "worked_hours", "expected_hours", "balance_hours"]
     readonly_fields = fields
     extra = 0
     can_delete = False

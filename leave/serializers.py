@@ -347,7 +347,7 @@ class MonthField(serializers.Field):
 class MonthClosingRowSerializer(serializers.ModelSerializer):
     class Meta:
         model = MonthClosingRow
-        fields = ["user", "worked_hours", "expected_hours"]
+        fields = ["user", "worked_hours", "expected_hours", "balance_hours"]
 
 
 class MonthClosingSerializer(serializers.ModelSerializer):

@@ -299,6 +299,9 @@ class MonthClosingRow(models.Model):
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     worked_hours = models.DecimalField(max_digits=7, decimal_places=2)
     expected_hours = models.DecimalField(max_digits=7, decimal_places=2)
+    # The working-time account's balance at the month's last day (null: closed before
+    # accounts existed).
+    balance_hours = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["closing", "user__email"]

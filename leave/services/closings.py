@@ -18,6 +18,7 @@ from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
 from core.periods import hours
 from leave.selectors import expected_hours_of
+from leave.selectors_account import working_time_account
 from timeentries.selectors import day_worked
 from users.closings import month_start
 from users.models import MonthClosing, MonthClosingRow, Team, User
@@ -80,6 +81,7 @@ def _close(*, month: date, team: Team | None, actor: User | None, actor_label: s
             user=person,
             worked_hours=hours(sum(day_worked(person, days).values(), timedelta())),
             expected_hours=sum(expected[person.pk].values(), Decimal(0)),
+            balance_hours=working_time_account(person, days[-1]).balance_hours,
         )
         for person in people
     )

@@ -63,6 +63,9 @@ def test_closing_november_freezes_worked_and_expected_hours_per_person(staff, ap
     assert rows[alice.pk]["expected_hours"] == "168.00"
     assert rows[frank.pk]["worked_hours"] == "0.00"
     assert rows[frank.pk]["expected_hours"] == "160.00"  # one day of sick leave less
+    # The account's balance at 30 November is frozen with the month, as the account reads it.
+    account = api(carol).get("/api/v1/working-time-accounts", {"user": alice.pk, "as_of": "2026-11-30"}).json()
+    assert rows[alice.pk]["balance_hours"] == account["balance_hours"]
     assert len(rows) == 6
     listed = api(carol).get(CLOSINGS).json()
     assert [closing["id"] for closing in listed["results"]] == [body["id"]]
