@@ -82,9 +82,13 @@ def test_no_leave_is_counted_after_employment_ends(api, frozen_2026_03_02, alice
 
     # 25 days * 181/365 = 12.40 -> 12.5.
     assert vacation_row(api(alice))["entitlement"] == "12.50"
-    # Mon 29 and Tue 30 June count; 1 and 2 July are after the last day.
-    response = api(alice).post(
+    # Leave reaching past the last day is refused, naming the field; up to it, it counts.
+    beyond = api(alice).post(
         REQUESTS, {"type": vacation.pk, "start_date": "2026-06-29", "end_date": "2026-07-02"}, format="json"
+    )
+    assert beyond.status_code == 400 and list(beyond.json()["errors"]) == ["end_date"]
+    response = api(alice).post(
+        REQUESTS, {"type": vacation.pk, "start_date": "2026-06-29", "end_date": "2026-06-30"}, format="json"
     )
     assert response.status_code == 201, response.json()
     assert Decimal(response.json()["working_days"]) == 2
