@@ -204,6 +204,7 @@ OVERTIME_COLUMNS: list[Column] = [
     ("actual_hours", "Actual hours", "number"),
     ("difference", "Difference", "number"),
     ("balance", "Balance", "number"),
+    ("opening_balance", "Opening balance", "number"),  # added last: files keep their columns
 ]
 
 LEAVE_COLUMNS: list[Column] = [

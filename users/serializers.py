@@ -106,10 +106,12 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class ProfileSerializer(serializers.ModelSerializer):
-    """`/users/me`: people may change their names and time zone; the rest is read-only."""
+    """`/users/me`: people may change their names and time zone; the rest is read-only,
+    their employment dates and today's contract version included."""
 
     timezone = TimezoneField(required=False)
     team_name = serializers.CharField(source="team.name", read_only=True, default=None)
+    contract = serializers.SerializerMethodField(help_text="The contract version in force today (read-only).")
 
     class Meta:
         model = User
@@ -125,9 +127,26 @@ class ProfileSerializer(serializers.ModelSerializer):
             "team_name",
             "is_active",
             "date_joined",
+            "employment_start",
+            "employment_end",
+            "contract",
         ]
-        read_only_fields = ["id", "email", "weekly_contract_hours", "role", "team", "is_active", "date_joined"]
+        read_only_fields = [
+            "id",
+            "email",
+            "weekly_contract_hours",
+            "role",
+            "team",
+            "is_active",
+            "date_joined",
+            "employment_start",
+            "employment_end",
+        ]
         extra_kwargs = {"first_name": NAME_KWARGS, "last_name": NAME_KWARGS}
+
+    def get_contract(self, user) -> dict | None:
+        version = contract_in_force_today(user)
+        return TodayContractSerializer(version).data if version else None
 
 
 class RegisterSerializer(serializers.Serializer):

@@ -63,3 +63,12 @@ def test_one_week_asked_shows_the_balance_since_employment_start(
         ("0.00", "5.00", "5.00"),
         ("5.00", "-40.00", "-35.00"),
     ]
+
+    # The CSV carries the opening balance too, as a last column (existing columns keep their place).
+    response = client.get(
+        OVERTIME, {"from": "2026-11-09", "to": "2026-11-15", "period": "week", "user": dave.pk, "format": "csv"}
+    )
+    csv_text = b"".join(response.streaming_content).decode()
+    header, row = csv_text.splitlines()[:2]
+    assert header.split(",")[-2:] == ["Balance", "Opening balance"]
+    assert row.split(",")[-2:] == ["-35.00", "5.00"]

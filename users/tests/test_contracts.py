@@ -41,6 +41,12 @@ def test_a_version_from_a_past_day_is_mirrored_on_the_user_and_shown_on_users(ap
     assert (shown["weekly_contract_hours"], shown["work_days"]) == ("20.0", "123")
     assert shown["employment_start"] == "2020-01-01" and shown["employment_end"] is None
     assert AuditEvent.objects.filter(action="contract_created", subject=alice).count() == 1
+    # People see their own employment and contract on their profile, and cannot change them.
+    mine = api(alice).get("/api/v1/users/me").json()
+    assert (mine["employment_start"], mine["employment_end"]) == ("2020-01-01", None)
+    assert (mine["contract"]["weekly_hours"], mine["contract"]["work_days"]) == ("20.0", "123")
+    ignored = api(alice).patch("/api/v1/users/me", {"employment_start": "2026-01-01"}, format="json")
+    assert ignored.status_code == 200 and ignored.json()["employment_start"] == "2020-01-01"
 
 
 def test_a_version_from_a_later_day_changes_the_user_on_that_day_through_the_daily_job(api, carol, alice):

@@ -98,11 +98,11 @@ def test_item02_negative_numbers_stay_numbers(api, alice, carol, acme_at_90, fro
 
     lines = csv_rows(api(carol).get(OVERTIME, {**query, "format": "csv"}))
     assert lines[1][0] == "'-Alice"
-    assert lines[1][6:] == ["-38.00", "-38.00"]
+    assert lines[1][6:] == ["-38.00", "-38.00", "0.00"]  # difference, balance, opening balance
 
     row = xlsx_rows(api(carol).get(OVERTIME, {**query, "format": "xlsx"}))[1]
     assert (row[0].data_type, row[0].value) == ("s", "'-Alice")
-    assert [(cell.data_type, cell.value) for cell in row[6:]] == [("n", -38), ("n", -38)]
+    assert [(cell.data_type, cell.value) for cell in row[6:]] == [("n", -38), ("n", -38), ("n", 0)]
 
 
 def test_item02_text_that_looks_like_an_error_code_stays_a_string(api, alice, carol, acme_at_90, frozen_2026_11_26):
