@@ -119,7 +119,7 @@ class UserViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
     model = User
 
     def scoped_queryset(self, user):
-        return selectors.users_visible_to(user).order_by("email")
+        return selectors.users_visible_to(user).prefetch_related("contracts").order_by("email")
 
     def perform_create(self, serializer):
         serializer.instance = services.user_create(

@@ -88,9 +88,9 @@ def contracts_visible_to(actor: User) -> QuerySet[Contract]:
 
 
 def contract_in_force_today(user: User) -> Contract | None:
-    """The version in force on the person's today (before their first version: the first)."""
-    versions = Contract.objects.filter(user=user)
-    return (
-        versions.filter(valid_from__lte=user.local_today()).order_by("-valid_from").first()
-        or versions.order_by("valid_from").first()
-    )
+    """The version in force on the person's today (before their first version: the first).
+    Reads `user.contracts.all()`, so a list that prefetches `contracts` asks no query per row."""
+    versions = sorted(user.contracts.all(), key=lambda version: version.valid_from)
+    today = user.local_today()
+    in_force = [version for version in versions if version.valid_from <= today]
+    return in_force[-1] if in_force else (versions[0] if versions else None)

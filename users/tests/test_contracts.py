@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from core.models import AuditEvent
 from core.schedules import PERIODIC_TASKS
@@ -15,6 +17,7 @@ from leave.services import leave_accrue_year
 from timeentries.models import TimeEntry
 from users.models import Contract, User
 from users.tasks import contract_mirror_today
+from users.tests.factories import UserFactory
 
 URL = "/api/v1/contracts"
 
@@ -265,3 +268,18 @@ def test_admin_inline_deletes_a_version_through_the_service(carol, alice):
     assert list(alice.contracts.values_list("pk", flat=True)) == [first.pk]
     assert AuditEvent.objects.filter(action="contract_deleted", subject=alice).count() == 1
     assert terms(alice) == (Decimal(40), "12345")
+
+
+def test_the_users_list_reads_todays_versions_without_a_query_per_person(api, carol, alice, bob):
+    def queries_of_the_list() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = api(carol).get("/api/v1/users")
+        assert response.status_code == 200
+        return len(captured)
+
+    api(carol).post(URL, version(alice, "2026-03-01", "20", "123"), format="json")
+    few = queries_of_the_list()
+    for person in UserFactory.create_batch(5):
+        api(carol).post(URL, version(person, "2026-03-01", "30"), format="json")
+    assert queries_of_the_list() == few
+    assert api(carol).get(f"/api/v1/users/{alice.pk}").json()["contract"]["weekly_hours"] == "20.0"
