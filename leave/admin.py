@@ -18,7 +18,15 @@ from core.admin import CatalogAdmin, ScopedAdminMixin, ServiceAdmin, adopt
 from core.admin_actions import comment_form, confirm_comment_then, confirm_then, report_per_row
 from core.forms import ServiceModelForm
 from leave import selectors, selectors_account, services
-from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType, WorkingTimeAdjustment
+from leave.models import (
+    Holiday,
+    HolidayCalendar,
+    LeaveLedgerEntry,
+    LeaveRequest,
+    LeaveType,
+    WorkingTimeAdjustment,
+    default_holiday_categories,
+)
 from users.models import MonthClosing, MonthClosingRow, User
 
 Status = LeaveRequest.Status
@@ -304,14 +312,45 @@ class ImportHolidaysForm(forms.Form):
         label="Year",
         min_value=1900,
         max_value=2200,
-        help_text="Public holidays of the calendar's country and subdivision, from the holidays package. "
+        help_text="Holidays of the calendar's country, subdivision and categories, from the holidays package. "
         "Days already in the calendar stay as they are.",
     )
 
 
+class CategoriesField(forms.CharField):
+    """The holidays package's categories typed as "public, catholic"; the model checks them
+    against the country."""
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+
+class HolidayCalendarAdminForm(ServiceModelForm):
+    categories = CategoriesField(
+        max_length=200,
+        required=False,
+        initial="public",
+        help_text=HolidayCalendar._meta.get_field("categories").help_text
+        + " Change them, then import the year again: days already in the calendar stay.",
+    )
+
+    class Meta:
+        model = HolidayCalendar
+        fields = ["name", "country", "subdivision", "categories"]
+
+    def clean_categories(self):
+        """Left empty: public holidays, the model's default."""
+        return self.cleaned_data["categories"] or default_holiday_categories()
+
+
 @admin.register(HolidayCalendar)
 class HolidayCalendarAdmin(NoDeleteCatalogAdmin):
-    list_display = ["name", "country", "subdivision", "holiday_count"]
+    form = HolidayCalendarAdminForm
+    list_display = ["name", "country", "subdivision", "categories_label", "holiday_count"]
     search_fields = ["name", "country", "subdivision"]
     inlines = [HolidayInline]
     actions = ["import_holidays"]
@@ -324,6 +363,10 @@ class HolidayCalendarAdmin(NoDeleteCatalogAdmin):
         it writes nothing; it runs so the admin's change message can read it."""
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+
+    @admin.display(description="Categories")
+    def categories_label(self, calendar: HolidayCalendar) -> str:
+        return ", ".join(calendar.categories)
 
     @admin.display(description="Holidays", ordering="holiday_total")
     def holiday_count(self, calendar: HolidayCalendar) -> int:
@@ -352,7 +395,8 @@ class HolidayCalendarAdmin(NoDeleteCatalogAdmin):
             form_class=ImportHolidaysForm,
             initial={"year": timezone.localdate().year},
             title="Import holidays",
-            intro="Public holidays will be added to these calendars; leave that covers a new holiday is counted again:",
+            intro="Holidays of their categories will be added to these calendars; "
+            "leave that covers a new holiday is counted again:",
             submit_label="Import holidays",
             on_confirm=import_year,
         )

@@ -92,10 +92,29 @@ class LeaveType(models.Model):
                 ) from error
 
 
+def default_holiday_categories() -> list[str]:
+    return [holidays_package.PUBLIC]
+
+
+def holiday_categories_of(country: str) -> tuple[str, ...] | None:
+    """The categories the `holidays` package knows for `country` ("public", "catholic", …),
+    or None for a country it does not know (company calendars are free)."""
+    if country not in holidays_package.list_supported_countries():
+        return None
+    return tuple(holidays_package.country_holidays(country).supported_categories)
+
+
 class HolidayCalendar(models.Model):
     name = models.CharField(max_length=100, unique=True)
     country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. DE.")
     subdivision = models.CharField(max_length=10, blank=True, help_text="e.g. BY for Bavaria.")
+    # Which of the package's categories an import brings in: Bavaria's Assumption Day is
+    # "catholic" (a holiday only in its predominantly Catholic municipalities), not "public".
+    categories = models.JSONField(
+        default=default_holiday_categories,
+        help_text='Categories of the holidays package to import, e.g. "public, catholic" for a Bavarian '
+        "municipality where Assumption Day is a holiday.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -118,6 +137,27 @@ class HolidayCalendar(models.Model):
                 message = f"{self.country} has no subdivision '{self.subdivision}'; known: {', '.join(known)}."
                 raise ValidationError({"subdivision": message})
             self.subdivision = canonical[self.subdivision.upper()]
+        self.categories = self._clean_categories()
+
+    def _clean_categories(self) -> list[str]:
+        """Lower case, each once, in the order given; at least one, and only categories the
+        package knows for the country (any for a country it does not know)."""
+        given = self.categories if isinstance(self.categories, list | tuple) else [self.categories]
+        if not all(isinstance(category, str) for category in given):
+            raise ValidationError({"categories": "Give the categories as a list of names, e.g. public, catholic."})
+        categories = list(dict.fromkeys(category.strip().lower() for category in given if category.strip()))
+        if not categories:
+            raise ValidationError({"categories": "Choose at least one category, e.g. public."})
+        known = holiday_categories_of(self.country)
+        unknown = [category for category in categories if known is not None and category not in known]
+        if unknown:
+            raise ValidationError(
+                {
+                    "categories": f"The holidays package has no category {', '.join(unknown)} for {self.country}; "
+                    f"it knows {', '.join(known)}."
+                }
+            )
+        return categories
 
 
 class Holiday(models.Model):

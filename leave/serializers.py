@@ -85,12 +85,20 @@ class LeaveTypeSerializer(serializers.ModelSerializer):
 
 
 class LeaveHolidayCalendarSerializer(serializers.ModelSerializer):
+    categories = serializers.ListField(
+        child=serializers.CharField(max_length=32),
+        max_length=20,
+        required=False,
+        help_text='Categories of the `holidays` package an import brings in (default ["public"]); '
+        'e.g. ["public", "catholic"] adds Assumption Day in Bavaria.',
+    )
+
     class Meta:
         model = HolidayCalendar
-        fields = ["id", "name", "country", "subdivision"]
+        fields = ["id", "name", "country", "subdivision", "categories"]
         read_only_fields = ["id"]
         extra_kwargs = {"name": {"validators": []}}  # uniqueness reported by the service as a 400 on `name`
-        # Country and subdivision are checked and normalised by `HolidayCalendar.clean`.
+        # Country, subdivision and categories are checked and normalised by `HolidayCalendar.clean`.
 
 
 class LeaveHolidaySerializer(serializers.ModelSerializer):

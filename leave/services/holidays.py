@@ -10,7 +10,7 @@ from django.db import transaction
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
 from leave import selectors
-from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest
+from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, holiday_categories_of
 from leave.services.ledger import ledger_write
 from users.models import User
 from users.permissions import ensure_admin
@@ -118,8 +118,9 @@ def holiday_delete(*, holiday: Holiday, actor: User) -> None:
 
 @transaction.atomic
 def holidays_import(*, calendar: HolidayCalendar, year: int, actor: User | None = None) -> list[Holiday]:
-    """Add the public holidays of `year` for the calendar's country (and subdivision) from
-    the `holidays` package; days already in the calendar are left as they are."""
+    """Add the holidays of `year` for the calendar's country (and subdivision) and its
+    categories (public by default; e.g. "catholic" for Bavaria's Assumption Day) from the
+    `holidays` package; days already in the calendar are left as they are."""
     if actor is not None:
         ensure_admin(actor, what="import holidays")
     if not 1900 <= year <= 2200:
@@ -134,8 +135,19 @@ def holidays_import(*, calendar: HolidayCalendar, year: int, actor: User | None 
             f"(e.g. {', '.join(subdivisions[:5])}).",
             field="subdivision",
         )
+    categories = calendar.categories or [holidays_package.PUBLIC]
+    known = holiday_categories_of(calendar.country.upper()) or ()
+    unknown = [category for category in categories if category not in known]
+    if unknown:
+        raise DomainValidationError(
+            f"The holidays package has no category {', '.join(map(str, unknown))} for {calendar.country}; "
+            f"it knows {', '.join(known)}.",
+            field="categories",
+        )
     try:
-        public = holidays_package.country_holidays(calendar.country, subdiv=calendar.subdivision or None, years=year)
+        public = holidays_package.country_holidays(
+            calendar.country, subdiv=calendar.subdivision or None, years=year, categories=tuple(categories)
+        )
     except NotImplementedError as error:
         raise DomainValidationError(f"No holidays known for country '{calendar.country}'.", field="country") from error
     except ValueError as error:
