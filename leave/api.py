@@ -241,8 +241,9 @@ class LeaveLedgerViewSet(
 class LeaveCalendarView(generics.GenericAPIView):
     """Who is away when: pending and approved leave of the people you may see and of your
     team mates (unless your team keeps absences to its managers), and the holidays of your
-    own calendar, for at most 366 days. Private types (sick leave) of people you do not
-    manage come as "Absent", with no type."""
+    own calendar (each day's from your contract version in force that day), for at most
+    366 days. Private types (sick leave) of people you do not manage come as "Absent", with
+    no type."""
 
     serializer_class = LeaveCalendarSerializer
     pagination_class = None
@@ -260,7 +261,7 @@ class LeaveCalendarView(generics.GenericAPIView):
         query = LeaveCalendarQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         start, end, team = query.validated_data["from"], query.validated_data["to"], query.validated_data.get("team")
-        holidays = selectors.holidays_of(request.user.effective_holiday_calendar_id, start, end)
+        holidays = selectors.holidays_of_user(request.user, start, end)
         return Response(
             {
                 "from": start.isoformat(),

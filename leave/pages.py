@@ -120,7 +120,7 @@ def _leave_context(request, *, form: LeaveRequestForm | None = None, cancel_erro
         "rows": rows,
         "form": form or LeaveRequestForm(),
         "preview": _preview_of(user, form.data) if form is not None else {"message": PREVIEW_HINT, "error": False},
-        "has_calendar": user.effective_holiday_calendar_id is not None,
+        "has_calendar": selectors.calendar_id_today(user) is not None,
     }
 
 
@@ -254,7 +254,7 @@ def _team_context(request, *, first: date, forms: dict | None = None, month_erro
         users_whose_absences_visible_to(reader).filter(is_active=True).order_by("first_name", "last_name", "email")
     )
     absences = list(selectors.absences_seen_by(reader, first, last))
-    holidays = selectors.holidays_of(reader.effective_holiday_calendar_id, first, last)
+    holidays = selectors.holidays_of_user(reader, first, last)
     shown = {selectors.shown_type(absence) for absence in absences}
     labels = team_calendar.short_labels(shown)
     return {
@@ -275,7 +275,7 @@ def _team_context(request, *, first: date, forms: dict | None = None, month_erro
             {"label": labels[leave_type.code], "type": leave_type} for leave_type in sorted(shown, key=lambda t: t.code)
         ],
         "holiday_label": team_calendar.HOLIDAY_LABEL,
-        "has_calendar": reader.effective_holiday_calendar_id is not None,
+        "has_calendar": bool(selectors.calendar_ids_of_user(reader, first, last)),
         "month": {
             "first": first,
             "last": last,

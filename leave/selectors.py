@@ -6,11 +6,23 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import BooleanField, Case, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    DecimalField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from leave.models import Holiday, LeaveLedgerEntry, LeaveRequest, LeaveType
-from users.models import User
+from users.models import Contract, User
 from users.schedules import Schedule, Terms, schedules_of
 from users.selectors import owned_rows_visible_to, user_ids_visible_to, users_whose_absences_visible_to
 
@@ -293,11 +305,50 @@ def _expected_on(item: ContractDay, holidays: dict, leave_halves: set[str]) -> D
     return Decimal(len(halves)) * item.terms.hours_per_work_day / 2
 
 
-def users_on_calendar(calendar_id: int) -> QuerySet[User]:
-    """Users whose effective holiday calendar is `calendar_id` (their own, else their team's)."""
+def users_on_calendar(calendar_id: int, *, since: date | None = None) -> QuerySet[User]:
+    """Users whose holidays may come from `calendar_id` on `since` or later (on any day when
+    `since` is None): everyone with a contract version naming it that is still in force then
+    (not replaced by a later version by `since`), and everyone whose own calendar, else their
+    team's, is it (a version that names none falls back to those). A superset is harmless:
+    re-counting a request that did not change books nothing."""
+    versions = Contract.objects.filter(holiday_calendar_id=calendar_id)
+    if since is not None:
+        replaced = Contract.objects.filter(
+            user_id=OuterRef("user_id"), valid_from__gt=OuterRef("valid_from"), valid_from__lte=since
+        )
+        versions = versions.exclude(Exists(replaced))
     return User.objects.filter(
-        Q(holiday_calendar_id=calendar_id) | Q(holiday_calendar__isnull=True, team__holiday_calendar_id=calendar_id)
+        Q(holiday_calendar_id=calendar_id)
+        | Q(holiday_calendar__isnull=True, team__holiday_calendar_id=calendar_id)
+        | Q(pk__in=versions.values("user_id"))
     )
+
+
+def calendar_ids_of_user(user: User, start: date, end: date) -> set[int]:
+    """The holiday calendars of `user`'s employed days from `start` to `end` (by version)."""
+    days = contract_days(user, schedules_of([user])[user.pk], start, end)
+    return {item.calendar_id for item in days if item.terms is not None and item.calendar_id is not None}
+
+
+def holidays_of_user(user: User, start: date, end: date) -> dict[date, Holiday]:
+    """The holidays of `user`'s own days from `start` to `end`: each day's from the calendar
+    of the contract version in force that day (`calendar_id_on`); none outside employment."""
+    days = contract_days(user, schedules_of([user])[user.pk], start, end)
+    holidays = holidays_by_calendar({item.calendar_id for item in days if item.terms is not None}, start, end)
+    return {
+        item.day: holidays[item.calendar_id][item.day]
+        for item in days
+        if item.terms is not None and item.day in holidays[item.calendar_id]
+    }
+
+
+def calendar_id_today(user: User) -> int | None:
+    """The holiday calendar of the version in force today (before the employment starts,
+    the first version's; after it ends, the last one's)."""
+    schedule = schedules_of([user])[user.pk]
+    today = user.local_today()
+    day = min(max(today, user.employment_start), user.employment_end or today)
+    return calendar_id_on(user, schedule.terms_on(day))
 
 
 def neutral_leave_days(user: User, start: date, end: date) -> set[date]:

@@ -1,6 +1,7 @@
 """The team page's month grid: a row per person, a cell per day, with their leave (its
-type's short label, or "Absent" for a type hidden from the reader; ½ for half days), the
-reader's calendar's holidays and their days off."""
+type's short label, or "Absent" for a type hidden from the reader; ½ for half days), their
+holidays and their days off, each day under the contract version in force that day (its
+work days, its holiday calendar; outside the employment every day is off)."""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -8,6 +9,7 @@ from datetime import date
 from leave import selectors
 from leave.models import Holiday, LeaveRequest
 from users.models import User
+from users.schedules import schedules_of
 
 Status = LeaveRequest.Status
 
@@ -64,16 +66,17 @@ def leave_mark(leave_request: LeaveRequest, halves: frozenset[str], label: str) 
 
 
 def _cell(
-    person: User, day: date, today: date, holidays: dict[date, Holiday], leave: dict[date, list[Mark]]
+    item: selectors.ContractDay, today: date, holiday: Holiday | None, leave: dict[date, list[Mark]]
 ) -> CalendarCell:
     """One person's day: a day off, a whole holiday, or their leave with a half-day holiday."""
+    day = item.day
     cell = CalendarCell(day=day)
     if day == today:
         cell.css.append("is-today")
-    holiday = holidays.get(day)
-    if day.isoweekday() not in person.work_weekdays:
+    if item.terms is None or day.isoweekday() not in item.terms.work_days:
         cell.css.append("cal__cell--off")
-        cell.marks.append(Mark(label="", text="weekend" if day.isoweekday() > 5 else "day off", css=""))
+        off = "weekend" if day.isoweekday() > 5 else "day off" if item.terms is not None else "not employed"
+        cell.marks.append(Mark(label="", text=off, css=""))
         return cell
     if holiday is not None and not holiday.half_day:
         cell.css.append("cal__cell--holiday")
@@ -106,8 +109,14 @@ def team_calendar(
     today: date,
 ) -> dict:
     """A row per person and a cell per day: their leave (pending or approved, its type's
-    short label, ½ for half days), the holidays of the manager's calendar, their days off."""
+    short label, ½ for half days), their own holidays and days off under the version in
+    force each day (one query for everyone's versions, one for their calendars' holidays).
+    `holidays` are the reader's, listed under the grid."""
     days = list(selectors.daterange(first, last))
+    schedules = schedules_of(people)
+    contract = {person.pk: selectors.contract_days(person, schedules[person.pk], first, last) for person in people}
+    calendars = {item.calendar_id for per_person in contract.values() for item in per_person}
+    by_calendar = selectors.holidays_by_calendar(calendars, first, last)
     leave_by_person: dict[int, dict[date, list[Mark]]] = {}
     for absence in absences:
         person_days = leave_by_person.setdefault(absence.user_id, {})
@@ -120,7 +129,10 @@ def team_calendar(
     rows = [
         {
             "person": person,
-            "cells": [_cell(person, day, today, holidays, leave_by_person.get(person.pk, {})) for day in days],
+            "cells": [
+                _cell(item, today, by_calendar[item.calendar_id].get(item.day), leave_by_person.get(person.pk, {}))
+                for item in contract[person.pk]
+            ],
         }
         for person in people
     ]

@@ -13,6 +13,7 @@ from core import periods
 from core.periods import hours
 from timeentries.models import Client, Project, Task, TimeEntry, Timesheet
 from users.models import User
+from users.schedules import schedule_of
 from users.selectors import owned_rows_visible_to
 
 
@@ -135,14 +136,11 @@ def day_worked(user: User, days: list[date], *, exclude_pk=None) -> dict[date, t
 
 
 def week_expected_hours(user: User, week_start: date, *, days_off: Iterable[date] = ()) -> Decimal:
-    """Hours the user's contract expects in the week: `weekly_contract_hours` spread evenly
-    over their `work_days`, less the work days in `days_off` (approved leave and public
-    holidays: they live in `leave`, a higher layer, so the caller passes them)."""
+    """Hours the user's contract expects in the week: each day's share of the weekly hours
+    of the contract version in force that day (`users.schedules`; nothing outside the
+    employment), less the days in `days_off` (approved leave and public holidays: they live
+    in `leave`, a higher layer, so the caller passes them)."""
     off = set(days_off)
-    work_days = [
-        week_start + timedelta(days=offset)
-        for offset in range(7)
-        if (week_start + timedelta(days=offset)).isoweekday() in user.work_weekdays
-        and week_start + timedelta(days=offset) not in off
-    ]
-    return (user.hours_per_work_day * len(work_days)).quantize(periods.CENT)
+    schedule = schedule_of(user)
+    days = (week_start + timedelta(days=offset) for offset in range(7))
+    return sum((schedule.hours_on(day) for day in days if day not in off), Decimal(0)).quantize(periods.CENT)

@@ -56,7 +56,7 @@ def _recount(requests, *, actor: User | None, note: str, data: dict) -> int:
 def _recalculate_after_holiday_change(*, calendar: HolidayCalendar, day: date, actor: User | None, reason: str):
     """Requests covering `day` of everyone on `calendar` are re-counted."""
     affected = LeaveRequest.objects.filter(
-        user__in=selectors.users_on_calendar(calendar.pk),
+        user__in=selectors.users_on_calendar(calendar.pk, since=day),
         status__in=[Status.PENDING, Status.APPROVED],
         start_date__lte=day,
         end_date__gte=day,
