@@ -124,6 +124,46 @@ class ServiceAdmin(admin.ModelAdmin):
             raise ServiceRefused(error) from error
 
 
+class AppendOnlyAdmin(ServiceAdmin):
+    """Rows a service appends and nobody edits or deletes afterwards (the leave ledger,
+    working-time adjustments, month closings): admins add one through `service_create`,
+    with the form's `Meta.fields`; an existing row shows `view_fields`, read-only.
+
+    `change_for_actions`: the changelist's actions need "change" (reopening closings); it is
+    given to those who may add, and never on a row."""
+
+    view_fields: list[str] = []
+    change_for_actions = False
+
+    def service_create(self, request, data: dict):
+        """Write the row from the form's cleaned data through its service; return the row."""
+        raise NotImplementedError
+
+    def get_fields(self, request, obj=None):
+        return list(self.form.Meta.fields) if obj is None else list(self.view_fields)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else list(self.view_fields)
+
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.is_admin
+
+    def has_change_permission(self, request, obj=None):
+        return self.change_for_actions and obj is None and self.has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        adopt(obj, self.call_service(lambda: self.service_create(request, form.cleaned_data)))
+
+    def save_related(self, request, form, formsets, change):
+        """The service wrote the row and all it needs; read-only inlines save nothing, and
+        run so the admin's change message can read them."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+
 class CatalogAdmin(ScopedAdminMixin, ServiceAdmin):
     """Catalogue rows (clients, projects, tasks, leave types, holiday calendars): admins write
     them through `catalog_save`/`catalog_delete`; managers (view permission) see the rows

@@ -14,7 +14,7 @@ from django.contrib import admin
 from django.db.models import Case, Count, IntegerField, Value, When
 from django.utils import timezone
 
-from core.admin import CatalogAdmin, ScopedAdminMixin, ServiceAdmin, adopt
+from core.admin import AppendOnlyAdmin, CatalogAdmin, ScopedAdminMixin, ServiceAdmin, adopt
 from core.admin_actions import comment_form, confirm_comment_then, confirm_then, report_per_row
 from core.forms import ServiceModelForm
 from leave import selectors, selectors_account, services
@@ -185,7 +185,7 @@ class LedgerAdjustmentForm(ServiceModelForm):
 
 
 @admin.register(LeaveLedgerEntry)
-class LeaveLedgerEntryAdmin(ScopedAdminMixin, ServiceAdmin):
+class LeaveLedgerEntryAdmin(ScopedAdminMixin, AppendOnlyAdmin):
     """The ledger is append-only: admins add adjustments (through `ledger_adjust`, with a
     note); nobody edits or deletes a row. Managers see their teams' rows."""
 
@@ -211,47 +211,25 @@ class LeaveLedgerEntryAdmin(ScopedAdminMixin, ServiceAdmin):
     def scoped_queryset(self, user):
         return selectors.ledger_visible_to(user)
 
-    def get_fields(self, request, obj=None):
-        return LedgerAdjustmentForm.Meta.fields if obj is None else self.view_fields
-
     def get_changeform_initial_data(self, request):
         return {
             "date": request.user.local_today(),
             **super().get_changeform_initial_data(request),
         }
 
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.view_fields
-
     @admin.display(description="Amount", ordering="amount")
     def signed_amount(self, entry: LeaveLedgerEntry) -> str:
         return f"{entry.amount:+} {_unit(entry.leave_type, abs(entry.amount))}"
 
-    def has_add_permission(self, request):
-        return request.user.is_active and request.user.is_admin
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        data = form.cleaned_data
-        entry = self.call_service(
-            lambda: services.ledger_adjust(
-                actor=request.user,
-                user=data["user"],
-                leave_type=data["leave_type"],
-                amount=data["amount"],
-                on=data["date"],
-                note=data["note"],
-            )
+    def service_create(self, request, data):
+        return services.ledger_adjust(
+            actor=request.user,
+            user=data["user"],
+            leave_type=data["leave_type"],
+            amount=data["amount"],
+            on=data["date"],
+            note=data["note"],
         )
-        adopt(obj, entry)
-
-    def save_related(self, request, form, formsets, change):
-        """A ledger row has no related rows to save."""
 
 
 # --- leave types and holiday calendars --------------------------------------------------------
@@ -465,7 +443,7 @@ class WorkingTimeAdjustmentForm(ServiceModelForm):
 
 
 @admin.register(WorkingTimeAdjustment)
-class WorkingTimeAdjustmentAdmin(ScopedAdminMixin, ServiceAdmin):
+class WorkingTimeAdjustmentAdmin(ScopedAdminMixin, AppendOnlyAdmin):
     """Working-time account adjustments are append-only like the ledger: admins add them
     (through `working_time_adjustment_create`, with a reason, audited); nobody edits or
     deletes one."""
@@ -481,12 +459,6 @@ class WorkingTimeAdjustmentAdmin(ScopedAdminMixin, ServiceAdmin):
     def scoped_queryset(self, user):
         return selectors_account.adjustments_visible_to(user)
 
-    def get_fields(self, request, obj=None):
-        return WorkingTimeAdjustmentForm.Meta.fields if obj is None else self.view_fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.view_fields
-
     def get_changeform_initial_data(self, request):
         return {"date": request.user.local_today(), **super().get_changeform_initial_data(request)}
 
@@ -494,31 +466,16 @@ class WorkingTimeAdjustmentAdmin(ScopedAdminMixin, ServiceAdmin):
     def signed_hours(self, adjustment: WorkingTimeAdjustment) -> str:
         return f"{adjustment.hours:+} h"
 
-    def has_add_permission(self, request):
-        return request.user.is_active and request.user.is_admin
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        data = form.cleaned_data
-        adjustment, _ = self.call_service(
-            lambda: services.working_time_adjustment_create(
-                actor=request.user,
-                user=data["user"],
-                kind=data["kind"],
-                hours=data["hours"],
-                on=data["date"],
-                reason=data["reason"],
-            )
+    def service_create(self, request, data):
+        adjustment, _ = services.working_time_adjustment_create(
+            actor=request.user,
+            user=data["user"],
+            kind=data["kind"],
+            hours=data["hours"],
+            on=data["date"],
+            reason=data["reason"],
         )
-        adopt(obj, adjustment)
-
-    def save_related(self, request, form, formsets, change):
-        """An adjustment has no related rows to save."""
+        return adjustment
 
 
 # --- month closings ------------------------------------------------------------------------
@@ -550,7 +507,7 @@ class MonthClosingForm(ServiceModelForm):
 
 
 @admin.register(MonthClosing)
-class MonthClosingAdmin(ServiceAdmin):
+class MonthClosingAdmin(AppendOnlyAdmin):
     """Admins close a month for payroll (`leave.services.month_closing_create`, which
     freezes each person's figures) and reopen it with the action; a closing is never edited
     or deleted, so its history stays."""
@@ -561,25 +518,14 @@ class MonthClosingAdmin(ServiceAdmin):
     list_select_related = ["team", "closed_by", "reopened_by"]
     actions = ["reopen_selected"]
     inlines = [MonthClosingRowInline]
+    view_fields = ["month", "team", "closed_by", "closed_at", "reopened_by", "reopened_at"]
+    change_for_actions = True  # the reopen action; a closing itself is only ever viewed
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_admin
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        # "Change" is what the reopen action needs; a closing is only ever viewed.
-        return obj is None and self.has_module_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        return ["month", "team", "closed_by", "closed_at", "reopened_by", "reopened_at"] if obj else []
 
     @admin.display(description="Month", ordering="month")
     def month_label(self, closing: MonthClosing) -> str:
@@ -589,13 +535,8 @@ class MonthClosingAdmin(ServiceAdmin):
     def scope(self, closing: MonthClosing) -> str:
         return str(closing.team or "the company")
 
-    def save_model(self, request, obj, form, change):
-        closing = self.call_service(
-            lambda: services.month_closing_create(
-                actor=request.user, month=form.cleaned_data["month"], team=form.cleaned_data.get("team")
-            )
-        )
-        adopt(obj, closing)
+    def service_create(self, request, data):
+        return services.month_closing_create(actor=request.user, month=data["month"], team=data.get("team"))
 
     @admin.action(description="Reopen selected months", permissions=["change"])
     def reopen_selected(self, request, queryset):
