@@ -21,6 +21,12 @@ class DashboardDatasetSerializer(serializers.Serializer):
     data = serializers.ListField(child=serializers.FloatField())
 
 
+class DashboardAccountSerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    balance_hours = serializers.DecimalField(max_digits=12, decimal_places=2)
+    text = serializers.CharField(help_text='e.g. "Working-time account: +9.5 h as of Mon 23 Feb 2026".')
+
+
 class DashboardWidgetDataSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DashboardWidget.Kind.choices)
     title = serializers.CharField()
@@ -33,6 +39,9 @@ class DashboardWidgetDataSerializer(serializers.Serializer):
     labels = serializers.ListField(child=serializers.CharField())
     datasets = DashboardDatasetSerializer(many=True)
     summary = serializers.CharField(help_text="The chart in one sentence, for the text fallback.")
+    account = DashboardAccountSerializer(
+        required=False, help_text="Overtime trend only: your own working-time account balance today."
+    )
 
 
 class DashboardWidgetSlotSerializer(serializers.Serializer):

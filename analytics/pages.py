@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from analytics.models import DashboardWidget
 from analytics.widgets import MAX_WIDGETS, dashboard_layout
+from leave.selectors_account import account_summary, working_time_account
 
 RANGE_CHOICES = [(7, "7 days"), (14, "14 days"), (30, "30 days"), (84, "12 weeks"), (180, "6 months"), (365, "1 year")]
 
@@ -29,8 +30,10 @@ def dashboard_page(request):
         {**widget, "title": DashboardWidget.Kind(widget["kind"]).label, "ranges": range_choices(widget["range_days"])}
         for widget in dashboard_layout(request.user)
     ]
+    account = working_time_account(request.user, request.user.local_today())
     context = {
         "nav": "dashboard",
+        "account_text": account_summary(account),
         "widgets": widgets,
         "kinds": [
             (kind, label, DashboardWidget.DEFAULT_RANGE_DAYS[kind]) for kind, label in DashboardWidget.Kind.choices

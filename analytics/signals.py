@@ -1,6 +1,6 @@
 """Changes that dashboards show make the cached widget data stale (`widgets.data_changed`).
 
-A person's entries, leave and violations touch their own scope, their team's and the
+A person's entries, leave, violations and account adjustments touch their own scope, their team's and the
 admins'; holidays, calendars, leave types, teams and people (moving team, new role) touch
 everyone's. Only cache versions move; nothing is computed and, when the row already holds
 its user, nothing is queried, so a time entry write pays no extra round trip."""
@@ -11,11 +11,11 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from analytics.models import Dashboard, DashboardWidget, Export
 from analytics.widgets import data_changed
 from compliance.models import Violation
-from leave.models import Holiday, HolidayCalendar, LeaveRequest, LeaveType
+from leave.models import Holiday, HolidayCalendar, LeaveRequest, LeaveType, WorkingTimeAdjustment
 from timeentries.models import TimeEntry
 from users.models import Team, User
 
-PERSONAL = (TimeEntry, LeaveRequest, Violation)
+PERSONAL = (TimeEntry, LeaveRequest, Violation, WorkingTimeAdjustment)
 SHARED = (Holiday, HolidayCalendar, LeaveType, Team)
 
 

@@ -29,6 +29,7 @@ from core.cache import CacheUnavailable, cache_call
 from core.errors import DomainValidationError
 from leave.models import LeaveRequest
 from leave.selectors import absences
+from leave.selectors_account import account_summary, working_time_account
 from users.models import User
 from users.selectors import teams_managed_by, users_whose_absences_visible_to
 
@@ -223,6 +224,17 @@ def _overtime_trend(actor: User, today: date, range_days: int) -> dict:
         "labels": labels,
         "datasets": datasets,
         "summary": f"Overtime balance {difference:+g} hours over {len(labels)} weeks for {len(datasets)} people.",
+        "account": _own_account(actor, today),
+    }
+
+
+def _own_account(actor: User, today: date) -> dict:
+    """The reader's own working-time account today, named as such next to the chart."""
+    account = working_time_account(actor, today)
+    return {
+        "as_of": today.isoformat(),
+        "balance_hours": str(account.balance_hours),
+        "text": account_summary(account),
     }
 
 

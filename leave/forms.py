@@ -5,7 +5,8 @@ with the same words. Field names are the services' own, so an error's `field` fi
 from django import forms
 
 from core.dates import BoundedDateFormField
-from leave.models import LeaveRequest, LeaveType
+from leave.models import LeaveRequest, LeaveType, WorkingTimeAdjustment
+from users.models import Contract
 
 DATE_FORMAT = "%Y-%m-%d"
 HALF_CHOICES = [("", "Whole day"), *LeaveRequest.Half.choices]
@@ -54,3 +55,52 @@ class LeavePreviewForm(LeaveDatesForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
+
+
+# --- a person's contract and working-time account (/users/<id>/contract/) ----------------------
+
+WEEKDAYS = [("1", "Mon"), ("2", "Tue"), ("3", "Wed"), ("4", "Thu"), ("5", "Fri"), ("6", "Sat"), ("7", "Sun")]
+
+
+class ContractVersionForm(forms.Form):
+    """A new contract version; `users.services.contract_version_create` checks it."""
+
+    valid_from = BoundedDateFormField(label="Valid from", widget=DateInput, input_formats=[DATE_FORMAT])
+    weekly_hours = forms.DecimalField(label="Weekly hours", max_digits=4, decimal_places=1, min_value=0, max_value=80)
+    work_days = forms.MultipleChoiceField(
+        label="Work days", choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple, initial=["1", "2", "3", "4", "5"]
+    )
+    holiday_calendar = forms.ModelChoiceField(
+        label="Holiday calendar", queryset=None, required=False, empty_label="Their own or their team's"
+    )
+    policy = forms.ModelChoiceField(
+        label="Working-time policy", queryset=None, required=False, empty_label="Their team's"
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "version")
+        super().__init__(*args, **kwargs)
+        # The models of a contract's calendar and policy, without importing a higher layer.
+        for name in ("holiday_calendar", "policy"):
+            self.fields[name].queryset = Contract._meta.get_field(name).related_model.objects.order_by("name")
+
+    def clean_work_days(self) -> str:
+        return "".join(sorted(self.cleaned_data["work_days"]))
+
+
+class AccountAdjustmentForm(forms.Form):
+    """An adjustment of the working-time account; `working_time_adjustment_create` checks it."""
+
+    kind = forms.ChoiceField(label="Kind", choices=WorkingTimeAdjustment.Kind.choices)
+    hours = forms.DecimalField(
+        label="Hours (signed)",
+        max_digits=7,
+        decimal_places=2,
+        help_text="Positive adds to the account, negative takes from it (a payout, a forfeit).",
+    )
+    date = BoundedDateFormField(label="Date", widget=DateInput, input_formats=[DATE_FORMAT])
+    reason = forms.CharField(label="Reason", max_length=255, strip=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "adjustment")
+        super().__init__(*args, **kwargs)

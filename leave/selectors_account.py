@@ -24,6 +24,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from core import periods
+from core.pages import format_hours
 from core.periods import hours
 from leave.models import LeaveRequest, WorkingTimeAdjustment
 from leave.selectors import daterange, expected_hours_of, requested_halves
@@ -147,3 +148,15 @@ def toil_available(user: User, *, exclude_pk: int | None = None) -> Decimal:
         statuses = [LeaveRequest.Status.APPROVED]
         approved_ahead = toil_hours(user, later, last.end_date, expected, statuses=statuses, exclude_pk=exclude_pk)
     return balance - pending - approved_ahead
+
+
+def signed_hours(value: Decimal) -> str:
+    """+9.5 h, -43 h, 0 h (`core.pages.format_hours`, with the sign)."""
+    return f"{'+' if value > 0 else ''}{format_hours(value)} h"
+
+
+def account_summary(account: Account) -> str:
+    """The one line the contract page and the dashboard's overtime widget show:
+    'Working-time account: +9.5 h as of Mon 23 Feb 2026'."""
+    day = account.as_of
+    return f"Working-time account: {signed_hours(account.balance_hours)} as of {day:%a} {day.day} {day:%b %Y}"

@@ -105,6 +105,17 @@
       new window.Chart(canvas, { type: data.chart, data: { labels: data.labels, datasets: datasets }, options: options });
     }
 
+    function showAccount(section, data) {
+      var line = section.querySelector(".widget__account");
+      if (!line) {
+        return;
+      }
+      line.hidden = !data.account;
+      if (data.account) {
+        line.querySelector(".widget__account-text").textContent = data.account.text;
+      }
+    }
+
     function load(section) {
       section.querySelector(".widget__summary").textContent = "Loading…";
       return fetch(widgetUrl(section), { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -119,6 +130,7 @@
         .then(function (data) {
           fillTable(section, data);
           draw(section, data);
+          showAccount(section, data);
         })
         .catch(function (error) {
           section.querySelector(".widget__summary").textContent = error.message;
