@@ -12,7 +12,7 @@ from core.errors import Conflict, DomainValidationError
 from leave import selectors
 from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, holiday_categories_of
 from leave.services.ledger import ledger_write
-from users.models import User
+from users.models import Contract, User
 from users.permissions import ensure_admin
 
 Kind = LeaveLedgerEntry.Kind
@@ -81,6 +81,10 @@ def holiday_calendar_delete(*, calendar: HolidayCalendar, actor: User) -> None:
     """Delete a calendar with its holidays; the people it applied to have their coming
     leave re-counted without those holidays."""
     ensure_admin(actor, what="delete holiday calendars")
+    if Contract.objects.filter(holiday_calendar=calendar).exists():
+        raise Conflict(
+            f"Contract versions name the holiday calendar {calendar}; give them another one first.", code="in_use"
+        )
     user_ids = list(selectors.users_on_calendar(calendar.pk).values_list("pk", flat=True))
     name = str(calendar)
     calendar.delete()

@@ -134,3 +134,10 @@ def test_my_leave_page_says_when_todays_version_has_no_calendar(from_july_on_cal
     html = signed_in(from_july_on_calendar, password).get("/leave/").content.decode()
 
     assert "No holiday calendar is set" in html  # the calendar starts with July's version
+
+
+def test_a_calendar_a_contract_version_names_is_not_deleted_409(from_july_on_calendar, calendar, carol, api):
+    answer = api(carol).delete(f"/api/v1/holiday-calendars/{calendar.pk}")
+
+    assert answer.status_code == 409 and answer.json()["code"] == "in_use"
+    assert HolidayCalendar.objects.filter(pk=calendar.pk).exists()
