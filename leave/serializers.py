@@ -78,6 +78,7 @@ class LeaveTypeSerializer(serializers.ModelSerializer):
             "reduces_expected_hours",
             "private",
             "active",
+            "statutory_annual_leave",
         ]
         read_only_fields = ["id"]
         extra_kwargs = {"code": {"validators": []}}  # uniqueness reported by the service as a 400 on `code`
@@ -193,6 +194,14 @@ class LeaveBalanceSerializer(serializers.Serializer):
     planned = _amount(help_text="Approved for later this year.")
     pending = _amount(help_text="Requested and not yet decided.")
     left = _amount(help_text="Balance minus planned and pending.")
+    statutory_entitlement = _amount(
+        help_text="The statutory minimum's part of the year's entitlement (BUrlG: four weeks at the work days)."
+    )
+    contractual_entitlement = _amount(help_text="The contractual extra of the year's entitlement.")
+    statutory_left = _amount(
+        help_text="Statutory part not yet taken or planned (leave uses carry-over first, then the statutory "
+        "part); it cannot be paid out while employed."
+    )
 
 
 class LeaveBalancesSerializer(serializers.Serializer):
@@ -225,6 +234,7 @@ class LeaveLedgerEntrySerializer(serializers.ModelSerializer):
             "related_request",
             "note",
             "created_at",
+            "statutory",
         ]
         read_only_fields = fields
 
@@ -235,6 +245,12 @@ class LeaveLedgerAdjustmentSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=7, decimal_places=2, help_text="Signed: negative takes days away.")
     date = BoundedDateField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+    kind = serializers.ChoiceField(
+        choices=[LeaveLedgerEntry.Kind.ADJUSTMENT.value, LeaveLedgerEntry.Kind.PAYOUT.value],
+        default=LeaveLedgerEntry.Kind.ADJUSTMENT.value,
+        help_text="adjustment (a correction), or payout: days paid out, negative; the statutory minimum "
+        "only once the employment has ended.",
+    )
 
 
 # --- calendar --------------------------------------------------------------------------------
