@@ -1,5 +1,6 @@
 from datetime import date
 
+from django.db import models
 from django.urls import reverse
 from django.utils.http import urlencode
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -239,15 +240,23 @@ class LeaveLedgerEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class LedgerWriteKind(models.TextChoices):
+    """The ledger rows an admin writes by hand."""
+
+    ADJUSTMENT = LeaveLedgerEntry.Kind.ADJUSTMENT.value, "Adjustment"
+    PAYOUT = LeaveLedgerEntry.Kind.PAYOUT.value, "Payout"
+
+
 class LeaveLedgerAdjustmentSerializer(serializers.Serializer):
     user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
     type = serializers.PrimaryKeyRelatedField(queryset=LeaveType.objects.all())
     amount = serializers.DecimalField(max_digits=7, decimal_places=2, help_text="Signed: negative takes days away.")
     date = BoundedDateField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
-    kind = serializers.ChoiceField(
-        choices=[LeaveLedgerEntry.Kind.ADJUSTMENT.value, LeaveLedgerEntry.Kind.PAYOUT.value],
-        default=LeaveLedgerEntry.Kind.ADJUSTMENT.value,
+    kind = LeaveEnumField(
+        LedgerWriteKind,
+        schema_name="LeaveLedgerWriteKindEnum",
+        default=LedgerWriteKind.ADJUSTMENT,
         help_text="adjustment (a correction), or payout: days paid out, negative; the statutory minimum "
         "only once the employment has ended.",
     )
