@@ -160,9 +160,11 @@ class LeaveRequestAdmin(ScopedAdminMixin, ServiceAdmin):
 class LedgerAdjustmentForm(ServiceModelForm):
     class Meta:
         model = LeaveLedgerEntry
-        fields = ["user", "leave_type", "amount", "date", "note"]
+        fields = ["user", "leave_type", "amount", "date", "note", "kind"]
         help_texts = {
             "amount": "Positive adds to the balance, negative takes from it, in the type's unit.",
+            "kind": "Adjustment (a correction) or payout (days paid out, negative; the statutory minimum "
+            "only once the employment has ended).",
             "note": "Required: why the balance changes. The person's history shows it.",
         }
 
@@ -174,12 +176,22 @@ class LedgerAdjustmentForm(ServiceModelForm):
             self.fields["user"].queryset = User.objects.filter(is_active=True)
         if "leave_type" in self.fields:
             self.fields["leave_type"].queryset = LeaveType.objects.filter(tracks_balance=True)
+        if "kind" in self.fields:
+            self.fields["kind"].choices = [(kind.value, kind.label) for kind in MANUAL_KINDS]
+            self.fields["kind"].required = False
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or LeaveLedgerEntry.Kind.ADJUSTMENT
+
+
+MANUAL_KINDS = (LeaveLedgerEntry.Kind.ADJUSTMENT, LeaveLedgerEntry.Kind.PAYOUT)
 
 
 @admin.register(LeaveLedgerEntry)
 class LeaveLedgerEntryAdmin(ScopedAdminMixin, ServiceAdmin):
-    """The ledger is append-only: admins add adjustments (through `ledger_adjust`, with a
-    note); nobody edits or deletes a row. Managers see their teams' rows."""
+    """The ledger is append-only: admins add adjustments and payouts (through `ledger_adjust`
+    and `ledger_payout`, with a note); nobody edits or deletes a row. Managers see their
+    teams' rows."""
 
     form = LedgerAdjustmentForm
     list_display = ["date", "user", "leave_type", "kind", "signed_amount", "note", "request", "created_by"]
@@ -192,6 +204,7 @@ class LeaveLedgerEntryAdmin(ScopedAdminMixin, ServiceAdmin):
         "leave_type",
         "date",
         "amount",
+        "statutory",
         "kind",
         "request",
         "note",
@@ -230,8 +243,9 @@ class LeaveLedgerEntryAdmin(ScopedAdminMixin, ServiceAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
+        write = services.ledger_payout if data["kind"] == LeaveLedgerEntry.Kind.PAYOUT else services.ledger_adjust
         entry = self.call_service(
-            lambda: services.ledger_adjust(
+            lambda: write(
                 actor=request.user,
                 user=data["user"],
                 leave_type=data["leave_type"],

@@ -240,3 +240,21 @@ def test_a_joiner_leaving_in_the_same_year(api, frozen_2026_03_02, carol, vacati
     later = joiner(api, carol, "2026-03-01")
     set_employment(later, start=date(2026, 3, 1), end=date(2026, 8, 31), actor=carol)
     assert balance_row(api(later), as_of="2026-03-02")["entitlement"] == "23.00"
+
+
+@pytest.mark.django_db
+def test_the_admin_pays_out_through_the_same_rule(funded, carol, vacation, password):
+    from django.test import Client
+
+    client = Client()
+    assert client.login(email=carol.email, password=password)
+    form = {"user": funded.pk, "leave_type": vacation.pk, "date": "2026-11-30", "note": "Paid", "kind": "payout"}
+
+    # 25 left, 20 of them statutory: 5 may be paid out while she is employed, not 6.
+    refused = client.post("/admin/leave/leaveledgerentry/add/", {**form, "amount": "-6"})
+    assert refused.status_code == 200
+    assert "statutory minimum" in refused.content.decode()
+    assert not LeaveLedgerEntry.objects.filter(kind=LeaveLedgerEntry.Kind.PAYOUT).exists()
+    paid = client.post("/admin/leave/leaveledgerentry/add/", {**form, "amount": "-5"})
+    assert paid.status_code == 302
+    assert LeaveLedgerEntry.objects.get(kind=LeaveLedgerEntry.Kind.PAYOUT).amount == -5
