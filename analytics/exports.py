@@ -217,6 +217,9 @@ LEAVE_COLUMNS: list[Column] = [
     ("pending", "Pending", "number"),
     ("left", "Left", "number"),
     ("statutory_minimum_days", "Statutory minimum (days)", "number"),
+    ("statutory_entitlement", "Statutory entitlement", "number"),  # added last: files keep their columns
+    ("contractual_entitlement", "Contractual extra", "number"),
+    ("statutory_left", "Statutory left", "number"),
 ]
 
 

@@ -89,6 +89,15 @@ class LeaveReportRowSerializer(serializers.Serializer):
         allow_null=True,
         help_text="BUrlG minimum vacation a year at the contract's work days (20 at five); null for hours.",
     )
+    statutory_entitlement = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="The statutory minimum's part of the year's entitlement."
+    )
+    contractual_entitlement = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="The contractual extra of the year's entitlement."
+    )
+    statutory_left = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Statutory part not yet taken or planned."
+    )
 
 
 class LeaveReportSerializer(serializers.Serializer):

@@ -206,7 +206,9 @@ if MONTH_CLOSE_DAY is not None and not 1 <= MONTH_CLOSE_DAY <= 28:
     raise ImproperlyConfigured("MONTH_CLOSE_DAY must be a day from 1 to 28 (or unset).")
 AUDIT_RETENTION = env.int("AUDIT_RETENTION", default=180)  # days
 AUDIT_PURGE_BATCH_SIZE = env.int("AUDIT_PURGE_BATCH_SIZE", default=10_000)  # rows per purge transaction
-FULL_TIME_WEEKLY_HOURS = env.int("FULL_TIME_WEEKLY_HOURS", default=40)  # leave allowances assume this week
+# Work days of the full-time week `LeaveType.annual_allowance` is given for; a contract with
+# fewer (or more) work days earns the allowance in proportion (BUrlG §3, TzBfG §4).
+FULL_TIME_WORK_DAYS = env.int("FULL_TIME_WORK_DAYS", default=5)
 # A csv/xlsx report with more rows than this answers 413: ask for it with POST /api/v1/exports.
 EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=50_000)
 # Uploaded and generated files (report exports); served only through the API, never as static files.

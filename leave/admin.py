@@ -168,9 +168,11 @@ class LeaveRequestAdmin(ScopedAdminMixin, ServiceAdmin):
 class LedgerAdjustmentForm(ServiceModelForm):
     class Meta:
         model = LeaveLedgerEntry
-        fields = ["user", "leave_type", "amount", "date", "note"]
+        fields = ["user", "leave_type", "amount", "date", "note", "kind"]
         help_texts = {
             "amount": "Positive adds to the balance, negative takes from it, in the type's unit.",
+            "kind": "Adjustment (a correction) or payout (days paid out, negative; the statutory minimum "
+            "only once the employment has ended).",
             "note": "Required: why the balance changes. The person's history shows it.",
         }
 
@@ -182,12 +184,22 @@ class LedgerAdjustmentForm(ServiceModelForm):
             self.fields["user"].queryset = User.objects.filter(is_active=True)
         if "leave_type" in self.fields:
             self.fields["leave_type"].queryset = LeaveType.objects.filter(tracks_balance=True)
+        if "kind" in self.fields:
+            self.fields["kind"].choices = [(kind.value, kind.label) for kind in MANUAL_KINDS]
+            self.fields["kind"].required = False
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or LeaveLedgerEntry.Kind.ADJUSTMENT
+
+
+MANUAL_KINDS = (LeaveLedgerEntry.Kind.ADJUSTMENT, LeaveLedgerEntry.Kind.PAYOUT)
 
 
 @admin.register(LeaveLedgerEntry)
 class LeaveLedgerEntryAdmin(ScopedAdminMixin, AppendOnlyAdmin):
-    """The ledger is append-only: admins add adjustments (through `ledger_adjust`, with a
-    note); nobody edits or deletes a row. Managers see their teams' rows."""
+    """The ledger is append-only: admins add adjustments and payouts (through `ledger_adjust`
+    and `ledger_payout`, with a note); nobody edits or deletes a row. Managers see their
+    teams' rows."""
 
     form = LedgerAdjustmentForm
     list_display = ["date", "user", "leave_type", "kind", "signed_amount", "note", "request", "created_by"]
@@ -200,6 +212,7 @@ class LeaveLedgerEntryAdmin(ScopedAdminMixin, AppendOnlyAdmin):
         "leave_type",
         "date",
         "amount",
+        "statutory",
         "kind",
         "request",
         "note",
@@ -222,7 +235,8 @@ class LeaveLedgerEntryAdmin(ScopedAdminMixin, AppendOnlyAdmin):
         return f"{entry.amount:+} {_unit(entry.leave_type, abs(entry.amount))}"
 
     def service_create(self, request, data):
-        return services.ledger_adjust(
+        write = services.ledger_payout if data["kind"] == LeaveLedgerEntry.Kind.PAYOUT else services.ledger_adjust
+        return write(
             actor=request.user,
             user=data["user"],
             leave_type=data["leave_type"],

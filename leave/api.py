@@ -205,7 +205,8 @@ class LeaveLedgerViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Every movement of the balances you may see. Admins post manual adjustments."""
+    """Every movement of the balances you may see. Admins post manual adjustments and
+    payouts (`kind`)."""
 
     model = LeaveLedgerEntry
     permission_classes = [permissions.IsAuthenticated, AdminWritesOthersRead]
@@ -224,7 +225,8 @@ class LeaveLedgerViewSet(
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        entry = services.ledger_adjust(
+        write = services.ledger_payout if data["kind"] == LeaveLedgerEntry.Kind.PAYOUT else services.ledger_adjust
+        entry = write(
             actor=request.user,
             user=data["user"],
             leave_type=data["type"],

@@ -60,6 +60,14 @@ class LeaveType(models.Model):
         help_text="A request of this type may fall inside approved leave (sickness during vacation); "
         "the working days it covers are credited back to that leave's balance.",
     )
+    # Paid annual leave in the sense of BUrlG §3 / WTD Art. 7: its yearly entitlement holds
+    # the statutory minimum of four weeks at the person's work days, booked apart from the
+    # contractual extra (`LeaveLedgerEntry.statutory`).
+    statutory_annual_leave = models.BooleanField(
+        default=False,
+        help_text="Paid annual leave (BUrlG): each year's entitlement is at least four weeks at the "
+        "person's work days, and that statutory part cannot be paid out while they are employed.",
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -256,11 +264,16 @@ class LeaveLedgerEntry(models.Model):
         CREDIT = "credit", "Credit"
         ADJUSTMENT = "adjustment", "Adjustment"
         SICK_CREDIT = "sick_credit", "Sick credit"
+        PAYOUT = "payout", "Payout"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="leave_ledger")
     leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="ledger_entries")
     date = models.DateField()
     amount = models.DecimalField(max_digits=7, decimal_places=2)
+    # The part of `amount` that is the statutory minimum (BUrlG §3, on types with
+    # `statutory_annual_leave`); the rest is the contractual extra. Set on entitlement rows
+    # (accrual and its re-counts) and on a payout after leaving; 0 elsewhere.
+    statutory = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal(0))
     kind = models.CharField(max_length=12, choices=Kind.choices)
     request = models.ForeignKey(
         LeaveRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
@@ -283,6 +296,14 @@ class LeaveLedgerEntry(models.Model):
         ordering = ["date", "id"]
         verbose_name_plural = "leave ledger entries"
         indexes = [models.Index(fields=["user", "leave_type", "date"], name="leaveledger_user_type_date")]
+        constraints = [
+            # The statutory part lies between 0 and the amount, on the amount's side.
+            models.CheckConstraint(
+                condition=Q(amount__gte=0, statutory__gte=0, statutory__lte=F("amount"))
+                | Q(amount__lt=0, statutory__lte=0, statutory__gte=F("amount")),
+                name="leaveledger_statutory_within_amount",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.kind} {self.amount:+}"

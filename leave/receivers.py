@@ -10,16 +10,17 @@ from leave.selectors import expected_hours
 from leave.selectors_account import toil_hours
 from leave.services import (
     leave_entitlement_book_for_new_person,
-    leave_entitlement_prorate_for_leaver,
+    leave_entitlement_recount,
     leave_requests_recount,
 )
 
 
 def leave_recount(sender, *, user_ids, since, actor, reason: str, **kwargs) -> None:
     """Inside the sender's transaction: re-count these people's leave from `since` on, and
-    pro-rate the exit year's entitlement of those with an end of employment (BUrlG §5)."""
+    their entitlement of the years it touches (work days under a changed contract, the exit
+    year of those with an end of employment, BUrlG §5)."""
     leave_requests_recount(user_ids=user_ids, since=since, actor=actor, reason=reason)
-    leave_entitlement_prorate_for_leaver(user_ids=user_ids, actor=actor)
+    leave_entitlement_recount(user_ids=user_ids, since=since, actor=actor)
 
 
 def expected_hours_answer(sender, *, user, start: date, end: date, **kwargs) -> list[Decimal]:

@@ -11,6 +11,7 @@ from django.db.models import (
     Case,
     DecimalField,
     Exists,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -145,10 +146,25 @@ def pending_by_year(user: User, leave_type: LeaveType, exclude_pk=None) -> dict[
     return {row["start_date__year"]: row["total"] for row in rows}
 
 
+# What requests took: their debits and credits, and the adjustments a holiday change made to
+# them (a holiday added inside approved leave gives the day back).
+SPENT_ON_REQUESTS = Q(
+    kind__in=[LeaveLedgerEntry.Kind.DEBIT, LeaveLedgerEntry.Kind.CREDIT, LeaveLedgerEntry.Kind.SICK_CREDIT]
+) | Q(kind=LeaveLedgerEntry.Kind.ADJUSTMENT, request__isnull=False)
+# A year's entitlement rows: its accrual and the re-counts after it (`ledger.leave_entitlement_recount`).
+ENTITLEMENT_ROWS = (
+    Q(kind=LeaveLedgerEntry.Kind.ACCRUAL)
+    | Q(idempotency_key__startswith="entitlement:")
+    | Q(idempotency_key__startswith="leaver:")
+)
+
+
 def leave_balances(user: User, as_of: date) -> list[dict]:
     """Per balance-tracking type, for the leave year of `as_of`: entitlement (what the year
     gave, carry-over included), taken up to `as_of`, planned (approved, later this year),
-    pending, and left (balance minus planned and pending)."""
+    pending, and left (balance minus planned and pending); the year's entitlement split
+    into its statutory part and the contractual extra, and the statutory part left
+    (`entitlement_parts_of`)."""
     return leave_balances_of([user], as_of)[user.pk]
 
 
@@ -158,11 +174,7 @@ def leave_balances_of(users: Iterable[User], as_of: date) -> dict[int, list[dict
     year_start, year_end = date(as_of.year, 1, 1), date(as_of.year, 12, 31)
     types = list(LeaveType.objects.filter(active=True, tracks_balance=True))
     rows = LeaveLedgerEntry.objects.filter(user_id__in=user_ids, leave_type__in=types)
-    # What requests took: their debits and credits, and the adjustments a holiday change
-    # made to them (a holiday added inside approved leave gives the day back).
-    spent = Q(
-        kind__in=[LeaveLedgerEntry.Kind.DEBIT, LeaveLedgerEntry.Kind.CREDIT, LeaveLedgerEntry.Kind.SICK_CREDIT]
-    ) | Q(kind=LeaveLedgerEntry.Kind.ADJUSTMENT, request__isnull=False)
+    spent = SPENT_ON_REQUESTS
 
     def by_user_and_type(queryset, field="amount") -> dict[tuple[int, int], Decimal]:
         sums = queryset.order_by().values_list("user_id", "leave_type").annotate(s=Sum(field))
@@ -196,6 +208,54 @@ def leave_balances_of(users: Iterable[User], as_of: date) -> dict[int, list[dict
                     "left": now - later - pending,
                 }
             )
+    parts = entitlement_parts_of(user_ids, types, as_of)
+    for user_id, rows_of_user in result.items():
+        for row in rows_of_user:
+            row.update(parts[(user_id, row["type"])])
+    return result
+
+
+def entitlement_parts_of(user_ids: list[int], types: list[LeaveType], as_of: date) -> dict[tuple[int, int], dict]:
+    """Per (user, type), for the leave year of `as_of`: `statutory_entitlement` and
+    `contractual_entitlement`, the parts of what the year's entitlement rows dated up to
+    `as_of` gave; and `statutory_left`, the statutory part of what is left once taken and
+    planned leave are set off (first against the carry-over, which lapses first, then
+    against the statutory part, then the extra), less the statutory part paid out on
+    leaving. Carry-over is neither part (it is `entitlement` - both)."""
+    year_start, year_end = date(as_of.year, 1, 1), date(as_of.year, 12, 31)
+    rows = LeaveLedgerEntry.objects.filter(user_id__in=user_ids, leave_type__in=types, date__gte=year_start).order_by()
+
+    def sums(queryset, **fields) -> dict[tuple[int, int], dict]:
+        grouped = queryset.values("user_id", "leave_type_id").annotate(**{name: Sum(f) for name, f in fields.items()})
+        return {(row["user_id"], row["leave_type_id"]): row for row in grouped}
+
+    entitled = sums(rows.filter(ENTITLEMENT_ROWS, date__lte=as_of), amount=F("amount"), statutory=F("statutory"))
+    spent = sums(rows.filter(SPENT_ON_REQUESTS, date__lte=year_end), amount=F("amount"))
+    carried = sums(rows.filter(kind=LeaveLedgerEntry.Kind.CARRY_OVER, date__lte=year_end), amount=F("amount"))
+    lapsed = sums(
+        rows.filter(kind=LeaveLedgerEntry.Kind.EXPIRY, date__gt=year_start, date__lte=year_end), amount=F("amount")
+    )
+    paid = sums(rows.filter(kind=LeaveLedgerEntry.Kind.PAYOUT, date__lte=year_end), statutory=F("statutory"))
+    at_year_end = LeaveLedgerEntry.objects.filter(user_id__in=user_ids, leave_type__in=types).balances(year_end)
+    balance = {(row["user"], row["leave_type"]): row["balance"] for row in at_year_end}
+    result = {}
+    for user_id in user_ids:
+        for leave_type in types:
+            key = (user_id, leave_type.pk)
+            total = (entitled.get(key) or {}).get("amount") or ZERO
+            statutory = (entitled.get(key) or {}).get("statutory") or ZERO
+            used = -((spent.get(key) or {}).get("amount") or ZERO)
+            carry_used = max(
+                ZERO, ((carried.get(key) or {}).get("amount") or ZERO) + ((lapsed.get(key) or {}).get("amount") or ZERO)
+            )
+            statutory_used = max(ZERO, used - carry_used)
+            statutory_paid = -((paid.get(key) or {}).get("statutory") or ZERO)
+            left = max(ZERO, statutory - statutory_used - statutory_paid)
+            result[key] = {
+                "statutory_entitlement": statutory,
+                "contractual_entitlement": total - statutory,
+                "statutory_left": min(left, max(ZERO, balance.get(key) or ZERO)),
+            }
     return result
 
 

@@ -1,5 +1,6 @@
 from datetime import date
 
+from django.db import models
 from django.urls import reverse
 from django.utils.http import urlencode
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -78,6 +79,7 @@ class LeaveTypeSerializer(serializers.ModelSerializer):
             "reduces_expected_hours",
             "private",
             "active",
+            "statutory_annual_leave",
         ]
         read_only_fields = ["id"]
         extra_kwargs = {"code": {"validators": []}}  # uniqueness reported by the service as a 400 on `code`
@@ -201,6 +203,14 @@ class LeaveBalanceSerializer(serializers.Serializer):
     planned = _amount(help_text="Approved for later this year.")
     pending = _amount(help_text="Requested and not yet decided.")
     left = _amount(help_text="Balance minus planned and pending.")
+    statutory_entitlement = _amount(
+        help_text="The statutory minimum's part of the year's entitlement (BUrlG: four weeks at the work days)."
+    )
+    contractual_entitlement = _amount(help_text="The contractual extra of the year's entitlement.")
+    statutory_left = _amount(
+        help_text="Statutory part not yet taken or planned (leave uses carry-over first, then the statutory "
+        "part); it cannot be paid out while employed."
+    )
 
 
 class LeaveBalancesSerializer(serializers.Serializer):
@@ -233,8 +243,16 @@ class LeaveLedgerEntrySerializer(serializers.ModelSerializer):
             "related_request",
             "note",
             "created_at",
+            "statutory",
         ]
         read_only_fields = fields
+
+
+class LedgerWriteKind(models.TextChoices):
+    """The ledger rows an admin writes by hand."""
+
+    ADJUSTMENT = LeaveLedgerEntry.Kind.ADJUSTMENT.value, "Adjustment"
+    PAYOUT = LeaveLedgerEntry.Kind.PAYOUT.value, "Payout"
 
 
 class LeaveLedgerAdjustmentSerializer(serializers.Serializer):
@@ -243,6 +261,13 @@ class LeaveLedgerAdjustmentSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=7, decimal_places=2, help_text="Signed: negative takes days away.")
     date = BoundedDateField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=255, default="")
+    kind = LeaveEnumField(
+        LedgerWriteKind,
+        schema_name="LeaveLedgerWriteKindEnum",
+        default=LedgerWriteKind.ADJUSTMENT,
+        help_text="adjustment (a correction), or payout: days paid out, negative; the statutory minimum "
+        "only once the employment has ended.",
+    )
 
 
 # --- calendar --------------------------------------------------------------------------------

@@ -5,7 +5,10 @@ The rules live in the modules below, one seam each; this package re-exports thei
 names, so callers write `from leave import services` and `services.leave_request_create(...)`:
 
 - `requests`: asking for leave and deciding it (`leave_request_*`)
-- `ledger`: ledger rows, the balance check, adjustments, accrual and carry-over expiry
+- `ledger`: ledger rows, the balance check, adjustments and payouts, accrual, the
+  entitlement's re-count, and carry-over expiry
+- `entitlement`: the yearly entitlement's arithmetic (work days, statutory minimum, joiners
+  and leavers) that the accrual books
 - `holidays`: holiday calendars and holidays, and the re-count of leave they cause
   (`leave_requests_recount`, also called when a person's contract or calendar changes)
 - `feeds`: the secret ICS feed URLs
@@ -33,8 +36,9 @@ from leave.services.ledger import (
     leave_accrue_year,
     leave_carry_over_expire,
     leave_entitlement_book_for_new_person,
-    leave_entitlement_prorate_for_leaver,
+    leave_entitlement_recount,
     ledger_adjust,
+    ledger_payout,
     ledger_write,
     prorated_allowance,
 )
@@ -61,7 +65,7 @@ __all__ = [
     "leave_accrue_year",
     "leave_carry_over_expire",
     "leave_entitlement_book_for_new_person",
-    "leave_entitlement_prorate_for_leaver",
+    "leave_entitlement_recount",
     "leave_request_approve",
     "leave_request_cancel",
     "leave_request_cancellable",
@@ -70,6 +74,7 @@ __all__ = [
     "leave_request_reject",
     "leave_requests_recount",
     "ledger_adjust",
+    "ledger_payout",
     "ledger_write",
     "month_closing_close_if_open",
     "month_closing_create",

@@ -5,18 +5,19 @@ and the lapse of carry-over not used by its expiry day."""
 import uuid
 from calendar import monthrange
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
 from leave import selectors
 from leave.models import LeaveLedgerEntry, LeaveType
+from leave.services.entitlement import entitlement
 from users.models import User
 from users.permissions import ensure_admin
-from users.schedules import Schedule, Terms, schedule_of, schedules_of
+from users.schedules import Schedule, schedule_of, schedules_of
 
 Kind = LeaveLedgerEntry.Kind
 
@@ -33,6 +34,7 @@ def ledger_write(
     related_request=None,
     note="",
     actor=None,
+    statutory: Decimal = Decimal(0),
 ) -> LeaveLedgerEntry | None:
     """Write one ledger row once: a second call with the same key changes nothing."""
     try:
@@ -43,6 +45,7 @@ def ledger_write(
                 leave_type=leave_type,
                 date=on,
                 amount=amount,
+                statutory=statutory,
                 kind=kind,
                 request=request,
                 related_request=related_request,
@@ -141,60 +144,74 @@ def ledger_adjust(
     return entry
 
 
-def _round_half(value: Decimal) -> Decimal:
-    return (value * 2).quantize(Decimal(1), rounding=ROUND_HALF_UP) / 2
-
-
-def contract_share(terms: Terms) -> Decimal:
-    """How much of a full-time year's allowance a version earns per day under it: its weekly
-    hours relative to the full-time week (`FULL_TIME_WEEKLY_HOURS`), the rule the allowance
-    has always scaled by."""
-    return terms.weekly_hours / Decimal(settings.FULL_TIME_WEEKLY_HOURS)
+@transaction.atomic
+def ledger_payout(
+    *, actor: User, user: User, leave_type: LeaveType, amount: Decimal, on: date, note: str
+) -> LeaveLedgerEntry:
+    """Days of leave paid out with the salary (`amount` negative). While the person is
+    employed only the contractual extra left may be paid out: the statutory minimum is for
+    rest, and money replaces it only when the employment ends (BUrlG §7(4), WTD Art. 7(2)).
+    From `employment_end` on, what is left is paid out, its statutory part recorded."""
+    ensure_admin(actor, what="pay out leave")
+    if not note.strip():
+        raise DomainValidationError("Say why the leave is paid out.", field="note")
+    if amount >= 0:
+        raise DomainValidationError("A payout takes days away: give a negative amount.", field="amount")
+    user = User.objects.select_for_update().get(pk=user.pk)  # two payouts at once spend the balance once
+    year_end = date(on.year, 12, 31)
+    left = selectors.leave_balance_as_of(user, leave_type, year_end)
+    statutory_left = selectors.entitlement_parts_of([user.pk], [leave_type], year_end)[(user.pk, leave_type.pk)][
+        "statutory_left"
+    ]
+    extra_left = max(Decimal(0), left - statutory_left)
+    days = -amount
+    if days > left:
+        raise Conflict(
+            f"Only {_fmt(left)} {leave_type.get_unit_display().lower()} of {leave_type.name} left in {on.year}.",
+            code="insufficient_balance",
+        )
+    has_left = user.employment_end is not None and on >= user.employment_end
+    if days > extra_left and not has_left:
+        raise Conflict(
+            f"Only the contractual extra ({_fmt(extra_left)} left) can be paid out while {user} is employed; "
+            f"the statutory minimum ({_fmt(statutory_left)} left) is paid out only when the employment ends.",
+            code="statutory_leave_payout",
+        )
+    entry = ledger_write(
+        key=f"payout:{uuid.uuid4()}",
+        user=user,
+        leave_type=leave_type,
+        on=on,
+        amount=amount,
+        statutory=-max(Decimal(0), days - extra_left),
+        kind=Kind.PAYOUT,
+        note=note,
+        actor=actor,
+    )
+    audit_event_record(action="leave_paid_out", actor=actor, target=entry, data={"amount": str(amount), "note": note})
+    return entry
 
 
 def prorated_allowance(user: User, leave_type: LeaveType, year: int, schedule: Schedule | None = None) -> Decimal:
-    """The year's allowance pro-rated by the days of the year employed (from
-    `employment_start` to `employment_end`) and, day by day, by the contract version in
-    force (`contract_share`), to half days. In hours: those days times the versions' hours
-    per work day (weighted by the days under each)."""
-    schedule = schedule or schedule_of(user)
-    year_start, year_end = date(year, 1, 1), date(year, 12, 31)
-    first = max(year_start, schedule.employment_start)
-    last = min(year_end, schedule.employment_end or year_end)
-    if first > last:
-        return Decimal(0)
-    year_days = (year_end - year_start).days + 1
-    days_under: dict[Terms, int] = {}
-    for day in selectors.daterange(first, last):
-        terms = schedule.terms_on(day)
-        days_under[terms] = days_under.get(terms, 0) + 1
-    exact = {
-        terms: leave_type.annual_allowance * Decimal(count) / year_days * contract_share(terms)
-        for terms, count in days_under.items()
-    }
-    total = sum(exact.values(), Decimal(0))
-    days = _round_half(total)
-    if leave_type.unit == LeaveType.Unit.HOUR:
-        if not total:
-            return Decimal(0)
-        hours_per_day = sum((share * terms.hours_per_work_day for terms, share in exact.items()), Decimal(0)) / total
-        return (days * hours_per_day).quantize(Decimal("0.01"))
-    return days
+    """The year's entitlement in the type's unit (`entitlement.entitlement`: by work days
+    under each contract version, employment, the statutory minimum, BUrlG §4 and §5)."""
+    return entitlement(leave_type, year, schedule or schedule_of(user)).total
 
 
 def _accrue(*, user: User, leave_type: LeaveType, year: int, schedule: Schedule, actor: User | None) -> bool:
-    """Credit `year`'s pro-rated allowance once (key `accrual:<user>:<type>:<year>`, the
-    same for the yearly run and a new person's booking), on 1 January or the first day of
-    employment. True when a row was written."""
-    allowance = prorated_allowance(user, leave_type, year, schedule)
+    """Credit `year`'s entitlement once (key `accrual:<user>:<type>:<year>`, the same for the
+    yearly run and a new person's booking), its statutory part apart, on 1 January or the
+    first day of employment. True when a row was written."""
+    owed = entitlement(leave_type, year, schedule)
     return bool(
-        allowance
+        owed.total
         and ledger_write(
             key=f"accrual:{user.pk}:{leave_type.pk}:{year}",
             user=user,
             leave_type=leave_type,
             on=max(date(year, 1, 1), schedule.employment_start),
-            amount=allowance,
+            amount=owed.total,
+            statutory=owed.statutory,
             kind=Kind.ACCRUAL,
             note=f"Allowance {year}",
             actor=actor,
@@ -202,83 +219,80 @@ def _accrue(*, user: User, leave_type: LeaveType, year: int, schedule: Schedule,
     )
 
 
-def full_months_employed(first: date, last: date) -> int:
-    """Whole months from `first` to `last`, both days included: a month is full on the day
-    before the same day a month later (15 January to 14 February is one)."""
-    months = 0
-    while True:
-        year, month = divmod(first.month - 1 + months + 1, 12)
-        year += first.year
-        month += 1
-        next_start = date(year, month, min(first.day, monthrange(year, month)[1]))
-        if (next_start - last).days > 1:
-            return months
-        months += 1
+# Rows that re-count a year's entitlement after its accrual: `entitlement:` now, `leaver:`
+# as the leaver's pro-rating wrote them before (issue 15).
+RECOUNT_KEY_PREFIXES = ("entitlement:", "leaver:")
 
 
-def _leaver_key_prefix(user: User, leave_type: LeaveType, year: int) -> str:
-    return f"leaver:{user.pk}:{leave_type.pk}:{year}:"
+def _recount_rows(user: User, leave_type: LeaveType):
+    keyed = Q()
+    for prefix in RECOUNT_KEY_PREFIXES:
+        keyed |= Q(idempotency_key__startswith=f"{prefix}{user.pk}:{leave_type.pk}:")
+    return LeaveLedgerEntry.objects.filter(keyed, user=user, leave_type=leave_type)
 
 
 @transaction.atomic
-def leave_entitlement_prorate_for_leaver(*, user_ids, actor: User | None = None) -> int:
-    """A leaver's entitlement for the year they leave is one twelfth of the year's allowance
-    per full month employed in it (BUrlG §5), to half days: what that year's accrual gave is
-    corrected by an adjustment dated with the accrual, so the balance check refuses leave
-    beyond it all year. Idempotent, and follows
-    changes: a later or cleared `employment_end` books the difference back. Years not yet
-    accrued are left alone (their accrual is the place to pro-rate them). Returns the rows
-    written."""
+def leave_entitlement_recount(*, user_ids, since: date | None = None, actor: User | None = None) -> int:
+    """Book the difference between what the entitlement rules give a year now and what its
+    accrual and earlier re-counts booked: when a contract version changes the work days, or
+    an employment ends (BUrlG §5) or its end moves or is withdrawn. Years counted: those
+    accrued from `since` (this year at the earliest), the year of the employment's end, and
+    years re-counted before. The difference is an adjustment dated with the accrual, so the
+    balance check knows it all year; its statutory part rides along (a change that moves
+    days between the parts alone is two rows). Idempotent; the person's row is locked, so
+    two re-counts at once book once. Years not accrued yet are left to their accrual.
+    Returns the rows written."""
     written = 0
     types = list(LeaveType.objects.filter(active=True, tracks_balance=True))
-    for user in User.objects.filter(pk__in=list(user_ids)):
+    users = list(User.objects.select_for_update().filter(pk__in=list(user_ids)).order_by("pk"))
+    schedules = schedules_of(users)
+    for user in users:
+        floor = max(user.local_today().year, since.year if since else 0)
         end = user.employment_end
         for leave_type in types:
-            earlier = LeaveLedgerEntry.objects.filter(
-                user=user, leave_type=leave_type, idempotency_key__startswith=f"leaver:{user.pk}:{leave_type.pk}:"
-            )
-            years = {row.year for row in earlier.values_list("date", flat=True)} | ({end.year} if end else set())
+            accruals = LeaveLedgerEntry.objects.filter(user=user, leave_type=leave_type, kind=Kind.ACCRUAL)
+            recounts = _recount_rows(user, leave_type)
+            years = {day.year for day in accruals.values_list("date", flat=True) if day.year >= floor}
+            years |= {day.year for day in recounts.values_list("date", flat=True)}
+            years |= {end.year} if end else set()
             for year in sorted(years):
-                booked = sum(
-                    earlier.filter(idempotency_key__startswith=_leaver_key_prefix(user, leave_type, year)).values_list(
-                        "amount", flat=True
-                    ),
-                    Decimal(0),
-                )
-                accruals = list(
-                    LeaveLedgerEntry.objects.filter(
-                        user=user, leave_type=leave_type, kind=Kind.ACCRUAL, date__year=year
-                    ).values_list("date", "amount")
-                )
-                accrued = sum((amount for _, amount in accruals), Decimal(0))
-                wanted = Decimal(0)
-                if end is not None and end.year == year and accrued:
-                    first = max(date(year, 1, 1), user.employment_start)
-                    months = full_months_employed(first, end) if first <= end else 0
-                    wanted = _leaver_entitlement(user, leave_type, months) - accrued
-                if wanted == booked:
-                    continue
-                ledger_write(
-                    key=f"{_leaver_key_prefix(user, leave_type, year)}{uuid.uuid4()}",
-                    user=user,
-                    leave_type=leave_type,
-                    on=min((day for day, _ in accruals), default=date(year, 1, 1)),
-                    amount=wanted - booked,
-                    kind=Kind.ADJUSTMENT,
-                    note=f"Leaving on {end}: entitlement {year} pro-rated" if end else f"Leaving date {year} withdrawn",
-                    actor=actor,
-                )
-                written += 1
+                written += _recount_year(user, leave_type, year, schedules[user.pk], accruals, recounts, actor)
     return written
 
 
-def _leaver_entitlement(user: User, leave_type: LeaveType, months: int) -> Decimal:
-    """`months` twelfths of the year's allowance at the person's contract hours, to half days."""
-    hours_share = Decimal(user.weekly_contract_hours) / Decimal(settings.FULL_TIME_WEEKLY_HOURS)
-    days = _round_half(leave_type.annual_allowance * months / 12 * hours_share)
-    if leave_type.unit == LeaveType.Unit.HOUR:
-        return (days * user.hours_per_work_day).quantize(Decimal("0.01"))
-    return days
+def _recount_year(user, leave_type, year, schedule, accruals, recounts, actor) -> int:
+    booked_rows = list(accruals.filter(date__year=year)) + list(recounts.filter(date__year=year))
+    accrued = [row for row in booked_rows if row.kind == Kind.ACCRUAL]
+    if not accrued:
+        return 0
+    owed = entitlement(leave_type, year, schedule)
+    total = owed.total - sum((row.amount for row in booked_rows), Decimal(0))
+    statutory = owed.statutory - sum((row.statutory for row in booked_rows), Decimal(0))
+    if not total and not statutory:
+        return 0
+    if statutory * total >= 0 and abs(statutory) <= abs(total):
+        parts = [(total, statutory)]
+    else:  # the statutory part moves on its own: one row for it, one for the extra
+        parts = [(statutory, statutory), (total - statutory, Decimal(0))]
+    end = schedule.employment_end
+    note = f"Entitlement {year} re-counted" + (f" (leaving on {end})" if end and end.year == year else "")
+    written = 0
+    for index, (amount, statutory_part) in enumerate(parts):
+        # Keyed by how many re-count rows the year had: a second re-count of the same state
+        # (run at once in another transaction) hits the same key and writes nothing.
+        if amount and ledger_write(
+            key=f"entitlement:{user.pk}:{leave_type.pk}:{year}:{len(booked_rows) - len(accrued)}:{index}",
+            user=user,
+            leave_type=leave_type,
+            on=min(row.date for row in accrued),
+            amount=amount,
+            statutory=statutory_part,
+            kind=Kind.ADJUSTMENT,
+            note=note,
+            actor=actor,
+        ):
+            written += 1
+    return written
 
 
 @transaction.atomic

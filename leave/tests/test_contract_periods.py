@@ -51,8 +51,8 @@ def test_the_years_allowance_is_prorated_by_the_days_under_each_version(api, fro
 
     services.leave_accrue_year(year=2026)
 
-    # 25 days * (181/365 at 40 h + 184/365 at 20 h / 40 h) = 18.70 -> 18.5 in half days.
-    assert vacation_row(api(alice))["entitlement"] == "18.50"
+    # By work days, not hours (issue 16.1): 25/5 * (181 days at 5 + 184 at 4)/365 = 22.48 -> 22.5.
+    assert vacation_row(api(alice))["entitlement"] == "22.50"
 
 
 @pytest.mark.django_db
@@ -71,7 +71,8 @@ def test_a_contract_change_recounts_approved_leave_after_it(api, funded, bob, ca
 
     shown = api(funded).get(f"{REQUESTS}/{asked.json()['id']}").json()
     assert (Decimal(shown["working_days"]), Decimal(shown["hours"])) == (4, 20)
-    assert vacation_row(api(funded), as_of="2026-12-31")["left"] == "21.00"
+    # The year's entitlement follows the version too: 25/5 * (181 x 5 + 184 x 4)/365 = 22.5; - 4.
+    assert vacation_row(api(funded), as_of="2026-12-31")["left"] == "18.50"
 
 
 @pytest.mark.django_db
@@ -80,8 +81,9 @@ def test_no_leave_is_counted_after_employment_ends(api, frozen_2026_03_02, alice
     alice.save()
     services.leave_accrue_year(year=2026)
 
-    # 25 days * 181/365 = 12.40 -> 12.5.
-    assert vacation_row(api(alice))["entitlement"] == "12.50"
+    # Leaving in the first half (BUrlG §5(1)(c)): 25 x 6 full months/12 = 12.5, half a day
+    # rounds up (§5(2)): 13.
+    assert vacation_row(api(alice))["entitlement"] == "13.00"
     # Leave reaching past the last day is refused, naming the field; up to it, it counts.
     beyond = api(alice).post(
         REQUESTS, {"type": vacation.pk, "start_date": "2026-06-29", "end_date": "2026-07-02"}, format="json"
@@ -102,10 +104,11 @@ def test_a_new_person_has_this_years_prorated_allowance_at_once(api, frozen_2026
     newcomer = User.objects.get(email="new@example.com")
     assert newcomer.employment_start == date(2026, 3, 2)
 
-    # 2 March to 31 December: 25 days * 305/365 = 20.89 -> 21.
-    assert vacation_row(api(carol), user=newcomer.pk)["entitlement"] == "21.00"
+    # From 2 March (BUrlG §4, §5): the statutory 20 in full, the extra 5 x 9 full months/12
+    # = 3.75 -> 4: 24.
+    assert vacation_row(api(carol), user=newcomer.pk)["entitlement"] == "24.00"
     assert services.leave_accrue_year(year=2026, users=[newcomer])["accrual"] == 0
-    assert vacation_row(api(carol), user=newcomer.pk)["entitlement"] == "21.00"
+    assert vacation_row(api(carol), user=newcomer.pk)["entitlement"] == "24.00"
     first = api(newcomer).post(
         REQUESTS, {"type": vacation.pk, "start_date": "2026-03-09", "end_date": "2026-03-13"}, format="json"
     )

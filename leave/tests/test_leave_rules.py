@@ -180,12 +180,14 @@ def test_a_leavers_entitlement_is_pro_rated_by_full_months_and_follows_changes(a
         )
 
     assert vacation_left(api(funded), "2026-03-02") == "25.00"
-    leaving(date(2026, 6, 30))  # January to June: 6 full months, 25 x 6/12 = 12.5
-    assert vacation_left(api(funded), "2026-03-02") == "12.50"
+    # January to June: 6 full months, 25 x 6/12 = 12.5; half a day rounds up (§5(2)): 13.
+    leaving(date(2026, 6, 30))
+    assert vacation_left(api(funded), "2026-03-02") == "13.00"
     leaving(date(2026, 6, 30))  # nothing changed, nothing written
-    assert [row["amount"] for row in ledger(api(funded), "adjustment")] == ["-12.50"]
-    leaving(date(2026, 5, 15))  # 4 full months (May is not): 25 x 4/12 = 8.33, to half days 8.5
+    assert [row["amount"] for row in ledger(api(funded), "adjustment")] == ["-12.00"]
+    # 4 full months (May is not): 25 x 4/12 = 8.33; less than half a day is owed, to the half day: 8.5.
+    leaving(date(2026, 5, 15))
     assert vacation_left(api(funded), "2026-03-02") == "8.50"
     leaving(None)  # the leaving date withdrawn: the full year again
     assert vacation_left(api(funded), "2026-03-02") == "25.00"
-    assert sorted(row["amount"] for row in ledger(api(funded), "adjustment")) == ["-12.50", "-4.00", "16.50"]
+    assert sorted(row["amount"] for row in ledger(api(funded), "adjustment")) == ["-12.00", "-4.50", "16.50"]

@@ -149,8 +149,9 @@ class TestLedger:
         second = services.leave_accrue_year(year=2026)
         assert first["accrual"] >= 2 and second == {"accrual": 0, "carry_over": 0, "expiry": 0}
         assert selectors.leave_balance_as_of(veteran, vacation, date(2026, 12, 31)) == 25
-        # 184 of 365 days at half time: 25 * 0.504 * 0.5 = 6.3 -> 6.5 rounded to half days.
-        assert selectors.leave_balance_as_of(dave, vacation, date(2026, 12, 31)) == Decimal("6.5")
+        # Five days a week at 4 h, joining on 1 July: the waiting period ends on 31 December,
+        # so the statutory 20 in full (BUrlG §4); the extra 5 x 6/12 = 2.5 -> 3 (§5(2)): 23.
+        assert selectors.leave_balance_as_of(dave, vacation, date(2026, 12, 31)) == 23
 
     def test_carry_over_is_capped_and_expires_on_its_date(self, veteran, bob, vacation):
         with time_machine.travel(datetime(2025, 6, 2, 9, tzinfo=UTC), tick=False):
@@ -330,7 +331,8 @@ class TestRecountWhenTheBasisChanges:
         assert client.post("/api/v1/contracts", version, format="json").status_code == 201
         booked.refresh_from_db()
         assert booked.working_days == 4  # Fridays off now
-        assert self.left(veteran, vacation) == 25 - 4 - 1
+        # Her only version, so in force all year: 25 x 4/5 = 20 days (issue 16.1), - 4 - 1.
+        assert self.left(veteran, vacation) == 20 - 4 - 1
 
         # A change that does not touch the length of a day of leave books nothing.
         entries = LeaveLedgerEntry.objects.count()

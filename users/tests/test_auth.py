@@ -209,7 +209,8 @@ def test_concurrent_refresh_of_one_token_succeeds_once_on_postgres(alice):
 @pytest.mark.django_db
 def test_a_person_who_signs_up_has_this_years_leave_at_once(anon, frozen_2026_03_02, vacation):
     """Issue 15: sign-up sends `person_employed` like an admin's create, so the year's
-    pro-rated allowance is booked at once (from 2 March: 25 x 306/365 = 20.96 -> 21 days)."""
+    allowance is booked at once (from 2 March the waiting period ends within the year: the
+    statutory 20 in full, the extra 5 x 9 full months/12 = 3.75 -> 4 (BUrlG §5(2)): 24 days)."""
     created = anon.post(REGISTER, {"email": "new@example.com", "password": "a-long-pass-phrase"}, format="json")
     assert created.status_code == 201, created.json()
     tokens = login(anon, "new@example.com", "a-long-pass-phrase").json()
@@ -219,4 +220,4 @@ def test_a_person_who_signs_up_has_this_years_leave_at_once(anon, frozen_2026_03
     balances = me.get("/api/v1/leave/balances").json()
 
     row = next(row for row in balances["balances"] if row["type"] == vacation.pk)
-    assert row["left"] == "21.00", row
+    assert row["left"] == "24.00", row
