@@ -84,7 +84,7 @@ def statutory_parts_and_this_years_entitlement(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leave', '0006_sick_credit_and_interrupting_types'),
+        ('leave', '0007_holidaycalendar_categories'),
         ('users', '0006_employment_and_contracts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
