@@ -12,6 +12,7 @@ from core.errors import Conflict, DomainValidationError
 from leave import selectors
 from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest
 from leave.services.ledger import ledger_write
+from leave.services.requests import leave_sick_credits_sync
 from users.models import User
 from users.permissions import ensure_admin
 
@@ -50,6 +51,8 @@ def _recount(requests, *, actor: User | None, note: str, data: dict) -> int:
             audit_event_record(
                 action="leave_recalculated", actor=actor, target=request, data={**data, "difference": str(difference)}
             )
+            # A day that is no working day now is no longer given back by sickness on it either.
+            leave_sick_credits_sync(leave=request, actor=actor)
     return changed
 
 
