@@ -265,6 +265,115 @@ def leave_request_cancel(*, request_id: int, actor: User, comment: str = "") -> 
     return request
 
 
+def _shorten_refusal(request: LeaveRequest, actor: User) -> DomainError | None:
+    """Why `actor` may not shorten `request` (see `leave_request_shorten`), or None."""
+    is_owner = actor.pk == request.user_id
+    manages_only = not is_owner and user_manages(actor, request.user)
+    if not (is_owner or manages_only):
+        return Forbidden("Only the requester or their manager can change this request.")
+    if request.status not in (Status.PENDING, Status.APPROVED):
+        return Conflict(f"The request is {request.status}: there is nothing to shorten.", code="invalid_state")
+    if request.status == Status.APPROVED and not manages_only:
+        return Forbidden("Approved leave is shortened by a manager or an admin (or cancelled, before it starts).")
+    return None
+
+
+def leave_request_shortenable(*, request: LeaveRequest, actor: User) -> bool:
+    """Whether `leave_request_shorten` would let `actor` shorten `request` now (what pages offer)."""
+    return _shorten_refusal(request, actor) is None and (
+        request.start_date < request.end_date or (not request.start_half and not request.end_half)
+    )
+
+
+@transaction.atomic
+def leave_request_shorten(
+    *, request_id: int, actor: User, end_date: date, end_half: str = "", comment: str = ""
+) -> LeaveRequest:
+    """End a request earlier: on `end_date` (its morning only with `end_half` "morning"),
+    which must leave it shorter and not empty (an empty one is cancelled instead). A
+    recall from leave is the same: the leave ends the day before the person is back.
+    Pending: the requester (or their manager) changes it. Approved: only a manager or an
+    admin; what the removed days took is credited back per leave year (a `credit` row
+    linked to the request), sick credits on them lapse, and expected hours and the
+    working-time account follow the request's new dates."""
+    request = _locked_request(request_id)
+    refusal = _shorten_refusal(request, actor)
+    if refusal is not None:
+        raise refusal
+    old_end, old_end_half = request.end_date, request.end_half
+    if end_date > old_end or end_date < request.start_date:
+        raise DomainValidationError(
+            f"The new end must be between {request.start_date} and {old_end}.", field="end_date"
+        )
+    if end_half not in ("", LeaveRequest.Half.MORNING, LeaveRequest.Half.AFTERNOON):
+        raise DomainValidationError("Give morning, afternoon or nothing (the whole day).", field="end_half")
+
+    def halves(day: date, end: date, half: str) -> frozenset[str]:
+        if day > end:
+            return frozenset()
+        return selectors.requested_halves(day, request.start_date, end, request.start_half, half)
+
+    days = list(selectors.daterange(request.start_date, old_end))
+    removed = [day for day in days if halves(day, end_date, end_half) != halves(day, old_end, old_end_half)]
+    kept_within = all(halves(day, end_date, end_half) <= halves(day, old_end, old_end_half) for day in days)
+    if not removed or not kept_within:
+        raise DomainValidationError("The new end must make the request shorter.", field="end_date")
+    length = leave_request_length(
+        user=request.user,
+        leave_type=request.leave_type,
+        start_date=request.start_date,
+        end_date=end_date,
+        start_half=request.start_half,
+        end_half=end_half,
+    )
+    ensure_months_open(user=request.user, first=removed[0], last=old_end)
+    approved = request.status == Status.APPROVED
+    before = {part.year: part for part in _request_parts(request)} if approved else {}
+    interrupted = []
+    if approved and request.leave_type.interrupts_leave:
+        others = selectors.overlapping_requests(request.user, request.start_date, old_end, exclude_pk=request.pk)
+        interrupted = list(
+            others.filter(status=Status.APPROVED, leave_type__tracks_balance=True).select_for_update(of=("self",))
+        )
+    request.end_date, request.end_half = end_date, end_half
+    request.working_days, request.hours = length.working_days, length.hours
+    request.save(update_fields=["end_date", "end_half", "working_days", "hours", "updated_at"])
+    if approved and request.leave_type.tracks_balance:
+        after = {part.year: part.amount for part in _request_parts(request)}
+        for year, part in sorted(before.items()):
+            given_back = part.amount - after.get(year, Decimal(0))
+            if given_back:
+                ledger_write(
+                    key=f"request:{request.pk}:shortened:{uuid.uuid4()}",
+                    user=request.user,
+                    leave_type=request.leave_type,
+                    on=part.first_day,
+                    amount=given_back,
+                    kind=Kind.CREDIT,
+                    request=request,
+                    note=f"Shortened: ends {end_date}{f' ({end_half})' if end_half else ''} instead of {old_end}",
+                    actor=actor,
+                )
+        leave_sick_credits_sync(leave=request, actor=actor)
+    for leave in interrupted:
+        leave.user = request.user
+        leave_sick_credits_sync(leave=leave, actor=actor)
+    audit_event_record(
+        action="leave_shortened",
+        actor=actor,
+        target=request,
+        data={
+            "end_date_was": old_end.isoformat(),
+            "end_half_was": old_end_half,
+            "end_date": end_date.isoformat(),
+            "end_half": end_half,
+            "status": request.status,
+            "comment": comment,
+        },
+    )
+    return request
+
+
 def _credit_cancelled(request: LeaveRequest, *, actor: User | None) -> None:
     """Give back what the approved request still holds, per leave year: its debits net of
     any sick credits and re-count adjustments booked to it in that year."""
