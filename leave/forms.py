@@ -54,3 +54,12 @@ class LeavePreviewForm(LeaveDatesForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
+
+
+class LeaveShortenForm(forms.Form):
+    """A request's new, earlier last day (`leave.services.leave_request_shorten`)."""
+
+    end_date = BoundedDateFormField(label="New last day", widget=DateInput, input_formats=[DATE_FORMAT])
+    end_half = forms.ChoiceField(
+        label="On that day", choices=[("", "Whole day"), (LeaveRequest.Half.MORNING, "Morning only")], required=False
+    )

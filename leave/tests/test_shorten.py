@@ -6,6 +6,7 @@ of her 25; 15 left); the clock stands on Monday 2 March 2026."""
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from core.models import AuditEvent
 from leave.models import LeaveLedgerEntry, LeaveRequest
@@ -119,3 +120,42 @@ def test_who_may_shorten_what(api, funded, bob, dave, vacation, vacation_9_to_20
     assert (response.json()["working_days"], response.json()["status"]) == ("3.0", "pending")
     assert not LeaveLedgerEntry.objects.filter(request_id=pending["id"]).exists()
     assert LeaveRequest.objects.get(pk=pending["id"]).end_date.isoformat() == "2026-04-15"
+
+
+def signed_in(user, password) -> Client:
+    client = Client()
+    assert client.login(email=user.email, password=password)
+    return client
+
+
+def test_the_admin_action_shortens_through_the_service(funded, bob, password, vacation_9_to_20):
+    client = signed_in(bob, password)
+    data = {"action": "shorten_selected", "_selected_action": [vacation_9_to_20], "index": "0"}
+    confirmation = client.post("/admin/leave/leaverequest/", data)
+    assert confirmation.status_code == 200
+    assert 'for="id_end_date">New last day</label>' in confirmation.content.decode()
+
+    done = client.post(
+        "/admin/leave/leaverequest/", {**data, "post": "yes", "end_date": "2026-03-17", "comment": "Recalled"}
+    )
+    assert done.status_code == 302
+    leave = LeaveRequest.objects.get(pk=vacation_9_to_20)
+    assert (leave.end_date.isoformat(), leave.working_days) == ("2026-03-17", Decimal("7.0"))
+    assert LeaveLedgerEntry.objects.get(request=leave, kind="credit").amount == Decimal("3.00")
+
+
+def test_the_leave_page_shortens_her_own_pending_request(api, funded, password, vacation, vacation_9_to_20):
+    pending = ask(api(funded), vacation, "2026-04-13", "2026-04-17")
+    client = signed_in(funded, password)
+    page = client.get("/leave/").content.decode()
+    assert f'action="/leave/requests/{pending["id"]}/shorten/"' in page
+    assert f'action="/leave/requests/{vacation_9_to_20}/shorten/"' not in page  # approved: her manager's
+    assert f'<label for="shorten-{pending["id"]}-end_date">New last day</label>' in page
+
+    refused = client.post(f"/leave/requests/{pending['id']}/shorten/", {"end_date": "2026-04-20"})
+    assert refused.status_code == 400
+    assert "The new end must be between 2026-04-13 and 2026-04-17." in refused.content.decode()
+
+    done = client.post(f"/leave/requests/{pending['id']}/shorten/", {"end_date": "2026-04-14", "end_half": "morning"})
+    assert done.status_code == 302
+    assert LeaveRequest.objects.get(pk=pending["id"]).working_days == Decimal("1.5")
