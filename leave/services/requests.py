@@ -265,6 +265,38 @@ def leave_request_cancel(*, request_id: int, actor: User, comment: str = "") -> 
     return request
 
 
+def leave_request_rebook(*, request: LeaveRequest, kind: str, key: str, note: str, actor: User | None) -> None:
+    """Book, per leave year, the difference between what approved `request` holds in the
+    ledger (its debits, credits and adjustments; sick credits apart) and what its days take
+    now (`request_year_parts`), as `kind` rows keyed `<key>:<uuid>` linked to it: after a
+    re-count (a holiday, a contract change) or a shortening, each year gains or gives what
+    its own days changed."""
+    held: dict[int, Decimal] = {}
+    dated: dict[int, date] = {}
+    rows = LeaveLedgerEntry.objects.filter(request=request).exclude(kind=Kind.SICK_CREDIT).order_by("date")
+    for on, amount in rows.values_list("date", "amount"):
+        held[on.year] = held.get(on.year, Decimal(0)) + amount
+        dated.setdefault(on.year, on)
+    wanted: dict[int, Decimal] = {}
+    for part in _request_parts(request):
+        wanted[part.year] = -part.amount
+        dated[part.year] = part.first_day
+    for year in sorted(set(held) | set(wanted)):
+        difference = wanted.get(year, Decimal(0)) - held.get(year, Decimal(0))
+        if difference:
+            ledger_write(
+                key=f"{key}:{uuid.uuid4()}",
+                user=request.user,
+                leave_type=request.leave_type,
+                on=dated[year],
+                amount=difference,
+                kind=kind,
+                request=request,
+                note=note,
+                actor=actor,
+            )
+
+
 def _shorten_refusal(request: LeaveRequest, actor: User) -> DomainError | None:
     """Why `actor` may not shorten `request` (see `leave_request_shorten`), or None."""
     is_owner = actor.pk == request.user_id
@@ -328,7 +360,6 @@ def leave_request_shorten(
     )
     ensure_months_open(user=request.user, first=removed[0], last=old_end)
     approved = request.status == Status.APPROVED
-    before = {part.year: part for part in _request_parts(request)} if approved else {}
     interrupted = []
     if approved and request.leave_type.interrupts_leave:
         others = selectors.overlapping_requests(request.user, request.start_date, old_end, exclude_pk=request.pk)
@@ -339,21 +370,13 @@ def leave_request_shorten(
     request.working_days, request.hours = length.working_days, length.hours
     request.save(update_fields=["end_date", "end_half", "working_days", "hours", "updated_at"])
     if approved and request.leave_type.tracks_balance:
-        after = {part.year: part.amount for part in _request_parts(request)}
-        for year, part in sorted(before.items()):
-            given_back = part.amount - after.get(year, Decimal(0))
-            if given_back:
-                ledger_write(
-                    key=f"request:{request.pk}:shortened:{uuid.uuid4()}",
-                    user=request.user,
-                    leave_type=request.leave_type,
-                    on=part.first_day,
-                    amount=given_back,
-                    kind=Kind.CREDIT,
-                    request=request,
-                    note=f"Shortened: ends {end_date}{f' ({end_half})' if end_half else ''} instead of {old_end}",
-                    actor=actor,
-                )
+        leave_request_rebook(
+            request=request,
+            kind=Kind.CREDIT,
+            key=f"request:{request.pk}:shortened",
+            note=f"Shortened: ends {end_date}{f' ({end_half})' if end_half else ''} instead of {old_end}",
+            actor=actor,
+        )
         leave_sick_credits_sync(leave=request, actor=actor)
     for leave in interrupted:
         leave.user = request.user

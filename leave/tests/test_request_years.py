@@ -114,3 +114,30 @@ def test_the_leave_report_left_ignores_pending_requests_of_other_years(api, bava
     assert (row["pending"], row["left"]) == ("0.00", "21.00")  # not 19.5
     row_2027 = vacation_row(api(alice), "2027-06-01")
     assert row_2027["pending"] == "1.50"
+
+
+@pytest.mark.django_db
+def test_a_holiday_and_a_shortening_change_only_their_own_years_part(
+    api, bavarian_alice, bob, carol, vacation, bavaria
+):
+    alice = bavarian_alice
+    # 28 Dec - 8 Jan: 4 days in 2026, 4 in 2027 (1 and 6 January are holidays).
+    asked = ask(api(alice), vacation, "2026-12-28", "2027-01-08")
+    assert api(bob).post(f"{REQUESTS}/{asked.json()['id']}/approve").status_code == 200
+    added = api(carol).post("/api/v1/holidays", {"calendar": bavaria.pk, "date": "2027-01-07", "name": "Company day"})
+    assert added.status_code == 201, added.json()
+
+    def by_year():
+        rows = api(alice).get(LEDGER, {"page_size": 100}).json()["results"]
+        totals = {}
+        for row in rows:
+            if row["request"] == asked.json()["id"]:
+                totals[row["date"][:4]] = totals.get(row["date"][:4], 0) + float(row["amount"])
+        return totals
+
+    assert by_year() == {"2026": -4.0, "2027": -3.0}  # the company day gives 2027 its day back
+    # Shortened to end on New Year's Eve: 2027's three days come back to 2027.
+    response = api(bob).post(f"{REQUESTS}/{asked.json()['id']}/shorten", {"end_date": "2026-12-31"})
+    assert response.status_code == 200, response.json()
+    assert by_year() == {"2026": -4.0, "2027": 0.0}
+    assert vacation_row(api(alice), "2026-12-31")["left"] == "21.00"
