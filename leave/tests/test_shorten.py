@@ -159,3 +159,17 @@ def test_the_leave_page_shortens_her_own_pending_request(api, funded, password, 
     done = client.post(f"/leave/requests/{pending['id']}/shorten/", {"end_date": "2026-04-14", "end_half": "morning"})
     assert done.status_code == 302
     assert LeaveRequest.objects.get(pk=pending["id"]).working_days == Decimal("1.5")
+
+
+def test_shortening_sick_leave_inside_a_vacation_gives_back_only_the_days_still_sick(
+    api, funded, bob, sick, vacation_9_to_20
+):
+    # Sick Monday 16 to Wednesday 18 March: three vacation days credited back, 18 left.
+    sick_leave = ask(api(funded), sick, "2026-03-16", "2026-03-18")
+    assert vacation_left(api(funded)) == "18.00"
+    # Well again on Tuesday: the sick leave ends on Monday 16, one day credited.
+    response = shorten(api(bob), sick_leave["id"], end_date="2026-03-16")
+    assert response.status_code == 200, response.json()
+    assert vacation_left(api(funded)) == "16.00"
+    shown = api(funded).get(f"{REQUESTS}/{vacation_9_to_20}").json()
+    assert (shown["sick_days_credited"], shown["net_working_days"]) == ("1.0", "9.0")
