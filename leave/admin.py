@@ -63,6 +63,20 @@ RejectRequestsForm = comment_form(
 )
 
 
+class ShortenRequestsForm(forms.Form):
+    end_date = forms.DateField(
+        label="New last day", help_text="The last day of leave; for a recall, the day before the person is back."
+    )
+    end_half = forms.ChoiceField(
+        label="That day",
+        choices=[("", "The whole day"), (LeaveRequest.Half.MORNING, "Morning only")],
+        required=False,
+    )
+    comment = forms.CharField(
+        label="Why", widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000, required=False
+    )
+
+
 @admin.register(LeaveRequest)
 class LeaveRequestAdmin(ScopedAdminMixin, ServiceAdmin):
     # Years of rows: no second COUNT over the whole table on every changelist page.
@@ -73,7 +87,7 @@ class LeaveRequestAdmin(ScopedAdminMixin, ServiceAdmin):
     search_fields = ["user__email", "user__first_name", "user__last_name"]
     list_select_related = ["user", "user__team", "leave_type", "decided_by"]
     ordering = [PENDING_FIRST.asc(), "start_date"]
-    actions = ["approve_selected", "reject_selected"]
+    actions = ["approve_selected", "reject_selected", "shorten_selected"]
     fields = [
         "user",
         "leave_type",
@@ -159,6 +173,33 @@ class LeaveRequestAdmin(ScopedAdminMixin, ServiceAdmin):
                 request_id=row.pk, actor=request.user, comment=comment
             ),
             done="rejected.",
+        )
+
+    @admin.action(description="Shorten selected requests (recall from leave)…", permissions=["change"])
+    def shorten_selected(self, request, queryset):
+        """Asks for the new last day; each request is shortened by the service (approved
+        leave gives back what the removed days took)."""
+        return confirm_then(
+            self,
+            request,
+            queryset,
+            form_class=ShortenRequestsForm,
+            title="Shorten leave requests",
+            intro="These requests will end on the day you give:",
+            submit_label="Shorten",
+            on_confirm=lambda data: report_per_row(
+                self,
+                request,
+                queryset,
+                lambda row: services.leave_request_shorten(
+                    request_id=row.pk,
+                    actor=request.user,
+                    end_date=data["end_date"],
+                    end_half=data["end_half"],
+                    comment=data["comment"],
+                ),
+                "shortened.",
+            ),
         )
 
 

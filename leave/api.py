@@ -33,6 +33,7 @@ from leave.serializers import (
     LeaveLedgerAdjustmentSerializer,
     LeaveLedgerEntrySerializer,
     LeaveRequestSerializer,
+    LeaveShortenSerializer,
     LeaveTypeSerializer,
     MonthClosingSerializer,
 )
@@ -130,7 +131,7 @@ class LeaveRequestViewSet(
     viewsets.GenericViewSet,
 ):
     """Employees see their own requests, managers their teams', admins all. A request is
-    never edited: it is approved, rejected or cancelled through the actions."""
+    never edited: it is approved, rejected, shortened or cancelled through the actions."""
 
     model = LeaveRequest
     serializer_class = LeaveRequestSerializer
@@ -145,9 +146,9 @@ class LeaveRequestViewSet(
     def perform_create(self, serializer):
         serializer.instance = services.leave_request_create(actor=self.request.user, **serializer.validated_data)
 
-    def _decide(self, request, service):
+    def _decide(self, request, service, body_serializer=LeaveDecisionSerializer):
         leave_request = self.get_object()
-        body = LeaveDecisionSerializer(data=request.data)
+        body = body_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         result = service(request_id=leave_request.pk, actor=request.user, **body.validated_data)
         return Response(LeaveRequestSerializer(result).data)
@@ -170,6 +171,17 @@ class LeaveRequestViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         return self._decide(request, services.leave_request_cancel)
+
+    @extend_schema(
+        request=LeaveShortenSerializer,
+        responses={200: LeaveRequestSerializer},
+        description="End the request earlier (`end_date`, `end_half`) or recall the person from leave "
+        "(`recalled_from`: the day they are back). Approved leave: managers and admins only; what the "
+        "removed days took is credited back.",
+    )
+    @action(detail=True, methods=["post"])
+    def shorten(self, request, pk=None):
+        return self._decide(request, services.leave_request_shorten, LeaveShortenSerializer)
 
 
 # --- balances and ledger -------------------------------------------------------------------

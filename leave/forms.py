@@ -104,3 +104,12 @@ class AccountAdjustmentForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "adjustment")
         super().__init__(*args, **kwargs)
+
+
+class LeaveShortenForm(forms.Form):
+    """A request's new, earlier last day (`leave.services.leave_request_shorten`)."""
+
+    end_date = BoundedDateFormField(label="New last day", widget=DateInput, input_formats=[DATE_FORMAT])
+    end_half = forms.ChoiceField(
+        label="On that day", choices=[("", "Whole day"), (LeaveRequest.Half.MORNING, "Morning only")], required=False
+    )

@@ -26,7 +26,7 @@ from core.pages import decision_apply, format_hours
 from core.pages import first_error as _first_error
 from core.pages import local_timezone as _local_timezone
 from leave import selectors, selectors_account, services, team_calendar
-from leave.forms import LeavePreviewForm, LeaveRequestForm
+from leave.forms import LeavePreviewForm, LeaveRequestForm, LeaveShortenForm
 from leave.models import LeaveRequest, LeaveType
 from users.models import User
 from users.selectors import users_whose_absences_visible_to
@@ -97,6 +97,7 @@ def _leave_context(request, *, form: LeaveRequestForm | None = None, cancel_erro
             "request": leave_request,
             "amount": _amount(leave_request.amount, leave_request.leave_type.unit),
             "cancellable": services.leave_request_cancellable(request=leave_request, actor=user),
+            "shortenable": services.leave_request_shortenable(request=leave_request, actor=user),
             "error": cancel_errors.get(leave_request.pk, ""),
         }
         for leave_request in leave_requests[:REQUESTS_SHOWN]
@@ -199,6 +200,29 @@ def leave_cancel(request, request_id: int):
         context = _leave_context(request, cancel_errors={leave_request.pk: error.detail})
         return render(request, "leave/leave.html", context, status=error.status_code)
     messages.success(request, f"{_dates(cancelled)} is cancelled.")
+    return redirect("leave")
+
+
+@login_required
+@require_POST
+@_local_timezone
+def leave_shorten(request, request_id: int):
+    """The owner ends a pending request earlier (approved leave is shortened by a manager)."""
+    leave_request = get_object_or_404(LeaveRequest.objects.filter(user=request.user), pk=request_id)
+    form = LeaveShortenForm(request.POST, auto_id=f"shorten-{leave_request.pk}-%s")
+    try:
+        if not form.is_valid():
+            raise DomainValidationError(f"New last day: {_first_error(form)}", field="end_date")
+        shortened = services.leave_request_shorten(
+            request_id=leave_request.pk,
+            actor=request.user,
+            end_date=form.cleaned_data["end_date"],
+            end_half=form.cleaned_data["end_half"],
+        )
+    except DomainError as error:
+        context = _leave_context(request, cancel_errors={leave_request.pk: error.detail})
+        return render(request, "leave/leave.html", context, status=error.status_code)
+    messages.success(request, f"{_dates(shortened)} is shortened.")
     return redirect("leave")
 
 

@@ -136,14 +136,60 @@ def ledger_balance_of_row(as_of: date | None = None) -> Coalesce:
     return Coalesce(Subquery(rows.values("balance"), output_field=AMOUNT), Value(ZERO), output_field=AMOUNT)
 
 
+@dataclass(frozen=True)
+class YearPart:
+    """The share of a request (or of some of its days) that falls in one leave year."""
+
+    year: int
+    first_day: date
+    working_days: Decimal
+    amount: Decimal
+
+
+def year_parts(request: LeaveRequest, start: date, end: date, start_half: str, end_half: str) -> list[YearPart]:
+    """The days of `request` from `start` to `end` (halves as given) split by leave year,
+    each part with its first day and the amount it takes in the request type's unit."""
+    parts = []
+    for year in range(start.year, end.year + 1):
+        first, last = max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
+        length = leave_length(
+            request.user, first, last, start_half if first == start else "", end_half if last == end else ""
+        )
+        amount = length.hours if request.leave_type.unit == LeaveType.Unit.HOUR else length.working_days
+        parts.append(YearPart(year=year, first_day=first, working_days=length.working_days, amount=amount))
+    return parts
+
+
+def request_year_parts(request: LeaveRequest) -> list[YearPart]:
+    """The request's own days by leave year: one part, as counted on the request, unless it
+    spans New Year. The parts add up to the request's own count: the last part takes the
+    rest, so rounding of hours cannot make a cent appear or vanish."""
+    if request.start_date.year == request.end_date.year:
+        return [YearPart(request.start_date.year, request.start_date, request.working_days, request.amount)]
+    parts = year_parts(request, request.start_date, request.end_date, request.start_half, request.end_half)
+    rest = request.amount - sum((part.amount for part in parts[:-1]), ZERO)
+    parts[-1] = YearPart(parts[-1].year, parts[-1].first_day, parts[-1].working_days, rest)
+    return parts
+
+
+def _pending_amounts_by_year(pending: QuerySet[LeaveRequest]) -> dict[tuple[int, int, int], Decimal]:
+    """Pending amounts in each type's unit per (user, leave type, leave year), in one query:
+    a request spanning New Year counts each year's part in its year."""
+    totals: dict[tuple[int, int, int], Decimal] = {}
+    for request in pending.select_related("user", "leave_type").order_by():
+        for part in request_year_parts(request):
+            key = (request.user_id, request.leave_type_id, part.year)
+            totals[key] = totals.get(key, ZERO) + part.amount
+    return totals
+
+
 def pending_by_year(user: User, leave_type: LeaveType, exclude_pk=None) -> dict[int, Decimal]:
-    """Pending amounts by the year of their start date, the day an approval debits them."""
+    """Pending amounts by leave year, the year each part is debited in when approved (a
+    request spanning New Year counts each year's part in its year)."""
     pending = LeaveRequest.objects.filter(user=user, leave_type=leave_type, status=LeaveRequest.Status.PENDING)
     if exclude_pk:
         pending = pending.exclude(pk=exclude_pk)
-    field = "hours" if leave_type.unit == LeaveType.Unit.HOUR else "working_days"
-    rows = pending.values("start_date__year").annotate(total=Sum(field)).order_by()
-    return {row["start_date__year"]: row["total"] for row in rows}
+    return {year: total for (_, _, year), total in _pending_amounts_by_year(pending).items()}
 
 
 # What requests took: their debits and credits, and the adjustments a holiday change made to
@@ -162,9 +208,9 @@ ENTITLEMENT_ROWS = (
 def leave_balances(user: User, as_of: date) -> list[dict]:
     """Per balance-tracking type, for the leave year of `as_of`: entitlement (what the year
     gave, carry-over included), taken up to `as_of`, planned (approved, later this year),
-    pending, and left (balance minus planned and pending); the year's entitlement split
-    into its statutory part and the contractual extra, and the statutory part left
-    (`entitlement_parts_of`)."""
+    pending (what pending requests ask of this year), and left (balance minus planned and
+    pending); the year's entitlement split into its statutory part and the contractual
+    extra, and the statutory part left (`entitlement_parts_of`)."""
     return leave_balances_of([user], as_of)[user.pk]
 
 
@@ -183,15 +229,20 @@ def leave_balances_of(users: Iterable[User], as_of: date) -> dict[int, list[dict
     balance = {(row["user"], row["leave_type"]): row["balance"] for row in rows.balances(as_of)}
     taken = by_user_and_type(rows.filter(spent, date__range=(year_start, as_of)))
     planned = by_user_and_type(rows.filter(spent, date__gt=as_of, date__lte=year_end))
-    pending_requests = LeaveRequest.objects.filter(user_id__in=user_ids, status=LeaveRequest.Status.PENDING)
-    pending_days = by_user_and_type(pending_requests, "working_days")
-    pending_hours = by_user_and_type(pending_requests, "hours")
+    # Pending: only what the requests ask of this leave year (a request of next year, or
+    # next year's part of one spanning New Year, leaves this year's "left" alone).
+    pending_requests = LeaveRequest.objects.filter(
+        user_id__in=user_ids, status=LeaveRequest.Status.PENDING, start_date__lte=year_end, end_date__gte=year_start
+    )
+    pending_this_year = {
+        key[:2]: total for key, total in _pending_amounts_by_year(pending_requests).items() if key[2] == as_of.year
+    }
     result: dict[int, list[dict]] = {}
     for user_id in user_ids:
         result[user_id] = []
         for leave_type in types:
             key = (user_id, leave_type.pk)
-            pending = (pending_hours if leave_type.unit == LeaveType.Unit.HOUR else pending_days).get(key) or ZERO
+            pending = pending_this_year.get(key) or ZERO
             now = balance.get(key) or ZERO
             used = -(taken.get(key) or ZERO)
             later = -(planned.get(key) or ZERO)

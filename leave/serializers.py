@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import models
 from django.urls import reverse
@@ -184,6 +184,28 @@ class LeaveRequestSerializer(serializers.ModelSerializer):
 
 class LeaveDecisionSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class LeaveShortenSerializer(serializers.Serializer):
+    """A new, earlier end (`end_date`, with `end_half` "morning" for its morning only), or a
+    recall: `recalled_from`, the day the person is back at work (the leave ends the day before)."""
+
+    end_date = BoundedDateField(required=False)
+    end_half = serializers.ChoiceField(
+        choices=[("", "The whole day"), *LeaveRequest.Half.choices], required=False, allow_blank=True, default=""
+    )
+    recalled_from = BoundedDateField(required=False)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+    def validate(self, attrs):
+        recalled_from = attrs.pop("recalled_from", None)
+        if (recalled_from is None) == ("end_date" not in attrs):
+            raise serializers.ValidationError({"end_date": "Give the new end date, or the day of the recall."})
+        if recalled_from is not None:
+            if attrs.get("end_half"):
+                raise serializers.ValidationError({"end_half": "A recall ends the leave with the day before."})
+            attrs["end_date"] = recalled_from - timedelta(days=1)
+        return attrs
 
 
 # --- balances and ledger ---------------------------------------------------------------------

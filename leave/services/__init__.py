@@ -4,7 +4,8 @@ holiday calendars, calendar feeds. API, pages, admin and tasks call these.
 The rules live in the modules below, one seam each; this package re-exports their public
 names, so callers write `from leave import services` and `services.leave_request_create(...)`:
 
-- `requests`: asking for leave and deciding it (`leave_request_*`)
+- `requests`: asking for leave, deciding, shortening and cancelling it (`leave_request_*`),
+  and the sick credits of leave sickness interrupts
 - `ledger`: ledger rows, the balance check, adjustments and payouts, accrual, the
   entitlement's re-count, and carry-over expiry
 - `entitlement`: the yearly entitlement's arithmetic (work days, statutory minimum, joiners
@@ -49,6 +50,9 @@ from leave.services.requests import (
     leave_request_create,
     leave_request_length,
     leave_request_reject,
+    leave_request_shorten,
+    leave_request_shortenable,
+    leave_sick_credits_sync,
 )
 
 __all__ = [
@@ -72,7 +76,10 @@ __all__ = [
     "leave_request_create",
     "leave_request_length",
     "leave_request_reject",
+    "leave_request_shorten",
+    "leave_request_shortenable",
     "leave_requests_recount",
+    "leave_sick_credits_sync",
     "ledger_adjust",
     "ledger_payout",
     "ledger_write",

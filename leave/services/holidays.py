@@ -1,7 +1,6 @@
 """Holiday calendars and their holidays, and the re-count of leave when what makes a leave
 day long changes (a holiday added or removed, a calendar deleted, someone's contract)."""
 
-import uuid
 from datetime import date
 
 import holidays as holidays_package
@@ -11,7 +10,7 @@ from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
 from leave import selectors
 from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, holiday_categories_of
-from leave.services.ledger import ledger_write
+from leave.services.requests import leave_request_rebook, leave_sick_credits_sync
 from users.models import Contract, User
 from users.permissions import ensure_admin
 
@@ -36,20 +35,14 @@ def _recount(requests, *, actor: User | None, note: str, data: dict) -> int:
         changed += 1
         request.save(update_fields=["working_days", "hours", "updated_at"])
         if request.status == Status.APPROVED and request.leave_type.tracks_balance:
-            ledger_write(
-                key=f"recalc:{request.pk}:{uuid.uuid4()}",
-                user=request.user,
-                leave_type=request.leave_type,
-                on=request.start_date,
-                amount=-difference,
-                kind=Kind.ADJUSTMENT,
-                request=request,
-                note=note,
-                actor=actor,
+            leave_request_rebook(
+                request=request, kind=Kind.ADJUSTMENT, key=f"recalc:{request.pk}", note=note, actor=actor
             )
             audit_event_record(
                 action="leave_recalculated", actor=actor, target=request, data={**data, "difference": str(difference)}
             )
+            # A day that is no working day now is no longer given back by sickness on it either.
+            leave_sick_credits_sync(leave=request, actor=actor)
     return changed
 
 

@@ -36,10 +36,12 @@ def ledger_write(
     actor=None,
     statutory: Decimal = Decimal(0),
 ) -> LeaveLedgerEntry | None:
-    """Write one ledger row once: a second call with the same key changes nothing."""
+    """Write one ledger row once: a second call with the same key changes nothing. A
+    request's row dated in a leave year already closed closes that year again
+    (`ledger_reclose_year`)."""
     try:
         with transaction.atomic():
-            return LeaveLedgerEntry.objects.create(
+            entry = LeaveLedgerEntry.objects.create(
                 idempotency_key=key,
                 user=user,
                 leave_type=leave_type,
@@ -56,6 +58,84 @@ def ledger_write(
         if LeaveLedgerEntry.objects.filter(idempotency_key=key).exists():
             return None
         raise
+    if request is not None:
+        ledger_reclose_year(user=user, leave_type=leave_type, year=on.year, actor=actor)
+    return entry
+
+
+def _closing_keys(user: User, leave_type: LeaveType, year: int) -> tuple[str, str, str]:
+    """The keys of `year`'s closing rows (`leave_accrue_year`) and the prefix of its corrections."""
+    prefix = f"reclose:{user.pk}:{leave_type.pk}:{year}:"
+    return f"close:{user.pk}:{leave_type.pk}:{year}", f"carry:{user.pk}:{leave_type.pk}:{year + 1}", prefix
+
+
+def _closing_rows(user: User, leave_type: LeaveType, year: int):
+    """`year`'s closing rows, or the next year's accrual: none while `year` is not closed.
+    The yearly run closes a year on the next 1 January, so this year and later ones are
+    not asked about (no query on the usual path)."""
+    if year >= user.local_today().year:
+        return LeaveLedgerEntry.objects.none()
+    close_key, carry_key, prefix = _closing_keys(user, leave_type, year)
+    return LeaveLedgerEntry.objects.filter(user=user, leave_type=leave_type).filter(
+        Q(idempotency_key__in=[close_key, carry_key, f"accrual:{user.pk}:{leave_type.pk}:{year + 1}"])
+        | Q(idempotency_key__startswith=prefix)
+    )
+
+
+def _carried(left: Decimal, leave_type: LeaveType) -> Decimal:
+    """What a year closing with `left` carries into the next (as `leave_accrue_year` does)."""
+    return min(left, leave_type.max_carry_over) if left > 0 else left
+
+
+def closed_year_carry_loss(*, user: User, leave_type: LeaveType, year: int, amount: Decimal) -> Decimal:
+    """What debiting `amount` in leave year `year` takes from the next year too, when
+    `year` is closed already: the part of the carry-over it uses up (0 when not closed)."""
+    if not amount or not _closing_rows(user, leave_type, year).exists():
+        return Decimal(0)
+    left = selectors.leave_balance_as_of(user, leave_type, date(year, 12, 31))
+    return _carried(left, leave_type) - _carried(left - amount, leave_type)
+
+
+def ledger_reclose_year(*, user: User, leave_type: LeaveType, year: int, actor: User | None = None) -> int:
+    """When a request books into a leave year `leave_accrue_year` has already closed (a New
+    Year request approved in January, its cancellation, a sick credit), what that year
+    left changed after its closing: the closing is done again, one expiry and one
+    carry-over correction dated 1 January of the next year, so the change counts in its
+    own year and the next year gets the carry-over it would have had (min of what is
+    left and `max_carry_over`, as `leave_accrue_year` carries). Years not closed yet are
+    left alone; the closing follows on. Returns the rows written."""
+    close_key, carry_key, prefix = _closing_keys(user, leave_type, year)
+    closing = _closing_rows(user, leave_type, year)
+    if not closing.exists():
+        return 0
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one re-closing at a time per person
+    expired = carried = Decimal(0)
+    for key, amount in closing.values_list("idempotency_key", "amount"):
+        if key == close_key or key.startswith(f"{prefix}expiry:"):
+            expired += amount
+        elif key == carry_key or key.startswith(f"{prefix}carry:"):
+            carried += amount
+    left = selectors.leave_balance_as_of(user, leave_type, date(year, 12, 31))
+    wanted_carry = _carried(left, leave_type)
+    written = 0
+    for part, kind, difference in (
+        ("expiry", Kind.EXPIRY, -left - expired),
+        ("carry", Kind.CARRY_OVER, wanted_carry - carried),
+    ):
+        if difference and ledger_write(
+            key=f"{prefix}{part}:{uuid.uuid4()}",
+            user=user,
+            leave_type=leave_type,
+            on=date(year + 1, 1, 1),
+            amount=difference,
+            kind=kind,
+            note=f"{year} closed again: {_fmt(left)} left after a late change",
+            actor=actor,
+        ):
+            written += 1
+    if written:  # the next year's own closing, if done, follows
+        written += ledger_reclose_year(user=user, leave_type=leave_type, year=year + 1, actor=actor)
+    return written
 
 
 def ensure_balance(

@@ -1,12 +1,11 @@
 """Leave requests: asking, approving, rejecting and cancelling, each with its ledger row,
 audit event and notification."""
 
-from dataclasses import dataclass
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from core import outbox
@@ -16,7 +15,7 @@ from leave import selectors
 from leave.models import LeaveLedgerEntry, LeaveRequest, LeaveType
 from leave.notifications import notify_leave_decided, notify_leave_requested
 from leave.services.account import ensure_toil_fits
-from leave.services.ledger import ensure_balance, ledger_write
+from leave.services.ledger import closed_year_carry_loss, ensure_balance, ledger_write
 from users.closings import ensure_months_open
 from users.models import User
 from users.permissions import ensure_can_decide_for, user_manages
@@ -26,14 +25,7 @@ Kind = LeaveLedgerEntry.Kind
 Status = LeaveRequest.Status
 
 
-@dataclass(frozen=True)
-class YearPart:
-    """The share of a request (or of some of its days) that falls in one leave year."""
-
-    year: int
-    first_day: date
-    working_days: Decimal
-    amount: Decimal
+YearPart = selectors.YearPart
 
 
 def leave_request_length(
@@ -121,47 +113,34 @@ def _locked_request(request_id: int) -> LeaveRequest:
     return LeaveRequest.objects.select_for_update(of=("self",)).select_related("user", "leave_type").get(pk=request_id)
 
 
-def _year_parts(request: LeaveRequest, start: date, end: date, start_half: str, end_half: str) -> list[YearPart]:
-    """The days from `start` to `end` (halves as given) split by leave year, each part with
-    its first day and the amount it takes in the request type's unit. The parts add up to
-    the request's own count: the last part takes the rest, so rounding of hours cannot
-    make a cent appear or vanish."""
-    parts = []
-    for year in range(start.year, end.year + 1):
-        first, last = max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
-        length = selectors.leave_length(
-            request.user, first, last, start_half if first == start else "", end_half if last == end else ""
-        )
-        amount = length.hours if request.leave_type.unit == LeaveType.Unit.HOUR else length.working_days
-        parts.append(YearPart(year=year, first_day=first, working_days=length.working_days, amount=amount))
-    return parts
-
-
-def _request_parts(request: LeaveRequest) -> list[YearPart]:
-    """The request's own days by leave year: one part, as counted on the request, unless it
-    spans New Year."""
-    if request.start_date.year == request.end_date.year:
-        return [YearPart(request.start_date.year, request.start_date, request.working_days, request.amount)]
-    parts = _year_parts(request, request.start_date, request.end_date, request.start_half, request.end_half)
-    if len(parts) > 1:
-        rest = request.amount - sum((part.amount for part in parts[:-1]), Decimal(0))
-        parts[-1] = YearPart(parts[-1].year, parts[-1].first_day, parts[-1].working_days, rest)
-    return parts
+_year_parts = selectors.year_parts
+_request_parts = selectors.request_year_parts
 
 
 def _ensure_balance_by_year(request: LeaveRequest, *, parts=None, conflict: bool = False) -> None:
     """Each leave year's part of the request (`parts`, counted here when not given) must
-    fit that year's balance."""
+    fit that year's balance. A part in a year already closed (a New Year request approved
+    in January) also takes from the next year what it uses of the carry-over."""
     parts = _request_parts(request) if parts is None else parts
-    for part in parts:
+    needed = {part.year: (part.first_day, part.amount) for part in parts}
+    if request.leave_type.tracks_balance:
+        for part in parts:
+            loss = closed_year_carry_loss(
+                user=request.user, leave_type=request.leave_type, year=part.year, amount=part.amount
+            )
+            if loss:
+                first_day, amount = needed.get(part.year + 1, (date(part.year + 1, 1, 1), Decimal(0)))
+                needed[part.year + 1] = (first_day, amount + loss)
+    for year in sorted(needed):
+        first_day, amount = needed[year]
         ensure_balance(
             user=request.user,
             leave_type=request.leave_type,
-            amount=part.amount,
-            on=part.first_day,
+            amount=amount,
+            on=first_day,
             exclude_pk=request.pk,
             conflict=conflict,
-            name_year=len(parts) > 1,
+            name_year=len(needed) > 1,
         )
 
 
@@ -286,6 +265,138 @@ def leave_request_cancel(*, request_id: int, actor: User, comment: str = "") -> 
     return request
 
 
+def leave_request_rebook(*, request: LeaveRequest, kind: str, key: str, note: str, actor: User | None) -> None:
+    """Book, per leave year, the difference between what approved `request` holds in the
+    ledger (its debits, credits and adjustments; sick credits apart) and what its days take
+    now (`request_year_parts`), as `kind` rows keyed `<key>:<uuid>` linked to it: after a
+    re-count (a holiday, a contract change) or a shortening, each year gains or gives what
+    its own days changed."""
+    held: dict[int, Decimal] = {}
+    dated: dict[int, date] = {}
+    rows = LeaveLedgerEntry.objects.filter(request=request).exclude(kind=Kind.SICK_CREDIT).order_by("date")
+    for on, amount in rows.values_list("date", "amount"):
+        held[on.year] = held.get(on.year, Decimal(0)) + amount
+        dated.setdefault(on.year, on)
+    wanted: dict[int, Decimal] = {}
+    for part in _request_parts(request):
+        wanted[part.year] = -part.amount
+        dated[part.year] = part.first_day
+    for year in sorted(set(held) | set(wanted)):
+        difference = wanted.get(year, Decimal(0)) - held.get(year, Decimal(0))
+        if difference:
+            ledger_write(
+                key=f"{key}:{uuid.uuid4()}",
+                user=request.user,
+                leave_type=request.leave_type,
+                on=dated[year],
+                amount=difference,
+                kind=kind,
+                request=request,
+                note=note,
+                actor=actor,
+            )
+
+
+def _shorten_refusal(request: LeaveRequest, actor: User) -> DomainError | None:
+    """Why `actor` may not shorten `request` (see `leave_request_shorten`), or None."""
+    is_owner = actor.pk == request.user_id
+    manages_only = not is_owner and user_manages(actor, request.user)
+    if not (is_owner or manages_only):
+        return Forbidden("Only the requester or their manager can change this request.")
+    if request.status not in (Status.PENDING, Status.APPROVED):
+        return Conflict(f"The request is {request.status}: there is nothing to shorten.", code="invalid_state")
+    if request.status == Status.APPROVED and not manages_only:
+        return Forbidden("Approved leave is shortened by a manager or an admin (or cancelled, before it starts).")
+    return None
+
+
+def leave_request_shortenable(*, request: LeaveRequest, actor: User) -> bool:
+    """Whether `leave_request_shorten` would let `actor` shorten `request` now (what pages offer)."""
+    return _shorten_refusal(request, actor) is None and (
+        request.start_date < request.end_date or (not request.start_half and not request.end_half)
+    )
+
+
+@transaction.atomic
+def leave_request_shorten(
+    *, request_id: int, actor: User, end_date: date, end_half: str = "", comment: str = ""
+) -> LeaveRequest:
+    """End a request earlier: on `end_date` (its morning only with `end_half` "morning"),
+    which must leave it shorter and not empty (an empty one is cancelled instead). A
+    recall from leave is the same: the leave ends the day before the person is back.
+    Pending: the requester (or their manager) changes it. Approved: only a manager or an
+    admin; what the removed days took is credited back per leave year (a `credit` row
+    linked to the request), sick credits on them lapse, and expected hours and the
+    working-time account follow the request's new dates."""
+    request = _locked_request(request_id)
+    refusal = _shorten_refusal(request, actor)
+    if refusal is not None:
+        raise refusal
+    old_end, old_end_half = request.end_date, request.end_half
+    if end_date > old_end or end_date < request.start_date:
+        raise DomainValidationError(
+            f"The new end must be between {request.start_date} and {old_end}.", field="end_date"
+        )
+    if end_half not in ("", LeaveRequest.Half.MORNING, LeaveRequest.Half.AFTERNOON):
+        raise DomainValidationError("Give morning, afternoon or nothing (the whole day).", field="end_half")
+
+    def halves(day: date, end: date, half: str) -> frozenset[str]:
+        if day > end:
+            return frozenset()
+        return selectors.requested_halves(day, request.start_date, end, request.start_half, half)
+
+    days = list(selectors.daterange(request.start_date, old_end))
+    removed = [day for day in days if halves(day, end_date, end_half) != halves(day, old_end, old_end_half)]
+    kept_within = all(halves(day, end_date, end_half) <= halves(day, old_end, old_end_half) for day in days)
+    if not removed or not kept_within:
+        raise DomainValidationError("The new end must make the request shorter.", field="end_date")
+    length = leave_request_length(
+        user=request.user,
+        leave_type=request.leave_type,
+        start_date=request.start_date,
+        end_date=end_date,
+        start_half=request.start_half,
+        end_half=end_half,
+    )
+    ensure_months_open(user=request.user, first=removed[0], last=old_end)
+    approved = request.status == Status.APPROVED
+    interrupted = []
+    if approved and request.leave_type.interrupts_leave:
+        others = selectors.overlapping_requests(request.user, request.start_date, old_end, exclude_pk=request.pk)
+        interrupted = list(
+            others.filter(status=Status.APPROVED, leave_type__tracks_balance=True).select_for_update(of=("self",))
+        )
+    request.end_date, request.end_half = end_date, end_half
+    request.working_days, request.hours = length.working_days, length.hours
+    request.save(update_fields=["end_date", "end_half", "working_days", "hours", "updated_at"])
+    if approved and request.leave_type.tracks_balance:
+        leave_request_rebook(
+            request=request,
+            kind=Kind.CREDIT,
+            key=f"request:{request.pk}:shortened",
+            note=f"Shortened: ends {end_date}{f' ({end_half})' if end_half else ''} instead of {old_end}",
+            actor=actor,
+        )
+        leave_sick_credits_sync(leave=request, actor=actor)
+    for leave in interrupted:
+        leave.user = request.user
+        leave_sick_credits_sync(leave=leave, actor=actor)
+    audit_event_record(
+        action="leave_shortened",
+        actor=actor,
+        target=request,
+        data={
+            "end_date_was": old_end.isoformat(),
+            "end_half_was": old_end_half,
+            "end_date": end_date.isoformat(),
+            "end_half": end_half,
+            "status": request.status,
+            "comment": comment,
+        },
+    )
+    return request
+
+
 def _credit_cancelled(request: LeaveRequest, *, actor: User | None) -> None:
     """Give back what the approved request still holds, per leave year: its debits net of
     any sick credits and re-count adjustments booked to it in that year."""
@@ -312,41 +423,78 @@ def _credit_cancelled(request: LeaveRequest, *, actor: User | None) -> None:
 
 def _credit_interrupted_leave(sick: LeaveRequest, *, actor: User | None) -> None:
     """Sickness inside approved balance-tracking leave does not count as leave (BUrlG §9):
-    the working days of that leave the sick request covers are credited back, one
-    `sick_credit` row per leave request and leave year, linked to both requests."""
+    each such leave the sick request meets has its sick credits brought up to date."""
     others = selectors.overlapping_requests(sick.user, sick.start_date, sick.end_date, exclude_pk=sick.pk)
     for leave in others.filter(status=Status.APPROVED, leave_type__tracks_balance=True).select_for_update(of=("self",)):
         leave.user = sick.user  # already loaded; the day counts read its schedule
+        leave_sick_credits_sync(leave=leave, actor=actor)
+
+
+def leave_sick_credits_sync(*, leave: LeaveRequest, actor: User | None) -> None:
+    """The sick credits of approved balance-tracking `leave` made what approved sick leave
+    (types that `interrupts_leave`) covers of its working days now, one `sick_credit` row
+    per sick request and leave year for each difference, linked to both requests, and
+    `sick_days_credited` with them. Called when sickness is approved or cancelled and when
+    the leave is re-counted (a holiday on a sick day makes it no working day: the day is
+    given back by the re-count, not twice) or shortened. Leave not approved is left alone:
+    a cancelled request gave back only what it still held."""
+    if leave.status != Status.APPROVED or not leave.leave_type.tracks_balance:
+        return
+    held: dict[tuple[int, int], Decimal] = {}
+    dated: dict[tuple[int, int], date] = {}
+    rows = LeaveLedgerEntry.objects.filter(request=leave, kind=Kind.SICK_CREDIT)
+    for sick_id, on, amount in rows.values_list("related_request_id", "date", "amount"):
+        held[(sick_id, on.year)] = held.get((sick_id, on.year), Decimal(0)) + amount
+        dated.setdefault((sick_id, on.year), on)
+    wanted: dict[tuple[int, int], Decimal] = {}
+    credited_days = Decimal(0)
+    sick_requests = selectors.overlapping_requests(leave.user, leave.start_date, leave.end_date, exclude_pk=leave.pk)
+    sick_requests = sick_requests.filter(status=Status.APPROVED, leave_type__interrupts_leave=True)
+    by_id = {sick.pk: sick for sick in sick_requests}
+    for sick in by_id.values():
         covered = _covered_halves(leave, sick)
         if covered is None:
             continue
-        start, end, start_half, end_half = covered
-        credited_days = Decimal(0)
-        for part in _year_parts(leave, start, end, start_half, end_half):
-            if not part.amount:
-                continue
-            ledger_write(
-                key=f"sick-credit:{leave.pk}:{sick.pk}:{part.year}",
-                user=sick.user,
-                leave_type=leave.leave_type,
-                on=part.first_day,
-                amount=part.amount,
-                kind=Kind.SICK_CREDIT,
-                request=leave,
-                related_request=sick,
-                note=f"Sick during {leave.leave_type.name} ({sick.start_date} to {sick.end_date})",
-                actor=actor,
-            )
-            credited_days += part.working_days
-        if credited_days:
-            leave.sick_days_credited += credited_days
-            leave.save(update_fields=["sick_days_credited", "updated_at"])
-            audit_event_record(
-                action="leave_sick_credited",
-                actor=actor,
-                target=leave,
-                data={"sick_request": sick.pk, "working_days": str(credited_days)},
-            )
+        for part in _year_parts(leave, *covered):
+            if part.amount:
+                wanted[(sick.pk, part.year)] = part.amount
+                dated[(sick.pk, part.year)] = part.first_day
+                credited_days += part.working_days
+    missing = {sick_id for sick_id, _ in held} - set(by_id)
+    by_id.update(LeaveRequest.objects.in_bulk(missing))
+    for sick_id, year in sorted(set(held) | set(wanted)):
+        difference = wanted.get((sick_id, year), Decimal(0)) - held.get((sick_id, year), Decimal(0))
+        if not difference:
+            continue
+        sick = by_id[sick_id]
+        first = (sick_id, year) not in held
+        ledger_write(
+            key=f"sick-credit:{leave.pk}:{sick_id}:{year}" + ("" if first else f":{uuid.uuid4()}"),
+            user=leave.user,
+            leave_type=leave.leave_type,
+            on=dated[(sick_id, year)],
+            amount=difference,
+            kind=Kind.SICK_CREDIT,
+            request=leave,
+            related_request=sick,
+            note=f"Sick during {leave.leave_type.name} ({sick.start_date} to {sick.end_date})"
+            if difference > 0
+            else f"Sick leave {sick.start_date} to {sick.end_date}: {_fmt(-difference)} no longer credited",
+            actor=actor,
+        )
+        audit_event_record(
+            action="leave_sick_credited" if difference > 0 else "leave_sick_credit_reversed",
+            actor=actor,
+            target=leave,
+            data={"sick_request": sick_id, "amount": str(difference)},
+        )
+    if leave.sick_days_credited != credited_days:
+        leave.sick_days_credited = credited_days
+        leave.save(update_fields=["sick_days_credited", "updated_at"])
+
+
+def _fmt(amount: Decimal) -> str:
+    return format(Decimal(amount).quantize(Decimal("0.01")).normalize(), "f")
 
 
 def _covered_halves(leave: LeaveRequest, sick: LeaveRequest) -> tuple[date, date, str, str] | None:
@@ -374,35 +522,7 @@ def _covered_halves(leave: LeaveRequest, sick: LeaveRequest) -> tuple[date, date
 def _reverse_sick_credits(sick: LeaveRequest, *, actor: User | None) -> None:
     """Cancelling sick leave takes back the credits it gave to leave that is still approved
     (leave cancelled since already gave back only what it still held)."""
-    credits = LeaveLedgerEntry.objects.filter(
-        related_request=sick, kind=Kind.SICK_CREDIT, amount__gt=0, request__status=Status.APPROVED
-    ).select_related("request", "leave_type")
-    for credit in credits:
-        leave = credit.request
-        if not ledger_write(
-            key=f"sick-credit-reversal:{credit.pk}",
-            user=credit.user,
-            leave_type=credit.leave_type,
-            on=credit.date,
-            amount=-credit.amount,
-            kind=Kind.SICK_CREDIT,
-            request=leave,
-            related_request=sick,
-            note=f"Sick leave {sick.start_date} to {sick.end_date} cancelled",
-            actor=actor,
-        ):
-            continue
-        days = credit.amount if leave.leave_type.unit == LeaveType.Unit.DAY else _days_of(leave, credit.amount)
-        LeaveRequest.objects.filter(pk=leave.pk).update(sick_days_credited=F("sick_days_credited") - days)
-        audit_event_record(
-            action="leave_sick_credit_reversed",
-            actor=actor,
-            target=leave,
-            data={"sick_request": sick.pk, "amount": str(credit.amount)},
-        )
-
-
-def _days_of(leave: LeaveRequest, hours: Decimal) -> Decimal:
-    """Hours of an hour-unit request back in working days (to the half day)."""
-    per_day = leave.hours / leave.working_days if leave.working_days else Decimal(1)
-    return ((hours / per_day) * 2).quantize(Decimal(1)) / 2
+    credited = LeaveLedgerEntry.objects.filter(related_request=sick, kind=Kind.SICK_CREDIT).values("request_id")
+    leaves = LeaveRequest.objects.filter(pk__in=credited, status=Status.APPROVED).select_related("user", "leave_type")
+    for leave in leaves.select_for_update(of=("self",)):
+        leave_sick_credits_sync(leave=leave, actor=actor)
