@@ -18,7 +18,15 @@ from core.admin import CatalogAdmin, ScopedAdminMixin, ServiceAdmin, adopt
 from core.admin_actions import comment_form, confirm_comment_then, confirm_then, report_per_row
 from core.forms import ServiceModelForm
 from leave import selectors, selectors_account, services
-from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType, WorkingTimeAdjustment
+from leave.models import (
+    Holiday,
+    HolidayCalendar,
+    LeaveForfeitureNotice,
+    LeaveLedgerEntry,
+    LeaveRequest,
+    LeaveType,
+    WorkingTimeAdjustment,
+)
 from users.models import MonthClosing, MonthClosingRow, User
 
 Status = LeaveRequest.Status
@@ -244,6 +252,42 @@ class LeaveLedgerEntryAdmin(ScopedAdminMixin, ServiceAdmin):
 
     def save_related(self, request, form, formsets, change):
         """A ledger row has no related rows to save."""
+
+
+@admin.register(LeaveForfeitureNotice)
+class LeaveForfeitureNoticeAdmin(ScopedAdminMixin, ServiceAdmin):
+    """The forfeiture notices on record (the daily job from LEAVE_NOTICE_DATE sends them):
+    without one, nothing of that year lapses. Read-only; managers see their teams'."""
+
+    list_display = ["year", "user", "leave_type", "sent_at", "channel", "remaining", "lapses_on", "sent_by"]
+    list_filter = ["year", "channel", "leave_type", ("user__team", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["user__email", "user__first_name", "user__last_name"]
+    list_select_related = ["user", "leave_type", "sent_by"]
+    fields = readonly_fields = [
+        "user",
+        "leave_type",
+        "year",
+        "sent_at",
+        "sent_by",
+        "channel",
+        "remaining",
+        "lapses_on",
+        "max_carry_over",
+        "carry_over_lapses_on",
+        "created_at",
+    ]
+
+    def scoped_queryset(self, user):
+        return selectors.forfeiture_notices_visible_to(user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # --- leave types and holiday calendars --------------------------------------------------------

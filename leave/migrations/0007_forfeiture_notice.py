@@ -2,7 +2,23 @@
 
 import django.db.models.deletion
 from django.conf import settings
+from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+# Managers see their teams' forfeiture notices in the admin (scoped there like the ledger).
+MANAGER_PERMISSIONS = [("leave", "view_leaveforfeiturenotice")]
+
+
+def grant_managers(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for app_config in apps.get_app_configs():  # permissions are normally created after all migrations
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name="Managers")
+    for app_label, codename in MANAGER_PERMISSIONS:
+        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
 
 
 class Migration(migrations.Migration):
@@ -34,4 +50,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('user', 'leave_type', 'year'), name='forfeiturenotice_one_per_year')],
             },
         ),
+        migrations.RunPython(grant_managers, migrations.RunPython.noop),
     ]

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core import mail
+from django.test import Client
 
 from core.errors import DomainValidationError
 from core.models import AuditEvent
@@ -212,3 +213,41 @@ def test_illness_for_part_of_the_carry_over_period_does_not_postpone(told, sick,
         ask(told, sick, "2026-01-01", "2026-03-27")  # back on Monday 30 March
     assert expire("2026-04-01") == 1
     assert lapsed(told, vacation, 2026) == [5]
+
+
+# --- where the notice shows: /leave/, the API, the admin -----------------------------------------
+
+
+def test_leave_page_shows_the_notice_and_the_carry_over_about_to_lapse(told, password):
+    client = Client()
+    assert client.login(email=told.email, password=password)
+    with at("2026-03-02T10:00"):
+        html = client.get("/leave/").content.decode()
+    assert "You were told on 1 Oct 2025 that 15 days of your 2025 vacation lapse if not taken by 31 Dec 2025" in html
+    assert "except up to 5 days carried over until 31 Mar 2026" in html
+    assert "5 days of vacation carried over from 2025 lapse unless taken or approved by 31 Mar 2026." in html
+
+
+def test_the_api_lists_notices_scoped_like_the_ledger(told, api, bob, dave, carol):
+    own = api(told).get(NOTICES).json()["results"]
+    assert [(row["user"], row["year"], row["remaining"], row["lapses_on"]) for row in own] == [
+        (told.pk, 2025, "15.00", "2025-12-31")
+    ]
+    assert own[0]["carry_over_lapses_on"] == "2026-03-31" and own[0]["channel"] == "email"
+    assert own[0]["text"].startswith("15 days of your Vacation for 2025 are not taken or planned yet.")
+    assert len(api(bob).get(NOTICES, {"user": told.pk}).json()["results"]) == 1
+    assert api(dave).get(NOTICES).json()["results"] == []
+    assert api(dave).get(f"{NOTICES}/{own[0]['id']}").status_code == 404
+    assert api(carol).get(NOTICES, {"year": 2024}).json()["results"] == []
+    assert api(carol).post(NOTICES, {}).status_code == 405
+
+
+def test_the_admin_lists_notices_read_only(told, bob, dave, carol, password):
+    client = Client()
+    assert client.login(email=carol.email, password=password)
+    listing = client.get("/admin/leave/leaveforfeiturenotice/")
+    assert listing.status_code == 200 and str(told) in listing.content.decode()
+    assert client.get("/admin/leave/leaveforfeiturenotice/add/").status_code == 403
+    manager = Client()
+    assert manager.login(email=bob.email, password=password)
+    assert str(told) in manager.get("/admin/leave/leaveforfeiturenotice/").content.decode()
