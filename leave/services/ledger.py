@@ -99,13 +99,23 @@ def _lapses_ahead(user: User, leave_type: LeaveType, year: int, pending: dict[in
     not expired yet lapses nothing here: leave approved now is booked against it first."""
     today = user.local_today()
     ahead = Decimal(0)
-    for carry_year in (today.year - 1, today.year):
-        if (
-            carry_year > year
-            or LeaveLedgerEntry.objects.filter(
-                idempotency_key=f"carry-expiry:{user.pk}:{leave_type.pk}:{carry_year}"
-            ).exists()
-        ):
+    carry_years = set(
+        LeaveLedgerEntry.objects.filter(
+            user=user,
+            leave_type=leave_type,
+            kind=Kind.CARRY_OVER,
+            amount__gt=0,
+            date__year__gte=today.year - 1,
+            date__year__lte=min(today.year, year),
+        ).values_list("date__year", flat=True)
+    )
+    for carry_year in sorted(carry_years):
+        expiry = selectors_lapse.carry_over_expiry(leave_type, carry_year)
+        if expiry is None or expiry >= today:
+            continue  # not expired: leave approved now is booked against it first
+        if LeaveLedgerEntry.objects.filter(
+            idempotency_key=f"carry-expiry:{user.pk}:{leave_type.pk}:{carry_year}"
+        ).exists():
             continue
         lapse = selectors_lapse.carry_over_lapse(user, leave_type, carry_year, as_of=today)
         if lapse.last_day is not None and lapse.last_day < today:
