@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from core.admin import CatalogAdmin, ScopedAdminMixin, ServiceAdmin, adopt
 from core.admin_actions import comment_form, confirm_comment_then, confirm_then, report_per_row
+from core.errors import Conflict
 from core.forms import ServiceModelForm
 from leave import selectors, selectors_account, services
 from leave.models import (
@@ -254,16 +255,35 @@ class LeaveLedgerEntryAdmin(ScopedAdminMixin, ServiceAdmin):
         """A ledger row has no related rows to save."""
 
 
+class ForfeitureNoticeForm(ServiceModelForm):
+    class Meta:
+        model = LeaveForfeitureNotice
+        fields = ["user", "leave_type", "year", "channel"]
+        help_texts = {
+            "channel": "How the person was told. Email sends the notice now; a letter or a talk is only recorded.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "user" in self.fields:
+            self.fields["user"].queryset = User.objects.filter(is_active=True)
+        if "leave_type" in self.fields:
+            self.fields["leave_type"].queryset = services.notice_types()
+
+
 @admin.register(LeaveForfeitureNotice)
 class LeaveForfeitureNoticeAdmin(ScopedAdminMixin, ServiceAdmin):
     """The forfeiture notices on record (the daily job from LEAVE_NOTICE_DATE sends them):
-    without one, nothing of that year lapses. Read-only; managers see their teams'."""
+    without one, nothing of that year lapses. Admins record a notice given by letter or in
+    person (or mail one now) through `leave_forfeiture_notice_record`; nobody edits or
+    deletes one. Managers see their teams'."""
 
+    form = ForfeitureNoticeForm
     list_display = ["year", "user", "leave_type", "sent_at", "channel", "remaining", "lapses_on", "sent_by"]
     list_filter = ["year", "channel", "leave_type", ("user__team", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
     list_select_related = ["user", "leave_type", "sent_by"]
-    fields = readonly_fields = [
+    view_fields = [
         "user",
         "leave_type",
         "year",
@@ -280,14 +300,43 @@ class LeaveForfeitureNoticeAdmin(ScopedAdminMixin, ServiceAdmin):
     def scoped_queryset(self, user):
         return selectors.forfeiture_notices_visible_to(user)
 
+    def get_fields(self, request, obj=None):
+        return ForfeitureNoticeForm.Meta.fields if obj is None else self.view_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.view_fields
+
+    def get_changeform_initial_data(self, request):
+        return {"year": request.user.local_today().year, **super().get_changeform_initial_data(request)}
+
     def has_add_permission(self, request):
-        return False
+        return request.user.is_active and request.user.is_admin
 
     def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+
+        def record():
+            notice = services.leave_forfeiture_notice_record(
+                user=data["user"],
+                leave_type=data["leave_type"],
+                year=data["year"],
+                actor=request.user,
+                channel=data["channel"],
+            )
+            if notice is None:
+                raise Conflict(f"{data['user']} has a notice for {data['year']} on record already.", code="exists")
+            return notice
+
+        adopt(obj, self.call_service(record))
+
+    def save_related(self, request, form, formsets, change):
+        """A notice has no related rows to save."""
 
 
 # --- leave types and holiday calendars --------------------------------------------------------

@@ -39,7 +39,7 @@ from leave.services.ledger import (
     ledger_write,
     prorated_allowance,
 )
-from leave.services.notices import leave_forfeiture_notice_record, leave_forfeiture_notices_send_due
+from leave.services.notices import leave_forfeiture_notice_record, leave_forfeiture_notices_send_due, notice_types
 from leave.services.requests import (
     leave_request_approve,
     leave_request_cancel,
@@ -78,6 +78,7 @@ __all__ = [
     "month_closing_close_if_open",
     "month_closing_create",
     "month_closing_reopen",
+    "notice_types",
     "previous_month",
     "prorated_allowance",
     "working_time_adjustment_create",

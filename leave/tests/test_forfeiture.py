@@ -247,7 +247,28 @@ def test_the_admin_lists_notices_read_only(told, bob, dave, carol, password):
     assert client.login(email=carol.email, password=password)
     listing = client.get("/admin/leave/leaveforfeiturenotice/")
     assert listing.status_code == 200 and str(told) in listing.content.decode()
-    assert client.get("/admin/leave/leaveforfeiturenotice/add/").status_code == 403
     manager = Client()
     assert manager.login(email=bob.email, password=password)
     assert str(told) in manager.get("/admin/leave/leaveforfeiturenotice/").content.decode()
+    assert manager.get("/admin/leave/leaveforfeiturenotice/add/").status_code == 403
+
+
+def test_an_admin_records_a_notice_given_by_letter(told, dave, carol, vacation, password):
+    client = Client()
+    assert client.login(email=carol.email, password=password)
+    form = {"user": dave.pk, "leave_type": vacation.pk, "year": 2025, "channel": "letter"}
+    with at("2025-10-15T09:00"):
+        assert client.post("/admin/leave/leaveforfeiturenotice/add/", form).status_code == 302
+    notice = LeaveForfeitureNotice.objects.get(user=dave)
+    assert (notice.channel, notice.sent_by, notice.year) == ("letter", carol, 2025)
+    assert mail.outbox == []  # a letter is recorded, not mailed
+    again = client.post("/admin/leave/leaveforfeiturenotice/add/", form)
+    assert again.status_code == 200 and LeaveForfeitureNotice.objects.filter(user=dave).count() == 1
+
+
+def test_illness_from_the_notice_to_new_year_keeps_the_whole_year(year_2025, sick, vacation):
+    assert notify("2025-10-01") == 1  # 15 days left
+    with at("2025-10-02T09:00"):
+        ask(year_2025, sick, "2025-10-01", "2025-12-31")  # ill from the day she was told
+    new_year(year_2025, 2026)
+    assert balance(year_2025, vacation, "2026-01-01") == 15 + 25  # nothing closed above the cap
