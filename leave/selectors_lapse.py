@@ -168,14 +168,27 @@ def carried_into(user: User, leave_type: LeaveType, year: int) -> Decimal:
     return sum(rows, ZERO)
 
 
+def _postponed(user: User, leave_type: LeaveType, year: int) -> tuple[Decimal, date] | None:
+    """The carry-over into `year` and its last day when long-term illness postponed its lapse
+    (a notice on record for `year - 1`, sick on every working day of the carry-over period),
+    else None. Asked once the carry-over period is over."""
+    carried = carried_into(user, leave_type, year)
+    expiry = carry_over_expiry(leave_type, year)
+    if carried <= 0 or expiry is None or notice_for(user, leave_type, year - 1) is None:
+        return None
+    if not sick_throughout(user, date(year, 1, 1), expiry):
+        return None
+    return carried, illness_expiry(year)
+
+
 def postponed_unused(user: User, leave_type: LeaveType, year: int, until: date) -> Decimal:
     """Of the carry-over into `year` whose lapse illness postponed, what leave taken from
     1 January `year` to `until` has not used yet (0 when it was not postponed)."""
-    lapse = carry_over_lapse(user, leave_type, year, as_of=until)
-    if not lapse.postponed:
+    postponed = _postponed(user, leave_type, year)
+    if postponed is None:
         return ZERO
-    used = leave_taken(user, leave_type, date(year, 1, 1), until)
-    return max(ZERO, lapse.carried - used)
+    used = leave_taken(user, leave_type, date(year, 1, 1), until) - _used_by_older(user, leave_type, year, until)
+    return max(ZERO, postponed[0] - max(ZERO, used))
 
 
 def carry_over_lapse(user: User, leave_type: LeaveType, year: int, *, as_of: date | None = None) -> CarryOverLapse:
@@ -188,7 +201,6 @@ def carry_over_lapse(user: User, leave_type: LeaveType, year: int, *, as_of: dat
         return CarryOverLapse(year=year, carried=carried, last_day=None, amount=ZERO, kept="never expires")
     if notice_for(user, leave_type, year - 1) is None:
         return CarryOverLapse(year=year, carried=carried, last_day=None, amount=ZERO, kept="no notice")
-    year_end = date(year, 12, 31)
     if (as_of is None or as_of > expiry) and sick_throughout(user, date(year, 1, 1), expiry):
         last_day = illness_expiry(year)
         used = leave_taken(
@@ -198,19 +210,20 @@ def carry_over_lapse(user: User, leave_type: LeaveType, year: int, *, as_of: dat
         return CarryOverLapse(
             year=year, carried=carried, last_day=last_day, amount=carried - min(carried, used), postponed=True
         )
-    used = leave_taken(user, leave_type, date(year, 1, 1), expiry, approved_by=expiry, through=year_end)
-    used -= _used_by_older(user, leave_type, year, expiry)
-    used = max(ZERO, used)
+    used = leave_taken(user, leave_type, date(year, 1, 1), expiry, approved_by=expiry, through=date(year, 12, 31))
+    used = max(ZERO, used - _used_by_older(user, leave_type, year, expiry))
     return CarryOverLapse(year=year, carried=carried, last_day=expiry, amount=carried - min(carried, used))
 
 
 def _used_by_older(user: User, leave_type: LeaveType, year: int, until: date) -> Decimal:
-    """Leave taken in `year` up to `until` that went to an older carry-over still open (one
-    whose lapse illness postponed into `year`): older days are used first."""
-    older = carry_over_lapse(user, leave_type, year - 1, as_of=until)
-    if not older.postponed:
+    """Leave taken in `year` up to `until` that went to the carry-over into the year before,
+    when illness postponed its lapse into `year` (older days are used first). Only that one
+    can still be open: a postponed lapse falls on 31 March of the next year."""
+    older = _postponed(user, leave_type, year - 1)
+    if older is None:
         return ZERO
+    carried, last_day = older
     used_before = leave_taken(user, leave_type, date(year - 1, 1, 1), date(year - 1, 12, 31))
-    left_for_this_year = max(ZERO, older.carried - used_before)
-    used_now = leave_taken(user, leave_type, date(year, 1, 1), min(until, older.last_day))
+    left_for_this_year = max(ZERO, carried - used_before)
+    used_now = leave_taken(user, leave_type, date(year, 1, 1), min(until, last_day))
     return min(left_for_this_year, used_now)
