@@ -287,6 +287,7 @@ MANAGER_PERMISSION_MIGRATIONS = [
     "timeentries.migrations.0003_managers_permissions",
     "leave.migrations.0003_managers_permissions",
     "leave.migrations.0005_working_time_account",
+    "leave.migrations.0007_forfeiture_notice",
     "compliance.migrations.0003_managers_permissions",
 ]
 

@@ -6,7 +6,7 @@ Elasticsearch off.
 """
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import environ
@@ -204,6 +204,14 @@ COMPLIANCE_SCAN_DAYS = env.int("COMPLIANCE_SCAN_DAYS", default=14)
 MONTH_CLOSE_DAY = env.int("MONTH_CLOSE_DAY", default=None)
 if MONTH_CLOSE_DAY is not None and not 1 <= MONTH_CLOSE_DAY <= 28:
     raise ImproperlyConfigured("MONTH_CLOSE_DAY must be a day from 1 to 28 (or unset).")
+# From this day of the year ("MM-DD") a daily job tells each person how much leave of the year
+# is left and when it lapses (one notice per person and year); without a notice nothing lapses.
+LEAVE_NOTICE_DATE = env.str("LEAVE_NOTICE_DATE", default="10-01")
+try:
+    LEAVE_NOTICE_MONTH, LEAVE_NOTICE_DAY = (int(part) for part in LEAVE_NOTICE_DATE.split("-"))
+    date(2025, LEAVE_NOTICE_MONTH, LEAVE_NOTICE_DAY)
+except ValueError as error:
+    raise ImproperlyConfigured('LEAVE_NOTICE_DATE must be a day of every year as "MM-DD", e.g. "10-01".') from error
 AUDIT_RETENTION = env.int("AUDIT_RETENTION", default=180)  # days
 AUDIT_PURGE_BATCH_SIZE = env.int("AUDIT_PURGE_BATCH_SIZE", default=10_000)  # rows per purge transaction
 # Work days of the full-time week `LeaveType.annual_allowance` is given for; a contract with

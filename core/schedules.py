@@ -19,6 +19,10 @@ PERIODIC_TASKS: dict[str, tuple[str, dict[str, str]]] = {
         "leave.tasks.leave_carry_over_expire_task",
         {"minute": "15", "hour": "1", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
     ),
+    "leave: from LEAVE_NOTICE_DATE, tell people how much leave lapses when (forfeiture notices)": (
+        "leave.tasks.leave_forfeiture_notices_task",
+        {"minute": "0", "hour": "7", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
+    ),
     "compliance: scan the last COMPLIANCE_SCAN_DAYS days for working-time violations": (
         "compliance.tasks.compliance_scan_task",
         {

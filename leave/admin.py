@@ -16,11 +16,13 @@ from django.utils import timezone
 
 from core.admin import AppendOnlyAdmin, CatalogAdmin, ScopedAdminMixin, ServiceAdmin, adopt
 from core.admin_actions import comment_form, confirm_comment_then, confirm_then, report_per_row
+from core.errors import Conflict
 from core.forms import ServiceModelForm
 from leave import selectors, selectors_account, services
 from leave.models import (
     Holiday,
     HolidayCalendar,
+    LeaveForfeitureNotice,
     LeaveLedgerEntry,
     LeaveRequest,
     LeaveType,
@@ -285,6 +287,67 @@ class LeaveLedgerEntryAdmin(ScopedAdminMixin, AppendOnlyAdmin):
             on=data["date"],
             note=data["note"],
         )
+
+
+class ForfeitureNoticeForm(ServiceModelForm):
+    class Meta:
+        model = LeaveForfeitureNotice
+        fields = ["user", "leave_type", "year", "channel"]
+        help_texts = {
+            "channel": "How the person was told. Email sends the notice now; a letter or a talk is only recorded.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "user" in self.fields:
+            self.fields["user"].queryset = User.objects.filter(is_active=True)
+        if "leave_type" in self.fields:
+            self.fields["leave_type"].queryset = services.notice_types()
+
+
+@admin.register(LeaveForfeitureNotice)
+class LeaveForfeitureNoticeAdmin(ScopedAdminMixin, AppendOnlyAdmin):
+    """The forfeiture notices on record (the daily job from LEAVE_NOTICE_DATE sends them):
+    without one, nothing of that year lapses. Admins record a notice given by letter or in
+    person (or mail one now) through `leave_forfeiture_notice_record`; nobody edits or
+    deletes one. Managers see their teams'."""
+
+    form = ForfeitureNoticeForm
+    list_display = ["year", "user", "leave_type", "sent_at", "channel", "remaining", "lapses_on", "sent_by"]
+    list_filter = ["year", "channel", "leave_type", ("user__team", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["user__email", "user__first_name", "user__last_name"]
+    list_select_related = ["user", "leave_type", "sent_by"]
+    view_fields = [
+        "user",
+        "leave_type",
+        "year",
+        "sent_at",
+        "sent_by",
+        "channel",
+        "remaining",
+        "lapses_on",
+        "max_carry_over",
+        "carry_over_lapses_on",
+        "created_at",
+    ]
+
+    def scoped_queryset(self, user):
+        return selectors.forfeiture_notices_visible_to(user)
+
+    def get_changeform_initial_data(self, request):
+        return {"year": request.user.local_today().year, **super().get_changeform_initial_data(request)}
+
+    def service_create(self, request, data):
+        notice = services.leave_forfeiture_notice_record(
+            user=data["user"],
+            leave_type=data["leave_type"],
+            year=data["year"],
+            actor=request.user,
+            channel=data["channel"],
+        )
+        if notice is None:
+            raise Conflict(f"{data['user']} has a notice for {data['year']} on record already.", code="exists")
+        return notice
 
 
 # --- leave types and holiday calendars --------------------------------------------------------

@@ -14,9 +14,17 @@ from core.permissions import AdminWritesOthersRead
 from core.ratelimit import rate_limit_enforce
 from core.viewsets import CatalogViewSet, ScopedQuerysetMixin
 from leave import selectors, services
-from leave.filters import HolidayFilter, LeaveLedgerFilter, LeaveRequestFilter
+from leave.filters import HolidayFilter, LeaveForfeitureNoticeFilter, LeaveLedgerFilter, LeaveRequestFilter
 from leave.ics import leave_calendar_ics
-from leave.models import CalendarFeed, Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
+from leave.models import (
+    CalendarFeed,
+    Holiday,
+    HolidayCalendar,
+    LeaveForfeitureNotice,
+    LeaveLedgerEntry,
+    LeaveRequest,
+    LeaveType,
+)
 from leave.serializers import (
     LeaveAbsenceSerializer,
     LeaveBalancesQuerySerializer,
@@ -26,6 +34,7 @@ from leave.serializers import (
     LeaveCalendarQuerySerializer,
     LeaveCalendarSerializer,
     LeaveDecisionSerializer,
+    LeaveForfeitureNoticeSerializer,
     LeaveHolidayCalendarSerializer,
     LeaveHolidayImportResultSerializer,
     LeaveHolidayImportSerializer,
@@ -247,6 +256,19 @@ class LeaveLedgerViewSet(
             note=data["note"],
         )
         return Response(LeaveLedgerEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class LeaveForfeitureNoticeViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    """Forfeiture notices on record, scoped like the ledger: without a notice for a year,
+    nothing of that year's leave lapses. The daily job sends them from `LEAVE_NOTICE_DATE`."""
+
+    model = LeaveForfeitureNotice
+    serializer_class = LeaveForfeitureNoticeSerializer
+    filterset_class = LeaveForfeitureNoticeFilter
+    ordering_fields = ["year", "sent_at"]
+
+    def scoped_queryset(self, user):
+        return selectors.forfeiture_notices_visible_to(user)
 
 
 # --- calendar ------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from django import forms
 
 from core.dates import EARLIEST_DATE, LATEST_DATE
 from core.filters import BoundedDateFilter, FromToFilterSet, TeamIdFilter, UserIdFilter
-from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
+from leave.models import Holiday, HolidayCalendar, LeaveForfeitureNotice, LeaveLedgerEntry, LeaveRequest, LeaveType
 
 
 class YearFilter(django_filters.NumberFilter):
@@ -31,6 +31,16 @@ class LeaveLedgerFilter(django_filters.FilterSet):
     class Meta:
         model = LeaveLedgerEntry
         fields = ["user", "kind", "request"]
+
+
+class LeaveForfeitureNoticeFilter(django_filters.FilterSet):
+    type = django_filters.ModelChoiceFilter(field_name="leave_type", queryset=LeaveType.objects.all())
+    user = UserIdFilter()
+    year = YearFilter(min_value=EARLIEST_DATE.year, max_value=LATEST_DATE.year)
+
+    class Meta:
+        model = LeaveForfeitureNotice
+        fields = ["user", "year", "channel"]
 
 
 class HolidayFilter(django_filters.FilterSet):

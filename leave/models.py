@@ -366,3 +366,47 @@ class WorkingTimeAdjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.kind} {self.hours:+} h"
+
+
+class LeaveForfeitureNotice(models.Model):
+    """The employer told `user` in good time how much of `leave_type` for `year` is left,
+    when it lapses, and asked them to take it (CJEU C-684/16 Max-Planck, BAG 9 AZR 541/15).
+    Without a notice on record nothing of that year lapses. One per person, type and year;
+    written only by `leave.services.notices`, never changed."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        LETTER = "letter", "Letter"
+        IN_PERSON = "in_person", "In person"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="forfeiture_notices")
+    leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="forfeiture_notices")
+    year = models.PositiveSmallIntegerField(help_text="The leave year whose days the notice is about.")
+    sent_at = models.DateTimeField()
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty when the yearly job sent it.",
+    )
+    channel = models.CharField(max_length=12, choices=Channel.choices, default=Channel.EMAIL)
+    remaining = models.DecimalField(
+        max_digits=7, decimal_places=2, help_text="Left of the year when told, planned and pending leave deducted."
+    )
+    lapses_on = models.DateField(help_text="What is not taken by the end of this day lapses (31 December).")
+    max_carry_over = models.DecimalField(max_digits=6, decimal_places=2, default=0)
+    carry_over_lapses_on = models.DateField(
+        null=True, blank=True, help_text="Up to max_carry_over days may instead be taken until the end of this day."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year", "user_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "leave_type", "year"], name="forfeiturenotice_one_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.leave_type} {self.year}: {self.remaining} lapse on {self.lapses_on}"

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 
 from core.outbox import RETRY_ON_OUTAGE, send_once
-from leave.models import LeaveRequest
+from leave.models import LeaveForfeitureNotice, LeaveRequest
 from users.models import User
 
 
@@ -91,6 +91,44 @@ def notify_leave_decided(
         lambda: sum(
             send_mail(subject=f"[{settings.PROJECT_NAME}] {subject}", message=body, from_email=None, recipient_list=to)
             for subject, body, to in mails
+        ),
+    )
+
+
+def forfeiture_notice_text(notice: LeaveForfeitureNotice) -> str:
+    """What a forfeiture notice tells the person (the mail, and what /leave/ shows of it)."""
+    unit = "hours" if notice.leave_type.unit == "hour" else "days"
+    amount = format(notice.remaining.normalize(), "f")
+    text = (
+        f"{amount} {unit} of your {notice.leave_type.name} for {notice.year} are not taken or planned yet. "
+        f"Leave not taken by {notice.lapses_on:%d %B %Y} lapses"
+    )
+    if notice.carry_over_lapses_on:
+        carry = format(notice.max_carry_over.normalize(), "f")
+        text += f", except up to {carry} {unit}, which lapse if not taken by {notice.carry_over_lapses_on:%d %B %Y}"
+    return text + "."
+
+
+@shared_task(name="leave.tasks.notify_forfeiture_notice", **RETRY_ON_OUTAGE)
+def notify_forfeiture_notice(notice_id: int) -> int:
+    """Mail a forfeiture notice to the person it is for (once): how much is left, when it
+    lapses, and the request to take it."""
+    notice = LeaveForfeitureNotice.objects.select_related("user", "leave_type").filter(pk=notice_id).first()
+    if notice is None:
+        return 0
+    body = (
+        f"Hello {notice.user.first_name or notice.user},\n\n{forfeiture_notice_text(notice)}\n\n"
+        "Please plan and request these days in good time so that you can take them. Days that are "
+        "neither taken nor carried over by then lapse; this is your employer's notice of it."
+    )
+    subject = f"[{settings.PROJECT_NAME}] Take your {notice.year} {notice.leave_type.name.lower()} before it lapses"
+    return send_once(
+        f"forfeiture_notice:{notice.pk}",
+        lambda: send_mail(
+            subject=subject,
+            message=body,
+            from_email=None,
+            recipient_list=[notice.user.email],
         ),
     )
 

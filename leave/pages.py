@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.dates import date_in_range
@@ -25,7 +26,7 @@ from core.forms import DecisionForm
 from core.pages import decision_apply, format_hours
 from core.pages import first_error as _first_error
 from core.pages import local_timezone as _local_timezone
-from leave import selectors, selectors_account, services, team_calendar
+from leave import selectors, selectors_account, selectors_lapse, services, team_calendar
 from leave.forms import LeavePreviewForm, LeaveRequestForm, LeaveShortenForm
 from leave.models import LeaveRequest, LeaveType
 from users.models import User
@@ -104,6 +105,7 @@ def _leave_context(request, *, form: LeaveRequestForm | None = None, cancel_erro
     ]
     account = selectors_account.working_time_account(user, today)
     return {
+        "lapsing": _lapsing(user, today),
         "nav": "leave",
         "today": today,
         "balances": balances,
@@ -123,6 +125,34 @@ def _leave_context(request, *, form: LeaveRequestForm | None = None, cancel_erro
         "preview": _preview_of(user, form.data) if form is not None else {"message": PREVIEW_HINT, "error": False},
         "has_calendar": selectors.calendar_id_today(user) is not None,
     }
+
+
+def _lapsing(user: User, today: date) -> dict:
+    """What /leave/ says about leave lapsing: the forfeiture notices the person was given for
+    this year and last, and a carry-over that lapses on a coming day unless used."""
+    notices = []
+    for notice in selectors.forfeiture_notices_visible_to(user).filter(user=user, year__gte=today.year - 1):
+        told_on = timezone.localdate(notice.sent_at, user.tzinfo)
+        text = (
+            f"You were told on {told_on:%-d %b %Y} that {_amount(notice.remaining, notice.leave_type.unit)} of your "
+            f"{notice.year} {notice.leave_type.name.lower()} lapse if not taken by {notice.lapses_on:%-d %b %Y}"
+        )
+        if notice.carry_over_lapses_on:
+            text += (
+                f", except up to {_amount(notice.max_carry_over, notice.leave_type.unit)} carried over "
+                f"until {notice.carry_over_lapses_on:%-d %b %Y}"
+            )
+        notices.append(text + ".")
+    coming = []
+    expiring = LeaveType.objects.filter(active=True, tracks_balance=True, carry_over_expires_month__isnull=False)
+    for leave_type in expiring:
+        lapse = selectors_lapse.carry_over_lapse(user, leave_type, today.year, as_of=today)
+        if lapse.amount > 0 and lapse.last_day is not None and lapse.last_day >= today:
+            coming.append(
+                f"{_amount(lapse.amount, leave_type.unit)} of {leave_type.name.lower()} carried over from "
+                f"{today.year - 1} lapse unless taken or approved by {lapse.last_day:%-d %b %Y}."
+            )
+    return {"notices": notices, "coming": coming}
 
 
 @login_required

@@ -115,7 +115,11 @@ def seed_demo_leave(stdout) -> None:
             stdout.write(f"  Leave: skipped {email}: {error.detail}")
             continue
         people += 1
+    # From LEAVE_NOTICE_DATE on, the daily job tells people what lapses when; the demo does
+    # what the job would have done by today (nothing before the notice date).
+    notices = services.leave_forfeiture_notices_send_due(today=timezone.localdate())
     stdout.write(
         f"Leave: calendar {calendar} with {calendar.holidays.count()} holidays; "
-        f"{accrued['accrual']} allowances of {year} credited; requests for {people} new people."
+        f"{accrued['accrual']} allowances of {year} credited; requests for {people} new people; "
+        f"{notices} forfeiture notices sent."
     )

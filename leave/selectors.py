@@ -22,7 +22,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from leave.models import Holiday, LeaveLedgerEntry, LeaveRequest, LeaveType
+from leave.models import Holiday, LeaveForfeitureNotice, LeaveLedgerEntry, LeaveRequest, LeaveType
 from users.models import Contract, User
 from users.schedules import Schedule, Terms, schedules_of
 from users.selectors import owned_rows_visible_to, user_ids_visible_to, users_whose_absences_visible_to
@@ -318,6 +318,11 @@ def leave_requests_visible_to(actor: User) -> QuerySet[LeaveRequest]:
 
 def ledger_visible_to(actor: User) -> QuerySet[LeaveLedgerEntry]:
     return owned_rows_visible_to(actor, LeaveLedgerEntry.objects.select_related("leave_type", "user"))
+
+
+def forfeiture_notices_visible_to(actor: User) -> QuerySet[LeaveForfeitureNotice]:
+    """Forfeiture notices, scoped like the ledger: one's own, one's people's, all for admins."""
+    return owned_rows_visible_to(actor, LeaveForfeitureNotice.objects.select_related("user", "leave_type", "sent_by"))
 
 
 def overlapping_requests(user: User, start: date, end: date, exclude_pk=None) -> QuerySet[LeaveRequest]:

@@ -11,7 +11,16 @@ from rest_framework import serializers
 from core.dates import EARLIEST_DATE, LATEST_DATE
 from core.filters import MAX_ID
 from core.serializers import BoundedDateField, DateRangeQuerySerializer
-from leave.models import CalendarFeed, Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
+from leave.models import (
+    CalendarFeed,
+    Holiday,
+    HolidayCalendar,
+    LeaveForfeitureNotice,
+    LeaveLedgerEntry,
+    LeaveRequest,
+    LeaveType,
+)
+from leave.notifications import forfeiture_notice_text
 from leave.selectors import ABSENT
 from users.models import MonthClosing, MonthClosingRow, Team, User
 
@@ -275,6 +284,37 @@ class LedgerWriteKind(models.TextChoices):
 
     ADJUSTMENT = LeaveLedgerEntry.Kind.ADJUSTMENT.value, "Adjustment"
     PAYOUT = LeaveLedgerEntry.Kind.PAYOUT.value, "Payout"
+
+
+class LeaveForfeitureNoticeSerializer(serializers.ModelSerializer):
+    """A forfeiture notice on record: without one, nothing of that year lapses."""
+
+    type = serializers.PrimaryKeyRelatedField(source="leave_type", read_only=True)
+    type_name = serializers.CharField(source="leave_type.name", read_only=True)
+    channel = LeaveEnumField(LeaveForfeitureNotice.Channel, schema_name="LeaveForfeitureChannelEnum", read_only=True)
+    text = serializers.SerializerMethodField(help_text="What the person was told.")
+
+    class Meta:
+        model = LeaveForfeitureNotice
+        fields = [
+            "id",
+            "user",
+            "type",
+            "type_name",
+            "year",
+            "sent_at",
+            "sent_by",
+            "channel",
+            "remaining",
+            "lapses_on",
+            "max_carry_over",
+            "carry_over_lapses_on",
+            "text",
+        ]
+        read_only_fields = fields
+
+    def get_text(self, notice: LeaveForfeitureNotice) -> str:
+        return forfeiture_notice_text(notice)
 
 
 class LeaveLedgerAdjustmentSerializer(serializers.Serializer):

@@ -4,6 +4,7 @@ from leave.models import (
     CalendarFeed,
     Holiday,
     HolidayCalendar,
+    LeaveForfeitureNotice,
     LeaveLedgerEntry,
     LeaveRequest,
     LeaveType,
@@ -16,5 +17,6 @@ auditlog.register(Holiday)
 auditlog.register(LeaveRequest)
 auditlog.register(LeaveLedgerEntry)
 auditlog.register(WorkingTimeAdjustment)
+auditlog.register(LeaveForfeitureNotice)
 # The token is the feed's secret URL: never copied into the history.
 auditlog.register(CalendarFeed, exclude_fields=["token"])

@@ -15,6 +15,7 @@ names, so callers write `from leave import services` and `services.leave_request
 - `feeds`: the secret ICS feed URLs
 - `account`: working-time account adjustments and the check that time off in lieu fits it
 - `closings`: closing a month for payroll (with its snapshot) and reopening it
+- `notices`: forfeiture notices, without which no leave lapses (and their daily job)
 """
 
 from leave.services.account import account_min_balance, ensure_toil_fits, working_time_adjustment_create
@@ -43,6 +44,7 @@ from leave.services.ledger import (
     ledger_write,
     prorated_allowance,
 )
+from leave.services.notices import leave_forfeiture_notice_record, leave_forfeiture_notices_send_due, notice_types
 from leave.services.requests import (
     leave_request_approve,
     leave_request_cancel,
@@ -70,6 +72,8 @@ __all__ = [
     "leave_carry_over_expire",
     "leave_entitlement_book_for_new_person",
     "leave_entitlement_recount",
+    "leave_forfeiture_notice_record",
+    "leave_forfeiture_notices_send_due",
     "leave_request_approve",
     "leave_request_cancel",
     "leave_request_cancellable",
@@ -86,6 +90,7 @@ __all__ = [
     "month_closing_close_if_open",
     "month_closing_create",
     "month_closing_reopen",
+    "notice_types",
     "previous_month",
     "prorated_allowance",
     "working_time_adjustment_create",

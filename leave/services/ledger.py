@@ -3,16 +3,16 @@ balance check requests must pass; manual adjustments, the yearly accrual with ca
 and the lapse of carry-over not used by its expiry day."""
 
 import uuid
-from calendar import monthrange
 from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
-from leave import selectors
+from leave import selectors, selectors_lapse
 from leave.models import LeaveLedgerEntry, LeaveType
 from leave.services.entitlement import entitlement
 from users.models import User
@@ -160,6 +160,7 @@ def ensure_balance(
             selectors.leave_balance_as_of(user, leave_type, date(year, 12, 31))
             + _allowance_not_booked_yet(user, leave_type, year)
             - sum((total for pending_year, total in pending.items() if pending_year <= year), Decimal(0))
+            - _lapses_ahead(user, leave_type, year, pending)
         )
         if amount > available:
             unit = leave_type.get_unit_display().lower()
@@ -170,6 +171,48 @@ def ensure_balance(
             if conflict:
                 raise Conflict(message, code="insufficient_balance")
             raise DomainValidationError(message, field="end_date")
+
+
+def _lapses_ahead(user: User, leave_type: LeaveType, year: int, pending: dict[int, Decimal]) -> Decimal:
+    """What of the balance at the end of `year` will lapse before then and is not booked
+    yet: a carry-over whose expiry day is over (its lapse is booked by the next run of the
+    daily job), and, for a later year, what the close of each year before it takes above
+    `max_carry_over` (the notice job is counted on to have told the person). A carry-over
+    not expired yet lapses nothing here: leave approved now is booked against it first."""
+    today = user.local_today()
+    ahead = Decimal(0)
+    carry_years = set(
+        LeaveLedgerEntry.objects.filter(
+            user=user,
+            leave_type=leave_type,
+            kind=Kind.CARRY_OVER,
+            amount__gt=0,
+            date__year__gte=today.year - 1,
+            date__year__lte=min(today.year, year),
+        ).values_list("date__year", flat=True)
+    )
+    for carry_year in sorted(carry_years):
+        expiry = selectors_lapse.carry_over_expiry(leave_type, carry_year)
+        if expiry is None or expiry >= today:
+            continue  # not expired: leave approved now is booked against it first
+        if LeaveLedgerEntry.objects.filter(
+            idempotency_key=f"carry-expiry:{user.pk}:{leave_type.pk}:{carry_year}"
+        ).exists():
+            continue
+        lapse = selectors_lapse.carry_over_lapse(user, leave_type, carry_year, as_of=today)
+        if lapse.last_day is not None and lapse.last_day < today:
+            ahead += lapse.amount
+    for closing in range(today.year, year):
+        if LeaveLedgerEntry.objects.filter(idempotency_key=f"close:{user.pk}:{leave_type.pk}:{closing}").exists():
+            continue
+        left = (
+            selectors.leave_balance_as_of(user, leave_type, date(closing, 12, 31))
+            + _allowance_not_booked_yet(user, leave_type, closing)
+            - sum((total for pending_year, total in pending.items() if pending_year <= closing), Decimal(0))
+            - ahead
+        )
+        ahead += max(Decimal(0), left - leave_type.max_carry_over)
+    return ahead
 
 
 def _allowance_not_booked_yet(user: User, leave_type: LeaveType, year: int) -> Decimal:
@@ -378,43 +421,62 @@ def _recount_year(user, leave_type, year, schedule, accruals, recounts, actor) -
 @transaction.atomic
 def leave_accrue_year(*, year: int, actor: User | None = None, users=None) -> dict[str, int]:
     """Open leave year `year` for every active user: close last year's balance, carry over
-    up to `max_carry_over`, and credit the pro-rated allowance. Idempotent: every row has
+    up to `max_carry_over` (all of it without a forfeiture notice: `_close_year`), and
+    credit the pro-rated allowance. Idempotent: every row has
     a key, so running it twice changes nothing."""
     written = {"accrual": 0, "carry_over": 0, "expiry": 0}
     users = list(users if users is not None else User.objects.filter(is_active=True))
     schedules = schedules_of(users)
     types = list(LeaveType.objects.filter(active=True, tracks_balance=True))
-    new_year = date(year, 1, 1)
     for user in users:
         for leave_type in types:
-            left = selectors.leave_balance_as_of(user, leave_type, date(year - 1, 12, 31))
-            if left:
-                carried = min(left, leave_type.max_carry_over) if left > 0 else left
-                if ledger_write(
-                    key=f"close:{user.pk}:{leave_type.pk}:{year - 1}",
-                    user=user,
-                    leave_type=leave_type,
-                    on=new_year,
-                    amount=-left,
-                    kind=Kind.EXPIRY,
-                    note=f"{year - 1} closed",
-                    actor=actor,
-                ):
-                    written["expiry"] += 1
-                if carried and ledger_write(
-                    key=f"carry:{user.pk}:{leave_type.pk}:{year}",
-                    user=user,
-                    leave_type=leave_type,
-                    on=new_year,
-                    amount=carried,
-                    kind=Kind.CARRY_OVER,
-                    note=f"Carried over from {year - 1}",
-                    actor=actor,
-                ):
-                    written["carry_over"] += 1
+            _close_year(user=user, leave_type=leave_type, year=year - 1, actor=actor, written=written)
             if _accrue(user=user, leave_type=leave_type, year=year, schedule=schedules[user.pk], actor=actor):
                 written["accrual"] += 1
     return written
+
+
+def _close_year(*, user: User, leave_type: LeaveType, year: int, actor: User | None, written: dict) -> None:
+    """Close leave year `year` on 1 January of the next: the balance left is closed and
+    carried over, up to `max_carry_over` when a forfeiture notice for `year` is on record;
+    without one nothing lapses (all of it is carried), nor when sickness covered every
+    working day from the notice to 31 December. A carry-over into `year` whose lapse illness
+    postponed stays on the books until its own expiry (`selectors_lapse`)."""
+    year_end = date(year, 12, 31)
+    left = selectors.leave_balance_as_of(user, leave_type, year_end)
+    kept = min(max(left, Decimal(0)), selectors_lapse.postponed_unused(user, leave_type, year, year_end))
+    rest = left - kept
+    if not rest:
+        return
+    carried = rest
+    notice = selectors_lapse.notice_for(user, leave_type, year)
+    if rest > 0 and notice is not None:
+        told_on = timezone.localdate(notice.sent_at, user.tzinfo)
+        if not selectors_lapse.sick_throughout(user, told_on, year_end):
+            carried = min(rest, leave_type.max_carry_over)
+    new_year = date(year + 1, 1, 1)
+    if ledger_write(
+        key=f"close:{user.pk}:{leave_type.pk}:{year}",
+        user=user,
+        leave_type=leave_type,
+        on=new_year,
+        amount=-rest,
+        kind=Kind.EXPIRY,
+        note=f"{year} closed",
+        actor=actor,
+    ):
+        written["expiry"] += 1
+    if carried and ledger_write(
+        key=f"carry:{user.pk}:{leave_type.pk}:{year + 1}",
+        user=user,
+        leave_type=leave_type,
+        on=new_year,
+        amount=carried,
+        kind=Kind.CARRY_OVER,
+        note=f"Carried over from {year}" + ("" if notice is not None else " (no forfeiture notice: nothing lapses)"),
+        actor=actor,
+    ):
+        written["carry_over"] += 1
 
 
 @transaction.atomic
@@ -436,35 +498,43 @@ def leave_entitlement_book_for_new_person(*, user: User, actor: User | None = No
 
 @transaction.atomic
 def leave_carry_over_expire(*, today: date) -> int:
-    """On each type's expiry date, the part of the carry-over not used by then lapses."""
+    """The carry-over not used by the end of its expiry day lapses the day after
+    (`selectors_lapse.carry_over_lapse`: only with a forfeiture notice on record, fifteen
+    months after the year's end under long-term illness). Idempotent: one row per
+    carry-over, whenever the job runs after the expiry."""
     expired = 0
-    carry_rows = LeaveLedgerEntry.objects.filter(
-        kind=Kind.CARRY_OVER, amount__gt=0, leave_type__carry_over_expires_month__isnull=False
-    ).select_related("leave_type", "user")
-    for row in carry_rows:
-        leave_type = row.leave_type
-        month = leave_type.carry_over_expires_month
-        # Clamp a day the month lacks (29 February in a common year) to the month's last day.
-        expiry = date(row.date.year, month, min(leave_type.carry_over_expires_day, monthrange(row.date.year, month)[1]))
-        if expiry > today:
+    carried = (
+        LeaveLedgerEntry.objects.filter(
+            kind=Kind.CARRY_OVER,
+            amount__gt=0,
+            leave_type__carry_over_expires_month__isnull=False,
+            date__year__gte=today.year - 2,  # illness postpones a lapse by a year at most
+        )
+        .values_list("user_id", "leave_type_id", "date__year")
+        .distinct()
+    )
+    users = {user.pk: user for user in User.objects.filter(pk__in={user_id for user_id, _, _ in carried})}
+    expiring = LeaveType.objects.filter(carry_over_expires_month__isnull=False)
+    types = {leave_type.pk: leave_type for leave_type in expiring}
+    for user_id, type_id, year in sorted(set(carried)):
+        key = f"carry-expiry:{user_id}:{type_id}:{year}"
+        if LeaveLedgerEntry.objects.filter(idempotency_key=key).exists():
             continue
-        spent = LeaveLedgerEntry.objects.filter(
-            user=row.user,
+        user, leave_type = users[user_id], types[type_id]
+        lapse = selectors_lapse.carry_over_lapse(user, leave_type, year, as_of=today)
+        if lapse.last_day is None or lapse.last_day >= today or lapse.amount <= 0:
+            continue
+        note = f"Carry-over from {year - 1} expired"
+        if lapse.postponed:
+            note += f" (kept over long-term illness until {lapse.last_day})"
+        if ledger_write(
+            key=key,
+            user=user,
             leave_type=leave_type,
-            kind__in=[Kind.DEBIT, Kind.CREDIT, Kind.ADJUSTMENT, Kind.SICK_CREDIT],
-            date__gte=date(row.date.year, 1, 1),
-            date__lt=expiry,
-        ).values_list("amount", flat=True)
-        used = max(Decimal(0), -sum(spent, Decimal(0)))
-        lapsing = row.amount - min(row.amount, used)
-        if lapsing > 0 and ledger_write(
-            key=f"carry-expiry:{row.user_id}:{leave_type.pk}:{row.date.year}",
-            user=row.user,
-            leave_type=leave_type,
-            on=expiry,
-            amount=-lapsing,
+            on=lapse.lapses_on,
+            amount=-lapse.amount,
             kind=Kind.EXPIRY,
-            note=f"Carry-over from {row.date.year - 1} expired",
+            note=note,
         ):
             expired += 1
     return expired

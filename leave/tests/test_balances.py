@@ -25,7 +25,7 @@ TODAY = "2026-03-02"  # the `frozen_2026_03_02` day
 def every_kind_of_row(frozen_2026_03_02, alice, bob, carol, vacation, sick):
     """Alice's vacation ledger: 2025's accrual, a debit, an approved request cancelled
     (debit and credit), the year's close (expiry) and carry-over, 2026's accrual, the
-    carry-over lapsing on 1 February, an adjustment, leave approved for April and a sick
+    carry-over lapsing after 1 February (she was told of it), an adjustment, leave approved for April and a sick
     day inside it credited back."""
     alice.date_joined = datetime(2020, 1, 1, tzinfo=UTC)
     alice.save()
@@ -37,6 +37,7 @@ def every_kind_of_row(frozen_2026_03_02, alice, bob, carol, vacation, sick):
         request_id=ask(alice, vacation, "2025-07-07", "2025-07-08").pk, actor=bob
     )
     services.leave_request_cancel(request_id=cancelled.pk, actor=bob)
+    services.leave_forfeiture_notice_record(user=alice, leave_type=vacation, year=2025, actor=None)
     services.leave_accrue_year(year=2026, users=[alice])
     assert services.leave_carry_over_expire(today=date(2026, 3, 2)) == 1
     services.ledger_adjust(

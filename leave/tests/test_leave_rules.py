@@ -103,12 +103,14 @@ def test_other_overlaps_stay_refused(api, funded, bob, vacation, sick, unpaid, o
 @pytest.fixture
 def bavarian_new_year(frozen_2026_11_26, alice, bob, bavaria):
     """Alice, employed for years, on the Bavarian calendar with 2026's and 2027's public
-    holidays, both leave years opened (25 days each, 5 of 2026 carried over)."""
+    holidays, both leave years opened (25 days each, 5 of 2026 carried over: she was told
+    in October what lapses, so New Year caps the carry-over)."""
     alice.date_joined = datetime(2020, 1, 1, tzinfo=UTC)
     alice.save()
     services.holidays_import(calendar=bavaria, year=2026)
     services.holidays_import(calendar=bavaria, year=2027)
     services.leave_accrue_year(year=2026)
+    services.leave_forfeiture_notices_send_due(today=date(2026, 11, 26))
     return alice
 
 

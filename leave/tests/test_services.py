@@ -158,6 +158,8 @@ class TestLedger:
             services.leave_accrue_year(year=2025, users=[veteran])  # the expiry counts below are hers
             taken = request_leave(veteran, vacation, date(2025, 6, 2), date(2025, 6, 13))  # 10 days
             services.leave_request_approve(request_id=taken.pk, actor=bob)
+        with time_machine.travel(datetime(2025, 10, 1, 9, tzinfo=UTC), tick=False):  # told what lapses when
+            assert services.leave_forfeiture_notices_send_due(today=date(2025, 10, 1)) == 1
         with time_machine.travel(datetime(2026, 1, 1, 9, tzinfo=UTC), tick=False):
             services.leave_accrue_year(year=2026, users=[veteran])
             services.leave_accrue_year(year=2026, users=[veteran])
@@ -167,12 +169,12 @@ class TestLedger:
         with time_machine.travel(datetime(2026, 2, 2, 9, tzinfo=UTC), tick=False):
             used = request_leave(veteran, vacation, date(2026, 2, 2), date(2026, 2, 3))  # 2 days before expiry
             services.leave_request_approve(request_id=used.pk, actor=bob)
-        assert services.leave_carry_over_expire(today=date(2026, 3, 30)) == 0
-        assert services.leave_carry_over_expire(today=date(2026, 3, 31)) == 1
-        assert services.leave_carry_over_expire(today=date(2026, 4, 1)) == 0
-        # 3 of the 5 carried days were unused on 31 March and lapse that day.
-        assert selectors.leave_balance_as_of(veteran, vacation, date(2026, 3, 30)) == 28
-        assert selectors.leave_balance_as_of(veteran, vacation, date(2026, 3, 31)) == 25
+        assert services.leave_carry_over_expire(today=date(2026, 3, 31)) == 0  # 31 March is still theirs
+        assert services.leave_carry_over_expire(today=date(2026, 4, 1)) == 1
+        assert services.leave_carry_over_expire(today=date(2026, 4, 2)) == 0
+        # 3 of the 5 carried days were unused at the end of 31 March and lapse the day after.
+        assert selectors.leave_balance_as_of(veteran, vacation, date(2026, 3, 31)) == 28
+        assert selectors.leave_balance_as_of(veteran, vacation, date(2026, 4, 1)) == 25
 
     def test_balance_as_of_a_past_date_stays_right_after_later_changes(
         self, frozen_2026_03_02, veteran, bob, carol, vacation
