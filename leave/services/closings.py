@@ -31,10 +31,13 @@ def _month_days(month: date) -> list[date]:
 
 
 def people_in_closing_scope(*, month: date, team: Team | None) -> list[User]:
-    """The people a closing of `month` for `team` (None: the company) covers: active
-    accounts employed on some day of the month."""
+    """The people a closing of `month` for `team` (None: the company) covers: everyone
+    employed on some day of the month, people whose employment ended in it included (their
+    account may be switched off already); for a team, its members at close time. Someone
+    who changed teams during the month is frozen by their present team's closing or the
+    company's: the lock (`users.closings`) follows the person's present team too."""
     days = _month_days(month)
-    people = User.objects.filter(is_active=True, employment_start__lte=days[-1]).filter(
+    people = User.objects.filter(employment_start__lte=days[-1]).filter(
         Q(employment_end__isnull=True) | Q(employment_end__gte=days[0])
     )
     if team is not None:
