@@ -17,7 +17,7 @@ from leave.models import LeaveLedgerEntry, LeaveRequest, LeaveType
 from leave.notifications import notify_leave_decided, notify_leave_requested
 from leave.services.account import ensure_toil_fits
 from leave.services.ledger import ensure_balance, ledger_write
-from users.closings import ensure_months_open
+from leave.services.locks import ensure_leave_days_open, ensure_no_work_on_leave_days
 from users.models import User
 from users.permissions import ensure_can_decide_for, user_manages
 from users.services import ensure_employed
@@ -84,7 +84,8 @@ def leave_request_create(
     User.objects.select_for_update().filter(pk=actor.pk).first()  # one request at a time per person
     days = {"start_date": start_date, "end_date": end_date, "start_half": start_half, "end_half": end_half}
     length = leave_request_length(user=actor, leave_type=leave_type, **days)
-    ensure_months_open(user=actor, first=start_date, last=end_date)
+    ensure_leave_days_open(user=actor, start=start_date, end=end_date)
+    ensure_no_work_on_leave_days(user=actor, leave_type=leave_type, **days)
     _ensure_no_overlap(user=actor, **days, interrupting=leave_type.interrupts_leave)
     request = LeaveRequest(
         user=actor, leave_type=leave_type, **days, working_days=length.working_days, hours=length.hours, reason=reason
@@ -220,7 +221,15 @@ def leave_request_approve(*, request_id: int, actor: User, comment: str = "") ->
     ensure_can_decide_for(actor, request.user, what="approve this leave request")
     if request.status != Status.PENDING:
         raise Conflict(f"The request is {request.status}, not pending.", code="invalid_state")
-    ensure_months_open(user=request.user, first=request.start_date, last=request.end_date)
+    ensure_leave_days_open(user=request.user, start=request.start_date, end=request.end_date)
+    ensure_no_work_on_leave_days(
+        user=request.user,
+        leave_type=request.leave_type,
+        start_date=request.start_date,
+        end_date=request.end_date,
+        start_half=request.start_half,
+        end_half=request.end_half,
+    )
     return _approve(request, actor=actor, comment=comment)
 
 
@@ -270,7 +279,7 @@ def leave_request_cancel(*, request_id: int, actor: User, comment: str = "") -> 
     refusal = _cancel_refusal(request, actor)
     if refusal is not None:
         raise refusal
-    ensure_months_open(user=request.user, first=request.start_date, last=request.end_date)
+    ensure_leave_days_open(user=request.user, start=request.start_date, end=request.end_date)
     was_approved = request.status == Status.APPROVED
     request.status = Status.CANCELLED
     request.decided_by, request.decided_at, request.decision_comment = actor, timezone.now(), comment
