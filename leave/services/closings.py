@@ -17,6 +17,7 @@ from django.utils import timezone
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
 from core.periods import hours
+from core.signals import month_closing
 from leave.selectors import expected_hours_of
 from leave.selectors_account import working_time_account
 from timeentries.selectors import day_worked
@@ -77,6 +78,9 @@ def _close(*, month: date, team: Team | None, actor: User | None, actor_label: s
         raise already from None
     days = _month_days(month)
     people = people_in_closing_scope(month=month, team=team)
+    # What follows the closing (the forfeit above an account cap) is booked before the
+    # figures are frozen, so the snapshot holds it.
+    month_closing.send(sender=MonthClosing, closing=closing, people=people, last_day=days[-1])
     expected = expected_hours_of(people, days[0], days[-1])
     MonthClosingRow.objects.bulk_create(
         MonthClosingRow(

@@ -112,7 +112,10 @@ def test_a_submitted_or_approved_week_refuses_leave_until_it_is_reopened(decembe
     refused = api(alice).post(REQUESTS, request_body(sick, "2026-11-12"))
 
     assert refused.status_code == 409
-    assert refused.json() == {"detail": "Week 2026-W46 is approved; ask your manager to reopen it.", "code": "week_locked"}
+    assert refused.json() == {
+        "detail": "Week 2026-W46 is approved; ask your manager to reopen it.",
+        "code": "week_locked",
+    }
     entry_services.timesheet_reopen(timesheet_id=week.pk, actor=bob, comment="sick note arrived")
     booked = api(alice).post(REQUESTS, request_body(sick, "2026-11-12"))
     assert booked.status_code == 201, booked.json()
