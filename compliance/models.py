@@ -32,6 +32,11 @@ class WorkingTimePolicy(models.Model):
         ON = "on", "Required"
         OFF = "off", "Not required"
 
+    class AccountCapPeriod(models.TextChoices):
+        MONTH = "month", "Month (every month's close)"
+        QUARTER = "quarter", "Quarter (the close of March, June, September, December)"
+        YEAR = "year", "Year (the close of December)"
+
     name = models.CharField(max_length=100, unique=True)
     is_default = models.BooleanField(default=False)
     teams = models.ManyToManyField(Team, blank=True, related_name="working_time_policies")
@@ -65,6 +70,18 @@ class WorkingTimePolicy(models.Model):
     min_break_gap_minutes = models.PositiveSmallIntegerField(
         default=partial(default_limit, "min_break_gap_minutes"),
         help_text="A gap at least this long counts as a break; shorter gaps join entries into one block.",
+    )
+    account_cap_hours = models.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="The most a working-time account may carry at the end of each cap period; the hours above it "
+        "are forfeited when the period's last month is closed. Empty: no cap.",
+    )
+    account_cap_period = models.CharField(
+        max_length=8, choices=AccountCapPeriod.choices, default=AccountCapPeriod.MONTH
     )
     enforcement = models.CharField(max_length=8, choices=Enforcement.choices, default=Enforcement.WARN)
     require_clocked_times = models.CharField(
@@ -108,6 +125,8 @@ POLICY_FIELDS = [
     "long_break_after_hours",
     "long_break_minutes",
     "min_break_gap_minutes",
+    "account_cap_hours",
+    "account_cap_period",
 ]
 
 

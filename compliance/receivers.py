@@ -1,8 +1,13 @@
 """Compliance follows the time services through `core.signals.time_entry_written` (the
 list of every signal and receiver is in core/signals.py)."""
 
+from compliance.selectors import policy_for
 from compliance.services import compliance_after_write
-from core.signals import time_entry_written
+from core.signals import month_closing, time_entry_written
+from leave.services.account import working_time_forfeit_above_cap
+
+# The months whose close ends each cap period.
+CAP_PERIOD_MONTHS = {"month": range(1, 13), "quarter": (3, 6, 9, 12), "year": (12,)}
 
 
 def time_entry_judge(sender, *, user, spans, may_veto: bool, **kwargs) -> list[dict]:
@@ -12,5 +17,23 @@ def time_entry_judge(sender, *, user, spans, may_veto: bool, **kwargs) -> list[d
     return [finding.as_dict() for finding in compliance_after_write(user=user, spans=spans, refuse_violations=may_veto)]
 
 
+def account_cap_forfeit(sender, *, closing, people, last_day, **kwargs) -> None:
+    """Inside the closing's transaction: for each person whose policy caps the working-time
+    account and whose cap period ends with this month, the hours above the cap at the
+    month's last day are forfeited (one adjustment per person and closing)."""
+    for person in people:
+        policy = policy_for(person)
+        if policy.account_cap_hours is None or last_day.month not in CAP_PERIOD_MONTHS[policy.account_cap_period]:
+            continue
+        working_time_forfeit_above_cap(
+            user=person,
+            cap=policy.account_cap_hours,
+            on=last_day,
+            key=f"forfeit:{person.pk}:{last_day:%Y-%m}:closing:{closing.pk}",
+            reason=f"Above the {policy.name} cap of {policy.account_cap_hours} h at the close of {last_day:%B %Y}",
+        )
+
+
 def connect() -> None:
     time_entry_written.connect(time_entry_judge, dispatch_uid="compliance-time-entry-judge")
+    month_closing.connect(account_cap_forfeit, dispatch_uid="compliance-account-cap-forfeit")

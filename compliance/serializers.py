@@ -48,6 +48,9 @@ class CompliancePolicySerializer(serializers.ModelSerializer):
     enforcement = ComplianceEnumField(
         WorkingTimePolicy.Enforcement, schema_name="ComplianceEnforcementEnum", required=False
     )
+    account_cap_period = ComplianceEnumField(
+        WorkingTimePolicy.AccountCapPeriod, schema_name="ComplianceAccountCapPeriodEnum", required=False
+    )
     require_clocked_times = ComplianceEnumField(
         WorkingTimePolicy.ClockedTimes,
         schema_name="ComplianceClockedTimesEnum",

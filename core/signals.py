@@ -44,6 +44,14 @@ Project signals (defined here)
     year's pro-rated leave allowance at once (`leave_entitlement_book_for_new_person`, the
     yearly accrual's keys), so the first request is not refused for want of it (no veto).
 
+`month_closing(sender=MonthClosing, closing, people, last_day)`
+    Sent by `leave.services.closings` inside the closing's transaction, after the closing
+    row is written and before each person's figures are frozen, so what the receivers book
+    is part of the snapshot. `people` are the persons the closing covers, `last_day` the
+    month's last day. Receiver: `compliance.receivers.account_cap_forfeit` books the hours
+    above the person's policy cap (`WorkingTimePolicy.account_cap_hours`) as a `forfeit`
+    adjustment when the month ends the policy's cap period (no veto).
+
 Django's signals the project listens to (listed in `DJANGO_SIGNAL_RECEIVERS`)
 -----------------------------------------------------------------------------
 - `users.signals`: auth signals -> audit events (login, logout, login_failed); a user's
@@ -62,6 +70,7 @@ leave_basis_changed = Signal()
 audit_events_purged = Signal()
 expected_hours_requested = Signal()
 person_employed = Signal()
+month_closing = Signal()
 
 # Signal name -> the receivers connected to it (module.function).
 RECEIVERS: dict[str, set[str]] = {
@@ -70,6 +79,7 @@ RECEIVERS: dict[str, set[str]] = {
     "audit_events_purged": {"search.signals.audit_purged"},
     "expected_hours_requested": {"leave.receivers.expected_hours_answer"},
     "person_employed": {"leave.receivers.leave_entitlement_book"},
+    "month_closing": {"compliance.receivers.account_cap_forfeit"},
 }
 
 # Receivers of Django's own signals in the project's apps (module.function).

@@ -14,6 +14,7 @@ from django.utils import timezone
 from core.errors import DomainError
 from leave import services
 from leave.models import HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
+from timeentries.seed import sick_day_of_dave
 from users.management.commands.seed_demo import ADMIN, DEMO_TEAMS
 from users.models import Team, User
 
@@ -64,8 +65,9 @@ def _alice_requests(alice: User, manager: User, today: date) -> None:
 
 
 def _dave_requests(dave: User, manager: User, today: date) -> None:
-    """A sick Wednesday two weeks ago (sick leave needs no approval)."""
-    sick_day = _monday_in(today, -2) + timedelta(days=2)
+    """Sick last Wednesday, the day the time seed left without work, in his week not handed
+    in yet (sick leave needs no approval)."""
+    sick_day = sick_day_of_dave(_monday_in(today, 0))
     services.leave_request_create(
         actor=dave, leave_type=LeaveType.objects.get(code="sick"), start_date=sick_day, end_date=sick_day
     )

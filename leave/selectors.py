@@ -22,7 +22,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from core.periods import hours as to_hours
 from leave.models import Holiday, LeaveForfeitureNotice, LeaveLedgerEntry, LeaveRequest, LeaveType
+from timeentries.selectors import day_worked
 from users.models import Contract, User
 from users.schedules import Schedule, Terms, schedules_of
 from users.selectors import owned_rows_visible_to, user_ids_visible_to, users_whose_absences_visible_to
@@ -390,7 +392,13 @@ def expected_hours_of(users: Iterable[User], start: date, end: date) -> dict[int
     """`expected_hours` of several people, each day under the contract version in force
     that day (`users.schedules`; 0 before `employment_start` and after `employment_end`)
     with that day's holiday calendar: one query for their versions, one for their leave and
-    one for the holidays, whatever their number."""
+    one for the holidays, whatever their number (and one per person with sick leave in the
+    range, for the work recorded on those days).
+
+    Approved leave takes its halves out. Sick leave (a type that `interrupts_leave`) covers
+    only the contract hours not worked that day: someone who worked 3 of 8 hours and went
+    home sick is expected 3 hours, and 8 hours worked on a day booked sick stay 8 hours
+    expected, never overtime."""
     users = list(users)
     schedules = schedules_of(users)
     days = {user.pk: contract_days(user, schedules[user.pk], start, end) for user in users}
@@ -401,24 +409,40 @@ def expected_hours_of(users: Iterable[User], start: date, end: date) -> dict[int
         leave_type__reduces_expected_hours=True,
         start_date__lte=end,
         end_date__gte=start,
-    )
+    ).values_list("user_id", "start_date", "end_date", "start_half", "end_half", "leave_type__interrupts_leave")
     on_leave: dict[int, dict[date, set[str]]] = {user.pk: {} for user in users}
-    for request in leave:
-        for day in daterange(max(request.start_date, start), min(request.end_date, end)):
-            halves = requested_halves(day, request.start_date, request.end_date, request.start_half, request.end_half)
-            on_leave[request.user_id].setdefault(day, set()).update(halves)
+    on_sick: dict[int, dict[date, set[str]]] = {user.pk: {} for user in users}
+    for user_id, first, last, start_half, end_half, sick in leave:
+        for day in daterange(max(first, start), min(last, end)):
+            halves = requested_halves(day, first, last, start_half, end_half)
+            (on_sick if sick else on_leave)[user_id].setdefault(day, set()).update(halves)
     result = {}
     for user in users:
-        off = on_leave[user.pk]
-        result[user.pk] = {item.day: _expected_on(item, holidays, off.get(item.day, set())) for item in days[user.pk]}
+        off, sick = on_leave[user.pk], on_sick[user.pk]
+        worked = _worked_on(user, sorted(sick)) if sick else {}
+        result[user.pk] = {
+            item.day: _expected_on(
+                item, holidays, off.get(item.day, set()), sick.get(item.day, set()), worked.get(item.day, ZERO)
+            )
+            for item in days[user.pk]
+        }
     return result
 
 
-def _expected_on(item: ContractDay, holidays: dict, leave_halves: set[str]) -> Decimal:
+def _worked_on(user: User, days: list[date]) -> dict[date, Decimal]:
+    """Hours `user` recorded on each of `days` (one query)."""
+    return {day: to_hours(worked) for day, worked in day_worked(user, days).items()}
+
+
+def _expected_on(
+    item: ContractDay, holidays: dict, leave_halves: set[str], sick_halves: set[str] = frozenset(), worked=ZERO
+) -> Decimal:
     if item.terms is None:
         return ZERO
     halves = working_halves(item.terms, item.day, holidays[item.calendar_id]) - leave_halves
-    return Decimal(len(halves)) * item.terms.hours_per_work_day / 2
+    expected = Decimal(len(halves)) * item.terms.hours_per_work_day / 2
+    sick = Decimal(len(halves & sick_halves)) * item.terms.hours_per_work_day / 2
+    return expected - min(sick, max(expected - worked, ZERO))
 
 
 def users_on_calendar(calendar_id: int, *, since: date | None = None) -> QuerySet[User]:

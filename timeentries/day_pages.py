@@ -26,6 +26,7 @@ from timeentries.day_forms import BlockForm, HoursEntryForm, StandardDayForm
 from timeentries.forms import work_key
 from timeentries.models import LockPeriod, TimeEntry, Timesheet
 from timeentries.services import days as day_services
+from users.closings import closed_months_of
 
 SESSION_WARNINGS = "day_warnings"
 # Where a service's field lands on each form.
@@ -81,7 +82,13 @@ def _entry_row(entry: TimeEntry, day: date, tz) -> dict:
 
 def _day_editable(user, day: date) -> bool:
     timesheet = Timesheet.objects.filter(user=user, week_start=periods.week_start_of(day)).first()
-    return services.day_is_editable(user=user, day=day, timesheet=timesheet, lock_date=LockPeriod.current_lock_date())
+    return services.day_is_editable(
+        user=user,
+        day=day,
+        timesheet=timesheet,
+        lock_date=LockPeriod.current_lock_date(),
+        closed_months=closed_months_of(user, day, day),
+    )
 
 
 def _warnings_keep(request, day: date, entries) -> None:
@@ -152,6 +159,7 @@ def _day_context(request, day: date, *, bound: dict | None = None, editing: Time
         "rows": [_entry_row(entry, day, tz) for entry in entries],
         "total": format_hours(worked),
         "editable": editable,
+        "month_closed": not editable and bool(closed_months_of(user, day, day)),
         "is_future": day > today,
         "prev": day - timedelta(days=1),
         "next": day + timedelta(days=1) if day < today else None,

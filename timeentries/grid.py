@@ -186,12 +186,17 @@ def session_row_settings_save(request, week_start: date, key: str, *, descriptio
     request.session[SESSION_ROW_SETTINGS] = dict(list(stored.items())[-SESSION_ROWS_WEEKS:])
 
 
-def editable_days(*, owner: User, week_start: date, timesheet: Timesheet | None, lock_date: date | None) -> set:
-    """The owner's days of the week that the services would let a write touch."""
+def editable_days(
+    *, owner: User, week_start: date, timesheet: Timesheet | None, lock_date: date | None, closed_months=frozenset()
+) -> set:
+    """The owner's days of the week that the services would let a write touch
+    (`closed_months`: the first days of the months closed for the owner)."""
     return {
         day
         for day in week_days(week_start)
-        if services.day_is_editable(user=owner, day=day, timesheet=timesheet, lock_date=lock_date)
+        if services.day_is_editable(
+            user=owner, day=day, timesheet=timesheet, lock_date=lock_date, closed_months=closed_months
+        )
     }
 
 

@@ -23,6 +23,7 @@ from core.pages import decision_apply, first_error, format_hours, local_timezone
 from timeentries import grid, selectors, services
 from timeentries.forms import AddRowForm, CellForm, RowForm, SubmitForm, TimerStartForm, work_key
 from timeentries.models import LockPeriod, Timesheet
+from users.closings import closed_months_of, month_start
 from users.models import User
 from users.selectors import users_visible_to
 
@@ -84,8 +85,11 @@ def _owner_forms(request, *, owner: User, week_start: date, forms: dict) -> tupl
     }, extra_rows
 
 
-def _day_columns(days: list[date], totals: list[dict], *, today: date, notices: dict) -> list[dict]:
-    """The grid's day columns: total, today, the day view's address, what the last write said."""
+def _day_columns(
+    days: list[date], totals: list[dict], *, today: date, notices: dict, closed_months: set[date]
+) -> list[dict]:
+    """The grid's day columns: total, today, the day view's address, what the last write
+    said, whether the day's month is closed for payroll."""
     return [
         {
             "date": day,
@@ -93,6 +97,7 @@ def _day_columns(days: list[date], totals: list[dict], *, today: date, notices: 
             "is_today": day == today,
             "url": grid.day_url(day),
             "notices": notices.get(day, []),
+            "closed": month_start(day) in closed_months,
         }
         for day, total in zip(days, totals, strict=True)
     ]
@@ -111,9 +116,12 @@ def _week_context(
     totals = selectors.week_totals(owner, week_start, entries=entries)
     timesheet = Timesheet.objects.filter(user=owner, week_start=week_start).select_related("decided_by").first()
     lock_date = LockPeriod.current_lock_date()
+    closed_months = closed_months_of(owner, days[0], days[-1])
     editable = set()
     if is_owner:
-        editable = grid.editable_days(owner=owner, week_start=week_start, timesheet=timesheet, lock_date=lock_date)
+        editable = grid.editable_days(
+            owner=owner, week_start=week_start, timesheet=timesheet, lock_date=lock_date, closed_months=closed_months
+        )
     owner_forms, extra_rows = _owner_forms(request, owner=owner, week_start=week_start, forms=forms)
     rows, unplaced = grid.grid_rows(
         owner=owner,
@@ -138,7 +146,8 @@ def _week_context(
         "week": week,
         "week_error": week_error,
         "today": today,
-        "days": _day_columns(days, totals["days"], today=today, notices=notices),
+        "days": _day_columns(days, totals["days"], today=today, notices=notices, closed_months=closed_months),
+        "closed_months": sorted(closed_months),
         "rows": rows,
         "total": format_hours(totals["total_hours"]),
         "timesheet": timesheet,
@@ -146,7 +155,9 @@ def _week_context(
         "status_label": grid.status_label(timesheet),
         "lock_date": lock_date if lock_date and days[0] < lock_date else None,
         "can_edit": bool(editable),
-        "can_submit": services.timesheet_can_submit(timesheet=timesheet, actor=request.user),
+        "can_submit": services.timesheet_can_submit(
+            timesheet=timesheet, actor=request.user, lock_date=lock_date, closed_months=closed_months
+        ),
         "week_path": reverse("timesheet") if is_owner else reverse("timesheet-member", kwargs={"user_id": owner.pk}),
         "show_timer_start": is_owner and week["is_current"] and not week_locked and running is None,
         "running": running,

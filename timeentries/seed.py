@@ -123,9 +123,15 @@ SHORT_FRIDAY = Decimal("4")
 SHORT_WEEK_COMMENT = "Doctor's appointment on Friday afternoon."
 
 
-def _weeks_log(user: User, weeks: list, rng: random.Random, *, short_last_friday: bool) -> int:
+def sick_day_of_dave(this_monday: date) -> date:
+    """Dave was off sick last Wednesday: no work is logged that day, and leave's seed books
+    the sick day (his last week is left open, so it can)."""
+    return this_monday - timedelta(weeks=1) + timedelta(days=2)
+
+
+def _weeks_log(user: User, weeks: list, rng: random.Random, *, short_last_friday: bool, day_off=None) -> int:
     """Eight hours a weekday: a few days typed into the grid as hours (duration entries),
-    others clocked with start, end and a real break."""
+    others clocked with start, end and a real break; nothing on `day_off`."""
     projects = list(Project.objects.filter(archived=False).order_by("code"))
     projects = [p for p in projects if not p.teams.exists() or p.teams.filter(pk=user.team_id).exists()]
     created = 0
@@ -139,7 +145,8 @@ def _weeks_log(user: User, weeks: list, rng: random.Random, *, short_last_friday
             # end: most days are clocked, and the few typed into the grid as hours are the
             # compliance page's real "times not recorded" findings.
             write = _grid_day if rng.random() < GRID_DAY_SHARE else _clocked_day
-            created += write(user, day, rng, projects, hours)
+            if day != day_off:
+                created += write(user, day, rng, projects, hours)
     return created
 
 
@@ -175,7 +182,11 @@ def seed_demo_time(stdout) -> None:
             try:
                 with transaction.atomic():
                     seeded += _weeks_log(
-                        user, weeks, random.Random(email), short_last_friday=email == "alice@example.com"
+                        user,
+                        weeks,
+                        random.Random(email),
+                        short_last_friday=email == "alice@example.com",
+                        day_off=sick_day_of_dave(this_monday) if email == "dave@example.com" else None,
                     )
                     _weeks_decide(user, manager, weeks, submit_last=email == "alice@example.com")
             except DomainError as error:  # e.g. a payroll lock set in this database

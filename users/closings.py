@@ -28,6 +28,27 @@ def closings_in_force_for(user: User, first: date, last: date | None):
     return closings.order_by("month")
 
 
+def closed_months_of(user: User, first: date, last: date) -> set[date]:
+    """The first days of the months from `first` to `last` closed for `user` (one query):
+    what pages ask to show those days read-only."""
+    return set(closings_in_force_for(user, first, last).values_list("month", flat=True))
+
+
+def first_closed_month_for_any(users, first: date, last: date) -> date | None:
+    """The first month from `first` to `last` closed for any of `users` (a queryset of
+    people): by the company, or for a team one of them is on; None when all are open."""
+    if not users.exists():
+        return None
+    teams = users.filter(team__isnull=False).values("team_id")
+    closing = (
+        MonthClosing.objects.filter(Q(team__isnull=True) | Q(team_id__in=teams), reopened_at__isnull=True)
+        .filter(month__gte=month_start(first), month__lte=last)
+        .order_by("month")
+        .first()
+    )
+    return closing.month if closing is not None else None
+
+
 def month_is_closed(user: User, day: date) -> bool:
     """Whether the month of `day` is closed for payroll for `user`."""
     return closings_in_force_for(user, day, day).exists()

@@ -108,6 +108,8 @@ def policy_form(**fields) -> dict:
         "long_break_after_hours": "9",
         "long_break_minutes": "45",
         "min_break_gap_minutes": "15",
+        "account_cap_hours": "",
+        "account_cap_period": "month",
         **fields,
     }
 

@@ -18,7 +18,12 @@ names, so callers write `from leave import services` and `services.leave_request
 - `notices`: forfeiture notices, without which no leave lapses (and their daily job)
 """
 
-from leave.services.account import account_min_balance, ensure_toil_fits, working_time_adjustment_create
+from leave.services.account import (
+    account_min_balance,
+    ensure_toil_fits,
+    working_time_adjustment_create,
+    working_time_forfeit_above_cap,
+)
 from leave.services.closings import (
     month_closing_close_if_open,
     month_closing_create,
@@ -94,4 +99,5 @@ __all__ = [
     "previous_month",
     "prorated_allowance",
     "working_time_adjustment_create",
+    "working_time_forfeit_above_cap",
 ]

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
 from leave.models import LeaveType, WorkingTimeAdjustment
-from leave.selectors_account import toil_available
+from leave.selectors_account import toil_available, working_time_account
 from users.models import User
 from users.permissions import ensure_admin
 
@@ -92,3 +92,31 @@ def ensure_toil_fits(*, user: User, leave_type: LeaveType, amount: Decimal, excl
 
 def _fmt(amount: Decimal) -> str:
     return format(Decimal(amount).quantize(Decimal("0.01")).normalize(), "f")
+
+
+def working_time_forfeit_above_cap(*, user: User, cap: Decimal, on: date, key: str, reason: str):
+    """At the end of a cap period (`on`, its last day): the hours of `user`'s account above
+    `cap` at the end of `on` are forfeited, a `forfeit` adjustment dated `on` with actor
+    "system", audited. Nothing when the balance is at or below the cap; the same `key`
+    again books nothing (a rerun). Answers the adjustment or None."""
+    if WorkingTimeAdjustment.objects.filter(idempotency_key=key).exists():
+        return None
+    excess = working_time_account(user, on).balance_hours - cap
+    if excess <= 0:
+        return None
+    adjustment = WorkingTimeAdjustment.objects.create(
+        user=user,
+        kind=WorkingTimeAdjustment.Kind.FORFEIT,
+        hours=-excess,
+        date=on,
+        reason=reason[:255],
+        idempotency_key=key,
+    )
+    audit_event_record(
+        action="working_time_forfeited",
+        actor_label="system",
+        target=adjustment,
+        subject=user,
+        data={"hours": str(-excess), "cap": str(cap), "date": on.isoformat(), "reason": adjustment.reason},
+    )
+    return adjustment

@@ -17,6 +17,7 @@ from django.utils import timezone
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
 from core.periods import hours
+from core.signals import month_closing
 from leave.selectors import expected_hours_of
 from leave.selectors_account import working_time_account
 from timeentries.selectors import day_worked
@@ -31,10 +32,13 @@ def _month_days(month: date) -> list[date]:
 
 
 def people_in_closing_scope(*, month: date, team: Team | None) -> list[User]:
-    """The people a closing of `month` for `team` (None: the company) covers: active
-    accounts employed on some day of the month."""
+    """The people a closing of `month` for `team` (None: the company) covers: everyone
+    employed on some day of the month, people whose employment ended in it included (their
+    account may be switched off already); for a team, its members at close time. Someone
+    who changed teams during the month is frozen by their present team's closing or the
+    company's: the lock (`users.closings`) follows the person's present team too."""
     days = _month_days(month)
-    people = User.objects.filter(is_active=True, employment_start__lte=days[-1]).filter(
+    people = User.objects.filter(employment_start__lte=days[-1]).filter(
         Q(employment_end__isnull=True) | Q(employment_end__gte=days[0])
     )
     if team is not None:
@@ -74,6 +78,9 @@ def _close(*, month: date, team: Team | None, actor: User | None, actor_label: s
         raise already from None
     days = _month_days(month)
     people = people_in_closing_scope(month=month, team=team)
+    # What follows the closing (the forfeit above an account cap) is booked before the
+    # figures are frozen, so the snapshot holds it.
+    month_closing.send(sender=MonthClosing, closing=closing, people=people, last_day=days[-1])
     expected = expected_hours_of(people, days[0], days[-1])
     MonthClosingRow.objects.bulk_create(
         MonthClosingRow(

@@ -11,6 +11,7 @@ from core.errors import Conflict, DomainValidationError
 from leave import selectors
 from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, holiday_categories_of
 from leave.services.requests import leave_request_rebook, leave_sick_credits_sync
+from users.closings import closed_months_of, first_closed_month_for_any, month_closed_conflict, month_start
 from users.models import Contract, User
 from users.permissions import ensure_admin
 
@@ -18,12 +19,36 @@ Kind = LeaveLedgerEntry.Kind
 Status = LeaveRequest.Status
 
 
+def _first_open_day(request: LeaveRequest) -> date | None:
+    """The request's first day in a month not closed for payroll for its person, or None
+    when all its days lie in closed months."""
+    closed = closed_months_of(request.user, request.start_date, request.end_date)
+    return next(
+        (day for day in selectors.daterange(request.start_date, request.end_date) if month_start(day) not in closed),
+        None,
+    )
+
+
 def _recount(requests, *, actor: User | None, note: str, data: dict) -> int:
     """Re-count each request's length as calendars and contracts now stand; an approved one
     books the difference to the ledger as an adjustment, with an audit event. Returns how
-    many requests changed."""
+    many requests changed.
+
+    Months closed for payroll stay as they were closed: a request lying wholly in closed
+    months is not re-counted (an audit event `leave_recount_skipped` names the month, for
+    HR to reopen it if the change must reach it), and the adjustment of one that runs into
+    an open month is dated on its first open day, never in a closed month."""
     changed = 0
     for request in requests.select_related("user", "leave_type").select_for_update(of=("self",)):
+        booked_on = _first_open_day(request)
+        if booked_on is None:
+            audit_event_record(
+                action="leave_recount_skipped",
+                actor=actor,
+                target=request,
+                data={**data, "month_closed": f"{request.start_date:%Y-%m}"},
+            )
+            continue
         length = selectors.leave_length(
             request.user, request.start_date, request.end_date, request.start_half, request.end_half
         )
@@ -36,7 +61,12 @@ def _recount(requests, *, actor: User | None, note: str, data: dict) -> int:
         request.save(update_fields=["working_days", "hours", "updated_at"])
         if request.status == Status.APPROVED and request.leave_type.tracks_balance:
             leave_request_rebook(
-                request=request, kind=Kind.ADJUSTMENT, key=f"recalc:{request.pk}", note=note, actor=actor
+                request=request,
+                kind=Kind.ADJUSTMENT,
+                key=f"recalc:{request.pk}",
+                note=note,
+                actor=actor,
+                not_before=booked_on,
             )
             audit_event_record(
                 action="leave_recalculated", actor=actor, target=request, data={**data, "difference": str(difference)}
@@ -97,9 +127,19 @@ def holiday_create(
     return _holiday_add(calendar=calendar, day=day, name=name, half_day=half_day, actor=actor, imported=False)
 
 
+def _ensure_holiday_month_open(calendar: HolidayCalendar, day: date) -> None:
+    """A holiday changes the expected hours of everyone on its calendar: one on a day of a
+    month closed for payroll for any of them (company or team closing) would change figures
+    frozen by the closing, so it is refused with 409 `month_closed` naming the month."""
+    month = first_closed_month_for_any(selectors.users_on_calendar(calendar.pk), day, day)
+    if month is not None:
+        raise month_closed_conflict(month)
+
+
 def _holiday_add(*, calendar, day, name, half_day, actor, imported) -> Holiday:
     if Holiday.objects.filter(calendar=calendar, date=day).exists():
         raise Conflict(f"{calendar} already has a holiday on {day}.", code="duplicate")
+    _ensure_holiday_month_open(calendar, day)
     holiday = Holiday.objects.create(calendar=calendar, date=day, name=name, half_day=half_day, imported=imported)
     _recalculate_after_holiday_change(calendar=calendar, day=day, actor=actor, reason=f"Holiday {name} added")
     return holiday
@@ -109,6 +149,7 @@ def _holiday_add(*, calendar, day, name, half_day, actor, imported) -> Holiday:
 def holiday_delete(*, holiday: Holiday, actor: User) -> None:
     ensure_admin(actor, what="change holiday calendars")
     calendar, day, name = holiday.calendar, holiday.date, holiday.name
+    _ensure_holiday_month_open(calendar, day)
     holiday.delete()
     _recalculate_after_holiday_change(calendar=calendar, day=day, actor=actor, reason=f"Holiday {name} removed")
 
@@ -117,7 +158,9 @@ def holiday_delete(*, holiday: Holiday, actor: User) -> None:
 def holidays_import(*, calendar: HolidayCalendar, year: int, actor: User | None = None) -> list[Holiday]:
     """Add the holidays of `year` for the calendar's country (and subdivision) and its
     categories (public by default; e.g. "catholic" for Bavaria's Assumption Day) from the
-    `holidays` package; days already in the calendar are left as they are."""
+    `holidays` package; days already in the calendar are left as they are, and so are
+    days in a month closed for payroll for someone on the calendar (the audit event lists
+    them as `skipped_closed_months`: reopen the month and import again to add them)."""
     if actor is not None:
         ensure_admin(actor, what="import holidays")
     if not 1900 <= year <= 2200:
@@ -150,12 +193,14 @@ def holidays_import(*, calendar: HolidayCalendar, year: int, actor: User | None 
     except ValueError as error:
         raise DomainValidationError(str(error), field="subdivision") from error
     existing = set(Holiday.objects.filter(calendar=calendar, date__year=year).values_list("date", flat=True))
-    created = [
-        _holiday_add(calendar=calendar, day=day, name=name, half_day=False, actor=actor, imported=True)
-        for day, name in sorted(public.items())
-        if day not in existing
-    ]
-    audit_event_record(
-        action="holidays_imported", actor=actor, target=calendar, data={"year": year, "created": len(created)}
-    )
+    created, skipped = [], []
+    for day, name in sorted(public.items()):
+        if day in existing:
+            continue
+        if first_closed_month_for_any(selectors.users_on_calendar(calendar.pk), day, day) is not None:
+            skipped.append(day.isoformat())  # a closed month keeps its figures; reported below
+            continue
+        created.append(_holiday_add(calendar=calendar, day=day, name=name, half_day=False, actor=actor, imported=True))
+    data = {"year": year, "created": len(created), **({"skipped_closed_months": skipped} if skipped else {})}
+    audit_event_record(action="holidays_imported", actor=actor, target=calendar, data=data)
     return created

@@ -16,7 +16,7 @@ from leave.models import LeaveLedgerEntry, LeaveRequest, LeaveType
 from leave.notifications import notify_leave_decided, notify_leave_requested
 from leave.services.account import ensure_toil_fits
 from leave.services.ledger import closed_year_carry_loss, ensure_balance, ledger_write
-from users.closings import ensure_months_open
+from leave.services.locks import ensure_leave_days_open, ensure_no_work_on_leave_days
 from users.models import User
 from users.permissions import ensure_can_decide_for, user_manages
 from users.services import ensure_employed
@@ -76,7 +76,8 @@ def leave_request_create(
     User.objects.select_for_update().filter(pk=actor.pk).first()  # one request at a time per person
     days = {"start_date": start_date, "end_date": end_date, "start_half": start_half, "end_half": end_half}
     length = leave_request_length(user=actor, leave_type=leave_type, **days)
-    ensure_months_open(user=actor, first=start_date, last=end_date)
+    ensure_leave_days_open(user=actor, start=start_date, end=end_date)
+    ensure_no_work_on_leave_days(user=actor, leave_type=leave_type, **days)
     _ensure_no_overlap(user=actor, **days, interrupting=leave_type.interrupts_leave)
     request = LeaveRequest(
         user=actor, leave_type=leave_type, **days, working_days=length.working_days, hours=length.hours, reason=reason
@@ -199,7 +200,15 @@ def leave_request_approve(*, request_id: int, actor: User, comment: str = "") ->
     ensure_can_decide_for(actor, request.user, what="approve this leave request")
     if request.status != Status.PENDING:
         raise Conflict(f"The request is {request.status}, not pending.", code="invalid_state")
-    ensure_months_open(user=request.user, first=request.start_date, last=request.end_date)
+    ensure_leave_days_open(user=request.user, start=request.start_date, end=request.end_date)
+    ensure_no_work_on_leave_days(
+        user=request.user,
+        leave_type=request.leave_type,
+        start_date=request.start_date,
+        end_date=request.end_date,
+        start_half=request.start_half,
+        end_half=request.end_half,
+    )
     return _approve(request, actor=actor, comment=comment)
 
 
@@ -249,7 +258,7 @@ def leave_request_cancel(*, request_id: int, actor: User, comment: str = "") -> 
     refusal = _cancel_refusal(request, actor)
     if refusal is not None:
         raise refusal
-    ensure_months_open(user=request.user, first=request.start_date, last=request.end_date)
+    ensure_leave_days_open(user=request.user, start=request.start_date, end=request.end_date)
     was_approved = request.status == Status.APPROVED
     request.status = Status.CANCELLED
     request.decided_by, request.decided_at, request.decision_comment = actor, timezone.now(), comment
@@ -265,12 +274,15 @@ def leave_request_cancel(*, request_id: int, actor: User, comment: str = "") -> 
     return request
 
 
-def leave_request_rebook(*, request: LeaveRequest, kind: str, key: str, note: str, actor: User | None) -> None:
+def leave_request_rebook(
+    *, request: LeaveRequest, kind: str, key: str, note: str, actor: User | None, not_before: date | None = None
+) -> None:
     """Book, per leave year, the difference between what approved `request` holds in the
     ledger (its debits, credits and adjustments; sick credits apart) and what its days take
     now (`request_year_parts`), as `kind` rows keyed `<key>:<uuid>` linked to it: after a
     re-count (a holiday, a contract change) or a shortening, each year gains or gives what
-    its own days changed."""
+    its own days changed. `not_before` (the request's first day in an open month) keeps the
+    rows out of months closed for payroll: a year wholly before it is left as closed."""
     held: dict[int, Decimal] = {}
     dated: dict[int, date] = {}
     rows = LeaveLedgerEntry.objects.filter(request=request).exclude(kind=Kind.SICK_CREDIT).order_by("date")
@@ -283,12 +295,15 @@ def leave_request_rebook(*, request: LeaveRequest, kind: str, key: str, note: st
         dated[part.year] = part.first_day
     for year in sorted(set(held) | set(wanted)):
         difference = wanted.get(year, Decimal(0)) - held.get(year, Decimal(0))
+        if not_before is not None and not_before.year > year:
+            continue
+        on = max(dated[year], not_before) if not_before is not None and not_before.year == year else dated[year]
         if difference:
             ledger_write(
                 key=f"{key}:{uuid.uuid4()}",
                 user=request.user,
                 leave_type=request.leave_type,
-                on=dated[year],
+                on=on,
                 amount=difference,
                 kind=kind,
                 request=request,
@@ -358,7 +373,7 @@ def leave_request_shorten(
         start_half=request.start_half,
         end_half=end_half,
     )
-    ensure_months_open(user=request.user, first=removed[0], last=old_end)
+    ensure_leave_days_open(user=request.user, start=removed[0], end=old_end)
     approved = request.status == Status.APPROVED
     interrupted = []
     if approved and request.leave_type.interrupts_leave:

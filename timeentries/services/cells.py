@@ -17,6 +17,7 @@ from core.pages import format_hours
 from timeentries.models import Project, Task, TimeEntry, Timesheet
 from timeentries.selectors import entries_of_week, worked_by_day
 from timeentries.services.entries import day_is_payroll_locked, time_entry_create, time_entry_delete, time_entry_update
+from users.closings import month_start
 from users.models import User
 
 CELL_PROBLEM_MESSAGES = {
@@ -24,10 +25,16 @@ CELL_PROBLEM_MESSAGES = {
 }
 
 
-def day_is_editable(*, user: User, day: date, timesheet: Timesheet | None, lock_date: date | None) -> bool:
+def day_is_editable(
+    *, user: User, day: date, timesheet: Timesheet | None, lock_date: date | None, closed_months=frozenset()
+) -> bool:
     """Whether a write may touch the user's `day`: not after today, not before the payroll
-    lock, not in a submitted or approved week (`timesheet` is that day's week's)."""
+    lock, not in a month closed for payroll (`closed_months`: their first days, as
+    `users.closings.closed_months_of` answers), not in a submitted or approved week
+    (`timesheet` is that day's week's)."""
     if timesheet is not None and timesheet.is_locked:
+        return False
+    if month_start(day) in closed_months:
         return False
     return day <= user.local_today() and not day_is_payroll_locked(day, lock_date)
 

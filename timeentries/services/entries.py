@@ -99,24 +99,34 @@ def entry_span(entry: TimeEntry) -> tuple[datetime, datetime | None]:
 
 def _ensure_writable(*, user: User, start: datetime, end: datetime | None) -> set[date]:
     """Weeks that are submitted or approved, days before the payroll lock and months closed
-    for payroll (`users.closings`) are read-only.
-
-    The timesheets of the touched weeks are locked (select_for_update) so that an approval
-    running at the same moment cannot slip between this check and the write. Answers the
-    weeks that have a timesheet already.
+    for payroll (`users.closings`) are read-only. Answers the weeks that have a timesheet
+    already (`ensure_weeks_open`).
     """
     tz = user.tzinfo
-    lock_date = LockPeriod.current_lock_date()
     days = periods.local_days_touched(start, end, tz)
-    first_day = days[0]
-    if day_is_payroll_locked(first_day, lock_date):
+    ensure_days_open(user=user, first=days[0], last=days[-1])
+    return ensure_weeks_open(user=user, weeks=periods.weeks_touched(start, end, tz))
+
+
+def ensure_days_open(*, user: User, first: date, last: date) -> None:
+    """409 when a day from `first` to `last` lies before the payroll lock date
+    (`period_locked`) or in a month closed for `user` (`month_closed`, naming the month):
+    the rule every write on a person's time follows (entries here, leave in `leave`)."""
+    lock_date = LockPeriod.current_lock_date()
+    if day_is_payroll_locked(first, lock_date):
         raise Conflict(
             f"Time before {lock_date:%Y-%m-%d} is closed for payroll "
-            f"(week {periods.iso_week_label(periods.week_start_of(first_day))}).",
+            f"(week {periods.iso_week_label(periods.week_start_of(first))}).",
             code="period_locked",
         )
-    ensure_months_open(user=user, first=first_day, last=days[-1])
-    weeks = periods.weeks_touched(start, end, tz)
+    ensure_months_open(user=user, first=first, last=last)
+
+
+def ensure_weeks_open(*, user: User, weeks) -> set[date]:
+    """409 `week_locked` when one of `weeks` (their Mondays) is submitted or approved. The
+    timesheets are locked (select_for_update) so that an approval running at the same
+    moment cannot slip between this check and the write. Answers the weeks that have a
+    timesheet already."""
     existing = set()
     for timesheet in Timesheet.objects.select_for_update().filter(user=user, week_start__in=weeks).order_by():
         if timesheet.is_locked:

@@ -14,6 +14,7 @@ from core.pages import format_hours
 from core.signals import expected_hours_requested, send_collecting
 from timeentries.models import LockPeriod, TimeEntry, Timesheet
 from timeentries.selectors import entries_of_week, week_expected_hours, week_totals
+from users.closings import closed_months_of, month_closed_conflict, month_start
 from users.models import User
 from users.permissions import ensure_admin, ensure_can_decide_for
 
@@ -110,19 +111,52 @@ def _empty_week(week: str) -> Conflict:
     return Conflict(f"Week {week} has no time entries to submit.", code="empty_week")
 
 
-def _submit_refusal(*, timesheet: Timesheet, actor: User) -> DomainError | None:
-    """Why the actor may not submit the week as it stands (who and which state), or None.
-    What the week holds (entries, a running timer) is checked when it is submitted."""
+def _submit_refusal(*, timesheet: Timesheet, actor: User, **known) -> DomainError | None:
+    """Why the actor may not submit the week as it stands (who, which state, a week closed
+    for payroll), or None. What the week holds (entries, a running timer) is checked when
+    it is submitted. `known`: see `_week_closed_refusal`."""
     if actor.pk != timesheet.user_id:
         return Forbidden("Only the owner can submit a week.")
     if timesheet.status not in (Timesheet.Status.OPEN, Timesheet.Status.REJECTED):
         return Conflict(f"Week {timesheet.week} is {timesheet.status}, it cannot be submitted.", code="invalid_state")
+    return _week_closed_refusal(timesheet, user=actor, **known)
+
+
+_READ = object()
+
+
+def _week_closed_refusal(
+    timesheet: Timesheet, *, user: User | None = None, lock_date=_READ, closed_months=None
+) -> Conflict | None:
+    """A week whose every day lies before the payroll lock date (`period_locked`) or in
+    months closed for payroll (`month_closed`, naming the first) keeps its status: it may
+    not be submitted, approved, rejected or reopened. A week that runs into an open month
+    may: its closed days stay read-only all the same (entries check them), and its open
+    days must still be handed in. A page that read the lock date and the week's closed
+    months already passes them (and the owner as `user`)."""
+    user, first = user or timesheet.user, timesheet.week_start
+    last = first + timedelta(days=6)
+    if lock_date is _READ:
+        lock_date = LockPeriod.current_lock_date()
+    if lock_date is not None and last < lock_date:
+        message = f"Week {timesheet.week} lies before {lock_date:%Y-%m-%d}, closed for payroll."
+        return Conflict(message, code="period_locked")
+    closed = closed_months_of(user, first, last) if closed_months is None else closed_months
+    if closed and {month_start(first), month_start(last)} <= set(closed):
+        return month_closed_conflict(min(closed))
     return None
 
 
-def timesheet_can_submit(*, timesheet: Timesheet | None, actor: User) -> bool:
-    """Whether the page offers "Submit week": the owner, an open or rejected week."""
-    return timesheet is not None and _submit_refusal(timesheet=timesheet, actor=actor) is None
+def _ensure_week_not_closed(timesheet: Timesheet) -> None:
+    refusal = _week_closed_refusal(timesheet)
+    if refusal is not None:
+        raise refusal
+
+
+def timesheet_can_submit(*, timesheet: Timesheet | None, actor: User, **known) -> bool:
+    """Whether the page offers "Submit week": the owner, an open or rejected week, not
+    closed for payroll (`known`: the lock date and the week's closed months, when read)."""
+    return timesheet is not None and _submit_refusal(timesheet=timesheet, actor=actor, **known) is None
 
 
 def timesheet_can_decide(timesheet: Timesheet | None) -> bool:
@@ -140,6 +174,7 @@ def _decide(*, timesheet_id: int, actor: User, status: str, comment: str, verb: 
     ensure_can_decide_for(actor, timesheet.user, what=f"{verb} this week")
     if not timesheet_can_decide(timesheet):
         raise Conflict(f"Week {timesheet.week} is {timesheet.status}, not submitted.", code="invalid_state")
+    _ensure_week_not_closed(timesheet)
     timesheet.status = status
     timesheet.decided_by, timesheet.decided_at, timesheet.decision_comment = actor, timezone.now(), comment
     timesheet.save(update_fields=["status", "decided_by", "decided_at", "decision_comment", "updated_at"])
@@ -174,6 +209,7 @@ def timesheet_reopen(*, timesheet_id: int, actor: User, comment: str = "") -> Ti
     ensure_can_decide_for(actor, timesheet.user, what="reopen this week")
     if not timesheet_can_reopen(timesheet):
         raise Conflict(f"Week {timesheet.week} is already open.", code="invalid_state")
+    _ensure_week_not_closed(timesheet)
     previous = timesheet.status
     timesheet.status = Timesheet.Status.OPEN
     timesheet.decided_by, timesheet.decided_at, timesheet.decision_comment = actor, timezone.now(), comment
