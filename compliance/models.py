@@ -118,6 +118,7 @@ class Violation(models.Model):
         WEEKLY_REST = "weekly_rest", "Weekly rest"
         DAILY_MAX = "daily_max", "Maximum daily hours"
         BREAKS = "breaks", "Breaks"
+        WORK_IN_A_ROW = "work_in_a_row", "Work in a row without a break"
         TIMES_NOT_RECORDED = "times_not_recorded", "Times not recorded"
 
     class Status(models.TextChoices):

@@ -262,8 +262,13 @@ def test_summary_hours_per_day_and_week_rolling_average_and_shortest_rests(froze
     assert body["shortest_rests"][0]["start"] == "2026-03-02T18:30:00Z"
     assert body["shortest_rests"][0]["end"] == "2026-03-03T03:00:00Z"
 
-    [violation] = body["violations"]
-    assert (violation["rule"], violation["measured"], violation["period_end"]) == ("daily_rest", "8.50", "2026-03-03")
+    # Monday's 10 h needed 45 minutes of break (the 8 h 30 of rest after it is no break), and
+    # the 24 hours from Monday 09:00 hold Monday's 10 h and Tuesday's 04:00-09:00 (ArbZG §3, §4).
+    assert [(v["rule"], v["measured"], v["period_end"]) for v in body["violations"]] == [
+        ("breaks", "30.00", "2026-03-02"),
+        ("daily_max", "15.00", "2026-03-03"),
+        ("daily_rest", "8.50", "2026-03-03"),
+    ]
 
 
 def test_summary_of_someone_else_follows_the_scope(frozen_2026_03_04, api, alices_days, bob, carol, erin, dave):

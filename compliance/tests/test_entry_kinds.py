@@ -49,7 +49,8 @@ def test_a_clocked_day_with_its_declared_break_raises_nothing(frozen_2026_03_04,
 def test_the_same_day_without_its_break_is_a_breaks_finding_in_local_words(frozen_2026_03_04, api, alice, bob, ops):
     entry = worked(alice, ops, TUESDAY, 8, 8.5)
     scan()
-    [finding] = findings(api, bob)
+    [finding] = findings(api, bob, rule="breaks")
+    assert [f["measured"] for f in findings(api, bob, rule="work_in_a_row")] == ["8.50"]
     assert (finding["rule"], finding["rule_label"], finding["entries"]) == ("breaks", "Breaks", [entry.pk])
     assert (finding["measured"], finding["limit"]) == ("0.00", "30.00")
     assert finding["message"] == "8 h 30 without a 30-minute break (from 08:00 on Tue 3 Mar; required after 6 h)."
@@ -59,7 +60,7 @@ def test_a_declared_break_shorter_than_a_break_is_worked_time_but_no_break(froze
     worked(alice, ops, TUESDAY, 8, 7.25, break_minutes=10)  # 7 h 05 worked, 10 min is no break
     worked(alice, ops, date(2026, 3, 2), 8, 10.5, break_minutes=45)  # Monday: 9 h 45 worked, 45 min break
     scan()
-    [finding] = findings(api, bob)
+    [finding] = findings(api, bob, rule="breaks")
     assert (finding["rule"], finding["period_start"]) == ("breaks", "2026-03-03")
     assert finding["message"] == "7 h 05 without a 30-minute break (from 08:00 on Tue 3 Mar; required after 6 h)."
 
@@ -200,7 +201,7 @@ def test_a_short_daily_rest_speaks_local_time(frozen_2026_03_04, api, alice, bob
     worked(alice, ops, date(2026, 3, 2), 22, 8)  # 22:00-06:00
     worked(alice, ops, TUESDAY, 14, 4)
     scan()
-    [finding] = findings(api, bob)
+    [finding] = findings(api, bob, rule="daily_rest")
     assert finding["message"] == ("Only 8 h of rest since 06:00, before work at 14:00 on Tue 3 Mar; 11 h are required.")
 
 
@@ -229,7 +230,8 @@ def test_the_live_check_judges_the_declared_break(frozen_2026_03_04, api, alice,
     assert warnings_of(api(alice).post(ENTRIES, {**day, "break_minutes": 30})) == {}
     later = {**day, "start": "2026-03-04T08:00:00+01:00", "end": "2026-03-04T16:30:00+01:00"}
     assert warnings_of(api(alice).post(ENTRIES, later)) == {
-        "breaks": "8 h 30 without a 30-minute break (from 08:00 on Wed 4 Mar; required after 6 h)."
+        "breaks": "8 h 30 without a 30-minute break (from 08:00 on Wed 4 Mar; required after 6 h).",
+        "work_in_a_row": "8 h 30 worked in a row from 08:00 on Wed 4 Mar without a break; at most 6 h are allowed.",
     }
 
 
