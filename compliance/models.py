@@ -25,7 +25,7 @@ class WorkingTimePolicy(models.Model):
 
     class Enforcement(models.TextChoices):
         WARN = "warn", "Warn (save and report)"
-        BLOCK = "block", "Block (refuse the entry)"
+        BLOCK = "block", "Block approval (save and report; a week with open violations needs a manager's reason)"
 
     class ClockedTimes(models.TextChoices):
         AUTO = "auto", "Auto (required on German holiday calendars)"
@@ -66,7 +66,14 @@ class WorkingTimePolicy(models.Model):
         default=partial(default_limit, "min_break_gap_minutes"),
         help_text="A gap at least this long counts as a break; shorter gaps join entries into one block.",
     )
-    enforcement = models.CharField(max_length=8, choices=Enforcement.choices, default=Enforcement.WARN)
+    enforcement = models.CharField(
+        max_length=8,
+        choices=Enforcement.choices,
+        default=Enforcement.WARN,
+        help_text="Recording is never refused: every entry is saved and its findings raised as violations. "
+        "Block stops the approval of a week with open violations until a manager acknowledges each or "
+        "approves with a reason, recorded on each.",
+    )
     require_clocked_times = models.CharField(
         max_length=4,
         choices=ClockedTimes.choices,

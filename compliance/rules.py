@@ -596,9 +596,10 @@ def check_times_recorded(
     """Where the policy requires clocked times (beginning, end and duration of the daily
     working time, BAG 1 ABR 22/21): a day with hours recorded only as durations.
 
-    A WARNING, never a violation: a `block` policy refuses violations, and refusing the
-    week grid's hours would only push people to invent times; the finding asks for the
-    times instead, and is recorded for the manager all the same (`RECORDED_WARNINGS`)."""
+    A WARNING, never a violation: a `block` policy holds back the approval of a week with
+    open violations, and holding back the week grid's hours would only push people to
+    invent times; the finding asks for the times instead, and is recorded for the manager
+    all the same (`RECORDED_WARNINGS`)."""
     clocked_days = {day for i in intervals for day in periods.local_days_touched(i.start, i.end, tz)}
     findings = []
     for day in sorted(days):

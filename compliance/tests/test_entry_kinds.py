@@ -166,8 +166,8 @@ def test_the_policy_flag_is_validated_and_shown(api, carol):
 
 
 def test_times_not_recorded_is_a_warning_a_block_policy_does_not_refuse(frozen_2026_03_04, api, alice, team_a, ops):
-    """Under `block`, the live check refuses violations; a grid day without times is only
-    a warning, so the write goes through and the warning comes back with it."""
+    """Under `block`, a grid day without times is only a warning: the write goes through
+    (as every write does, 16.12) and the warning comes back with it."""
     on_german_calendar(team_a)
     WorkingTimePolicy.objects.filter(is_default=True).update(enforcement="block")
     hours_on(alice, ops, date(2026, 3, 2), 6)
@@ -241,12 +241,12 @@ def test_the_live_check_of_an_8_hour_grid_day_finds_nothing(frozen_2026_03_04, a
     assert warnings_of(api(alice).post(ENTRIES, {"project": ops.pk, "day": "2026-03-04", "hours": "3"})) == {}
 
 
-def test_a_grid_day_over_the_maximum_is_refused_under_a_block_policy(frozen_2026_03_04, api, alice, ops):
+def test_a_grid_day_over_the_maximum_is_recorded_and_raised_under_a_block_policy(frozen_2026_03_04, api, alice, ops):
     WorkingTimePolicy.objects.filter(is_default=True).update(enforcement="block")
     worked(alice, ops, TUESDAY, 8, 6.5, break_minutes=30)
     response = api(alice).post(ENTRIES, {"project": ops.pk, "day": "2026-03-03", "hours": "5"})
-    assert response.status_code == 409 and response.json()["code"] == "compliance_daily_max"
-    assert "11 h worked on Tue 3 Mar, more than the 10 h allowed." in response.json()["detail"]
+    assert warnings_of(response)["daily_max"] == "11 h worked on Tue 3 Mar, more than the 10 h allowed."
+    assert Violation.objects.get(user=alice, rule="daily_max").measured == 11
 
 
 def test_a_night_shifts_break_is_shared_between_its_two_days(frozen_2026_03_04, api, alice, ops):

@@ -218,8 +218,8 @@ def _write(entry: TimeEntry, *, spans) -> TimeEntry:
     """Write `entry` as it now stands: its span must be open (week and payroll locks) and
     free (no overlap, no day over 24 hours); it is saved and its weeks get their timesheets.
     Then the working time the write leaves on `spans` is judged by the receivers of
-    `time_entry_written` (compliance: a `block` policy refuses a violation with 409, rolling
-    the write back) and what they report stays on the entry for `compliance_warnings`. A
+    `time_entry_written` (compliance records the violations and never refuses the write)
+    and what they report stays on the entry for `compliance_warnings`. A
     duration entry's span is its whole local day (`entry_span`)."""
     start, end = entry_span(entry)
     _ensure_employed_then(entry, start, end)
