@@ -270,7 +270,11 @@ def check_daily_max(
     no times: a local day holding some is judged as a calendar day, clocked and durations
     together. One finding per period; the larger measure wins where both ways meet."""
     found: dict[tuple[date, date], Finding] = {}
+    # A window ends on the next local day, or the one after across the 23-hour spring day.
+    earliest, latest = (min(days) - timedelta(days=2), max(days)) if days else (date.max, date.min)
     for start in working_day_starts(intervals, limits):
+        if not earliest <= periods.local_date(start, tz) <= latest:
+            continue  # cannot touch the judged days
         end = start + timedelta(hours=24)
         involved = [i for i in intervals if i.start < end and i.end > start]
         worked = decimal_hours(sum((_worked_within(i, start, end) for i in involved), timedelta()))
