@@ -121,7 +121,7 @@ def violations_sync(*, user: User, days: set[date], findings: list[rules.Finding
     return counts
 
 
-def compliance_after_write(*, user: User, spans, refuse_violations: bool = False) -> list[rules.Finding]:
+def compliance_after_write(*, user: User, spans) -> list[rules.Finding]:
     """Called by Time's services inside their transaction once an entry was saved, moved or
     deleted: judge the affected days as they now stand, record the violations, resolve the
     fixed ones and return the findings for the response's `compliance_warnings`.
@@ -129,8 +129,7 @@ def compliance_after_write(*, user: User, spans, refuse_violations: bool = False
     Never refuses, whatever the policy: the record of actual working time must be objective
     and complete (CJEU C-55/18, BAG 1 ABR 22/21, ArbZG §16(2)), so a real 10.5-hour day, a
     timer stopped at its true end and a correction that reveals another violation are all
-    saved. A `block` policy acts on approval instead (`timesheet_approval_check`).
-    `refuse_violations` is kept for callers of the old signature and ignored."""
+    saved. A `block` policy acts on approval instead (`timesheet_approval_check`)."""
     days = _affected_days(user, *spans)
     findings = compliance_evaluate(user=user, days=days, policy=policy_for(user))
     violations_sync(user=user, days=days, findings=findings)
