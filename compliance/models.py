@@ -25,7 +25,7 @@ class WorkingTimePolicy(models.Model):
 
     class Enforcement(models.TextChoices):
         WARN = "warn", "Warn (save and report)"
-        BLOCK = "block", "Block (refuse the entry)"
+        BLOCK = "block", "Block approval (save and report; a week with open violations needs a manager's reason)"
 
     class ClockedTimes(models.TextChoices):
         AUTO = "auto", "Auto (required on German holiday calendars)"
@@ -83,7 +83,14 @@ class WorkingTimePolicy(models.Model):
     account_cap_period = models.CharField(
         max_length=8, choices=AccountCapPeriod.choices, default=AccountCapPeriod.MONTH
     )
-    enforcement = models.CharField(max_length=8, choices=Enforcement.choices, default=Enforcement.WARN)
+    enforcement = models.CharField(
+        max_length=8,
+        choices=Enforcement.choices,
+        default=Enforcement.WARN,
+        help_text="Recording is never refused: every entry is saved and its findings raised as violations. "
+        "Block stops the approval of a week with open violations until a manager acknowledges each or "
+        "approves with a reason, recorded on each.",
+    )
     require_clocked_times = models.CharField(
         max_length=4,
         choices=ClockedTimes.choices,
@@ -137,6 +144,7 @@ class Violation(models.Model):
         WEEKLY_REST = "weekly_rest", "Weekly rest"
         DAILY_MAX = "daily_max", "Maximum daily hours"
         BREAKS = "breaks", "Breaks"
+        WORK_IN_A_ROW = "work_in_a_row", "Work in a row without a break"
         TIMES_NOT_RECORDED = "times_not_recorded", "Times not recorded"
 
     class Status(models.TextChoices):

@@ -1,9 +1,10 @@
-"""Compliance follows the time services through `core.signals.time_entry_written` (the
-list of every signal and receiver is in core/signals.py)."""
+"""Compliance follows the time services through `core.signals.time_entry_written` and
+`core.signals.timesheet_approving` (the list of every signal and receiver is in
+core/signals.py)."""
 
 from compliance.selectors import policy_for
-from compliance.services import compliance_after_write
-from core.signals import month_closing, time_entry_written
+from compliance.services import compliance_after_write, timesheet_approval_check
+from core.signals import month_closing, time_entry_written, timesheet_approving
 from leave.services.account import working_time_forfeit_above_cap
 
 # The months whose close ends each cap period.
@@ -11,10 +12,17 @@ CAP_PERIOD_MONTHS = {"month": range(1, 13), "quarter": (3, 6, 9, 12), "year": (1
 
 
 def time_entry_judge(sender, *, user, spans, may_veto: bool, **kwargs) -> list[dict]:
-    """Inside the writing transaction: judge the days the write touched. Under a `block`
-    policy a violation raises `Conflict`, vetoing the write; otherwise the findings come back
-    for the entry's `compliance_warnings`."""
-    return [finding.as_dict() for finding in compliance_after_write(user=user, spans=spans, refuse_violations=may_veto)]
+    """Inside the writing transaction: judge the days the write touched, record the
+    violations and return the findings for the entry's `compliance_warnings`. Recording is
+    never refused, whatever the policy (issue 16.12), so `may_veto` is not used."""
+    return [finding.as_dict() for finding in compliance_after_write(user=user, spans=spans)]
+
+
+def timesheet_approval_judge(sender, *, timesheet, actor, reason: str = "", **kwargs) -> list:
+    """Inside the approving transaction: under a `block` policy, open violations of the week
+    veto the approval (`Conflict`) unless a reason is given, which acknowledges each."""
+    timesheet_approval_check(user=timesheet.user, week_start=timesheet.week_start, actor=actor, reason=reason)
+    return []
 
 
 def account_cap_forfeit(sender, *, closing, people, last_day, **kwargs) -> None:
@@ -37,3 +45,4 @@ def account_cap_forfeit(sender, *, closing, people, last_day, **kwargs) -> None:
 def connect() -> None:
     time_entry_written.connect(time_entry_judge, dispatch_uid="compliance-time-entry-judge")
     month_closing.connect(account_cap_forfeit, dispatch_uid="compliance-account-cap-forfeit")
+    timesheet_approving.connect(timesheet_approval_judge, dispatch_uid="compliance-timesheet-approval-judge")

@@ -190,6 +190,71 @@ def moment_label(moment: datetime, tz: ZoneInfo, *, relative_to: date | None = N
     return f"{day_label(local.date())} {local:%H:%M}"
 
 
+def shifts(intervals: list[Interval], limits: Limits) -> list[list[Interval]]:
+    """Entries grouped into shifts: a gap shorter than MAX_SHIFT_BREAK is a break inside
+    the shift (a night shift resuming after midnight is one shift); a gap of MAX_SHIFT_BREAK
+    or more ends it, and is the rest before the next shift (`daily_rests`), however short."""
+    grouped: list[list[Interval]] = []
+    for interval in sorted(intervals, key=lambda i: i.start):
+        if grouped and interval.start - max(i.end for i in grouped[-1]) < MAX_SHIFT_BREAK:
+            grouped[-1].append(interval)
+        else:
+            grouped.append([interval])
+    return grouped
+
+
+def _last_day(moment: datetime, tz: ZoneInfo) -> date:
+    """The local day work ending at `moment` last touched (an end at midnight is the day before)."""
+    return periods.local_date(moment - timedelta(microseconds=1), tz)
+
+
+def _in_days(first: date, last: date, days: set[date]) -> bool:
+    """Whether a finding from `first` to `last` is judged with `days`: as the services
+    resolve them (`violations_sync`), a daily finding belongs to both its first and its
+    last day."""
+    return first in days or last in days
+
+
+def _worked_within(interval: Interval, start: datetime, end: datetime) -> timedelta:
+    """The interval's worked time falling in [start, end): the declared break is shared out
+    in proportion to the part, in whole microseconds, as `hours_by_day` shares it per day."""
+    part = min(interval.end, end) - max(interval.start, start)
+    if part <= timedelta():
+        return timedelta()
+    if not interval.break_minutes:
+        return part
+    micro = timedelta(microseconds=1)
+    span = (interval.end - interval.start) // micro
+    return timedelta(microseconds=(part // micro) * (interval.worked // micro) // span) if span else timedelta()
+
+
+def working_day_starts(intervals: list[Interval], limits: Limits) -> list[datetime]:
+    """Where working days begin (ArbZG §3: the working day is the 24 hours from the start
+    of work, not the calendar day): the start of every shift, and within a shift running
+    past 24 hours the first entry starting after them."""
+    starts: list[datetime] = []
+    for shift in shifts(intervals, limits):
+        starts.append(shift[0].start)
+        for interval in shift[1:]:
+            if interval.start >= starts[-1] + timedelta(hours=24):
+                starts.append(interval.start)
+    return starts
+
+
+def _daily_max_finding(worked: Decimal, first: date, last: date, limits: Limits, ids, since: str = "") -> Finding:
+    when = f"in the 24 h from {since}" if since else f"on {day_label(first)}"
+    return Finding(
+        "daily_max",
+        VIOLATION,
+        first,
+        last,
+        worked,
+        limits.max_daily_hours,
+        f"{hours_label(worked)} worked {when}, more than the {hours_label(limits.max_daily_hours)} allowed.",
+        tuple(sorted(ids)),
+    )
+
+
 def check_daily_max(
     intervals: list[Interval],
     tz: ZoneInfo,
@@ -198,54 +263,54 @@ def check_daily_max(
     durations: Durations | None = None,
     duration_entries: DurationEntries | None = None,
 ) -> list[Finding]:
-    """Worked time on a local day (clocked less breaks, plus durations) above the maximum."""
-    findings = []
+    """Worked time above the daily maximum, judged per working day (ArbZG §3, Art. 3 "per
+    24-hour period"): clocked work in the 24 hours from each start of work
+    (`working_day_starts`), whichever calendar days they cross, so a night shift is judged
+    whole and a start the next morning still counts towards the day before. Durations have
+    no times: a local day holding some is judged as a calendar day, clocked and durations
+    together. One finding per period; the larger measure wins where both ways meet."""
+    found: dict[tuple[date, date], Finding] = {}
+    # A window ends on the next local day, or the one after across the 23-hour spring day.
+    earliest, latest = (min(days) - timedelta(days=2), max(days)) if days else (date.max, date.min)
+    for start in working_day_starts(intervals, limits):
+        if not earliest <= periods.local_date(start, tz) <= latest:
+            continue  # cannot touch the judged days
+        end = start + timedelta(hours=24)
+        involved = [i for i in intervals if i.start < end and i.end > start]
+        worked = decimal_hours(sum((_worked_within(i, start, end) for i in involved), timedelta()))
+        if worked <= limits.max_daily_hours:
+            continue
+        first, last = periods.local_date(start, tz), _last_day(min(end, max(i.end for i in involved)), tz)
+        if not _in_days(first, last, days):
+            continue
+        since = "" if first == last else f"{start.astimezone(tz):%H:%M} on {day_label(first)}"
+        finding = _daily_max_finding(worked, first, last, limits, _ids(involved), since)
+        if (first, last) not in found or found[first, last].measured < worked:
+            found[first, last] = finding
     per_day = hours_by_day(intervals, tz, durations)
-    for day in sorted(days):
+    for day in sorted(set(durations or {}) & days):
         worked = decimal_hours(per_day.get(day, timedelta()))
-        if worked > limits.max_daily_hours:
-            start, end = periods.day_bounds(day, tz)
-            involved = [i for i in intervals if i.start < end and i.end > start]
-            findings.append(
-                Finding(
-                    "daily_max",
-                    VIOLATION,
-                    day,
-                    day,
-                    worked,
-                    limits.max_daily_hours,
-                    f"{hours_label(worked)} worked on {day_label(day)}, more than the "
-                    f"{hours_label(limits.max_daily_hours)} allowed.",
-                    tuple(sorted({*_ids(involved), *(duration_entries or {}).get(day, ())})),
-                )
-            )
-    return findings
-
-
-def shifts(intervals: list[Interval], limits: Limits) -> list[list[Interval]]:
-    """Entries grouped into shifts: a new shift begins after a daily rest's worth of time
-    off, so a night shift that crosses midnight is one shift."""
-    rest = timedelta(hours=float(limits.min_daily_rest_hours))
-    grouped: list[list[Interval]] = []
-    for interval in sorted(intervals, key=lambda i: i.start):
-        if grouped and interval.start - max(i.end for i in grouped[-1]) < rest:
-            grouped[-1].append(interval)
-        else:
-            grouped.append([interval])
-    return grouped
+        if worked <= limits.max_daily_hours or ((day, day) in found and found[day, day].measured >= worked):
+            continue
+        start, end = periods.day_bounds(day, tz)
+        involved = [i for i in intervals if i.start < end and i.end > start]
+        ids = {*_ids(involved), *(duration_entries or {}).get(day, ())}
+        found[day, day] = _daily_max_finding(worked, day, day, limits, ids)
+    return [found[period] for period in sorted(found)]
 
 
 def check_breaks(intervals: list[Interval], tz: ZoneInfo, limits: Limits, days: set[date]) -> list[Finding]:
     """More than `break_after_hours` worked in a shift needs `break_minutes` of breaks, more
-    than `long_break_after_hours` needs `long_break_minutes`. A break is a gap of at least
-    `min_break_gap_minutes` between entries, or a break of at least that long declared in
-    a clocked entry; worked time is the span less the declared breaks. A shift belongs to
-    the day it starts. Clocked intervals only: durations have no times to judge."""
+    than `long_break_after_hours` needs `long_break_minutes` (ArbZG §4). A break is a gap of
+    at least `min_break_gap_minutes` between entries of the shift, or a break of at least
+    that long declared in a clocked entry; worked time is the span less the declared breaks.
+    A gap of MAX_SHIFT_BREAK or more ends the shift (`shifts`): it is a rest, never a break
+    that answers for the work before it. Clocked intervals only: durations have no times."""
     findings = []
     min_gap = timedelta(minutes=limits.min_break_gap_minutes)
     for shift in shifts(intervals, limits):
-        day = periods.local_date(shift[0].start, tz)
-        if day not in days:
+        day, last = periods.local_date(shift[0].start, tz), _last_day(max(i.end for i in shift), tz)
+        if not _in_days(day, last, days):
             continue
         worked_time = sum((i.worked for i in shift), timedelta())
         worked = decimal_hours(worked_time)
@@ -277,24 +342,16 @@ def check_breaks(intervals: list[Interval], tz: ZoneInfo, limits: Limits, days: 
                     f"required after {hours_label(after)})."
                 )
             findings.append(
-                Finding(
-                    "breaks",
-                    VIOLATION,
-                    day,
-                    periods.local_date(shift[-1].end, tz),
-                    Decimal(taken),
-                    Decimal(required),
-                    message,
-                    _ids(shift),
-                )
+                Finding("breaks", VIOLATION, day, last, Decimal(taken), Decimal(required), message, _ids(shift))
             )
     return findings
 
 
 @dataclass(frozen=True)
 class Rest:
-    """The time off between two working days: it follows `after_day` and leads into `day`
-    (local working days); `entries` are the last entry before it and the first after."""
+    """The time off between two shifts: it follows the shift that began on `after_day` and
+    leads into the one beginning on `day` (local days); `entries` are the last entry before
+    it and the first after."""
 
     start: datetime
     end: datetime
@@ -308,33 +365,33 @@ class Rest:
 
 
 def daily_rests(intervals: list[Interval], tz: ZoneInfo, limits: Limits) -> list[Rest]:
-    """Every rest between two working days. Entries are joined into blocks across gaps
-    shorter than a break; a block starting on a later local day begins a new working day,
-    unless it follows the previous block by less than MAX_SHIFT_BREAK: then it is the same
-    night shift resuming after a break, not a new day."""
-    blocks = to_blocks(intervals, timedelta(minutes=limits.min_break_gap_minutes))
-    if not blocks:
-        return []
+    """Every rest between two shifts (`shifts`): every gap of MAX_SHIFT_BREAK or more,
+    whether it crosses midnight or not. A gap shorter than the daily rest between shifts
+    is a short rest (`check_daily_rest`), never a break."""
     rests = []
-    working_day = periods.local_date(blocks[0].start, tz)
-    for earlier, later in itertools.pairwise(blocks):
-        next_day = periods.local_date(later.start, tz)
-        if next_day <= working_day or later.start - earlier.end < MAX_SHIFT_BREAK:
-            continue
-        entries = tuple(sorted(pk for pk in {earlier.ids[-1], later.ids[0]} if pk is not None))
-        rests.append(Rest(earlier.end, later.start, working_day, next_day, entries))
-        working_day = next_day
+    for earlier, later in itertools.pairwise(shifts(intervals, limits)):
+        last = max(earlier, key=lambda i: i.end)
+        entries = tuple(sorted(pk for pk in {last.id, later[0].id} if pk is not None))
+        rests.append(
+            Rest(
+                last.end,
+                later[0].start,
+                periods.local_date(earlier[0].start, tz),
+                periods.local_date(later[0].start, tz),
+                entries,
+            )
+        )
     return rests
 
 
 def check_daily_rest(intervals: list[Interval], tz: ZoneInfo, limits: Limits, days: set[date]) -> list[Finding]:
-    """Between the last block of one working day and the first block of the next
-    (`daily_rests`), at least `min_daily_rest_hours`."""
+    """Between the end of one shift and the start of the next (`daily_rests`), at least
+    `min_daily_rest_hours` (ArbZG §5, Art. 3), measured in real hours."""
     findings = []
     minimum = timedelta(hours=float(limits.min_daily_rest_hours))
     for rest in daily_rests(intervals, tz, limits):
         end_day = periods.local_date(rest.start, tz)
-        if rest.end - rest.start < minimum and (end_day in days or rest.day in days or rest.after_day in days):
+        if rest.end - rest.start < minimum and (_in_days(end_day, rest.day, days) or rest.after_day in days):
             findings.append(
                 Finding(
                     "daily_rest",
@@ -350,6 +407,63 @@ def check_daily_rest(intervals: list[Interval], tz: ZoneInfo, limits: Limits, da
                     rest.entries,
                 )
             )
+    return findings
+
+
+def _stretches(shift: list[Interval], limits: Limits) -> list[tuple[datetime, timedelta, tuple[int, ...]]]:
+    """The stretches of work in a shift between breaks: (start, worked, entries). A gap of at
+    least `min_break_gap_minutes` ends a stretch; so does a declared break of that length,
+    which the record does not place: it is taken in the middle of its entry's work, the
+    most favourable place (half the entry's work before it, half after)."""
+    min_gap = timedelta(minutes=limits.min_break_gap_minutes)
+    stretches: list[tuple[datetime, timedelta, tuple[int, ...]]] = []
+    start, worked, ids, previous_end = None, timedelta(), [], None
+    for interval in shift:
+        if start is not None and interval.start - previous_end >= min_gap:
+            stretches.append((start, worked, tuple(ids)))
+            start = None
+        if start is None:
+            start, worked, ids = interval.start, timedelta(), []
+        ids.append(interval.id)
+        if interval.break_minutes >= limits.min_break_gap_minutes:
+            half = interval.worked / 2
+            stretches.append((start, worked + half, tuple(ids)))
+            middle = interval.start + (interval.end - interval.start) / 2
+            start, worked, ids = middle, half, [interval.id]
+        else:
+            worked += interval.worked
+        previous_end = max(previous_end or interval.end, interval.end)
+    if start is not None:
+        stretches.append((start, worked, tuple(ids)))
+    return stretches
+
+
+def check_work_in_a_row(intervals: list[Interval], tz: ZoneInfo, limits: Limits, days: set[date]) -> list[Finding]:
+    """No more than `break_after_hours` of work in a row without a break (ArbZG §4 sentence
+    3): per shift, the longest stretch between breaks (`_stretches`; gaps under the minimum
+    break do not end it, a rest ends the shift). Clocked intervals only."""
+    findings = []
+    for shift in shifts(intervals, limits):
+        day, last = periods.local_date(shift[0].start, tz), _last_day(max(i.end for i in shift), tz)
+        if not _in_days(day, last, days):
+            continue
+        start, worked_time, ids = max(_stretches(shift, limits), key=lambda stretch: stretch[1])
+        worked = decimal_hours(worked_time)
+        if worked <= limits.break_after_hours:
+            continue
+        findings.append(
+            Finding(
+                "work_in_a_row",
+                VIOLATION,
+                day,
+                last,
+                worked,
+                limits.break_after_hours,
+                f"{hours_label(worked_time)} worked in a row from {moment_label(start, tz, relative_to=day)} on "
+                f"{day_label(day)} without a break; at most {hours_label(limits.break_after_hours)} are allowed.",
+                tuple(sorted({pk for pk in ids if pk is not None})),
+            )
+        )
     return findings
 
 
@@ -486,9 +600,10 @@ def check_times_recorded(
     """Where the policy requires clocked times (beginning, end and duration of the daily
     working time, BAG 1 ABR 22/21): a day with hours recorded only as durations.
 
-    A WARNING, never a violation: a `block` policy refuses violations, and refusing the
-    week grid's hours would only push people to invent times; the finding asks for the
-    times instead, and is recorded for the manager all the same (`RECORDED_WARNINGS`)."""
+    A WARNING, never a violation: a `block` policy holds back the approval of a week with
+    open violations, and holding back the week grid's hours would only push people to
+    invent times; the finding asks for the times instead, and is recorded for the manager
+    all the same (`RECORDED_WARNINGS`)."""
     clocked_days = {day for i in intervals for day in periods.local_days_touched(i.start, i.end, tz)}
     findings = []
     for day in sorted(days):
@@ -535,5 +650,6 @@ def evaluate(
         *check_weekly_rest(intervals, tz, limits, weeks, now),
         *check_daily_max(intervals, tz, limits, days, durations, duration_entries),
         *check_breaks(intervals, tz, limits, days),
+        *check_work_in_a_row(intervals, tz, limits, days),
         *(check_times_recorded(intervals, tz, days, durations, duration_entries) if times_required else []),
     ]

@@ -1,9 +1,12 @@
 """Working-time checks where they matter: as a time entry is written (live, inside the
-writing transaction), and in the daily scan. The rules themselves are pure functions in compliance/rules.py."""
+writing transaction, never refusing it), in the daily scan, and before a week is approved
+(where a `block` policy stops a week with open violations). The rules themselves are pure
+functions in compliance/rules.py."""
 
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from compliance import rules
@@ -14,6 +17,10 @@ from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
 from users.models import User
 from users.permissions import ensure_admin, ensure_can_decide_for
+
+# Findings whose period reaches back before their week (the reference period's average):
+# they belong to the week they end in.
+WEEK_SPANNING_RULES = ("weekly_average",)
 
 
 def compliance_evaluate(*, user: User, days: set[date], policy: WorkingTimePolicy | None = None) -> list[rules.Finding]:
@@ -114,25 +121,62 @@ def violations_sync(*, user: User, days: set[date], findings: list[rules.Finding
     return counts
 
 
-def compliance_after_write(*, user: User, spans, refuse_violations: bool = True) -> list[rules.Finding]:
+def compliance_after_write(*, user: User, spans) -> list[rules.Finding]:
     """Called by Time's services inside their transaction once an entry was saved, moved or
-    deleted: judge the affected days as they now stand. Under a `block` policy a violation
-    raises 409 naming the rule and the caller's transaction rolls the write back, so nothing
-    is saved (`refuse_violations=False` for deletions: less work is never refused).
-    Otherwise the violations are recorded, fixed ones resolved, and the findings returned
-    for the response's `compliance_warnings`."""
-    policy = policy_for(user)
+    deleted: judge the affected days as they now stand, record the violations, resolve the
+    fixed ones and return the findings for the response's `compliance_warnings`.
+
+    Never refuses, whatever the policy: the record of actual working time must be objective
+    and complete (CJEU C-55/18, BAG 1 ABR 22/21, ArbZG §16(2)), so a real 10.5-hour day, a
+    timer stopped at its true end and a correction that reveals another violation are all
+    saved. A `block` policy acts on approval instead (`timesheet_approval_check`)."""
     days = _affected_days(user, *spans)
-    findings = compliance_evaluate(user=user, days=days, policy=policy)
-    if refuse_violations and policy.enforcement == WorkingTimePolicy.Enforcement.BLOCK:
-        violations = [finding for finding in findings if finding.severity == rules.VIOLATION]
-        if violations:
-            first = violations[0]
-            raise Conflict(
-                f"Refused by the working-time policy ({first.rule}): {first.message}", code=f"compliance_{first.rule}"
-            )
+    findings = compliance_evaluate(user=user, days=days, policy=policy_for(user))
     violations_sync(user=user, days=days, findings=findings)
     return findings
+
+
+def open_violations_of_week(*, user: User, week_start: date):
+    """The person's open violations that belong to the ISO week starting `week_start`: a
+    finding ending in the week, or a daily one starting in it (a rest from Sunday into
+    Monday belongs to both weeks). The warnings recorded all the same
+    (`rules.RECORDED_WARNINGS`) are not violations and are left out."""
+    week_end = week_start + timedelta(days=6)
+    in_week = Q(period_end__range=(week_start, week_end)) | (
+        Q(period_start__range=(week_start, week_end)) & ~Q(rule__in=WEEK_SPANNING_RULES)
+    )
+    return (
+        Violation.objects.select_for_update(of=("self",))
+        .filter(in_week, user=user, status=Violation.Status.OPEN)
+        .exclude(rule__in=rules.RECORDED_WARNINGS)
+        .order_by("period_start", "rule", "pk")
+    )
+
+
+@transaction.atomic
+def timesheet_approval_check(*, user: User, week_start: date, actor: User, reason: str = "") -> list[Violation]:
+    """Before a week is approved: under a `block` policy, its open violations stop the
+    approval (409 `compliance_open_violations`, naming each) unless the approver gives a
+    `reason`, which is recorded on each as its acknowledgement (with an audit event, as
+    `violation_acknowledge` records one). Under `warn` a reason given is recorded the same
+    way and nothing is refused. Answers the violations acknowledged."""
+    violations = list(open_violations_of_week(user=user, week_start=week_start))
+    if not violations:
+        return []
+    reason = (reason or "").strip()
+    if not reason:
+        if policy_for(user).enforcement != WorkingTimePolicy.Enforcement.BLOCK:
+            return []
+        listed = "; ".join(f"{violation.get_rule_display()}: {violation.message}" for violation in violations)
+        raise Conflict(
+            f"Week {periods.iso_week_label(week_start)} has {len(violations)} open working-time "
+            f"violation{'s' if len(violations) > 1 else ''} ({listed}). Acknowledge "
+            f"{'each' if len(violations) > 1 else 'it'} or approve with a reason.",
+            code="compliance_open_violations",
+        )
+    for violation in violations:
+        _acknowledge(violation, actor=actor, comment=reason)
+    return violations
 
 
 def compliance_scan(*, start: date, end: date, users=None, batch_size: int = 200) -> dict[str, int]:
@@ -165,6 +209,10 @@ def violation_acknowledge(*, violation_id: int, actor: User, comment: str) -> Vi
         raise DomainValidationError("Say what is done about it.", field="comment")
     if violation.status != Violation.Status.OPEN:
         raise Conflict(f"The violation is {violation.status}.", code="invalid_state")
+    return _acknowledge(violation, actor=actor, comment=comment)
+
+
+def _acknowledge(violation: Violation, *, actor: User, comment: str) -> Violation:
     violation.status = Violation.Status.ACKNOWLEDGED
     violation.acknowledged_by, violation.acknowledged_at, violation.comment = actor, timezone.now(), comment
     violation.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "comment", "updated_at"])

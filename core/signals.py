@@ -14,9 +14,16 @@ Project signals (defined here)
     created, changed, started/stopped as a timer (`may_veto=True`) or deleted
     (`may_veto=False`: less work is never refused). `spans` are the (start, end) pairs whose
     days the write touched. Receiver: `compliance.receivers.time_entry_judge` judges those
-    days; under a `block` policy it VETOES with `Conflict` (409 `compliance_<rule>`), else it
-    records the violations and returns the findings, which the time services collect with
-    `send_collecting` into the entry's `compliance_warnings`.
+    days, records the violations and returns the findings, which the time services collect
+    with `send_collecting` into the entry's `compliance_warnings`. It never vetoes, whatever
+    the policy: the record of actual time is complete (issue 16.12).
+
+`timesheet_approving(sender=Timesheet, timesheet, actor, reason)`
+    Sent by `timeentries.services.timesheet_approve` inside its transaction, after the
+    approver and the state were checked and before the week is saved as approved. Receiver:
+    `compliance.receivers.timesheet_approval_judge`: under a `block` policy the week's open
+    violations VETO the approval with `Conflict` (409 `compliance_open_violations`, naming
+    them) unless `reason` is given, which is recorded on each as its acknowledgement.
 
 `leave_basis_changed(sender=User | Team, user_ids, since, actor, reason)`
     Sent by `users.services` inside its transaction when what makes a leave day long changed
@@ -71,6 +78,7 @@ audit_events_purged = Signal()
 expected_hours_requested = Signal()
 person_employed = Signal()
 month_closing = Signal()
+timesheet_approving = Signal()
 
 # Signal name -> the receivers connected to it (module.function).
 RECEIVERS: dict[str, set[str]] = {
@@ -80,6 +88,7 @@ RECEIVERS: dict[str, set[str]] = {
     "expected_hours_requested": {"leave.receivers.expected_hours_answer"},
     "person_employed": {"leave.receivers.leave_entitlement_book"},
     "month_closing": {"compliance.receivers.account_cap_forfeit"},
+    "timesheet_approving": {"compliance.receivers.timesheet_approval_judge"},
 }
 
 # Receivers of Django's own signals in the project's apps (module.function).

@@ -19,6 +19,7 @@ from timeentries.serializers import (
     TimeEntrySerializer,
     TimerStartSerializer,
     TimerStopSerializer,
+    TimesheetApproveSerializer,
     TimesheetDecisionSerializer,
     TimesheetDetailSerializer,
     TimesheetSerializer,
@@ -155,9 +156,9 @@ class TimesheetViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return TimesheetDetailSerializer if self.action != "list" else TimesheetSerializer
 
-    def _decide(self, request, service):
+    def _decide(self, request, service, body_serializer=TimesheetDecisionSerializer):
         timesheet = self.get_object()
-        body = TimesheetDecisionSerializer(data=request.data)
+        body = body_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         result = service(timesheet_id=timesheet.pk, actor=request.user, **body.validated_data)
         return Response(TimesheetDetailSerializer(result).data)
@@ -173,10 +174,13 @@ class TimesheetViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         timesheet = services.timesheet_submit(timesheet_id=timesheet.pk, actor=request.user, **body.validated_data)
         return Response(TimesheetDetailSerializer(timesheet).data)
 
-    @extend_schema(request=TimesheetDecisionSerializer, responses={200: TimesheetDetailSerializer})
+    @extend_schema(request=TimesheetApproveSerializer, responses={200: TimesheetDetailSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        return self._decide(request, services.timesheet_approve)
+        """Approve a submitted week. Under a `block` working-time policy, a week with open
+        violations answers 409 `compliance_open_violations` naming them, unless each was
+        acknowledged or a `reason` is given (recorded on each)."""
+        return self._decide(request, services.timesheet_approve, TimesheetApproveSerializer)
 
     @extend_schema(request=TimesheetDecisionSerializer, responses={200: TimesheetDetailSerializer})
     @action(detail=True, methods=["post"])

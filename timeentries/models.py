@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -185,7 +185,10 @@ class TimeEntry(models.Model):
         """Worked time as the fields now stand (the services store it in `duration`)."""
         if not self.is_clocked:
             return self.duration
-        return None if self.end is None else self.end - self.start - self.break_duration
+        if self.end is None:
+            return None
+        # Elapsed time: two datetimes of one zone subtract on the wall clock, UTC never does.
+        return self.end.astimezone(UTC) - self.start.astimezone(UTC) - self.break_duration
 
 
 class Timesheet(models.Model):

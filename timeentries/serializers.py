@@ -296,3 +296,15 @@ class TimesheetSubmitSerializer(serializers.Serializer):
 
 class TimesheetDecisionSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class TimesheetApproveSerializer(TimesheetDecisionSerializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        default="",
+        help_text="Under a `block` working-time policy: why the week is approved with open violations; "
+        "recorded on each as its acknowledgement. Without it such a week answers 409 "
+        "`compliance_open_violations`.",
+    )

@@ -12,7 +12,8 @@ from compliance.tests.factories import violation_of, worked
 from core.models import AuditEvent
 from leave import services as leave_services
 from leave.models import LeaveType
-from timeentries.models import TimeEntry
+from timeentries.models import Timesheet
+from timeentries.services import timesheet_submit
 from users.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -141,8 +142,8 @@ def night_shift(user, project):
 AFTERNOON = {"start": "2026-03-03T14:00:00+01:00", "end": "2026-03-03T18:00:00+01:00"}
 
 
-def test_a_team_policy_in_block_mode_refuses_only_that_teams_entries(
-    frozen_2026_03_04, api, alice, carol, dave, team_a, ops
+def test_a_team_policy_in_block_mode_holds_back_only_that_teams_approvals(
+    frozen_2026_03_04, api, alice, bob, carol, dave, erin, team_a, ops
 ):
     created = api(carol).post(
         POLICIES, {"name": "Team A: strict", "teams": [team_a.pk], "enforcement": "block", "max_weekly_hours": "45"}
@@ -155,16 +156,18 @@ def test_a_team_policy_in_block_mode_refuses_only_that_teams_entries(
 
     night_shift(alice, ops)
     night_shift(dave, ops)
-    refused = api(alice).post("/api/v1/time-entries", {"project": ops.pk, **AFTERNOON})
-    assert refused.status_code == 409
-    assert refused.json()["code"] == "compliance_daily_rest"
-    assert TimeEntry.objects.filter(user=alice).count() == 2
-
-    warned = api(dave).post("/api/v1/time-entries", {"project": ops.pk, **AFTERNOON})
-    assert warned.status_code == 201
-    [rest] = [w for w in warned.json()["compliance_warnings"] if w["rule"] == "daily_rest"]
-    assert rest["measured"] == "8.00"
-    assert Violation.objects.filter(user=dave, rule="daily_rest").exists()
+    for person in (alice, dave):
+        recorded = api(person).post("/api/v1/time-entries", {"project": ops.pk, **AFTERNOON})
+        assert recorded.status_code == 201  # recording is never refused (16.12)
+        [rest] = [w for w in recorded.json()["compliance_warnings"] if w["rule"] == "daily_rest"]
+        assert rest["measured"] == "8.00"
+        assert Violation.objects.filter(user=person, rule="daily_rest").exists()
+        week = Timesheet.objects.get(user=person, week_start=date(2026, 3, 2))
+        timesheet_submit(timesheet_id=week.pk, actor=person, comment="Night shift")
+    alices_week, daves_week = (Timesheet.objects.get(user=p, week_start=date(2026, 3, 2)) for p in (alice, dave))
+    refused = api(bob).post(f"/api/v1/timesheets/{alices_week.pk}/approve", {})
+    assert refused.status_code == 409 and refused.json()["code"] == "compliance_open_violations"
+    assert api(erin).post(f"/api/v1/timesheets/{daves_week.pk}/approve", {}).status_code == 200
 
 
 def test_a_team_follows_one_policy_at_most(api, carol, team_a, team_b):
@@ -262,8 +265,13 @@ def test_summary_hours_per_day_and_week_rolling_average_and_shortest_rests(froze
     assert body["shortest_rests"][0]["start"] == "2026-03-02T18:30:00Z"
     assert body["shortest_rests"][0]["end"] == "2026-03-03T03:00:00Z"
 
-    [violation] = body["violations"]
-    assert (violation["rule"], violation["measured"], violation["period_end"]) == ("daily_rest", "8.50", "2026-03-03")
+    # Monday's 10 h needed 45 minutes of break (the 8 h 30 of rest after it is no break), and
+    # the 24 hours from Monday 09:00 hold Monday's 10 h and Tuesday's 04:00-09:00 (ArbZG §3, §4).
+    assert [(v["rule"], v["measured"], v["period_end"]) for v in body["violations"]] == [
+        ("breaks", "30.00", "2026-03-02"),
+        ("daily_max", "15.00", "2026-03-03"),
+        ("daily_rest", "8.50", "2026-03-03"),
+    ]
 
 
 def test_summary_of_someone_else_follows_the_scope(frozen_2026_03_04, api, alices_days, bob, carol, erin, dave):

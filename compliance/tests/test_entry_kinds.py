@@ -49,7 +49,8 @@ def test_a_clocked_day_with_its_declared_break_raises_nothing(frozen_2026_03_04,
 def test_the_same_day_without_its_break_is_a_breaks_finding_in_local_words(frozen_2026_03_04, api, alice, bob, ops):
     entry = worked(alice, ops, TUESDAY, 8, 8.5)
     scan()
-    [finding] = findings(api, bob)
+    [finding] = findings(api, bob, rule="breaks")
+    assert [f["measured"] for f in findings(api, bob, rule="work_in_a_row")] == ["8.50"]
     assert (finding["rule"], finding["rule_label"], finding["entries"]) == ("breaks", "Breaks", [entry.pk])
     assert (finding["measured"], finding["limit"]) == ("0.00", "30.00")
     assert finding["message"] == "8 h 30 without a 30-minute break (from 08:00 on Tue 3 Mar; required after 6 h)."
@@ -59,7 +60,7 @@ def test_a_declared_break_shorter_than_a_break_is_worked_time_but_no_break(froze
     worked(alice, ops, TUESDAY, 8, 7.25, break_minutes=10)  # 7 h 05 worked, 10 min is no break
     worked(alice, ops, date(2026, 3, 2), 8, 10.5, break_minutes=45)  # Monday: 9 h 45 worked, 45 min break
     scan()
-    [finding] = findings(api, bob)
+    [finding] = findings(api, bob, rule="breaks")
     assert (finding["rule"], finding["period_start"]) == ("breaks", "2026-03-03")
     assert finding["message"] == "7 h 05 without a 30-minute break (from 08:00 on Tue 3 Mar; required after 6 h)."
 
@@ -165,8 +166,8 @@ def test_the_policy_flag_is_validated_and_shown(api, carol):
 
 
 def test_times_not_recorded_is_a_warning_a_block_policy_does_not_refuse(frozen_2026_03_04, api, alice, team_a, ops):
-    """Under `block`, the live check refuses violations; a grid day without times is only
-    a warning, so the write goes through and the warning comes back with it."""
+    """Under `block`, a grid day without times is only a warning: the write goes through
+    (as every write does, 16.12) and the warning comes back with it."""
     on_german_calendar(team_a)
     WorkingTimePolicy.objects.filter(is_default=True).update(enforcement="block")
     hours_on(alice, ops, date(2026, 3, 2), 6)
@@ -200,7 +201,7 @@ def test_a_short_daily_rest_speaks_local_time(frozen_2026_03_04, api, alice, bob
     worked(alice, ops, date(2026, 3, 2), 22, 8)  # 22:00-06:00
     worked(alice, ops, TUESDAY, 14, 4)
     scan()
-    [finding] = findings(api, bob)
+    [finding] = findings(api, bob, rule="daily_rest")
     assert finding["message"] == ("Only 8 h of rest since 06:00, before work at 14:00 on Tue 3 Mar; 11 h are required.")
 
 
@@ -229,7 +230,8 @@ def test_the_live_check_judges_the_declared_break(frozen_2026_03_04, api, alice,
     assert warnings_of(api(alice).post(ENTRIES, {**day, "break_minutes": 30})) == {}
     later = {**day, "start": "2026-03-04T08:00:00+01:00", "end": "2026-03-04T16:30:00+01:00"}
     assert warnings_of(api(alice).post(ENTRIES, later)) == {
-        "breaks": "8 h 30 without a 30-minute break (from 08:00 on Wed 4 Mar; required after 6 h)."
+        "breaks": "8 h 30 without a 30-minute break (from 08:00 on Wed 4 Mar; required after 6 h).",
+        "work_in_a_row": "8 h 30 worked in a row from 08:00 on Wed 4 Mar without a break; at most 6 h are allowed.",
     }
 
 
@@ -239,12 +241,12 @@ def test_the_live_check_of_an_8_hour_grid_day_finds_nothing(frozen_2026_03_04, a
     assert warnings_of(api(alice).post(ENTRIES, {"project": ops.pk, "day": "2026-03-04", "hours": "3"})) == {}
 
 
-def test_a_grid_day_over_the_maximum_is_refused_under_a_block_policy(frozen_2026_03_04, api, alice, ops):
+def test_a_grid_day_over_the_maximum_is_recorded_and_raised_under_a_block_policy(frozen_2026_03_04, api, alice, ops):
     WorkingTimePolicy.objects.filter(is_default=True).update(enforcement="block")
     worked(alice, ops, TUESDAY, 8, 6.5, break_minutes=30)
     response = api(alice).post(ENTRIES, {"project": ops.pk, "day": "2026-03-03", "hours": "5"})
-    assert response.status_code == 409 and response.json()["code"] == "compliance_daily_max"
-    assert "11 h worked on Tue 3 Mar, more than the 10 h allowed." in response.json()["detail"]
+    assert warnings_of(response)["daily_max"] == "11 h worked on Tue 3 Mar, more than the 10 h allowed."
+    assert Violation.objects.get(user=alice, rule="daily_max").measured == 11
 
 
 def test_a_night_shifts_break_is_shared_between_its_two_days(frozen_2026_03_04, api, alice, ops):

@@ -17,10 +17,11 @@ pytestmark = pytest.mark.django_db
 
 
 def night_then_afternoon(user, project):
-    """22:00-02:00 and 02:30-06:00 on 2 March, then 14:00-18:00 on 3 March: 8 h of rest."""
+    """22:00-02:00 and 02:30-06:00 on 2 March, then 14:00-16:00 on 3 March: 8 h of rest (and
+    9 h 30 in the 24 hours from 22:00, under the daily maximum)."""
     worked(user, project, date(2026, 3, 2), 22, 4)
     worked(user, project, date(2026, 3, 2), 26.5, 3.5)
-    worked(user, project, date(2026, 3, 3), 14, 4)
+    worked(user, project, date(2026, 3, 3), 14, 2)
 
 
 def check(*args) -> str:

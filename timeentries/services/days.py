@@ -2,7 +2,7 @@
 clocks skip is refused), "same as yesterday" and "standard day".
 
 The quick fills write through `time_entry_create`, all in one transaction: when any entry is
-refused (a locked week, an overlap, a day over 24 h, a compliance block) the day stays as it
+refused (a locked week, an overlap, a day over 24 h) the day stays as it
 was.
 """
 

@@ -36,6 +36,13 @@ def _ensure_can_log_to(*, user: User, project: Project, task: Task | None) -> No
             raise DomainValidationError(f"Task '{task}' is archived.", field="task")
 
 
+def in_utc(moment: datetime | None) -> datetime | None:
+    """A moment as UTC. Python subtracts two datetimes of one zone on the wall clock (00:00 to
+    23:59 on the 25-hour October day reads 23 h 59 in Europe/Berlin), so every time the
+    services take is turned to UTC first and every length they measure is elapsed time."""
+    return moment.astimezone(UTC) if moment is not None else None
+
+
 def _ensure_valid_interval(*, user: User, start: datetime, end: datetime | None) -> None:
     tomorrow = periods.local_midnight(user.local_today() + timedelta(days=1), user.tzinfo)
     if start >= tomorrow:
@@ -221,8 +228,8 @@ def _write(entry: TimeEntry, *, spans) -> TimeEntry:
     """Write `entry` as it now stands: its span must be open (week and payroll locks) and
     free (no overlap, no day over 24 hours); it is saved and its weeks get their timesheets.
     Then the working time the write leaves on `spans` is judged by the receivers of
-    `time_entry_written` (compliance: a `block` policy refuses a violation with 409, rolling
-    the write back) and what they report stays on the entry for `compliance_warnings`. A
+    `time_entry_written` (compliance records the violations and never refuses the write)
+    and what they report stays on the entry for `compliance_warnings`. A
     duration entry's span is its whole local day (`entry_span`)."""
     start, end = entry_span(entry)
     _ensure_employed_then(entry, start, end)
@@ -281,6 +288,7 @@ def time_entry_create(
     entry. Giving times and a duration, or a break without times, is refused (400 naming
     the field); so is a local day that would hold more than 24 hours of work."""
     _ensure_can_log_to(user=actor, project=project, task=task)
+    start, end = in_utc(start), in_utc(end)
     if start is not None or end is not None:
         if duration is not None:
             raise DomainValidationError("Give either start and end, or a day and hours, not both.", field="duration")
@@ -347,6 +355,7 @@ def time_entry_update(*, entry: TimeEntry, actor: User, **fields) -> TimeEntry:
     manager (or admin) changing someone else's entry leaves a business event naming both."""
     entry = TimeEntry.objects.select_for_update(of=("self",)).select_related("user", "project", "task").get(pk=entry.pk)
     _ensure_can_edit(actor=actor, entry=entry)
+    fields.update({name: in_utc(fields[name]) for name in ("start", "end") if fields.get(name) is not None})
     old_span = entry_span(entry)
     _ensure_writable(user=entry.user, start=old_span[0], end=old_span[1])
     before = _audited_state(entry)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.errors import Conflict, DomainValidationError
 from timeentries.models import MAX_ENTRY_LENGTH, Project, Task, TimeEntry
-from timeentries.services.entries import _ensure_can_log_to, _ensure_valid_interval, _new_entry, _write
+from timeentries.services.entries import _ensure_can_log_to, _ensure_valid_interval, _new_entry, _write, in_utc
 from users.models import User
 
 # --- timer ---------------------------------------------------------------------------------
@@ -50,6 +50,7 @@ def timer_stop(*, actor: User, end: datetime | None = None) -> TimeEntry:
     if running is None:
         raise Conflict("No timer is running.", code="no_timer")
     now = timezone.now().replace(microsecond=0)
+    end = in_utc(end)
     if end is None:
         if now - running.start > MAX_ENTRY_LENGTH:
             raise DomainValidationError(

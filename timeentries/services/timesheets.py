@@ -11,7 +11,7 @@ from core import periods
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainError, DomainValidationError, Forbidden
 from core.pages import format_hours
-from core.signals import expected_hours_requested, send_collecting
+from core.signals import expected_hours_requested, send_collecting, timesheet_approving
 from timeentries.models import LockPeriod, TimeEntry, Timesheet
 from timeentries.selectors import entries_of_week, week_expected_hours, week_totals
 from users.closings import closed_months_of, month_closed_conflict, month_start
@@ -169,12 +169,15 @@ def timesheet_can_reopen(timesheet: Timesheet | None) -> bool:
     return timesheet is not None and timesheet.status != Timesheet.Status.OPEN
 
 
-def _decide(*, timesheet_id: int, actor: User, status: str, comment: str, verb: str) -> Timesheet:
+def _decide(*, timesheet_id: int, actor: User, status: str, comment: str, verb: str, reason: str = "") -> Timesheet:
     timesheet = _locked_timesheet(timesheet_id)
     ensure_can_decide_for(actor, timesheet.user, what=f"{verb} this week")
     if not timesheet_can_decide(timesheet):
         raise Conflict(f"Week {timesheet.week} is {timesheet.status}, not submitted.", code="invalid_state")
     _ensure_week_not_closed(timesheet)
+    if status == Timesheet.Status.APPROVED:
+        # Compliance may refuse: a `block` policy holds back a week with open violations.
+        timesheet_approving.send(sender=Timesheet, timesheet=timesheet, actor=actor, reason=reason)
     timesheet.status = status
     timesheet.decided_by, timesheet.decided_at, timesheet.decision_comment = actor, timezone.now(), comment
     timesheet.save(update_fields=["status", "decided_by", "decided_at", "decision_comment", "updated_at"])
@@ -185,10 +188,17 @@ def _decide(*, timesheet_id: int, actor: User, status: str, comment: str, verb: 
 
 
 @transaction.atomic
-def timesheet_approve(*, timesheet_id: int, actor: User, comment: str = "") -> Timesheet:
-    """The owner's manager (or an admin, never the owner) approves a submitted week."""
+def timesheet_approve(*, timesheet_id: int, actor: User, comment: str = "", reason: str = "") -> Timesheet:
+    """The owner's manager (or an admin, never the owner) approves a submitted week. Under a
+    `block` working-time policy a week with open violations needs them acknowledged first,
+    or a `reason`, recorded on each (`core.signals.timesheet_approving`): else 409."""
     return _decide(
-        timesheet_id=timesheet_id, actor=actor, status=Timesheet.Status.APPROVED, comment=comment, verb="approve"
+        timesheet_id=timesheet_id,
+        actor=actor,
+        status=Timesheet.Status.APPROVED,
+        comment=comment,
+        verb="approve",
+        reason=reason,
     )
 
 

@@ -414,14 +414,14 @@ def test_a_day_over_the_policys_daily_maximum_shows_the_warning(signed_in, alice
     assert "rule: daily max" in warnings_region(response.content.decode())
 
 
-def test_a_blocking_policy_refuses_the_block_with_its_rule(signed_in, alice, acme):
+def test_a_blocking_policy_records_the_block_and_shows_its_rule(signed_in, alice, acme):
+    """Issue 16.12: `block` holds back the week's approval, never the record of the day."""
     WorkingTimePolicy.objects.filter(is_default=True).update(enforcement="block")
 
-    response = signed_in.post(url(TUESDAY, "add/"), block(acme, "8", "16:30"))
+    response = signed_in.post(url(TUESDAY, "add/"), block(acme, "8", "16:30"), follow=True)
 
-    assert response.status_code == 409
-    assert "(rule: breaks)" in refusals(response.content.decode())
-    assert not TimeEntry.objects.exists()
+    assert TimeEntry.objects.get().duration == timedelta(hours=8, minutes=30)
+    assert "rule: breaks" in warnings_region(response.content.decode())
 
 
 # --- the timer --------------------------------------------------------------------------------------
