@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from compliance import rules
 from compliance.models import Violation, WorkingTimePolicy
+from compliance.policies import default_limits
 from core import periods
 from leave.selectors import neutral_leave_of
 from timeentries.models import TimeEntry
@@ -70,26 +71,8 @@ class RecordedWork:
     def hours_by_day(self) -> dict[date, timedelta]:
         return rules.hours_by_day(self.intervals, self.user.tzinfo, self.durations)
 
-    def evaluate(self, days: set[date], now: datetime, average_weeks: set[date] = frozenset()) -> list[rules.Finding]:
-        """Every rule for `days` (and their weeks), as the entries stand, and the weekly
-        average of `average_weeks` too (the later weeks whose reference period a write
-        reached)."""
-        weeks = {periods.week_start_of(day) for day in days}
-        return [
-            *self._evaluate(days, now),
-            *rules.check_weekly_hours(
-                self.intervals,
-                self.user.tzinfo,
-                self.limits,
-                set(average_weeks) - weeks,
-                self.neutral_days,
-                self.history_start,
-                self.durations,
-                self.neutral_share,
-            ),
-        ]
-
-    def _evaluate(self, days: set[date], now: datetime) -> list[rules.Finding]:
+    def evaluate(self, days: set[date], now: datetime) -> list[rules.Finding]:
+        """Every rule for `days` (and their weeks), as the entries stand."""
         return rules.evaluate(
             self.intervals,
             self.user.tzinfo,
@@ -102,6 +85,20 @@ class RecordedWork:
             duration_entries=self.duration_entries,
             times_required=self.times_required,
             neutral_share=self.neutral_share,
+        )
+
+    def evaluate_averages(self, weeks: set[date]) -> list[rules.Finding]:
+        """The weekly average of `weeks` alone: the later weeks whose reference period a
+        write or a leave decision reached."""
+        return rules.check_weekly_hours(
+            self.intervals,
+            self.user.tzinfo,
+            self.limits,
+            weeks,
+            self.neutral_days,
+            self.history_start,
+            self.durations,
+            self.neutral_share,
         )
 
 
@@ -226,3 +223,10 @@ def recorded_work(
             times_required=times_required(policy_of_user, mine.country),
         )
     return work
+
+
+def longest_reference_period_weeks() -> int:
+    """The longest reference period of any policy, the settings' default included: how far
+    back the nightly scan re-judges."""
+    longest = WorkingTimePolicy.objects.aggregate(longest=Max("reference_period_weeks"))["longest"] or 0
+    return max(longest, default_limits().reference_period_weeks)

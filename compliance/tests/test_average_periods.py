@@ -9,8 +9,9 @@ import pytest
 import time_machine
 
 from compliance import rules
-from compliance.models import Violation
+from compliance.models import Violation, WorkingTimePolicy
 from compliance.services import compliance_scan
+from compliance.tasks import compliance_scan_task
 from compliance.tests.factories import BERLIN, worked
 from leave import services as leave_services
 from leave.models import LeaveType
@@ -173,3 +174,94 @@ def test_a_starter_whose_hours_exceed_the_whole_period_is_a_violation_before_it_
         (date(2026, 3, 22), rules.VIOLATION, Decimal("66.00")),
     ]
     assert "198.00 h worked, more than the 192.00 h the 4-week period to Sun 29 Mar allows" in findings[2].message
+
+
+# --- 16.19 stale findings -------------------------------------------------------------------------
+
+
+def four_week_policy(team, user=None, project=None) -> WorkingTimePolicy:
+    """A 4-week reference period for `team`; with `user`, an hour of theirs on Monday 2
+    February, so their history starts a period before W1 and every window is complete."""
+    policy = WorkingTimePolicy.objects.create(name="Four weeks", reference_period_weeks=4)
+    policy.teams.add(team)
+    if user is not None:
+        worked(user, project, date(2026, 2, 2), 8, 1)
+    return policy
+
+
+def ten_hour_days(user, project, monday: date, weekdays=range(5)) -> list:
+    """10 h a day (07:00-12:00, 12:45-17:45): 50 h over five days."""
+    entries = []
+    for n in weekdays:
+        entries.append(worked(user, project, monday + timedelta(days=n), 7, 5))
+        entries.append(worked(user, project, monday + timedelta(days=n), 12.75, 5))
+    return entries
+
+
+def open_averages(user) -> list[tuple[date, Decimal]]:
+    rows = Violation.objects.filter(user=user, rule="weekly_average").exclude(status=Violation.Status.RESOLVED)
+    return list(rows.order_by("period_end").values_list("period_end", "measured"))
+
+
+W1 = date(2026, 3, 2)  # five weeks of 50 h: W1 to W5 (2 March to 5 April 2026)
+WEEK_4_END, WEEK_5_END = W1 + timedelta(weeks=3, days=6), W1 + timedelta(weeks=4, days=6)
+
+
+def test_a_back_dated_correction_re_judges_every_later_week_of_its_reference_period(alice, team_a, ops, api):
+    """A 4-week reference period, five weeks of 50 h: the averages ending with weeks 4 and 5
+    are 50 h. Alice corrects week 2 afterwards (Monday deleted, Tuesday 10 h -> 3 h): 33 h,
+    so both windows average (50 + 33 + 50 + 50) / 4 = 45.75 h and both violations resolve."""
+    four_week_policy(team_a, alice, ops)
+    entries = {}
+    for week in range(5):
+        entries[week] = ten_hour_days(alice, ops, W1 + timedelta(weeks=week))
+    with time_machine.travel(datetime(2026, 4, 6, 6, tzinfo=UTC), tick=False):
+        compliance_scan(start=W1, end=WEEK_5_END)
+        assert open_averages(alice) == [(WEEK_4_END, Decimal("50.00")), (WEEK_5_END, Decimal("50.00"))]
+        monday_morning, monday_afternoon, tuesday_morning, tuesday_afternoon = entries[1][:4]
+        time_services.time_entry_delete(entry=monday_morning, actor=alice)
+        time_services.time_entry_delete(entry=monday_afternoon, actor=alice)
+        time_services.time_entry_delete(entry=tuesday_morning, actor=alice)
+        time_services.time_entry_update(
+            entry=tuesday_afternoon, actor=alice, end=tuesday_afternoon.start + timedelta(hours=3)
+        )
+        body = api(alice).get(SUMMARY, {"from": str(WEEK_4_END), "to": str(WEEK_5_END)}).json()
+
+    assert [week["rolling_average"] for week in body["weeks"]] == ["45.75", "45.75"]
+    assert open_averages(alice) == []
+
+
+def test_sick_leave_approved_after_the_fact_re_judges_the_weeks_it_covers(
+    alice, bob, team_a, ops, django_capture_on_commit_callbacks
+):
+    """Weeks 1, 2 and 4 of 50 h, week 3 not worked: (150 + 0) / 4 = 37.5 h. Sick leave for
+    week 3 booked afterwards makes it neutral: 150 h over 3 weeks = 50 h, a violation; the
+    sick leave cancelled, the violation resolves again."""
+    four_week_policy(team_a, alice, ops)
+    leave_services.leave_accrue_year(year=2026)
+    for week in (0, 1, 3):
+        ten_hour_days(alice, ops, W1 + timedelta(weeks=week))
+    with time_machine.travel(datetime(2026, 3, 30, 6, tzinfo=UTC), tick=False):
+        compliance_scan(start=W1, end=WEEK_4_END)
+        assert open_averages(alice) == []
+        with django_capture_on_commit_callbacks(execute=True):
+            take(alice, bob, "sick", W1 + timedelta(weeks=2), W1 + timedelta(weeks=2, days=4))
+        assert open_averages(alice) == [(WEEK_4_END, Decimal("50.00"))]
+        sick = alice.leave_requests.get(leave_type__code="sick")
+        with django_capture_on_commit_callbacks(execute=True):
+            leave_services.leave_request_cancel(request_id=sick.pk, actor=bob, comment="Booked by mistake")
+    assert open_averages(alice) == []
+
+
+def test_the_nightly_scan_covers_the_longest_reference_period_of_any_policy(settings, alice, team_a, ops):
+    """Alice's 4-week average ending Sunday 25 January 2026 is 50 h. On 1 June that week is 19
+    weeks back: beyond COMPLIANCE_SCAN_DAYS (14) and the default 17 weeks, within another
+    policy's 20, so the nightly scan reaches it."""
+    settings.COMPLIANCE_SCAN_DAYS = 14
+    four_week_policy(team_a)
+    WorkingTimePolicy.objects.create(name="Twenty weeks", reference_period_weeks=20)
+    for week in range(4):
+        ten_hour_days(alice, ops, date(2025, 12, 29) + timedelta(weeks=week))
+    with time_machine.travel(datetime(2026, 6, 1, 3, tzinfo=UTC), tick=False):
+        compliance_scan_task.delay().get()
+    assert open_averages(alice) == [(date(2026, 1, 25), Decimal("50.00"))]
