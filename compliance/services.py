@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from compliance import rules
 from compliance.models import Violation, WorkingTimePolicy
+from compliance.policies import LEGAL_BOUNDS, beyond_legal_bound
 from compliance.selectors import policy_for, recorded_work
 from core import periods
 from core.audit import audit_event_record
@@ -218,9 +219,27 @@ def violation_acknowledge(*, violation_id: int, actor: User, comment: str) -> Vi
     return violation
 
 
+def _ensure_within_the_law(policy: WorkingTimePolicy) -> None:
+    """Limits looser than the statutory ones (`policies.LEGAL_BOUNDS`) only as a marked
+    collective-agreement exception that names its agreement."""
+    policy.collective_agreement_reference = (policy.collective_agreement_reference or "").strip()
+    if policy.collective_agreement_exception:
+        if not policy.collective_agreement_reference:
+            raise DomainValidationError(
+                "Name the collective agreement (and clause) the exception rests on.",
+                field="collective_agreement_reference",
+            )
+        return
+    for name in LEGAL_BOUNDS:
+        reason = beyond_legal_bound(name, getattr(policy, name))
+        if reason:
+            raise DomainValidationError(reason, field=name)
+
+
 @transaction.atomic
 def policy_save(*, actor: User, instance: WorkingTimePolicy, teams=None, **fields) -> WorkingTimePolicy:
-    """Create or change a policy (admins). A team follows at most one policy; one default."""
+    """Create or change a policy (admins). A team follows at most one policy; one default;
+    limits looser than the law only as a collective-agreement exception with its reference."""
     ensure_admin(actor, what="change working-time policies")
     was_default = instance.pk is not None and WorkingTimePolicy.objects.filter(pk=instance.pk, is_default=True).exists()
     for name, value in fields.items():
@@ -230,6 +249,7 @@ def policy_save(*, actor: User, instance: WorkingTimePolicy, teams=None, **field
     for name in ("max_weekly_hours", "max_daily_hours"):
         if getattr(instance, name) <= 0:
             raise DomainValidationError("Must be more than 0.", field=name)
+    _ensure_within_the_law(instance)
     if WorkingTimePolicy.objects.filter(name__iexact=instance.name).exclude(pk=instance.pk).exists():
         raise DomainValidationError("A policy with this name exists.", field="name")
     if was_default and not instance.is_default:
