@@ -4,9 +4,11 @@ range. Pure reads, no writes.
 
 The numbers are measured by the functions the checks use: the work is read by
 `selectors.recorded_work` (a running entry counts up to now, neutral leave from
-`leave.selectors.neutral_leave_days_of`), the rests are `rules.daily_rests`, the average is
-`rules.rolling_average`. So a week shown above the limit here is a week the scan flags, a
-rest shown below the minimum is one it records, and the other way round.
+`leave.selectors.neutral_leave_of`), the rests are `rules.daily_rests`, the average is
+`rules.rolling_average`. So a week shown above the limit here with its reference period
+complete is a week the scan flags (within a new starter's first period it is a warning
+later weeks can balance), a rest shown below the minimum is one it records, and the other
+way round.
 """
 
 from datetime import date, timedelta
