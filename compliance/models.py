@@ -71,6 +71,14 @@ class WorkingTimePolicy(models.Model):
         default=partial(default_limit, "min_break_gap_minutes"),
         help_text="A gap at least this long counts as a break; shorter gaps join entries into one block.",
     )
+    collective_agreement_exception = models.BooleanField(
+        default=False,
+        help_text="The limits deviate from the statutory ones under a collective agreement (ArbZG §7, "
+        "Directive Art. 18-19): without it, limits looser than the law are refused.",
+    )
+    collective_agreement_reference = models.CharField(
+        max_length=200, blank=True, help_text="The agreement and clause the deviation rests on."
+    )
     account_cap_hours = models.DecimalField(
         max_digits=7,
         decimal_places=2,
@@ -134,6 +142,8 @@ POLICY_FIELDS = [
     "min_break_gap_minutes",
     "account_cap_hours",
     "account_cap_period",
+    "collective_agreement_exception",
+    "collective_agreement_reference",
 ]
 
 

@@ -30,3 +30,32 @@ def default_limits() -> Limits:
 def default_limit(name: str):
     """One field of `default_limits()`: the default of the policy field of that name."""
     return getattr(default_limits(), name)
+
+
+# The statutory bounds of each limit a policy sets: (the bound, "max" when the policy may not
+# exceed it or "min" when it may not go below, the source). A policy looser than these needs
+# a collective agreement (`WorkingTimePolicy.collective_agreement_exception`).
+LEGAL_BOUNDS: dict[str, tuple[Decimal, str, str]] = {
+    "max_weekly_hours": (Decimal(48), "max", "Working Time Directive Art. 6(b)"),
+    "reference_period_weeks": (Decimal(24), "max", "ArbZG §3: 24 weeks; Directive Art. 16(b), 17-19"),
+    "max_daily_hours": (Decimal(10), "max", "ArbZG §3"),
+    "min_daily_rest_hours": (Decimal(11), "min", "ArbZG §5(1), Directive Art. 3"),
+    "min_weekly_rest_hours": (Decimal(24), "min", "Directive Art. 5"),
+    "break_after_hours": (Decimal(6), "max", "ArbZG §4"),
+    "break_minutes": (Decimal(30), "min", "ArbZG §4"),
+    "long_break_after_hours": (Decimal(9), "max", "ArbZG §4"),
+    "long_break_minutes": (Decimal(45), "min", "ArbZG §4"),
+    "min_break_gap_minutes": (Decimal(15), "min", "ArbZG §4"),
+}
+
+
+def beyond_legal_bound(name: str, value) -> str:
+    """Why `value` for the limit `name` is looser than the law allows, or "" when it is not."""
+    bound, kind, source = LEGAL_BOUNDS[name]
+    if value is None:
+        return ""
+    if kind == "max" and Decimal(value) > bound:
+        return f"At most {bound:f} ({source}) unless a collective agreement allows more: mark the exception."
+    if kind == "min" and Decimal(value) < bound:
+        return f"At least {bound:f} ({source}) unless a collective agreement allows less: mark the exception."
+    return ""

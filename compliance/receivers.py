@@ -1,10 +1,13 @@
 """Compliance follows the time services through `core.signals.time_entry_written` and
-`core.signals.timesheet_approving` (the list of every signal and receiver is in
-core/signals.py)."""
+`core.signals.timesheet_approving`, and leave through `leave_days_changed` (the list of
+every signal and receiver is in core/signals.py)."""
+
+from datetime import date
 
 from compliance.selectors import policy_for
 from compliance.services import compliance_after_write, timesheet_approval_check
-from core.signals import month_closing, time_entry_written, timesheet_approving
+from core import outbox
+from core.signals import leave_days_changed, month_closing, time_entry_written, timesheet_approving
 from leave.services.account import working_time_forfeit_above_cap
 
 # The months whose close ends each cap period.
@@ -42,7 +45,14 @@ def account_cap_forfeit(sender, *, closing, people, last_day, **kwargs) -> None:
         )
 
 
+def leave_days_judge(sender, *, user, start: date, end: date, **kwargs) -> None:
+    """On commit: re-judge the weekly averages whose reference period the leave's days are
+    in (neutral leave came or went). It only follows, never vetoes."""
+    outbox.enqueue("compliance.tasks.compliance_rejudge_averages_task", user.pk, start.isoformat(), end.isoformat())
+
+
 def connect() -> None:
     time_entry_written.connect(time_entry_judge, dispatch_uid="compliance-time-entry-judge")
     month_closing.connect(account_cap_forfeit, dispatch_uid="compliance-account-cap-forfeit")
     timesheet_approving.connect(timesheet_approval_judge, dispatch_uid="compliance-timesheet-approval-judge")
+    leave_days_changed.connect(leave_days_judge, dispatch_uid="compliance-leave-days-judge")

@@ -13,7 +13,7 @@ since a duration says nothing about when the work happened.
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -470,12 +470,18 @@ def check_work_in_a_row(intervals: list[Interval], tz: ZoneInfo, limits: Limits,
 def check_weekly_rest(
     intervals: list[Interval], tz: ZoneInfo, limits: Limits, weeks: set[date], now: datetime
 ) -> list[Finding]:
-    """Each ISO week needs one uninterrupted rest of weekly plus daily rest (35 h by default).
-    A rest spanning the week's edge counts for the week it overlaps. A rest before the first
-    entry we know of passes; a rest still running decides the week only once it is over."""
+    """Each 7-day period (the ISO week, local time) needs one uninterrupted rest of the
+    weekly rest plus a daily rest (24 h + 11 h by default) whose weekly part lies within the
+    period: at least `min_weekly_rest_hours` of it inside the week, the daily rest may
+    adjoin it across the week's edge (Art. 5; CJEU C-306/16: within each 7-day period, so
+    at most 12 working days between two weekly rests). A rest overlapping the edge by a few
+    hours serves only the week holding its weekly part. The rest before the first entry we
+    know of began before our data; a rest still running decides the week only once it is
+    over."""
     findings = []
     required = limits.min_weekly_rest_hours + limits.min_daily_rest_hours
     needed = timedelta(hours=float(required))
+    needed_inside = timedelta(hours=float(limits.min_weekly_rest_hours))
     blocks = to_blocks(intervals, timedelta(minutes=limits.min_break_gap_minutes))
     # Rests between blocks: (from, to); None stands for "before our data" / "still running".
     rests = list(zip([None, *(b.end for b in blocks)], [*(b.start for b in blocks), None], strict=True))
@@ -484,56 +490,94 @@ def check_weekly_rest(
         worked_in_week = [i for i in intervals if i.start < week_to and i.end > week_from]
         if not worked_in_week:
             continue
-        longest, undecided = timedelta(), False
+        longest_inside, satisfied, undecided = timedelta(), False, False
         for rest_from, rest_to in rests:
             if (rest_from is not None and rest_from >= week_to) or (rest_to is not None and rest_to <= week_from):
                 continue
-            if rest_from is None:
-                longest = max(longest, needed)
-            elif rest_to is None:
-                longest = max(longest, now - rest_from)
-                undecided = undecided or week_to > now
-            else:
-                longest = max(longest, rest_to - rest_from)
-        if longest < needed and not undecided:
+            end = now if rest_to is None else rest_to
+            inside = max(min(end, week_to) - max(rest_from or week_from, week_from), timedelta())
+            longest_inside = max(longest_inside, inside)
+            long_enough = rest_from is None or end - rest_from >= needed
+            satisfied = satisfied or (long_enough and inside >= needed_inside)
+            undecided = undecided or (rest_to is None and week_to > now)
+        if not satisfied and not undecided:
             findings.append(
                 Finding(
                     "weekly_rest",
                     VIOLATION,
                     week_start,
                     week_start + timedelta(days=6),
-                    decimal_hours(longest),
+                    decimal_hours(longest_inside),
                     required,
                     f"Week {periods.iso_week_label(week_start)} ({day_label(week_start)} to "
-                    f"{day_label(week_start + timedelta(days=6))}): the longest rest was {hours_label(longest)}; "
-                    f"{hours_label(required)} in one piece are required.",
+                    f"{day_label(week_start + timedelta(days=6))}): no rest of {hours_label(required)} in one piece "
+                    f"with {hours_label(limits.min_weekly_rest_hours)} of it inside the week; the longest rest "
+                    f"within it was {hours_label(longest_inside)}.",
                     _ids(worked_in_week),
                 )
             )
     return findings
 
 
+@dataclass(frozen=True)
+class Average:
+    """The average weekly hours over the reference period ending with `last_day`, or over
+    the part of it since the history's start (`complete` False): `hours` worked over
+    `days` counted (calendar days less what neutral leave takes out), from `first_day`.
+    `value` is None when nothing counts."""
+
+    value: Decimal | None
+    hours: Decimal
+    days: Decimal
+    first_day: date
+    last_day: date
+    complete: bool
+
+    @property
+    def weeks(self) -> Decimal:
+        return self.days / 7
+
+
+def weeks_label(days: Decimal) -> str:
+    """ "16 weeks", "15.8 weeks", "3 days": the length an average was taken over."""
+    if days < 7:
+        whole = days.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP).normalize()
+        return f"{whole:f} day" if whole == 1 else f"{whole:f} days"
+    weeks = (days / 7).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP).normalize()
+    return f"{weeks:f} week" if weeks == 1 else f"{weeks:f} weeks"
+
+
 def rolling_average(
-    per_day: dict[date, timedelta], last_day: date, limits: Limits, neutral_days: set[date], history_start: date
-) -> tuple[Decimal | None, int, date]:
-    """The average weekly hours over the reference period ending with `last_day`: days of
-    neutral leave are left out and the period reaches back by as many days, never before
-    `history_start`. Answers (average, days counted, first day of the window); the average
-    is None when no day counts."""
+    per_day: dict[date, timedelta],
+    last_day: date,
+    limits: Limits,
+    neutral_days: set[date] | frozenset[date],
+    history_start: date,
+    neutral_share: Mapping[date, Decimal] | None = None,
+) -> Average:
+    """The average weekly hours over the reference period ending with `last_day`, never
+    before `history_start` (employment start, first recorded work): hours worked per week
+    actually worked (Art. 16(b)). Neutral leave counts in neither: the hours of its whole
+    days are left out, and each of its days takes its `neutral_share` of a week out of the
+    period (a contract work day 1/5 of a week at five days, half of that for a half day),
+    so 49 hours every week worked average 49 whatever leave sits in the period."""
     span = limits.reference_period_weeks * 7
-    counted, worked, day = 0, timedelta(), last_day
-    while counted < span and day >= history_start:
+    nominal_first = last_day - timedelta(days=span - 1)
+    first = max(nominal_first, history_start)
+    complete = history_start <= nominal_first
+    if first > last_day:
+        return Average(None, Decimal(0), Decimal(0), first, last_day, complete)
+    share = neutral_share or {}
+    worked, taken_out, day = timedelta(), Decimal(0), first
+    while day <= last_day:
         if day not in neutral_days:
-            counted += 1
             worked += per_day.get(day, timedelta())
-        day -= timedelta(days=1)
-    if not counted:
-        return None, 0, last_day
-    return (
-        (decimal_hours(worked) * 7 / counted).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
-        counted,
-        day + timedelta(days=1),
-    )
+        taken_out += share.get(day, Decimal(0))
+        day += timedelta(days=1)
+    days = max(Decimal((last_day - first).days + 1) - 7 * taken_out, Decimal(0))
+    hours = decimal_hours(worked)
+    value = (hours * 7 / days).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if days else None
+    return Average(value, hours, days, first, last_day, complete)
 
 
 def check_weekly_hours(
@@ -544,37 +588,76 @@ def check_weekly_hours(
     neutral_days: set[date],
     history_start: date,
     durations: Durations | None = None,
+    neutral_share: Mapping[date, Decimal] | None = None,
 ) -> list[Finding]:
     """Average weekly hours over the rolling reference period ending with each week
-    (Art. 6 and 16(b)). Days of paid annual or sick leave are neutral: they are left out
-    and the period reaches back by as many days, so leave never dilutes the average. A
-    single week above the maximum, with the average within it, is only a warning. Clocked
-    intervals less their breaks and durations both count."""
+    (Art. 6 and 16(b); ArbZG §3), neutral leave left out (`rolling_average`). Above the
+    maximum over a whole reference period is a violation. Within the first reference
+    period since `history_start` (a new starter) the weeks elapsed are averaged, and above
+    the maximum is only a warning while the weeks still to come can balance it: a
+    violation once the hours already worked exceed what the whole period allows. A single
+    week above the maximum, with the average within it, is a warning. Clocked intervals
+    less their breaks and durations both count."""
     findings = []
     per_day = hours_by_day(intervals, tz, durations)
     span = limits.reference_period_weeks * 7
+    limit = limits.max_weekly_hours
     for week_start in sorted(weeks):
         week_end = week_start + timedelta(days=6)
-        average, counted, window_start = rolling_average(per_day, week_end, limits, neutral_days, history_start)
-        if average is None:
+        average = rolling_average(per_day, week_end, limits, neutral_days, history_start, neutral_share)
+        if average.value is None:
             continue
         this_week = decimal_hours(
             sum((per_day.get(week_start + timedelta(days=n), timedelta()) for n in range(7)), timedelta())
         )
-        if average > limits.max_weekly_hours:
+        over = f"Average {average.value} h a week over {weeks_label(average.days)} to {day_label(week_end)}"
+        if average.value > limit and average.complete:
             findings.append(
                 Finding(
                     "weekly_average",
                     VIOLATION,
-                    week_start - timedelta(days=span - 7),
+                    average.first_day,
                     week_end,
-                    average,
-                    limits.max_weekly_hours,
-                    f"Average {average} h a week over {counted // 7} weeks to {day_label(week_end)} "
-                    f"(from {day_label(window_start)}), more than {limits.max_weekly_hours} h.",
+                    average.value,
+                    limit,
+                    f"{over} (from {day_label(average.first_day)}), more than {limit} h.",
                 )
             )
-        elif this_week > limits.max_weekly_hours:
+        elif average.value > limit:
+            # The first reference period since the start is still running: what it allows
+            # in all is its weeks (less the leave taken so far) at the maximum.
+            period_end = history_start + timedelta(days=span - 1)
+            period_days = Decimal(span) - (Decimal((average.last_day - average.first_day).days + 1) - average.days)
+            allowed = (limit * period_days / 7).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            since = f"since the start on {day_label(history_start)}"
+            if average.hours > allowed:
+                findings.append(
+                    Finding(
+                        "weekly_average",
+                        VIOLATION,
+                        average.first_day,
+                        week_end,
+                        average.value,
+                        limit,
+                        f"{over} ({since}): {average.hours} h worked, more than the {allowed} h the "
+                        f"{limits.reference_period_weeks}-week period to {day_label(period_end)} allows.",
+                    )
+                )
+            else:
+                findings.append(
+                    Finding(
+                        "weekly_average",
+                        WARNING,
+                        average.first_day,
+                        week_end,
+                        average.value,
+                        limit,
+                        f"{over} ({since}), above {limit} h; the weeks to {day_label(period_end)} can "
+                        f"balance it: {allowed - average.hours} h remain of the "
+                        f"{limits.reference_period_weeks}-week period's {allowed} h.",
+                    )
+                )
+        elif this_week > limit:
             findings.append(
                 Finding(
                     "weekly_hours",
@@ -582,9 +665,9 @@ def check_weekly_hours(
                     week_start,
                     week_end,
                     this_week,
-                    limits.max_weekly_hours,
-                    f"{this_week} h in week {periods.iso_week_label(week_start)}, above {limits.max_weekly_hours} h; "
-                    f"the {limits.reference_period_weeks}-week average ({average} h) is within the limit.",
+                    limit,
+                    f"{this_week} h in week {periods.iso_week_label(week_start)}, above {limit} h; "
+                    f"the {limits.reference_period_weeks}-week average ({average.value} h) is within the limit.",
                 )
             )
     return findings
@@ -638,6 +721,7 @@ def evaluate(
     durations: Durations | None = None,
     duration_entries: DurationEntries | None = None,
     times_required: bool = False,
+    neutral_share: Mapping[date, Decimal] | None = None,
 ) -> list[Finding]:
     """Every rule, judged for `days` and the ISO weeks they fall in. `intervals` are the
     clocked entries, `durations` the hours recorded per day without times: both count in
@@ -645,7 +729,7 @@ def evaluate(
     weeks = {periods.week_start_of(day) for day in days}
     durations = durations or {}
     return [
-        *check_weekly_hours(intervals, tz, limits, weeks, neutral_days, history_start, durations),
+        *check_weekly_hours(intervals, tz, limits, weeks, neutral_days, history_start, durations, neutral_share),
         *check_daily_rest(intervals, tz, limits, days),
         *check_weekly_rest(intervals, tz, limits, weeks, now),
         *check_daily_max(intervals, tz, limits, days, durations, duration_entries),

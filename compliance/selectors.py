@@ -5,14 +5,16 @@ see, and the one read of recorded work that both the checks (`services`) and the
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
-from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from compliance import rules
 from compliance.models import Violation, WorkingTimePolicy
+from compliance.policies import default_limits
 from core import periods
-from leave.selectors import neutral_leave_days_of
+from leave.selectors import neutral_leave_of
 from timeentries.models import TimeEntry
 from users.models import User
 from users.selectors import owned_rows_visible_to
@@ -49,10 +51,13 @@ class RecordedWork:
     limits: rules.Limits
     # Clocked entries, with their declared breaks.
     intervals: list[rules.Interval]
+    # Whole days of neutral leave (their hours are left out of the average), and the share
+    # of a working week each day of neutral leave takes out of the reference period.
     neutral_days: set[date]
-    # The reference period never reaches before the local day of the first entry ever, so
-    # the weeks before someone started recording do not count as zero.
+    # The reference period never reaches before the employment start or the local day of
+    # the first entry ever, so weeks before someone started do not count as zero.
     history_start: date
+    neutral_share: dict[date, Decimal] = field(default_factory=dict)
     # Duration entries (hours on a local day, no times): their hours and ids per day.
     durations: dict[date, timedelta] = field(default_factory=dict)
     duration_entries: dict[date, tuple[int, ...]] = field(default_factory=dict)
@@ -79,6 +84,21 @@ class RecordedWork:
             durations=self.durations,
             duration_entries=self.duration_entries,
             times_required=self.times_required,
+            neutral_share=self.neutral_share,
+        )
+
+    def evaluate_averages(self, weeks: set[date]) -> list[rules.Finding]:
+        """The weekly average of `weeks` alone: the later weeks whose reference period a
+        write or a leave decision reached."""
+        return rules.check_weekly_hours(
+            self.intervals,
+            self.user.tzinfo,
+            self.limits,
+            weeks,
+            self.neutral_days,
+            self.history_start,
+            self.durations,
+            self.neutral_share,
         )
 
 
@@ -186,7 +206,7 @@ def recorded_work(
         users, min(start for start, _ in windows.values()), max(end for _, end in windows.values()), now
     )
     neutral_from = min(periods.local_date(windows[user.pk][0], user.tzinfo) for user in users)
-    neutral = neutral_leave_days_of(users, neutral_from, last_day + timedelta(days=7))
+    neutral = neutral_leave_of(users, neutral_from, last_day + timedelta(days=7))
     work = {}
     for user in users:
         mine, policy_of_user = entries[user.pk], policies[user.team_id]
@@ -195,10 +215,18 @@ def recorded_work(
             policy=policy_of_user,
             limits=rules.Limits.of(policy_of_user),
             intervals=mine.intervals,
-            neutral_days=neutral[user.pk],
-            history_start=mine.first_day or first_day,
+            neutral_days=set(neutral[user.pk].days),
+            neutral_share=neutral[user.pk].week_share,
+            history_start=max(mine.first_day or first_day, user.employment_start),
             durations=dict(mine.durations),
             duration_entries={day: tuple(ids) for day, ids in mine.duration_entries.items()},
             times_required=times_required(policy_of_user, mine.country),
         )
     return work
+
+
+def longest_reference_period_weeks() -> int:
+    """The longest reference period of any policy, the settings' default included: how far
+    back the nightly scan re-judges."""
+    longest = WorkingTimePolicy.objects.aggregate(longest=Max("reference_period_weeks"))["longest"] or 0
+    return max(longest, default_limits().reference_period_weeks)

@@ -153,10 +153,15 @@ class ComplianceWeekSerializer(serializers.Serializer):
     hours = _hours(help_text="Hours of the whole ISO week.")
     rolling_average = _hours(
         allow_null=True,
-        help_text="Average weekly hours over the reference period ending with this week, neutral leave left "
-        "out; null before the first entry.",
+        help_text="Average weekly hours over the reference period ending with this week (never before the "
+        "employment start or the first entry), neutral leave left out of hours and weeks; null when nothing counts.",
     )
-    days_counted = serializers.IntegerField(help_text="Days the average is taken over.")
+    days_counted = serializers.IntegerField(help_text="Days the average is taken over (neutral leave taken out).")
+    weeks_counted = _hours(help_text="Weeks the average is taken over (days counted / 7).")
+    reference_complete = serializers.BooleanField(
+        help_text="Whether the whole reference period lies after the start; if not, later weeks can still "
+        "balance an average above the limit."
+    )
     max_weekly_hours = _hours()
     above_limit = serializers.BooleanField()
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from compliance import rules
 from compliance.models import Violation, WorkingTimePolicy
+from compliance.policies import LEGAL_BOUNDS, beyond_legal_bound
 from compliance.selectors import policy_for, recorded_work
 from core import periods
 from core.audit import audit_event_record
@@ -23,15 +24,34 @@ from users.permissions import ensure_admin, ensure_can_decide_for
 WEEK_SPANNING_RULES = ("weekly_average",)
 
 
-def compliance_evaluate(*, user: User, days: set[date], policy: WorkingTimePolicy | None = None) -> list[rules.Finding]:
-    """Judge `days` (and their weeks) for `user` as the entries stand."""
-    if not days:
+def compliance_evaluate(
+    *, user: User, days: set[date], policy: WorkingTimePolicy | None = None, average_weeks: set[date] = frozenset()
+) -> list[rules.Finding]:
+    """Judge `days` (and their weeks) for `user` as the entries stand, and the weekly
+    average of `average_weeks` besides."""
+    if not days and not average_weeks:
         return []
     now = timezone.now()
-    work = recorded_work([user], min(days), max(days), now=now, policy=policy)[user.pk]
+    average_weeks = set(average_weeks) - {periods.week_start_of(day) for day in days}
+    span = [*days, *average_weeks, *(week + timedelta(days=6) for week in average_weeks)]
+    work = recorded_work([user], min(span), max(span), now=now, policy=policy)[user.pk]
     if not work.has_work:
         return []  # no work, nothing to break
-    return work.evaluate(days, now)
+    return [*work.evaluate(days, now), *work.evaluate_averages(average_weeks)]
+
+
+def weeks_averaged_over(*, user: User, policy: WorkingTimePolicy, first_day: date, last_day: date) -> set[date]:
+    """The weeks whose reference period holds a day from `first_day` to `last_day`: from the
+    first day's week to the week `reference_period_weeks - 1` after the last day's, none
+    after the current week (a week to come is judged when it comes)."""
+    this_week = periods.week_start_of(user.local_today())
+    week = periods.week_start_of(first_day)
+    last = min(periods.week_start_of(last_day) + timedelta(weeks=policy.reference_period_weeks - 1), this_week)
+    weeks = set()
+    while week <= last:
+        weeks.add(week)
+        week += timedelta(days=7)
+    return weeks
 
 
 def _affected_days(user: User, *spans: tuple[datetime | date, datetime | None]) -> set[date]:
@@ -77,23 +97,27 @@ def _violation_record(user: User, finding: rules.Finding) -> str:
     return "updated"
 
 
-def _violations_resolve_gone(user: User, days: set[date], seen: set[tuple]) -> int:
+def _violations_resolve_gone(user: User, days: set[date], seen: set[tuple], average_weeks: set[date]) -> int:
     """Resolve the open violations judged again for `days` (their weeks, for the weekly
-    rules) that the findings no longer contain; answers how many."""
+    rules) and the weekly averages of `average_weeks` that the findings no longer contain;
+    answers how many."""
     weeks = {periods.week_start_of(day) for day in days}
+    span = [*days, *average_weeks, *(week + timedelta(days=6) for week in average_weeks)]
     judged = (
         Violation.objects.filter(user=user)
         .order_by()
         .exclude(status=Violation.Status.RESOLVED)
-        .filter(period_end__gte=min(days), period_start__lte=max(days) + timedelta(days=6))
+        .filter(period_end__gte=min(span), period_start__lte=max(span) + timedelta(days=6))
     )
     resolved = 0
     for violation in judged:
-        in_scope = (
-            violation.period_start in days or violation.period_end in days
-            if violation.rule not in ("weekly_average", "weekly_rest")
-            else periods.week_start_of(violation.period_end) in weeks
-        )
+        week = periods.week_start_of(violation.period_end)
+        if violation.rule == "weekly_average":
+            in_scope = week in weeks or week in average_weeks
+        elif violation.rule == "weekly_rest":
+            in_scope = week in weeks
+        else:
+            in_scope = violation.period_start in days or violation.period_end in days
         if in_scope and (violation.rule, violation.period_start, violation.period_end) not in seen:
             violation.status, violation.resolved_at = Violation.Status.RESOLVED, timezone.now()
             violation.save(update_fields=["status", "resolved_at", "updated_at"])
@@ -101,12 +125,14 @@ def _violations_resolve_gone(user: User, days: set[date], seen: set[tuple]) -> i
     return resolved
 
 
-def violations_sync(*, user: User, days: set[date], findings: list[rules.Finding]) -> dict[str, int]:
-    """Upsert the violations found for `days` (and the warnings recorded all the same,
-    `rules.RECORDED_WARNINGS`) and resolve the ones in that span that are no longer there.
-    Idempotent: unique on user + rule + period."""
+def violations_sync(
+    *, user: User, days: set[date], findings: list[rules.Finding], average_weeks: set[date] = frozenset()
+) -> dict[str, int]:
+    """Upsert the violations found for `days` and the weekly averages of `average_weeks`
+    (and the warnings recorded all the same, `rules.RECORDED_WARNINGS`) and resolve the
+    ones in that span that are no longer there. Idempotent: unique on user + rule + period."""
     counts = {"created": 0, "updated": 0, "resolved": 0}
-    if not days:
+    if not days and not average_weeks:
         return counts
     seen = set()
     with transaction.atomic():
@@ -117,22 +143,27 @@ def violations_sync(*, user: User, days: set[date], findings: list[rules.Finding
             outcome = _violation_record(user, finding)
             if outcome:
                 counts[outcome] += 1
-        counts["resolved"] = _violations_resolve_gone(user, days, seen)
+        counts["resolved"] = _violations_resolve_gone(user, days, seen, set(average_weeks))
     return counts
 
 
 def compliance_after_write(*, user: User, spans) -> list[rules.Finding]:
     """Called by Time's services inside their transaction once an entry was saved, moved or
-    deleted: judge the affected days as they now stand, record the violations, resolve the
-    fixed ones and return the findings for the response's `compliance_warnings`.
+    deleted: judge the affected days as they now stand, and re-judge the weekly average of
+    every later week whose reference period holds them (`weeks_averaged_over`), so a
+    back-dated correction leaves no stale average behind; record the violations, resolve
+    the fixed ones and return the findings for the response's `compliance_warnings`.
 
     Never refuses, whatever the policy: the record of actual working time must be objective
     and complete (CJEU C-55/18, BAG 1 ABR 22/21, ArbZG §16(2)), so a real 10.5-hour day, a
     timer stopped at its true end and a correction that reveals another violation are all
     saved. A `block` policy acts on approval instead (`timesheet_approval_check`)."""
+    policy = policy_for(user)
     days = _affected_days(user, *spans)
-    findings = compliance_evaluate(user=user, days=days, policy=policy_for(user))
-    violations_sync(user=user, days=days, findings=findings)
+    later = weeks_averaged_over(user=user, policy=policy, first_day=min(days), last_day=max(days))
+    later -= {periods.week_start_of(day) for day in days}
+    findings = compliance_evaluate(user=user, days=days, policy=policy, average_weeks=later)
+    violations_sync(user=user, days=days, findings=findings, average_weeks=later)
     return findings
 
 
@@ -179,6 +210,17 @@ def timesheet_approval_check(*, user: User, week_start: date, actor: User, reaso
     return violations
 
 
+@transaction.atomic
+def compliance_rejudge_averages(*, user: User, first_day: date, last_day: date) -> dict[str, int]:
+    """Re-judge and record the weekly average of every week whose reference period holds a
+    day from `first_day` to `last_day`: what changes when leave neutral for the average is
+    approved or cancelled after the fact."""
+    policy = policy_for(user)
+    weeks = weeks_averaged_over(user=user, policy=policy, first_day=first_day, last_day=last_day)
+    findings = compliance_evaluate(user=user, days=set(), policy=policy, average_weeks=weeks)
+    return violations_sync(user=user, days=set(), findings=findings, average_weeks=weeks)
+
+
 def compliance_scan(*, start: date, end: date, users=None, batch_size: int = 200) -> dict[str, int]:
     """Judge every active user's days from `start` to `end` and record the result."""
     if end < start:
@@ -220,9 +262,27 @@ def _acknowledge(violation: Violation, *, actor: User, comment: str) -> Violatio
     return violation
 
 
+def _ensure_within_the_law(policy: WorkingTimePolicy) -> None:
+    """Limits looser than the statutory ones (`policies.LEGAL_BOUNDS`) only as a marked
+    collective-agreement exception that names its agreement."""
+    policy.collective_agreement_reference = (policy.collective_agreement_reference or "").strip()
+    if policy.collective_agreement_exception:
+        if not policy.collective_agreement_reference:
+            raise DomainValidationError(
+                "Name the collective agreement (and clause) the exception rests on.",
+                field="collective_agreement_reference",
+            )
+        return
+    for name in LEGAL_BOUNDS:
+        reason = beyond_legal_bound(name, getattr(policy, name))
+        if reason:
+            raise DomainValidationError(reason, field=name)
+
+
 @transaction.atomic
 def policy_save(*, actor: User, instance: WorkingTimePolicy, teams=None, **fields) -> WorkingTimePolicy:
-    """Create or change a policy (admins). A team follows at most one policy; one default."""
+    """Create or change a policy (admins). A team follows at most one policy; one default;
+    limits looser than the law only as a collective-agreement exception with its reference."""
     ensure_admin(actor, what="change working-time policies")
     was_default = instance.pk is not None and WorkingTimePolicy.objects.filter(pk=instance.pk, is_default=True).exists()
     for name, value in fields.items():
@@ -232,6 +292,7 @@ def policy_save(*, actor: User, instance: WorkingTimePolicy, teams=None, **field
     for name in ("max_weekly_hours", "max_daily_hours"):
         if getattr(instance, name) <= 0:
             raise DomainValidationError("Must be more than 0.", field=name)
+    _ensure_within_the_law(instance)
     if WorkingTimePolicy.objects.filter(name__iexact=instance.name).exclude(pk=instance.pk).exists():
         raise DomainValidationError("A policy with this name exists.", field="name")
     if was_default and not instance.is_default:

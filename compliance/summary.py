@@ -4,13 +4,15 @@ range. Pure reads, no writes.
 
 The numbers are measured by the functions the checks use: the work is read by
 `selectors.recorded_work` (a running entry counts up to now, neutral leave from
-`leave.selectors.neutral_leave_days_of`), the rests are `rules.daily_rests`, the average is
-`rules.rolling_average`. So a week shown above the limit here is a week the scan flags, a
-rest shown below the minimum is one it records, and the other way round.
+`leave.selectors.neutral_leave_of`), the rests are `rules.daily_rests`, the average is
+`rules.rolling_average`. So a week shown above the limit here with its reference period
+complete is a week the scan flags (within a new starter's first period it is a warning
+later weeks can balance), a rest shown below the minimum is one it records, and the other
+way round.
 """
 
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from compliance import rules
 from compliance.models import Violation
@@ -22,31 +24,35 @@ from users.models import User
 SHORTEST_RESTS = 5
 
 
-def rolling_weekly_average(
-    per_day: dict[date, timedelta], week_start: date, work: RecordedWork
-) -> tuple[Decimal | None, int]:
-    """The average weekly hours over the reference period ending with the week, and the days
-    it counts: `rules.rolling_average`, as `rules.check_weekly_hours` measures it."""
-    average, counted, _ = rules.rolling_average(
-        per_day, week_start + timedelta(days=6), work.limits, work.neutral_days, work.history_start
+def rolling_weekly_average(per_day: dict[date, timedelta], week_start: date, work: RecordedWork) -> rules.Average:
+    """The average weekly hours over the reference period ending with the week:
+    `rules.rolling_average`, as `rules.check_weekly_hours` measures it."""
+    return rules.rolling_average(
+        per_day,
+        week_start + timedelta(days=6),
+        work.limits,
+        work.neutral_days,
+        work.history_start,
+        work.neutral_share,
     )
-    return average, counted
 
 
 def _week_row(per_day: dict[date, timedelta], week_start: date, work: RecordedWork) -> dict:
     days = (week_start + timedelta(days=n) for n in range(7))
     hours = rules.decimal_hours(sum((per_day.get(day, timedelta()) for day in days), timedelta()))
-    average, counted = rolling_weekly_average(per_day, week_start, work)
+    average = rolling_weekly_average(per_day, week_start, work)
     limit = work.limits.max_weekly_hours
     return {
         "week": periods.iso_week_label(week_start),
         "week_start": week_start,
         "week_end": week_start + timedelta(days=6),
         "hours": hours,
-        "rolling_average": average,
-        "days_counted": counted,
+        "rolling_average": average.value,
+        "days_counted": int(average.days.to_integral_value(rounding=ROUND_HALF_UP)),
+        "weeks_counted": average.weeks.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+        "reference_complete": average.complete,
         "max_weekly_hours": limit,
-        "above_limit": average is not None and average > limit,
+        "above_limit": average.value is not None and average.value > limit,
     }
 
 

@@ -32,6 +32,14 @@ Project signals (defined here)
     deleted team. Receiver: `leave.receivers.leave_recount` re-counts their pending and
     approved leave ending on or after `since` (no veto).
 
+`leave_days_changed(sender=LeaveRequest, user, start, end)`
+    Sent by `leave.services` inside its transaction when approved leave of a type neutral
+    for the working-time average came to or left the days from `start` to `end` (an
+    approval, automatic ones such as sick leave included; a cancellation of approved
+    leave). Receiver: `compliance.receivers.leave_days_judge` hands them on commit to
+    `compliance_rejudge_averages_task`, which re-judges every weekly average whose
+    reference period holds those days: leave is neutral in it (no veto).
+
 `audit_events_purged(sender=AuditEvent, cutoff)`
     Sent by `core.audit.audit_purge_expired` AFTER the purge's last batch committed: every
     AuditEvent created before `cutoff` was deleted with set-based SQL, which sends no per-row
@@ -73,6 +81,7 @@ Field-level history is django-auditlog's (`auditlog.register` in each app's `sig
 from django.dispatch import Signal
 
 time_entry_written = Signal()
+leave_days_changed = Signal()
 leave_basis_changed = Signal()
 audit_events_purged = Signal()
 expected_hours_requested = Signal()
@@ -83,6 +92,7 @@ timesheet_approving = Signal()
 # Signal name -> the receivers connected to it (module.function).
 RECEIVERS: dict[str, set[str]] = {
     "time_entry_written": {"compliance.receivers.time_entry_judge"},
+    "leave_days_changed": {"compliance.receivers.leave_days_judge"},
     "leave_basis_changed": {"leave.receivers.leave_recount"},
     "audit_events_purged": {"search.signals.audit_purged"},
     "expected_hours_requested": {"leave.receivers.expected_hours_answer"},

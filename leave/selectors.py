@@ -2,7 +2,7 @@
 expected hours that analytics and compliance use."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -491,6 +491,54 @@ def calendar_id_today(user: User) -> int | None:
     return calendar_id_on(user, schedule.terms_on(day))
 
 
+@dataclass(frozen=True)
+class NeutralLeave:
+    """One person's approved leave of types neutral for the working-time average (paid
+    annual leave, sick leave; WTD Art. 16(b)) between two dates.
+
+    `days` are the whole days on such leave, any weekday: their hours are left out.
+    `week_share` is what each day of it takes out of the reference period, in weeks: a
+    contract work day on leave is 1 / (work days a week), half of it for a half day, a day
+    off 0. So a week of leave is one week left out whether the request covers Monday to
+    Friday or Monday to Sunday, and 49 hours worked in every other week average 49."""
+
+    days: frozenset[date] = frozenset()
+    week_share: dict[date, Decimal] = field(default_factory=dict)
+
+
+def neutral_leave_of(users: Iterable[User], start: date, end: date) -> dict[int, NeutralLeave]:
+    """`NeutralLeave` of several people from `start` to `end`: one query for the leave, one
+    for the contract versions."""
+    users = list(users)
+    requests: dict[int, list[LeaveRequest]] = {user.pk: [] for user in users}
+    leave = LeaveRequest.objects.filter(
+        user_id__in=list(requests),
+        status=LeaveRequest.Status.APPROVED,
+        leave_type__neutral_for_working_time=True,
+        start_date__lte=end,
+        end_date__gte=start,
+    ).only("user_id", "start_date", "end_date", "start_half", "end_half")
+    for request in leave:
+        requests[request.user_id].append(request)
+    schedules = schedules_of([user for user in users if requests[user.pk]])
+    result = {}
+    for user in users:
+        whole, share = set(), {}
+        for request in requests[user.pk]:
+            for day in daterange(max(request.start_date, start), min(request.end_date, end)):
+                halves = requested_halves(
+                    day, request.start_date, request.end_date, request.start_half, request.end_half
+                )
+                if halves == HALVES:
+                    whole.add(day)
+                terms = schedules[user.pk].terms_on(day)
+                if terms is not None and day.isoweekday() in terms.work_days:
+                    taken = Decimal(len(halves)) / 2 / len(terms.work_days)
+                    share[day] = min(share.get(day, ZERO) + taken, Decimal(1) / len(terms.work_days))
+        result[user.pk] = NeutralLeave(days=frozenset(whole), week_share=share)
+    return result
+
+
 def neutral_leave_days(user: User, start: date, end: date) -> set[date]:
     """Whole days of approved leave whose type is neutral for the working-time average
     (paid annual leave, sick leave): compliance leaves these days out of the average."""
@@ -498,20 +546,5 @@ def neutral_leave_days(user: User, start: date, end: date) -> set[date]:
 
 
 def neutral_leave_days_of(users: Iterable[User], start: date, end: date) -> dict[int, set[date]]:
-    """`neutral_leave_days` of several people, in one query."""
-    days: dict[int, set[date]] = {user.pk: set() for user in users}
-    leave = LeaveRequest.objects.filter(
-        user_id__in=list(days),
-        status=LeaveRequest.Status.APPROVED,
-        leave_type__neutral_for_working_time=True,
-        start_date__lte=end,
-        end_date__gte=start,
-    ).only("user_id", "start_date", "end_date", "start_half", "end_half")
-    for request in leave:
-        for day in daterange(max(request.start_date, start), min(request.end_date, end)):
-            if (
-                requested_halves(day, request.start_date, request.end_date, request.start_half, request.end_half)
-                == HALVES
-            ):
-                days[request.user_id].add(day)
-    return days
+    """`neutral_leave_days` of several people (`neutral_leave_of`'s whole days)."""
+    return {pk: set(leave.days) for pk, leave in neutral_leave_of(users, start, end).items()}

@@ -42,8 +42,11 @@ NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
 def weekly(intervals, week_index, neutral=frozenset()):
+    """Judge one week; `neutral` are whole days of leave of someone working Monday to Friday
+    (each weekday takes a fifth of a week out of the reference period)."""
     week = FIRST + timedelta(weeks=week_index)
-    return rules.check_weekly_hours(intervals, BERLIN, LIMITS, {week}, set(neutral), FIRST)
+    share = {day: Decimal(1) / 5 for day in neutral if day.isoweekday() <= 5}
+    return rules.check_weekly_hours(intervals, BERLIN, LIMITS, {week}, set(neutral), FIRST, None, share)
 
 
 def test_one_58_hour_week_in_a_17_week_average_of_40_is_a_warning_not_a_violation():

@@ -11,6 +11,7 @@ from django.utils import timezone
 from core import outbox
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainError, DomainValidationError, Forbidden
+from core.signals import leave_days_changed
 from leave import selectors
 from leave.models import LeaveLedgerEntry, LeaveRequest, LeaveType
 from leave.notifications import notify_leave_decided, notify_leave_requested
@@ -175,8 +176,16 @@ def _approve(request: LeaveRequest, *, actor: User | None, comment: str) -> Leav
     if request.leave_type.interrupts_leave:
         _credit_interrupted_leave(request, actor=actor)
     audit_event_record(action="leave_approved", actor=actor, target=request, data={"comment": comment})
+    _neutral_days_changed(request)
     _notify_decided(request)
     return request
+
+
+def _neutral_days_changed(request: LeaveRequest) -> None:
+    """Approved leave neutral for the working-time average came or went: compliance
+    re-judges the averages over those days (`core.signals.leave_days_changed`)."""
+    if request.leave_type.neutral_for_working_time:
+        leave_days_changed.send(sender=LeaveRequest, user=request.user, start=request.start_date, end=request.end_date)
 
 
 def _notify_decided(request: LeaveRequest) -> None:
@@ -267,6 +276,8 @@ def leave_request_cancel(*, request_id: int, actor: User, comment: str = "") -> 
         _credit_cancelled(request, actor=actor)
     if was_approved and request.leave_type.interrupts_leave:
         _reverse_sick_credits(request, actor=actor)
+    if was_approved:
+        _neutral_days_changed(request)
     audit_event_record(
         action="leave_cancelled", actor=actor, target=request, data={"was": "approved" if was_approved else "pending"}
     )
