@@ -32,6 +32,10 @@ class WorkingTimePolicy(models.Model):
         ON = "on", "Required"
         OFF = "off", "Not required"
 
+    class NightAveragePeriod(models.TextChoices):
+        MONTH = "month", "Calendar month"
+        FOUR_WEEKS = "4weeks", "4 weeks"
+
     name = models.CharField(max_length=100, unique=True)
     is_default = models.BooleanField(default=False)
     teams = models.ManyToManyField(Team, blank=True, related_name="working_time_policies")
@@ -65,6 +69,17 @@ class WorkingTimePolicy(models.Model):
     min_break_gap_minutes = models.PositiveSmallIntegerField(
         default=partial(default_limit, "min_break_gap_minutes"),
         help_text="A gap at least this long counts as a break; shorter gaps join entries into one block.",
+    )
+    night_start = models.TimeField(
+        default=partial(default_limit, "night_start"),
+        help_text="Night time begins (ArbZG §2(3): 23:00); work covering more than 2 hours of it is night work.",
+    )
+    night_end = models.TimeField(default=partial(default_limit, "night_end"), help_text="Night time ends (06:00).")
+    night_average_period = models.CharField(
+        max_length=8,
+        choices=NightAveragePeriod.choices,
+        default=NightAveragePeriod.MONTH,
+        help_text="Over which period a night worker's working day must average 8 hours at most (ArbZG §6(2)).",
     )
     enforcement = models.CharField(max_length=8, choices=Enforcement.choices, default=Enforcement.WARN)
     require_clocked_times = models.CharField(
@@ -108,6 +123,9 @@ POLICY_FIELDS = [
     "long_break_after_hours",
     "long_break_minutes",
     "min_break_gap_minutes",
+    "night_start",
+    "night_end",
+    "night_average_period",
 ]
 
 
@@ -119,6 +137,11 @@ class Violation(models.Model):
         DAILY_MAX = "daily_max", "Maximum daily hours"
         BREAKS = "breaks", "Breaks"
         TIMES_NOT_RECORDED = "times_not_recorded", "Times not recorded"
+        NIGHT_AVERAGE = "night_average", "Night workers' 8-hour average"
+        SUNDAY_WORK = "sunday_work", "Work on a Sunday"
+        HOLIDAY_WORK = "holiday_work", "Work on a public holiday"
+        SUBSTITUTE_REST = "substitute_rest", "Substitute rest day"
+        FREE_SUNDAYS = "free_sundays", "15 free Sundays a year"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

@@ -12,9 +12,10 @@ from django.utils import timezone
 from compliance import rules
 from compliance.models import Violation, WorkingTimePolicy
 from core import periods
-from leave.selectors import neutral_leave_days_of
+from leave.selectors import calendar_id_on, holidays_by_calendar, neutral_leave_days_of
 from timeentries.models import TimeEntry
 from users.models import User
+from users.schedules import schedules_of
 from users.selectors import owned_rows_visible_to
 
 # How far back the reads reach besides the reference period itself: the extension for
@@ -58,6 +59,9 @@ class RecordedWork:
     duration_entries: dict[date, tuple[int, ...]] = field(default_factory=dict)
     # Whether a day of durations only is a finding (`WorkingTimePolicy.require_clocked_times`).
     times_required: bool = False
+    # The person's public holidays (their calendar on each day) and night-worker flag.
+    holidays: set[date] = field(default_factory=set)
+    night_worker: bool = False
 
     @property
     def has_work(self) -> bool:
@@ -79,6 +83,20 @@ class RecordedWork:
             durations=self.durations,
             duration_entries=self.duration_entries,
             times_required=self.times_required,
+            holidays=self.holidays,
+            night_worker=self.night_worker,
+        )
+
+    def night_hours_by_day(self) -> dict[date, timedelta]:
+        return rules.night_hours_by_day(self.intervals, self.user.tzinfo, self.limits)
+
+    def substitute_rest_days(self, now: datetime) -> list[rules.SubstituteRest]:
+        return rules.substitute_rest_days(
+            self.hours_by_day(),
+            self.holidays,
+            self.neutral_days,
+            periods.local_date(now, self.user.tzinfo),
+            self.history_start,
         )
 
 
@@ -156,6 +174,41 @@ def _entries_by_user(users: list[User], start: datetime, end: datetime, now: dat
     return found
 
 
+def _calendar_window(first_day: date, last_day: date, tz) -> tuple[datetime, datetime]:
+    """The UTC span the Sunday, holiday and night rules read: the calendar years of the
+    judged days (15 free Sundays a year, night work on 48 days of a year), from the longest
+    substitute rest window before the first (a holiday's, 8 weeks, that may claim a free
+    day) to the end of the one after the last."""
+    window = timedelta(weeks=rules.HOLIDAY_SUBSTITUTE_WEEKS + 1)
+    return (
+        periods.local_midnight(date(first_day.year, 1, 1), tz) - window,
+        periods.local_midnight(max(date(last_day.year + 1, 1, 1), last_day + timedelta(days=1)), tz) + window,
+    )
+
+
+def _holidays_by_user(users: list[User], start: date, end: date) -> dict[int, set[date]]:
+    """Each person's public holidays from `start` to `end`: the calendar of their contract
+    version on the day, else their own or their team's. Half days (24 and 31 December in
+    some calendars) are working days in law."""
+    schedules = schedules_of(users)
+    calendars = {
+        user.pk: {user.effective_holiday_calendar_id}
+        | {terms.holiday_calendar_id for terms in schedules[user.pk].versions if terms.holiday_calendar_id}
+        for user in users
+    }
+    holidays = holidays_by_calendar(set().union(*calendars.values()), start, end)
+    found: dict[int, set[date]] = {}
+    for user in users:
+        schedule = schedules[user.pk]
+        found[user.pk] = {
+            day
+            for calendar_id in calendars[user.pk]
+            for day, holiday in holidays[calendar_id].items()
+            if not holiday.half_day and calendar_id_on(user, schedule.terms_on(day)) == calendar_id
+        }
+    return found
+
+
 def times_required(policy: WorkingTimePolicy, country: str) -> bool:
     """Whether `policy` requires clocked times of someone on a holiday calendar of
     `country`: "auto" requires them on German calendars (the issue's default)."""
@@ -181,12 +234,16 @@ def recorded_work(
     for user in users:
         if user.team_id not in policies:
             policies[user.team_id] = policy or policy_for(user)
-        windows[user.pk] = _reading_window(rules.Limits.of(policies[user.team_id]), first_day, last_day, user.tzinfo)
+        start, end = _reading_window(rules.Limits.of(policies[user.team_id]), first_day, last_day, user.tzinfo)
+        calendar_start, calendar_end = _calendar_window(first_day, last_day, user.tzinfo)
+        windows[user.pk] = (min(start, calendar_start), max(end, calendar_end))
     entries = _entries_by_user(
         users, min(start for start, _ in windows.values()), max(end for _, end in windows.values()), now
     )
     neutral_from = min(periods.local_date(windows[user.pk][0], user.tzinfo) for user in users)
-    neutral = neutral_leave_days_of(users, neutral_from, last_day + timedelta(days=7))
+    neutral_to = max(periods.local_date(windows[user.pk][1], user.tzinfo) for user in users)
+    neutral = neutral_leave_days_of(users, neutral_from, neutral_to)
+    holidays = _holidays_by_user(users, neutral_from, neutral_to)
     work = {}
     for user in users:
         mine, policy_of_user = entries[user.pk], policies[user.team_id]
@@ -200,5 +257,7 @@ def recorded_work(
             durations=dict(mine.durations),
             duration_entries={day: tuple(ids) for day, ids in mine.duration_entries.items()},
             times_required=times_required(policy_of_user, mine.country),
+            holidays=holidays[user.pk],
+            night_worker=user.night_worker,
         )
     return work

@@ -108,6 +108,9 @@ def policy_form(**fields) -> dict:
         "long_break_after_hours": "9",
         "long_break_minutes": "45",
         "min_break_gap_minutes": "15",
+        "night_start": "23:00",
+        "night_end": "06:00",
+        "night_average_period": "month",
         **fields,
     }
 
