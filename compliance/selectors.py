@@ -12,7 +12,7 @@ from django.utils import timezone
 from compliance import rules
 from compliance.models import Violation, WorkingTimePolicy
 from core import periods
-from leave.selectors import calendar_id_on, holidays_by_calendar, neutral_leave_days_of
+from leave.selectors import holidays_by_calendar, neutral_leave_days_of
 from timeentries.models import TimeEntry
 from users.models import User
 from users.schedules import schedules_of
@@ -112,6 +112,9 @@ class _Entries:
     # read with the entries, so only known for people with entries in the span (the others
     # have no day to judge for recorded times).
     country: str = ""
+    # That calendar's id, read with the entries too (`calendar_known`).
+    calendar_id: int | None = None
+    calendar_known: bool = False
 
 
 def _reading_window(limits: rules.Limits, first_day: date, last_day: date, tz) -> tuple[datetime, datetime]:
@@ -153,11 +156,14 @@ def _entries_by_user(users: list[User], start: datetime, end: datetime, now: dat
             "first_day",
             "user__holiday_calendar__country",
             "user__team__holiday_calendar__country",
+            "user__holiday_calendar_id",
+            "user__team__holiday_calendar_id",
         )
     )
-    for user_id, pk, kind, entry_start, entry_end, break_minutes, day, duration, first, own, team in rows:
+    for user_id, pk, kind, entry_start, entry_end, break_minutes, day, duration, first, own, team, *calendars in rows:
         entries = found[user_id]
         entries.first_day, entries.country = first, (own or team or "").upper()
+        entries.calendar_id, entries.calendar_known = calendars[0] or calendars[1], True
         if kind == TimeEntry.Kind.DURATION:
             entries.durations[day] += duration
             entries.duration_entries[day].append(pk)
@@ -186,13 +192,17 @@ def _calendar_window(first_day: date, last_day: date, tz) -> tuple[datetime, dat
     )
 
 
-def _holidays_by_user(users: list[User], start: date, end: date) -> dict[int, set[date]]:
+def _holidays_by_user(
+    users: list[User], start: date, end: date, calendar_ids: dict[int, int | None]
+) -> dict[int, set[date]]:
     """Each person's public holidays from `start` to `end`: the calendar of their contract
-    version on the day, else their own or their team's. Half days (24 and 31 December in
+    version on the day, else their own or their team's (`calendar_ids`, when the entries
+    told; else asked of the user). Half days (24 and 31 December in
     some calendars) are working days in law."""
     schedules = schedules_of(users)
+    own = {user.pk: user.effective_holiday_calendar_id for user in users if user.pk not in calendar_ids} | calendar_ids
     calendars = {
-        user.pk: {user.effective_holiday_calendar_id}
+        user.pk: {own[user.pk]}
         | {terms.holiday_calendar_id for terms in schedules[user.pk].versions if terms.holiday_calendar_id}
         for user in users
     }
@@ -204,9 +214,14 @@ def _holidays_by_user(users: list[User], start: date, end: date) -> dict[int, se
             day
             for calendar_id in calendars[user.pk]
             for day, holiday in holidays[calendar_id].items()
-            if not holiday.half_day and calendar_id_on(user, schedule.terms_on(day)) == calendar_id
+            if not holiday.half_day and _calendar_on(own[user.pk], schedule.terms_on(day)) == calendar_id
         }
     return found
+
+
+def _calendar_on(own: int | None, terms) -> int | None:
+    """`leave.selectors.calendar_id_on` with the person's own calendar known."""
+    return (terms.holiday_calendar_id if terms is not None else None) or own
 
 
 def times_required(policy: WorkingTimePolicy, country: str) -> bool:
@@ -243,7 +258,12 @@ def recorded_work(
     neutral_from = min(periods.local_date(windows[user.pk][0], user.tzinfo) for user in users)
     neutral_to = max(periods.local_date(windows[user.pk][1], user.tzinfo) for user in users)
     neutral = neutral_leave_days_of(users, neutral_from, neutral_to)
-    holidays = _holidays_by_user(users, neutral_from, neutral_to)
+    holidays = _holidays_by_user(
+        users,
+        neutral_from,
+        neutral_to,
+        {user.pk: entries[user.pk].calendar_id for user in users if entries[user.pk].calendar_known},
+    )
     work = {}
     for user in users:
         mine, policy_of_user = entries[user.pk], policies[user.team_id]
