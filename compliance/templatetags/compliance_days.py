@@ -13,7 +13,13 @@ register = template.Library()
 
 # Findings about one day (a rest reaches into the next); the weekly ones would stand on every
 # day of their weeks, so the day view leaves them to the compliance pages.
-DAY_RULES = (Violation.Rule.DAILY_MAX, Violation.Rule.BREAKS, Violation.Rule.DAILY_REST)
+DAY_RULES = (
+    Violation.Rule.DAILY_MAX,
+    Violation.Rule.BREAKS,
+    Violation.Rule.DAILY_REST,
+    Violation.Rule.SUNDAY_WORK,
+    Violation.Rule.HOLIDAY_WORK,
+)
 
 
 @register.simple_tag

@@ -8,11 +8,12 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.test import Client
 
 from compliance import rules
 from compliance.models import Violation, WorkingTimePolicy
 from compliance.services import compliance_scan
-from compliance.tests.factories import BERLIN, worked
+from compliance.tests.factories import BERLIN, violation_of, worked
 from leave.models import Holiday, HolidayCalendar
 
 pytestmark = pytest.mark.django_db
@@ -353,3 +354,47 @@ def test_thirty_eight_sundays_worked_leave_fewer_than_15_free_in_2027(alice, ops
     assert (violation.period_start, violation.period_end) == (date(2027, 1, 1), date(2027, 12, 31))
     assert (violation.measured, violation.limit) == (Decimal("14.00"), Decimal("15.00"))
     assert "38 of the 52 Sundays of 2027 worked (since Sun 19 Sep" in violation.message
+
+
+# --- the findings on the compliance page ----------------------------------------------------
+
+
+def test_the_compliance_page_counts_days_and_sundays_and_hours_a_day(frozen_2026_03_04, alice, bob, password):
+    violation_of(
+        alice,
+        rule=Violation.Rule.FREE_SUNDAYS,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+        measured=14,
+        limit=15,
+        message="38 of the 52 Sundays worked.",
+    )
+    violation_of(
+        alice,
+        rule=Violation.Rule.SUBSTITUTE_REST,
+        period_start=date(2026, 2, 22),
+        period_end=date(2026, 3, 1),
+        measured=0,
+        limit=1,
+        message="No substitute rest day.",
+    )
+    violation_of(
+        alice,
+        rule=Violation.Rule.NIGHT_AVERAGE,
+        period_start=date(2026, 2, 1),
+        period_end=date(2026, 2, 28),
+        measured=Decimal("8.33"),
+        limit=8,
+        message="Night worker: 200 h.",
+    )
+    client = Client()
+    assert client.login(email=bob.email, password=password)
+
+    rows = {
+        row["violation"].rule: (row["measured"], row["limit"])
+        for row in client.get("/compliance/").context["violations"]
+    }
+
+    assert rows["free_sundays"] == ("14 free Sundays", "15 free Sundays")
+    assert rows["substitute_rest"] == ("0 days", "1 day")
+    assert rows["night_average"] == ("8.33 h a day", "8 h a day")
