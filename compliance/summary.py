@@ -52,6 +52,22 @@ def _week_row(per_day: dict[date, timedelta], week_start: date, work: RecordedWo
     }
 
 
+def _night_and_sunday(work: RecordedWork, night_per_day: dict[date, timedelta], start: date, end: date, now) -> dict:
+    """The summary's night work (ArbZG §2, §6) and the substitute rest days owed for Sunday
+    and holiday work (§11(3)) whose window meets the range."""
+    nights = rules.night_work_nights(work.intervals, work.user.tzinfo, work.limits)
+    return {
+        "night_hours": rules.decimal_hours(
+            sum((night_per_day.get(day, timedelta()) for day in daterange(start, end)), timedelta())
+        ),
+        "night_work_days": sum(start <= night <= end for night in nights),
+        "night_worker": work.user.night_worker or rules.night_worker_derived(nights, end),
+        "substitute_rest_days": [
+            owed for owed in work.substitute_rest_days(now) if owed.window_start <= end and owed.due_by >= start
+        ],
+    }
+
+
 def working_time_summary(user: User, start: date, end: date) -> dict:
     """`user`'s working time from `start` to `end` (inclusive, local days): hours per day,
     each ISO week touched (whole weeks) with the rolling average at its end, the shortest
@@ -94,17 +110,7 @@ def working_time_summary(user: User, start: date, end: date) -> dict:
             }
             for day in daterange(start, end)
         ],
-        "night_hours": rules.decimal_hours(
-            sum((night_per_day.get(day, timedelta()) for day in daterange(start, end)), timedelta())
-        ),
-        "night_work_days": sum(
-            start <= night <= end for night in rules.night_work_nights(work.intervals, user.tzinfo, work.limits)
-        ),
-        "night_worker": user.night_worker
-        or rules.night_worker_derived(rules.night_work_nights(work.intervals, user.tzinfo, work.limits), end),
-        "substitute_rest_days": [
-            owed for owed in work.substitute_rest_days(now) if owed.window_start <= end and owed.due_by >= start
-        ],
+        **_night_and_sunday(work, night_per_day, start, end, now),
         "weeks": weeks,
         "shortest_rests": [
             {
