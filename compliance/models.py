@@ -37,6 +37,10 @@ class WorkingTimePolicy(models.Model):
         QUARTER = "quarter", "Quarter (the close of March, June, September, December)"
         YEAR = "year", "Year (the close of December)"
 
+    class NightAveragePeriod(models.TextChoices):
+        MONTH = "month", "Calendar month"
+        FOUR_WEEKS = "4weeks", "4 weeks"
+
     name = models.CharField(max_length=100, unique=True)
     is_default = models.BooleanField(default=False)
     teams = models.ManyToManyField(Team, blank=True, related_name="working_time_policies")
@@ -70,6 +74,17 @@ class WorkingTimePolicy(models.Model):
     min_break_gap_minutes = models.PositiveSmallIntegerField(
         default=partial(default_limit, "min_break_gap_minutes"),
         help_text="A gap at least this long counts as a break; shorter gaps join entries into one block.",
+    )
+    night_start = models.TimeField(
+        default=partial(default_limit, "night_start"),
+        help_text="Night time begins (ArbZG §2(3): 23:00); work covering more than 2 hours of it is night work.",
+    )
+    night_end = models.TimeField(default=partial(default_limit, "night_end"), help_text="Night time ends (06:00).")
+    night_average_period = models.CharField(
+        max_length=8,
+        choices=NightAveragePeriod.choices,
+        default=NightAveragePeriod.MONTH,
+        help_text="Over which period a night worker's working day must average 8 hours at most (ArbZG §6(2)).",
     )
     collective_agreement_exception = models.BooleanField(
         default=False,
@@ -144,6 +159,9 @@ POLICY_FIELDS = [
     "account_cap_period",
     "collective_agreement_exception",
     "collective_agreement_reference",
+    "night_start",
+    "night_end",
+    "night_average_period",
 ]
 
 
@@ -156,6 +174,11 @@ class Violation(models.Model):
         BREAKS = "breaks", "Breaks"
         WORK_IN_A_ROW = "work_in_a_row", "Work in a row without a break"
         TIMES_NOT_RECORDED = "times_not_recorded", "Times not recorded"
+        NIGHT_AVERAGE = "night_average", "Night workers' 8-hour average"
+        SUNDAY_WORK = "sunday_work", "Work on a Sunday"
+        HOLIDAY_WORK = "holiday_work", "Work on a public holiday"
+        SUBSTITUTE_REST = "substitute_rest", "Substitute rest day"
+        FREE_SUNDAYS = "free_sundays", "15 free Sundays a year"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

@@ -43,12 +43,23 @@ def period_label(violation: Violation) -> str:
     return f"{day(violation.period_start)} to {day(violation.period_end)}"
 
 
+# Rules that count days rather than hours: the unit for one and for several.
+COUNTED = {
+    Violation.Rule.SUBSTITUTE_REST: ("day", "days"),
+    Violation.Rule.FREE_SUNDAYS: ("free Sunday", "free Sundays"),
+}
+
+
 def amount_label(violation: Violation, value) -> str:
-    """What a rule measures, with its unit: breaks in minutes, everything else in hours;
-    times not recorded measure the hours without times against "start and end"."""
+    """What a rule measures, with its unit: breaks in minutes, a night worker's average in
+    hours a working day, substitute rest days and free Sundays counted, everything else in
+    hours; times not recorded measure the hours without times against "start and end"."""
     if violation.rule == Violation.Rule.TIMES_NOT_RECORDED and value == violation.limit:
         return "start and end"
-    unit = "min" if violation.rule == Violation.Rule.BREAKS else "h"
+    if violation.rule in COUNTED:
+        one, several = COUNTED[violation.rule]
+        return f"{format_hours(value)} {one if value == 1 else several}"
+    unit = {Violation.Rule.BREAKS: "min", Violation.Rule.NIGHT_AVERAGE: "h a day"}.get(violation.rule, "h")
     return f"{format_hours(value)} {unit}"
 
 

@@ -11,11 +11,12 @@ totals and the rolling average; rests and breaks are judged on clocked intervals
 since a duration says nothing about when the work happened.
 """
 
+import bisect
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,7 @@ VIOLATION, WARNING = "violation", "warning"
 TIMES_NOT_RECORDED = "times_not_recorded"
 # Warnings that are recorded as violations to follow up all the same (the others, such as
 # one long week within the average, are only shown where they happen).
-RECORDED_WARNINGS = frozenset({TIMES_NOT_RECORDED})
+RECORDED_WARNINGS = frozenset({TIMES_NOT_RECORDED, "sunday_work", "holiday_work"})
 HOUR = Decimal(3600)
 # A gap shorter than this inside a shift is a break (a night shift resuming after midnight),
 # never the daily rest between two working days.
@@ -68,6 +69,11 @@ class Limits:
     long_break_after_hours: Decimal = Decimal(9)
     long_break_minutes: int = 45
     min_break_gap_minutes: int = 15
+    # Night time (ArbZG §2(3)) and the reference period of night workers' 8-hour average
+    # (§6(2)): "month" (the calendar month) or "4weeks" (the four ISO weeks ending with each week).
+    night_start: time = time(23)
+    night_end: time = time(6)
+    night_average_period: str = "month"
 
     @classmethod
     def of(cls, policy) -> "Limits":
@@ -722,10 +728,13 @@ def evaluate(
     duration_entries: DurationEntries | None = None,
     times_required: bool = False,
     neutral_share: Mapping[date, Decimal] | None = None,
+    holidays: set[date] | frozenset[date] = frozenset(),
+    night_worker: bool = False,
 ) -> list[Finding]:
     """Every rule, judged for `days` and the ISO weeks they fall in. `intervals` are the
     clocked entries, `durations` the hours recorded per day without times: both count in
-    the totals; rests and breaks come from the intervals alone."""
+    the totals; rests and breaks come from the intervals alone. `holidays` are the person's
+    public holidays, `night_worker` their flag (ArbZG §2(5) nr. 1)."""
     weeks = {periods.week_start_of(day) for day in days}
     durations = durations or {}
     return [
@@ -736,4 +745,375 @@ def evaluate(
         *check_breaks(intervals, tz, limits, days),
         *check_work_in_a_row(intervals, tz, limits, days),
         *(check_times_recorded(intervals, tz, days, durations, duration_entries) if times_required else []),
+        *check_night_average(
+            intervals,
+            tz,
+            limits,
+            days,
+            night_worker=night_worker,
+            neutral_days=neutral_days,
+            holidays=set(holidays),
+            durations=durations,
+        ),
+        *check_sunday_work(intervals, tz, days, set(holidays), durations, duration_entries),
+        *check_substitute_rest(
+            intervals,
+            tz,
+            days,
+            holidays=set(holidays),
+            neutral_days=neutral_days,
+            now=now,
+            history_start=history_start,
+            durations=durations,
+            duration_entries=duration_entries,
+        ),
+        *check_free_sundays(intervals, tz, days, durations, duration_entries),
     ]
+
+
+# --- night work (ArbZG §2(3)-(5), §6(2); Directive Art. 8) --------------------------------
+
+# §2(4): night work is work covering more than two hours of night time.
+NIGHT_WORK_MORE_THAN = timedelta(hours=2)
+# §2(5) nr. 2: someone doing night work on at least 48 days of a calendar year is a night worker.
+NIGHT_WORKER_DAYS = 48
+# §6(2): a night worker's working day averages at most 8 hours over the reference period.
+NIGHT_WORKER_DAILY_AVERAGE = Decimal(8)
+# Findings judged over a span longer than the days they name: a write anywhere in
+# `judged_span` re-judges them.
+SPAN_JUDGED = frozenset({"night_average", "substitute_rest", "free_sundays"})
+
+
+def judged_span(rule: str, period_start: date, period_end: date) -> tuple[date, date]:
+    """The days whose work decides a finding of `rule` over that period: a substitute rest
+    day's window begins on the Monday of the week worked (ArbZG §11(3)), the others are
+    their period."""
+    if rule == "substitute_rest":
+        return periods.week_start_of(period_start), period_end
+    return period_start, period_end
+
+
+def _overlaps(sorted_days: list[date], first: date, last: date) -> bool:
+    index = bisect.bisect_left(sorted_days, first)
+    return index < len(sorted_days) and sorted_days[index] <= last
+
+
+def _night_window(day: date, tz: ZoneInfo, limits: Limits) -> tuple[datetime, datetime]:
+    """The night time beginning on local `day`: 23:00 to 06:00 the next morning by default."""
+    end_day = day if limits.night_end > limits.night_start else day + timedelta(days=1)
+    return datetime.combine(day, limits.night_start, tzinfo=tz), datetime.combine(end_day, limits.night_end, tzinfo=tz)
+
+
+def _worked_share(interval: Interval, part: timedelta) -> timedelta:
+    """The worked time in `part` of an interval: its declared break is spread over the span
+    in proportion, since where in the entry it fell is not recorded."""
+    span_us = (interval.end - interval.start) // timedelta(microseconds=1)
+    if not interval.break_minutes or not span_us:
+        return part
+    return timedelta(
+        microseconds=(part // timedelta(microseconds=1)) * (interval.worked // timedelta(microseconds=1)) // span_us
+    )
+
+
+def _night_parts(intervals: list[Interval], tz: ZoneInfo, limits: Limits):
+    """(interval, the local day its night began, start, end) of every part of an interval
+    within night time."""
+    for interval in intervals:
+        night = periods.local_date(interval.start, tz) - timedelta(days=1)
+        while night <= periods.local_date(interval.end, tz):
+            night_from, night_to = _night_window(night, tz, limits)
+            start, end = max(interval.start, night_from), min(interval.end, night_to)
+            if start < end:
+                yield interval, night, start, end
+            night += timedelta(days=1)
+
+
+def night_time_by_night(intervals: list[Interval], tz: ZoneInfo, limits: Limits) -> dict[date, timedelta]:
+    """Worked time within each night time, keyed by the local day the night begins."""
+    nights: dict[date, timedelta] = defaultdict(timedelta)
+    for interval, night, start, end in _night_parts(intervals, tz, limits):
+        nights[night] += _worked_share(interval, end - start)
+    return nights
+
+
+def night_hours_by_day(intervals: list[Interval], tz: ZoneInfo, limits: Limits) -> dict[date, timedelta]:
+    """Worked time within night time per local calendar day (the summary's night hours)."""
+    per_day: dict[date, timedelta] = defaultdict(timedelta)
+    for interval, _, start, end in _night_parts(intervals, tz, limits):
+        for day, part in periods.split_by_local_day(start, end, tz):
+            per_day[day] += _worked_share(interval, part)
+    return per_day
+
+
+def night_work_nights(intervals: list[Interval], tz: ZoneInfo, limits: Limits) -> list[date]:
+    """The nights (local day they begin) with night work: more than 2 hours of night time."""
+    return sorted(
+        night for night, worked in night_time_by_night(intervals, tz, limits).items() if worked > NIGHT_WORK_MORE_THAN
+    )
+
+
+def night_worker_derived(nights: list[date], on: date) -> bool:
+    """Night work on at least 48 days of the calendar year up to `on` (ArbZG §2(5) nr. 2)."""
+    return bisect.bisect_right(nights, on) - bisect.bisect_left(nights, date(on.year, 1, 1)) >= NIGHT_WORKER_DAYS
+
+
+def night_average_periods(limits: Limits, days: set[date]) -> list[tuple[date, date]]:
+    """The reference periods of §6(2) that contain any of `days`: calendar months, or the
+    four ISO weeks ending with each week."""
+    first, last = min(days), max(days)
+    if limits.night_average_period == "4weeks":
+        week, found = periods.week_start_of(first), []
+        while week <= periods.week_start_of(last) + timedelta(weeks=3):
+            found.append((week - timedelta(weeks=3), week + timedelta(days=6)))
+            week += timedelta(weeks=1)
+    else:
+        month, found = first.replace(day=1), []
+        while month <= last:
+            following = (month + timedelta(days=32)).replace(day=1)
+            found.append((month, following - timedelta(days=1)))
+            month = following
+    ordered = sorted(days)
+    return [(start, end) for start, end in found if _overlaps(ordered, start, end)]
+
+
+def working_days_between(start: date, end: date, holidays: set[date], neutral_days: set[date]) -> int:
+    """Werktage (Monday to Saturday, not a public holiday) from `start` to `end`, days of
+    neutral leave left out as in the weekly average."""
+    count, day = 0, start
+    while day <= end:
+        if day.isoweekday() != 7 and day not in holidays and day not in neutral_days:
+            count += 1
+        day += timedelta(days=1)
+    return count
+
+
+def check_night_average(
+    intervals: list[Interval],
+    tz: ZoneInfo,
+    limits: Limits,
+    days: set[date],
+    *,
+    night_worker: bool,
+    neutral_days: set[date],
+    holidays: set[date],
+    durations: Durations | None = None,
+) -> list[Finding]:
+    """A night worker's hours over the reference period (calendar month or 4 weeks) above
+    8 h per working day (ArbZG §6(2)). Night workers are the flagged ones (night work in
+    rotating shifts, §2(5) nr. 1), and those with night work on 48 days of the year so far
+    (nr. 2) in periods where they do night work. The average is over all the period's
+    working days, the future ones too: once the hours exceed them, no later day can
+    balance the period, and at its end it is the period's average."""
+    if not days:
+        return []
+    findings = []
+    per_day = hours_by_day(intervals, tz, durations)
+    nights = night_work_nights(intervals, tz, limits)
+    for start, end in night_average_periods(limits, days):
+        flagged_or_derived = night_worker or (night_worker_derived(nights, end) and _overlaps(nights, start, end))
+        if not flagged_or_derived:
+            continue
+        working_days = working_days_between(start, end, holidays, neutral_days)
+        worked = decimal_hours(
+            sum(
+                (per_day.get(start + timedelta(days=n), timedelta()) for n in range((end - start).days + 1)),
+                timedelta(),
+            )
+        )
+        if not working_days or worked <= NIGHT_WORKER_DAILY_AVERAGE * working_days:
+            continue
+        average = (worked / working_days).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        findings.append(
+            Finding(
+                "night_average",
+                VIOLATION,
+                start,
+                end,
+                average,
+                NIGHT_WORKER_DAILY_AVERAGE,
+                f"Night worker: {worked} h over the {working_days} working days from {day_label(start)} to "
+                f"{day_label(end)}, {average} h a day on average; 8 h are allowed (ArbZG §6(2)).",
+            )
+        )
+    return findings
+
+
+# --- Sunday and public-holiday work (ArbZG §9-§11) -----------------------------------------
+
+FREE_SUNDAYS = 15  # §11(1)
+SUNDAY_SUBSTITUTE_WEEKS, HOLIDAY_SUBSTITUTE_WEEKS = 2, 8  # §11(3)
+
+
+@dataclass(frozen=True)
+class SubstituteRest:
+    """The substitute rest day owed for work on a Sunday or on a public holiday falling on
+    a working day (§11(3)): within the two (eight) weeks from the Monday of the week worked.
+    `given_on` is the free working day that settles it; `status` is given, open (the window
+    is still running) or missed (it ended without one)."""
+
+    worked_day: date
+    kind: str
+    window_start: date
+    due_by: date
+    given_on: date | None
+    status: str
+
+
+def _entries_on(
+    intervals: list[Interval], tz: ZoneInfo, day: date, duration_entries: DurationEntries | None
+) -> tuple[int, ...]:
+    start, end = periods.day_bounds(day, tz)
+    on_day = [i for i in intervals if i.start < end and i.end > start]
+    return tuple(sorted({*_ids(on_day), *(duration_entries or {}).get(day, ())}))
+
+
+def _is_rest_day(day: date, holidays: set[date]) -> bool:
+    return day.isoweekday() == 7 or day in holidays
+
+
+def check_sunday_work(
+    intervals: list[Interval],
+    tz: ZoneInfo,
+    days: set[date],
+    holidays: set[date],
+    durations: Durations | None = None,
+    duration_entries: DurationEntries | None = None,
+) -> list[Finding]:
+    """Work on a Sunday or a public holiday (§9(1), midnight to midnight): a warning,
+    recorded (`RECORDED_WARNINGS`), naming the window of the substitute rest day owed."""
+    per_day = hours_by_day(intervals, tz, durations)
+    findings = []
+    for day in sorted(days):
+        worked = per_day.get(day, timedelta())
+        if worked <= timedelta() or not _is_rest_day(day, holidays):
+            continue
+        sunday = day.isoweekday() == 7
+        weeks = SUNDAY_SUBSTITUTE_WEEKS if sunday else HOLIDAY_SUBSTITUTE_WEEKS
+        window_start = periods.week_start_of(day)
+        what = "Sunday" if sunday else "a public holiday"
+        findings.append(
+            Finding(
+                "sunday_work" if sunday else "holiday_work",
+                WARNING,
+                day,
+                day,
+                decimal_hours(worked),
+                Decimal(0),
+                f"{hours_label(worked)} worked on {what}, {day_label(day)}: a substitute rest day is owed between "
+                f"{day_label(window_start)} and {day_label(window_start + timedelta(weeks=weeks, days=-1))}.",
+                _entries_on(intervals, tz, day, duration_entries),
+            )
+        )
+    return findings
+
+
+def substitute_rest_days(
+    per_day: dict[date, timedelta], holidays: set[date], neutral_days: set[date], today: date, history_start: date
+) -> list[SubstituteRest]:
+    """Every substitute rest day owed for the work in `per_day`, matched to free days: a
+    working day (Monday to Saturday, not a public holiday) that is over, without work or
+    neutral leave (leave is owed as leave, not as rest), on or after the first day of
+    recorded work, and not already the substitute for another. The day owed first (the
+    earliest end of window) takes the earliest free day of its window."""
+    owed = []
+    for day, worked in per_day.items():
+        if worked <= timedelta() or not _is_rest_day(day, holidays):
+            continue
+        sunday = day.isoweekday() == 7
+        window_start = periods.week_start_of(day)
+        weeks = SUNDAY_SUBSTITUTE_WEEKS if sunday else HOLIDAY_SUBSTITUTE_WEEKS
+        owed.append(
+            (window_start + timedelta(weeks=weeks, days=-1), day, "sunday" if sunday else "holiday", window_start)
+        )
+    taken: set[date] = set()
+    found = []
+    for due_by, day, kind, window_start in sorted(owed):
+        given_on, candidate = None, max(window_start, history_start)
+        while candidate <= due_by and candidate < today:
+            if (
+                candidate not in taken
+                and not _is_rest_day(candidate, holidays)
+                and candidate not in neutral_days
+                and per_day.get(candidate, timedelta()) <= timedelta()
+            ):
+                given_on = candidate
+                taken.add(candidate)
+                break
+            candidate += timedelta(days=1)
+        status = "given" if given_on else ("missed" if due_by < today else "open")
+        found.append(SubstituteRest(day, kind, window_start, due_by, given_on, status))
+    return sorted(found, key=lambda owed_day: owed_day.worked_day)
+
+
+def check_substitute_rest(
+    intervals: list[Interval],
+    tz: ZoneInfo,
+    days: set[date],
+    *,
+    holidays: set[date],
+    neutral_days: set[date],
+    now: datetime,
+    history_start: date,
+    durations: Durations | None = None,
+    duration_entries: DurationEntries | None = None,
+) -> list[Finding]:
+    """A substitute rest day whose window ended without one (§11(3)): a violation over the
+    day worked to the end of the window, judged whenever a day of its window is."""
+    per_day = hours_by_day(intervals, tz, durations)
+    ordered = sorted(days)
+    findings = []
+    for owed in substitute_rest_days(per_day, holidays, neutral_days, periods.local_date(now, tz), history_start):
+        if owed.status != "missed" or not _overlaps(ordered, owed.window_start, owed.due_by):
+            continue
+        what = "Sunday" if owed.kind == "sunday" else "the public holiday"
+        findings.append(
+            Finding(
+                "substitute_rest",
+                VIOLATION,
+                owed.worked_day,
+                owed.due_by,
+                Decimal(0),
+                Decimal(1),
+                f"No substitute rest day for the work on {what} {day_label(owed.worked_day)}: no free working day "
+                f"between {day_label(owed.window_start)} and {day_label(owed.due_by)} (ArbZG §11(3)).",
+                _entries_on(intervals, tz, owed.worked_day, duration_entries),
+            )
+        )
+    return findings
+
+
+def check_free_sundays(
+    intervals: list[Interval],
+    tz: ZoneInfo,
+    days: set[date],
+    durations: Durations | None = None,
+    duration_entries: DurationEntries | None = None,
+) -> list[Finding]:
+    """At least 15 Sundays a year free of work (§11(1)): a violation over the calendar year
+    once so many of its Sundays were worked that fewer than 15 can stay free."""
+    per_day = hours_by_day(intervals, tz, durations)
+    findings = []
+    for year in sorted({day.year for day in days}):
+        first_sunday = date(year, 1, 1) + timedelta(days=(6 - date(year, 1, 1).weekday()))
+        sundays = [
+            first_sunday + timedelta(weeks=n) for n in range(53) if (first_sunday + timedelta(weeks=n)).year == year
+        ]
+        worked = [sunday for sunday in sundays if per_day.get(sunday, timedelta()) > timedelta()]
+        can_be_free = len(sundays) - len(worked)
+        if can_be_free >= FREE_SUNDAYS:
+            continue
+        tipping = worked[len(sundays) - FREE_SUNDAYS]
+        findings.append(
+            Finding(
+                "free_sundays",
+                VIOLATION,
+                date(year, 1, 1),
+                date(year, 12, 31),
+                Decimal(can_be_free),
+                Decimal(FREE_SUNDAYS),
+                f"{len(worked)} of the {len(sundays)} Sundays of {year} worked (since {day_label(tipping)}, fewer "
+                f"than {FREE_SUNDAYS} can stay free): at most {can_be_free} free Sundays (ArbZG §11(1)).",
+                _entries_on(intervals, tz, tipping, duration_entries),
+            )
+        )
+    return findings

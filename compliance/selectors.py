@@ -14,9 +14,10 @@ from compliance import rules
 from compliance.models import Violation, WorkingTimePolicy
 from compliance.policies import default_limits
 from core import periods
-from leave.selectors import neutral_leave_of
+from leave.selectors import holidays_by_calendar, neutral_leave_of
 from timeentries.models import TimeEntry
 from users.models import User
+from users.schedules import schedules_of
 from users.selectors import owned_rows_visible_to
 
 # How far back the reads reach besides the reference period itself: the extension for
@@ -63,6 +64,9 @@ class RecordedWork:
     duration_entries: dict[date, tuple[int, ...]] = field(default_factory=dict)
     # Whether a day of durations only is a finding (`WorkingTimePolicy.require_clocked_times`).
     times_required: bool = False
+    # The person's public holidays (their calendar on each day) and night-worker flag.
+    holidays: set[date] = field(default_factory=set)
+    night_worker: bool = False
 
     @property
     def has_work(self) -> bool:
@@ -85,6 +89,8 @@ class RecordedWork:
             duration_entries=self.duration_entries,
             times_required=self.times_required,
             neutral_share=self.neutral_share,
+            holidays=self.holidays,
+            night_worker=self.night_worker,
         )
 
     def evaluate_averages(self, weeks: set[date]) -> list[rules.Finding]:
@@ -101,6 +107,18 @@ class RecordedWork:
             self.neutral_share,
         )
 
+    def night_hours_by_day(self) -> dict[date, timedelta]:
+        return rules.night_hours_by_day(self.intervals, self.user.tzinfo, self.limits)
+
+    def substitute_rest_days(self, now: datetime) -> list[rules.SubstituteRest]:
+        return rules.substitute_rest_days(
+            self.hours_by_day(),
+            self.holidays,
+            self.neutral_days,
+            periods.local_date(now, self.user.tzinfo),
+            self.history_start,
+        )
+
 
 @dataclass
 class _Entries:
@@ -114,6 +132,9 @@ class _Entries:
     # read with the entries, so only known for people with entries in the span (the others
     # have no day to judge for recorded times).
     country: str = ""
+    # That calendar's id, read with the entries too (`calendar_known`).
+    calendar_id: int | None = None
+    calendar_known: bool = False
 
 
 def _reading_window(limits: rules.Limits, first_day: date, last_day: date, tz) -> tuple[datetime, datetime]:
@@ -155,11 +176,14 @@ def _entries_by_user(users: list[User], start: datetime, end: datetime, now: dat
             "first_day",
             "user__holiday_calendar__country",
             "user__team__holiday_calendar__country",
+            "user__holiday_calendar_id",
+            "user__team__holiday_calendar_id",
         )
     )
-    for user_id, pk, kind, entry_start, entry_end, break_minutes, day, duration, first, own, team in rows:
+    for user_id, pk, kind, entry_start, entry_end, break_minutes, day, duration, first, own, team, *calendars in rows:
         entries = found[user_id]
         entries.first_day, entries.country = first, (own or team or "").upper()
+        entries.calendar_id, entries.calendar_known = calendars[0] or calendars[1], True
         if kind == TimeEntry.Kind.DURATION:
             entries.durations[day] += duration
             entries.duration_entries[day].append(pk)
@@ -174,6 +198,50 @@ def _entries_by_user(users: list[User], start: datetime, end: datetime, now: dat
     for entries in found.values():
         entries.intervals.sort(key=lambda interval: (interval.start, interval.id or 0))
     return found
+
+
+def _calendar_window(first_day: date, last_day: date, tz) -> tuple[datetime, datetime]:
+    """The UTC span the Sunday, holiday and night rules read: the calendar years of the
+    judged days (15 free Sundays a year, night work on 48 days of a year), from the longest
+    substitute rest window before the first (a holiday's, 8 weeks, that may claim a free
+    day) to the end of the one after the last."""
+    window = timedelta(weeks=rules.HOLIDAY_SUBSTITUTE_WEEKS + 1)
+    return (
+        periods.local_midnight(date(first_day.year, 1, 1), tz) - window,
+        periods.local_midnight(max(date(last_day.year + 1, 1, 1), last_day + timedelta(days=1)), tz) + window,
+    )
+
+
+def _holidays_by_user(
+    users: list[User], start: date, end: date, calendar_ids: dict[int, int | None]
+) -> dict[int, set[date]]:
+    """Each person's public holidays from `start` to `end`: the calendar of their contract
+    version on the day, else their own or their team's (`calendar_ids`, when the entries
+    told; else asked of the user). Half days (24 and 31 December in
+    some calendars) are working days in law."""
+    schedules = schedules_of(users)
+    own = {user.pk: user.effective_holiday_calendar_id for user in users if user.pk not in calendar_ids} | calendar_ids
+    calendars = {
+        user.pk: {own[user.pk]}
+        | {terms.holiday_calendar_id for terms in schedules[user.pk].versions if terms.holiday_calendar_id}
+        for user in users
+    }
+    holidays = holidays_by_calendar(set().union(*calendars.values()), start, end)
+    found: dict[int, set[date]] = {}
+    for user in users:
+        schedule = schedules[user.pk]
+        found[user.pk] = {
+            day
+            for calendar_id in calendars[user.pk]
+            for day, holiday in holidays[calendar_id].items()
+            if not holiday.half_day and _calendar_on(own[user.pk], schedule.terms_on(day)) == calendar_id
+        }
+    return found
+
+
+def _calendar_on(own: int | None, terms) -> int | None:
+    """`leave.selectors.calendar_id_on` with the person's own calendar known."""
+    return (terms.holiday_calendar_id if terms is not None else None) or own
 
 
 def times_required(policy: WorkingTimePolicy, country: str) -> bool:
@@ -201,12 +269,23 @@ def recorded_work(
     for user in users:
         if user.team_id not in policies:
             policies[user.team_id] = policy or policy_for(user)
-        windows[user.pk] = _reading_window(rules.Limits.of(policies[user.team_id]), first_day, last_day, user.tzinfo)
+        start, end = _reading_window(rules.Limits.of(policies[user.team_id]), first_day, last_day, user.tzinfo)
+        calendar_start, calendar_end = _calendar_window(first_day, last_day, user.tzinfo)
+        windows[user.pk] = (min(start, calendar_start), max(end, calendar_end))
     entries = _entries_by_user(
         users, min(start for start, _ in windows.values()), max(end for _, end in windows.values()), now
     )
     neutral_from = min(periods.local_date(windows[user.pk][0], user.tzinfo) for user in users)
-    neutral = neutral_leave_of(users, neutral_from, last_day + timedelta(days=7))
+    neutral_to = max(
+        max(periods.local_date(windows[user.pk][1], user.tzinfo) for user in users), last_day + timedelta(days=7)
+    )
+    neutral = neutral_leave_of(users, neutral_from, neutral_to)
+    holidays = _holidays_by_user(
+        users,
+        neutral_from,
+        neutral_to,
+        {user.pk: entries[user.pk].calendar_id for user in users if entries[user.pk].calendar_known},
+    )
     work = {}
     for user in users:
         mine, policy_of_user = entries[user.pk], policies[user.team_id]
@@ -221,6 +300,8 @@ def recorded_work(
             durations=dict(mine.durations),
             duration_entries={day: tuple(ids) for day, ids in mine.duration_entries.items()},
             times_required=times_required(policy_of_user, mine.country),
+            holidays=holidays[user.pk],
+            night_worker=user.night_worker,
         )
     return work
 

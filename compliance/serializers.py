@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.db import models
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
@@ -144,6 +145,31 @@ class ComplianceSummaryPolicySerializer(serializers.ModelSerializer):
 class ComplianceDayHoursSerializer(serializers.Serializer):
     date = serializers.DateField()
     hours = _hours()
+    night_hours = _hours(help_text="Hours worked within night time (the policy's, 23:00 to 06:00 by default).")
+
+
+class SubstituteRestKind(models.TextChoices):
+    SUNDAY = "sunday", "Sunday"
+    HOLIDAY = "holiday", "Public holiday"
+
+
+class SubstituteRestStatus(models.TextChoices):
+    GIVEN = "given", "Given"
+    OPEN = "open", "Open"
+    MISSED = "missed", "Missed"
+
+
+class ComplianceSubstituteRestSerializer(serializers.Serializer):
+    worked_day = serializers.DateField(help_text="The Sunday or public holiday worked.")
+    kind = ComplianceEnumField(SubstituteRestKind, schema_name="ComplianceSubstituteRestKindEnum")
+    window_start = serializers.DateField(help_text="Monday of the week worked.")
+    due_by = serializers.DateField(help_text="Last day of the window: 2 weeks for a Sunday, 8 for a holiday.")
+    given_on = serializers.DateField(allow_null=True, help_text="The free working day that settles it.")
+    status = ComplianceEnumField(
+        SubstituteRestStatus,
+        schema_name="ComplianceSubstituteRestStatusEnum",
+        help_text="open while the window runs; missed once it ended without one.",
+    )
 
 
 class ComplianceWeekSerializer(serializers.Serializer):
@@ -183,6 +209,14 @@ class ComplianceSummarySerializer(serializers.Serializer):
     weeks = ComplianceWeekSerializer(many=True)
     shortest_rests = ComplianceRestSerializer(many=True, help_text="The shortest rests before working days.")
     violations = ComplianceViolationSerializer(many=True, help_text="Open and acknowledged, overlapping the range.")
+    night_hours = _hours(help_text="Hours worked within night time in the range.")
+    night_work_days = serializers.IntegerField(help_text="Nights beginning in the range with more than 2 h worked.")
+    night_worker = serializers.BooleanField(
+        help_text="Flagged as a night worker, or night work on at least 48 days of the year by the range's end."
+    )
+    substitute_rest_days = ComplianceSubstituteRestSerializer(
+        many=True, help_text="Owed for Sunday and holiday work (ArbZG §11(3)), windows meeting the range."
+    )
 
     def get_fields(self):
         fields = super().get_fields()

@@ -118,6 +118,9 @@ def _violations_resolve_gone(user: User, days: set[date], seen: set[tuple], aver
             in_scope = week in weeks
         else:
             in_scope = violation.period_start in days or violation.period_end in days
+        if violation.rule in rules.SPAN_JUDGED:
+            first, last = rules.judged_span(violation.rule, violation.period_start, violation.period_end)
+            in_scope = any(first <= day <= last for day in days)
         if in_scope and (violation.rule, violation.period_start, violation.period_end) not in seen:
             violation.status, violation.resolved_at = Violation.Status.RESOLVED, timezone.now()
             violation.save(update_fields=["status", "resolved_at", "updated_at"])

@@ -14,6 +14,8 @@ way round.
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils import timezone
+
 from compliance import rules
 from compliance.models import Violation
 from compliance.selectors import RecordedWork, recorded_work
@@ -56,13 +58,34 @@ def _week_row(per_day: dict[date, timedelta], week_start: date, work: RecordedWo
     }
 
 
+def _night_and_sunday(work: RecordedWork, night_per_day: dict[date, timedelta], start: date, end: date, now) -> dict:
+    """The summary's night work (ArbZG §2, §6) and the substitute rest days owed for Sunday
+    and holiday work (§11(3)) whose window meets the range."""
+    nights = rules.night_work_nights(work.intervals, work.user.tzinfo, work.limits)
+    return {
+        "night_hours": rules.decimal_hours(
+            sum((night_per_day.get(day, timedelta()) for day in daterange(start, end)), timedelta())
+        ),
+        "night_work_days": sum(start <= night <= end for night in nights),
+        "night_worker": work.user.night_worker or rules.night_worker_derived(nights, end),
+        "substitute_rest_days": [
+            owed for owed in work.substitute_rest_days(now) if owed.window_start <= end and owed.due_by >= start
+        ],
+    }
+
+
 def working_time_summary(user: User, start: date, end: date) -> dict:
     """`user`'s working time from `start` to `end` (inclusive, local days): hours per day,
     each ISO week touched (whole weeks) with the rolling average at its end, the shortest
     rests before working days in the range, and the violations (open or acknowledged)
-    whose period overlaps it."""
-    work = recorded_work([user], start, end)[user.pk]
+    whose period overlaps it. Night hours per day and in all, the night-work days (nights
+    beginning in the range), whether the person is a night worker (flagged, or night work on
+    48 days of the year by the range's end), and the substitute rest days owed for Sunday
+    and holiday work whose window meets the range, open, given or missed."""
+    now = timezone.now()
+    work = recorded_work([user], start, end, now=now)[user.pk]
     per_day = work.hours_by_day()
+    night_per_day = work.night_hours_by_day()
     weeks = []
     week = periods.week_start_of(start)
     while week <= end:
@@ -86,8 +109,14 @@ def working_time_summary(user: User, start: date, end: date) -> dict:
         "timezone": user.tzinfo.key,
         "policy": work.policy,
         "days": [
-            {"date": day, "hours": rules.decimal_hours(per_day.get(day, timedelta()))} for day in daterange(start, end)
+            {
+                "date": day,
+                "hours": rules.decimal_hours(per_day.get(day, timedelta())),
+                "night_hours": rules.decimal_hours(night_per_day.get(day, timedelta())),
+            }
+            for day in daterange(start, end)
         ],
+        **_night_and_sunday(work, night_per_day, start, end, now),
         "weeks": weeks,
         "shortest_rests": [
             {

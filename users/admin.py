@@ -43,6 +43,7 @@ class UserAddForm(DisplayNamesForm):
             "role",
             "team",
             "holiday_calendar",
+            "night_worker",
         ]
         help_texts = {
             "weekly_contract_hours": "The first contract version's; later versions are added on the user's page.",
@@ -69,6 +70,7 @@ class UserChangeForm(DisplayNamesForm):
             "role",
             "team",
             "holiday_calendar",
+            "night_worker",
             "is_active",
         ]
 

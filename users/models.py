@@ -96,6 +96,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     # ISO weekdays worked, 1 = Monday: "12345" is Monday to Friday.
     work_days = models.CharField(max_length=7, default="12345", validators=[validate_work_days])
     is_active = models.BooleanField(default=True)
+    # ArbZG §2(5) nr. 1: works night shifts in rotation as a rule. Night work on 48 days of
+    # a year makes someone a night worker too (compliance derives that from the entries).
+    night_worker = models.BooleanField(
+        default=False, help_text="Works night shifts in rotation as a rule (a night worker, ArbZG §2(5))."
+    )
     # Derived from `role` in save(): managers and admins may use the Django admin.
     is_staff = models.BooleanField(default=False, editable=False)
     date_joined = models.DateTimeField(default=django_timezone.now)

@@ -80,6 +80,7 @@ class UserSerializer(serializers.ModelSerializer):
             "employment_start",
             "employment_end",
             "contract",
+            "night_worker",
         ]
         read_only_fields = ["id", "date_joined", "last_login"]
         extra_kwargs = {

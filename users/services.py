@@ -33,6 +33,7 @@ USER_ADMIN_FIELDS = {
     "team",
     "is_active",
     "holiday_calendar",
+    "night_worker",
     "employment_start",
     "employment_end",
 }

@@ -18,6 +18,8 @@ DAY_RULES = (
     Violation.Rule.BREAKS,
     Violation.Rule.WORK_IN_A_ROW,
     Violation.Rule.DAILY_REST,
+    Violation.Rule.SUNDAY_WORK,
+    Violation.Rule.HOLIDAY_WORK,
 )
 
 

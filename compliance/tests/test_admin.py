@@ -110,6 +110,9 @@ def policy_form(**fields) -> dict:
         "min_break_gap_minutes": "15",
         "account_cap_hours": "",
         "account_cap_period": "month",
+        "night_start": "23:00",
+        "night_end": "06:00",
+        "night_average_period": "month",
         **fields,
     }
 

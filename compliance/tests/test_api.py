@@ -276,7 +276,9 @@ def test_summary_hours_per_day_and_week_rolling_average_and_shortest_rests(froze
 
 def test_summary_of_someone_else_follows_the_scope(frozen_2026_03_04, api, alices_days, bob, carol, erin, dave):
     monday = {"user": alices_days.pk, "from": "2026-03-02", "to": "2026-03-02"}
-    assert api(bob).get(SUMMARY, monday).json()["days"] == [{"date": "2026-03-02", "hours": "10.00"}]
+    assert api(bob).get(SUMMARY, monday).json()["days"] == [
+        {"date": "2026-03-02", "hours": "10.00", "night_hours": "0.00"}
+    ]
     assert api(carol).get(SUMMARY, monday).status_code == 200
     for outsider, person in ((erin, alices_days), (alices_days, bob), (dave, alices_days)):
         response = api(outsider).get(SUMMARY, {"user": person.pk, "from": "2026-03-02", "to": "2026-03-02"})
