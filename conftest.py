@@ -281,13 +281,14 @@ REFERENCE_DATA_MIGRATIONS = {
     "compliance.migrations.0002_default_policy": "create_default",
     "leave.migrations.0005_working_time_account": "comp_time_off_the_expected_hours",
     "leave.migrations.0006_sick_credit_and_interrupting_types": "sick_interrupts_leave",
+    "leave.migrations.0008_statutory_leave_part": "statutory_parts_and_this_years_entitlement",
 }
 MANAGER_PERMISSION_MIGRATIONS = [
     "users.migrations.0002_managers_group",
     "timeentries.migrations.0003_managers_permissions",
     "leave.migrations.0003_managers_permissions",
     "leave.migrations.0005_working_time_account",
-    "leave.migrations.0007_forfeiture_notice",
+    "leave.migrations.0009_forfeiture_notice",
     "compliance.migrations.0003_managers_permissions",
 ]
 
