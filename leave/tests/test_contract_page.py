@@ -40,7 +40,7 @@ def clock():
 
 
 @pytest.fixture
-def starter(clock, alice, bob, carol, dave):
+def newcomer(clock, alice, bob, carol, dave):
     alice.employment_start = date(2026, 2, 16)
     alice.save(update_fields=["employment_start"])
     Contract.objects.create(user=alice, valid_from=date(2026, 2, 16), weekly_hours=40, work_days="12345")
@@ -83,22 +83,22 @@ def adjustment_form(**changes) -> dict:
     }
 
 
-def test_the_person_managers_and_admins_see_the_page_others_get_404(starter, bob, carol, dave, erin, password):
-    for reader in (starter, bob, carol):
-        assert signed_in(reader, password).get(page_of(starter)).status_code == 200, reader
+def test_the_person_managers_and_admins_see_the_page_others_get_404(newcomer, bob, carol, dave, erin, password):
+    for reader in (newcomer, bob, carol):
+        assert signed_in(reader, password).get(page_of(newcomer)).status_code == 200, reader
     for outsider in (dave, erin):
-        assert signed_in(outsider, password).get(page_of(starter)).status_code == 404, outsider
-    assert signed_in(starter, password).get(page_of(bob)).status_code == 404
-    mine = signed_in(starter, password).get(ME)
-    assert mine.status_code == 200 and mine.context["person"] == starter
+        assert signed_in(outsider, password).get(page_of(newcomer)).status_code == 404, outsider
+    assert signed_in(newcomer, password).get(page_of(bob)).status_code == 404
+    mine = signed_in(newcomer, password).get(ME)
+    assert mine.status_code == 200 and mine.context["person"] == newcomer
     assert Client().get(ME).status_code == 302  # to the sign-in page
 
 
-def test_versions_are_listed_with_their_terms(starter, carol, password):
+def test_versions_are_listed_with_their_terms(newcomer, carol, password):
     munich = HolidayCalendar.objects.create(name="Munich", country="DE", subdivision="BY")
     policy = WorkingTimePolicy.objects.create(name="Part-time policy")
     Contract.objects.create(
-        user=starter,
+        user=newcomer,
         valid_from=date(2026, 7, 1),
         weekly_hours=20,
         work_days="1234",
@@ -106,7 +106,7 @@ def test_versions_are_listed_with_their_terms(starter, carol, password):
         policy=policy,
     )
 
-    response = signed_in(starter, password).get(ME)
+    response = signed_in(newcomer, password).get(ME)
 
     html = response.content.decode()
     rows = [text_of(row) for row in re.findall(r"<tr>(.*?)</tr>", html.split('id="versions-title"')[1], re.S)][1:3]
@@ -117,56 +117,56 @@ def test_versions_are_listed_with_their_terms(starter, carol, password):
     assert " style=" not in html and "<script>" not in html
 
 
-def test_an_admin_adds_a_version_through_the_service(starter, carol, password):
+def test_an_admin_adds_a_version_through_the_service(newcomer, carol, password):
     client = signed_in(carol, password)
 
-    response = client.post(f"{page_of(starter)}versions/", version_form())
+    response = client.post(f"{page_of(newcomer)}versions/", version_form())
 
-    assert response.status_code == 302 and response["Location"] == page_of(starter)
-    version = Contract.objects.get(user=starter, valid_from=date(2026, 4, 1))
+    assert response.status_code == 302 and response["Location"] == page_of(newcomer)
+    version = Contract.objects.get(user=newcomer, valid_from=date(2026, 4, 1))
     assert (version.weekly_hours, version.work_days) == (20, "1234")
     assert AuditEvent.objects.filter(action="contract_created", actor=carol).exists()
-    followed = client.get(page_of(starter))
+    followed = client.get(page_of(newcomer))
     assert "New contract version from Wed 1 Apr 2026" in text_of(followed.content.decode())
 
 
-def test_a_refused_version_shows_the_error_next_to_its_field(starter, carol, password):
+def test_a_refused_version_shows_the_error_next_to_its_field(newcomer, carol, password):
     client = signed_in(carol, password)
 
-    before = client.post(f"{page_of(starter)}versions/", version_form(**{"version-valid_from": "2026-02-01"}))
+    before = client.post(f"{page_of(newcomer)}versions/", version_form(**{"version-valid_from": "2026-02-01"}))
     assert before.status_code == 400
     assert field_error(before.content.decode(), "version", "valid_from").startswith(
-        f"{starter} is employed from 2026-02-16"
+        f"{newcomer} is employed from 2026-02-16"
     )
-    no_days = client.post(f"{page_of(starter)}versions/", version_form(**{"version-work_days": []}))
+    no_days = client.post(f"{page_of(newcomer)}versions/", version_form(**{"version-work_days": []}))
     assert no_days.status_code == 400 and field_error(no_days.content.decode(), "version", "work_days")
-    assert Contract.objects.filter(user=starter).count() == 1
+    assert Contract.objects.filter(user=newcomer).count() == 1
 
 
-def test_a_version_over_a_closed_month_shows_the_409_message(starter, carol, password):
+def test_a_version_over_a_closed_month_shows_the_409_message(newcomer, carol, password):
     services.month_closing_create(actor=carol, month=date(2026, 2, 1), team=None)
 
     response = signed_in(carol, password).post(
-        f"{page_of(starter)}versions/", version_form(**{"version-valid_from": "2026-02-23"})
+        f"{page_of(newcomer)}versions/", version_form(**{"version-valid_from": "2026-02-23"})
     )
 
     assert response.status_code == 409
     assert "February 2026 is closed for payroll; ask an admin to reopen it." in text_of(response.content.decode())
-    assert not Contract.objects.filter(user=starter, valid_from=date(2026, 2, 23)).exists()
+    assert not Contract.objects.filter(user=newcomer, valid_from=date(2026, 2, 23)).exists()
 
 
-def test_managers_and_the_person_cannot_post(starter, bob, password):
-    for user in (starter, bob):
+def test_managers_and_the_person_cannot_post(newcomer, bob, password):
+    for user in (newcomer, bob):
         client = signed_in(user, password)
-        assert client.post(f"{page_of(starter)}versions/", version_form()).status_code == 403
-        assert client.post(f"{page_of(starter)}adjustments/", adjustment_form()).status_code == 403
-    assert Contract.objects.filter(user=starter).count() == 1
+        assert client.post(f"{page_of(newcomer)}versions/", version_form()).status_code == 403
+        assert client.post(f"{page_of(newcomer)}adjustments/", adjustment_form()).status_code == 403
+    assert Contract.objects.filter(user=newcomer).count() == 1
     assert not WorkingTimeAdjustment.objects.exists()
 
 
-def test_an_admin_books_an_adjustment_and_errors_name_the_field(starter, carol, password):
+def test_an_admin_books_an_adjustment_and_errors_name_the_field(newcomer, carol, password):
     client = signed_in(carol, password)
-    url = f"{page_of(starter)}adjustments/"
+    url = f"{page_of(newcomer)}adjustments/"
 
     no_reason = client.post(url, adjustment_form(**{"adjustment-reason": " "}))
     assert no_reason.status_code == 400
@@ -178,22 +178,22 @@ def test_an_admin_books_an_adjustment_and_errors_name_the_field(starter, carol, 
     )
     booked = client.post(url, adjustment_form())
     assert booked.status_code == 302
-    adjustment = WorkingTimeAdjustment.objects.get(user=starter)
+    adjustment = WorkingTimeAdjustment.objects.get(user=newcomer)
     assert (adjustment.kind, adjustment.hours, adjustment.actor) == ("opening", Decimal("12.5"), carol)
     assert AuditEvent.objects.filter(action="working_time_adjusted").count() == 1
 
 
-def test_the_account_adds_up_to_nine_and_a_half_hours(starter, bob, carol, acme, clock, password):
-    signed_in(carol, password).post(f"{page_of(starter)}adjustments/", adjustment_form())
+def test_the_account_adds_up_to_nine_and_a_half_hours(newcomer, bob, carol, acme, clock, password):
+    signed_in(carol, password).post(f"{page_of(newcomer)}adjustments/", adjustment_form())
     for offset in range(5):  # Monday 16 to Friday 20 February, 9 h a day
         time_entry_create(
-            actor=starter, project=acme, day=date(2026, 2, 16) + timedelta(days=offset), duration=timedelta(hours=9)
+            actor=newcomer, project=acme, day=date(2026, 2, 16) + timedelta(days=offset), duration=timedelta(hours=9)
         )
-    comp_time = ask(starter, LeaveType.objects.get(code="comp-time"), "2026-02-23")
+    comp_time = ask(newcomer, LeaveType.objects.get(code="comp-time"), "2026-02-23")
     services.leave_request_approve(request_id=comp_time.pk, actor=bob)
     clock.move_to(datetime(2026, 2, 23, 17, 0, tzinfo=UTC))  # Monday 23 February, not worked
 
-    response = signed_in(bob, password).get(page_of(starter))
+    response = signed_in(bob, password).get(page_of(newcomer))
 
     account = text_of(response.content.decode().split('id="account-title"')[1])
     assert "Working-time account: +9.5 h as of Mon 23 Feb 2026" in account
@@ -202,21 +202,21 @@ def test_the_account_adds_up_to_nine_and_a_half_hours(starter, bob, carol, acme,
     assert "Mon 16 Feb 2026 Opening balance +12.5 h Carried from the old system" in account
 
 
-def test_the_dashboards_overtime_widget_names_the_account_balance(starter, carol, api, password):
-    signed_in(carol, password).post(f"{page_of(starter)}adjustments/", adjustment_form(**{"adjustment-hours": "-3"}))
+def test_the_dashboards_overtime_widget_names_the_account_balance(newcomer, carol, api, password):
+    signed_in(carol, password).post(f"{page_of(newcomer)}adjustments/", adjustment_form(**{"adjustment-hours": "-3"}))
     # Monday 16 to Friday 20 February (16:00 UTC: the day counts whole), nothing logged: -40 h, less 3.
-    data = api(starter).get("/api/v1/analytics/widgets/overtime_trend").json()
+    data = api(newcomer).get("/api/v1/analytics/widgets/overtime_trend").json()
     assert data["account"] == {
         "as_of": "2026-02-20",
         "balance_hours": "-43.00",
         "text": "Working-time account: -43 h as of Fri 20 Feb 2026",
     }
 
-    html = signed_in(starter, password).get("/dashboard/").content.decode()
+    html = signed_in(newcomer, password).get("/dashboard/").content.decode()
     assert "Working-time account: -43 h as of Fri 20 Feb 2026" in html
     assert f'href="{ME}"' in html
 
 
-def test_the_leave_page_and_the_team_timesheet_link_to_the_contract_page(starter, bob, password):
-    assert f'href="{ME}"' in signed_in(starter, password).get("/leave/").content.decode()
-    assert f'href="{page_of(starter)}"' in signed_in(bob, password).get("/timesheet/team/").content.decode()
+def test_the_leave_page_and_the_team_timesheet_link_to_the_contract_page(newcomer, bob, password):
+    assert f'href="{ME}"' in signed_in(newcomer, password).get("/leave/").content.decode()
+    assert f'href="{page_of(newcomer)}"' in signed_in(bob, password).get("/timesheet/team/").content.decode()

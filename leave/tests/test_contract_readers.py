@@ -1,4 +1,4 @@
-"""Readers that used to take a person's own fields (today's hours, work days and calendar) for
+"""Readers that used to take a person's own fields (today's hours, work days and munich) for
 every day now ask the contract version in force on the day (issue 15): who a holiday change
 re-counts, the team calendar's days off and holidays, the holidays on /leave/ and in the
 leave calendar API. Each test has a contract change that makes the old reading wrong.
@@ -24,16 +24,16 @@ TEAM = "/leave/team/"
 
 
 @pytest.fixture
-def calendar(db):
+def munich(db):
     return HolidayCalendar.objects.create(name="Munich", country="DE", subdivision="BY")
 
 
 @pytest.fixture
-def from_july_on_calendar(funded, calendar):
-    """alice: 40 h Mon-Fri since 2020; from 1 July 2026 20 h Mon-Thu on the Munich calendar."""
+def from_july_on_calendar(funded, munich):
+    """alice: 40 h Mon-Fri since 2020; from 1 July 2026 20 h Mon-Thu on the Munich munich."""
     Contract.objects.create(user=funded, valid_from=date(2020, 1, 1), weekly_hours=40, work_days="12345")
     Contract.objects.create(
-        user=funded, valid_from=date(2026, 7, 1), weekly_hours=20, work_days="1234", holiday_calendar=calendar
+        user=funded, valid_from=date(2026, 7, 1), weekly_hours=20, work_days="1234", holiday_calendar=munich
     )
     return funded
 
@@ -45,14 +45,14 @@ def signed_in(user, password) -> Client:
 
 
 def test_a_holiday_on_a_calendar_named_only_by_a_contract_version_recounts_that_persons_leave(
-    from_july_on_calendar, bob, carol, calendar, vacation
+    from_july_on_calendar, bob, carol, munich, vacation
 ):
     alice = from_july_on_calendar
     week = ask(alice, vacation, "2026-08-10", "2026-08-13")  # Mon-Thu under the July version
     services.leave_request_approve(request_id=week.pk, actor=bob)
     assert week.__class__.objects.get(pk=week.pk).working_days == 4
 
-    services.holiday_create(calendar=calendar, day=date(2026, 8, 12), name="Company day", actor=carol)
+    services.holiday_create(calendar=munich, day=date(2026, 8, 12), name="Company day", actor=carol)
 
     week.refresh_from_db()
     assert (week.working_days, week.hours) == (3, Decimal("15.00"))  # 3 days at 5 h
@@ -61,28 +61,28 @@ def test_a_holiday_on_a_calendar_named_only_by_a_contract_version_recounts_that_
 
 
 def test_a_contract_version_superseded_before_the_holiday_does_not_count_but_the_user_fields_still_do(
-    funded, frank, calendar, team_a
+    funded, frank, munich, team_a
 ):
     from leave.selectors import users_on_calendar
 
     Contract.objects.create(user=funded, valid_from=date(2020, 1, 1), weekly_hours=40, work_days="12345")
     Contract.objects.create(
-        user=funded, valid_from=date(2025, 1, 1), weekly_hours=40, work_days="12345", holiday_calendar=calendar
+        user=funded, valid_from=date(2025, 1, 1), weekly_hours=40, work_days="12345", holiday_calendar=munich
     )
     Contract.objects.create(user=funded, valid_from=date(2026, 1, 1), weekly_hours=40, work_days="12345")
-    frank.holiday_calendar = calendar  # no version names a calendar: his own field does
+    frank.holiday_calendar = munich  # no version names a calendar: his own field does
     frank.save()
 
-    assert set(users_on_calendar(calendar.pk, since=date(2025, 6, 1))) == {funded, frank}
-    assert set(users_on_calendar(calendar.pk, since=date(2026, 3, 1))) == {frank}
-    assert set(users_on_calendar(calendar.pk)) == {funded, frank}
+    assert set(users_on_calendar(munich.pk, since=date(2025, 6, 1))) == {funded, frank}
+    assert set(users_on_calendar(munich.pk, since=date(2026, 3, 1))) == {frank}
+    assert set(users_on_calendar(munich.pk)) == {funded, frank}
 
 
 def test_the_team_calendar_shows_each_persons_days_off_and_holidays_of_the_version_in_force(
-    from_july_on_calendar, bob, calendar, password
+    from_july_on_calendar, bob, munich, password
 ):
     alice = from_july_on_calendar
-    calendar.holidays.create(date=date(2026, 7, 6), name="Company day")
+    munich.holidays.create(date=date(2026, 7, 6), name="Company day")
 
     response = signed_in(bob, password).get(TEAM, {"month": "2026-07"})
 
@@ -104,10 +104,10 @@ def test_the_team_calendar_shows_each_persons_days_off_and_holidays_of_the_versi
     assert cells[5].css_class == "cal__cell"  # Friday 5 June: still a work day under the 2020 version
 
 
-def test_the_readers_holidays_follow_their_version_on_each_day(from_july_on_calendar, calendar, password, api):
+def test_the_readers_holidays_follow_their_version_on_each_day(from_july_on_calendar, munich, password, api):
     alice = from_july_on_calendar
-    calendar.holidays.create(date=date(2026, 6, 30), name="Before her version")
-    calendar.holidays.create(date=date(2026, 7, 6), name="Company day")
+    munich.holidays.create(date=date(2026, 6, 30), name="Before her version")
+    munich.holidays.create(date=date(2026, 7, 6), name="Company day")
 
     july = signed_in(alice, password).get(TEAM, {"month": "2026-07"})
     assert [holiday.name for holiday in july.context["calendar"]["holidays"]] == ["Company day"]
@@ -120,9 +120,9 @@ def test_the_readers_holidays_follow_their_version_on_each_day(from_july_on_cale
     assert [holiday["name"] for holiday in answer.json()["holidays"]] == ["Company day"]
 
 
-def test_my_leave_page_knows_the_calendar_of_todays_version(funded, calendar, password):
+def test_my_leave_page_knows_the_calendar_of_todays_version(funded, munich, password):
     Contract.objects.create(
-        user=funded, valid_from=date(2020, 1, 1), weekly_hours=40, work_days="12345", holiday_calendar=calendar
+        user=funded, valid_from=date(2020, 1, 1), weekly_hours=40, work_days="12345", holiday_calendar=munich
     )
 
     html = signed_in(funded, password).get("/leave/").content.decode()
@@ -136,8 +136,8 @@ def test_my_leave_page_says_when_todays_version_has_no_calendar(from_july_on_cal
     assert "No holiday calendar is set" in html  # the calendar starts with July's version
 
 
-def test_a_calendar_a_contract_version_names_is_not_deleted_409(from_july_on_calendar, calendar, carol, api):
-    answer = api(carol).delete(f"/api/v1/holiday-calendars/{calendar.pk}")
+def test_a_calendar_a_contract_version_names_is_not_deleted_409(from_july_on_calendar, munich, carol, api):
+    answer = api(carol).delete(f"/api/v1/holiday-calendars/{munich.pk}")
 
     assert answer.status_code == 409 and answer.json()["code"] == "in_use"
-    assert HolidayCalendar.objects.filter(pk=calendar.pk).exists()
+    assert HolidayCalendar.objects.filter(pk=munich.pk).exists()
