@@ -343,21 +343,9 @@ def leave_request_shortenable(*, request: LeaveRequest, actor: User) -> bool:
     )
 
 
-@transaction.atomic
-def leave_request_shorten(
-    *, request_id: int, actor: User, end_date: date, end_half: str = "", comment: str = ""
-) -> LeaveRequest:
-    """End a request earlier: on `end_date` (its morning only with `end_half` "morning"),
-    which must leave it shorter and not empty (an empty one is cancelled instead). A
-    recall from leave is the same: the leave ends the day before the person is back.
-    Pending: the requester (or their manager) changes it. Approved: only a manager or an
-    admin; what the removed days took is credited back per leave year (a `credit` row
-    linked to the request), sick credits on them lapse, and expected hours and the
-    working-time account follow the request's new dates."""
-    request = _locked_request(request_id)
-    refusal = _shorten_refusal(request, actor)
-    if refusal is not None:
-        raise refusal
+def _days_removed(request: LeaveRequest, end_date: date, end_half: str) -> list[date]:
+    """The days (or half days) ending `request` on `end_date` (`end_half`) takes out of it,
+    or the `DomainValidationError` saying why that end does not shorten it."""
     old_end, old_end_half = request.end_date, request.end_half
     if end_date > old_end or end_date < request.start_date:
         raise DomainValidationError(
@@ -376,6 +364,24 @@ def leave_request_shorten(
     kept_within = all(halves(day, end_date, end_half) <= halves(day, old_end, old_end_half) for day in days)
     if not removed or not kept_within:
         raise DomainValidationError("The new end must make the request shorter.", field="end_date")
+    return removed
+
+
+@transaction.atomic
+def leave_request_shorten(
+    *, request_id: int, actor: User, end_date: date, end_half: str = "", comment: str = ""
+) -> LeaveRequest:
+    """End a request earlier, on `end_date` (`end_half`), shorter and not empty (a recall
+    ends it the day before the person is back). Pending: the requester (or their manager).
+    Approved: only a manager or an admin; the removed days are credited per leave year
+    (`credit` rows linked to it), sick credits on them lapse, and expected hours and the
+    working-time account follow its new dates."""
+    request = _locked_request(request_id)
+    refusal = _shorten_refusal(request, actor)
+    if refusal is not None:
+        raise refusal
+    old_end, old_end_half = request.end_date, request.end_half
+    removed = _days_removed(request, end_date, end_half)
     length = leave_request_length(
         user=request.user,
         leave_type=request.leave_type,
@@ -456,6 +462,26 @@ def _credit_interrupted_leave(sick: LeaveRequest, *, actor: User | None) -> None
         leave_sick_credits_sync(leave=leave, actor=actor)
 
 
+def _sick_credits_wanted(leave: LeaveRequest, dated: dict) -> tuple[dict, dict, Decimal]:
+    """What approved sick leave covers of `leave` now: the amount per (sick request, leave
+    year), the sick requests by id, and the working days; `dated` gets each part's first day."""
+    wanted: dict[tuple[int, int], Decimal] = {}
+    credited_days = Decimal(0)
+    sick_requests = selectors.overlapping_requests(leave.user, leave.start_date, leave.end_date, exclude_pk=leave.pk)
+    sick_requests = sick_requests.filter(status=Status.APPROVED, leave_type__interrupts_leave=True)
+    by_id = {sick.pk: sick for sick in sick_requests}
+    for sick in by_id.values():
+        covered = _covered_halves(leave, sick)
+        if covered is None:
+            continue
+        for part in _year_parts(leave, *covered):
+            if part.amount:
+                wanted[(sick.pk, part.year)] = part.amount
+                dated[(sick.pk, part.year)] = part.first_day
+                credited_days += part.working_days
+    return wanted, by_id, credited_days
+
+
 def leave_sick_credits_sync(*, leave: LeaveRequest, actor: User | None) -> None:
     """The sick credits of approved balance-tracking `leave` made what approved sick leave
     (types that `interrupts_leave`) covers of its working days now, one `sick_credit` row
@@ -472,20 +498,7 @@ def leave_sick_credits_sync(*, leave: LeaveRequest, actor: User | None) -> None:
     for sick_id, on, amount in rows.values_list("related_request_id", "date", "amount"):
         held[(sick_id, on.year)] = held.get((sick_id, on.year), Decimal(0)) + amount
         dated.setdefault((sick_id, on.year), on)
-    wanted: dict[tuple[int, int], Decimal] = {}
-    credited_days = Decimal(0)
-    sick_requests = selectors.overlapping_requests(leave.user, leave.start_date, leave.end_date, exclude_pk=leave.pk)
-    sick_requests = sick_requests.filter(status=Status.APPROVED, leave_type__interrupts_leave=True)
-    by_id = {sick.pk: sick for sick in sick_requests}
-    for sick in by_id.values():
-        covered = _covered_halves(leave, sick)
-        if covered is None:
-            continue
-        for part in _year_parts(leave, *covered):
-            if part.amount:
-                wanted[(sick.pk, part.year)] = part.amount
-                dated[(sick.pk, part.year)] = part.first_day
-                credited_days += part.working_days
+    wanted, by_id, credited_days = _sick_credits_wanted(leave, dated)
     missing = {sick_id for sick_id, _ in held} - set(by_id)
     by_id.update(LeaveRequest.objects.in_bulk(missing))
     for sick_id, year in sorted(set(held) | set(wanted)):
