@@ -33,7 +33,7 @@ def account_cap_forfeit(sender, *, closing, people, last_day, **kwargs) -> None:
     account and whose cap period ends with this month, the hours above the cap at the
     month's last day are forfeited (one adjustment per person and closing)."""
     for person in people:
-        policy = policy_for(person)
+        policy = policy_for(person, on=last_day)
         if policy.account_cap_hours is None or last_day.month not in CAP_PERIOD_MONTHS[policy.account_cap_period]:
             continue
         working_time_forfeit_above_cap(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, ExpressionWrapper, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from compliance import rules
@@ -16,7 +16,7 @@ from compliance.policies import default_limits
 from core import periods
 from leave.selectors import holidays_by_calendar, neutral_leave_of
 from timeentries.models import TimeEntry
-from users.models import User
+from users.models import Contract, User
 from users.schedules import schedules_of
 from users.selectors import owned_rows_visible_to
 
@@ -27,16 +27,31 @@ LOOKBACK_MARGIN = timedelta(days=60)
 CLOCKED_TIMES_COUNTRIES = frozenset({"DE"})
 
 
-def policy_for(user: User) -> WorkingTimePolicy:
-    """The user's team's policy, else the default one, else an unsaved policy whose fields
-    are `compliance.policies.default_limits()` (the settings)."""
-    policies = (
-        WorkingTimePolicy.objects.filter(Q(teams=user.team_id) | Q(is_default=True))
-        if user.team_id
-        else (WorkingTimePolicy.objects.filter(is_default=True))
+def policy_for(user: User, on: date | None = None) -> WorkingTimePolicy:
+    """The policy the person's contract version in force on `on` (today by default) names
+    (per-person limits: a night-shift or collective-agreement contract), else their team's,
+    else the default one, else an unsaved policy whose fields are
+    `compliance.policies.default_limits()` (the settings). One query."""
+    on = on or user.local_today()
+    named = Contract.objects.filter(user_id=user.pk, valid_from__lte=on).order_by("-valid_from").values("policy_id")[:1]
+    by_contract = Q(pk=Subquery(named))
+    team_or_default = (Q(teams=user.team_id) | Q(is_default=True)) if user.team_id else Q(is_default=True)
+    policies = WorkingTimePolicy.objects.filter(by_contract | team_or_default).annotate(
+        by_contract=ExpressionWrapper(by_contract, output_field=BooleanField())
     )
-    chosen = sorted(policies, key=lambda p: (p.is_default, p.pk))  # a team's own policy wins
+    # The contract's policy wins, then a team's own, then the default.
+    chosen = sorted(policies, key=lambda p: (not p.by_contract, p.is_default, p.pk))
     return chosen[0] if chosen else WorkingTimePolicy(name="Default (settings)")
+
+
+def contract_policy_ids(users: list[User], on: date) -> dict[int, int | None]:
+    """The policy each person's contract version in force on `on` names (None: none), in one
+    query."""
+    named: dict[int, int | None] = {user.pk: None for user in users}
+    versions = Contract.objects.filter(user_id__in=list(named), valid_from__lte=on).order_by("user_id", "valid_from")
+    for user_id, policy_id in versions.values_list("user_id", "policy_id"):
+        named[user_id] = policy_id
+    return named
 
 
 def violations_visible_to(actor: User) -> QuerySet[Violation]:
@@ -260,16 +275,21 @@ def recorded_work(
     history start, whether clocked times are required.
 
     A fixed number of queries whatever the number of people, plus one policy lookup per
-    team unless `policy` is given."""
+    team and per policy a contract names unless `policy` is given. The policy is the one in
+    force on `last_day` (a contract version may name its own)."""
     if not users:
         return {}
     now = now or timezone.now()
-    policies: dict[int | None, WorkingTimePolicy] = {}
+    named = {} if policy is not None else contract_policy_ids(users, last_day)
+    policies: dict[tuple, WorkingTimePolicy] = {}
+    policy_of: dict[int, WorkingTimePolicy] = {}
     windows = {}
     for user in users:
-        if user.team_id not in policies:
-            policies[user.team_id] = policy or policy_for(user)
-        start, end = _reading_window(rules.Limits.of(policies[user.team_id]), first_day, last_day, user.tzinfo)
+        key = (user.team_id, named.get(user.pk))
+        if key not in policies:
+            policies[key] = policy or policy_for(user, on=last_day)
+        policy_of[user.pk] = policies[key]
+        start, end = _reading_window(rules.Limits.of(policies[key]), first_day, last_day, user.tzinfo)
         calendar_start, calendar_end = _calendar_window(first_day, last_day, user.tzinfo)
         windows[user.pk] = (min(start, calendar_start), max(end, calendar_end))
     entries = _entries_by_user(
@@ -288,7 +308,7 @@ def recorded_work(
     )
     work = {}
     for user in users:
-        mine, policy_of_user = entries[user.pk], policies[user.team_id]
+        mine, policy_of_user = entries[user.pk], policy_of[user.pk]
         work[user.pk] = RecordedWork(
             user=user,
             policy=policy_of_user,

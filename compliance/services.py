@@ -161,8 +161,8 @@ def compliance_after_write(*, user: User, spans) -> list[rules.Finding]:
     and complete (CJEU C-55/18, BAG 1 ABR 22/21, ArbZG §16(2)), so a real 10.5-hour day, a
     timer stopped at its true end and a correction that reveals another violation are all
     saved. A `block` policy acts on approval instead (`timesheet_approval_check`)."""
-    policy = policy_for(user)
     days = _affected_days(user, *spans)
+    policy = policy_for(user, on=max(days))
     later = weeks_averaged_over(user=user, policy=policy, first_day=min(days), last_day=max(days))
     later -= {periods.week_start_of(day) for day in days}
     findings = compliance_evaluate(user=user, days=days, policy=policy, average_weeks=later)
