@@ -82,9 +82,23 @@ def _closing_rows(user: User, leave_type: LeaveType, year: int):
     )
 
 
-def _carried(left: Decimal, leave_type: LeaveType) -> Decimal:
-    """What a year closing with `left` carries into the next (as `leave_accrue_year` does)."""
-    return min(left, leave_type.max_carry_over) if left > 0 else left
+def _year_closing(user: User, leave_type: LeaveType, year: int, left: Decimal) -> tuple[Decimal, Decimal]:
+    """(closed, carried): what closing leave year `year` with `left` takes off as the year's
+    close, and what of it is carried into the next. One rule for the yearly close
+    (`_close_year`) and a late re-close (`ledger_reclose_year`): a carry-over whose lapse
+    illness postponed stays on the books (not closed); the rest is carried, up to
+    `max_carry_over` only when a forfeiture notice for `year` is on record and sickness did
+    not cover every working day from the notice to 31 December; without one nothing lapses."""
+    year_end = date(year, 12, 31)
+    kept = min(max(left, Decimal(0)), selectors_lapse.postponed_unused(user, leave_type, year, year_end))
+    closed = left - kept
+    carried = closed
+    notice = selectors_lapse.notice_for(user, leave_type, year) if closed > 0 else None
+    if notice is not None:
+        told_on = timezone.localdate(notice.sent_at, user.tzinfo)
+        if not selectors_lapse.sick_throughout(user, told_on, year_end):
+            carried = min(closed, leave_type.max_carry_over)
+    return closed, carried
 
 
 def closed_year_carry_loss(*, user: User, leave_type: LeaveType, year: int, amount: Decimal) -> Decimal:
@@ -93,7 +107,7 @@ def closed_year_carry_loss(*, user: User, leave_type: LeaveType, year: int, amou
     if not amount or not _closing_rows(user, leave_type, year).exists():
         return Decimal(0)
     left = selectors.leave_balance_as_of(user, leave_type, date(year, 12, 31))
-    return _carried(left, leave_type) - _carried(left - amount, leave_type)
+    return _year_closing(user, leave_type, year, left)[1] - _year_closing(user, leave_type, year, left - amount)[1]
 
 
 def ledger_reclose_year(*, user: User, leave_type: LeaveType, year: int, actor: User | None = None) -> int:
@@ -101,8 +115,8 @@ def ledger_reclose_year(*, user: User, leave_type: LeaveType, year: int, actor: 
     Year request approved in January, its cancellation, a sick credit), what that year
     left changed after its closing: the closing is done again, one expiry and one
     carry-over correction dated 1 January of the next year, so the change counts in its
-    own year and the next year gets the carry-over it would have had (min of what is
-    left and `max_carry_over`, as `leave_accrue_year` carries). Years not closed yet are
+    own year and the next year gets the carry-over it would have had (`_year_closing`, the
+    yearly close's own rule: notices, illness, `max_carry_over`). Years not closed yet are
     left alone; the closing follows on. Returns the rows written."""
     close_key, carry_key, prefix = _closing_keys(user, leave_type, year)
     closing = _closing_rows(user, leave_type, year)
@@ -116,10 +130,10 @@ def ledger_reclose_year(*, user: User, leave_type: LeaveType, year: int, actor: 
         elif key == carry_key or key.startswith(f"{prefix}carry:"):
             carried += amount
     left = selectors.leave_balance_as_of(user, leave_type, date(year, 12, 31))
-    wanted_carry = _carried(left, leave_type)
+    closed, wanted_carry = _year_closing(user, leave_type, year, left)
     written = 0
     for part, kind, difference in (
-        ("expiry", Kind.EXPIRY, -left - expired),
+        ("expiry", Kind.EXPIRY, -closed - expired),
         ("carry", Kind.CARRY_OVER, wanted_carry - carried),
     ):
         if difference and ledger_write(
@@ -442,18 +456,11 @@ def _close_year(*, user: User, leave_type: LeaveType, year: int, actor: User | N
     without one nothing lapses (all of it is carried), nor when sickness covered every
     working day from the notice to 31 December. A carry-over into `year` whose lapse illness
     postponed stays on the books until its own expiry (`selectors_lapse`)."""
-    year_end = date(year, 12, 31)
-    left = selectors.leave_balance_as_of(user, leave_type, year_end)
-    kept = min(max(left, Decimal(0)), selectors_lapse.postponed_unused(user, leave_type, year, year_end))
-    rest = left - kept
+    left = selectors.leave_balance_as_of(user, leave_type, date(year, 12, 31))
+    rest, carried = _year_closing(user, leave_type, year, left)
     if not rest:
         return
-    carried = rest
     notice = selectors_lapse.notice_for(user, leave_type, year)
-    if rest > 0 and notice is not None:
-        told_on = timezone.localdate(notice.sent_at, user.tzinfo)
-        if not selectors_lapse.sick_throughout(user, told_on, year_end):
-            carried = min(rest, leave_type.max_carry_over)
     new_year = date(year + 1, 1, 1)
     if ledger_write(
         key=f"close:{user.pk}:{leave_type.pk}:{year}",
