@@ -413,6 +413,9 @@ def leave_request_shorten(
     for leave in interrupted:
         leave.user = request.user
         leave_sick_credits_sync(leave=leave, actor=actor)
+    if approved and request.leave_type.neutral_for_working_time:
+        # The removed days are working days again for the 48-hour average.
+        leave_days_changed.send(sender=LeaveRequest, user=request.user, start=removed[0], end=old_end)
     audit_event_record(
         action="leave_shortened",
         actor=actor,
