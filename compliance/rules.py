@@ -606,7 +606,6 @@ def check_weekly_hours(
     less their breaks and durations both count."""
     findings = []
     per_day = hours_by_day(intervals, tz, durations)
-    span = limits.reference_period_weeks * 7
     limit = limits.max_weekly_hours
     for week_start in sorted(weeks):
         week_end = week_start + timedelta(days=6)
@@ -630,39 +629,7 @@ def check_weekly_hours(
                 )
             )
         elif average.value > limit:
-            # The first reference period since the start is still running: what it allows
-            # in all is its weeks (less the leave taken so far) at the maximum.
-            period_end = history_start + timedelta(days=span - 1)
-            period_days = Decimal(span) - (Decimal((average.last_day - average.first_day).days + 1) - average.days)
-            allowed = (limit * period_days / 7).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-            since = f"since the start on {day_label(history_start)}"
-            if average.hours > allowed:
-                findings.append(
-                    Finding(
-                        "weekly_average",
-                        VIOLATION,
-                        average.first_day,
-                        week_end,
-                        average.value,
-                        limit,
-                        f"{over} ({since}): {average.hours} h worked, more than the {allowed} h the "
-                        f"{limits.reference_period_weeks}-week period to {day_label(period_end)} allows.",
-                    )
-                )
-            else:
-                findings.append(
-                    Finding(
-                        "weekly_average",
-                        WARNING,
-                        average.first_day,
-                        week_end,
-                        average.value,
-                        limit,
-                        f"{over} ({since}), above {limit} h; the weeks to {day_label(period_end)} can "
-                        f"balance it: {allowed - average.hours} h remain of the "
-                        f"{limits.reference_period_weeks}-week period's {allowed} h.",
-                    )
-                )
+            findings.append(_first_period_finding(average, limits, history_start, week_end, over))
         elif this_week > limit:
             findings.append(
                 Finding(
@@ -677,6 +644,33 @@ def check_weekly_hours(
                 )
             )
     return findings
+
+
+def _first_period_finding(average, limits: Limits, history_start: date, week_end: date, over: str) -> Finding:
+    """An average above the maximum inside a new starter's first reference period, still
+    running: what the period allows in all is its weeks (less the leave taken so far) at the
+    maximum. Above that already is a violation; below, a warning the weeks to come can
+    balance."""
+    span = limits.reference_period_weeks * 7
+    limit = limits.max_weekly_hours
+    period_end = history_start + timedelta(days=span - 1)
+    period_days = Decimal(span) - (Decimal((average.last_day - average.first_day).days + 1) - average.days)
+    allowed = (limit * period_days / 7).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    since = f"since the start on {day_label(history_start)}"
+    if average.hours > allowed:
+        severity = VIOLATION
+        message = (
+            f"{over} ({since}): {average.hours} h worked, more than the {allowed} h the "
+            f"{limits.reference_period_weeks}-week period to {day_label(period_end)} allows."
+        )
+    else:
+        severity = WARNING
+        message = (
+            f"{over} ({since}), above {limit} h; the weeks to {day_label(period_end)} can "
+            f"balance it: {allowed - average.hours} h remain of the "
+            f"{limits.reference_period_weeks}-week period's {allowed} h."
+        )
+    return Finding("weekly_average", severity, average.first_day, week_end, average.value, limit, message)
 
 
 def check_times_recorded(

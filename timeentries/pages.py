@@ -103,6 +103,15 @@ def _day_columns(
     ]
 
 
+def _editable_days(is_owner: bool, owner: User, week_start: date, timesheet, lock_date, closed_months) -> set:
+    """The days whose cells the reader may write: the owner's open days, none for others."""
+    if not is_owner:
+        return set()
+    return grid.editable_days(
+        owner=owner, week_start=week_start, timesheet=timesheet, lock_date=lock_date, closed_months=closed_months
+    )
+
+
 def _week_context(
     request, *, owner: User, week_start: date, cell_errors=None, errors=None, forms=None, week_error="", notices=None
 ):
@@ -117,11 +126,7 @@ def _week_context(
     timesheet = Timesheet.objects.filter(user=owner, week_start=week_start).select_related("decided_by").first()
     lock_date = LockPeriod.current_lock_date()
     closed_months = closed_months_of(owner, days[0], days[-1])
-    editable = set()
-    if is_owner:
-        editable = grid.editable_days(
-            owner=owner, week_start=week_start, timesheet=timesheet, lock_date=lock_date, closed_months=closed_months
-        )
+    editable = _editable_days(is_owner, owner, week_start, timesheet, lock_date, closed_months)
     owner_forms, extra_rows = _owner_forms(request, owner=owner, week_start=week_start, forms=forms)
     rows, unplaced = grid.grid_rows(
         owner=owner,

@@ -23,11 +23,12 @@ from core.tests.processes import wait_until
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_records_the_violation_once(worker_process, alice, ops):
     # Real time: the worker's clock cannot be frozen. A night shift two days ago, then an
-    # afternoon start yesterday after only 8 hours of rest.
+    # afternoon start yesterday after only 8 hours of rest (2 h, so the 24 hours from the
+    # night shift's start hold 9.5 h, within the daily maximum).
     night = timezone.localdate() - timedelta(days=2)
     worked(alice, ops, night, 22, 4)
     worked(alice, ops, night, 26.5, 3.5)
-    worked(alice, ops, night + timedelta(days=1), 14, 4)
+    worked(alice, ops, night + timedelta(days=1), 14, 2)
     assert not Violation.objects.exists()
 
     def run_on_the_worker() -> str:

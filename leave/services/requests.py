@@ -416,20 +416,24 @@ def leave_request_shorten(
     if approved and request.leave_type.neutral_for_working_time:
         # The removed days are working days again for the 48-hour average.
         leave_days_changed.send(sender=LeaveRequest, user=request.user, start=removed[0], end=old_end)
+    _audit_shortened(request, actor=actor, was=(old_end, old_end_half), comment=comment)
+    return request
+
+
+def _audit_shortened(request: LeaveRequest, *, actor: User, was: tuple[date, str], comment: str) -> None:
     audit_event_record(
         action="leave_shortened",
         actor=actor,
         target=request,
         data={
-            "end_date_was": old_end.isoformat(),
-            "end_half_was": old_end_half,
-            "end_date": end_date.isoformat(),
-            "end_half": end_half,
+            "end_date_was": was[0].isoformat(),
+            "end_half_was": was[1],
+            "end_date": request.end_date.isoformat(),
+            "end_half": request.end_half,
             "status": request.status,
             "comment": comment,
         },
     )
-    return request
 
 
 def _credit_cancelled(request: LeaveRequest, *, actor: User | None) -> None:

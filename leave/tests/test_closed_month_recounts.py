@@ -33,7 +33,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff(frozen_2026_11_26, alice, frank, bob, dave, erin, carol, bavaria):
+def accrued_alice(frozen_2026_11_26, alice, frank, bob, dave, erin, carol, bavaria):
     for person in (alice, frank, bob, dave, erin, carol):
         person.employment_start = date(2020, 1, 1)
         person.save(update_fields=["employment_start"])
@@ -46,7 +46,7 @@ def approved(user, manager, leave_type, start, end):
     return services.leave_request_approve(request_id=request.pk, actor=manager)
 
 
-def test_a_holiday_in_a_closed_month_is_refused_naming_the_month(staff, api, carol, bavaria, team_b):
+def test_a_holiday_in_a_closed_month_is_refused_naming_the_month(accrued_alice, api, carol, bavaria, team_b):
     kept = services.holiday_create(calendar=bavaria, day=date(2026, 10, 20), name="Company day", actor=carol)
     services.month_closing_create(actor=carol, month=date(2026, 10, 1))
 
@@ -63,10 +63,10 @@ def test_a_holiday_in_a_closed_month_is_refused_naming_the_month(staff, api, car
 
 
 def test_a_holiday_re_counts_leave_running_into_an_open_month_on_its_first_open_day(
-    staff, bob, carol, bavaria, vacation
+    accrued_alice, bob, carol, bavaria, vacation
 ):
     # Thursday 29 October to Wednesday 4 November: 5 working days, 2 of them in October.
-    request = approved(staff, bob, vacation, "2026-10-29", "2026-11-04")
+    request = approved(accrued_alice, bob, vacation, "2026-10-29", "2026-11-04")
     assert request.working_days == 5
     services.month_closing_create(actor=carol, month=date(2026, 10, 1))
 
@@ -78,17 +78,17 @@ def test_a_holiday_re_counts_leave_running_into_an_open_month_on_its_first_open_
     assert (adjustment.amount, adjustment.date) == (Decimal("1.00"), date(2026, 11, 1))
 
 
-def test_a_re_count_leaves_a_request_of_a_closed_month_as_counted_and_reports_it(staff, bob, carol, vacation):
+def test_a_re_count_leaves_a_request_of_a_closed_month_as_counted_and_reports_it(accrued_alice, bob, carol, vacation):
     # Monday 12 to Friday 16 October: 5 working days, all in October.
-    request = approved(staff, bob, vacation, "2026-10-12", "2026-10-16")
+    request = approved(accrued_alice, bob, vacation, "2026-10-12", "2026-10-16")
     services.month_closing_create(actor=carol, month=date(2026, 10, 1))
     fair = HolidayCalendar.objects.create(name="Fair city", country="DE")
     services.holiday_create(calendar=fair, day=date(2026, 10, 14), name="Fair")
-    staff.holiday_calendar = fair
-    staff.save(update_fields=["holiday_calendar"])
+    accrued_alice.holiday_calendar = fair
+    accrued_alice.save(update_fields=["holiday_calendar"])
 
     changed = services.leave_requests_recount(
-        user_ids=[staff.pk], since=date(2026, 10, 1), actor=carol, reason="Calendar changed"
+        user_ids=[accrued_alice.pk], since=date(2026, 10, 1), actor=carol, reason="Calendar changed"
     )
 
     request.refresh_from_db()
@@ -98,7 +98,7 @@ def test_a_re_count_leaves_a_request_of_a_closed_month_as_counted_and_reports_it
     assert skipped.target_id == str(request.pk) and skipped.data["month_closed"] == "2026-10"
 
 
-def test_an_import_skips_days_of_closed_months_and_reports_them(staff, api, carol, bavaria):
+def test_an_import_skips_days_of_closed_months_and_reports_them(accrued_alice, api, carol, bavaria):
     services.month_closing_create(actor=carol, month=date(2026, 10, 1))
 
     response = api(carol).post(f"/api/v1/holiday-calendars/{bavaria.pk}/import", {"year": 2026})
@@ -110,7 +110,7 @@ def test_an_import_skips_days_of_closed_months_and_reports_them(staff, api, caro
     assert event.data["skipped_closed_months"] == ["2026-10-03"]
 
 
-def test_a_company_closing_covers_people_who_left_during_the_month(staff, api, alice, frank, carol, acme):
+def test_a_company_closing_covers_people_who_left_during_the_month(accrued_alice, api, alice, frank, carol, acme):
     """Frank worked 7.5 h on Monday 2 November and left on Tuesday 10 November; his account
     was switched off. His November (7 working days, 2-6 and 9-10, so 56 h expected) is
     frozen with the company's."""
@@ -131,7 +131,7 @@ def test_a_company_closing_covers_people_who_left_during_the_month(staff, api, a
     assert (rows[frank.pk]["worked_hours"], rows[frank.pk]["expected_hours"]) == ("7.50", "56.00")
 
 
-def test_a_team_closing_covers_its_members_at_close_time(staff, api, alice, frank, dave, carol, team_a, team_b):
+def test_a_team_closing_covers_its_members_at_close_time(accrued_alice, api, alice, frank, dave, carol, team_a, team_b):
     """Frank moved from team A to team B on 15 November: team A's closing covers its members
     at close time, not him; his November is frozen by team B's closing or the company's."""
     frank.team = team_b

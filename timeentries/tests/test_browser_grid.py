@@ -138,6 +138,6 @@ def test_week_grid_story(live_server, screen, alice, bob, password):
     row = page.locator("tr", has_text=alice.email)
     expect(row).to_contain_text("Two days at the fair, not logged here.")
     assert page_width(page) <= width
-    press(page, row.get_by_role("link", name=str(alice)), kind)
+    press(page, row.get_by_role("link", name=str(alice), exact=True), kind)
     expect(page.locator("#week-status")).to_contain_text("Two days at the fair, not logged here.")
     assert page_errors == []
