@@ -26,15 +26,18 @@ def vacation_row(client, as_of):
 
 
 @pytest.fixture
-def bavarian_alice(frozen_2026_11_26, alice, bob, bavaria):
+def bavarian_alice(frozen_2026_11_26, alice, bob, bavaria, vacation):
     """Alice, employed for years, on the Bavarian calendar with 2026's and 2027's public
-    holidays; 2026 opened with 25 days of vacation (5 may be carried over)."""
+    holidays; 2026 opened with 25 days of vacation, and she was told in the autumn that
+    what is left above 5 lapses at New Year (the forfeiture notice: without one nothing
+    would lapse)."""
     alice.date_joined = datetime(2020, 1, 1, tzinfo=UTC)
     alice.employment_start = date(2020, 1, 1)
     alice.save()
     services.holidays_import(calendar=bavaria, year=2026)
     services.holidays_import(calendar=bavaria, year=2027)
     services.leave_accrue_year(year=2026)
+    services.leave_forfeiture_notice_record(user=alice, leave_type=vacation, year=2026, actor=None)
     return alice
 
 
