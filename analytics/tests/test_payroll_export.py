@@ -170,3 +170,24 @@ def test_the_schema_lists_the_payroll_report(anon):
     assert operation["operationId"] == "reports_payroll"
     assert {"month", "team", "preliminary", "format"} <= {parameter["name"] for parameter in operation["parameters"]}
     assert "409" in operation["responses"]
+
+
+@pytest.mark.django_db
+def test_holidays_on_work_days_and_work_on_them_are_counted(api, november, alice, carol, acme, team_a):
+    from leave.models import Holiday, HolidayCalendar
+
+    calendar = HolidayCalendar.objects.create(name="Company days")
+    Holiday.objects.create(calendar=calendar, date=date(2026, 11, 18), name="Day of prayer")  # Wednesday
+    Holiday.objects.create(calendar=calendar, date=date(2026, 11, 24), name="Half day", half_day=True)  # Tuesday
+    Holiday.objects.create(calendar=calendar, date=date(2026, 11, 21), name="On a Saturday")  # not a work day
+    team_a.holiday_calendar = calendar
+    team_a.save()
+    entry(alice, acme, "2026-11-18T09:00:00+00:00", "2026-11-18T12:00:00+00:00")  # 3 h on the holiday
+
+    row = rows_of(api(carol).get(PAYROLL, {"month": "2026-11", "preliminary": "true"}))[alice.pk]
+
+    # 21 work days: 1 holiday and 1 half-day holiday on them (1.5); the Saturday one does not
+    # count. Expected: (21 - 1.5 - 2 vacation - 1 sick) x 8 h = 132 h; worked 20.5 + 3 = 23.5 h.
+    assert row["public_holidays"] == "1.50" and row["holiday_days_worked"] == 1
+    assert row["expected_hours"] == "132.00" and row["worked_hours"] == "23.50"
+    assert row["sunday_days_worked"] == 1
