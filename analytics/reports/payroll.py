@@ -8,10 +8,10 @@ Every figure is read from the selectors that own it, never computed anew:
   working-time account (`leave.selectors_account`) and `leave.selectors.expected_hours_of`;
 - paid-out hours: the account adjustments of kind payout dated in the month (booked
   negative, shown positive);
-- leave: approved requests, their working days inside the month (`leave_length`, each day
-  under the contract version in force): sick leave (types that `interrupts_leave`),
-  vacation (statutory annual leave), unpaid leave (unpaid types), and any other type by its
-  code;
+- leave: approved requests, their working days inside the month (as `leave_length` counts
+  them: each day under the contract version in force and its holidays): sick leave (types
+  that `interrupts_leave`), vacation (statutory annual leave), unpaid leave (unpaid types),
+  and any other type by its code; a sick day inside other leave counts as sick only;
 - public holidays: the person's work days that were holidays (a half-day holiday 0.5);
 - days worked on Sundays and on holidays: days with recorded work.
 """
@@ -27,7 +27,15 @@ from django.db.models import Q, Sum
 from analytics.reports.common import people_in_report
 from core.errors import Conflict
 from leave.models import LeaveRequest, LeaveType, WorkingTimeAdjustment
-from leave.selectors import daterange, expected_hours_of, holidays_of_user, leave_length
+from leave.selectors import (
+    contract_days,
+    daterange,
+    expected_hours_of,
+    holidays_by_calendar,
+    holidays_of_user,
+    requested_halves,
+    working_halves,
+)
 from leave.selectors_account import worked_hours_by_day, working_time_account
 from users.closings import closings_in_force_for
 from users.models import MonthClosingRow, User
@@ -77,27 +85,48 @@ def _snapshot(person: User, month: Month) -> MonthClosingRow | None:
     return None
 
 
-def _leave_days(person: User, month: Month) -> tuple[Decimal, Decimal, Decimal, dict[str, Decimal]]:
-    vacation = sick = unpaid = ZERO
-    other: dict[str, Decimal] = {}
-    requests = LeaveRequest.objects.filter(
-        user=person, status=LeaveRequest.Status.APPROVED, start_date__lte=month.last, end_date__gte=month.first
-    ).select_related("leave_type")
+def _halves_taken(person: User, month: Month, requests: list[LeaveRequest]) -> dict[int, set[tuple[date, str]]]:
+    """Per request, the (day, half) pairs of the month it takes: the person's working halves
+    (contract version and holiday calendar of each day) it asks for."""
+    days = contract_days(person, schedules_of([person])[person.pk], month.first, month.last)
+    holidays = holidays_by_calendar({item.calendar_id for item in days}, month.first, month.last)
+    taken: dict[int, set[tuple[date, str]]] = {}
     for request in requests:
-        start, end = max(request.start_date, month.first), min(request.end_date, month.last)
-        start_half = request.start_half if start == request.start_date else ""
-        end_half = request.end_half if end == request.end_date else ""
-        days = leave_length(person, start, end, start_half, end_half).working_days
+        taken[request.pk] = {
+            (item.day, half)
+            for item in days
+            if request.start_date <= item.day <= request.end_date
+            for half in working_halves(item.terms, item.day, holidays[item.calendar_id])
+            & requested_halves(item.day, request.start_date, request.end_date, request.start_half, request.end_half)
+        }
+    return taken
+
+
+def _leave_days(person: User, month: Month) -> tuple[Decimal, Decimal, Decimal, dict[str, Decimal]]:
+    """Working days of approved leave in the month: sick, vacation, unpaid and other types
+    (by code). A sick day inside other leave counts as sick only (BUrlG §9: it is credited
+    back to that leave)."""
+    requests = list(
+        LeaveRequest.objects.filter(
+            user=person, status=LeaveRequest.Status.APPROVED, start_date__lte=month.last, end_date__gte=month.first
+        ).select_related("leave_type")
+    )
+    taken = _halves_taken(person, month, requests)
+    sick_halves = set().union(*(taken[r.pk] for r in requests if r.leave_type.interrupts_leave))
+    vacation = unpaid = ZERO
+    other: dict[str, Decimal] = {}
+    for request in requests:
         kind: LeaveType = request.leave_type
         if kind.interrupts_leave:
-            sick += days
-        elif kind.statutory_annual_leave:
+            continue
+        days = Decimal(len(taken[request.pk] - sick_halves)) / 2
+        if kind.statutory_annual_leave:
             vacation += days
         elif not kind.paid:
             unpaid += days
         else:
             other[kind.code] = other.get(kind.code, ZERO) + days
-    return vacation, sick, unpaid, other
+    return vacation, Decimal(len(sick_halves)) / 2, unpaid, other
 
 
 def _day_counts(person: User, month: Month, schedule) -> tuple[Decimal, int, int]:

@@ -191,3 +191,15 @@ def test_holidays_on_work_days_and_work_on_them_are_counted(api, november, alice
     assert row["public_holidays"] == "1.50" and row["holiday_days_worked"] == 1
     assert row["expected_hours"] == "132.00" and row["worked_hours"] == "23.50"
     assert row["sunday_days_worked"] == 1
+
+
+@pytest.mark.django_db
+def test_a_sick_day_inside_vacation_counts_as_sick_not_vacation(api, november, alice, carol, sick):
+    leave_services.leave_request_create(  # sick on Tuesday 17 November, the vacation's second day
+        actor=alice, leave_type=sick, start_date=date(2026, 11, 17), end_date=date(2026, 11, 17)
+    )
+
+    row = rows_of(api(carol).get(PAYROLL, {"month": "2026-11", "preliminary": "true"}))[alice.pk]
+
+    # BUrlG §9: the sick day is credited back to the vacation: 1 vacation day, 2 sick days.
+    assert (row["vacation_days"], row["sick_days"]) == ("1.00", "2.00")
