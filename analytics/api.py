@@ -14,6 +14,7 @@ from analytics.models import Export
 from analytics.queries import (
     LeaveReportQuerySerializer,
     OvertimeReportQuerySerializer,
+    PayrollReportQuerySerializer,
     ReportQuery,
     TimeReportQuerySerializer,
 )
@@ -23,6 +24,7 @@ from analytics.serializers import (
     ExportSerializer,
     LeaveReportSerializer,
     OvertimeReportSerializer,
+    PayrollReportSerializer,
     TimeReportSerializer,
 )
 from core.audit import audit_event_record
@@ -136,6 +138,29 @@ class LeaveReportView(ReportView):
         operation_id="reports_leave",
         parameters=[LeaveReportQuerySerializer],
         responses={(200, "application/json"): LeaveReportSerializer, **DOWNLOAD},
+    )
+    def get(self, request):
+        return super().get(request)
+
+
+class PayrollReportView(ReportView):
+    """One row per person employed some day of the month, for payroll: employment dates,
+    contract hours, expected, worked, overtime, account balance, paid-out hours, leave days
+    by kind, public holidays, days worked on Sundays and holidays. Admins see everyone,
+    managers their teams. The month must be closed (409 `month_open` otherwise) unless
+    `preliminary=true`; the figures of a closed month are its closing's snapshot."""
+
+    report = "payroll"
+    query_serializer_class = PayrollReportQuerySerializer
+
+    @extend_schema(
+        operation_id="reports_payroll",
+        parameters=[PayrollReportQuerySerializer],
+        responses={
+            (200, "application/json"): PayrollReportSerializer,
+            **DOWNLOAD,
+            409: OpenApiResponse(description="The month is not closed for payroll (ask with preliminary=true)."),
+        },
     )
     def get(self, request):
         return super().get(request)

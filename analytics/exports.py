@@ -223,12 +223,38 @@ LEAVE_COLUMNS: list[Column] = [
 ]
 
 
+PAYROLL_COLUMNS: list[Column] = [
+    ("user_name", "Person", "text"),
+    ("email", "Email", "text"),
+    ("team_name", "Team", "text"),
+    ("month", "Month", "text"),
+    ("employment_start", "Employed from", "date"),
+    ("employment_end", "Employed until", "date"),
+    ("weekly_hours", "Weekly hours", "number"),
+    ("expected_hours", "Expected hours", "number"),
+    ("worked_hours", "Worked hours", "number"),
+    ("overtime_hours", "Overtime of the month", "number"),
+    ("balance_hours", "Account balance at month end", "number"),
+    ("paid_out_hours", "Paid-out hours", "number"),
+    ("vacation_days", "Vacation days", "number"),
+    ("sick_days", "Sick days", "number"),
+    ("unpaid_days", "Unpaid days", "number"),
+    ("other_leave_text", "Other leave (days per type)", "text"),
+    ("public_holidays", "Public holidays", "number"),
+    ("sunday_days_worked", "Days worked on Sundays", "number"),
+    ("holiday_days_worked", "Days worked on holidays", "number"),
+    ("preliminary", "Preliminary", "text"),
+]
+
+
 def report_table(query: ReportQuery, *, actor) -> tuple[list[Column], dict]:
     """Run the report `query` asks for: its columns and its result ({"rows", "totals"})."""
     if query.report == "time":
         return time_report_columns(query.params["group_by"]), reports.time_report(actor=actor, **query.params)
     if query.report == "overtime":
         return OVERTIME_COLUMNS, reports.overtime_report(actor=actor, **query.params)
+    if query.report == "payroll":
+        return PAYROLL_COLUMNS, reports.payroll_report(actor=actor, **query.params)
     return LEAVE_COLUMNS, reports.leave_report(actor=actor, **query.params)
 
 

@@ -8,6 +8,7 @@ checked in one place. DRF serializers serve only as the validation library here 
 services read it instead of `analytics.serializers`."""
 
 from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from rest_framework import serializers
@@ -84,6 +85,20 @@ class LeaveReportQuerySerializer(_ReportQuerySerializer):
     team = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="only this team's members")
 
 
+class PayrollReportQuerySerializer(_ReportQuerySerializer):
+    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="YYYY-MM")
+    team = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="only this team's members")
+    preliminary = serializers.BooleanField(
+        default=False, help_text="answer for a month not closed yet (its rows say preliminary) instead of a 409"
+    )
+
+    def report_params(self, actor) -> dict:
+        data = super().report_params(actor)
+        year, month = data["month"].split("-")
+        data["month"] = date(int(year), int(month), 1)
+        return data
+
+
 REPORT_QUERY_SERIALIZERS = {
     "time": TimeReportQuerySerializer,
     "overtime": OvertimeReportQuerySerializer,
@@ -103,6 +118,8 @@ class ReportQuery:
         """The file name without its extension."""
         if self.report == "leave":
             return f"leave-report-{self.params['as_of']}"
+        if self.report == "payroll":
+            return f"payroll-{self.params['month']:%Y-%m}"
         return f"{self.report}-report-{self.params['date_from']}-{self.params['date_to']}"
 
     def filename(self, format: str) -> str:

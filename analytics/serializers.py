@@ -107,6 +107,43 @@ class LeaveReportSerializer(serializers.Serializer):
 # --- background exports ----------------------------------------------------------------------
 
 
+def _hours(help_text: str) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=12, decimal_places=2, help_text=help_text)
+
+
+class PayrollReportRowSerializer(serializers.Serializer):
+    user = serializers.IntegerField()
+    user_name = serializers.CharField()
+    email = serializers.EmailField()
+    team_name = serializers.CharField()
+    month = serializers.CharField(help_text="YYYY-MM")
+    employment_start = serializers.DateField()
+    employment_end = serializers.DateField(allow_null=True)
+    weekly_hours = serializers.DecimalField(
+        max_digits=12, decimal_places=2, allow_null=True, help_text="Of the contract version in force at month end."
+    )
+    expected_hours = _hours("The closing's snapshot when the month is closed.")
+    worked_hours = _hours("The closing's snapshot when the month is closed.")
+    overtime_hours = _hours("Worked minus expected hours of the month.")
+    balance_hours = _hours("The working-time account at month end (the closing's snapshot when closed).")
+    paid_out_hours = _hours("Account adjustments of kind payout dated in the month.")
+    vacation_days = _hours("Working days of approved statutory annual leave in the month.")
+    sick_days = _hours("Working days of approved sick leave in the month.")
+    unpaid_days = _hours("Working days of approved unpaid leave in the month.")
+    other_leave = serializers.DictField(
+        child=serializers.DecimalField(max_digits=12, decimal_places=2), help_text="Other leave: days per type code."
+    )
+    other_leave_text = serializers.CharField()
+    public_holidays = _hours("Work days that were public holidays (a half-day holiday 0.5).")
+    sunday_days_worked = serializers.IntegerField()
+    holiday_days_worked = serializers.IntegerField()
+    preliminary = serializers.BooleanField(help_text="True when the month is not closed for this person.")
+
+
+class PayrollReportSerializer(serializers.Serializer):
+    rows = PayrollReportRowSerializer(many=True)
+
+
 class ExportCreateSerializer(serializers.Serializer):
     report = serializers.ChoiceField(choices=Export.Report.choices)
     format = serializers.ChoiceField(choices=Export.Format.choices)

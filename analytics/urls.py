@@ -10,5 +10,6 @@ urlpatterns = [
     re_path(r"^reports/time/?$", api.TimeReportView.as_view(), name="report-time"),
     re_path(r"^reports/overtime/?$", api.OvertimeReportView.as_view(), name="report-overtime"),
     re_path(r"^reports/leave/?$", api.LeaveReportView.as_view(), name="report-leave"),
+    re_path(r"^reports/payroll/?$", api.PayrollReportView.as_view(), name="report-payroll"),
     *router.urls,
 ]

@@ -7,7 +7,8 @@ The package splits along the seams of the reports:
 - `sql`: the time report as one PostgreSQL query that writes its own JSON;
 - `python`: the same report in Python (SQLite, development only), held to the SQL one by
   tests (`test_the_sql_and_python_paths_agree` and the Hypothesis property test);
-- `overtime`, `leave`: the per-person reports.
+- `overtime`, `leave`: the per-person reports;
+- `payroll`: one row per person and closed month for payroll.
 
 The public names are re-exported here, so `from analytics.reports import time_report` works.
 """
@@ -25,6 +26,7 @@ from analytics.reports.common import (
 )
 from analytics.reports.leave import leave_report
 from analytics.reports.overtime import overtime_report
+from analytics.reports.payroll import payroll_report
 from analytics.reports.timereport import time_report, time_report_json
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "jsonable",
     "leave_report",
     "overtime_report",
+    "payroll_report",
     "report_range",
     "time_report",
     "time_report_json",
