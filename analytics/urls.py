@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from analytics import api
+from analytics import api, approvals_api
 from core.routers import OptionalSlashRouter
 
 router = OptionalSlashRouter()
@@ -10,5 +10,6 @@ urlpatterns = [
     re_path(r"^reports/time/?$", api.TimeReportView.as_view(), name="report-time"),
     re_path(r"^reports/overtime/?$", api.OvertimeReportView.as_view(), name="report-overtime"),
     re_path(r"^reports/leave/?$", api.LeaveReportView.as_view(), name="report-leave"),
+    re_path(r"^approvals/?$", approvals_api.ApprovalsView.as_view(), name="approvals"),
     *router.urls,
 ]
