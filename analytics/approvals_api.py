@@ -11,25 +11,25 @@ from rest_framework.views import APIView
 from analytics.approvals import approvals_inbox
 
 
-class PersonSerializer(serializers.Serializer):
+class ApprovalPersonSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     email = serializers.EmailField()
 
 
-class DayHoursSerializer(serializers.Serializer):
+class ApprovalDayHoursSerializer(serializers.Serializer):
     date = serializers.DateField()
     hours = serializers.DecimalField(max_digits=7, decimal_places=2)
 
 
-class ProjectHoursSerializer(serializers.Serializer):
+class ApprovalProjectHoursSerializer(serializers.Serializer):
     project = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
     hours = serializers.DecimalField(max_digits=7, decimal_places=2)
 
 
-class WarningSerializer(serializers.Serializer):
+class ApprovalWarningSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     rule = serializers.CharField()
     message = serializers.CharField()
@@ -37,13 +37,13 @@ class WarningSerializer(serializers.Serializer):
     period_end = serializers.DateField()
 
 
-class LeaveTypeSerializer(serializers.Serializer):
+class ApprovalLeaveTypeSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
 
 
-class AwaySerializer(serializers.Serializer):
-    user = PersonSerializer()
+class ApprovalAwaySerializer(serializers.Serializer):
+    user = ApprovalPersonSerializer()
     start_date = serializers.DateField()
     end_date = serializers.DateField()
     status = serializers.CharField()
@@ -53,9 +53,9 @@ class ApprovalItemSerializer(serializers.Serializer):
     """One pending item. Timesheet fields are present when `kind` is `timesheet`, leave
     fields when it is `leave_request`."""
 
-    kind = serializers.ChoiceField(choices=["timesheet", "leave_request"])
+    kind = serializers.CharField(help_text="`timesheet` or `leave_request`.")
     id = serializers.IntegerField()
-    user = PersonSerializer()
+    user = ApprovalPersonSerializer()
     submitted_at = serializers.DateTimeField()
     created_at = serializers.DateTimeField()
     # timesheet
@@ -63,21 +63,21 @@ class ApprovalItemSerializer(serializers.Serializer):
     week_start = serializers.DateField(required=False)
     submit_comment = serializers.CharField(allow_blank=True, required=False)
     total_hours = serializers.DecimalField(max_digits=7, decimal_places=2, required=False)
-    hours_by_day = DayHoursSerializer(many=True, required=False)
-    hours_by_project = ProjectHoursSerializer(many=True, required=False)
-    warnings = WarningSerializer(many=True, required=False)
+    hours_by_day = ApprovalDayHoursSerializer(many=True, required=False)
+    hours_by_project = ApprovalProjectHoursSerializer(many=True, required=False)
+    warnings = ApprovalWarningSerializer(many=True, required=False)
     # leave request
     start_date = serializers.DateField(required=False)
     end_date = serializers.DateField(required=False)
     start_half = serializers.CharField(allow_blank=True, required=False)
     end_half = serializers.CharField(allow_blank=True, required=False)
-    leave_type = LeaveTypeSerializer(required=False)
+    leave_type = ApprovalLeaveTypeSerializer(required=False)
     unit = serializers.CharField(required=False)
     working_days = serializers.DecimalField(max_digits=6, decimal_places=1, required=False)
     hours = serializers.DecimalField(max_digits=7, decimal_places=2, required=False)
     reason = serializers.CharField(allow_blank=True, required=False)
     balance_after_approval = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True, required=False)
-    team_away = AwaySerializer(many=True, required=False)
+    team_away = ApprovalAwaySerializer(many=True, required=False)
 
 
 class ApprovalsView(APIView):
