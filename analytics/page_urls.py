@@ -1,7 +1,8 @@
 from django.urls import path
 
-from analytics import pages
+from analytics import approvals_pages, pages
 
 urlpatterns = [
     path("dashboard/", pages.dashboard_page, name="dashboard"),
+    path("approvals/", approvals_pages.approvals_page, name="approvals-page"),
 ]

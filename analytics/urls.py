@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from analytics import api
+from analytics import api, approvals_api
 from core.routers import OptionalSlashRouter
 
 router = OptionalSlashRouter()
@@ -11,5 +11,6 @@ urlpatterns = [
     re_path(r"^reports/overtime/?$", api.OvertimeReportView.as_view(), name="report-overtime"),
     re_path(r"^reports/leave/?$", api.LeaveReportView.as_view(), name="report-leave"),
     re_path(r"^reports/payroll/?$", api.PayrollReportView.as_view(), name="report-payroll"),
+    re_path(r"^approvals/?$", approvals_api.ApprovalsView.as_view(), name="approvals"),
     *router.urls,
 ]

@@ -1,0 +1,121 @@
+"""The approvals inbox page `/approvals/`: the list `GET /api/v1/approvals` returns, with a
+checkbox per item and approve / reject for one item or the selected ones.
+
+Each item goes through its own service (`timeentries.services.timesheet_approve`/`_reject`,
+`leave.services.leave_request_approve`/`_reject`), one by one, each in its own transaction:
+one refusal does not undo the others, and the page then says which were decided and which
+were not, and why."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from analytics.approvals import approvals_inbox, people_decidable_by
+from core.errors import DomainError
+from leave.models import LeaveRequest
+from leave.services import leave_request_approve, leave_request_reject
+from timeentries.models import Timesheet
+from timeentries.services import timesheet_approve, timesheet_reject
+
+VERBS = {"approve": "Approved", "reject": "Rejected"}
+
+
+class ItemsField(forms.MultipleChoiceField):
+    """Items as posted: one decided meanwhile is no longer listed, and the page says so
+    after its service refuses it, rather than refusing the whole form."""
+
+    def valid_value(self, value) -> bool:
+        return _parse(value) is not None
+
+
+class InboxDecisionForm(forms.Form):
+    """The items chosen ("timesheet:12", "leave_request:7") and the decision on them. A
+    button on one item (`one`) decides that item alone."""
+
+    items = ItemsField(required=False)
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")], required=False)
+    one = forms.CharField(required=False)
+    comment = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        data = super().clean()
+        one = (data.get("one") or "").strip()
+        if one:  # "approve timesheet:12"
+            decision, _, item = one.partition(" ")
+            data["decision"], data["items"] = decision, [item] if _parse(item) else []
+        if data.get("decision") not in VERBS:
+            raise forms.ValidationError("Choose approve or reject.")
+        if not data.get("items"):
+            raise forms.ValidationError("Select at least one item.")
+        if data["decision"] == "reject" and not (data.get("comment") or "").strip():
+            self.add_error("comment", "Say why: a rejection needs a comment.")
+        return data
+
+
+def _decide(actor, kind: str, pk: int, decision: str, comment: str) -> None:
+    """The one service the API and the admin call for this kind and decision."""
+    approve = decision == "approve"
+    if kind == "timesheet":
+        service = timesheet_approve if approve else timesheet_reject
+        service(timesheet_id=pk, actor=actor, comment=comment)
+    else:
+        service = leave_request_approve if approve else leave_request_reject
+        service(request_id=pk, actor=actor, comment=comment)
+
+
+def _parse(item: str) -> tuple[str, int] | None:
+    kind, _, pk = item.partition(":")
+    if kind not in ("timesheet", "leave_request") or not pk.isdigit():
+        return None
+    return kind, int(pk)
+
+
+def _label(actor, kind: str, pk: int) -> str | None:
+    """How the page names the item, or None when it is no one's `actor` may decide for
+    (across teams, or missing: alike, as the API's 404)."""
+    people = people_decidable_by(actor).values("pk")
+    if kind == "timesheet":
+        timesheet = Timesheet.objects.filter(pk=pk, user_id__in=people).select_related("user").first()
+        return f"{timesheet.user}'s week {timesheet.week}" if timesheet else None
+    leave = LeaveRequest.objects.filter(pk=pk, user_id__in=people).select_related("user", "leave_type").first()
+    if leave is None:
+        return None
+    return f"{leave.user}'s {leave.leave_type.name.lower()} {leave.start_date:%d %b %Y} to {leave.end_date:%d %b %Y}"
+
+
+def _decide_each(request, decision: str, items: list[str], comment: str) -> None:
+    """Each item through its service in its own transaction; a message for each outcome."""
+    for item in items:
+        kind, pk = _parse(item)
+        label = _label(request.user, kind, pk)
+        if label is None:
+            messages.error(request, f"Not decided: {kind.replace('_', ' ')} {pk}: not in your inbox.")
+            continue
+        try:
+            _decide(request.user, kind, pk, decision, comment)
+        except DomainError as error:
+            messages.error(request, f"Not decided: {label}: {error.detail}")
+        else:
+            messages.success(request, f"{VERBS[decision]}: {label}.")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def approvals_page(request):
+    if not (request.user.is_manager or request.user.is_admin):
+        raise PermissionDenied("Only managers and admins have an approvals inbox.")
+    items = approvals_inbox(request.user)
+    form = InboxDecisionForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            _decide_each(request, data["decision"], data["items"], data["comment"])
+            return redirect("approvals-page")
+        status = 400
+    for item in items:
+        item["key"] = f"{item['kind']}:{item['id']}"
+    return render(request, "approvals/inbox.html", {"nav": "approvals", "items": items, "form": form}, status=status)
