@@ -313,3 +313,14 @@ def _reference_data(request):
     for module in MANAGER_PERMISSION_MIGRATIONS:
         for app_label, codename in import_module(module).MANAGER_PERMISSIONS:
             group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+
+
+@pytest.fixture(autouse=True)
+def _not_inside_a_celery_worker():
+    """Celery keeps a process-wide "inside a worker" flag (result.get() refuses to wait when
+    it is set). An in-process test worker's thread sets it when its pool starts, which can
+    happen after `start_worker` cleared it, and the flag would then leak into whichever test
+    runs next in this pytest process: every test starts outside a worker."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
