@@ -39,6 +39,9 @@ class InboxDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")], required=False)
     one = forms.CharField(required=False)
     comment = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    # Under a `block` working-time policy a week with open violations is approved only with
+    # a reason, recorded on each violation (as the API's `reason`).
+    reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean(self):
         data = super().clean()
@@ -55,12 +58,13 @@ class InboxDecisionForm(forms.Form):
         return data
 
 
-def _decide(actor, kind: str, pk: int, decision: str, comment: str) -> None:
+def _decide(actor, kind: str, pk: int, decision: str, comment: str, reason: str) -> None:
     """The one service the API and the admin call for this kind and decision."""
     approve = decision == "approve"
-    if kind == "timesheet":
-        service = timesheet_approve if approve else timesheet_reject
-        service(timesheet_id=pk, actor=actor, comment=comment)
+    if kind == "timesheet" and approve:
+        timesheet_approve(timesheet_id=pk, actor=actor, comment=comment, reason=reason)
+    elif kind == "timesheet":
+        timesheet_reject(timesheet_id=pk, actor=actor, comment=comment)
     else:
         service = leave_request_approve if approve else leave_request_reject
         service(request_id=pk, actor=actor, comment=comment)
@@ -86,7 +90,7 @@ def _label(actor, kind: str, pk: int) -> str | None:
     return f"{leave.user}'s {leave.leave_type.name.lower()} {leave.start_date:%d %b %Y} to {leave.end_date:%d %b %Y}"
 
 
-def _decide_each(request, decision: str, items: list[str], comment: str) -> None:
+def _decide_each(request, decision: str, items: list[str], comment: str, reason: str) -> None:
     """Each item through its service in its own transaction; a message for each outcome."""
     for item in items:
         kind, pk = _parse(item)
@@ -95,7 +99,7 @@ def _decide_each(request, decision: str, items: list[str], comment: str) -> None
             messages.error(request, f"Not decided: {kind.replace('_', ' ')} {pk}: not in your inbox.")
             continue
         try:
-            _decide(request.user, kind, pk, decision, comment)
+            _decide(request.user, kind, pk, decision, comment, reason)
         except DomainError as error:
             messages.error(request, f"Not decided: {label}: {error.detail}")
         else:
@@ -113,7 +117,7 @@ def approvals_page(request):
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            _decide_each(request, data["decision"], data["items"], data["comment"])
+            _decide_each(request, data["decision"], data["items"], data["comment"], data["reason"].strip())
             return redirect("approvals-page")
         status = 400
     for item in items:

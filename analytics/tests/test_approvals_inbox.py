@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from compliance.models import Violation, WorkingTimePolicy
 from compliance.tests.factories import violation_of
 from leave import services as leave_services
 from leave.models import LeaveRequest
@@ -242,7 +243,35 @@ def test_the_page_is_usable_with_the_keyboard_every_control_labelled(inbox, bob,
     parser = Controls()
     parser.feed(html)
     mine = [c for c in parser.controls if c != "site-search-q"]
-    assert len(mine) == 4 + 1  # a checkbox per item, the comment
+    assert len(mine) == 4 + 2  # a checkbox per item, the comment, the reason
     assert all(control and control in parser.labels for control in mine)
     assert all(b.get("type") == "submit" for b in parser.buttons)
     assert "<script>" not in html and "style=" not in html
+
+
+def test_under_a_blocking_policy_the_page_approves_a_week_with_open_violations_only_with_a_reason(inbox, bob, password):
+    WorkingTimePolicy.objects.filter(is_default=True).update(enforcement=WorkingTimePolicy.Enforcement.BLOCK)
+    client = signed_in(bob, password)
+    item = f"timesheet:{inbox['alice_week'].pk}"
+
+    refused = client.post("/approvals/", {"items": [item], "decision": "approve"}, follow=True)
+
+    inbox["alice_week"].refresh_from_db()
+    assert inbox["alice_week"].status == Timesheet.Status.SUBMITTED
+    failed = [m for m in messages_of(refused.content.decode()) if m.startswith("Not decided:")]
+    assert len(failed) == 1 and "open working-time violation" in failed[0].lower()
+
+    reason = "Cover for a sick colleague"
+    approved = client.post("/approvals/", {"items": [item], "decision": "approve", "reason": reason}, follow=True)
+
+    inbox["alice_week"].refresh_from_db()
+    assert inbox["alice_week"].status == Timesheet.Status.APPROVED
+    assert any(m.startswith("Approved:") for m in messages_of(approved.content.decode()))
+    violation = Violation.objects.get(user=inbox["alice_week"].user, period_end=date(2026, 2, 17))
+    assert (violation.status, violation.acknowledged_by, violation.comment) == (
+        Violation.Status.ACKNOWLEDGED,
+        bob,
+        reason,
+    )
+    other_week = Violation.objects.get(user=inbox["alice_week"].user, period_end=date(2026, 2, 3))
+    assert other_week.status == Violation.Status.OPEN
