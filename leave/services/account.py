@@ -12,6 +12,7 @@ from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
 from leave.models import LeaveType, WorkingTimeAdjustment
 from leave.selectors_account import toil_available, working_time_account
+from users.closings import ensure_months_open
 from users.models import User
 from users.permissions import ensure_admin
 
@@ -45,6 +46,9 @@ def working_time_adjustment_create(
     existing = WorkingTimeAdjustment.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return _same_or_conflict(existing, user=user, kind=kind, hours=hours, on=on), False
+    # A closed month's snapshot is what payroll was paid from: an adjustment dated in it
+    # would change the account behind payroll's back.
+    ensure_months_open(user=user, first=on)
     try:
         with transaction.atomic():
             adjustment = WorkingTimeAdjustment.objects.create(

@@ -14,6 +14,7 @@ from django.test import Client
 
 from core.models import AuditEvent
 from leave.models import LeaveRequest, LeaveType, WorkingTimeAdjustment
+from leave.services import month_closing_create
 
 pytestmark = pytest.mark.django_db
 
@@ -388,3 +389,22 @@ def test_a_week_with_a_day_of_time_off_in_lieu_is_submitted_without_a_comment(
     submitted = api(starter).post(f"/api/v1/timesheets/{sheet['id']}/submit", {}, format="json")
     assert submitted.status_code == 200, submitted.json()
     assert account(api(starter), as_of="2026-02-20")["balance_hours"] == "12.00"  # 20 + 32 - 40
+
+
+def test_an_adjustment_dated_in_a_closed_month_is_409_and_the_snapshot_stays_true(api, starter, carol):
+    """Payroll was paid from the closing's snapshot: an adjustment dated in the closed month
+    would move the account behind it. March, still open, takes it."""
+    closing = month_closing_create(actor=carol, month=date(2026, 2, 1))
+    before = closing.rows.get(user=starter).balance_hours
+
+    refused = adjust(api(carol), starter, "3", day="2026-02-18", kind="payout", reason="Paid with February")
+
+    assert refused.status_code == 409, refused.json()
+    assert refused.json()["code"] == "month_closed"
+    assert "February 2026 is closed" in refused.json()["detail"]
+    assert not WorkingTimeAdjustment.objects.exists()
+    assert not AuditEvent.objects.filter(action="working_time_adjusted").exists()
+    assert closing.rows.get(user=starter).balance_hours == before
+    with time_machine.travel(datetime(2026, 3, 2, 9, tzinfo=UTC)):
+        taken = adjust(api(carol), starter, "-3", day="2026-03-02", kind="payout", reason="Paid with March")
+    assert taken.status_code == 201, taken.json()
