@@ -89,8 +89,13 @@ class HolidayCalendarViewSet(CatalogViewSet):
         calendar = self.get_object()
         body = LeaveHolidayImportSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        created = services.holidays_import(calendar=calendar, year=body.validated_data["year"], actor=request.user)
-        return Response({"created": len(created), "holidays": LeaveHolidaySerializer(created, many=True).data})
+        year = body.validated_data["year"]
+        before = calendar.holidays.filter(date__year=year).count()
+        created = services.holidays_import(calendar=calendar, year=year, actor=request.user)
+        removed = before + len(created) - calendar.holidays.filter(date__year=year).count()
+        return Response(
+            {"created": len(created), "removed": removed, "holidays": LeaveHolidaySerializer(created, many=True).data}
+        )
 
 
 class HolidayViewSet(

@@ -128,6 +128,9 @@ class LeaveHolidayImportSerializer(serializers.Serializer):
 
 class LeaveHolidayImportResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
+    removed = serializers.IntegerField(
+        help_text="Imported holidays of the year removed because the calendar's categories no longer include them."
+    )
     holidays = LeaveHolidaySerializer(many=True)
 
 

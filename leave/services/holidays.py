@@ -154,13 +154,32 @@ def holiday_delete(*, holiday: Holiday, actor: User) -> None:
     _recalculate_after_holiday_change(calendar=calendar, day=day, actor=actor, reason=f"Holiday {name} removed")
 
 
+def _imported_holidays_remove_stale(*, calendar, year: int, keep: set, actor) -> tuple[list[str], list[str]]:
+    """Remove `calendar`'s imported holidays of `year` not in `keep`: the days removed, and
+    the days left because their month is closed (as an import skips adding them)."""
+    removed, closed = [], []
+    stale = Holiday.objects.filter(calendar=calendar, date__year=year, imported=True).exclude(date__in=keep)
+    for holiday in stale.order_by("date"):
+        if first_closed_month_for_any(selectors.users_on_calendar(calendar.pk), holiday.date, holiday.date):
+            closed.append(holiday.date.isoformat())
+            continue
+        day, name = holiday.date, holiday.name
+        holiday.delete()
+        _recalculate_after_holiday_change(calendar=calendar, day=day, actor=actor, reason=f"Holiday {name} removed")
+        removed.append(day.isoformat())
+    return removed, closed
+
+
 @transaction.atomic
 def holidays_import(*, calendar: HolidayCalendar, year: int, actor: User | None = None) -> list[Holiday]:
     """Add the holidays of `year` for the calendar's country (and subdivision) and its
     categories (public by default; e.g. "catholic" for Bavaria's Assumption Day) from the
     `holidays` package; days already in the calendar are left as they are, and so are
     days in a month closed for payroll for someone on the calendar (the audit event lists
-    them as `skipped_closed_months`: reopen the month and import again to add them)."""
+    them as `skipped_closed_months`: reopen the month and import again to add them).
+    Imported holidays of `year` the package no longer gives for these categories (a
+    category was dropped) are removed, and the leave over them re-counted; company days
+    (not imported) stay."""
     if actor is not None:
         ensure_admin(actor, what="import holidays")
     if not 1900 <= year <= 2200:
@@ -192,8 +211,9 @@ def holidays_import(*, calendar: HolidayCalendar, year: int, actor: User | None 
         raise DomainValidationError(f"No holidays known for country '{calendar.country}'.", field="country") from error
     except ValueError as error:
         raise DomainValidationError(str(error), field="subdivision") from error
+    removed, kept_closed = _imported_holidays_remove_stale(calendar=calendar, year=year, keep=set(public), actor=actor)
     existing = set(Holiday.objects.filter(calendar=calendar, date__year=year).values_list("date", flat=True))
-    created, skipped = [], []
+    created, skipped = [], kept_closed
     for day, name in sorted(public.items()):
         if day in existing:
             continue
@@ -201,6 +221,8 @@ def holidays_import(*, calendar: HolidayCalendar, year: int, actor: User | None 
             skipped.append(day.isoformat())  # a closed month keeps its figures; reported below
             continue
         created.append(_holiday_add(calendar=calendar, day=day, name=name, half_day=False, actor=actor, imported=True))
-    data = {"year": year, "created": len(created), **({"skipped_closed_months": skipped} if skipped else {})}
+    data = {"year": year, "created": len(created), "removed": removed}
+    if skipped:
+        data["skipped_closed_months"] = skipped
     audit_event_record(action="holidays_imported", actor=actor, target=calendar, data=data)
     return created

@@ -411,7 +411,7 @@ def test_admins_import_public_holidays_once(api, frozen_2026_03_02, alice, carol
         h for h in first.json()["holidays"] if h["date"] == "2026-01-06"
     ).items()
     again = api(carol).post(url, {"year": 2026})
-    assert again.json() == {"created": 0, "holidays": []}
+    assert again.json() == {"created": 0, "removed": 0, "holidays": []}
 
     listed = api(alice).get(HOLIDAYS, {"calendar": created.json()["id"], "year": 2026}).json()
     assert listed["count"] == first.json()["created"]

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from core.models import AuditEvent
 from leave import services
 from leave.models import Holiday, HolidayCalendar
 
@@ -115,3 +116,28 @@ def test_the_admin_shows_and_saves_the_categories(client, frozen_2026_03_02, car
     assert "public, catholic" in listed.content.decode()
     change = client.get(reverse("admin:leave_holidaycalendar_change", args=[calendar.pk]))
     assert 'value="public, catholic"' in change.content.decode()
+
+
+@pytest.mark.django_db
+def test_dropping_a_category_and_importing_again_removes_its_holidays_but_keeps_company_days(
+    api, frozen_2026_03_02, carol
+):
+    created = api(carol).post(
+        CALENDARS, {"name": "Munich", "country": "DE", "subdivision": "BY", "categories": ["public", "catholic"]}
+    )
+    calendar_url = f"{CALENDARS}/{created.json()['id']}"
+    api(carol).post(f"{calendar_url}/import", {"year": 2026})
+    calendar = HolidayCalendar.objects.get(pk=created.json()["id"])
+    company_day = date(2026, 8, 14)
+    services.holiday_create(calendar=calendar, day=company_day, name="Summer party", actor=carol)
+    public_days = set(calendar.holidays.exclude(date__month=8).values_list("date", flat=True))
+
+    assert api(carol).patch(calendar_url, {"categories": ["public"]}).status_code == 200
+    again = api(carol).post(f"{calendar_url}/import", {"year": 2026})
+
+    assert again.status_code == 200, again.json()
+    assert (again.json()["created"], again.json()["removed"]) == (0, 1)
+    assert imported_august(calendar) == {company_day: "Summer party"}
+    assert set(calendar.holidays.exclude(date__month=8).values_list("date", flat=True)) == public_days
+    event = AuditEvent.objects.filter(action="holidays_imported").latest("pk")
+    assert event.data["removed"] == [ASSUMPTION.isoformat()]
