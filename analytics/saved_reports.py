@@ -7,6 +7,7 @@ saved report never holds filters the report would refuse; the page's own keys ar
 `sort`."""
 
 import re
+from datetime import date
 from urllib.parse import urlencode
 
 from django.db import IntegrityError, transaction
@@ -33,8 +34,9 @@ def _as_string(value) -> str | None:
 
 
 def _known_keys(report: str) -> set[str]:
+    """The report's query parameters, and the page's: `sort`, and `period` where there are dates."""
     keys = set(REPORT_QUERY_SERIALIZERS[report]().get_fields()) - set(NOT_SAVED)
-    return keys | {"sort", "period"} if "from" in keys else keys | {"sort"}
+    return keys | ({"sort", "period"} if "from" in keys else {"sort"})
 
 
 def _cleaned(report: str, params: dict) -> tuple[dict[str, str], dict[str, list[str]]]:
@@ -52,34 +54,41 @@ def _cleaned(report: str, params: dict) -> tuple[dict[str, str], dict[str, list[
     return cleaned, errors
 
 
-def _page_key_errors(params: dict[str, str], report_takes_period: bool) -> dict[str, list[str]]:
+def _page_key_errors(report: str, params: dict[str, str]) -> dict[str, list[str]]:
     errors = {}
     if "sort" in params and not SORT.match(params["sort"]):
         errors["sort"] = ["Sort by a column key, with a leading - for descending."]
-    period = params.get("period")
-    if period is not None and period not in PERIODS and not report_takes_period:
+    # Overtime's own `period` (week, month) shares the key; its values are not the page's.
+    report_takes_period = "period" in REPORT_QUERY_SERIALIZERS[report]().get_fields()
+    if params.get("period", PERIODS[0]) not in PERIODS and not report_takes_period:
         errors["period"] = [f"Choose one of {', '.join(PERIODS)}."]
     return errors
+
+
+def _report_query(params: dict[str, str], today: date) -> dict[str, str]:
+    """The report's own query parameters of saved `params`: without the page's keys, a
+    relative period as its days seen from `today`."""
+    query = {key: value for key, value in params.items() if key != "sort"}
+    period = query.get("period")
+    if period in RELATIVE_PERIODS:
+        query["from"], query["to"] = (day.isoformat() for day in period_range(period, today))
+    if period in PERIODS:
+        del query["period"]
+    return query
 
 
 def saved_report_params(*, owner: User, report: str, params: dict) -> dict[str, str]:
     """`params` as a saved report of `report` stores them, or a ValidationError naming each
     bad key under `params`. With a relative `period` the from/to are dropped (the period is
     resolved on the day the report is opened) and checked as of the owner's today."""
-    query_class = REPORT_QUERY_SERIALIZERS[report]
     cleaned, errors = _cleaned(report, params)
-    # Overtime's own `period` (week, month) shares the key; the values do not overlap.
-    report_period = "period" in query_class().get_fields()
-    errors |= _page_key_errors(cleaned, report_period)
+    errors |= _page_key_errors(report, cleaned)
     if errors:
         raise serializers.ValidationError({"params": errors})
-    asked = {key: value for key, value in cleaned.items() if key != "sort"}
     if cleaned.get("period") in RELATIVE_PERIODS:
-        cleaned.pop("from", None), cleaned.pop("to", None)
-        asked["from"], asked["to"] = (day.isoformat() for day in period_range(cleaned["period"], owner.local_today()))
-    if asked.get("period") in PERIODS:
-        del asked["period"]
-    query = query_class(data=asked)
+        for key in ("from", "to"):
+            cleaned.pop(key, None)
+    query = REPORT_QUERY_SERIALIZERS[report](data=_report_query(cleaned, owner.local_today()))
     if not query.is_valid():
         raise serializers.ValidationError({"params": query.errors})
     return cleaned

@@ -85,13 +85,18 @@ def test_a_relative_period_is_kept_instead_of_its_dates(api, alice, frozen_2026_
     assert response.json()["query_string"] == "report=time&period=last_month"
 
 
-def test_overtime_keeps_its_own_period_beside_the_dates(api, alice):
-    response = save(
-        api(alice), "Monthly balance", "overtime", period="month", **{"from": "2026-01-01", "to": "2026-11-30"}
-    )
+def test_overtime_takes_its_own_period_or_the_pages(api, alice):
+    """The overtime report's `period` (week, month) and the page's presets share the key."""
+    client = api(alice)
 
-    assert response.status_code == 201, response.json()
-    assert response.json()["params"] == {"period": "month", "from": "2026-01-01", "to": "2026-11-30"}
+    own = save(client, "Monthly balance", "overtime", period="month", **{"from": "2026-01-01", "to": "2026-11-30"})
+    preset = save(client, "Last week's balance", "overtime", period="last_week")
+    neither = save(client, "Yearly", "overtime", period="year", **{"from": "2026-01-01", "to": "2026-11-30"})
+
+    assert own.status_code == 201, own.json()
+    assert own.json()["params"] == {"period": "month", "from": "2026-01-01", "to": "2026-11-30"}
+    assert preset.status_code == 201 and preset.json()["params"] == {"period": "last_week"}
+    assert neither.status_code == 400 and "params.period" in neither.json()["errors"]
 
 
 def test_the_same_name_is_refused_for_one_person_and_free_for_another(api, alice, dave):
