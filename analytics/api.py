@@ -19,6 +19,7 @@ from analytics.queries import (
     TimeReportQuerySerializer,
 )
 from analytics.reports import jsonable, time_report_json
+from analytics.selectors import exports_of
 from analytics.serializers import (
     ExportCreateSerializer,
     ExportSerializer,
@@ -166,15 +167,15 @@ class PayrollReportView(ReportView):
         return super().get(request)
 
 
-class ExportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Report files built in the background. Only their owner sees them (others: 404)."""
+class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Report files built in the background, newest first. Only their owner sees them (others: 404)."""
 
     serializer_class = ExportSerializer
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Export.objects.none()
-        return Export.objects.filter(owner=self.request.user)
+        return exports_of(self.request.user)
 
     @extend_schema(request=ExportCreateSerializer, responses={202: ExportSerializer})
     def create(self, request):

@@ -258,6 +258,14 @@ def report_table(query: ReportQuery, *, actor) -> tuple[list[Column], dict]:
     return LEAVE_COLUMNS, reports.leave_report(actor=actor, **query.params)
 
 
+def report_check(query: ReportQuery, *, actor) -> None:
+    """Raise now what running `query` for `actor` would refuse for reasons other than its
+    size, so a background export is refused when asked for: the payroll's rules (employees,
+    another team, an open month) are the report's own, read without building it."""
+    if query.report == "payroll":
+        reports.payroll_report_check(actor=actor, **query.params)
+
+
 @dataclass(frozen=True)
 class RenderedReport:
     """A report as a file: `chunks` writes it (lazily, so a caller can look at `row_count`

@@ -10,6 +10,7 @@ class Export(models.Model):
         TIME = "time", "Time"
         OVERTIME = "overtime", "Overtime"
         LEAVE = "leave", "Leave"
+        PAYROLL = "payroll", "Payroll"
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
@@ -45,6 +46,29 @@ class Export(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} export #{self.pk} ({self.format}, {self.status})"
+
+
+class SavedReport(models.Model):
+    """A report's filters under a name its owner chose, to open again on the reports page.
+
+    `params` holds the report's query-string parameters as strings (only keys the report or
+    the page knows, checked by `analytics.saved_reports`), so opening it asks the same question."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_reports")
+    name = models.CharField(max_length=100)
+    report = models.CharField(max_length=16, choices=Export.Report.choices)
+    params = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_report_unique_name_per_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.report})"
 
 
 class Dashboard(models.Model):

@@ -7,8 +7,9 @@ checked in one place. DRF serializers serve only as the validation library here 
 `core.serializers` does for every app); this module knows nothing of responses, and the
 services read it instead of `analytics.serializers`."""
 
+import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from rest_framework import serializers
@@ -16,6 +17,7 @@ from rest_framework import serializers
 from analytics.reports import FILTERS, GROUPS, validate_group_by
 from core.errors import DomainValidationError
 from core.filters import MAX_ID
+from core.periods import week_start_of
 from core.serializers import BoundedDateField, DateRangeQuerySerializer
 from users.models import User, time_zone_names
 
@@ -103,7 +105,26 @@ REPORT_QUERY_SERIALIZERS = {
     "time": TimeReportQuerySerializer,
     "overtime": OvertimeReportQuerySerializer,
     "leave": LeaveReportQuerySerializer,
+    "payroll": PayrollReportQuerySerializer,
 }
+
+# The reports page's period choices: a relative one stands for `from`/`to` seen from the
+# day it is asked on, so "last month" stays last month; `custom` means the given from/to.
+RELATIVE_PERIODS = ["this_week", "last_week", "this_month", "last_month"]
+PERIODS = [*RELATIVE_PERIODS, "custom"]
+
+
+def period_range(period: str, today: date) -> tuple[date, date]:
+    """The first and last day of a relative `period` around `today` (weeks start on Monday)."""
+    if period in ("this_week", "last_week"):
+        monday = week_start_of(today) - timedelta(weeks=period == "last_week")
+        return monday, monday + timedelta(days=6)
+    if period not in ("this_month", "last_month"):
+        raise ValueError(f"{period} is not a relative period")
+    first = today.replace(day=1)
+    if period == "last_month":
+        first = (first - timedelta(days=1)).replace(day=1)
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@ A report's query parameters are validated in `analytics.queries`."""
 
 from rest_framework import serializers
 
-from analytics.models import Export
+from analytics.models import Export, SavedReport
 from analytics.queries import REPORT_QUERY_SERIALIZERS
+from analytics.saved_reports import saved_report_page_url, saved_report_query_string
 
 # --- responses (documentation and JSON shape) ----------------------------------------------
 
@@ -185,3 +186,41 @@ class ExportSerializer(serializers.ModelSerializer):
         from django.urls import reverse
 
         return reverse("export-download", kwargs={"pk": export.pk})
+
+
+# --- saved reports ---------------------------------------------------------------------------
+
+SAVED_PARAMS_HELP = (
+    "the report's query parameters as text (e.g. from, to, group_by, project), plus the page's "
+    "period (this_week, last_week, this_month, last_month or custom) and sort; blank ones are dropped"
+)
+
+
+class SavedReportCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=SavedReport._meta.get_field("name").max_length)
+    report = serializers.ChoiceField(choices=Export.Report.choices)
+    params = serializers.DictField(default=dict, help_text=SAVED_PARAMS_HELP)
+
+
+class SavedReportUpdateSerializer(serializers.Serializer):
+    """A saved report's report stays; its name and its filters may change."""
+
+    name = serializers.CharField(required=False, max_length=SavedReport._meta.get_field("name").max_length)
+    params = serializers.DictField(required=False, help_text=SAVED_PARAMS_HELP + "; replaces all of them")
+
+
+class SavedReportSerializer(serializers.ModelSerializer):
+    params = serializers.DictField(child=serializers.CharField(), read_only=True)
+    query_string = serializers.SerializerMethodField(help_text="report=<report>&<params>, URL-encoded")
+    page_url = serializers.SerializerMethodField(help_text="the reports page showing this report")
+
+    class Meta:
+        model = SavedReport
+        fields = ["id", "name", "report", "params", "query_string", "page_url", "created_at", "updated_at"]
+        read_only_fields = fields
+
+    def get_query_string(self, saved: SavedReport) -> str:
+        return saved_report_query_string(saved)
+
+    def get_page_url(self, saved: SavedReport) -> str:
+        return saved_report_page_url(saved)

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from analytics import widgets
-from analytics.exports import report_render
+from analytics.exports import report_check, report_render
 from analytics.models import Dashboard, DashboardWidget, Export
 from analytics.queries import report_query
 from core import outbox
@@ -35,6 +35,7 @@ def export_filename(export: Export) -> str:
 @transaction.atomic
 def export_create(*, actor: User, report: str, format: str, params: dict, request=None) -> Export:
     """Queue a report file for `actor`; the task starts once this transaction commits."""
+    report_check(report_query(report, params, actor=actor), actor=actor)
     export = Export.objects.create(owner=actor, report=report, format=format, params=params)
     audit_event_record(
         action="report_exported",

@@ -8,7 +8,7 @@ its user, nothing is queried, so a time entry write pays no extra round trip."""
 from auditlog.registry import auditlog
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from analytics.models import Dashboard, DashboardWidget, Export
+from analytics.models import Dashboard, DashboardWidget, Export, SavedReport
 from analytics.widgets import data_changed
 from compliance.models import Violation
 from leave.models import Holiday, HolidayCalendar, LeaveRequest, LeaveType, WorkingTimeAdjustment
@@ -39,6 +39,7 @@ def user_changed(sender, instance: User, update_fields=None, **kwargs) -> None:
 
 auditlog.register(Export, exclude_fields=["file"])
 auditlog.register(Dashboard)
+auditlog.register(SavedReport)
 auditlog.register(DashboardWidget)
 
 

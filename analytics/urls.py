@@ -1,10 +1,11 @@
 from django.urls import re_path
 
-from analytics import api, approvals_api
+from analytics import api, approvals_api, saved_reports_api
 from core.routers import OptionalSlashRouter
 
 router = OptionalSlashRouter()
 router.register("exports", api.ExportViewSet, basename="export")
+router.register("saved-reports", saved_reports_api.SavedReportViewSet, basename="saved-report")
 
 urlpatterns = [
     re_path(r"^reports/time/?$", api.TimeReportView.as_view(), name="report-time"),

@@ -26,7 +26,7 @@ from analytics.reports.common import (
 )
 from analytics.reports.leave import leave_report
 from analytics.reports.overtime import overtime_report
-from analytics.reports.payroll import payroll_report
+from analytics.reports.payroll import payroll_report, payroll_report_check
 from analytics.reports.timereport import time_report, time_report_json
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "leave_report",
     "overtime_report",
     "payroll_report",
+    "payroll_report_check",
     "report_range",
     "time_report",
     "time_report_json",

@@ -185,15 +185,30 @@ def payroll_row(person: User, month: Month, snapshot: MonthClosingRow | None, sc
     }
 
 
+def _people_and_snapshots(
+    actor: User, span: Month, *, team: int | None, preliminary: bool
+) -> tuple[list[User], dict[int, MonthClosingRow | None]]:
+    """Whom the report covers and their closing rows; refuses an employee (403), a team the
+    actor may not see (404) and, unless `preliminary`, a month open for one of them (409)."""
+    people = payroll_people(actor, span, team=team)
+    snapshots = {person.pk: _snapshot(person, span) for person in people}
+    if not preliminary and any(row is None for row in snapshots.values()):
+        raise month_open_conflict(span.first)
+    return people, snapshots
+
+
+def payroll_report_check(*, actor: User, month: date, team: int | None = None, preliminary: bool = False) -> None:
+    """Refuse now what `payroll_report` would refuse with these arguments, without reading
+    the figures: a background export is then refused when asked for, not failed later."""
+    _people_and_snapshots(actor, Month.of(month), team=team, preliminary=preliminary)
+
+
 def payroll_report(*, actor: User, month: date, team: int | None = None, preliminary: bool = False) -> dict:
     """The payroll rows of `month` (its first day) for the people `actor` may see. A month
     not closed for one of them is a 409 naming it, unless `preliminary`: then the rows of
     the people it is open for say `preliminary: true` and read the live figures."""
     span = Month.of(month)
-    people = payroll_people(actor, span, team=team)
-    snapshots = {person.pk: _snapshot(person, span) for person in people}
-    if not preliminary and any(row is None for row in snapshots.values()):
-        raise month_open_conflict(span.first)
+    people, snapshots = _people_and_snapshots(actor, span, team=team, preliminary=preliminary)
     schedules = schedules_of(people)
     rows = [
         payroll_row(person, span, snapshots[person.pk], schedules[person.pk], preliminary=snapshots[person.pk] is None)

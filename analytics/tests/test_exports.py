@@ -203,3 +203,22 @@ def test_xlsx_rows_do_not_leak_values_or_styles_into_each_other():
     assert not sheet["A2"].font.bold and sheet["A5"].font.bold and sheet["C5"].font.bold
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["A"].width == 28 and sheet.column_dimensions["C"].width == 14
+
+
+def test_the_exports_list_shows_your_own_newest_first(api, alice, bob):
+    with time_machine.travel(datetime(2026, 11, 2, 9, tzinfo=BERLIN), tick=False):
+        older = Export.objects.create(owner=alice, report="leave", format="csv", params={"as_of": "2026-11-01"})
+    with time_machine.travel(datetime(2026, 11, 3, 9, tzinfo=BERLIN), tick=False):
+        newer = Export.objects.create(owner=alice, report="leave", format="xlsx", params={"as_of": "2026-11-02"})
+        bobs = Export.objects.create(owner=bob, report="leave", format="csv", params={"as_of": "2026-11-01"})
+
+    mine = api(alice).get(EXPORTS).json()
+    page = api(alice).get(EXPORTS, {"page_size": 1}).json()
+
+    assert mine["count"] == 2
+    assert [(row["id"], row["format"], row["status"]) for row in mine["results"]] == [
+        (newer.pk, "xlsx", "pending"),
+        (older.pk, "csv", "pending"),
+    ]
+    assert page["count"] == 2 and [row["id"] for row in page["results"]] == [newer.pk] and page["next"]
+    assert [row["id"] for row in api(bob).get(EXPORTS).json()["results"]] == [bobs.pk]

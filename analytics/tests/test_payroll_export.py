@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from analytics.models import Export
 from leave import services as leave_services
 from leave.services.account import working_time_adjustment_create
 from timeentries.services import time_entry_create
@@ -203,3 +204,94 @@ def test_a_sick_day_inside_vacation_counts_as_sick_not_vacation(api, november, a
 
     # BUrlG §9: the sick day is credited back to the vacation: 1 vacation day, 2 sick days.
     assert (row["vacation_days"], row["sick_days"]) == ("1.00", "2.00")
+
+
+# --- as a background export (POST /api/v1/exports) -------------------------------------------
+
+EXPORTS = "/api/v1/exports"
+
+
+def export_payroll(client, capture, output="csv", **params):
+    with capture(execute=True):
+        return client.post(
+            EXPORTS, {"report": "payroll", "format": output, "params": {"month": "2026-11", **params}}, format="json"
+        )
+
+
+def cells(content: bytes, output: str) -> list[list]:
+    if output == "csv":
+        return list(csv.reader(io.StringIO(content.decode())))
+    return [[cell.value for cell in row] for row in load_workbook(io.BytesIO(content)).active.iter_rows()]
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("media_in_tmp")
+@pytest.mark.parametrize("output", ["csv", "xlsx"])
+def test_the_background_payroll_file_is_the_direct_download(
+    api, november, alice, carol, frank, output, django_capture_on_commit_callbacks
+):
+    assert api(carol).post(CLOSINGS, {"month": "2026-11"}, format="json").status_code == 201
+    client = api(carol)
+
+    response = export_payroll(client, django_capture_on_commit_callbacks, output)
+
+    assert response.status_code == 202, response.json()
+    status = client.get(f"{EXPORTS}/{response.json()['id']}").json()
+    # Everyone employed in November: the fixture's people and Carol herself.
+    assert (status["status"], status["report"], status["row_count"]) == ("done", "payroll", 4)
+    background = client.get(status["download_url"])
+    assert background["Content-Disposition"] == f'attachment; filename="payroll-2026-11.{output}"'
+    direct = client.get(PAYROLL, {"month": "2026-11", "format": output})
+    direct_content = b"".join(direct.streaming_content) if output == "csv" else direct.content
+    rows = cells(b"".join(background.streaming_content), output)
+    assert rows == cells(direct_content, output)
+    assert {row[1] for row in rows[1:]} == {"alice@example.com", "bob@example.com", "carol@example.com", frank.email}
+    mine = dict(zip(rows[0], next(row for row in rows if alice.email in row), strict=True))
+    # As the direct report: 20.5 h worked of 144 h expected, 21.5 h on the account, 5 h paid out.
+    if output == "csv":
+        assert (mine["Worked hours"], mine["Expected hours"], mine["Account balance at month end"]) == (
+            "20.50",
+            "144.00",
+            "21.50",
+        )
+        assert (mine["Vacation days"], mine["Sick days"], mine["Paid-out hours"]) == ("2.00", "1.00", "5.00")
+    else:
+        assert (mine["Worked hours"], mine["Expected hours"], mine["Paid-out hours"]) == (20.5, 144, 5)
+
+
+@pytest.mark.django_db
+def test_an_open_month_is_refused_when_the_export_is_asked_for(
+    api, november, carol, django_capture_on_commit_callbacks
+):
+    response = export_payroll(api(carol), django_capture_on_commit_callbacks)
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "month_open" and "November 2026" in response.json()["detail"]
+    assert not Export.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("media_in_tmp")
+def test_a_preliminary_payroll_export_of_an_open_month_is_built(
+    api, november, carol, django_capture_on_commit_callbacks
+):
+    client = api(carol)
+
+    response = export_payroll(client, django_capture_on_commit_callbacks, preliminary="true")
+
+    assert response.status_code == 202, response.json()
+    status = client.get(f"{EXPORTS}/{response.json()['id']}").json()
+    rows = cells(b"".join(client.get(status["download_url"]).streaming_content), "csv")
+    assert status["status"] == "done" and {row[-1] for row in rows[1:]} == {"True"}
+
+
+@pytest.mark.django_db
+def test_payroll_exports_are_scoped_as_the_report_is(
+    api, november, alice, bob, carol, erin, team_a, django_capture_on_commit_callbacks
+):
+    assert api(carol).post(CLOSINGS, {"month": "2026-11"}, format="json").status_code == 201
+
+    assert export_payroll(api(alice), django_capture_on_commit_callbacks).status_code == 403
+    assert export_payroll(api(erin), django_capture_on_commit_callbacks, team=str(team_a.pk)).status_code == 404
+    assert not Export.objects.exists()
+    assert export_payroll(api(bob), django_capture_on_commit_callbacks, team=str(team_a.pk)).status_code == 202
