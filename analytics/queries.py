@@ -108,10 +108,12 @@ REPORT_QUERY_SERIALIZERS = {
 
 @dataclass(frozen=True)
 class ReportQuery:
-    """A report and its validated selector arguments (no actor): what `report_render` runs."""
+    """A report, its validated selector arguments (no actor) and the order of its rows
+    (`analytics.sorting`; empty: the report's own): what `report_render` runs."""
 
     report: str
     params: dict
+    sort: str = ""
 
     @property
     def stem(self) -> str:
@@ -128,7 +130,7 @@ class ReportQuery:
 
 def report_query(report: str, raw: dict, *, actor: User) -> ReportQuery:
     """Validate `report`'s raw query parameters (as a request or a stored export holds them);
-    bad ones raise a ValidationError naming the field."""
+    bad ones raise a ValidationError naming the field. A `sort` among them orders the rows."""
     query = REPORT_QUERY_SERIALIZERS[report](data={**raw, "format": "json"})
     query.is_valid(raise_exception=True)
-    return ReportQuery(report, query.report_params(actor))
+    return ReportQuery(report, query.report_params(actor), str(raw.get("sort") or ""))
