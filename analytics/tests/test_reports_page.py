@@ -2,7 +2,7 @@
 filters, errors at the field, sorting, the empty state, downloads equal to the table, the
 background export above EXPORT_SYNC_MAX_ROWS, and the payroll month's close status.
 
-November 2026 in Berlin (the clock stands on Thursday 26 November): Alice worked 3 h on
+November 2026 in Berlin (the clock stands on Thursday 26 November): Alice worked_in_november 3 h on
 Acme (billable, 95.50 an hour) and 1.5 h on Internal (not billable), Frank 5 h on Acme,
 Dave (team B) 2 h on Acme; in October Alice worked 2 h on Acme."""
 
@@ -34,7 +34,7 @@ def berlin(*args) -> datetime:
 
 
 @pytest.fixture
-def worked(alice, frank, dave, acme, internal, log):
+def worked_in_november(alice, frank, dave, acme, internal, log):
     log(alice, acme, berlin(2026, 11, 4, 9), berlin(2026, 11, 4, 12))
     log(alice, internal, berlin(2026, 11, 5, 9), berlin(2026, 11, 5, 10, 30), billable=False)
     log(frank, acme, berlin(2026, 11, 10, 13), berlin(2026, 11, 10, 18))
@@ -124,7 +124,7 @@ def canonical(value) -> str:
         ("last_month", "2026-10-01", "2026-10-31"),
     ],
 )
-def test_a_period_preset_becomes_its_dates(bob, worked, preset, first, last):
+def test_a_period_preset_becomes_its_dates(bob, worked_in_november, preset, first, last):
     response = signed_in(bob).get(PAGE, {"range": preset})
 
     assert response.status_code == 200
@@ -133,14 +133,14 @@ def test_a_period_preset_becomes_its_dates(bob, worked, preset, first, last):
     assert f"Time report, {first} to {last}" in response.content.decode()
 
 
-def test_presets_follow_the_users_own_day(bob, worked):
+def test_presets_follow_the_users_own_day(bob, worked_in_november):
     # Sunday 29 November 23:30 UTC is Monday 30 November in Berlin: a new week there.
     with time_machine.travel(datetime(2026, 11, 29, 23, 30, tzinfo=UTC), tick=False):
         page = page_of(signed_in(bob).get(PAGE, {"range": "this_week"}))
     assert (page.attrs["report-from"]["value"], page.attrs["report-to"]["value"]) == ("2026-11-30", "2026-12-06")
 
 
-def test_a_manager_sees_his_teams_hours_with_totals_sorted_as_asked(bob, alice, frank, worked):
+def test_a_manager_sees_his_teams_hours_with_totals_sorted_as_asked(bob, alice, frank, worked_in_november):
     client = signed_in(bob)
 
     default = page_of(client.get(PAGE, {"group_by": "user"}))
@@ -158,7 +158,7 @@ def test_a_manager_sees_his_teams_hours_with_totals_sorted_as_asked(bob, alice, 
     assert 'aria-sort="ascending"' in ascending and "sort=-hours" in ascending
 
 
-def test_each_tab_shows_its_report(bob, alice, worked):
+def test_each_tab_shows_its_report(bob, alice, worked_in_november):
     client = signed_in(bob)
 
     overtime = page_of(client.get(PAGE, {"report": "overtime", "range": "last_week", "user": alice.pk}))
@@ -181,14 +181,14 @@ def test_the_header_nav_links_the_page_for_everyone(alice):
 
 
 @pytest.mark.parametrize("report", ["time", "overtime", "leave"])
-def test_another_teams_team_or_person_is_404_as_in_the_api(bob, dave, team_b, worked, report):
+def test_another_teams_team_or_person_is_404_as_in_the_api(bob, dave, team_b, worked_in_november, report):
     client = signed_in(bob)
     assert client.get(PAGE, {"report": report, "team": team_b.pk}).status_code == 404
     assert client.get(PAGE, {"report": report, "user": dave.pk}).status_code == 404
     assert client.get(PAGE, {"report": report, "user": 999_999}).status_code == 404
 
 
-def test_the_filters_offer_only_whom_the_manager_sees(bob, dave, team_b, worked):
+def test_the_filters_offer_only_whom_the_manager_sees(bob, dave, team_b, worked_in_november):
     html = signed_in(bob).get(PAGE).content.decode()
     assert "Alice" in html and "Frank" in html
     assert str(dave) not in html and "Team B" not in html
@@ -224,7 +224,7 @@ def test_an_unknown_sort_or_report_is_400_saying_so(carol):
     assert bad_report.status_code == 400 and "Choose one of: time, overtime" in bad_report.content.decode()
 
 
-def test_the_empty_state_says_what_to_change(bob, internal, worked):
+def test_the_empty_state_says_what_to_change(bob, internal, worked_in_november):
     response = signed_in(bob).get(PAGE, {"range": "last_week", "project": internal.pk})
 
     assert response.status_code == 200
@@ -232,7 +232,7 @@ def test_the_empty_state_says_what_to_change(bob, internal, worked):
     assert TABLE not in response.content.decode()
 
 
-def test_an_employee_sees_only_her_own_hours(alice, frank, worked):
+def test_an_employee_sees_only_her_own_hours(alice, frank, worked_in_november):
     client = signed_in(alice)
 
     page = page_of(client.get(PAGE, {"group_by": "user"}))
@@ -246,7 +246,7 @@ def test_an_employee_sees_only_her_own_hours(alice, frank, worked):
 # --- downloads ---------------------------------------------------------------------------------------
 
 
-def test_the_csv_and_xlsx_downloads_hold_the_tables_rows(bob, alice, frank, worked):
+def test_the_csv_and_xlsx_downloads_hold_the_tables_rows(bob, alice, frank, worked_in_november):
     client = signed_in(bob)
     page = page_of(client.get(PAGE, {"range": "this_month", "group_by": ["user", "project"], "sort": "-amount"}))
 
@@ -272,7 +272,9 @@ def test_the_csv_and_xlsx_downloads_hold_the_tables_rows(bob, alice, frank, work
     assert event.data["params"]["sort"] == "-amount" and event.data["rows"] == 3
 
 
-def test_above_the_limit_the_page_exports_in_the_background(bob, settings, worked, django_capture_on_commit_callbacks):
+def test_above_the_limit_the_page_exports_in_the_background(
+    bob, settings, worked_in_november, django_capture_on_commit_callbacks
+):
     settings.EXPORT_SYNC_MAX_ROWS = 1
     client = signed_in(bob)
     params = {"range": "this_month", "group_by": "user", "sort": "-hours"}
@@ -297,7 +299,7 @@ def test_above_the_limit_the_page_exports_in_the_background(bob, settings, worke
     assert lines == page_of(response).rows[:-1]  # sorted as the table was
 
 
-def test_a_pending_export_is_polled_until_done_and_only_its_owner_sees_it(bob, alice, settings, worked):
+def test_a_pending_export_is_polled_until_done_and_only_its_owner_sees_it(bob, alice, settings, worked_in_november):
     settings.EXPORT_SYNC_MAX_ROWS = 1
     client = signed_in(bob)
     client.post("/reports/exports/?" + urlencode({"group_by": "user"}), {"format": "xlsx"})  # not committed: pending
@@ -323,7 +325,7 @@ def test_recent_exports_lists_the_users_last_ten(bob, alice):
     assert f'id="export-{theirs.pk}"' not in html
 
 
-def test_the_api_export_checks_and_keeps_the_sort(api, bob, worked, django_capture_on_commit_callbacks):
+def test_the_api_export_checks_and_keeps_the_sort(api, bob, worked_in_november, django_capture_on_commit_callbacks):
     client = api(bob)
     params = {"from": "2026-11-01", "to": "2026-11-30", "group_by": "user"}
     bad = client.post("/api/v1/exports", {"report": "time", "format": "csv", "params": {**params, "sort": "x"}}, "json")
@@ -333,7 +335,7 @@ def test_the_api_export_checks_and_keeps_the_sort(api, bob, worked, django_captu
 # --- payroll ----------------------------------------------------------------------------------------
 
 
-def test_an_admin_sees_the_month_open_and_closes_it(carol, alice, worked):
+def test_an_admin_sees_the_month_open_and_closes_it(carol, alice, worked_in_november):
     client = signed_in(carol)
 
     open_month = client.get(PAGE, {"report": "payroll", "month": "2026-10"}).content.decode()
@@ -353,7 +355,7 @@ def test_an_admin_sees_the_month_open_and_closes_it(carol, alice, worked):
     assert "Not closed: October 2026 is closed already for the company." in again.content.decode()
 
 
-def test_a_manager_sees_the_close_status_but_may_not_close(bob, worked):
+def test_a_manager_sees_the_close_status_but_may_not_close(bob, worked_in_november):
     client = signed_in(bob)
 
     html = client.get(PAGE, {"report": "payroll", "month": "2026-10"}).content.decode()
