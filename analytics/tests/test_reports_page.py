@@ -2,7 +2,7 @@
 filters, errors at the field, sorting, the empty state, downloads equal to the table, the
 background export above EXPORT_SYNC_MAX_ROWS, and the payroll month's close status.
 
-November 2026 in Berlin (the clock stands on Thursday 26 November): Alice worked_in_november 3 h on
+November 2026 in Berlin (the clock stands on Thursday 26 November): Alice worked 3 h on
 Acme (billable, 95.50 an hour) and 1.5 h on Internal (not billable), Frank 5 h on Acme,
 Dave (team B) 2 h on Acme; in October Alice worked 2 h on Acme."""
 
