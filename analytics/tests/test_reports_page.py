@@ -363,3 +363,12 @@ def test_a_manager_sees_the_close_status_but_may_not_close(bob, worked_in_novemb
     assert "Open: the figures are preliminary." in html and "Close October 2026" not in html
     assert client.post("/reports/payroll/close", {"month": "2026-10"}).status_code == 403
     assert not MonthClosing.objects.exists()
+
+
+def test_a_payroll_above_the_limit_says_it_cannot_download_at_once(carol, settings, worked_in_november):
+    settings.EXPORT_SYNC_MAX_ROWS = 1
+
+    html = signed_in(carol).get(PAGE, {"report": "payroll", "month": "2026-10", "preliminary": "true"}).content.decode()
+
+    assert TABLE in html and "cannot be built in the background yet" in html
+    assert "Download CSV" not in html and "Export CSV in the background" not in html
