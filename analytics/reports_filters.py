@@ -40,6 +40,23 @@ FILTER_KEYS = {
     "payroll": ("month", "team", "preliminary"),
 }
 RANGED = ("time", "overtime")
+FIELD_LABELS = {
+    "report": "Report",
+    "range": "Period",
+    "from": "From",
+    "to": "To",
+    "group_by": "Group by",
+    "period": "Per",
+    "as_of": "Balances on",
+    "month": "Month",
+    "team": "Team",
+    "user": "Person",
+    "client": "Client",
+    "project": "Project",
+    "billable": "Billable",
+    "preliminary": "Preliminary",
+    "sort": "Sort",
+}
 
 
 @dataclass
@@ -68,6 +85,14 @@ def tabs_for(user: User) -> list[tuple[str, str]]:
 def sees_others(user: User) -> bool:
     """Whether the team and person filters mean anything to `user` (employees see themselves)."""
     return user.is_admin or user.is_manager
+
+
+def fields_shown(report: str, user: User) -> set[str]:
+    """The filters the page's form shows `user` for `report` (the ids its errors link to)."""
+    shown = {*FILTER_KEYS[report], *(("range", "from", "to") if report in RANGED else ())}
+    if not sees_others(user):
+        shown -= {"team", "user"}
+    return shown - {"user"} if report == "payroll" else shown
 
 
 def range_dates(name: str, today: date) -> tuple[date, date]:

@@ -19,7 +19,18 @@ from analytics.downloads import ExportTooLarge, report_download
 from analytics.exports import report_table
 from analytics.models import Export
 from analytics.reports import GROUPS, payroll_month_closings
-from analytics.reports_filters import RANGES, TABS, ReportRequest, filter_choices, report_request, sees_others, tabs_for
+from analytics.reports_filters import (
+    FIELD_LABELS,
+    FILTER_KEYS,
+    RANGES,
+    TABS,
+    ReportRequest,
+    fields_shown,
+    filter_choices,
+    report_request,
+    sees_others,
+    tabs_for,
+)
 from analytics.reports_table import empty_advice, table_context
 from core.errors import Conflict, DomainError
 from core.pages import local_timezone
@@ -56,6 +67,22 @@ def _title(asked: ReportRequest) -> str:
     return f"{name} report"
 
 
+def _error_summary(asked: ReportRequest, user) -> list[dict]:
+    """Every error, named by its field's label, linked to the field when the form shows it."""
+    shown = fields_shown(asked.report, user)
+    return [
+        {"label": FIELD_LABELS.get(key, ""), "message": message, "field": key if key in shown else ""}
+        for key, messages in asked.errors.items()
+        for message in messages
+    ]
+
+
+def _tab_url(key: str, asked: ReportRequest) -> str:
+    """A tab's link, keeping the team and person chosen where that report has them."""
+    kept = {name: asked.raw[name] for name in ("team", "user") if name in asked.raw and name in FILTER_KEYS[key]}
+    return reports_url({"report": key, **kept})
+
+
 def _payroll_status(request, asked: ReportRequest) -> dict | None:
     if asked.report != "payroll" or asked.query is None:
         return None
@@ -71,8 +98,9 @@ def _page_context(request, asked: ReportRequest) -> dict:
         "nav": "reports",
         "asked": asked,
         "errors": asked.errors,
+        "error_summary": _error_summary(asked, user),
         "values": _values(asked),
-        "tabs": [(key, label, reports_url({"report": key})) for key, label in tabs_for(user)],
+        "tabs": [(key, label, _tab_url(key, asked)) for key, label in tabs_for(user)],
         "ranges": RANGES,
         "groups": GROUP_LABELS,
         "overtime_periods": OVERTIME_PERIODS,

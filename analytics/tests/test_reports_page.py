@@ -172,6 +172,12 @@ def test_each_tab_shows_its_report(bob, alice, worked_in_november):
     assert [row[3] for row in page_of(payroll).rows[1:]] == ["2026-10"] * 3  # Bob, Alice, Frank
 
 
+def test_the_tabs_keep_the_team_and_person_chosen(bob, alice, team_a):
+    html = signed_in(bob).get(PAGE, {"team": team_a.pk, "user": alice.pk}).content.decode()
+    assert f'href="/reports/?report=leave&amp;team={team_a.pk}&amp;user={alice.pk}"' in html
+    assert f'href="/reports/?report=payroll&amp;team={team_a.pk}"' in html
+
+
 def test_the_header_nav_links_the_page_for_everyone(alice):
     html = signed_in(alice).get("/timesheet/").content.decode()
     assert f'href="{PAGE}"' in html
@@ -212,6 +218,7 @@ def test_bad_parameters_are_400_with_the_error_at_the_field(carol, params, field
     page = page_of(response)
     assert page.attrs[field]["aria-invalid"] == "true"
     assert f"{field}-error" in page.attrs
+    assert f'href="#{field}"' in response.content.decode()  # the summary at the top links the field
     assert message in response.content.decode()
     assert TABLE not in response.content.decode()
 
