@@ -1,5 +1,4 @@
-from django.conf import settings
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -9,7 +8,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics import services
-from analytics.exports import XLSX_MEDIA_TYPE, report_render, report_table
+from analytics.downloads import export_file_response, report_download
+from analytics.exports import XLSX_MEDIA_TYPE, report_table
 from analytics.models import Export
 from analytics.queries import (
     LeaveReportQuerySerializer,
@@ -28,13 +28,6 @@ from analytics.serializers import (
     PayrollReportSerializer,
     TimeReportSerializer,
 )
-from core.audit import audit_event_record
-from core.errors import Conflict, DomainError
-
-
-class ExportTooLarge(DomainError):
-    status_code = 413
-    code = "export_too_large"
 
 
 class ReportView(APIView):
@@ -57,30 +50,7 @@ class ReportView(APIView):
         report = ReportQuery(self.report, query.report_params(request.user))
         if output == "json":
             return self.json_response(request.user, report.params)
-        rendered = report_render(report, actor=request.user, format=output)
-        if rendered.row_count > settings.EXPORT_SYNC_MAX_ROWS:
-            raise ExportTooLarge(
-                f"The report has {rendered.row_count} rows, more than {settings.EXPORT_SYNC_MAX_ROWS} can be "
-                "downloaded directly; ask for it in the background with POST /api/v1/exports.",
-                field="format",
-            )
-        audit_event_record(
-            action="report_exported",
-            actor=request.user,
-            request=request,
-            data={
-                "report": self.report,
-                "format": output,
-                "params": request.query_params.dict(),
-                "rows": rendered.row_count,
-            },
-        )
-        if output == "csv":
-            response = StreamingHttpResponse(rendered.chunks, content_type=rendered.media_type)
-        else:
-            response = HttpResponse(b"".join(rendered.chunks), content_type=rendered.media_type)
-        response["Content-Disposition"] = f'attachment; filename="{rendered.filename}"'
-        return response
+        return report_download(request, report, format=output, params=request.query_params.dict())
 
     def json_response(self, actor, params: dict):
         _, result = report_table(ReportQuery(self.report, params), actor=actor)
@@ -187,7 +157,4 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
-        export = self.get_object()
-        if export.status != Export.Status.DONE or not export.file:
-            raise Conflict(f"The export is {export.status}, not done.")
-        return FileResponse(export.file.open("rb"), as_attachment=True, filename=services.export_filename(export))
+        return export_file_response(self.get_object())

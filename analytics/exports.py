@@ -23,6 +23,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from analytics import reports
 from analytics.queries import ReportQuery
 from analytics.reports import TIME_GROUPS
+from analytics.sorting import rows_sorted, sort_parse
 
 Column = tuple[str, str, str]
 
@@ -247,15 +248,33 @@ PAYROLL_COLUMNS: list[Column] = [
 ]
 
 
+REPORT_COLUMNS: dict[str, list[Column]] = {
+    "overtime": OVERTIME_COLUMNS,
+    "leave": LEAVE_COLUMNS,
+    "payroll": PAYROLL_COLUMNS,
+}
+REPORT_SELECTORS = {
+    "time": reports.time_report,
+    "overtime": reports.overtime_report,
+    "leave": reports.leave_report,
+    "payroll": reports.payroll_report,
+}
+
+
+def report_columns(report: str, group_by: list[str] | None = None) -> list[Column]:
+    """The columns of `report` (the time report's follow its groupings)."""
+    if report == "time":
+        return time_report_columns(group_by or [])
+    return REPORT_COLUMNS[report]
+
+
 def report_table(query: ReportQuery, *, actor) -> tuple[list[Column], dict]:
-    """Run the report `query` asks for: its columns and its result ({"rows", "totals"})."""
-    if query.report == "time":
-        return time_report_columns(query.params["group_by"]), reports.time_report(actor=actor, **query.params)
-    if query.report == "overtime":
-        return OVERTIME_COLUMNS, reports.overtime_report(actor=actor, **query.params)
-    if query.report == "payroll":
-        return PAYROLL_COLUMNS, reports.payroll_report(actor=actor, **query.params)
-    return LEAVE_COLUMNS, reports.leave_report(actor=actor, **query.params)
+    """Run the report `query` asks for: its columns and its result ({"rows", "totals"}),
+    the rows in the order `query.sort` asks for (the page's table and every file alike)."""
+    columns = report_columns(query.report, query.params.get("group_by"))
+    sort_parse(columns, query.sort)  # a bad sort is refused before the report runs
+    result = REPORT_SELECTORS[query.report](actor=actor, **query.params)
+    return columns, {**result, "rows": rows_sorted(columns, result["rows"], query.sort)}
 
 
 def report_check(query: ReportQuery, *, actor) -> None:

@@ -108,31 +108,43 @@ REPORT_QUERY_SERIALIZERS = {
     "payroll": PayrollReportQuerySerializer,
 }
 
-# The reports page's period choices: a relative one stands for `from`/`to` seen from the
-# day it is asked on, so "last month" stays last month; `custom` means the given from/to.
-RELATIVE_PERIODS = ["this_week", "last_week", "this_month", "last_month"]
-PERIODS = [*RELATIVE_PERIODS, "custom"]
+# The reports page's period presets (query key `range`; overtime's own `period` is week or
+# month). A relative one stands for `from`/`to` seen from the day it is asked on, so a
+# bookmarked or saved "last month" stays last month; `custom` means the given from/to.
+RANGES = [
+    ("this_week", "This week"),
+    ("last_week", "Last week"),
+    ("this_month", "This month"),
+    ("last_month", "Last month"),
+    ("custom", "Custom dates"),
+]
+RELATIVE_RANGES = [key for key, _ in RANGES if key != "custom"]
 
 
-def period_range(period: str, today: date) -> tuple[date, date]:
-    """The first and last day of a relative `period` around `today` (weeks start on Monday)."""
-    if period in ("this_week", "last_week"):
-        monday = week_start_of(today) - timedelta(weeks=period == "last_week")
+def range_dates(name: str, today: date) -> tuple[date, date]:
+    """The first and last day of the relative preset `name` around `today` (weeks start on Monday)."""
+    monday = week_start_of(today)
+    first_of_month = today.replace(day=1)
+    if name == "this_week":
         return monday, monday + timedelta(days=6)
-    if period not in ("this_month", "last_month"):
-        raise ValueError(f"{period} is not a relative period")
-    first = today.replace(day=1)
-    if period == "last_month":
-        first = (first - timedelta(days=1)).replace(day=1)
-    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    if name == "last_week":
+        return monday - timedelta(days=7), monday - timedelta(days=1)
+    if name == "this_month":
+        return first_of_month, first_of_month.replace(day=calendar.monthrange(today.year, today.month)[1])
+    if name != "last_month":
+        raise ValueError(f"{name} is not a relative period")
+    last = first_of_month - timedelta(days=1)
+    return last.replace(day=1), last
 
 
 @dataclass(frozen=True)
 class ReportQuery:
-    """A report and its validated selector arguments (no actor): what `report_render` runs."""
+    """A report, its validated selector arguments (no actor) and the order of its rows
+    (`analytics.sorting`; empty: the report's own): what `report_render` runs."""
 
     report: str
     params: dict
+    sort: str = ""
 
     @property
     def stem(self) -> str:
@@ -149,7 +161,7 @@ class ReportQuery:
 
 def report_query(report: str, raw: dict, *, actor: User) -> ReportQuery:
     """Validate `report`'s raw query parameters (as a request or a stored export holds them);
-    bad ones raise a ValidationError naming the field."""
+    bad ones raise a ValidationError naming the field. A `sort` among them orders the rows."""
     query = REPORT_QUERY_SERIALIZERS[report](data={**raw, "format": "json"})
     query.is_valid(raise_exception=True)
-    return ReportQuery(report, query.report_params(actor))
+    return ReportQuery(report, query.report_params(actor), str(raw.get("sort") or ""))

@@ -2,7 +2,7 @@
 
 A saved report stores the query-string parameters the reports page opens it with, as
 strings. They are checked by the report's own query serializer (`analytics.queries`), so a
-saved report never holds filters the report would refuse; the page's own keys are `period`
+saved report never holds filters the report would refuse; the page's own keys are `range`
 (a relative one stands for from/to and is resolved again each time it is opened) and
 `sort`."""
 
@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from rest_framework import serializers
 
 from analytics.models import SavedReport
-from analytics.queries import PERIODS, RELATIVE_PERIODS, REPORT_QUERY_SERIALIZERS, period_range
+from analytics.queries import RANGES, RELATIVE_RANGES, REPORT_QUERY_SERIALIZERS, range_dates
 from analytics.selectors import saved_reports_of
 from core.errors import DomainValidationError
 from users.models import User
@@ -34,9 +34,9 @@ def _as_string(value) -> str | None:
 
 
 def _known_keys(report: str) -> set[str]:
-    """The report's query parameters, and the page's: `sort`, and `period` where there are dates."""
+    """The report's query parameters, and the page's: `sort`, and `range` where there are dates."""
     keys = set(REPORT_QUERY_SERIALIZERS[report]().get_fields()) - set(NOT_SAVED)
-    return keys | ({"sort", "period"} if "from" in keys else {"sort"})
+    return keys | ({"sort", "range"} if "from" in keys else {"sort"})
 
 
 def _cleaned(report: str, params: dict) -> tuple[dict[str, str], dict[str, list[str]]]:
@@ -58,34 +58,30 @@ def _page_key_errors(report: str, params: dict[str, str]) -> dict[str, list[str]
     errors = {}
     if "sort" in params and not SORT.match(params["sort"]):
         errors["sort"] = ["Sort by a column key, with a leading - for descending."]
-    # Overtime's own `period` (week, month) shares the key; its values are not the page's.
-    report_takes_period = "period" in REPORT_QUERY_SERIALIZERS[report]().get_fields()
-    if params.get("period", PERIODS[0]) not in PERIODS and not report_takes_period:
-        errors["period"] = [f"Choose one of {', '.join(PERIODS)}."]
+    presets = [key for key, _ in RANGES]
+    if params.get("range", presets[0]) not in presets:
+        errors["range"] = [f"Choose one of {', '.join(presets)}."]
     return errors
 
 
 def _report_query(params: dict[str, str], today: date) -> dict[str, str]:
     """The report's own query parameters of saved `params`: without the page's keys, a
     relative period as its days seen from `today`."""
-    query = {key: value for key, value in params.items() if key != "sort"}
-    period = query.get("period")
-    if period in RELATIVE_PERIODS:
-        query["from"], query["to"] = (day.isoformat() for day in period_range(period, today))
-    if period in PERIODS:
-        del query["period"]
+    query = {key: value for key, value in params.items() if key not in ("sort", "range")}
+    if params.get("range") in RELATIVE_RANGES:
+        query["from"], query["to"] = (day.isoformat() for day in range_dates(params["range"], today))
     return query
 
 
 def saved_report_params(*, owner: User, report: str, params: dict) -> dict[str, str]:
     """`params` as a saved report of `report` stores them, or a ValidationError naming each
-    bad key under `params`. With a relative `period` the from/to are dropped (the period is
+    bad key under `params`. With a relative `range` the from/to are dropped (the period is
     resolved on the day the report is opened) and checked as of the owner's today."""
     cleaned, errors = _cleaned(report, params)
     errors |= _page_key_errors(report, cleaned)
     if errors:
         raise serializers.ValidationError({"params": errors})
-    if cleaned.get("period") in RELATIVE_PERIODS:
+    if cleaned.get("range") in RELATIVE_RANGES:
         for key in ("from", "to"):
             cleaned.pop(key, None)
     query = REPORT_QUERY_SERIALIZERS[report](data=_report_query(cleaned, owner.local_today()))

@@ -3,9 +3,12 @@ A report's query parameters are validated in `analytics.queries`."""
 
 from rest_framework import serializers
 
+from analytics.exports import report_columns
 from analytics.models import Export, SavedReport
 from analytics.queries import REPORT_QUERY_SERIALIZERS
 from analytics.saved_reports import saved_report_page_url, saved_report_query_string
+from analytics.sorting import sort_parse
+from core.errors import DomainValidationError
 
 # --- responses (documentation and JSON shape) ----------------------------------------------
 
@@ -148,12 +151,21 @@ class PayrollReportSerializer(serializers.Serializer):
 class ExportCreateSerializer(serializers.Serializer):
     report = serializers.ChoiceField(choices=Export.Report.choices)
     format = serializers.ChoiceField(choices=Export.Format.choices)
-    params = serializers.DictField(default=dict, help_text="the report's query parameters, e.g. from, to, group_by")
+    params = serializers.DictField(
+        default=dict,
+        help_text="the report's query parameters, e.g. from, to, group_by; and optionally sort: a column key, "
+        "-key for descending (the rows of the reports page, in its order)",
+    )
 
     def validate(self, attrs):
         query = REPORT_QUERY_SERIALIZERS[attrs["report"]](data={**attrs["params"], "format": "json"})
         if not query.is_valid():
             raise serializers.ValidationError({"params": query.errors})
+        columns = report_columns(attrs["report"], query.validated_data.get("group_by"))
+        try:
+            sort_parse(columns, str(attrs["params"].get("sort") or ""))
+        except DomainValidationError as error:
+            raise serializers.ValidationError({"params": {"sort": [error.detail]}}) from error
         return attrs
 
 

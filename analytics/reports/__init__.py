@@ -26,7 +26,7 @@ from analytics.reports.common import (
 )
 from analytics.reports.leave import leave_report
 from analytics.reports.overtime import overtime_report
-from analytics.reports.payroll import payroll_report, payroll_report_check
+from analytics.reports.payroll import payroll_month_closings, payroll_report, payroll_report_check
 from analytics.reports.timereport import time_report, time_report_json
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "jsonable",
     "leave_report",
     "overtime_report",
+    "payroll_month_closings",
     "payroll_report",
     "payroll_report_check",
     "report_range",

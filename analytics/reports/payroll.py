@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 
 from analytics.reports.common import people_in_report
 from core.errors import Conflict
@@ -38,8 +38,9 @@ from leave.selectors import (
 )
 from leave.selectors_account import worked_hours_by_day, working_time_account
 from users.closings import closings_in_force_for
-from users.models import MonthClosingRow, User
+from users.models import MonthClosing, MonthClosingRow, User
 from users.schedules import schedules_of
+from users.selectors import teams_visible_to
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -215,3 +216,15 @@ def payroll_report(*, actor: User, month: date, team: int | None = None, prelimi
         for person in people
     ]
     return {"rows": rows, "totals": None}
+
+
+def payroll_month_closings(actor: User, month: date, *, team: int | None = None) -> list[MonthClosing]:
+    """The closings in force over `month` that `actor`'s payroll report reads: the company's
+    first, then those of the teams they see (only `team`'s when given)."""
+    teams = teams_visible_to(actor)
+    if team is not None:
+        teams = teams.filter(pk=team)
+    closings = MonthClosing.objects.filter(
+        Q(team__isnull=True) | Q(team__in=teams.values("pk")), month=month.replace(day=1), reopened_at__isnull=True
+    )
+    return list(closings.select_related("team", "closed_by").order_by(F("team__name").asc(nulls_first=True)))

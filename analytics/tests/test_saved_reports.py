@@ -55,12 +55,12 @@ def test_new_filters_replace_the_old_ones_and_the_report_stays(api, alice):
     saved_id = save(client, **{"from": "2026-11-01", "to": "2026-11-30", "group_by": "day"}).json()["id"]
 
     response = client.patch(
-        f"{SAVED}/{saved_id}", {"report": "leave", "params": {"period": "this_week", "group_by": "week"}}, format="json"
+        f"{SAVED}/{saved_id}", {"report": "leave", "params": {"range": "this_week", "group_by": "week"}}, format="json"
     )
 
     assert response.status_code == 200, response.json()
     assert response.json()["report"] == "time"
-    assert response.json()["params"] == {"period": "this_week", "group_by": "week"}
+    assert response.json()["params"] == {"range": "this_week", "group_by": "week"}
 
 
 def test_nobody_else_sees_opens_changes_or_deletes_a_saved_report(api, alice, bob, carol):
@@ -78,24 +78,24 @@ def test_nobody_else_sees_opens_changes_or_deletes_a_saved_report(api, alice, bo
 def test_a_relative_period_is_kept_instead_of_its_dates(api, alice, frozen_2026_11_26):
     """Saved on 26 November, "last month" must mean December when opened in January: the
     page's from/to (October here) are not stored with it."""
-    response = save(api(alice), "Last month", period="last_month", **{"from": "2026-10-01", "to": "2026-10-31"})
+    response = save(api(alice), "Last month", range="last_month", **{"from": "2026-10-01", "to": "2026-10-31"})
 
     assert response.status_code == 201, response.json()
-    assert response.json()["params"] == {"period": "last_month"}
-    assert response.json()["query_string"] == "report=time&period=last_month"
+    assert response.json()["params"] == {"range": "last_month"}
+    assert response.json()["query_string"] == "report=time&range=last_month"
 
 
-def test_overtime_takes_its_own_period_or_the_pages(api, alice):
-    """The overtime report's `period` (week, month) and the page's presets share the key."""
+def test_overtime_keeps_its_own_period_beside_the_pages_range(api, alice):
+    """The overtime report's `period` (week, month) and the page's preset `range` are two keys."""
     client = api(alice)
 
     own = save(client, "Monthly balance", "overtime", period="month", **{"from": "2026-01-01", "to": "2026-11-30"})
-    preset = save(client, "Last week's balance", "overtime", period="last_week")
+    preset = save(client, "Last week's balance", "overtime", period="week", range="last_week")
     neither = save(client, "Yearly", "overtime", period="year", **{"from": "2026-01-01", "to": "2026-11-30"})
 
     assert own.status_code == 201, own.json()
     assert own.json()["params"] == {"period": "month", "from": "2026-01-01", "to": "2026-11-30"}
-    assert preset.status_code == 201 and preset.json()["params"] == {"period": "last_week"}
+    assert preset.status_code == 201 and preset.json()["params"] == {"period": "week", "range": "last_week"}
     assert neither.status_code == 400 and "params.period" in neither.json()["errors"]
 
 
@@ -126,9 +126,9 @@ def test_the_same_name_is_refused_for_one_person_and_free_for_another(api, alice
         ({"report": "time", "params": {"from": "2026-11-01", "to": "2026-11-30", "format": "csv"}}, "params.format"),
         ({"report": "time", "params": {"from": "2026-11-01", "to": "2026-11-30", "project": ["3"]}}, "params.project"),
         ({"report": "time", "params": {"from": "2026-11-01", "to": "2026-11-30", "sort": "hours;drop"}}, "params.sort"),
-        ({"report": "time", "params": {"period": "yesterday"}}, "params.period"),
-        ({"report": "time", "params": {"period": "custom", "to": "2026-11-30"}}, "params.from"),
-        ({"report": "leave", "params": {"as_of": "2026-11-30", "period": "this_month"}}, "params.period"),
+        ({"report": "time", "params": {"range": "yesterday"}}, "params.range"),
+        ({"report": "time", "params": {"range": "custom", "to": "2026-11-30"}}, "params.from"),
+        ({"report": "leave", "params": {"as_of": "2026-11-30", "range": "this_month"}}, "params.range"),
         ({"report": "payroll", "params": {"month": "2026-13"}}, "params.month"),
         ({"report": "salaries", "params": {}}, "report"),
         ({"name": "x" * 101, "report": "leave", "params": {"as_of": "2026-11-30"}}, "name"),

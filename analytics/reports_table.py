@@ -1,0 +1,116 @@
+"""A report result as the reports page shows it: header cells that sort, the rows' text,
+the totals row, the chart's data, and the empty state's advice. The rows arrive sorted
+(`analytics.exports.report_table`); nothing here reorders them."""
+
+from decimal import Decimal
+
+from django.http import QueryDict
+
+from analytics.exports import Column
+from analytics.sorting import sort_parse
+
+CHART_MAX_ROWS = 50
+# Per report: the columns naming a row in the chart (None: every text column, as the time
+# report's groupings) and the figures drawn as bars.
+CHART_SERIES = {
+    "time": (None, [("hours", "Hours"), ("billable_hours", "Billable hours")]),
+    "overtime": (["user_name", "period"], [("expected_hours", "Expected hours"), ("actual_hours", "Actual hours")]),
+    "leave": (["user_name", "type_name"], [("taken", "Taken"), ("planned", "Planned"), ("left", "Left")]),
+    "payroll": (["user_name"], [("expected_hours", "Expected hours"), ("worked_hours", "Worked hours")]),
+}
+FILTER_NAMES = {
+    "user": "person",
+    "team": "team",
+    "client": "client",
+    "project": "project",
+    "billable": "billable",
+}
+
+
+def cell_text(value) -> str:
+    """A cell as the page writes it: amounts with two places, as the CSV file does."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def header_cells(columns: list[Column], sort: str, query: QueryDict) -> list[dict]:
+    """One per column: its label, and the link that sorts by it (ascending first, then the
+    other way round), with `aria_sort` on the column the rows are sorted by."""
+    current, descending = sort_parse(columns, sort) or ("", False)
+    cells = []
+    for key, label, kind in columns:
+        link = query.copy()
+        sorted_here = key == current
+        link["sort"] = f"-{key}" if sorted_here and not descending else key
+        cells.append(
+            {
+                "key": key,
+                "label": label,
+                "num": kind == "number",
+                "url": "?" + link.urlencode(),
+                "aria_sort": ("descending" if descending else "ascending") if sorted_here else "",
+                "next": "sort descending" if sorted_here and not descending else "sort ascending",
+            }
+        )
+    return cells
+
+
+def body_rows(columns: list[Column], rows: list[dict]) -> list[list[dict]]:
+    return [[{"text": cell_text(row.get(key)), "num": kind == "number"} for key, _, kind in columns] for row in rows]
+
+
+def totals_row(columns: list[Column], totals: dict | None) -> list[dict] | None:
+    """The totals under their columns, "Total" in the first one; None without totals."""
+    if not totals:
+        return None
+    cells = []
+    for position, (key, _, kind) in enumerate(columns):
+        text = cell_text(totals[key]) if key in totals else ("Total" if position == 0 else "")
+        cells.append({"text": text, "num": kind == "number" and key in totals})
+    return cells
+
+
+def chart_data(report: str, columns: list[Column], rows: list[dict]) -> dict:
+    """Bars of the first CHART_MAX_ROWS rows in the table's order, for static/js/reports.js."""
+    label_keys, series = CHART_SERIES[report]
+    if label_keys is None:
+        label_keys = [key for key, _, kind in columns if kind != "number"]
+    shown = rows[:CHART_MAX_ROWS]
+    return {
+        "labels": [" · ".join(cell_text(row.get(key)) for key in label_keys) for row in shown],
+        "datasets": [{"label": label, "data": [float(row.get(key) or 0) for row in shown]} for key, label in series],
+        "shown": len(shown),
+        "rows": len(rows),
+    }
+
+
+def empty_advice(report: str, params: dict) -> str:
+    """What to change when a report has no rows, naming the filters that are set."""
+    filters = params.get("filters", params)
+    active = [name for key, name in FILTER_NAMES.items() if filters.get(key) is not None]
+    clear = f"clear the {' and '.join(active)} filter" if active else ""
+    if report == "time":
+        advice = "widen the period" + (f" or {clear}" if clear else "")
+        return f"No hours for these filters: {advice}."
+    if report == "payroll":
+        advice = "pick another month" + (f" or {clear}" if clear else "")
+        return f"No one you see was employed in this month: {advice}."
+    if report == "overtime":
+        return "No one to show for these filters: " + (clear or "widen the period") + "."
+    return "No leave balances for these filters: " + (clear or "pick another day") + "."
+
+
+def table_context(report: str, columns: list[Column], result: dict, sort: str, query: QueryDict) -> dict:
+    rows = result["rows"]
+    return {
+        "headers": header_cells(columns, sort, query),
+        "rows": body_rows(columns, rows),
+        "totals": totals_row(columns, result.get("totals")),
+        "chart": chart_data(report, columns, rows),
+        "row_count": len(rows),
+    }
