@@ -1,0 +1,192 @@
+"""Cell values to typed values. Each parser takes a non-empty cell, a str from CSV or a typed
+value from XLSX (datetime, date, time, timedelta, int, float, bool), and returns the
+canonical type or raises ValueError with a message for the person fixing the file."""
+
+import re
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from zoneinfo import available_timezones
+
+TRUE_WORDS = {"yes", "y", "true", "1", "x", "ja", "billable"}
+FALSE_WORDS = {"no", "n", "false", "0", "nein", "non-billable", "not billable"}
+WEEKDAYS = {"mon": "1", "tue": "2", "wed": "3", "thu": "4", "fri": "5", "sat": "6", "sun": "7"}
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
+TIME_FORMATS = ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p", "%I:%M%p", "%I:%M:%S%p")
+CLOCK_DURATION = re.compile(r"^(\d+):([0-5]\d)(?::([0-5]\d))?$")
+
+
+def text(raw: object) -> str:
+    return str(raw).strip()
+
+
+def decimal(raw: object, decimal_mark: str = ".") -> Decimal:
+    """A number with a decimal point or comma. With both marks the last is the decimal one
+    ("1.234,5", "1,234.5"); a lone mark is decimal, except the other of `decimal_mark`
+    before exactly three digits, which groups thousands ("1,000" in a point file is 1000)."""
+    if isinstance(raw, bool):
+        raise ValueError(f"“{raw}” is not a number.")
+    if isinstance(raw, int | float | Decimal):
+        return Decimal(str(raw))
+    value = str(raw).strip().replace(" ", "").replace("\u00a0", "")
+    value = _normalise_marks(value, decimal_mark)
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"“{raw}” is not a number.") from None
+    if not number.is_finite():
+        raise ValueError(f"“{raw}” is not a number.")
+    return number
+
+
+def _normalise_marks(value: str, decimal_mark: str) -> str:
+    if "," in value and "." in value:
+        decimal_char = "," if value.rfind(",") > value.rfind(".") else "."
+        grouping = "." if decimal_char == "," else ","
+        return value.replace(grouping, "").replace(decimal_char, ".")
+    other = "," if decimal_mark == "." else "."
+    if other in value and re.fullmatch(rf"-?\d{{1,3}}(\{other}\d{{3}})+", value):
+        return value.replace(other, "")
+    return value.replace(",", ".")
+
+
+def integer(raw: object) -> int:
+    number = decimal(raw)
+    if number != number.to_integral_value():
+        raise ValueError(f"“{raw}” is not a whole number.")
+    return int(number)
+
+
+def boolean(raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    word = str(raw).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(f"“{raw}” is not yes or no.")
+
+
+def day(raw: object, formats: tuple[str, ...] = DATE_FORMATS) -> date:
+    """A date: an XLSX date cell, or text in one of `formats` (ISO or DD.MM.YYYY by default)."""
+    if isinstance(raw, datetime):
+        if raw.time() != time(0):
+            raise ValueError(f"“{raw}” is a date and time, not a date.")
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    value = str(raw).strip()
+    for fmt in formats:
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"“{raw}” is not a date (expected {_shown(formats)}).")
+
+
+def clock(raw: object) -> time:
+    """A time of day: an XLSX time cell, or text as 24-hour HH:MM[:SS] or 12-hour with AM/PM."""
+    if isinstance(raw, datetime):
+        return raw.time()
+    if isinstance(raw, time):
+        return raw
+    value = re.sub(r"\s+", " ", str(raw).strip()).upper()
+    for fmt in TIME_FORMATS:
+        try:
+            return datetime.strptime(value, fmt).time()
+        except ValueError:
+            continue
+    raise ValueError(f"“{raw}” is not a time of day (expected HH:MM, HH:MM:SS or 12-hour with AM/PM).")
+
+
+def moment(raw: object) -> datetime:
+    """A date and time: an XLSX datetime cell, ISO 8601 (naive, or aware when it carries an
+    offset or Z), or "DD.MM.YYYY HH:MM"."""
+    if isinstance(raw, datetime):
+        return raw
+    value = str(raw).strip()
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        pass
+    date_part, _, time_part = value.partition(" ")
+    try:
+        return datetime.combine(day(date_part, ("%d.%m.%Y",)), clock(time_part))
+    except ValueError:
+        raise ValueError(f"“{raw}” is not a date and time (expected e.g. 2026-03-02 09:30).") from None
+
+
+def duration(raw: object, decimal_mark: str = ".") -> timedelta:
+    """A length of time: H:MM or H:MM:SS (hours may pass 24), decimal hours, or an XLSX
+    time/duration cell."""
+    if isinstance(raw, timedelta):
+        return _not_negative(raw, raw)
+    if isinstance(raw, time):
+        return timedelta(hours=raw.hour, minutes=raw.minute, seconds=raw.second)
+    match = CLOCK_DURATION.match(str(raw).strip())
+    if match:
+        hours, minutes, seconds = (int(part or 0) for part in match.groups())
+        return timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    try:
+        hours = decimal(raw, decimal_mark)
+    except ValueError:
+        raise ValueError(f"“{raw}” is not a duration (expected H:MM, H:MM:SS or decimal hours).") from None
+    return _not_negative(timedelta(seconds=round(hours * 3600)), raw)
+
+
+def _not_negative(value: timedelta, raw: object) -> timedelta:
+    if value < timedelta(0):
+        raise ValueError(f"“{raw}” is a negative duration.")
+    return value
+
+
+def work_days(raw: object) -> str:
+    """ISO weekday digits as the User model stores them: "12345", or "Mon,Tue,Wed" by name."""
+    value = str(raw).strip()
+    if isinstance(raw, int | float):
+        value = str(int(raw))
+    if re.fullmatch(r"[1-7]+", value):
+        digits = value
+    else:
+        names = [part.strip().lower()[:3] for part in re.split(r"[,;|/ ]+", value) if part.strip()]
+        if not names or any(name not in WEEKDAYS for name in names):
+            raise ValueError(f"“{raw}” is not a list of work days (expected e.g. 12345 or Mon,Tue,Wed,Thu,Fri).")
+        digits = "".join(WEEKDAYS[name] for name in names)
+    if len(set(digits)) != len(digits):
+        raise ValueError(f"“{raw}” names a work day twice.")
+    return "".join(sorted(digits))
+
+
+def names(raw: object) -> list[str]:
+    """A list from a cell "Team A|Team B" (empty parts dropped)."""
+    return [part.strip() for part in str(raw).split("|") if part.strip()]
+
+
+def choice(options: tuple[str, ...]):
+    """A parser accepting one of `options`, case-insensitively, returned as the option."""
+
+    def parse(raw: object) -> str:
+        value = str(raw).strip().lower()
+        if value not in options:
+            raise ValueError(f"“{raw}” is not one of {', '.join(options)}.")
+        return value
+
+    return parse
+
+
+def time_zone(raw: object) -> str:
+    value = str(raw).strip()
+    if value not in _zones():
+        raise ValueError(f"“{raw}” is not an IANA time zone (e.g. Europe/Berlin).")
+    return value
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _shown(formats: tuple[str, ...]) -> str:
+    examples = {"%Y-%m-%d": "YYYY-MM-DD", "%d.%m.%Y": "DD.MM.YYYY", "%m/%d/%Y": "MM/DD/YYYY", "%d/%m/%Y": "DD/MM/YYYY"}
+    return " or ".join(examples.get(fmt, fmt) for fmt in formats)
