@@ -94,7 +94,9 @@ class EntrySet:
         self.store.flush()
         found: dict[int, tuple[str, str]] = {}
         for row, kind, timesheet in self.store.locked_weeks():
-            found.setdefault(row, ("start" if kind == TimeEntry.Kind.CLOCKED else "day", week_locked_conflict(timesheet).detail))
+            found.setdefault(
+                row, ("start" if kind == TimeEntry.Kind.CLOCKED else "day", week_locked_conflict(timesheet).detail)
+            )
         for row, clash in self.store.overlaps_stored():
             found.setdefault(row, ("start", f"{_overlap_conflict(clash).detail} (entry {clash.pk})"))
         for row, other in self.store.overlaps_within():
