@@ -106,13 +106,13 @@ LEAVE_HEADER = "email,leave_type,start_date,end_date,start_half,end_half,status,
 
 
 @pytest.fixture
-def funded(frozen_2026_03_02, alice):
+def alice_with_2026_allowance(frozen_2026_03_02, alice):
     leave_services.leave_accrue_year(year=2026)
     return alice
 
 
 def test_leave_import_checks_the_balance_and_revert_gives_the_days_back(
-    api, bob, carol, funded, vacation, django_capture_on_commit_callbacks, frozen_2026_03_02
+    api, bob, carol, alice_with_2026_allowance, vacation, django_capture_on_commit_callbacks, frozen_2026_03_02
 ):
     rows = (
         LEAVE_HEADER,
@@ -128,7 +128,7 @@ def test_leave_import_checks_the_balance_and_revert_gives_the_days_back(
     assert "18 days available, 21 requested" in found["errors"][0]["message"]
     assert found["errors"][1]["message"] == "No leave type 'vacaton'. Did you mean 'vacation'?"
     assert not LeaveRequest.objects.exists()
-    assert leave_selectors.leave_balance_as_of(funded, vacation, date(2026, 12, 31)) == 25
+    assert leave_selectors.leave_balance_as_of(alice_with_2026_allowance, vacation, date(2026, 12, 31)) == 25
 
     _, done = upload(api(bob), django_capture_on_commit_callbacks, "leave", *rows[:3], dry_run=False)
 
@@ -136,7 +136,7 @@ def test_leave_import_checks_the_balance_and_revert_gives_the_days_back(
     skiing, easter = LeaveRequest.objects.order_by("start_date")
     assert (skiing.status, skiing.decided_by, skiing.working_days) == ("approved", bob, 5)
     assert easter.status == "pending"
-    assert leave_selectors.leave_balance_as_of(funded, vacation, date(2026, 12, 31)) == 20
+    assert leave_selectors.leave_balance_as_of(alice_with_2026_allowance, vacation, date(2026, 12, 31)) == 20
 
     frozen_2026_03_02.shift(timedelta(minutes=5))
     response = revert(api(carol), django_capture_on_commit_callbacks, done["id"])
@@ -144,12 +144,12 @@ def test_leave_import_checks_the_balance_and_revert_gives_the_days_back(
     assert response.status_code == 200, response.json()
     assert not LeaveRequest.objects.exists()
     assert not LeaveLedgerEntry.objects.filter(kind=LeaveLedgerEntry.Kind.DEBIT).exists()
-    assert leave_selectors.leave_balance_as_of(funded, vacation, date(2026, 12, 31)) == 25
+    assert leave_selectors.leave_balance_as_of(alice_with_2026_allowance, vacation, date(2026, 12, 31)) == 25
     assert AuditEvent.objects.get(action="import_reverted").data["removed"] == {"leave.leaverequest": 2}
 
 
 def test_leave_revert_is_refused_once_an_imported_request_was_decided(
-    api, bob, carol, funded, vacation, django_capture_on_commit_callbacks, frozen_2026_03_02
+    api, bob, carol, alice_with_2026_allowance, vacation, django_capture_on_commit_callbacks, frozen_2026_03_02
 ):
     rows = (LEAVE_HEADER, "alice@example.com,vacation,2026-04-13,2026-04-14,,,pending,Easter")
     _, done = upload(api(bob), django_capture_on_commit_callbacks, "leave", *rows, dry_run=False)
@@ -161,6 +161,6 @@ def test_leave_revert_is_refused_once_an_imported_request_was_decided(
 
     assert response.status_code == 409
     assert response.json()["detail"] == (
-        f"Leave request {request.pk} of {funded} is approved since; the import cannot be reverted."
+        f"Leave request {request.pk} of {alice_with_2026_allowance} is approved since; the import cannot be reverted."
     )
     assert LeaveRequest.objects.get().status == "approved"
