@@ -106,11 +106,12 @@ def import_process(*, import_id: int) -> Import:
         elif source.status != Status.IMPORTING:
             return source
     try:
-        if source.status == Status.VALIDATING:
+        if source.status == Status.VALIDATING and source.dry_run:
             _validate(source)
-            if source.status == Status.VALID and not source.dry_run:
-                source.status, source.progress = Status.IMPORTING, 50
-                source.save(update_fields=["status", "progress"])
+        elif source.status == Status.VALIDATING:
+            # Not a dry run: one pass checks and writes, all or nothing.
+            source.status, source.progress = Status.IMPORTING, 5
+            source.save(update_fields=["status", "progress"])
         if source.status == Status.IMPORTING:
             _commit(source.pk)
     except TRANSIENT_ERRORS:
@@ -209,6 +210,7 @@ def _commit(import_id: int) -> None:
         return
     run = _run(source, write=True, progress=lambda rows: None)
     _record_run(source, run)
+    source.validated_at = timezone.now()
     if run.errors:
         source.status, source.progress = Status.INVALID, 100
         source.save()

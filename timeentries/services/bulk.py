@@ -24,6 +24,7 @@ from timeentries.services.bulk_memory import MemoryStore
 from timeentries.services.bulk_postgres import PostgresStore
 from timeentries.services.bulk_staging import OtherRow, StagedEntry
 from timeentries.services.entries import (
+    _ensure_can_log_to,
     _overlap_conflict,
     day_is_payroll_locked,
     day_over_24_hours_error,
@@ -53,6 +54,7 @@ class EntrySet:
         # whether that row is clocked, and what it adds]
         self.day_work: dict[tuple[int, date], list] = defaultdict(lambda: [timedelta(0), 0, False, timedelta(0)])
         self.count = 0
+        self.may_log: dict[tuple, DomainError | None] = {}
         self.store = PostgresStore() if connection.vendor == "postgresql" else MemoryStore()
 
     def add(self, *, row: int, user: User, **fields) -> tuple[str, str] | None:
@@ -64,7 +66,7 @@ class EntrySet:
             # A lock names no field: the entry's time does, its start or its day.
             return error.field or ("start" if fields.get("start") else "day"), error.detail
         self.users[user.pk] = user
-        for day, worked in worked_by_day(staged.entry, user.tzinfo):
+        for day, worked in staged.pieces:
             work = self.day_work[(user.pk, day)]
             work[0] += worked
             work[1:] = row, staged.entry.is_clocked, worked
@@ -72,15 +74,26 @@ class EntrySet:
         self.count += 1
         return None
 
+    def _may_log(self, *, user: User, project, task) -> None:
+        """`_ensure_can_log_to`, asked once per team, project and task."""
+        key = (user.team_id, project.pk, task.pk if task else None)
+        if key not in self.may_log:
+            try:
+                _ensure_can_log_to(user=user, project=project, task=task)
+                self.may_log[key] = None
+            except DomainError as error:
+                self.may_log[key] = error
+        if self.may_log[key] is not None:
+            raise self.may_log[key]
+
     def _checked(self, row: int, user: User, fields: dict) -> StagedEntry:
-        entry = entry_new_checked(user=user, **fields)
+        entry = entry_new_checked(user=user, **fields, may_log=self._may_log)
         tz = user.tzinfo
         if entry.is_clocked:  # what TimeEntry.save() derives, which a bulk insert bypasses
             entry.day = periods.local_date(entry.start, tz)
             entry.duration = entry.worked()
-            days = periods.local_days_touched(entry.start, entry.end, tz)
-        else:
-            days = [entry.day]
+        pieces = list(worked_by_day(entry, tz))
+        days = [day for day, _ in pieces]
         first, last = days[0], days[-1]
         if day_is_payroll_locked(first, self.lock_date):
             raise payroll_locked_conflict(first, self.lock_date)
@@ -88,7 +101,7 @@ class EntrySet:
         if month is not None:
             raise month_closed_conflict(month)
         weeks = sorted({periods.week_start_of(day) for day in days})
-        return StagedEntry(row=row, entry=entry, first_day=first, last_day=last, weeks=weeks)
+        return StagedEntry(row=row, entry=entry, first_day=first, last_day=last, weeks=weeks, pieces=pieces)
 
     def check(self) -> list[Problem]:
         """The problems between the entries and with stored ones, at most one per row (the

@@ -76,8 +76,9 @@ RETURNING id
 
 INSERT_TIMESHEETS = f"""
 INSERT INTO {TIMESHEET_TABLE} (user_id, week_start, status, submit_comment, decision_comment, created_at, updated_at)
-SELECT DISTINCT s.user_id, week::date, 'open', '', '', %(now)s, %(now)s
-FROM {STAGING} s, generate_series(s.week_first, s.week_last, interval '7 days') AS week
+SELECT s.user_id, week::date, 'open', '', '', %(now)s, %(now)s
+FROM (SELECT DISTINCT user_id, week_first, week_last FROM {STAGING}) s,
+     generate_series(s.week_first, s.week_last, interval '7 days') AS week
 ON CONFLICT (user_id, week_start) DO NOTHING
 """  # noqa: S608 - table names from model metadata and a constant; no values
 

@@ -315,13 +315,25 @@ def time_entry_create(
 
 
 def entry_new_checked(
-    *, user: User, project, task, start, end, day, duration, break_minutes, description, billable
+    *,
+    user: User,
+    project,
+    task,
+    start,
+    end,
+    day,
+    duration,
+    break_minutes,
+    description,
+    billable,
+    may_log=_ensure_can_log_to,
 ) -> TimeEntry:
     """An unsaved new entry of `user`'s that passes every rule about the entry alone (kind,
     times, break, hours, project and task, employment dates): what `time_entry_create`
     checks before it looks at the person's other entries and locks. Many entries at once
-    (`timeentries.services.bulk`) are checked by this same function."""
-    _ensure_can_log_to(user=user, project=project, task=task)
+    (`timeentries.services.bulk`) are checked by this same function, `may_log` being
+    `_ensure_can_log_to` remembered per person's team, project and task."""
+    may_log(user=user, project=project, task=task)
     start, end = in_utc(start), in_utc(end)
     if start is not None or end is not None:
         if duration is not None:
