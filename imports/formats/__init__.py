@@ -9,7 +9,7 @@ CSV partway); a cell that cannot be parsed is a row error naming the canonical f
 
 from typing import BinaryIO
 
-from imports.formats import template
+from imports.formats import clockify, kimai, template, toggl
 from imports.formats.base import (
     CANONICAL_FIELDS,
     FORMATS,
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 # Each tool's time-entry export; tried after the template, in this order.
-TOOLS: dict = {}
+TOOLS = {"kimai": kimai, "clockify": clockify, "toggl": toggl}
 TOOL_KIND = "time_entries"
 
 

@@ -190,3 +190,38 @@ def _zones() -> frozenset[str]:
 def _shown(formats: tuple[str, ...]) -> str:
     examples = {"%Y-%m-%d": "YYYY-MM-DD", "%d.%m.%Y": "DD.MM.YYYY", "%m/%d/%Y": "MM/DD/YYYY", "%d/%m/%Y": "DD/MM/YYYY"}
     return " or ".join(examples.get(fmt, fmt) for fmt in formats)
+
+
+# Day and month in either order ("03/04/2026", "03-04-2026"): which comes first is the
+# exporting account's setting, guessed per file by `date_order`.
+SLASHED_DATE = re.compile(r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4})$")
+DAY_FIRST, MONTH_FIRST = "day-first", "month-first"
+
+
+def date_order(samples) -> str:
+    """DAY_FIRST when a sampled slashed date has a first part over 12, MONTH_FIRST when its
+    second part is (or when no sample tells: the US order the tools use by default)."""
+    for sample in samples:
+        match = SLASHED_DATE.match(str(sample or "").strip())
+        if match and int(match[1]) > 12:
+            return DAY_FIRST
+        if match and int(match[3]) > 12:
+            return MONTH_FIRST
+    return MONTH_FIRST
+
+
+def export_day(raw: object, order: str = MONTH_FIRST) -> date:
+    """A date as a tool exports it: a date cell, ISO, DD.MM.YYYY, or slashed/dashed with the
+    day and month in `order`. A datetime cell gives its date."""
+    if isinstance(raw, datetime):
+        return raw.date()
+    match = SLASHED_DATE.match(str(raw).strip())
+    if not match:
+        return day(raw)
+    first, second, year = int(match[1]), int(match[3]), int(match[4])
+    month, day_of_month = (second, first) if order == DAY_FIRST else (first, second)
+    try:
+        return date(year, month, day_of_month)
+    except ValueError:
+        shown = "DD/MM/YYYY" if order == DAY_FIRST else "MM/DD/YYYY"
+        raise ValueError(f"“{raw}” is not a date (this file's dates read as {shown}).") from None
