@@ -55,7 +55,7 @@ def _records(stream: _BorrowedText, delimiter: str) -> Iterator[tuple[int, list[
             yield number, cells
     except UnicodeDecodeError:
         raise ImportFileError(
-            f"The file is not UTF-8 text (about row {number + 1}): save it as CSV (UTF-8) or XLSX."
+            f"The file stops being UTF-8 text after row {number}: save it as CSV (UTF-8) or XLSX."
         ) from None
     except csv.Error as error:
         raise ImportFileError(f"Row {number + 1} is not valid CSV: {error}.") from None
