@@ -17,6 +17,9 @@ CLOCK_DURATION = re.compile(r"^(\d+):([0-5]\d)(?::([0-5]\d))?$")
 
 
 def text(raw: object) -> str:
+    """A cell as text; an XLSX number that is whole reads without ".0" (a code like 2026)."""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
     return str(raw).strip()
 
 

@@ -285,9 +285,27 @@ def test_an_unknown_kind_is_an_import_file_error_about_the_kind():
     assert "users, projects, time_entries, leave" in caught.value.message
 
 
-def test_a_template_header_missing_a_required_column_is_not_recognised():
-    with pytest.raises(ImportFileError, match="required: project"):
-        read("email,start,end\na@example.com,2026-03-02 09:00,2026-03-02 10:00\n")
+def test_a_template_header_with_a_stray_column_says_what_is_wrong_with_it():
+    with pytest.raises(ImportFileError) as caught:
+        read("Email,Start,End,Notes,start\na@example.com,2026-03-02 09:00,2026-03-02 10:00,,\n")
+
+    assert caught.value.message.endswith(
+        "This header has columns not in the time_entries template: notes; columns given twice: start; "
+        "required columns missing: project."
+    )
+
+
+def test_columns_with_an_empty_header_are_ignored_and_whole_xlsx_numbers_read_as_text():
+    (row,) = rows_of("project,code,,\nWebsite,WEB,,\n", kind="projects")
+    workbook = Workbook()
+    workbook.active.append(["project", "code", None])
+    workbook.active.append([2026, 2026.0, "stray"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    (numbered,) = rows_of(buffer.getvalue(), kind="projects", filename="p.xlsx")
+
+    assert (row.values["project"], row.values["code"], row.errors) == ("Website", "WEB", [])
+    assert (numbered.values["project"], numbered.values["code"], numbered.errors) == ("2026", "2026", [])
 
 
 def test_the_reader_leaves_the_callers_file_open():
