@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from imports.formats.base import ImportFileError, Table, is_empty
+from imports.formats.base import ImportFileError, Table
 
 DELIMITERS = (",", ";")
 
@@ -50,7 +50,7 @@ def _records(stream: _BorrowedText, delimiter: str) -> Iterator[tuple[int, list[
     try:
         for cells in csv.reader(stream, delimiter=delimiter):
             number += 1
-            if all(is_empty(cell) for cell in cells):
+            if not "".join(cells).strip():
                 continue
             yield number, cells
     except UnicodeDecodeError:

@@ -10,6 +10,7 @@ from itertools import chain, islice
 from imports.formats import values
 from imports.formats.base import CANONICAL_FIELDS, SourceRow, Table, is_empty, normalise_header, require
 
+ENTRY_FIELDS = CANONICAL_FIELDS["time_entries"]
 # Rows looked at to tell DD/MM from MM/DD; held in memory, so the stream stays bounded.
 PEEK_ROWS = 1000
 
@@ -51,61 +52,82 @@ def read_entries(table: Table, columns: Columns, layout: Layout) -> Iterator[Sou
     """The export's rows as canonical time entries, streamed."""
     head = list(islice(table.rows, PEEK_ROWS))
     order = values.date_order(columns.cell(cells, layout.start[0]) for _, cells in head)
+    reader = _EntryReader(columns, layout, order, table.decimal_mark)
     for number, cells in chain(head, table.rows):
-        yield require(_entry(number, cells, columns, layout, order, table.decimal_mark), "time_entries")
+        yield require(reader.entry(number, cells), "time_entries")
 
 
-def _entry(number: int, cells: list[object], columns: Columns, layout: Layout, order: str, mark: str) -> SourceRow:
-    row = SourceRow(number=number, values=dict.fromkeys(CANONICAL_FIELDS["time_entries"]), errors=[])
-    for field, column in layout.texts.items():
-        raw = columns.cell(cells, column)
-        row.values[field] = None if is_empty(raw) else values.text(raw)
-    row.values["start"] = _read(row, "start", lambda: _moment(cells, columns, layout.start, order))
-    row.values["end"] = _read(row, "end", lambda: _moment(cells, columns, layout.end, order))
-    start, end = row.values["start"], row.values["end"]
-    if layout.end_on_start_day and start and end and end < start:
-        row.values["end"] = end + timedelta(days=1)
-    row.values["duration"] = _read(row, "duration", lambda: _duration(cells, columns, layout.durations, mark))
-    billable = columns.cell(cells, layout.billable)
-    if is_empty(billable):
-        row.values["billable"] = layout.billable_when_empty
-    else:
-        row.values["billable"] = _read(row, "billable", lambda: values.boolean(billable))
-    return row
+class _EntryReader:
+    """One file's rows to canonical entries, its columns' positions looked up once (a file
+    may hold 100,000 rows). A column the file lacks reads as the padding cell past its end."""
 
+    def __init__(self, columns: Columns, layout: Layout, order: str, mark: str):
+        self.width = max(columns.positions.values(), default=-1) + 1
+        self.titles = {position: columns.titles[name] for name, position in columns.positions.items()}
+        self.texts = [(field, self._at(columns, column)) for field, column in layout.texts.items()]
+        self.start = (self._at(columns, layout.start[0]), self._at(columns, layout.start[1]))
+        self.end = (self._at(columns, layout.end[0]), self._at(columns, layout.end[1]))
+        self.durations = [self._at(columns, name) for name in layout.durations]
+        self.billable = self._at(columns, layout.billable)
+        self.layout, self.order, self.mark = layout, order, mark
 
-def _read(row: SourceRow, field: str, parse):
-    try:
-        return parse()
-    except ValueError as error:
-        row.errors.append((field, str(error)))
-        return None
+    def _at(self, columns: Columns, name: str) -> int:
+        return columns.positions.get(name, self.width)
 
+    def entry(self, number: int, cells: list[object]) -> SourceRow:
+        if len(cells) <= self.width:
+            cells = [*cells, *([None] * (self.width + 1 - len(cells)))]
+        row = SourceRow(number=number, values=dict.fromkeys(ENTRY_FIELDS), errors=[])
+        for field, position in self.texts:
+            raw = cells[position]
+            row.values[field] = None if is_empty(raw) else values.text(raw)
+        start = row.values["start"] = self._moment(row, "start", cells, self.start)
+        end = row.values["end"] = self._moment(row, "end", cells, self.end)
+        if self.layout.end_on_start_day and start and end and end < start:
+            row.values["end"] = end + timedelta(days=1)
+        row.values["duration"] = self._duration(row, cells)
+        row.values["billable"] = self._billable(row, cells[self.billable])
+        return row
 
-def _moment(cells: list[object], columns: Columns, where: tuple[str, str], order: str) -> datetime | None:
-    date_column, time_column = where
-    raw_date, raw_time = columns.cell(cells, date_column), columns.cell(cells, time_column)
-    if is_empty(raw_date) and is_empty(raw_time):
-        return None
-    for column, raw in ((date_column, raw_date), (time_column, raw_time)):
+    def _moment(self, row: SourceRow, field: str, cells: list[object], where: tuple[int, int]) -> datetime | None:
+        date_at, time_at = where
+        raw_date, raw_time = cells[date_at], cells[time_at]
+        if is_empty(raw_date) and is_empty(raw_time):
+            return None
+        try:
+            day = self._parse(date_at, raw_date, lambda raw: values.export_day(raw, self.order))
+            return datetime.combine(day, self._parse(time_at, raw_time, values.clock))
+        except ValueError as error:
+            row.errors.append((field, str(error)))
+            return None
+
+    def _parse(self, position: int, raw: object, parse):
+        """`parse(raw)`; its error, or an empty cell, named by the column's title."""
+        title = self.titles.get(position, "A column")
         if is_empty(raw):
-            raise ValueError(f"{columns.titles.get(column, column)} is empty.")
-    try:
-        day = values.export_day(raw_date, order)
-    except ValueError as error:
-        raise ValueError(f"{columns.titles[date_column]}: {error}") from None
-    try:
-        return datetime.combine(day, values.clock(raw_time))
-    except ValueError as error:
-        raise ValueError(f"{columns.titles[time_column]}: {error}") from None
+            raise ValueError(f"{title} is empty.")
+        try:
+            return parse(raw)
+        except ValueError as error:
+            raise ValueError(f"{title}: {error}") from None
 
-
-def _duration(cells: list[object], columns: Columns, names: tuple[str, ...], mark: str) -> timedelta | None:
-    for name in names:
-        raw = columns.cell(cells, name)
-        if not is_empty(raw):
+    def _duration(self, row: SourceRow, cells: list[object]) -> timedelta | None:
+        for position in self.durations:
+            raw = cells[position]
+            if is_empty(raw):
+                continue
             try:
-                return values.duration(raw, mark)
+                return values.duration(raw, self.mark)
             except ValueError as error:
-                raise ValueError(f"{columns.titles[name]}: {error}") from None
-    return None
+                row.errors.append(("duration", f"{self.titles[position]}: {error}"))
+                return None
+        return None
+
+    def _billable(self, row: SourceRow, raw: object) -> bool | None:
+        if is_empty(raw):
+            return self.layout.billable_when_empty
+        try:
+            return values.boolean(raw)
+        except ValueError as error:
+            row.errors.append(("billable", str(error)))
+            return None
