@@ -1,4 +1,4 @@
-"""Clockify's "Detailed report" export (CSV or Excel).
+"""Clockify's "Detailed report" CSV export (or an XLSX with the same header in row 1).
 
 Sources: https://clockify.me/help/track-time-and-expenses/import-timesheets (its example
 file is "the CSV of the Detailed report"; dates, times and durations follow the exporting

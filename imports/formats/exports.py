@@ -54,7 +54,8 @@ def read_entries(table: Table, columns: Columns, layout: Layout) -> Iterator[Sou
     order = values.date_order(columns.cell(cells, layout.start[0]) for _, cells in head)
     reader = _EntryReader(columns, layout, order, table.decimal_mark)
     for number, cells in chain(head, table.rows):
-        yield require(reader.entry(number, cells), "time_entries")
+        if not reader.is_totals(cells):
+            yield require(reader.entry(number, cells), "time_entries")
 
 
 class _EntryReader:
@@ -70,6 +71,12 @@ class _EntryReader:
         self.durations = [self._at(columns, name) for name in layout.durations]
         self.billable = self._at(columns, layout.billable)
         self.layout, self.order, self.mark = layout, order, mark
+        self.identifying = [position for _, position in self.texts] + [*self.start, *self.end]
+
+    def is_totals(self, cells: list[object]) -> bool:
+        """A sums row, as Kimai's XLSX ends with (SUBTOTAL formulas under Duration and the
+        prices): no person, project, text, date or time, so nothing to import."""
+        return all(position >= len(cells) or is_empty(cells[position]) for position in self.identifying)
 
     def _at(self, columns: Columns, name: str) -> int:
         return columns.positions.get(name, self.width)

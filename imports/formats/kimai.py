@@ -13,7 +13,8 @@ English and German header rows:
   Projekt, Tätigkeit, Beschreibung, Abrechenbar, Schlagworte, …
 Kimai writes a boolean false as an empty cell (CSV) and times in the user's time zone
 without an offset, so start and end are naive. The end has a time only: it is on the start's
-date, or the next day when it is earlier (an entry past midnight)."""
+date, or the next day when it is earlier (an entry past midnight). The XLSX ends with a
+totals row (AbstractSpreadsheetRenderer::writeSpreadsheet), skipped by `read_entries`."""
 
 from collections.abc import Iterator
 from dataclasses import replace

@@ -1,4 +1,4 @@
-"""Toggl Track's "Detailed report" CSV export.
+"""Toggl Track's "Detailed report" CSV export (or an XLSX with the same header in row 1).
 
 Sources: https://support.toggl.com/import-and-export/csv-import/editing-and-uploading-a-csv-file
 (Toggl's own import takes "the same format the detailed report CSV export gives out": User,

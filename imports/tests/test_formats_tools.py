@@ -89,7 +89,7 @@ def test_a_german_kimai_export_with_semicolons_keeps_the_decimal_point_of_its_du
     )
 
 
-def test_a_kimai_xlsx_export_reads_its_typed_cells():
+def test_a_kimai_xlsx_export_reads_its_typed_cells_and_skips_its_totals_row():
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(["Date", "From", "To", "Duration", "Name", "E-mail", "Customer", "Project", "Activity", "Billable"])
@@ -98,6 +98,8 @@ def test_a_kimai_xlsx_export_reads_its_typed_cells():
     person = ["Ada Lovelace", "ada@example.com"]
     sheet.append([begin, "07:45", "16:15", duration, *person, "Acme GmbH", "Website relaunch", "Design", False])
     sheet["D2"].number_format = "[hh]:mm"
+    # Kimai's totals row, as Excel saves it: the sums' values under Duration only.
+    sheet.append([None, None, None, timedelta(hours=8, minutes=30)])
     buffer = io.BytesIO()
     workbook.save(buffer)
 
