@@ -10,7 +10,15 @@ from zoneinfo import available_timezones
 
 TRUE_WORDS = {"yes", "y", "true", "1", "x", "ja", "billable"}
 FALSE_WORDS = {"no", "n", "false", "0", "nein", "non-billable", "not billable"}
-WEEKDAYS = {"mon": "1", "tue": "2", "wed": "3", "thu": "4", "fri": "5", "sat": "6", "sun": "7"}
+WEEKDAYS = {
+    "monday": "1",
+    "tuesday": "2",
+    "wednesday": "3",
+    "thursday": "4",
+    "friday": "5",
+    "saturday": "6",
+    "sunday": "7",
+}
 # Regular expressions rather than strptime: a 100,000-row file has 200,000 times to read.
 ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 DOTTED_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
@@ -154,20 +162,40 @@ def _not_negative(value: timedelta, raw: object) -> timedelta:
 
 
 def work_days(raw: object) -> str:
-    """ISO weekday digits as the User model stores them: "12345", or "Mon,Tue,Wed" by name."""
-    value = str(raw).strip()
-    if isinstance(raw, int | float):
-        value = str(int(raw))
+    """ISO weekday digits as the User model stores them: "12345", or by English name, each
+    a day ("Mon", "Tuesday") or a range ("Mon-Fri"), separated by commas or spaces."""
+    value = str(int(raw)) if isinstance(raw, int | float) else str(raw).strip()
     if re.fullmatch(r"[1-7]+", value):
         digits = value
     else:
-        names = [part.strip().lower()[:3] for part in re.split(r"[,;|/ ]+", value) if part.strip()]
-        if not names or any(name not in WEEKDAYS for name in names):
-            raise ValueError(f"“{raw}” is not a list of work days (expected e.g. 12345 or Mon,Tue,Wed,Thu,Fri).")
-        digits = "".join(WEEKDAYS[name] for name in names)
+        try:
+            digits = "".join(_weekdays(part) for part in re.split(r"[,;|/ ]+", value) if part)
+        except KeyError:
+            digits = ""
+        if not digits:
+            raise ValueError(f"“{raw}” is not a list of work days (expected e.g. 12345, Mon-Fri or Mon,Tue,Wed).")
     if len(set(digits)) != len(digits):
         raise ValueError(f"“{raw}” names a work day twice.")
     return "".join(sorted(digits))
+
+
+def _weekdays(part: str) -> str:
+    """The ISO digits of one day name or a "Mon-Fri" range; KeyError for anything else."""
+    first, _, last = part.lower().partition("-")
+    start = _weekday(first)
+    end = _weekday(last) if last else start
+    if end < start:
+        raise KeyError(part)
+    return "".join(str(number) for number in range(int(start), int(end) + 1))
+
+
+def _weekday(name: str) -> str:
+    """ "mon", "Mon." or "monday" (a name's first three letters or more) as its ISO digit."""
+    name = name.rstrip(".")
+    for day_name, digit in WEEKDAYS.items():
+        if len(name) >= 3 and day_name.startswith(name):
+            return digit
+    raise KeyError(name)
 
 
 def names(raw: object) -> list[str]:

@@ -327,3 +327,20 @@ def test_a_csv_that_stops_being_utf8_partway_fails_while_its_rows_are_read():
         list(source.rows)
 
     assert caught.value.field == "file"
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [("12345", "12345"), ("Mon-Fri", "12345"), ("monday, Wednesday", "13"), ("Mon-Thu Sat", "12346"), ("7", "7")],
+)
+def test_work_days_read_as_iso_digits_from_digits_names_or_ranges(cell, expected):
+    (row,) = rows_of(f'email,work_days\nx@example.com,"{cell}"\n', kind="users")
+
+    assert (row.values["work_days"], row.errors) == (expected, [])
+
+
+@pytest.mark.parametrize("cell", ["Mo-Fr", "Fri-Mon", "weekdays", "1234567 8"])
+def test_work_days_that_name_no_weekday_are_a_row_error(cell):
+    (row,) = rows_of(f'email,work_days\nx@example.com,"{cell}"\n', kind="users")
+
+    assert [field for field, _ in row.errors] == ["work_days"]
