@@ -6,11 +6,17 @@ from imports.models import Import
 
 class ImportCreateSerializer(serializers.Serializer):
     file = serializers.FileField()
-    kind = serializers.ChoiceField(choices=KINDS)
+    # A plain string in the schema: an enum named "Kind" would clash with the entries' kind.
+    kind = serializers.CharField(help_text="users, projects, time_entries or leave")
     dry_run = serializers.BooleanField(default=True, help_text="Validate only; commit later with …/commit.")
     time_zone = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=64, help_text="IANA zone for naive times."
     )
+
+    def validate_kind(self, value: str) -> str:
+        if value not in KINDS:
+            raise serializers.ValidationError(f"Choose one of: {', '.join(KINDS)}.")
+        return value
 
 
 class ImportErrorSerializer(serializers.Serializer):

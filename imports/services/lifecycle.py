@@ -190,7 +190,7 @@ def _validate(source: Import) -> None:
 
 def _record_run(source: Import, run: Run) -> None:
     source.rows_total = run.rows_total
-    source.rows_valid = run.rows_total - len(run.errors.rows)
+    source.rows_valid = max(run.rows_total - len(run.errors.rows), 0)  # a file-wide error may name no data row
     source.errors, source.errors_more = run.errors.listed(), run.errors.more
 
 

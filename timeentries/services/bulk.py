@@ -49,8 +49,9 @@ class EntrySet:
         self.lock_date = LockPeriod.current_lock_date()
         self.closed = ClosedMonths()
         self.users: dict[int, User] = {}
-        # (user id, local day) -> [work the set puts on that day, the last row adding to it, clocked?]
-        self.day_work: dict[tuple[int, date], list] = defaultdict(lambda: [timedelta(0), 0, False])
+        # (user id, local day) -> [work the set puts on that day, the last row adding to it,
+        # whether that row is clocked, and what it adds]
+        self.day_work: dict[tuple[int, date], list] = defaultdict(lambda: [timedelta(0), 0, False, timedelta(0)])
         self.count = 0
         self.store = PostgresStore() if connection.vendor == "postgresql" else MemoryStore()
 
@@ -60,12 +61,13 @@ class EntrySet:
         try:
             staged = self._checked(row, user, fields)
         except DomainError as error:
-            return error.field or "row", error.detail
+            # A lock names no field: the entry's time does, its start or its day.
+            return error.field or ("start" if fields.get("start") else "day"), error.detail
         self.users[user.pk] = user
         for day, worked in worked_by_day(staged.entry, user.tzinfo):
             work = self.day_work[(user.pk, day)]
             work[0] += worked
-            work[1], work[2] = row, staged.entry.is_clocked
+            work[1:] = row, staged.entry.is_clocked, worked
         self.store.add(staged)
         self.count += 1
         return None
@@ -98,7 +100,7 @@ class EntrySet:
                 row, ("start" if kind == TimeEntry.Kind.CLOCKED else "day", week_locked_conflict(timesheet).detail)
             )
         for row, clash in self.store.overlaps_stored():
-            found.setdefault(row, ("start", f"{_overlap_conflict(clash).detail} (entry {clash.pk})"))
+            found.setdefault(row, ("start", f"{_overlap_conflict(clash).detail.removesuffix('.')} (entry {clash.pk})."))
         for row, other in self.store.overlaps_within():
             found.setdefault(row, ("start", _overlap_within_message(other, self.users[other.user_id])))
         for row, problem in self._days_over_24_hours():
@@ -109,11 +111,11 @@ class EntrySet:
         """Each local day the set and the stored entries fill beyond 24 hours, reported on the
         set's last row adding to it (as the entry written last would be refused)."""
         stored = self._stored_day_work()
-        for (user_id, day), (worked, row, clocked) in sorted(self.day_work.items()):
+        for (user_id, day), (worked, row, clocked, last) in sorted(self.day_work.items()):
             total = worked + stored.get((user_id, day), timedelta(0))
             if total > MAX_ENTRY_LENGTH:
                 entry = TimeEntry(kind=TimeEntry.Kind.CLOCKED if clocked else TimeEntry.Kind.DURATION)
-                error = day_over_24_hours_error(entry, day, total=total, logged=total - worked)
+                error = day_over_24_hours_error(entry, day, total=total, logged=total - last)
                 yield row, (error.field, error.detail)
 
     def _stored_day_work(self) -> dict[tuple[int, date], timedelta]:

@@ -4,6 +4,7 @@ checks between them and with stored entries are a few SQL statements over it, an
 write is one INSERT … SELECT. `bulk_memory` answers the same in Python."""
 
 from django.db import connection
+from django.utils import timezone
 
 from timeentries.models import TimeEntry, Timesheet
 from timeentries.services.bulk_staging import OtherRow, StagedEntry
@@ -68,14 +69,14 @@ INSERT_ENTRIES = f"""
 INSERT INTO {ENTRY_TABLE} (user_id, project_id, task_id, kind, day, start, "end", break_minutes, duration,
                            description, billable, created_at, updated_at)
 SELECT user_id, project_id, task_id, kind, day, start, "end", break_minutes, duration, description, billable,
-       now(), now()
+       %(now)s, %(now)s
 FROM {STAGING} ORDER BY line
 RETURNING id
 """  # noqa: S608 - table names from model metadata and a constant; no values
 
 INSERT_TIMESHEETS = f"""
 INSERT INTO {TIMESHEET_TABLE} (user_id, week_start, status, submit_comment, decision_comment, created_at, updated_at)
-SELECT DISTINCT s.user_id, week::date, 'open', '', '', now(), now()
+SELECT DISTINCT s.user_id, week::date, 'open', '', '', %(now)s, %(now)s
 FROM {STAGING} s, generate_series(s.week_first, s.week_last, interval '7 days') AS week
 ON CONFLICT (user_id, week_start) DO NOTHING
 """  # noqa: S608 - table names from model metadata and a constant; no values
@@ -156,10 +157,12 @@ class PostgresStore:
 
     def insert(self) -> list[int]:
         self.flush()
+        # Django's clock, as `auto_now` would stamp the rows (not the transaction's start).
+        now = {"now": timezone.now()}
         with connection.cursor() as cursor:
-            cursor.execute(INSERT_ENTRIES)
+            cursor.execute(INSERT_ENTRIES, now)
             ids = [pk for (pk,) in cursor.fetchall()]
-            cursor.execute(INSERT_TIMESHEETS)
+            cursor.execute(INSERT_TIMESHEETS, now)
         return ids
 
     def close(self) -> None:
