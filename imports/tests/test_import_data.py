@@ -92,11 +92,6 @@ def test_an_invalid_file_exits_with_its_errors_by_row_and_imports_nothing(
     assert "row 4  project: No project 'Acme websight'." in err.getvalue()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="imports.services.lifecycle._record_run counts the file error's row as a data row: rows_valid = 0 - 1 "
-    "breaks its CHECK constraint and the import fails with that IntegrityError instead of being invalid",
-)
 def test_a_file_the_readers_refuse_is_reported_as_an_invalid_import(carol, tmp_path):
     path = tmp_path / "notes.csv"
     path.write_text("Name,Hours\nAlice,3\n")
