@@ -9,7 +9,7 @@ CSV partway); a cell that cannot be parsed is a row error naming the canonical f
 
 from typing import BinaryIO
 
-from imports.formats import template
+from imports.formats import clockify, kimai, template, toggl
 from imports.formats.base import (
     CANONICAL_FIELDS,
     FORMATS,
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 # Each tool's time-entry export; tried after the template, in this order.
-TOOLS: dict = {}
+TOOLS = {"kimai": kimai, "clockify": clockify, "toggl": toggl}
 TOOL_KIND = "time_entries"
 
 
@@ -58,7 +58,7 @@ def read_source(file: BinaryIO, *, filename: str, kind: str) -> SourceFile:
                     f"This is a {TOOL_NAMES[name]} export of time entries: import it as time_entries.", field="kind"
                 )
             return SourceFile(format=name, kind=kind, rows=tool.read_rows(table))
-    raise ImportFileError(_unknown_header_message(kind))
+    raise ImportFileError(_unknown_header_message(table.header, kind))
 
 
 def _read_table(file: BinaryIO, filename: str) -> Table:
@@ -72,10 +72,14 @@ def _read_table(file: BinaryIO, filename: str) -> Table:
     return read_csv(file)
 
 
-def _unknown_header_message(kind: str) -> str:
+def _unknown_header_message(header: list[str], kind: str) -> str:
     tools = ", ".join(TOOL_NAMES.values())
-    return (
+    message = (
         f"The header row is not recognised. A {kind} template has the columns "
         f"{', '.join(CANONICAL_FIELDS[kind])} (required: {', '.join(REQUIRED_FIELDS[kind])}); "
         f"time entries are also read from the detailed CSV/XLSX exports of {tools}."
     )
+    names = {normalise_header(title) for title in header}
+    if names & set(CANONICAL_FIELDS[kind]):  # meant as the template: say what is wrong with it
+        message += " This header has " + "; ".join(template.header_problems(header, kind)) + "."
+    return message

@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from imports.formats.base import ImportFileError, Table, is_empty
+from imports.formats.base import ImportFileError, Table
 
 DELIMITERS = (",", ";")
 
@@ -50,12 +50,12 @@ def _records(stream: _BorrowedText, delimiter: str) -> Iterator[tuple[int, list[
     try:
         for cells in csv.reader(stream, delimiter=delimiter):
             number += 1
-            if all(is_empty(cell) for cell in cells):
+            if not "".join(cells).strip():
                 continue
             yield number, cells
     except UnicodeDecodeError:
         raise ImportFileError(
-            f"The file is not UTF-8 text (about row {number + 1}): save it as CSV (UTF-8) or XLSX."
+            f"The file stops being UTF-8 text after row {number}: save it as CSV (UTF-8) or XLSX."
         ) from None
     except csv.Error as error:
         raise ImportFileError(f"Row {number + 1} is not valid CSV: {error}.") from None

@@ -117,20 +117,35 @@ def field_parsers(kind: str, decimal_mark: str) -> dict[str, Parser]:
 
 
 def matches(header: list[str], kind: str) -> bool:
-    """Every column is one of the kind's fields, once, and the required ones are there."""
-    names = [normalise_header(name) for name in header]
+    """Every named column is one of the kind's fields, once, and the required ones are there
+    (columns with an empty header, as spreadsheets leave them, are ignored)."""
+    return not header_problems(header, kind)
+
+
+def header_problems(header: list[str], kind: str) -> list[str]:
+    """What keeps `header` from being the kind's template, for the person fixing the file."""
+    names = [name for name in (normalise_header(title) for title in header) if name]
     known = set(CANONICAL_FIELDS[kind])
-    return set(names) <= known and len(set(names)) == len(names) and set(REQUIRED_FIELDS[kind]) <= set(names)
+    unknown = [name for name in names if name not in known]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    missing = [name for name in REQUIRED_FIELDS[kind] if name not in names]
+    problems = []
+    if unknown:
+        problems.append(f"columns not in the {kind} template: {', '.join(unknown)}")
+    if twice:
+        problems.append(f"columns given twice: {', '.join(twice)}")
+    if missing:
+        problems.append(f"required columns missing: {', '.join(missing)}")
+    return problems
 
 
 def read_rows(table: Table, kind: str) -> Iterator[SourceRow]:
-    names = [normalise_header(name) for name in table.header]
+    names = [normalise_header(title) for title in table.header]
     parsers = field_parsers(kind, table.decimal_mark)
     for number, cells in table.rows:
-        padded = list(cells) + [None] * (len(names) - len(cells))
-        row = parse_cells(number, zip(names, padded, strict=False), parsers)
-        for name in CANONICAL_FIELDS[kind]:
-            row.values.setdefault(name, None)
+        named = ((name, cell) for name, cell in zip(names, cells, strict=False) if name)
+        row = parse_cells(number, named, parsers)
+        row.values = {name: row.values.get(name) for name in CANONICAL_FIELDS[kind]}
         yield require(row, kind)
 
 

@@ -10,13 +10,26 @@ from zoneinfo import available_timezones
 
 TRUE_WORDS = {"yes", "y", "true", "1", "x", "ja", "billable"}
 FALSE_WORDS = {"no", "n", "false", "0", "nein", "non-billable", "not billable"}
-WEEKDAYS = {"mon": "1", "tue": "2", "wed": "3", "thu": "4", "fri": "5", "sat": "6", "sun": "7"}
-DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
-TIME_FORMATS = ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p", "%I:%M%p", "%I:%M:%S%p")
+WEEKDAYS = {
+    "monday": "1",
+    "tuesday": "2",
+    "wednesday": "3",
+    "thursday": "4",
+    "friday": "5",
+    "saturday": "6",
+    "sunday": "7",
+}
+# Regular expressions rather than strptime: a 100,000-row file has 200,000 times to read.
+ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+DOTTED_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AP])\.?M\.?)?$", re.IGNORECASE)
 CLOCK_DURATION = re.compile(r"^(\d+):([0-5]\d)(?::([0-5]\d))?$")
 
 
 def text(raw: object) -> str:
+    """A cell as text; an XLSX number that is whole reads without ".0" (a code like 2026)."""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
     return str(raw).strip()
 
 
@@ -68,8 +81,8 @@ def boolean(raw: object) -> bool:
     raise ValueError(f"“{raw}” is not yes or no.")
 
 
-def day(raw: object, formats: tuple[str, ...] = DATE_FORMATS) -> date:
-    """A date: an XLSX date cell, or text in one of `formats` (ISO or DD.MM.YYYY by default)."""
+def day(raw: object) -> date:
+    """A date: an XLSX date cell, or text as YYYY-MM-DD or DD.MM.YYYY."""
     if isinstance(raw, datetime):
         if raw.time() != time(0):
             raise ValueError(f"“{raw}” is a date and time, not a date.")
@@ -77,26 +90,33 @@ def day(raw: object, formats: tuple[str, ...] = DATE_FORMATS) -> date:
     if isinstance(raw, date):
         return raw
     value = str(raw).strip()
-    for fmt in formats:
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(f"“{raw}” is not a date (expected {_shown(formats)}).")
+    if match := ISO_DATE.match(value):
+        year, month, day_of_month = match.groups()
+    elif match := DOTTED_DATE.match(value):
+        day_of_month, month, year = match.groups()
+    else:
+        raise ValueError(f"“{raw}” is not a date (expected YYYY-MM-DD or DD.MM.YYYY).")
+    try:
+        return date(int(year), int(month), int(day_of_month))
+    except ValueError:
+        raise ValueError(f"“{raw}” is not a date (expected YYYY-MM-DD or DD.MM.YYYY).") from None
 
 
 def clock(raw: object) -> time:
-    """A time of day: an XLSX time cell, or text as 24-hour HH:MM[:SS] or 12-hour with AM/PM."""
+    """A time of day: an XLSX time cell, or text as 24-hour H:MM[:SS] or 12-hour with AM/PM."""
     if isinstance(raw, datetime):
         return raw.time()
     if isinstance(raw, time):
         return raw
-    value = re.sub(r"\s+", " ", str(raw).strip()).upper()
-    for fmt in TIME_FORMATS:
-        try:
-            return datetime.strptime(value, fmt).time()
-        except ValueError:
-            continue
+    match = CLOCK.match(str(raw).strip())
+    if match:
+        hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
+        if match[4] and 1 <= hour <= 12:
+            hour = hour % 12 + (12 if match[4].upper() == "P" else 0)
+        elif match[4]:
+            hour = 24  # "13:00 PM": not a time
+        if hour < 24 and minute < 60 and second < 60:
+            return time(hour, minute, second)
     raise ValueError(f"“{raw}” is not a time of day (expected HH:MM, HH:MM:SS or 12-hour with AM/PM).")
 
 
@@ -112,7 +132,7 @@ def moment(raw: object) -> datetime:
         pass
     date_part, _, time_part = value.partition(" ")
     try:
-        return datetime.combine(day(date_part, ("%d.%m.%Y",)), clock(time_part))
+        return datetime.combine(day(date_part), clock(time_part))
     except ValueError:
         raise ValueError(f"“{raw}” is not a date and time (expected e.g. 2026-03-02 09:30).") from None
 
@@ -142,20 +162,40 @@ def _not_negative(value: timedelta, raw: object) -> timedelta:
 
 
 def work_days(raw: object) -> str:
-    """ISO weekday digits as the User model stores them: "12345", or "Mon,Tue,Wed" by name."""
-    value = str(raw).strip()
-    if isinstance(raw, int | float):
-        value = str(int(raw))
+    """ISO weekday digits as the User model stores them: "12345", or by English name, each
+    a day ("Mon", "Tuesday") or a range ("Mon-Fri"), separated by commas or spaces."""
+    value = str(int(raw)) if isinstance(raw, int | float) else str(raw).strip()
     if re.fullmatch(r"[1-7]+", value):
         digits = value
     else:
-        names = [part.strip().lower()[:3] for part in re.split(r"[,;|/ ]+", value) if part.strip()]
-        if not names or any(name not in WEEKDAYS for name in names):
-            raise ValueError(f"“{raw}” is not a list of work days (expected e.g. 12345 or Mon,Tue,Wed,Thu,Fri).")
-        digits = "".join(WEEKDAYS[name] for name in names)
+        try:
+            digits = "".join(_weekdays(part) for part in re.split(r"[,;|/ ]+", value) if part)
+        except KeyError:
+            digits = ""
+        if not digits:
+            raise ValueError(f"“{raw}” is not a list of work days (expected e.g. 12345, Mon-Fri or Mon,Tue,Wed).")
     if len(set(digits)) != len(digits):
         raise ValueError(f"“{raw}” names a work day twice.")
     return "".join(sorted(digits))
+
+
+def _weekdays(part: str) -> str:
+    """The ISO digits of one day name or a "Mon-Fri" range; KeyError for anything else."""
+    first, _, last = part.lower().partition("-")
+    start = _weekday(first)
+    end = _weekday(last) if last else start
+    if end < start:
+        raise KeyError(part)
+    return "".join(str(number) for number in range(int(start), int(end) + 1))
+
+
+def _weekday(name: str) -> str:
+    """ "mon", "Mon." or "monday" (a name's first three letters or more) as its ISO digit."""
+    name = name.rstrip(".")
+    for day_name, digit in WEEKDAYS.items():
+        if len(name) >= 3 and day_name.startswith(name):
+            return digit
+    raise KeyError(name)
 
 
 def names(raw: object) -> list[str]:
@@ -187,6 +227,36 @@ def _zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
-def _shown(formats: tuple[str, ...]) -> str:
-    examples = {"%Y-%m-%d": "YYYY-MM-DD", "%d.%m.%Y": "DD.MM.YYYY", "%m/%d/%Y": "MM/DD/YYYY", "%d/%m/%Y": "DD/MM/YYYY"}
-    return " or ".join(examples.get(fmt, fmt) for fmt in formats)
+# Day and month in either order ("03/04/2026", "03-04-2026"): which comes first is the
+# exporting account's setting, guessed per file by `date_order`.
+SLASHED_DATE = re.compile(r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4})$")
+DAY_FIRST, MONTH_FIRST = "day-first", "month-first"
+
+
+def date_order(samples) -> str:
+    """DAY_FIRST when a sampled slashed date has a first part over 12, MONTH_FIRST when its
+    second part is (or when no sample tells: the US order the tools use by default)."""
+    for sample in samples:
+        match = SLASHED_DATE.match(str(sample or "").strip())
+        if match and int(match[1]) > 12:
+            return DAY_FIRST
+        if match and int(match[3]) > 12:
+            return MONTH_FIRST
+    return MONTH_FIRST
+
+
+def export_day(raw: object, order: str = MONTH_FIRST) -> date:
+    """A date as a tool exports it: a date cell, ISO, DD.MM.YYYY, or slashed/dashed with the
+    day and month in `order`. A datetime cell gives its date."""
+    if isinstance(raw, datetime):
+        return raw.date()
+    match = SLASHED_DATE.match(str(raw).strip())
+    if not match:
+        return day(raw)
+    first, second, year = int(match[1]), int(match[3]), int(match[4])
+    month, day_of_month = (second, first) if order == DAY_FIRST else (first, second)
+    try:
+        return date(year, month, day_of_month)
+    except ValueError:
+        shown = "DD/MM/YYYY" if order == DAY_FIRST else "MM/DD/YYYY"
+        raise ValueError(f"“{raw}” is not a date (this file's dates read as {shown}).") from None
