@@ -1,5 +1,6 @@
 """What one run over an import's file carries: the import, who runs it, the errors so far,
-progress reporting, and the rows created (model label -> ids)."""
+progress reporting, and what it created (counted per model label; each batch of new ids
+goes to `link` as it is written, so memory stays flat however long the file)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,22 +18,26 @@ class Run:
     actor: User
     write: bool  # False: validate only, every write is rolled back
     report: Callable[[int], None] = lambda rows: None  # called with the rows read so far
+    link: Callable[[str, list[int]], None] = lambda label, pks: None  # links new rows to the import
     errors: ErrorLog = field(default_factory=ErrorLog)
     rows_total: int = 0
-    created: dict[str, list[int]] = field(default_factory=dict)
+    created: dict[str, int] = field(default_factory=dict)
 
     def counted(self) -> None:
         self.rows_total += 1
         if self.rows_total % PROGRESS_EVERY == 0:
             self.report(self.rows_total)
 
-    def created_add(self, label: str, pks) -> None:
-        self.created.setdefault(label, []).extend(pks)
+    def created_add(self, label: str, pks: list[int]) -> None:
+        """Rows of `label` were written (inside the run's savepoint: a rolled-back row takes
+        its links with it)."""
+        self.created[label] = self.created.get(label, 0) + len(pks)
+        if self.write:
+            self.link(label, pks)
 
     def created_mark(self) -> dict[str, int]:
-        return {label: len(pks) for label, pks in self.created.items()}
+        return dict(self.created)
 
     def created_reset(self, mark: dict[str, int]) -> None:
-        """Forget what was created after `mark` (its savepoint was rolled back)."""
-        for label in list(self.created):
-            del self.created[label][mark.get(label, 0) :]
+        """Count again as at `mark` (the row's savepoint was rolled back, links and all)."""
+        self.created = dict(mark)

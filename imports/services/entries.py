@@ -37,7 +37,7 @@ def import_time_entries(run: Run, rows) -> None:
         for row, field, message in entries.check():
             run.errors.add(row, field, message)
         if run.write and not run.errors:
-            run.created_add(ENTRY_LABEL, entries.insert())
+            entries.insert(lambda pks: run.created_add(ENTRY_LABEL, pks))
     finally:
         entries.close()
 

@@ -4,6 +4,7 @@ one audit event) and perhaps reverted (`imports.services.revert`)."""
 
 import hashlib
 import logging
+from functools import partial
 from pathlib import PurePath
 from zoneinfo import available_timezones
 
@@ -156,7 +157,7 @@ def _progress(source: Import, start: int, span: int):
 def _run(source: Import, *, write: bool, progress) -> Run:
     """Read the file and run its kind over the rows in a savepoint, rolled back unless
     `write` and every row is valid."""
-    run = Run(source=source, actor=source.owner, write=write, report=progress)
+    run = Run(source=source, actor=source.owner, write=write, report=progress, link=partial(_link, source))
     with source.file.open("rb") as handle:
         try:
             read = read_source(handle, filename=source.filename, kind=source.kind)
@@ -218,8 +219,7 @@ def _commit(import_id: int) -> None:
     _done(source, created=run.created)
 
 
-def _done(source: Import, *, created: dict[str, list[int]]) -> None:
-    _link(source, created)
+def _done(source: Import, *, created: dict[str, int]) -> None:
     source.status, source.progress, source.committed_at = Status.DONE, 100, timezone.now()
     source.rows_imported = 0 if source.duplicate_of_id else source.rows_total
     source.committed_hash = None if source.duplicate_of_id else source.file_hash
@@ -233,26 +233,27 @@ def _done(source: Import, *, created: dict[str, list[int]]) -> None:
             "file_hash": source.file_hash,
             "filename": source.filename,
             "rows": source.rows_total,
-            "created": {label: len(pks) for label, pks in created.items()},
+            "created": created,
             "duplicate_of": source.duplicate_of_id,
         },
     )
-    follow_up(created, people_days_of(source) if created else {})
+    if created:
+        follow_up({}, people_days_of(source))
 
 
-def _link(source: Import, created: dict[str, list[int]]) -> None:
-    """One `ImportedObject` per created row (COPY on PostgreSQL: an import may hold 100,000)."""
-    if connection.vendor != "postgresql":
-        ImportedObject.objects.bulk_create(
-            (ImportedObject(source=source, model=label, object_id=pk) for label, pks in created.items() for pk in pks),
-            batch_size=5000,
-        )
-        return
-    table = ImportedObject._meta.db_table
-    with (
-        connection.cursor() as cursor,
-        cursor.connection.cursor().copy(f"COPY {table} (source_id, model, object_id) FROM STDIN") as copy,
-    ):
-        for label, pks in created.items():
+def _link(source: Import, label: str, pks: list[int]) -> None:
+    """One `ImportedObject` per created row (COPY on PostgreSQL: an import may hold 100,000),
+    and the rows' search documents asked for on commit."""
+    if connection.vendor == "postgresql":
+        table = ImportedObject._meta.db_table
+        with (
+            connection.cursor() as cursor,
+            cursor.connection.cursor().copy(f"COPY {table} (source_id, model, object_id) FROM STDIN") as copy,
+        ):
             for pk in pks:
                 copy.write_row((source.pk, label, pk))
+    else:
+        ImportedObject.objects.bulk_create(
+            [ImportedObject(source=source, model=label, object_id=pk) for pk in pks], batch_size=5000
+        )
+    follow_up({label: pks}, {})

@@ -1,12 +1,12 @@
 """People and projects come in through the services that create one of them (admins only):
 a person with their first contract version, a project with its client, tasks and teams."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
-from imports.tests.helpers import upload
+from imports.tests.helpers import revert, upload
 from timeentries.models import Client, Project, Task
 from users.models import Contract, Team, User
 
@@ -88,3 +88,22 @@ def test_projects_come_with_their_client_tasks_and_teams(api, carol, team_a, dja
     internal = Project.objects.get(name="Internal")
     assert (internal.code, internal.client, internal.billable) == ("INTERNAL", None, False)
     assert Client.objects.count() == 1
+
+
+def test_reverting_people_and_projects_removes_what_the_import_created(
+    api, carol, team_a, django_capture_on_commit_callbacks, frozen_2026_11_12
+):
+    people = (USERS_HEADER, "ada@example.com,Ada,Lovelace,Research,employee,Europe/Berlin,2024-04-01,,40,12345")
+    projects = (PROJECTS_HEADER, "Acme GmbH,Website relaunch,WEB,Design,yes,95.50,Team A")
+    client = api(carol)
+    _, users_import = upload(client, django_capture_on_commit_callbacks, "users", *people, dry_run=False)
+    _, projects_import = upload(client, django_capture_on_commit_callbacks, "projects", *projects, dry_run=False)
+    frozen_2026_11_12.shift(timedelta(minutes=5))
+
+    assert revert(client, django_capture_on_commit_callbacks, projects_import["id"]).status_code == 200
+    assert revert(client, django_capture_on_commit_callbacks, users_import["id"]).status_code == 200
+
+    assert not User.objects.filter(email="ada@example.com").exists()
+    assert not Team.objects.filter(name="Research").exists()
+    assert not Project.objects.exists() and not Client.objects.exists() and not Task.objects.exists()
+    assert Team.objects.filter(name="Team A").exists()

@@ -50,9 +50,8 @@ class EntrySet:
         self.lock_date = LockPeriod.current_lock_date()
         self.closed = ClosedMonths()
         self.users: dict[int, User] = {}
-        # (user id, local day) -> [work the set puts on that day, the last row adding to it,
-        # whether that row is clocked, and what it adds]
-        self.day_work: dict[tuple[int, date], list] = defaultdict(lambda: [timedelta(0), 0, False, timedelta(0)])
+        self.first_day: date | None = None
+        self.last_day: date | None = None
         self.count = 0
         self.may_log: dict[tuple, DomainError | None] = {}
         self.store = PostgresStore() if connection.vendor == "postgresql" else MemoryStore()
@@ -66,10 +65,8 @@ class EntrySet:
             # A lock names no field: the entry's time does, its start or its day.
             return error.field or ("start" if fields.get("start") else "day"), error.detail
         self.users[user.pk] = user
-        for day, worked in staged.pieces:
-            work = self.day_work[(user.pk, day)]
-            work[0] += worked
-            work[1:] = row, staged.entry.is_clocked, worked
+        self.first_day = min(self.first_day or staged.first_day, staged.first_day)
+        self.last_day = max(self.last_day or staged.last_day, staged.last_day)
         self.store.add(staged)
         self.count += 1
         return None
@@ -124,19 +121,18 @@ class EntrySet:
         """Each local day the set and the stored entries fill beyond 24 hours, reported on the
         set's last row adding to it (as the entry written last would be refused)."""
         stored = self._stored_day_work()
-        for (user_id, day), (worked, row, clocked, last) in sorted(self.day_work.items()):
-            total = worked + stored.get((user_id, day), timedelta(0))
+        for day_work in self.store.day_totals(beyond=None if stored else MAX_ENTRY_LENGTH):
+            total = day_work.worked + stored.get((day_work.user_id, day_work.day), timedelta(0))
             if total > MAX_ENTRY_LENGTH:
-                entry = TimeEntry(kind=TimeEntry.Kind.CLOCKED if clocked else TimeEntry.Kind.DURATION)
-                error = day_over_24_hours_error(entry, day, total=total, logged=total - last)
-                yield row, (error.field, error.detail)
+                entry = TimeEntry(kind=TimeEntry.Kind.CLOCKED if day_work.clocked else TimeEntry.Kind.DURATION)
+                error = day_over_24_hours_error(entry, day_work.day, total=total, logged=total - day_work.last)
+                yield day_work.row, (error.field, error.detail)
 
     def _stored_day_work(self) -> dict[tuple[int, date], timedelta]:
         """Work already stored on the days the set touches (`day_worked` for many people)."""
-        if not self.day_work:
+        if not self.users:
             return {}
-        days = [day for _, day in self.day_work]
-        first, last = min(days) - timedelta(days=1), max(days) + timedelta(days=1)
+        first, last = self.first_day - timedelta(days=1), self.last_day + timedelta(days=1)
         clocked = Q(kind=TimeEntry.Kind.CLOCKED, day__range=(first - timedelta(days=1), last))
         stored = TimeEntry.objects.filter(
             Q(kind=TimeEntry.Kind.DURATION, day__range=(first, last)) | clocked, user_id__in=list(self.users)
@@ -145,13 +141,13 @@ class EntrySet:
         for entry in stored.iterator(chunk_size=5000):
             entry.user = self.users[entry.user_id]
             for day, worked in worked_by_day(entry, entry.user.tzinfo):
-                if (entry.user_id, day) in self.day_work:
-                    totals[(entry.user_id, day)] += worked
+                totals[(entry.user_id, day)] += worked
         return totals
 
-    def insert(self) -> list[int]:
-        """Write the entries and the open timesheets of their weeks; answers the new ids."""
-        return self.store.insert()
+    def insert(self, created) -> None:
+        """Write the entries and the open timesheets of their weeks, handing the new ids to
+        `created(ids)` a batch at a time."""
+        self.store.insert(created)
 
     def close(self) -> None:
         self.store.close()

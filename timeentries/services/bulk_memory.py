@@ -4,11 +4,12 @@ per kind of check. `bulk_postgres` answers the same in SQL."""
 
 from bisect import bisect_left
 from collections import defaultdict
+from datetime import date, timedelta
 
 from django.db.models import Q
 
 from timeentries.models import MAX_ENTRY_LENGTH, TimeEntry, Timesheet
-from timeentries.services.bulk_staging import OtherRow, StagedEntry
+from timeentries.services.bulk_staging import DayWork, OtherRow, StagedEntry
 
 
 class MemoryStore:
@@ -88,15 +89,27 @@ class MemoryStore:
                     reach = staged
         return sorted(found, key=lambda pair: pair[0])
 
-    def insert(self) -> list[int]:
+    def day_totals(self, beyond=None):
+        """Per person and local day the set works, its `DayWork` (all, or those over `beyond`)."""
+        days: dict[tuple[int, date], DayWork] = {}
+        for staged in sorted(self.staged, key=_row):
+            for day, worked in staged.pieces:
+                key = (staged.entry.user_id, day)
+                before = days[key].worked if key in days else timedelta(0)
+                days[key] = DayWork(key[0], day, before + worked, staged.row, staged.entry.is_clocked, worked)
+        for key in sorted(days):
+            if beyond is None or days[key].worked > beyond:
+                yield days[key]
+
+    def insert(self, created) -> None:
         """bulk_create the entries (`day` and `duration` are set by the set) and the open
         timesheets their weeks lack."""
-        created = TimeEntry.objects.bulk_create([staged.entry for staged in sorted(self.staged, key=_row)])
+        entries = TimeEntry.objects.bulk_create([staged.entry for staged in sorted(self.staged, key=_row)])
         weeks = {(staged.entry.user_id, week) for staged in self.staged for week in staged.weeks}
         Timesheet.objects.bulk_create(
             [Timesheet(user_id=user_id, week_start=week) for user_id, week in sorted(weeks)], ignore_conflicts=True
         )
-        return [entry.pk for entry in created]
+        created([entry.pk for entry in entries])
 
 
 def _row(staged: StagedEntry) -> int:

@@ -7,7 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from timeentries.models import TimeEntry, Timesheet
-from timeentries.services.bulk_staging import OtherRow, StagedEntry
+from timeentries.services.bulk_staging import DayWork, OtherRow, StagedEntry
 
 STAGING = "timeentries_entry_staging"
 COLUMNS = (
@@ -27,6 +27,8 @@ COLUMNS = (
     "billable",
 )
 BATCH = 5000
+INSERT_BATCH = 10_000  # rows per INSERT … SELECT, so the new ids come back in batches too
+DAYS = "timeentries_entry_day_staging"
 ENTRY_TABLE = TimeEntry._meta.db_table
 TIMESHEET_TABLE = Timesheet._meta.db_table
 
@@ -70,7 +72,7 @@ INSERT INTO {ENTRY_TABLE} (user_id, project_id, task_id, kind, day, start, "end"
                            description, billable, created_at, updated_at)
 SELECT user_id, project_id, task_id, kind, day, start, "end", break_minutes, duration, description, billable,
        %(now)s, %(now)s
-FROM {STAGING} ORDER BY line
+FROM {STAGING} WHERE line BETWEEN %(first)s AND %(last)s ORDER BY line
 RETURNING id
 """  # noqa: S608 - table names from model metadata and a constant; no values
 
@@ -81,6 +83,14 @@ FROM (SELECT DISTINCT user_id, week_first, week_last FROM {STAGING}) s,
      generate_series(s.week_first, s.week_last, interval '7 days') AS week
 ON CONFLICT (user_id, week_start) DO NOTHING
 """  # noqa: S608 - table names from model metadata and a constant; no values
+
+
+# Per person and local day: the set's work, and its last row's line, kind and share of it.
+DAY_TOTALS = f"""
+SELECT user_id, day, sum(worked), (array_agg(line ORDER BY line DESC))[1],
+       (array_agg(clocked ORDER BY line DESC))[1], (array_agg(worked ORDER BY line DESC))[1]
+FROM {DAYS} GROUP BY user_id, day {{having}} ORDER BY user_id, day
+"""  # noqa: S608 - a constant table name; the threshold is a parameter
 
 
 class PostgresStore:
@@ -95,6 +105,12 @@ class PostgresStore:
                 "break_minutes integer NOT NULL, duration interval NOT NULL, description text NOT NULL, "
                 "billable boolean NOT NULL)"
             )
+            cursor.execute(f"DROP TABLE IF EXISTS {DAYS}")
+            cursor.execute(
+                f"CREATE TEMP TABLE {DAYS} (line integer NOT NULL, user_id bigint NOT NULL, day date NOT NULL, "
+                "worked interval NOT NULL, clocked boolean NOT NULL)"
+            )
+        self.pieces: list[tuple] = []
 
     def add(self, staged: StagedEntry) -> None:
         entry = staged.entry
@@ -116,6 +132,8 @@ class PostgresStore:
                 entry.billable,
             )
         )
+        for day, worked in staged.pieces:
+            self.pieces.append((staged.row, entry.user_id, day, worked, entry.is_clocked))
         if len(self.buffer) >= BATCH:
             self.flush()
 
@@ -127,7 +145,19 @@ class PostgresStore:
             with raw.copy(f"COPY {STAGING} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
                 for values in self.buffer:
                     copy.write_row(values)
-        self.buffer = []
+            with raw.copy(f"COPY {DAYS} (line, user_id, day, worked, clocked) FROM STDIN") as copy:
+                for values in self.pieces:
+                    copy.write_row(values)
+        self.buffer, self.pieces = [], []
+
+    def day_totals(self, beyond=None):
+        """`DayWork` per person and local day, streamed (all, or those over `beyond`)."""
+        self.flush()
+        having, params = ("HAVING sum(worked) > %s", [beyond]) if beyond is not None else ("", [])
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(DAY_TOTALS.format(having=having), params)
+            for user_id, day, worked, row, clocked, last in cursor:
+                yield DayWork(user_id, day, worked, row, clocked, last)
 
     def _analyzed(self) -> None:
         with connection.cursor() as cursor:
@@ -156,17 +186,20 @@ class PostgresStore:
         for row, other_row, user_id, start, end in self._rows(OVERLAPS_WITHIN):
             yield row, OtherRow(other_row, user_id, start, end)
 
-    def insert(self) -> list[int]:
+    def insert(self, created) -> None:
         self.flush()
         # Django's clock, as `auto_now` would stamp the rows (not the transaction's start).
-        now = {"now": timezone.now()}
+        now = timezone.now()
         with connection.cursor() as cursor:
-            cursor.execute(INSERT_ENTRIES, now)
-            ids = [pk for (pk,) in cursor.fetchall()]
-            cursor.execute(INSERT_TIMESHEETS, now)
-        return ids
+            cursor.execute(f"SELECT min(line), max(line) FROM {STAGING}")  # noqa: S608 - a constant table name
+            first, last = cursor.fetchone()
+            for start in range(first or 0, (last or -1) + 1, INSERT_BATCH):
+                cursor.execute(INSERT_ENTRIES, {"now": now, "first": start, "last": start + INSERT_BATCH - 1})
+                created([pk for (pk,) in cursor.fetchall()])
+            cursor.execute(INSERT_TIMESHEETS, {"now": now})
 
     def close(self) -> None:
-        self.buffer = []
+        self.buffer, self.pieces = [], []
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
+            cursor.execute(f"DROP TABLE IF EXISTS {DAYS}")

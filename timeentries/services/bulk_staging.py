@@ -27,3 +27,15 @@ class OtherRow:
     user_id: int
     start: datetime
     end: datetime
+
+
+@dataclass(frozen=True)
+class DayWork:
+    """The work a set puts on one person's local day, and the set's last row adding to it."""
+
+    user_id: int
+    day: date
+    worked: timedelta
+    row: int
+    clocked: bool
+    last: timedelta  # what that last row adds
