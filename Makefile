@@ -67,7 +67,8 @@ clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
 
 # The benchmark (README "Benchmark") against PostgreSQL only: BENCH_ENTRIES time entries
-# (default 1,000,000) are generated, then `manage.py bench` writes bench/results.json.
+# (default 1,000,000) are generated, then `manage.py bench` writes bench/results.json and
+# `manage.py bench_import` (measure g) bench/import_results.json.
 bench: venv
 	@if [ -z "$$DATABASE_URL" ]; then \
 		echo "error: set DATABASE_URL to a scratch PostgreSQL database, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench make bench" >&2; \
@@ -76,3 +77,4 @@ bench: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py bench_data --entries $${BENCH_ENTRIES:-1000000} --reset
 	$(PY) manage.py bench
+	$(PY) manage.py bench_import

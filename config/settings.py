@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "compliance",
     "analytics",
     "search",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -220,6 +221,8 @@ AUDIT_PURGE_BATCH_SIZE = env.int("AUDIT_PURGE_BATCH_SIZE", default=10_000)  # ro
 FULL_TIME_WORK_DAYS = env.int("FULL_TIME_WORK_DAYS", default=5)
 # A csv/xlsx report with more rows than this answers 413: ask for it with POST /api/v1/exports.
 EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=50_000)
+# An import file larger than this (bytes) is refused with 413.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 # Uploaded and generated files (report exports); served only through the API, never as static files.
 MEDIA_ROOT = BASE_DIR / "media"
 

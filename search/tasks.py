@@ -109,3 +109,11 @@ def search_reindex(model_label: str, start_pk: int = 0, batch: int = 1000) -> in
         )
     logger.info("search_reindex %s: finished, %d rows", model_label, done)
     return done
+
+
+@shared_task(autoretry_for=RETRYABLE, retry_backoff=True, retry_backoff_max=300, retry_jitter=True, max_retries=5)
+def search_index_many(model_label: str, pks: list[int]) -> int:
+    """Index (or drop, when gone) the rows a bulk write created or removed (an import or its
+    revert): one bulk request instead of a task per row. Answers the documents sent."""
+    succeeded, _ = indexing.index_bulk(model_label, pks)
+    return succeeded

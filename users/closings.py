@@ -75,3 +75,21 @@ def ensure_contract_version_writable(*, user: User, valid_from: date, valid_unti
     closing = closings_in_force_for(user, valid_from, valid_until).first()
     if closing is not None:
         raise month_closed_conflict(closing.month)
+
+
+class ClosedMonths:
+    """Every closing in force, read once: the set-based twin of `closings_in_force_for` for
+    checking many writes (an import) without a query each."""
+
+    def __init__(self):
+        self.by_team: dict[int | None, set[date]] = {}
+        for team_id, month in MonthClosing.objects.filter(reopened_at__isnull=True).values_list("team_id", "month"):
+            self.by_team.setdefault(team_id, set()).add(month)
+
+    def first_for(self, user: User, first: date, last: date) -> date | None:
+        """The first month from `first` to `last` closed for `user` (the company's closings
+        and their team's), as `ensure_months_open` finds it; None when all are open."""
+        company = self.by_team.get(None, set())
+        months = company | self.by_team.get(user.team_id, set()) if user.team_id else company
+        found = [month for month in months if month_start(first) <= month <= last]
+        return min(found) if found else None

@@ -74,23 +74,58 @@ def leave_request_create(
     reason: str = "",
 ) -> LeaveRequest:
     """Ask for leave. Types without approval are approved (and debited) at once."""
-    User.objects.select_for_update().filter(pk=actor.pk).first()  # one request at a time per person
     days = {"start_date": start_date, "end_date": end_date, "start_half": start_half, "end_half": end_half}
-    length = leave_request_length(user=actor, leave_type=leave_type, **days)
-    ensure_leave_days_open(user=actor, start=start_date, end=end_date)
-    ensure_no_work_on_leave_days(user=actor, leave_type=leave_type, **days)
-    _ensure_no_overlap(user=actor, **days, interrupting=leave_type.interrupts_leave)
-    request = LeaveRequest(
-        user=actor, leave_type=leave_type, **days, working_days=length.working_days, hours=length.hours, reason=reason
-    )
-    _ensure_balance_by_year(request)
-    ensure_toil_fits(user=actor, leave_type=leave_type, amount=length.hours)
-    request.save()
-    audit_event_record(action="leave_requested", actor=actor, target=request)
+    request = _request_save(actor=actor, user=actor, leave_type=leave_type, days=days, reason=reason)
     if not leave_type.requires_approval:
         _approve(request, actor=None, comment="Approved automatically.")
     else:
         outbox.enqueue(notify_leave_requested, request.pk)
+    return request
+
+
+def _request_save(*, actor: User, user: User, leave_type: LeaveType, days: dict, reason: str) -> LeaveRequest:
+    """Every check a new request of `user` passes, then the request saved (pending) and its
+    audit event."""
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one request at a time per person
+    length = leave_request_length(user=user, leave_type=leave_type, **days)
+    ensure_leave_days_open(user=user, start=days["start_date"], end=days["end_date"])
+    ensure_no_work_on_leave_days(user=user, leave_type=leave_type, **days)
+    _ensure_no_overlap(user=user, **days, interrupting=leave_type.interrupts_leave)
+    request = LeaveRequest(
+        user=user, leave_type=leave_type, **days, working_days=length.working_days, hours=length.hours, reason=reason
+    )
+    _ensure_balance_by_year(request)
+    ensure_toil_fits(user=user, leave_type=leave_type, amount=length.hours)
+    request.save()
+    audit_event_record(action="leave_requested", actor=actor, target=request)
+    return request
+
+
+@transaction.atomic
+def leave_request_record(
+    *,
+    actor: User,
+    user: User,
+    leave_type: LeaveType,
+    start_date: date,
+    end_date: date,
+    start_half: str = "",
+    end_half: str = "",
+    reason: str = "",
+    approved: bool = False,
+) -> LeaveRequest:
+    """A request from another system's history (an import), for `user` by `actor` (the
+    person, their manager or an admin): the checks of `leave_request_create`; an approved
+    one is approved by `actor` under `leave_request_approve`'s rule, with its ledger debit,
+    and nobody is mailed about the past."""
+    if actor.pk != user.pk and not user_manages(actor, user):
+        raise Forbidden(f"You may record leave for yourself and your teams' people only, not for {user}.")
+    if approved:
+        ensure_can_decide_for(actor, user, what="record this leave as approved")
+    days = {"start_date": start_date, "end_date": end_date, "start_half": start_half, "end_half": end_half}
+    request = _request_save(actor=actor, user=user, leave_type=leave_type, days=days, reason=reason)
+    if approved:
+        _approve(request, actor=actor, comment="Recorded as approved by an import.", notify=False)
     return request
 
 
@@ -152,7 +187,7 @@ def _debit_key(request: LeaveRequest, part: YearPart) -> str:
     return f"request:{request.pk}:debit{suffix}"
 
 
-def _approve(request: LeaveRequest, *, actor: User | None, comment: str) -> LeaveRequest:
+def _approve(request: LeaveRequest, *, actor: User | None, comment: str, notify: bool = True) -> LeaveRequest:
     parts = _request_parts(request) if request.leave_type.tracks_balance else []
     _ensure_balance_by_year(request, parts=parts, conflict=True)
     ensure_toil_fits(user=request.user, leave_type=request.leave_type, amount=request.hours, exclude_pk=request.pk)
@@ -177,7 +212,8 @@ def _approve(request: LeaveRequest, *, actor: User | None, comment: str) -> Leav
         _credit_interrupted_leave(request, actor=actor)
     audit_event_record(action="leave_approved", actor=actor, target=request, data={"comment": comment})
     _neutral_days_changed(request)
-    _notify_decided(request)
+    if notify:
+        _notify_decided(request)
     return request
 
 

@@ -27,7 +27,9 @@ ENTRY_NEEDS_END = "An entry needs an end; use the timer for work that is still r
 def _ensure_can_log_to(*, user: User, project: Project, task: Task | None) -> None:
     if project.archived:
         raise DomainValidationError(f"Project {project.code} is archived.", field="project")
-    if project.teams.exists() and not project.teams.filter(pk=user.team_id).exists():
+    # Read through `.all()`: a caller checking many entries prefetches the teams once.
+    teams = {team.pk for team in project.teams.all()}
+    if teams and user.team_id not in teams:
         raise DomainValidationError(f"{user}'s team may not log time to project {project.code}.", field="project")
     if task is not None:
         if task.project_id != project.pk:
@@ -84,11 +86,15 @@ def _ensure_day_not_over_24_hours(entry: TimeEntry) -> None:
     for day, worked in sorted(mine.items()):
         total = logged[day] + worked
         if total > MAX_ENTRY_LENGTH:
-            raise DomainValidationError(
-                f"{_day_label(day)} would hold {format_hours(periods.hours(total))} hours of work "
-                f"({format_hours(periods.hours(logged[day]))} h logged already); a day has 24 hours.",
-                field="end" if entry.is_clocked else "duration",
-            )
+            raise day_over_24_hours_error(entry, day, total=total, logged=logged[day])
+
+
+def day_over_24_hours_error(entry: TimeEntry, day: date, *, total: timedelta, logged: timedelta):
+    return DomainValidationError(
+        f"{_day_label(day)} would hold {format_hours(periods.hours(total))} hours of work "
+        f"({format_hours(periods.hours(logged))} h logged already); a day has 24 hours.",
+        field="end" if entry.is_clocked else "duration",
+    )
 
 
 def _day_label(day: date) -> str:
@@ -121,12 +127,20 @@ def ensure_days_open(*, user: User, first: date, last: date) -> None:
     the rule every write on a person's time follows (entries here, leave in `leave`)."""
     lock_date = LockPeriod.current_lock_date()
     if day_is_payroll_locked(first, lock_date):
-        raise Conflict(
-            f"Time before {lock_date:%Y-%m-%d} is closed for payroll "
-            f"(week {periods.iso_week_label(periods.week_start_of(first))}).",
-            code="period_locked",
-        )
+        raise payroll_locked_conflict(first, lock_date)
     ensure_months_open(user=user, first=first, last=last)
+
+
+def payroll_locked_conflict(first: date, lock_date: date) -> Conflict:
+    return Conflict(
+        f"Time before {lock_date:%Y-%m-%d} is closed for payroll "
+        f"(week {periods.iso_week_label(periods.week_start_of(first))}).",
+        code="period_locked",
+    )
+
+
+def week_locked_conflict(timesheet: Timesheet) -> Conflict:
+    return Conflict(f"Week {timesheet.week} is {timesheet.status}; ask your manager to reopen it.", code="week_locked")
 
 
 def ensure_weeks_open(*, user: User, weeks) -> set[date]:
@@ -137,9 +151,7 @@ def ensure_weeks_open(*, user: User, weeks) -> set[date]:
     existing = set()
     for timesheet in Timesheet.objects.select_for_update().filter(user=user, week_start__in=weeks).order_by():
         if timesheet.is_locked:
-            raise Conflict(
-                f"Week {timesheet.week} is {timesheet.status}; ask your manager to reopen it.", code="week_locked"
-            )
+            raise week_locked_conflict(timesheet)
         existing.add(timesheet.week_start)
     return existing
 
@@ -287,7 +299,41 @@ def time_entry_create(
     `break_minutes`) a clocked entry; with `day` and `duration` and no times a duration
     entry. Giving times and a duration, or a break without times, is refused (400 naming
     the field); so is a local day that would hold more than 24 hours of work."""
-    _ensure_can_log_to(user=actor, project=project, task=task)
+    entry = entry_new_checked(
+        user=actor,
+        project=project,
+        task=task,
+        start=start,
+        end=end,
+        day=day,
+        duration=duration,
+        break_minutes=break_minutes,
+        description=description,
+        billable=billable,
+    )
+    return _write(entry, spans=[entry_span(entry)])
+
+
+def entry_new_checked(
+    *,
+    user: User,
+    project,
+    task,
+    start,
+    end,
+    day,
+    duration,
+    break_minutes,
+    description,
+    billable,
+    may_log=_ensure_can_log_to,
+) -> TimeEntry:
+    """An unsaved new entry of `user`'s that passes every rule about the entry alone (kind,
+    times, break, hours, project and task, employment dates): what `time_entry_create`
+    checks before it looks at the person's other entries and locks. Many entries at once
+    (`timeentries.services.bulk`) are checked by this same function, `may_log` being
+    `_ensure_can_log_to` remembered per person's team, project and task."""
+    may_log(user=user, project=project, task=task)
     start, end = in_utc(start), in_utc(end)
     if start is not None or end is not None:
         if duration is not None:
@@ -295,20 +341,21 @@ def time_entry_create(
         if start is None:
             raise DomainValidationError("Give the start too.", field="start")
         _ensure_has_end(end=end, running=False)
-        _ensure_valid_interval(user=actor, start=start, end=end)
-        if day is not None and day != periods.local_date(start, actor.tzinfo):
+        _ensure_valid_interval(user=user, start=start, end=end)
+        if day is not None and day != periods.local_date(start, user.tzinfo):
             raise DomainValidationError("The day is the start's local day; leave it out or match it.", field="day")
         _ensure_valid_break(start=start, end=end, break_minutes=break_minutes)
-        entry = _new_entry(actor, project, task, start, end, description, billable, break_minutes=break_minutes)
-        return _write(entry, spans=[(start, end)])
-    if break_minutes:
-        raise DomainValidationError("A break needs the start and end it falls between.", field="break_minutes")
-    if day is None and duration is None:
-        raise DomainValidationError(ENTRY_NEEDS_END, field="end")
-    _ensure_valid_duration(user=actor, day=day, duration=duration)
-    shape = {"kind": TimeEntry.Kind.DURATION, "day": day, "duration": duration}
-    entry = _new_entry(actor, project, task, None, None, description, billable, **shape)
-    return _write(entry, spans=[entry_span(entry)])
+        entry = _new_entry(user, project, task, start, end, description, billable, break_minutes=break_minutes)
+    else:
+        if break_minutes:
+            raise DomainValidationError("A break needs the start and end it falls between.", field="break_minutes")
+        if day is None and duration is None:
+            raise DomainValidationError(ENTRY_NEEDS_END, field="end")
+        _ensure_valid_duration(user=user, day=day, duration=duration)
+        shape = {"kind": TimeEntry.Kind.DURATION, "day": day, "duration": duration}
+        entry = _new_entry(user, project, task, None, None, description, billable, **shape)
+    _ensure_employed_then(entry, *entry_span(entry))
+    return entry
 
 
 def _shape_after(entry: TimeEntry, fields: dict) -> dict:

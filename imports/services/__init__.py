@@ -1,0 +1,17 @@
+"""Every write of imports: create and queue (`import_create`), the task's validation and
+commit (`import_process`), the commit asked for (`import_commit`), undoing (`import_revert`),
+and judging the days an import touched (`import_judge`)."""
+
+from imports.services.judge import import_judge
+from imports.services.lifecycle import ImportTooLarge, import_commit, import_create, import_fail, import_process
+from imports.services.revert import import_revert
+
+__all__ = [
+    "ImportTooLarge",
+    "import_commit",
+    "import_create",
+    "import_fail",
+    "import_judge",
+    "import_process",
+    "import_revert",
+]

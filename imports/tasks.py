@@ -1,0 +1,36 @@
+"""Imports' background work: validating and committing a file, and judging the days an
+import touched. Both take ids (or JSON) and are idempotent."""
+
+from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
+
+from core.audit import task_actor
+from core.outbox import RETRY_ON_OUTAGE, TRANSIENT_ERRORS
+from imports import services
+
+
+@shared_task(bind=True, name="imports.tasks.import_process", max_retries=RETRY_ON_OUTAGE["max_retries"])
+def import_process(self, import_id: int) -> str:
+    """Validate (and commit) one import. A database or broker outage is retried with
+    backoff; after the last retry the import is marked failed with the reason."""
+    try:
+        return services.import_process(import_id=import_id).status
+    except TRANSIENT_ERRORS as error:
+        if self.request.retries >= self.max_retries:
+            reason = f"Gave up after {self.request.retries + 1} attempts: {type(error).__name__}: {error}"
+            return services.import_fail(import_id=import_id, reason=reason).status
+        pause = get_exponential_backoff_interval(
+            RETRY_ON_OUTAGE["retry_backoff"],
+            self.request.retries,
+            RETRY_ON_OUTAGE["retry_backoff_max"],
+            full_jitter=True,
+        )
+        raise self.retry(exc=error, countdown=pause) from error
+
+
+@shared_task(name="imports.tasks.import_judge", **RETRY_ON_OUTAGE)
+def import_judge(people_days: dict[str, list[str]]) -> int:
+    """Compliance over the days an import wrote or removed (idempotent: it records what the
+    entries now say)."""
+    with task_actor(None, "system:imports.tasks.import_judge"):
+        return services.import_judge(people_days=people_days)

@@ -1,0 +1,7 @@
+from core.routers import OptionalSlashRouter
+from imports import api
+
+router = OptionalSlashRouter()
+router.register("imports", api.ImportViewSet, basename="import")
+
+urlpatterns = router.urls

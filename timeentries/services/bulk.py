@@ -1,0 +1,160 @@
+"""Many new time entries at once (an import): the set-based twin of `time_entry_create`.
+
+Each entry passes the very rules `time_entry_create` applies to one entry alone
+(`entry_new_checked`, and the payroll lock and closed months of its days, read once). What
+`_write` then asks of the person's other entries — no submitted or approved week, no overlap
+with a stored entry, no day over 24 hours — and what only a set can break (two new entries
+overlapping) are asked once for the whole set: on PostgreSQL in SQL over a staging table
+the entries are copied into (COPY), elsewhere in Python (`bulk_memory`). The messages are
+the one-entry ones; `timeentries/tests/test_bulk.py` holds the two paths to them on both
+databases.
+"""
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.db import connection
+from django.db.models import Q
+
+from core import periods
+from core.errors import DomainError
+from timeentries.models import MAX_ENTRY_LENGTH, LockPeriod, TimeEntry
+from timeentries.selectors import worked_by_day
+from timeentries.services.bulk_memory import MemoryStore
+from timeentries.services.bulk_postgres import PostgresStore
+from timeentries.services.bulk_staging import OtherRow, StagedEntry
+from timeentries.services.entries import (
+    _ensure_can_log_to,
+    _overlap_conflict,
+    day_is_payroll_locked,
+    day_over_24_hours_error,
+    entry_new_checked,
+    payroll_locked_conflict,
+    week_locked_conflict,
+)
+from users.closings import ClosedMonths, month_closed_conflict
+from users.models import User
+
+# (row, field, message): a row is the caller's number for an entry (a file's row number).
+Problem = tuple[int, str, str]
+
+
+class EntrySet:
+    """New entries of many people, checked together and written in one go.
+
+    `add()` each entry (it answers the entry's own problem at once), then `check()` for the
+    problems between entries and with what is stored, then — only when nothing was found,
+    inside the caller's transaction — `insert()`. `close()` drops the staging table."""
+
+    def __init__(self):
+        self.lock_date = LockPeriod.current_lock_date()
+        self.closed = ClosedMonths()
+        self.users: dict[int, User] = {}
+        self.first_day: date | None = None
+        self.last_day: date | None = None
+        self.count = 0
+        self.may_log: dict[tuple, DomainError | None] = {}
+        self.store = PostgresStore() if connection.vendor == "postgresql" else MemoryStore()
+
+    def add(self, *, row: int, user: User, **fields) -> tuple[str, str] | None:
+        """Check one new entry of `user` (the fields of `time_entry_create`) on its own and
+        keep it; answers (field, message) of the first rule it breaks instead."""
+        try:
+            staged = self._checked(row, user, fields)
+        except DomainError as error:
+            # A lock names no field: the entry's time does, its start or its day.
+            return error.field or ("start" if fields.get("start") else "day"), error.detail
+        self.users[user.pk] = user
+        self.first_day = min(self.first_day or staged.first_day, staged.first_day)
+        self.last_day = max(self.last_day or staged.last_day, staged.last_day)
+        self.store.add(staged)
+        self.count += 1
+        return None
+
+    def _may_log(self, *, user: User, project, task) -> None:
+        """`_ensure_can_log_to`, asked once per team, project and task."""
+        key = (user.team_id, project.pk, task.pk if task else None)
+        if key not in self.may_log:
+            try:
+                _ensure_can_log_to(user=user, project=project, task=task)
+                self.may_log[key] = None
+            except DomainError as error:
+                self.may_log[key] = error
+        if self.may_log[key] is not None:
+            raise self.may_log[key]
+
+    def _checked(self, row: int, user: User, fields: dict) -> StagedEntry:
+        entry = entry_new_checked(user=user, **fields, may_log=self._may_log)
+        tz = user.tzinfo
+        if entry.is_clocked:  # what TimeEntry.save() derives, which a bulk insert bypasses
+            entry.day = periods.local_date(entry.start, tz)
+            entry.duration = entry.worked()
+        pieces = list(worked_by_day(entry, tz))
+        days = [day for day, _ in pieces]
+        first, last = days[0], days[-1]
+        if day_is_payroll_locked(first, self.lock_date):
+            raise payroll_locked_conflict(first, self.lock_date)
+        month = self.closed.first_for(user, first, last)
+        if month is not None:
+            raise month_closed_conflict(month)
+        weeks = sorted({periods.week_start_of(day) for day in days})
+        return StagedEntry(row=row, entry=entry, first_day=first, last_day=last, weeks=weeks, pieces=pieces)
+
+    def check(self) -> list[Problem]:
+        """The problems between the entries and with stored ones, at most one per row (the
+        first rule broken, in `_write`'s order), by row."""
+        self.store.flush()
+        found: dict[int, tuple[str, str]] = {}
+        for row, kind, timesheet in self.store.locked_weeks():
+            found.setdefault(
+                row, ("start" if kind == TimeEntry.Kind.CLOCKED else "day", week_locked_conflict(timesheet).detail)
+            )
+        for row, clash in self.store.overlaps_stored():
+            found.setdefault(row, ("start", f"{_overlap_conflict(clash).detail.removesuffix('.')} (entry {clash.pk})."))
+        for row, other in self.store.overlaps_within():
+            found.setdefault(row, ("start", _overlap_within_message(other, self.users[other.user_id])))
+        for row, problem in self._days_over_24_hours():
+            found.setdefault(row, problem)
+        return sorted((row, field_name, message) for row, (field_name, message) in found.items())
+
+    def _days_over_24_hours(self):
+        """Each local day the set and the stored entries fill beyond 24 hours, reported on the
+        set's last row adding to it (as the entry written last would be refused)."""
+        stored = self._stored_day_work()
+        for day_work in self.store.day_totals(beyond=None if stored else MAX_ENTRY_LENGTH):
+            total = day_work.worked + stored.get((day_work.user_id, day_work.day), timedelta(0))
+            if total > MAX_ENTRY_LENGTH:
+                entry = TimeEntry(kind=TimeEntry.Kind.CLOCKED if day_work.clocked else TimeEntry.Kind.DURATION)
+                error = day_over_24_hours_error(entry, day_work.day, total=total, logged=total - day_work.last)
+                yield day_work.row, (error.field, error.detail)
+
+    def _stored_day_work(self) -> dict[tuple[int, date], timedelta]:
+        """Work already stored on the days the set touches (`day_worked` for many people)."""
+        if not self.users:
+            return {}
+        first, last = self.first_day - timedelta(days=1), self.last_day + timedelta(days=1)
+        clocked = Q(kind=TimeEntry.Kind.CLOCKED, day__range=(first - timedelta(days=1), last))
+        stored = TimeEntry.objects.filter(
+            Q(kind=TimeEntry.Kind.DURATION, day__range=(first, last)) | clocked, user_id__in=list(self.users)
+        )
+        totals: dict[tuple[int, date], timedelta] = defaultdict(timedelta)
+        for entry in stored.iterator(chunk_size=5000):
+            entry.user = self.users[entry.user_id]
+            for day, worked in worked_by_day(entry, entry.user.tzinfo):
+                totals[(entry.user_id, day)] += worked
+        return totals
+
+    def insert(self, created) -> None:
+        """Write the entries and the open timesheets of their weeks, handing the new ids to
+        `created(ids)` a batch at a time."""
+        self.store.insert(created)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _overlap_within_message(other: OtherRow, user: User) -> str:
+    """The other new entry a row overlaps, as its owner reads it: row and local times."""
+    tz = user.tzinfo
+    start, end = other.start.astimezone(tz), other.end.astimezone(tz)
+    return f"Overlaps row {other.row} ({start:%Y-%m-%d %H:%M}\N{EN DASH}{end:%H:%M})."
