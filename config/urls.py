@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("timeentries.page_urls")),
     path("", include("search.page_urls")),
     path("", include("analytics.page_urls")),
+    path("", include("imports.page_urls")),
 ]
 
 handler400 = "core.api.json_bad_request"
