@@ -274,7 +274,8 @@ if DEBUG:
 
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{PROJECT_NAME} API",
-    "DESCRIPTION": "Time tracking, leave and working-time compliance. Authenticate with a JWT from /api/v1/auth/token.",
+    "DESCRIPTION": "Time tracking, leave and working-time compliance. Authenticate with a JWT from "
+    "/api/v1/auth/token or a personal access token from /api/v1/tokens.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -283,6 +284,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "PREPROCESSING_HOOKS": ["core.schema.strip_trailing_slashes"],
+    "ENUM_NAME_OVERRIDES": {"PersonalAccessTokenScopeEnum": "users.models.PersonalAccessToken.Scope"},
 }
 
 # --- Rate limits (django-ratelimit counters in the default cache: Redis when configured) --

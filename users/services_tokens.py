@@ -27,7 +27,6 @@ DEFAULT_LIFETIME = timedelta(days=90)
 MAX_LIFETIME = timedelta(days=365)
 # last_used_at is written at most this often per token, not on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-SCOPE_ORDER = [PersonalAccessToken.Scope.READ, PersonalAccessToken.Scope.WRITE]
 
 
 def token_hash(secret: str) -> str:
@@ -50,10 +49,13 @@ def _clean_name(name: str) -> str:
 
 
 def _clean_scopes(scopes) -> list[str]:
+    """The scopes as listed: ["read"], or ["read", "write"] (write includes read)."""
     unknown = [scope for scope in scopes if scope not in PersonalAccessToken.Scope.values]
     if unknown or not scopes:
         raise DomainValidationError('Scopes are "read", or "read" and "write".', field="scopes")
-    return [scope.value for scope in SCOPE_ORDER if scope in scopes]
+    if PersonalAccessToken.Scope.WRITE in scopes:
+        return [PersonalAccessToken.Scope.READ.value, PersonalAccessToken.Scope.WRITE.value]
+    return [PersonalAccessToken.Scope.READ.value]
 
 
 def _clean_expiry(expires_at, now):

@@ -12,7 +12,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from core.models import AuditEvent
-from users.models import PersonalAccessToken
+from users.models import PersonalAccessToken, User
 
 pytestmark = pytest.mark.django_db
 
@@ -137,7 +137,9 @@ def test_a_write_token_does_what_its_owner_may_do(frozen_2026_11_12, api, alice,
 
 
 def test_a_token_cannot_make_tokens(frozen_2026_11_12, api, alice):
-    writer = bearer(make_token(api(alice), scopes=["write"])["token"])
+    made = make_token(api(alice), scopes=["write"])
+    assert made["scopes"] == ["read", "write"]  # write includes read
+    writer = bearer(made["token"])
     refused = writer.post(TOKENS, {"name": "successor", "scopes": ["write"]})
     assert refused.status_code == 403 and refused.json()["code"] == "token_used"
     assert PersonalAccessToken.objects.count() == 1
@@ -152,6 +154,26 @@ def test_jwt_still_works_and_an_unknown_token_never_reaches_simplejwt(frozen_202
 
     assert unknown.status_code == 401
     assert unknown.json() == {"detail": "Unknown personal access token.", "code": "token_not_valid"}
+
+
+def test_a_person_made_inactive_past_the_services_is_refused_too(frozen_2026_11_12, api, alice):
+    reader = bearer(make_token(api(alice))["token"])
+    User.objects.filter(pk=alice.pk).update(is_active=False)  # a data fix that bypasses user_update
+
+    refused = reader.get(ENTRIES)
+
+    assert refused.status_code == 401
+    assert refused.json() == {"detail": "User is inactive.", "code": "user_inactive"}
+
+
+def test_tokens_count_against_their_owners_api_limit(frozen_2026_11_12, api, alice, frank, settings):
+    settings.RATE_LIMIT_API_USER = "3/h"
+    jwt = api(alice)
+    reader = bearer(make_token(jwt)["token"])
+
+    assert [reader.get(ENTRIES).status_code, jwt.get(ENTRIES).status_code] == [200, 200]
+    assert reader.get(ENTRIES).status_code == 429
+    assert api(frank).get(ENTRIES).status_code == 200
 
 
 # --- the secret -----------------------------------------------------------------------------
