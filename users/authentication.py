@@ -56,7 +56,8 @@ class SessionJWTAuthentication(AuditedJWTAuthentication):
 class PersonalAccessTokenAuthentication(authentication.BaseAuthentication):
     """`Authorization: Bearer tt_pat_…`: a live token of an active user authenticates as that
     user (`request.auth` is the token). A token with only the read scope is refused every
-    unsafe method here, before any view runs, so no write endpoint can forget the check."""
+    unsafe method here, before any view runs: many views set their own `permission_classes`,
+    which would drop a default permission, so no write endpoint can forget this check."""
 
     keyword = "Bearer"
 
