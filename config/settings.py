@@ -254,6 +254,7 @@ SIMPLE_JWT = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "users.authentication.SessionJWTAuthentication",
+        "users.authentication.PersonalAccessTokenAuthentication",
         "core.authentication.AuditedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -276,7 +277,8 @@ if DEBUG:
 
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{PROJECT_NAME} API",
-    "DESCRIPTION": "Time tracking, leave and working-time compliance. Authenticate with a JWT from /api/v1/auth/token.",
+    "DESCRIPTION": "Time tracking, leave and working-time compliance. Authenticate with a JWT from "
+    "/api/v1/auth/token or a personal access token from /api/v1/tokens.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -285,6 +287,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "PREPROCESSING_HOOKS": ["core.schema.strip_trailing_slashes"],
+    "ENUM_NAME_OVERRIDES": {"PersonalAccessTokenScopeEnum": "users.models.PersonalAccessToken.Scope"},
 }
 
 # --- Rate limits (django-ratelimit counters in the default cache: Redis when configured) --

@@ -2,6 +2,7 @@
 
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
 class AuditedJWTScheme(SimpleJWTScheme):
@@ -11,6 +12,21 @@ class AuditedJWTScheme(SimpleJWTScheme):
 
 class AuditedSessionScheme(SessionScheme):
     target_class = "core.authentication.AuditedSessionAuthentication"
+
+
+class PersonalAccessTokenScheme(OpenApiAuthenticationExtension):
+    # Named by path, not imported: core sits below users.
+    target_class = "users.authentication.PersonalAccessTokenAuthentication"
+    name = "personalAccessToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "tt_pat_…",
+            "description": "A personal access token from POST /api/v1/tokens. A token with only the "
+            "`read` scope gets 403 on every write.",
+        }
 
 
 def strip_trailing_slashes(endpoints):

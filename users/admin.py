@@ -5,13 +5,14 @@ and shows the service's reason, and deleting teams in bulk calls `team_delete` f
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.forms import ReadOnlyPasswordHashField
+from django.utils import timezone
 
 from core.admin import ScopedAdminMixin, ServiceAdmin, adopt
 from core.admin_actions import report_per_row
 from core.forms import ServiceModelForm
 from core.validators import validate_display_name
-from users import selectors, services
-from users.models import Contract, Team, User
+from users import selectors, services, services_tokens
+from users.models import Contract, PersonalAccessToken, Team, User
 
 
 class DisplayNamesForm(ServiceModelForm):
@@ -233,3 +234,53 @@ class TeamAdmin(ScopedAdminMixin, ServiceAdmin):
     def service_delete(self, request, obj):
         """Audited as `team_deleted`; the members keep their data and their leave is re-counted."""
         services.team_delete(team=obj, actor=request.user, request=request)
+
+
+@admin.register(PersonalAccessToken)
+class PersonalAccessTokenAdmin(ServiceAdmin):
+    """Everyone's personal access tokens, for admins only: read-only (the secret is never
+    here, the hash is not shown) with a "Revoke" action through `token_revoke`."""
+
+    list_display = ["name", "user", "prefix", "scopes", "token_status", "created_at", "last_used_at", "expires_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "expires_at"]
+    search_fields = ["name", "prefix", "user__email"]
+    list_select_related = ["user"]
+    fields = [
+        "user",
+        "name",
+        "prefix",
+        "scopes",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+        "revoked_by",
+    ]
+    readonly_fields = fields
+    actions = ["revoke_selected"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_admin
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Status")
+    def token_status(self, token):
+        return token.status_at(timezone.now())
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke_selected(self, request, queryset):
+        report_per_row(
+            self,
+            request,
+            queryset,
+            lambda token: services_tokens.token_revoke(token=token, actor=request.user, request=request),
+            "revoked.",
+        )

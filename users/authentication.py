@@ -1,20 +1,32 @@
-"""JWT authentication that refuses tokens of ended sessions."""
+"""API authentication: JWTs that are refused once their session ended, and personal access
+tokens (`Bearer tt_pat_…`), which never reach simplejwt."""
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions, permissions
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
+from core.audit import audit_actor_set
 from core.authentication import AuditedJWTAuthentication
+from core.errors import Unauthenticated
 from users.models import TokenFamily, User
+from users.services_tokens import is_personal_token, token_authenticate
 from users.tokens import token_family_id_of, token_generation_of
 
 
 class SessionJWTAuthentication(AuditedJWTAuthentication):
     """simplejwt's checks (signature, expiry, active user) plus the session's: the token's
     generation must be the user's current one and its family, if it names one, must not have
-    ended. Both are read with the user row simplejwt loads anyway: one query per request."""
+    ended. Both are read with the user row simplejwt loads anyway: one query per request.
+    A personal access token is left to `PersonalAccessTokenAuthentication`."""
+
+    def get_raw_token(self, header):
+        raw = super().get_raw_token(header)
+        if raw is not None and is_personal_token(raw.decode("latin-1")):
+            return None
+        return raw
 
     def get_user(self, validated_token):
         try:
@@ -39,3 +51,34 @@ class SessionJWTAuthentication(AuditedJWTAuthentication):
         ):
             raise AuthenticationFailed(_("The session of this token has ended."), code="token_not_valid")
         return user
+
+
+class PersonalAccessTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer tt_pat_…`: a live token of an active user authenticates as that
+    user (`request.auth` is the token). A token with only the read scope is refused every
+    unsafe method here, before any view runs: many views set their own `permission_classes`,
+    which would drop a default permission, so no write endpoint can forget this check."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        parts = authentication.get_authorization_header(request).split()
+        if len(parts) != 2 or parts[0].decode("latin-1") != self.keyword:
+            return None
+        secret = parts[1].decode("latin-1")
+        if not is_personal_token(secret):
+            return None
+        try:
+            token = token_authenticate(secret=secret)
+        except Unauthenticated as error:
+            raise exceptions.AuthenticationFailed(error.detail, code=error.code) from None
+        if request.method not in permissions.SAFE_METHODS and not token.can_write:
+            raise exceptions.PermissionDenied(
+                "This token has the read scope only; writing needs a token with the write scope.",
+                code="token_read_only",
+            )
+        audit_actor_set(token.user)
+        return token.user, token
+
+    def authenticate_header(self, request):
+        return f'{self.keyword} realm="api"'

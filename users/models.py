@@ -212,6 +212,47 @@ class TokenFamily(models.Model):
         return f"{self.user} since {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class PersonalAccessToken(models.Model):
+    """A long-lived API credential a person makes for a script or an integration
+    (`Authorization: Bearer tt_pat_…`). Only the secret's SHA-256 is stored; the secret is
+    shown once, when it is made. Revoking keeps the row (listed as revoked)."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read"
+        WRITE = "write", "Write"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="personal_access_tokens")
+    name = models.CharField(max_length=100)
+    # The marker and the first characters of the secret: lets people (and secret scanners'
+    # reports) tell their tokens apart without the secret; also the index a lookup starts from.
+    prefix = models.CharField(max_length=16, db_index=True, editable=False)
+    hash = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.JSONField(default=list, help_text='"read", or "read" and "write"; write includes read.')
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "personal access token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def can_write(self) -> bool:
+        return self.Scope.WRITE in self.scopes
+
+    def status_at(self, moment) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= moment else "active"
+
+
 class Contract(models.Model):
     """One version of a person's employment contract: in force from `valid_from` until the
     next version's `valid_from` (the version in force on a day is the one with the latest

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from core.models import AuditEvent
-from users.models import Contract, Team, User
+from users.models import Contract, PersonalAccessToken, Team, User
 
 
 def teams_managed_by(actor: User) -> QuerySet[Team]:
@@ -94,3 +94,9 @@ def contract_in_force_today(user: User) -> Contract | None:
     today = user.local_today()
     in_force = [version for version in versions if version.valid_from <= today]
     return in_force[-1] if in_force else (versions[0] if versions else None)
+
+
+def personal_tokens_of(actor: User) -> QuerySet[PersonalAccessToken]:
+    """Personal access tokens over the API: everyone sees only their own, admins too (they
+    see and revoke everyone's in the admin)."""
+    return PersonalAccessToken.objects.filter(user=actor)

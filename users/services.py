@@ -22,6 +22,7 @@ from users.closings import ensure_contract_version_writable
 from users.models import Contract, Team, TokenFamily, User
 from users.permissions import ensure_admin
 from users.schedules import schedule_of
+from users.services_tokens import tokens_revoke_all_of
 from users.tokens import RotatedRefreshToken, refresh_token_issue, token_family_id_of, token_generation_of
 
 USER_ADMIN_FIELDS = {
@@ -124,8 +125,8 @@ def user_create(*, actor: User, password: str, request=None, **fields) -> User:
 @transaction.atomic
 def user_update(*, user: User, actor: User, request=None, **fields) -> User:
     """Admin edit of any user field. Role changes and deactivation are audited; deactivation
-    also ends every session of the user (`user_tokens_revoke`); reactivation does not
-    bring them back."""
+    also ends every session of the user and revokes their personal access tokens
+    (`user_tokens_revoke`); reactivation does not bring them back."""
     ensure_admin(actor, what="edit users")
     _ensure_user_names(fields)
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -160,7 +161,7 @@ def user_update(*, user: User, actor: User, request=None, **fields) -> User:
             action="role_changed", actor=actor, target=user, request=request, data={"from": old_role, "to": user.role}
         )
     if was_active and not user.is_active:
-        user_tokens_revoke(user=user, actor=actor, request=request)
+        user_tokens_revoke(user=user, actor=actor, request=request, reason="user_deactivated")
         audit_event_record(action="user_deactivated", actor=actor, target=user, request=request)
     elif not was_active and user.is_active:
         audit_event_record(action="user_activated", actor=actor, target=user, request=request)
@@ -189,7 +190,8 @@ def user_profile_update(*, user: User, **fields) -> User:
 
 @transaction.atomic
 def user_password_change(*, user: User, old_password: str, new_password: str, request=None) -> None:
-    """Change one's own password and sign out every other session by revoking all refresh tokens."""
+    """Change one's own password and sign out every session: all refresh tokens and personal
+    access tokens are revoked."""
     if not user.check_password(old_password):
         raise DomainValidationError("The current password is wrong.", field="old_password")
     try:
@@ -198,14 +200,15 @@ def user_password_change(*, user: User, old_password: str, new_password: str, re
         raise DomainValidationError(" ".join(error.messages), field="new_password") from error
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    user_tokens_revoke(user=user, actor=user, request=request)
+    user_tokens_revoke(user=user, actor=user, request=request, reason="password_changed")
     audit_event_record(action="password_changed", actor=user, target=user, request=request)
 
 
-def user_tokens_revoke(*, user: User, actor: User | None = None, request=None) -> int:
+def user_tokens_revoke(*, user: User, reason: str, actor: User | None = None, request=None) -> int:
     """End every session of `user`: bump the token generation (every access and refresh
-    token issued so far is refused from now on), end the token families and blacklist the
-    outstanding refresh tokens; returns how many refresh tokens were live.
+    token issued so far is refused from now on), end the token families, blacklist the
+    outstanding refresh tokens and revoke the personal access tokens (`reason` says why);
+    returns how many refresh tokens were live.
 
     bulk_create and update() send no signals, so the revocation writes its own audit event."""
     User.objects.filter(pk=user.pk).update(token_generation=F("token_generation") + 1)
@@ -216,6 +219,7 @@ def user_tokens_revoke(*, user: User, actor: User | None = None, request=None) -
         [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
     )
     audit_event_record(action="tokens_revoked", actor=actor, target=user, request=request, data={"count": len(created)})
+    tokens_revoke_all_of(user=user, reason=reason, actor=actor, request=request)
     return len(created)
 
 

@@ -9,13 +9,15 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from core.audit import audit_event_record
-from users.models import Contract, MonthClosing, MonthClosingRow, Team, TokenFamily, User
+from users.models import Contract, MonthClosing, MonthClosingRow, PersonalAccessToken, Team, TokenFamily, User
 
 auditlog.register(User, exclude_fields=["password", "last_login"], m2m_fields={"groups"})
 auditlog.register(Team, m2m_fields={"managers"})
 # Sign-ins and logouts over the API; bulk revocations write their own AuditEvent.
 auditlog.register(TokenFamily)
 auditlog.register(Contract)
+# The hash stands for the secret: never copied into the history; last use is bookkeeping.
+auditlog.register(PersonalAccessToken, exclude_fields=["hash", "last_used_at"])
 # Close and reopen are also `month_closed`/`month_reopened` events; rows are written once.
 auditlog.register(MonthClosing)
 auditlog.register(MonthClosingRow)

@@ -1,12 +1,13 @@
 from django.urls import re_path
 
 from core.routers import OptionalSlashRouter
-from users import api
+from users import api, api_tokens
 
 router = OptionalSlashRouter()
 router.register("users", api.UserViewSet, basename="user")
 router.register("teams", api.TeamViewSet, basename="team")
 router.register("contracts", api.ContractViewSet, basename="contract")
+router.register("tokens", api_tokens.PersonalAccessTokenViewSet, basename="personal-access-token")
 
 urlpatterns = [
     re_path(r"^auth/register/?$", api.RegisterView.as_view(), name="auth-register"),
