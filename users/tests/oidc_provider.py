@@ -19,6 +19,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from urllib.parse import parse_qsl, urlencode, urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -40,6 +41,13 @@ CLIENT_SECRET = "web-client-secret-8f3a9c71d2e4b605"
 MOBILE_CLIENT_ID = "time-tracker-mobile"
 KEY_ID = "provider-key-1"
 MOBILE_REDIRECT_URI = "http://127.0.0.1/mobile-callback"
+
+
+@cache
+def _signing_keys() -> tuple[RSAKey, RSAKey]:
+    """Made once per test run: RSA key generation is the slow part of starting a provider."""
+    parameters = {"kid": KEY_ID, "use": "sig", "alg": "RS256"}
+    return RSAKey.generate_key(2048, parameters=parameters), RSAKey.generate_key(2048, parameters=parameters)
 
 
 @dataclass
@@ -201,14 +209,13 @@ class OpenIDProvider:
     """The provider; `start()` it, point the settings at `issuer`, `stop()` it."""
 
     def __init__(self):
-        self.key = RSAKey.generate_key(2048, parameters={"kid": KEY_ID, "use": "sig", "alg": "RS256"})
         # Same key id, another key: what a forger who copied the header would sign with.
-        self.foreign_key = RSAKey.generate_key(2048, parameters={"kid": KEY_ID, "use": "sig", "alg": "RS256"})
+        self.key, self.foreign_key = _signing_keys()
         self.codes: dict[str, AuthorizationCode] = {}
         self.user: dict = {}
         self.misbehave: str | None = None
         self.authorize_requests: list[dict] = []
-        self.token_requests = 0
+        self.issued: list[str] = []  # every ID and access token handed out, to look for in logs
         self.server = _Server(self)
         self._httpd: WSGIServer | None = None
 
@@ -291,8 +298,9 @@ class OpenIDProvider:
         return self.server.create_authorization_response(request, grant_user=self.user, grant=grant)
 
     def _token(self, request: _Request):
-        self.token_requests += 1
-        return self.server.create_token_response(request)
+        status, body, headers = self.server.create_token_response(request)
+        self.issued += [body[name] for name in ("id_token", "access_token") if name in body]
+        return status, body, headers
 
     def wsgi(self, environ, start_response):
         method, path = environ["REQUEST_METHOD"], environ["PATH_INFO"]
