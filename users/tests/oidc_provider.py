@@ -171,7 +171,7 @@ class _OpenIDCode(OpenIDCode):
         return self.provider.time_claims(client.client_id)
 
     def get_encode_header(self, client):
-        return {"alg": "RS256", "kid": KEY_ID}
+        return {"alg": "RS256", "kid": self.provider.key.kid}
 
     def generate_user_info(self, user, scope):
         return UserInfo(user)
@@ -215,6 +215,7 @@ class OpenIDProvider:
         self.user: dict = {}
         self.misbehave: str | None = None
         self.authorize_requests: list[dict] = []
+        self.paths: list[str] = []  # every path asked for, in order
         self.issued: list[str] = []  # every ID and access token handed out, to look for in logs
         self.server = _Server(self)
         self._httpd: WSGIServer | None = None
@@ -246,7 +247,11 @@ class OpenIDProvider:
     def mint_id_token(self, *, audience: str = MOBILE_CLIENT_ID, key=None, **claims) -> str:
         """An ID token for `self.user` signed outside any flow (for forged or odd tokens)."""
         payload = {**self.time_claims(audience), **self.user, **claims}
-        return jwt.encode({"alg": "RS256", "kid": KEY_ID}, payload, key or self.key)
+        return jwt.encode({"alg": "RS256", "kid": self.key.kid}, payload, key or self.key)
+
+    def rotate_key(self) -> None:
+        """Sign with a new key under a new key id from now on (and publish only that one)."""
+        self.key = RSAKey.generate_key(2048, parameters={"kid": "provider-key-2", "use": "sig", "alg": "RS256"})
 
     def mobile_sign_in(self) -> str:
         """What a mobile app does: the code flow with PKCE as a public client, then the ID
@@ -304,6 +309,7 @@ class OpenIDProvider:
 
     def wsgi(self, environ, start_response):
         method, path = environ["REQUEST_METHOD"], environ["PATH_INFO"]
+        self.paths.append(path)
         if method == "POST":
             body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode()
             data = dict(parse_qsl(body))

@@ -72,6 +72,21 @@ def test_the_minted_token_is_accepted_so_the_forgeries_fail_for_their_flaw_alone
 
 
 @pytest.mark.django_db
+def test_discovery_and_keys_are_fetched_once_and_keys_again_when_the_provider_rotates_them(idp, anon):
+    sign_in(Client())
+    assert anon.post(EXCHANGE, {"id_token": idp.mobile_sign_in()}, format="json").status_code == 200
+    assert sign_in(Client()).status_code == 302
+    assert idp.paths.count("/.well-known/openid-configuration") == 1
+    assert idp.paths.count("/jwks") == 1
+
+    idp.rotate_key()
+    assert anon.post(EXCHANGE, {"id_token": idp.mobile_sign_in()}, format="json").status_code == 200
+    assert sign_in(Client()).status_code == 302
+    assert idp.paths.count("/.well-known/openid-configuration") == 1
+    assert idp.paths.count("/jwks") == 2  # learnt once, by the exchange, for the pages too
+
+
+@pytest.mark.django_db
 def test_a_deactivated_or_unverified_match_is_refused_over_the_api_too(idp, anon, alice, dave):
     idp.user.update(email="alice@example.com", email_verified=False)
     unverified = anon.post(EXCHANGE, {"id_token": idp.mobile_sign_in()}, format="json")
