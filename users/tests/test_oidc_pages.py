@@ -147,6 +147,31 @@ def test_a_used_state_cannot_be_replayed(idp):
 
 
 @pytest.mark.django_db
+def test_a_refused_code_or_a_refusal_at_the_provider_is_a_page_with_the_reason(idp):
+    browser = Client()
+    parts = urlsplit(at_provider(browser))
+    query = dict(parse_qsl(parts.query))
+    wrong_code = back_from_provider(browser, f"{parts.path}?code=not-the-code&state={query['state']}")
+    assert wrong_code.status_code == 403
+    assert "The provider refused the sign-in: invalid_grant." in wrong_code.content.decode()
+
+    parts = urlsplit(at_provider(browser))
+    state = dict(parse_qsl(parts.query))["state"]
+    denied = back_from_provider(browser, f"{parts.path}?error=access_denied&state={state}")
+    assert denied.status_code == 403
+    assert "The provider refused the sign-in: access_denied." in denied.content.decode()
+    assert signed_in_email(browser) is None
+
+
+@pytest.mark.django_db
+def test_a_first_sign_in_without_an_email_is_refused(idp):
+    del idp.user["email"]
+    response = sign_in(Client())
+    assert response.status_code == 403 and "The provider sent no email address." in response.content.decode()
+    assert not OidcIdentity.objects.exists()
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("misbehaviour", "reason"),
     [("wrong_nonce", "invalid_claim"), ("expired", "expired_token"), ("foreign_key", "bad_signature")],
