@@ -9,6 +9,7 @@ later changes are made here by admins). A deactivated person is refused.
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -91,8 +92,10 @@ def _user_create(claims: dict, email: str, request) -> User:
 def _identity_link(claims: dict, request) -> OidcIdentity:
     """A first sign-in: link the account with this verified email, or make a new person."""
     email = str(claims.get("email") or "").strip().lower()
-    if not email:
-        raise Unauthenticated("The provider sent no email address.", code="oidc_email_missing")
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise Unauthenticated("The provider sent no usable email address.", code="oidc_email_missing") from None
     user = User.objects.filter(email__iexact=email).first()
     if user is not None and not _email_verified(claims):
         raise Unauthenticated(

@@ -4,12 +4,15 @@ And: secrets stay out of logs, answers and the audit trail."""
 
 import json
 import logging
+import threading
 
 import pytest
 from auditlog.models import LogEntry
+from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
+from conftest import requires_postgres
 from core.models import AuditEvent
 from users.models import OidcIdentity, User
 from users.tests.factories import PASSWORD
@@ -97,6 +100,30 @@ def test_a_deactivated_or_unverified_match_is_refused_over_the_api_too(idp, anon
     idp.user.update(email="dave@example.com", email_verified=True)
     inactive = anon.post(EXCHANGE, {"id_token": idp.mobile_sign_in()}, format="json")
     assert (inactive.status_code, inactive.json()["code"]) == (401, "user_inactive")
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_persons_first_sign_in_from_two_devices_at_once_makes_one_account_on_postgres(idp):
+    tokens = [idp.mobile_sign_in() for _ in range(4)]
+    barrier = threading.Barrier(len(tokens))
+    results = []
+
+    def exchange(id_token):
+        barrier.wait()
+        try:
+            results.append(APIClient().post(EXCHANGE, {"id_token": id_token}, format="json").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=exchange, args=(token,)) for token in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [200] * 4
+    assert User.objects.filter(email="nora.north@example.com").count() == 1
+    assert OidcIdentity.objects.count() == 1
 
 
 @pytest.mark.django_db

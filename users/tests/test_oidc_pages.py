@@ -164,11 +164,13 @@ def test_a_refused_code_or_a_refusal_at_the_provider_is_a_page_with_the_reason(i
 
 
 @pytest.mark.django_db
-def test_a_first_sign_in_without_an_email_is_refused(idp):
-    del idp.user["email"]
+@pytest.mark.parametrize("email", [None, "", "not an address"])
+def test_a_first_sign_in_without_a_usable_email_is_refused(idp, email):
+    idp.user["email"] = email
     response = sign_in(Client())
-    assert response.status_code == 403 and "The provider sent no email address." in response.content.decode()
-    assert not OidcIdentity.objects.exists()
+    assert response.status_code == 403
+    assert "The provider sent no usable email address." in response.content.decode()
+    assert not OidcIdentity.objects.exists() and not User.objects.filter(first_name="Nora").exists()
 
 
 @pytest.mark.django_db
