@@ -264,6 +264,8 @@ OIDC_TEAM_MAP = env.dict("OIDC_TEAM_MAP", default={})
 OIDC_ONLY = env.bool("OIDC_ONLY", default=False)
 OIDC_BREAK_GLASS_EMAILS = [email.lower() for email in env.list("OIDC_BREAK_GLASS_EMAILS", default=[])]
 OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10)
+# The flow's state lives in the session, so the session cookie must stay SameSite=Lax (Django's
+# default): the provider's redirect back to /accounts/oidc/callback/ has to carry it.
 if OIDC_ENABLED and not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
     raise ImproperlyConfigured("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are required too.")
 if OIDC_ONLY and not OIDC_ENABLED:
