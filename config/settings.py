@@ -250,6 +250,35 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
 
+# --- Single sign-on (OpenID Connect) ---------------------------------------------------
+# Nothing of it is active while OIDC_ISSUER is empty: no button, /api/v1/auth/oidc answers 400 sso_disabled.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="").rstrip("/")
+OIDC_ENABLED = bool(OIDC_ISSUER)
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_SCOPES = env.str("OIDC_SCOPES", default="openid email profile")
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="single sign-on")
+# ID tokens /api/v1/auth/oidc accepts: those issued to our client, or to these (mobile apps).
+OIDC_AUDIENCES = [OIDC_CLIENT_ID, *env.list("OIDC_EXTRA_AUDIENCES", default=[])]
+OIDC_ROLE_CLAIM = env.str("OIDC_ROLE_CLAIM", default="")
+OIDC_ROLE_MAP = env.dict("OIDC_ROLE_MAP", default={})
+OIDC_TEAM_CLAIM = env.str("OIDC_TEAM_CLAIM", default="")
+OIDC_TEAM_MAP = env.dict("OIDC_TEAM_MAP", default={})
+OIDC_ONLY = env.bool("OIDC_ONLY", default=False)
+OIDC_BREAK_GLASS_EMAILS = [email.lower() for email in env.list("OIDC_BREAK_GLASS_EMAILS", default=[])]
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10)
+# The flow's state lives in the session, so the session cookie must stay SameSite=Lax (Django's
+# default): the provider's redirect back to /accounts/oidc/callback/ has to carry it.
+if OIDC_ENABLED and not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
+    raise ImproperlyConfigured("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are required too.")
+if OIDC_ONLY and not OIDC_ENABLED:
+    raise ImproperlyConfigured("OIDC_ONLY=true needs OIDC_ISSUER (else nobody but break-glass admins could sign in).")
+if set(OIDC_ROLE_MAP.values()) - {"employee", "manager", "admin"}:
+    raise ImproperlyConfigured("OIDC_ROLE_MAP maps claim values to employee, manager or admin, e.g. tt-admins=admin.")
+# Password sign-in goes through this backend (pages, API, admin), which OIDC_ONLY closes to
+# all but the break-glass admins; sessions started by single sign-on name the second one.
+AUTHENTICATION_BACKENDS = ["users.backends.PasswordBackend", "users.backends.SingleSignOnBackend"]
+
 # --- REST framework ----------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -381,4 +410,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Authlib logs the PKCE code verifier at DEBUG: secrets never reach the logs, whatever LOG_LEVEL says.
+    "loggers": {"authlib": {"level": "INFO"}},
 }

@@ -43,7 +43,7 @@ class RegisterView(PublicAuthView):
 
     @extend_schema(responses={201: ProfileSerializer})
     def post(self, request):
-        if not settings.ALLOW_REGISTRATION:
+        if not settings.ALLOW_REGISTRATION or settings.OIDC_ONLY:  # with OIDC_ONLY accounts come from the provider
             raise Forbidden("Registration is closed.", code="registration_closed")
         # Counted before the body is validated: a failed attempt ("A user with this email
         # already exists") counts as much as a sign-up, so probing for accounts is limited.

@@ -253,6 +253,26 @@ class PersonalAccessToken(models.Model):
         return "expired" if self.expires_at <= moment else "active"
 
 
+class OidcIdentity(models.Model):
+    """A person's account at the OpenID Connect provider, linked at their first single sign-on.
+    The provider's `sub` (stable, never reassigned) finds the person at every later sign-in,
+    whatever happens to their email address."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="oidc_identities")
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_login_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "single sign-on identity"
+        verbose_name_plural = "single sign-on identities"
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="oidc_identity_unique_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"
+
+
 class Contract(models.Model):
     """One version of a person's employment contract: in force from `valid_from` until the
     next version's `valid_from` (the version in force on a day is the one with the latest

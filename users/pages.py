@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.errors import ServiceUnavailable
 from core.ratelimit import RateLimited
+from users.oidc import sso_login_context
 from users.services import auth_login_attempt_limit
 
 WRONG_CREDENTIALS = "The email or password is wrong, or the account is inactive."
@@ -65,7 +66,11 @@ def login_page(request):
     response = render(
         request,
         "accounts/login.html",
-        {"form": form, "next": next_url if _safe_next(request, next_url) == next_url else ""},
+        {
+            "form": form,
+            "next": next_url if _safe_next(request, next_url) == next_url else "",
+            **sso_login_context(request),
+        },
         status=status,
     )
     if retry_after:

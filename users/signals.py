@@ -3,13 +3,24 @@ is audited. Django fires the auth signals for session logins (pages, admin), and
 `authenticate()` fires `user_login_failed` for the JWT login too."""
 
 from auditlog.registry import auditlog
+from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from core.audit import audit_event_record
-from users.models import Contract, MonthClosing, MonthClosingRow, PersonalAccessToken, Team, TokenFamily, User
+from users.backends import SINGLE_SIGN_ON_BACKEND
+from users.models import (
+    Contract,
+    MonthClosing,
+    MonthClosingRow,
+    OidcIdentity,
+    PersonalAccessToken,
+    Team,
+    TokenFamily,
+    User,
+)
 
 auditlog.register(User, exclude_fields=["password", "last_login"], m2m_fields={"groups"})
 auditlog.register(Team, m2m_fields={"managers"})
@@ -21,11 +32,13 @@ auditlog.register(PersonalAccessToken, exclude_fields=["hash", "last_used_at"])
 # Close and reopen are also `month_closed`/`month_reopened` events; rows are written once.
 auditlog.register(MonthClosing)
 auditlog.register(MonthClosingRow)
+auditlog.register(OidcIdentity, exclude_fields=["last_login_at"])
 
 
 @receiver(user_logged_in, dispatch_uid="audit_session_login")
 def audit_session_login(sender, request, user, **kwargs):
-    audit_event_record(action="login", actor=user, target=user, request=request, data={"method": "session"})
+    method = "oidc" if request.session.get(BACKEND_SESSION_KEY) == SINGLE_SIGN_ON_BACKEND else "session"
+    audit_event_record(action="login", actor=user, target=user, request=request, data={"method": method})
 
 
 @receiver(user_logged_out, dispatch_uid="audit_session_logout")

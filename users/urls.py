@@ -1,7 +1,7 @@
 from django.urls import re_path
 
 from core.routers import OptionalSlashRouter
-from users import api, api_tokens
+from users import api, api_oidc, api_tokens
 
 router = OptionalSlashRouter()
 router.register("users", api.UserViewSet, basename="user")
@@ -14,6 +14,7 @@ urlpatterns = [
     re_path(r"^auth/token/?$", api.TokenObtainView.as_view(), name="auth-token"),
     re_path(r"^auth/token/refresh/?$", api.TokenRefreshView.as_view(), name="auth-token-refresh"),
     re_path(r"^auth/logout/?$", api.LogoutView.as_view(), name="auth-logout"),
+    re_path(r"^auth/oidc/?$", api_oidc.OidcTokenView.as_view(), name="auth-oidc"),
     re_path(r"^users/me/?$", api.MeView.as_view(), name="user-me"),
     re_path(r"^users/me/password/?$", api.PasswordChangeView.as_view(), name="user-me-password"),
     *router.urls,
