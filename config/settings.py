@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "compliance",
     "analytics",
     "search",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -220,6 +221,12 @@ AUDIT_PURGE_BATCH_SIZE = env.int("AUDIT_PURGE_BATCH_SIZE", default=10_000)  # ro
 FULL_TIME_WORK_DAYS = env.int("FULL_TIME_WORK_DAYS", default=5)
 # A csv/xlsx report with more rows than this answers 413: ask for it with POST /api/v1/exports.
 EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=50_000)
+# Webhooks: requests to private, loopback, link-local or reserved addresses are refused
+# unless this is set (tests and an internal receiver); production sends over https only.
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_HTTPS_ONLY = PRODUCTION
+# A webhook whose every delivery failed for longer than this many days is switched off.
+WEBHOOK_DISABLE_AFTER_DAYS = env.int("WEBHOOK_DISABLE_AFTER_DAYS", default=3)
 # Uploaded and generated files (report exports); served only through the API, never as static files.
 MEDIA_ROOT = BASE_DIR / "media"
 

@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("search.urls")),
     path("", include("analytics.urls")),
     path("", include("analytics.dashboard_urls")),
+    path("", include("webhooks.urls")),
 ]
 
 urlpatterns = [

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core import outbox
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainError, DomainValidationError, Forbidden
-from core.signals import leave_days_changed
+from core.signals import domain_event, leave_days_changed
 from leave import selectors
 from leave.models import LeaveLedgerEntry, LeaveRequest, LeaveType
 from leave.notifications import notify_leave_decided, notify_leave_requested
@@ -87,6 +87,7 @@ def leave_request_create(
     ensure_toil_fits(user=actor, leave_type=leave_type, amount=length.hours)
     request.save()
     audit_event_record(action="leave_requested", actor=actor, target=request)
+    domain_event.send(sender=LeaveRequest, event="leave_request.created", instance=request)
     if not leave_type.requires_approval:
         _approve(request, actor=None, comment="Approved automatically.")
     else:
@@ -176,6 +177,7 @@ def _approve(request: LeaveRequest, *, actor: User | None, comment: str) -> Leav
     if request.leave_type.interrupts_leave:
         _credit_interrupted_leave(request, actor=actor)
     audit_event_record(action="leave_approved", actor=actor, target=request, data={"comment": comment})
+    domain_event.send(sender=LeaveRequest, event="leave_request.approved", instance=request)
     _neutral_days_changed(request)
     _notify_decided(request)
     return request
@@ -233,6 +235,7 @@ def leave_request_reject(*, request_id: int, actor: User, comment: str) -> Leave
     request.decided_by, request.decided_at, request.decision_comment = actor, timezone.now(), comment
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_comment", "updated_at"])
     audit_event_record(action="leave_rejected", actor=actor, target=request, data={"comment": comment})
+    domain_event.send(sender=LeaveRequest, event="leave_request.rejected", instance=request)
     _notify_decided(request)
     return request
 
@@ -281,6 +284,7 @@ def leave_request_cancel(*, request_id: int, actor: User, comment: str = "") -> 
     audit_event_record(
         action="leave_cancelled", actor=actor, target=request, data={"was": "approved" if was_approved else "pending"}
     )
+    domain_event.send(sender=LeaveRequest, event="leave_request.cancelled", instance=request)
     _notify_decided(request)
     return request
 
