@@ -20,6 +20,7 @@ from core import outbox
 from core.audit import audit_event_record
 from webhooks import signing, transport
 from webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
+from webhooks.selectors import subscriptions_changed
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +134,7 @@ def _failure_note(webhook_id: int, *, now) -> None:
         return
     reason = f"Every delivery failed since {webhook.failing_since:%Y-%m-%d %H:%M} UTC, more than {days} days."
     Webhook.objects.filter(pk=webhook_id).update(active=False, disabled_reason=reason)
+    subscriptions_changed()
     WebhookDelivery.objects.filter(webhook_id=webhook_id, status=Status.PENDING).update(
         status=Status.FAILED, finished_at=now, next_attempt_at=None, last_error="the webhook was disabled"
     )

@@ -19,6 +19,7 @@ from users.models import User
 from webhooks import signing
 from webhooks.deliveries import delivery_queue
 from webhooks.models import EVENTS, TEST_EVENT, Webhook, WebhookDelivery, WebhookEvent
+from webhooks.selectors import subscribed_events, subscriptions_changed
 
 WHAT = "manage webhooks"
 EDITABLE = ("url", "description", "events", "active")
@@ -72,6 +73,7 @@ def webhook_create(
         secret=signing.secret_check(secret) if secret else signing.secret_generate(),
     )
     audit_event_record(action="webhook_created", actor=actor, target=webhook, data=_audited(webhook))
+    subscriptions_changed()
     return webhook
 
 
@@ -96,6 +98,7 @@ def webhook_update(*, webhook_id: int, actor: User, **fields) -> Webhook:
     after = _audited(webhook)
     changes = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
     audit_event_record(action="webhook_updated", actor=actor, target=webhook, data={"changes": changes})
+    subscriptions_changed()
     return webhook
 
 
@@ -117,6 +120,7 @@ def webhook_delete(*, webhook_id: int, actor: User) -> None:
     webhook = Webhook.objects.select_for_update().get(pk=webhook_id)
     audit_event_record(action="webhook_deleted", actor=actor, target=webhook, data=_audited(webhook))
     webhook.delete()
+    subscriptions_changed()
 
 
 def _event_freeze(event: str, data: dict) -> WebhookEvent:
@@ -136,6 +140,8 @@ def _delivery_start(webhook: Webhook, message: WebhookEvent, **extra) -> Webhook
 def webhook_event_publish(*, event: str, data_of: Callable[[], dict]) -> WebhookEvent | None:
     """Inside the transaction of the change: freeze the event (`data_of()` is asked only when
     an active webhook subscribes to it) and queue one delivery per such webhook."""
+    if event not in subscribed_events():
+        return None
     webhooks = [webhook for webhook in Webhook.objects.filter(active=True) if event in webhook.events]
     if not webhooks:
         return None

@@ -5,7 +5,6 @@ switching off a webhook that keeps failing."""
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import time_machine
 from django.core import mail
 
 from webhooks.models import WebhookDelivery
@@ -13,17 +12,11 @@ from webhooks.tasks import webhook_deliveries_due_task
 from webhooks.tests.conftest import HOOKS, signature_valid
 
 ENTRIES = "/api/v1/time-entries"
-NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # frozen_2026_03_02
 
 
 @pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def worker(alice, clock):
+def alice_since_2020(alice, frozen_2026_03_02):
     """Alice, employed since 2020, logs her work to `internal`."""
     alice.employment_start = date(2020, 1, 1)
     alice.save(update_fields=["employment_start"])
@@ -31,13 +24,13 @@ def worker(alice, clock):
 
 
 @pytest.fixture
-def log_work(api, worker, internal, django_capture_on_commit_callbacks):
+def log_work(api, alice_since_2020, internal, django_capture_on_commit_callbacks):
     """`log_work(day)`: Alice logs 09:00-10:00 UTC of `day` (an ISO date); its deliveries are
     tried as the write commits."""
 
     def log(day: str) -> dict:
         with django_capture_on_commit_callbacks(execute=True):
-            response = api(worker).post(
+            response = api(alice_since_2020).post(
                 ENTRIES, {"project": internal.pk, "start": f"{day}T09:00:00Z", "end": f"{day}T10:00:00Z"}
             )
         assert response.status_code == 201, response.json()
@@ -63,7 +56,7 @@ def deliveries(api, carol, hook_id) -> list[dict]:
 
 @pytest.mark.django_db
 def test_500_twice_then_200_is_three_attempts_one_success_and_a_redelivery_keeps_the_webhook_id(
-    api, carol, receiver, register, log_work, run_due_job, clock, django_capture_on_commit_callbacks
+    api, carol, receiver, register, log_work, run_due_job, frozen_2026_03_02, django_capture_on_commit_callbacks
 ):
     hook = register(receiver.url, events=["time_entry.created"])
     receiver.script = [500, 500]
@@ -73,14 +66,14 @@ def test_500_twice_then_200_is_three_attempts_one_success_and_a_redelivery_keeps
     assert (first["status"], first["attempts"], first["response_code"]) == ("pending", 1, 500)
     assert first["next_attempt_at"] == "2026-03-02T10:00:30Z"  # 30 s after the first try
 
-    clock.shift(timedelta(seconds=29))
+    frozen_2026_03_02.shift(timedelta(seconds=29))
     assert run_due_job() == 0 and len(receiver.requests) == 1  # not due yet
-    clock.shift(timedelta(seconds=1))
+    frozen_2026_03_02.shift(timedelta(seconds=1))
     assert run_due_job() == 1
     [second] = deliveries(api, carol, hook["id"])
     assert (second["status"], second["attempts"], second["next_attempt_at"]) == ("pending", 2, "2026-03-02T10:02:30Z")
 
-    clock.shift(timedelta(minutes=2))
+    frozen_2026_03_02.shift(timedelta(minutes=2))
     assert run_due_job() == 1
     assert run_due_job() == 0  # nothing left to try
 
@@ -111,7 +104,7 @@ def test_500_twice_then_200_is_three_attempts_one_success_and_a_redelivery_keeps
     ]
     assert all(signature_valid(hook["secret"], request) for request in receiver.requests)
 
-    clock.shift(timedelta(hours=1))
+    frozen_2026_03_02.shift(timedelta(hours=1))
     with django_capture_on_commit_callbacks(execute=True):
         again = api(carol).post(f"{HOOKS}/{hook['id']}/deliveries/{done['id']}/redeliver")
     assert again.status_code == 202, again.json()
@@ -130,14 +123,14 @@ def test_500_twice_then_200_is_three_attempts_one_success_and_a_redelivery_keeps
 
 @pytest.mark.django_db
 def test_after_eight_failed_tries_over_a_day_the_delivery_is_failed(
-    api, carol, receiver, register, log_work, run_due_job, clock
+    api, carol, receiver, register, log_work, run_due_job, frozen_2026_03_02
 ):
     hook = register(receiver.url, events=["time_entry.created"])
     receiver.then = 503
     log_work("2026-02-24")
     pauses = [30, 120, 600, 1800, 7200, 21600, 54000]  # seconds: 23 h 42 min in all
     for pause in pauses:
-        clock.shift(timedelta(seconds=pause))
+        frozen_2026_03_02.shift(timedelta(seconds=pause))
         assert run_due_job() == 1
     [failed] = deliveries(api, carol, hook["id"])
     assert (failed["status"], failed["attempts"], failed["response_code"], failed["next_attempt_at"]) == (
@@ -147,13 +140,13 @@ def test_after_eight_failed_tries_over_a_day_the_delivery_is_failed(
         None,
     )
     assert failed["finished_at"] == "2026-03-03T09:42:30Z"
-    clock.shift(timedelta(days=1))
+    frozen_2026_03_02.shift(timedelta(days=1))
     assert run_due_job() == 0 and len(receiver.requests) == 8
 
 
 @pytest.mark.django_db
 def test_a_4xx_answer_other_than_429_is_not_tried_again_but_429_is(
-    api, carol, receiver, register, log_work, run_due_job, clock
+    api, carol, receiver, register, log_work, run_due_job, frozen_2026_03_02
 ):
     hook = register(receiver.url, events=["time_entry.created"])
     receiver.script = [410, 429]
@@ -162,7 +155,7 @@ def test_a_4xx_answer_other_than_429_is_not_tried_again_but_429_is(
     gone, limited = sorted(deliveries(api, carol, hook["id"]), key=lambda row: row["id"])
     assert (gone["status"], gone["response_code"]) == ("failed", 410)
     assert (limited["status"], limited["response_code"]) == ("pending", 429)
-    clock.shift(timedelta(seconds=30))
+    frozen_2026_03_02.shift(timedelta(seconds=30))
     assert run_due_job() == 1
     assert {row["status"] for row in deliveries(api, carol, hook["id"])} == {"failed", "succeeded"}
 
@@ -233,17 +226,17 @@ def test_redeliver_is_refused_while_pending_and_unknown_deliveries_are_404(api, 
 
 @pytest.mark.django_db
 def test_a_webhook_failing_for_more_than_three_days_is_switched_off_and_its_owner_mailed(
-    api, carol, receiver, register, log_work, clock
+    api, carol, receiver, register, log_work, frozen_2026_03_02
 ):
     hook = register(receiver.url, events=["time_entry.created"])
     receiver.then = 500
     log_work("2026-02-23")  # failing since Monday 2 March 10:00
-    clock.shift(timedelta(days=3))
+    frozen_2026_03_02.shift(timedelta(days=3))
     log_work("2026-02-24")  # exactly three days: still on
     assert api(carol).get(f"{HOOKS}/{hook['id']}").json()["active"] is True
     assert mail.outbox == []
 
-    clock.shift(timedelta(minutes=1))
+    frozen_2026_03_02.shift(timedelta(minutes=1))
     log_work("2026-02-25")
     switched_off = api(carol).get(f"{HOOKS}/{hook['id']}").json()
     assert switched_off["active"] is False

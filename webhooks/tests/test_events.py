@@ -19,7 +19,7 @@ LEAVE_EVENTS = ["leave_request.created", "leave_request.approved", "leave_reques
 
 
 @pytest.fixture
-def staff(frozen_2026_03_02, alice, bob, carol):
+def staff_since_2020(frozen_2026_03_02, alice, bob, carol):
     """Alice and Bob have worked here since 2020; Alice has her 2026 vacation."""
     for person in (alice, bob, carol):
         person.employment_start = date(2020, 1, 1)
@@ -78,7 +78,7 @@ def work_and_leave_story(api, alice, bob, carol, internal, vacation):
 
 @pytest.mark.django_db
 def test_every_event_reaches_the_receiver_signed_with_the_webhooks_secret(
-    staff, api, alice, bob, carol, internal, vacation, receiver, register, django_capture_on_commit_callbacks
+    staff_since_2020, api, alice, bob, carol, internal, vacation, receiver, register, django_capture_on_commit_callbacks
 ):
     everything = register(receiver.url)
     leave_only = register(receiver.url.replace("/time", "/leave"), events=LEAVE_EVENTS)
@@ -154,7 +154,7 @@ def test_every_event_reaches_the_receiver_signed_with_the_webhooks_secret(
 
 @pytest.mark.django_db
 def test_a_write_that_is_refused_sends_nothing(
-    staff, api, alice, internal, receiver, register, django_capture_on_commit_callbacks
+    staff_since_2020, api, alice, internal, receiver, register, django_capture_on_commit_callbacks
 ):
     register(receiver.url, events=["time_entry.created"])
     with django_capture_on_commit_callbacks(execute=True):
