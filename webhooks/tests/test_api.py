@@ -171,3 +171,24 @@ def test_the_admin_lists_webhooks_and_deliveries_read_only(client, carol, regist
     assert detail.status_code == 200 and created["secret"] not in detail.content.decode()
     assert client.get("/admin/webhooks/webhookdelivery/").status_code == 200
     assert client.get("/admin/webhooks/webhook/add/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_changes_are_checked_like_a_create_and_a_switched_off_webhook_sends_no_test(api, carol, settings, register):
+    created = register("https://hooks.example.com/tt", events=["month.closed"])
+    url = f"{HOOKS}/{created['id']}"
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    for body, field in (
+        ({"events": ["month.closed", "payday"]}, "events"),
+        ({"url": "http://192.168.1.20/hook"}, "url"),
+        ({"url": "gopher://hooks.example.com"}, "url"),
+    ):
+        response = api(carol).patch(url, body, format="json")
+        assert response.status_code == 400 and field in response.json()["errors"], response.json()
+    unchanged = api(carol).get(url).json()
+    assert (unchanged["url"], unchanged["events"]) == ("https://hooks.example.com/tt", ["month.closed"])
+
+    assert api(carol).patch(url, {"active": False}, format="json").json()["active"] is False
+    refused = api(carol).post(f"{url}/test")
+    assert refused.status_code == 409 and refused.json()["code"] == "webhook_inactive"
+    assert api(carol).put(url, {"url": "https://x.example.com", "events": ["month.closed"]}).status_code == 405

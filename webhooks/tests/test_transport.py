@@ -1,0 +1,99 @@
+"""How a delivery reaches the receiver: by the address that was checked, with the name kept
+for the Host header and for TLS, whose certificate is verified; and a try made twice (the
+outbox and the due job may both hand it out) sends once."""
+
+import shutil
+import ssl
+import subprocess
+import threading
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from webhooks.models import WebhookDelivery
+from webhooks.tasks import webhook_deliver_task
+
+ENTRIES = "/api/v1/time-entries"
+
+
+@pytest.fixture
+def log_work(api, alice, internal, frozen_2026_03_02, django_capture_on_commit_callbacks):
+    alice.employment_start = date(2020, 1, 1)
+    alice.save(update_fields=["employment_start"])
+
+    def log(day: str):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api(alice).post(
+                ENTRIES, {"project": internal.pk, "start": f"{day}T09:00:00Z", "end": f"{day}T10:00:00Z"}
+            )
+        assert response.status_code == 201, response.json()
+
+    return log
+
+
+@pytest.mark.django_db
+def test_a_name_is_resolved_once_and_kept_in_the_host_header(receiver, register, log_work):
+    register(f"http://localhost:{receiver.port}/hooks/time?tenant=7", events=["time_entry.created"])
+    log_work("2026-02-24")
+    [request] = receiver.requests
+    assert request.headers["Host"] == f"localhost:{receiver.port}"
+    assert request.path == "/hooks/time?tenant=7"
+
+
+@pytest.mark.django_db
+def test_a_try_handed_out_twice_is_sent_once(receiver, register, log_work):
+    register(receiver.url, events=["time_entry.created"])
+    receiver.then = 500
+    log_work("2026-02-24")
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.attempts == 1
+    assert webhook_deliver_task.delay(delivery.pk, 1).get() is None  # the same try again: nothing
+    assert len(receiver.requests) == 1
+    assert webhook_deliver_task.delay(delivery.pk, 2).get() == "pending"  # the next try is sent
+    assert len(receiver.requests) == 2 and WebhookDelivery.objects.get().attempts == 2
+
+
+@pytest.fixture
+def tls_receiver(tmp_path):
+    """An https receiver on 127.0.0.1 with a self-signed certificate for "localhost"."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    self_signed = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"]
+    names = ["-addext", "subjectAltName=DNS:localhost"]
+    subprocess.run(
+        ["openssl", *self_signed, *names, "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True
+    )
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1], seen
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.django_db
+def test_an_https_receiver_without_a_trusted_certificate_gets_nothing(tls_receiver, register, log_work):
+    port, seen = tls_receiver
+    register(f"https://localhost:{port}/hooks", events=["time_entry.created"])
+    log_work("2026-02-24")
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.response_code) == ("pending", None)  # a network error: tried again
+    assert "CERTIFICATE_VERIFY_FAILED" in delivery.last_error
+    assert seen == []
