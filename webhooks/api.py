@@ -72,7 +72,7 @@ class WebhookViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
         return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={200: WebhookDeliverySerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[])
     def deliveries(self, request, pk=None):
         """The delivery log, newest first: status, response code, duration and every attempt."""
         page = self.paginate_queryset(deliveries_of(self.get_object()))

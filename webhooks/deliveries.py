@@ -73,12 +73,18 @@ def webhook_delivery_attempt(*, delivery_id: int, attempt: int) -> str | None:
         return None
     delivery = WebhookDelivery.objects.select_related("webhook", "message").get(pk=delivery_id)
     webhook, message = delivery.webhook, delivery.message
+    if not webhook.active:  # switched off by hand meanwhile: nothing is sent, nothing counts as failing
+        WebhookDelivery.objects.filter(pk=delivery_id).update(
+            status=Status.FAILED,
+            attempts=attempt - 1,
+            finished_at=timezone.now(),
+            next_attempt_at=None,
+            last_error="the webhook was switched off",
+        )
+        return Status.FAILED
     started = timezone.now()
-    if not webhook.active:
-        outcome = transport.Outcome(response_code=None, duration_ms=0, error="the webhook is disabled", refused=True)
-    else:
-        headers = signing.headers(webhook.secret, message.id, int(started.timestamp()), message.body)
-        outcome = transport.post(webhook.url, message.body, headers)
+    headers = signing.headers(webhook.secret, message.id, int(started.timestamp()), message.body)
+    outcome = transport.post(webhook.url, message.body, headers)
     return _record(delivery, attempt=attempt, started=started, outcome=outcome)
 
 

@@ -257,3 +257,22 @@ def test_a_webhook_failing_for_more_than_three_days_is_switched_off_and_its_owne
     assert (back_on["active"], back_on["failing_since"], back_on["disabled_reason"]) == (True, None, "")
     log_work("2026-02-27")
     assert len(receiver.requests) == 4 and receiver.requests[-1].json["data"]["day"] == "2026-02-27"
+
+
+@pytest.mark.django_db
+def test_switching_a_webhook_off_by_hand_ends_its_retries_without_a_request(
+    api, carol, receiver, register, log_work, run_due_job, frozen_2026_03_02
+):
+    hook = register(receiver.url, events=["time_entry.created"])
+    receiver.script = [500]
+    log_work("2026-02-24")
+    assert api(carol).patch(f"{HOOKS}/{hook['id']}", {"active": False}, format="json").status_code == 200
+    frozen_2026_03_02.shift(timedelta(seconds=30))
+    assert run_due_job() == 1
+    [delivery] = deliveries(api, carol, hook["id"])
+    assert (delivery["status"], delivery["attempts"], delivery["last_error"]) == (
+        "failed",
+        1,
+        "the webhook was switched off",
+    )
+    assert len(delivery["attempt_log"]) == 1 and len(receiver.requests) == 1
