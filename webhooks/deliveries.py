@@ -19,7 +19,7 @@ from django.utils import timezone
 from core import outbox
 from core.audit import audit_event_record
 from webhooks import signing, transport
-from webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
+from webhooks.models import Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
 from webhooks.selectors import subscriptions_changed
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ BACKOFF = (
 MAX_ATTEMPTS = len(BACKOFF) + 1
 IN_FLIGHT_LEASE = timedelta(minutes=5)
 DUE_BATCH = 500
+LOG_RETENTION = timedelta(days=30)  # finished deliveries are kept this long, then purged
 DELIVER_TASK = "webhooks.tasks.webhook_deliver_task"
 NOTIFY_TASK = "webhooks.tasks.webhook_disabled_notify"
 
@@ -61,6 +62,16 @@ def webhook_deliveries_send_due(*, now=None) -> int:
         for delivery in batch:
             delivery_queue(delivery)
     return len(batch)
+
+
+def webhook_deliveries_purge(*, now=None) -> int:
+    """Delete deliveries finished more than `LOG_RETENTION` ago (their attempts go with them)
+    and the events no delivery refers to any more; answers how many deliveries went."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        deleted = WebhookDelivery.objects.filter(finished_at__lt=now - LOG_RETENTION).delete()[1]
+        WebhookEvent.objects.filter(deliveries__isnull=True).delete()
+    return deleted.get(WebhookDelivery._meta.label, 0)
 
 
 def webhook_delivery_attempt(*, delivery_id: int, attempt: int) -> str | None:

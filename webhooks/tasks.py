@@ -5,7 +5,7 @@ from django.core.mail import send_mail
 from core.locks import PeriodicJob
 from core.outbox import RETRY_ON_OUTAGE, send_once
 from users.models import User
-from webhooks.deliveries import webhook_deliveries_send_due, webhook_delivery_attempt
+from webhooks.deliveries import webhook_deliveries_purge, webhook_deliveries_send_due, webhook_delivery_attempt
 from webhooks.models import Webhook
 
 
@@ -19,6 +19,12 @@ def webhook_deliver_task(delivery_id: int, attempt: int) -> str | None:
 def webhook_deliveries_due_task() -> int:
     """Every minute (celery-beat): queue the retries that are due."""
     return webhook_deliveries_send_due()
+
+
+@shared_task(base=PeriodicJob, name="webhooks.tasks.webhook_deliveries_purge_task")
+def webhook_deliveries_purge_task() -> int:
+    """Daily (celery-beat): forget deliveries finished more than 30 days ago."""
+    return webhook_deliveries_purge()
 
 
 @shared_task(name="webhooks.tasks.webhook_disabled_notify", **RETRY_ON_OUTAGE)

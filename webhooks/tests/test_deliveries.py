@@ -3,12 +3,15 @@ with the same Webhook-Id, the test event, refusing private addresses and redirec
 switching off a webhook that keeps failing."""
 
 from datetime import UTC, date, datetime, timedelta
+from io import StringIO
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
+from django_celery_beat.models import PeriodicTask
 
-from webhooks.models import WebhookDelivery
-from webhooks.tasks import webhook_deliveries_due_task
+from webhooks.models import WebhookDelivery, WebhookEvent
+from webhooks.tasks import webhook_deliveries_due_task, webhook_deliveries_purge_task
 from webhooks.tests.conftest import HOOKS, signature_valid
 
 ENTRIES = "/api/v1/time-entries"
@@ -276,3 +279,28 @@ def test_switching_a_webhook_off_by_hand_ends_its_retries_without_a_request(
         "the webhook was switched off",
     )
     assert len(delivery["attempt_log"]) == 1 and len(receiver.requests) == 1
+
+
+@pytest.mark.django_db
+def test_the_due_delivery_job_is_scheduled_every_minute():
+    call_command("setup_schedules", stdout=StringIO())
+    job = PeriodicTask.objects.get(task="webhooks.tasks.webhook_deliveries_due_task")
+    assert (job.crontab.minute, job.crontab.hour) == ("*", "*")
+
+
+@pytest.mark.django_db
+def test_deliveries_finished_more_than_thirty_days_ago_are_purged(
+    api, carol, receiver, register, log_work, frozen_2026_03_02
+):
+    hook = register(receiver.url, events=["time_entry.created"])
+    log_work("2026-02-23")  # finished on 2 March 10:00
+    frozen_2026_03_02.shift(timedelta(days=20))
+    receiver.then = 500
+    log_work("2026-02-24")  # still pending on 22 March
+    frozen_2026_03_02.shift(timedelta(days=10))
+    assert webhook_deliveries_purge_task.delay().get() == 0  # exactly 30 days: kept
+    frozen_2026_03_02.shift(timedelta(seconds=1))
+    assert webhook_deliveries_purge_task.delay().get() == 1
+    [left] = deliveries(api, carol, hook["id"])
+    assert left["status"] == "pending" and left["event"] == "time_entry.created"
+    assert WebhookEvent.objects.count() == 1
