@@ -29,7 +29,11 @@ def _url_checked(url: str) -> str:
     """http(s) with a host; https only where `WEBHOOK_HTTPS_ONLY` (production). An address
     written as an IP must be public (unless `WEBHOOK_ALLOW_PRIVATE`); names are checked when
     sending, after they are resolved."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (reading it checks it: ValueError when out of range)
+    except ValueError as error:
+        raise DomainValidationError(f"Not a usable address: {error}.", field="url") from error
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise DomainValidationError("Give an http(s) address with a host.", field="url")
     if parts.scheme != "https" and settings.WEBHOOK_HTTPS_ONLY:
