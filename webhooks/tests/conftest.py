@@ -1,7 +1,7 @@
 """Webhook test fixtures: a real HTTP receiver on 127.0.0.1 (http.server in a thread) that
 records every request and answers from a script, a signature check written from the
-Standard Webhooks specification (not from the code under test), and a webhook registered
-through the API by carol (admin)."""
+Standard Webhooks specification (not from the code under test), a webhook registered
+through the API by carol (admin), and Alice logging work so that an event happens."""
 
 import base64
 import hashlib
@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -18,6 +19,7 @@ import pytest
 from webhooks.models import EVENTS
 
 HOOKS = "/api/v1/webhooks"
+ENTRIES = "/api/v1/time-entries"
 SIGNATURE_TOLERANCE = 300  # seconds: what a receiver accepts before calling it a replay
 
 
@@ -110,3 +112,27 @@ def register(api, carol, allow_private):
         return response.json()
 
     return create
+
+
+@pytest.fixture
+def alice_since_2020(alice, frozen_2026_03_02):
+    """Alice, employed since 2020, logs her work to `internal`."""
+    alice.employment_start = date(2020, 1, 1)
+    alice.save(update_fields=["employment_start"])
+    return alice
+
+
+@pytest.fixture
+def log_work(api, alice_since_2020, internal, django_capture_on_commit_callbacks):
+    """`log_work(day)`: Alice logs 09:00-10:00 UTC of `day` (an ISO date); its deliveries are
+    tried as the write commits."""
+
+    def log(day: str) -> dict:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api(alice_since_2020).post(
+                ENTRIES, {"project": internal.pk, "start": f"{day}T09:00:00Z", "end": f"{day}T10:00:00Z"}
+            )
+        assert response.status_code == 201, response.json()
+        return response.json()
+
+    return log

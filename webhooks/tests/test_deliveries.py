@@ -2,7 +2,7 @@
 with the same Webhook-Id, the test event, refusing private addresses and redirects, and
 switching off a webhook that keeps failing."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -14,32 +14,7 @@ from webhooks.models import WebhookDelivery, WebhookEvent
 from webhooks.tasks import webhook_deliveries_due_task, webhook_deliveries_purge_task
 from webhooks.tests.conftest import HOOKS, signature_valid
 
-ENTRIES = "/api/v1/time-entries"
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # frozen_2026_03_02
-
-
-@pytest.fixture
-def alice_since_2020(alice, frozen_2026_03_02):
-    """Alice, employed since 2020, logs her work to `internal`."""
-    alice.employment_start = date(2020, 1, 1)
-    alice.save(update_fields=["employment_start"])
-    return alice
-
-
-@pytest.fixture
-def log_work(api, alice_since_2020, internal, django_capture_on_commit_callbacks):
-    """`log_work(day)`: Alice logs 09:00-10:00 UTC of `day` (an ISO date); its deliveries are
-    tried as the write commits."""
-
-    def log(day: str) -> dict:
-        with django_capture_on_commit_callbacks(execute=True):
-            response = api(alice_since_2020).post(
-                ENTRIES, {"project": internal.pk, "start": f"{day}T09:00:00Z", "end": f"{day}T10:00:00Z"}
-            )
-        assert response.status_code == 201, response.json()
-        return response.json()
-
-    return log
 
 
 @pytest.fixture

@@ -6,30 +6,12 @@ import shutil
 import ssl
 import subprocess
 import threading
-from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from webhooks.models import WebhookDelivery
 from webhooks.tasks import webhook_deliver_task
-
-ENTRIES = "/api/v1/time-entries"
-
-
-@pytest.fixture
-def log_work(api, alice, internal, frozen_2026_03_02, django_capture_on_commit_callbacks):
-    alice.employment_start = date(2020, 1, 1)
-    alice.save(update_fields=["employment_start"])
-
-    def log(day: str):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = api(alice).post(
-                ENTRIES, {"project": internal.pk, "start": f"{day}T09:00:00Z", "end": f"{day}T10:00:00Z"}
-            )
-        assert response.status_code == 201, response.json()
-
-    return log
 
 
 @pytest.mark.django_db
