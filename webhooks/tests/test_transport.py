@@ -9,7 +9,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.db import connection
 
+from conftest import requires_postgres
 from webhooks.models import WebhookDelivery
 from webhooks.tasks import webhook_deliver_task
 
@@ -34,6 +36,32 @@ def test_a_try_handed_out_twice_is_sent_once(receiver, register, log_work):
     assert len(receiver.requests) == 1
     assert webhook_deliver_task.delay(delivery.pk, 2).get() == "pending"  # the next try is sent
     assert len(receiver.requests) == 2 and WebhookDelivery.objects.get().attempts == 2
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_with_the_same_try_at_once_send_it_once_on_postgres(receiver, register, log_work):
+    register(receiver.url, events=["time_entry.created"])
+    receiver.script = [500]
+    log_work("2026-02-24")
+    delivery = WebhookDelivery.objects.get()
+    barrier, outcomes = threading.Barrier(2), []
+
+    def work():
+        barrier.wait()
+        try:
+            outcomes.append(webhook_deliver_task.apply(args=(delivery.pk, 2)).get())
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=work) for _ in range(2)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    assert sorted(outcomes, key=str) == [None, "succeeded"]
+    assert len(receiver.requests) == 2  # the first try and one second try
+    assert WebhookDelivery.objects.get().attempts == 2
 
 
 @pytest.fixture
