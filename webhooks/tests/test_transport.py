@@ -93,17 +93,30 @@ def tls_receiver(tmp_path):
     server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield server.server_address[1], seen
+    yield server.server_address[1], seen, cert
     server.shutdown()
     server.server_close()
 
 
 @pytest.mark.django_db
 def test_an_https_receiver_without_a_trusted_certificate_gets_nothing(tls_receiver, register, log_work):
-    port, seen = tls_receiver
+    port, seen, _cert = tls_receiver
     register(f"https://localhost:{port}/hooks", events=["time_entry.created"])
     log_work("2026-02-24")
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.response_code) == ("pending", None)  # a network error: tried again
     assert "CERTIFICATE_VERIFY_FAILED" in delivery.last_error
     assert seen == []
+
+
+@pytest.mark.django_db
+def test_an_https_receiver_is_dialled_by_address_and_verified_by_name(tls_receiver, register, log_work, monkeypatch):
+    """The certificate names "localhost" only: the check passes because the name, not the
+    dialled 127.0.0.1, is what TLS verifies (and sends as SNI)."""
+    port, seen, cert = tls_receiver
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust this one certificate, as a CA would be
+    register(f"https://localhost:{port}/hooks", events=["time_entry.created"])
+    log_work("2026-02-24")
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.response_code, delivery.last_error) == ("succeeded", 200, "")
+    assert seen == ["/hooks"]
