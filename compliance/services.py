@@ -16,6 +16,7 @@ from compliance.selectors import policy_for, recorded_work
 from core import periods
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
+from core.signals import domain_event
 from users.models import User
 from users.permissions import ensure_admin, ensure_can_decide_for
 
@@ -81,6 +82,7 @@ def _violation_record(user: User, finding: rules.Finding) -> str:
         },
     )
     if created:
+        domain_event.send(sender=Violation, event="violation.created", instance=violation)
         return "created"
     changed = (violation.measured, violation.limit, violation.entries) != (
         finding.measured,

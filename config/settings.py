@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "analytics",
     "search",
     "imports",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +224,12 @@ FULL_TIME_WORK_DAYS = env.int("FULL_TIME_WORK_DAYS", default=5)
 EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=50_000)
 # An import file larger than this (bytes) is refused with 413.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# Webhooks: requests to private, loopback, link-local or reserved addresses are refused
+# unless this is set (tests and an internal receiver); production sends over https only.
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_HTTPS_ONLY = PRODUCTION
+# A webhook whose every delivery failed for longer than this many days is switched off.
+WEBHOOK_DISABLE_AFTER_DAYS = env.int("WEBHOOK_DISABLE_AFTER_DAYS", default=3)
 # Uploaded and generated files (report exports); served only through the API, never as static files.
 MEDIA_ROOT = BASE_DIR / "media"
 

@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("analytics.urls")),
     path("", include("analytics.dashboard_urls")),
     path("", include("imports.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 urlpatterns = [

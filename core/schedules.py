@@ -49,6 +49,14 @@ PERIODIC_TASKS: dict[str, tuple[str, dict[str, str]]] = {
         "users.tasks.contract_mirror_today",
         {"minute": "5", "hour": "*/6", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
     ),
+    "webhooks: send the webhook deliveries whose retry is due": (
+        "webhooks.tasks.webhook_deliveries_due_task",
+        {"minute": "*", "hour": "*", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
+    ),
+    "webhooks: delete deliveries finished more than 30 days ago": (
+        "webhooks.tasks.webhook_deliveries_purge_task",
+        {"minute": "15", "hour": "4", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
+    ),
     "core: relay outbox messages the broker did not take at commit; purge sent ones": (
         "core.tasks.outbox_relay",
         {"minute": "*", "hour": "*", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},

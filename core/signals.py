@@ -1,7 +1,7 @@
 """Every signal the project sends, and every receiver listening — the one list to read.
 
 Dependencies point down (core <- users <- timeentries <- leave <- compliance <- search,
-analytics; see STYLE.md, "Layers"). When a lower layer must let a higher one react, it
+analytics, webhooks; see STYLE.md, "Layers"). When a lower layer must let a higher one react, it
 sends one of these signals instead of calling up. A receiver that may refuse the change
 (raise a domain error) runs inside the sender's transaction, so the refusal rolls the
 write back; one that only follows hands ids to a task on commit. `core/tests/test_signals.py`
@@ -63,9 +63,21 @@ Project signals (defined here)
     Sent by `leave.services.closings` inside the closing's transaction, after the closing
     row is written and before each person's figures are frozen, so what the receivers book
     is part of the snapshot. `people` are the persons the closing covers, `last_day` the
-    month's last day. Receiver: `compliance.receivers.account_cap_forfeit` books the hours
+    month's last day. Receivers: `compliance.receivers.account_cap_forfeit` books the hours
     above the person's policy cap (`WorkingTimePolicy.account_cap_hours`) as a `forfeit`
-    adjustment when the month ends the policy's cap period (no veto).
+    adjustment when the month ends the policy's cap period; `webhooks.receivers.month_closed_publish`
+    queues the `month.closed` webhook event (neither vetoes).
+
+`domain_event(sender=Model, event, instance)`
+    Sent by the services inside their transaction when something happened that systems
+    outside may follow, named `<resource>.<verb>`: `time_entry.created|updated|deleted`
+    (`timeentries.services.entries`, the timer included; `deleted` before the row goes),
+    `timesheet.submitted|approved|rejected` (`timeentries.services.timesheets`),
+    `leave_request.created|approved|rejected|cancelled` (`leave.services.requests`;
+    automatic approvals too) and `violation.created` (`compliance.services`). `instance` is
+    the row as it now stands. Receiver: `webhooks.receivers.domain_event_publish` freezes the
+    event's JSON and queues its webhook deliveries in the same transaction, so a rollback
+    sends nothing (no veto). Month closings reach webhooks through `month_closing`.
 
 Django's signals the project listens to (listed in `DJANGO_SIGNAL_RECEIVERS`)
 -----------------------------------------------------------------------------
@@ -88,6 +100,7 @@ expected_hours_requested = Signal()
 person_employed = Signal()
 month_closing = Signal()
 timesheet_approving = Signal()
+domain_event = Signal()
 
 # Signal name -> the receivers connected to it (module.function).
 RECEIVERS: dict[str, set[str]] = {
@@ -97,8 +110,9 @@ RECEIVERS: dict[str, set[str]] = {
     "audit_events_purged": {"search.signals.audit_purged"},
     "expected_hours_requested": {"leave.receivers.expected_hours_answer"},
     "person_employed": {"leave.receivers.leave_entitlement_book"},
-    "month_closing": {"compliance.receivers.account_cap_forfeit"},
+    "month_closing": {"compliance.receivers.account_cap_forfeit", "webhooks.receivers.month_closed_publish"},
     "timesheet_approving": {"compliance.receivers.timesheet_approval_judge"},
+    "domain_event": {"webhooks.receivers.domain_event_publish"},
 }
 
 # Receivers of Django's own signals in the project's apps (module.function).

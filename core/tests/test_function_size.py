@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("core", "users", "timeentries", "leave", "compliance", "search", "analytics", "imports")
+APPS = ("core", "users", "timeentries", "leave", "compliance", "search", "analytics", "imports", "webhooks")
 MAX_LINES = 60
 REASON = re.compile(r"\bLong because\b", re.IGNORECASE)
 

@@ -2,10 +2,10 @@
 imported or executed, so a module that would only fail at call time (a function-level
 import) is caught too.
 
-    core < users < timeentries < leave < compliance < {search, analytics, imports}
+    core < users < timeentries < leave < compliance < {search, analytics, imports, webhooks}
 
 A module (its app's management commands included) imports its own app and lower layers
-only; search, analytics and imports, the top layer, do not import each other. Across apps it never
+only; search, analytics, imports and webhooks, the top layer, do not import each other. Across apps it never
 imports a `_private` name nor another app's `pages`, `admin` or `forms` modules: what two
 apps share lives in `core` under a public name (`core.pages`, `core.admin`, `core.forms` are
 those shared homes). Tests, migrations and `config/` are exempt.
@@ -26,6 +26,7 @@ LAYERS = {
     "search": 5,
     "analytics": 5,
     "imports": 5,
+    "webhooks": 5,
 }
 PRIVATE_MODULES = {"pages", "admin", "forms"}
 EXEMPT_DIRS = {"tests", "migrations", "__pycache__"}

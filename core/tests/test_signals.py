@@ -17,7 +17,7 @@ from core.errors import Conflict
 from timeentries.models import TimeEntry
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("core", "users", "timeentries", "leave", "compliance", "search", "analytics")
+APPS = ("core", "users", "timeentries", "leave", "compliance", "search", "analytics", "webhooks")
 ENTRIES = "/api/v1/time-entries"
 MORNING = {"start": "2026-03-03T09:00:00+01:00", "end": "2026-03-03T12:00:00+01:00"}
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core import outbox
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainError, DomainValidationError, Forbidden
-from core.signals import leave_days_changed
+from core.signals import domain_event, leave_days_changed
 from leave import selectors
 from leave.models import LeaveLedgerEntry, LeaveRequest, LeaveType
 from leave.notifications import notify_leave_decided, notify_leave_requested
@@ -76,6 +76,7 @@ def leave_request_create(
     """Ask for leave. Types without approval are approved (and debited) at once."""
     days = {"start_date": start_date, "end_date": end_date, "start_half": start_half, "end_half": end_half}
     request = _request_save(actor=actor, user=actor, leave_type=leave_type, days=days, reason=reason)
+    domain_event.send(sender=LeaveRequest, event="leave_request.created", instance=request)
     if not leave_type.requires_approval:
         _approve(request, actor=None, comment="Approved automatically.")
     else:
@@ -212,7 +213,8 @@ def _approve(request: LeaveRequest, *, actor: User | None, comment: str, notify:
         _credit_interrupted_leave(request, actor=actor)
     audit_event_record(action="leave_approved", actor=actor, target=request, data={"comment": comment})
     _neutral_days_changed(request)
-    if notify:
+    if notify:  # imported history is announced to nobody: no mail, no webhook
+        domain_event.send(sender=LeaveRequest, event="leave_request.approved", instance=request)
         _notify_decided(request)
     return request
 
@@ -269,6 +271,7 @@ def leave_request_reject(*, request_id: int, actor: User, comment: str) -> Leave
     request.decided_by, request.decided_at, request.decision_comment = actor, timezone.now(), comment
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_comment", "updated_at"])
     audit_event_record(action="leave_rejected", actor=actor, target=request, data={"comment": comment})
+    domain_event.send(sender=LeaveRequest, event="leave_request.rejected", instance=request)
     _notify_decided(request)
     return request
 
@@ -317,6 +320,7 @@ def leave_request_cancel(*, request_id: int, actor: User, comment: str = "") -> 
     audit_event_record(
         action="leave_cancelled", actor=actor, target=request, data={"was": "approved" if was_approved else "pending"}
     )
+    domain_event.send(sender=LeaveRequest, event="leave_request.cancelled", instance=request)
     _notify_decided(request)
     return request
 

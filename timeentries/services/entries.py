@@ -8,7 +8,7 @@ from core import periods
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError, Forbidden
 from core.pages import format_hours
-from core.signals import send_collecting, time_entry_written
+from core.signals import domain_event, send_collecting, time_entry_written
 from timeentries.models import MAX_ENTRY_LENGTH, LockPeriod, Project, Task, TimeEntry, Timesheet
 from timeentries.selectors import day_worked, worked_by_day
 from users.closings import ensure_months_open
@@ -249,7 +249,9 @@ def _write(entry: TimeEntry, *, spans) -> TimeEntry:
     if entry.is_clocked:
         _ensure_no_overlap(user=entry.user, start=start, end=end, exclude_pk=entry.pk)
     _ensure_day_not_over_24_hours(entry)
+    verb = "created" if entry._state.adding else "updated"
     _save(entry, weeks_with_timesheet=weeks)
+    domain_event.send(sender=TimeEntry, event=f"time_entry.{verb}", instance=entry)
     entry.compliance_warnings = send_collecting(
         time_entry_written, sender=TimeEntry, user=entry.user, spans=spans, may_veto=True
     )
@@ -462,5 +464,6 @@ def time_entry_delete(*, entry: TimeEntry, actor: User) -> None:
         audit_event_record(
             action="time_entry_deleted", actor=actor, target=entry, data={"entry": _audited_state(entry)}
         )
+    domain_event.send(sender=TimeEntry, event="time_entry.deleted", instance=entry)
     entry.delete()
     time_entry_written.send(sender=TimeEntry, user=entry.user, spans=[span], may_veto=False)

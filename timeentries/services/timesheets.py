@@ -11,7 +11,7 @@ from core import periods
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainError, DomainValidationError, Forbidden
 from core.pages import format_hours
-from core.signals import expected_hours_requested, send_collecting, timesheet_approving
+from core.signals import domain_event, expected_hours_requested, send_collecting, timesheet_approving
 from timeentries.models import LockPeriod, TimeEntry, Timesheet
 from timeentries.selectors import entries_of_week, week_expected_hours, week_totals
 from users.closings import closed_months_of, month_closed_conflict, month_start
@@ -60,6 +60,7 @@ def timesheet_submit(
     timesheet.save(update_fields=["status", "submitted_at", "submit_comment", "updated_at"])
     data = {"week": timesheet.week, **({"comment": comment} if comment else {})}
     audit_event_record(action="timesheet_submitted", actor=actor, target=timesheet, data=data)
+    domain_event.send(sender=Timesheet, event="timesheet.submitted", instance=timesheet)
     return timesheet
 
 
@@ -184,6 +185,7 @@ def _decide(*, timesheet_id: int, actor: User, status: str, comment: str, verb: 
     audit_event_record(
         action=f"timesheet_{status}", actor=actor, target=timesheet, data={"week": timesheet.week, "comment": comment}
     )
+    domain_event.send(sender=Timesheet, event=f"timesheet.{status}", instance=timesheet)
     return timesheet
 
 
