@@ -161,6 +161,19 @@ class RegisterSerializer(serializers.Serializer):
 class TokenObtainSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    otp = serializers.CharField(
+        write_only=True,
+        required=False,
+        max_length=20,
+        help_text="For a person with two-factor sign-in on: the six-digit code from their app, or one of "
+        'their recovery codes (each works once). Without it such a person gets {"mfa_required": true}.',
+    )
+
+
+class MfaRequiredSerializer(serializers.Serializer):
+    mfa_required = serializers.BooleanField(
+        read_only=True, help_text="The password is right; send it again with `otp` to get the tokens."
+    )
 
 
 class TokenPairSerializer(serializers.Serializer):
