@@ -117,6 +117,8 @@ def _enrolment(request, form, status=None, retry_after=None):
         "qr": _qr_svg_data_uri(device.config_url),
         "secret": _secret_for_typing(device),
         "next": safe_next(request, request.POST.get("next") or request.GET.get("next", "")),
+        "enrolment_required": services_mfa.mfa_enrolment_missing(request.user),
+        "nav": "mfa",
     }
     return _render(request, "accounts/mfa_enrol.html", context, status, retry_after)
 
@@ -133,7 +135,11 @@ def mfa_page(request):
     if user.mfa_enabled:
         if not user.is_verified():
             return redirect("login-code")
-        context = {"removal_form": RemovalForm(), "codes_left": services_mfa.mfa_recovery_codes_left(user)}
+        context = {
+            "removal_form": RemovalForm(),
+            "codes_left": services_mfa.mfa_recovery_codes_left(user),
+            "nav": "mfa",
+        }
         return render(request, "accounts/mfa_status.html", context)
     if request.method != "POST":
         return _enrolment(request, AppCodeForm())
@@ -163,5 +169,5 @@ def mfa_remove_page(request):
     if status is None:
         messages.success(request, "Two-factor sign-in is off. You sign in with your password alone.")
         return redirect("mfa")
-    context = {"removal_form": form, "codes_left": services_mfa.mfa_recovery_codes_left(request.user)}
+    context = {"removal_form": form, "codes_left": services_mfa.mfa_recovery_codes_left(request.user), "nav": "mfa"}
     return _render(request, "accounts/mfa_status.html", context, status, retry_after)

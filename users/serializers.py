@@ -81,8 +81,9 @@ class UserSerializer(serializers.ModelSerializer):
             "employment_end",
             "contract",
             "night_worker",
+            "mfa_enabled",
         ]
-        read_only_fields = ["id", "date_joined", "last_login"]
+        read_only_fields = ["id", "date_joined", "last_login", "mfa_enabled"]
         extra_kwargs = {
             "email": {"validators": []},  # uniqueness is checked case-insensitively by the service
             "first_name": NAME_KWARGS,
@@ -131,6 +132,7 @@ class ProfileSerializer(serializers.ModelSerializer):
             "employment_start",
             "employment_end",
             "contract",
+            "mfa_enabled",
         ]
         read_only_fields = [
             "id",
@@ -142,6 +144,7 @@ class ProfileSerializer(serializers.ModelSerializer):
             "date_joined",
             "employment_start",
             "employment_end",
+            "mfa_enabled",
         ]
         extra_kwargs = {"first_name": NAME_KWARGS, "last_name": NAME_KWARGS}
 

@@ -155,6 +155,21 @@ def test_acceptance2_a_wrong_code_is_refused_and_after_five_tries_rate_limited(
     assert APIClient().post(TOKEN, {**body, "otp": code_for(key)}).status_code == 200
 
 
+def test_codes_are_limited_per_address_too_across_people(
+    frozen_2026_11_12, settings, bob_enrolled, bob, erin, password
+):
+    erin_key, _, _ = enrol(page_sign_in(erin.email, password))
+    frozen_2026_11_12.shift(300)  # a fresh window for both limits
+    settings.RATE_LIMIT_MFA_PER_IP = "3/5m"
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # django-otp's back-off is per device; not the point here
+    bob_key, _ = bob_enrolled
+    for _ in range(3):
+        wrong = APIClient().post(TOKEN, {"email": bob.email, "password": password, "otp": wrong_code_for(bob_key)})
+        assert wrong.status_code == 401
+    erins = APIClient().post(TOKEN, {"email": erin.email, "password": password, "otp": code_for(erin_key)})
+    assert erins.status_code == 429
+
+
 def test_after_a_wrong_code_django_otps_back_off_answers_429_until_it_has_passed(
     frozen_2026_11_12, bob_enrolled, bob, password
 ):
@@ -211,6 +226,8 @@ def test_removal_needs_a_current_code_and_is_audited(frozen_2026_11_12, bob_enro
     client = signed_in_with_code(bob.email, password, key)
     status = client.get(TWO_FACTOR)
     assert 'data-testid="codes-left">Recovery codes left: 10.' in status.content.decode()
+    assert client.get(ME).json()["mfa_enabled"] is True
+    assert client.patch(ME, {"mfa_enabled": False}, content_type="application/json").json()["mfa_enabled"] is True
 
     frozen_2026_11_12.shift(STEP)
     refused = client.post(REMOVE, {"code": wrong_code_for(key)})
@@ -281,6 +298,18 @@ def test_a_session_that_has_not_passed_the_code_step_gets_403_from_the_api(bob_e
     client = page_sign_in(bob.email, password)
     refused = client.get(ME)
     assert (refused.status_code, refused.json()["code"]) == (403, "mfa_required")
+
+
+def test_enrolling_is_optional_for_roles_not_required_and_their_pages_keep_the_navigation(
+    managers_and_admins_must_enrol, frozen_2026_11_12, alice, password
+):
+    client = page_sign_in(alice.email, password)
+    assert client.get("/timesheet/").status_code == 200
+    page = client.get(TWO_FACTOR).content.decode()
+    assert 'aria-label="Main"' in page and "Your role requires" not in page
+    enrol(client)
+    assert User.objects.get(pk=alice.pk).mfa_enabled
+    assert AuditEvent.objects.get(action="mfa_enrolled").data == {"device": "totp", "recovery_codes": 10}
 
 
 def test_people_without_a_second_factor_sign_in_as_before(managers_and_admins_must_enrol, alice, password):
