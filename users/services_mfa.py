@@ -73,11 +73,11 @@ def _failed(user: User, *, request, via: str, kind: str) -> None:
     audit_event_record(action="mfa_failed", actor=user, target=user, request=request, data={"via": via, "kind": kind})
 
 
-def _device_for(user: User, code: str, *, confirmed: bool = True):
+def _device_for(user: User, code: str):
     """The device a code is meant for: six digits are the app's, anything else a recovery code.
     Trying only that one keeps a wrong app code from counting against the recovery codes."""
     model, kind = (TOTPDevice, "totp") if TOTP_PATTERN.match(code) else (StaticDevice, "recovery_code")
-    return model.objects.select_for_update().filter(user=user, confirmed=confirmed).first(), kind
+    return model.objects.select_for_update().filter(user=user, confirmed=True).first(), kind
 
 
 def mfa_verify(*, user: User, code: str, request=None, via: str):

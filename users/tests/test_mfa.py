@@ -8,16 +8,19 @@ The clock stands at Thursday 12 November 2026, 14:00 UTC and moves on by whole T
 import base64
 import logging
 import re
+import threading
 from urllib.parse import quote
 
 import pytest
 from auditlog.models import LogEntry
+from django.db import connection
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
+from conftest import requires_postgres
 from core.models import AuditEvent
 from users.models import User
 
@@ -191,6 +194,30 @@ def test_an_app_code_works_once(frozen_2026_11_12, bob_enrolled, bob, password):
     assert APIClient().post(TOKEN, {"email": bob.email, "password": password, "otp": code}).status_code == 200
     again = APIClient().post(TOKEN, {"email": bob.email, "password": password, "otp": code})
     assert again.status_code == 401
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_app_code_sent_twice_at_once_gives_tokens_once_on_postgres(frozen_2026_11_12, bob_enrolled, bob, password):
+    """The device row is locked while a code is checked, so its last used step cannot be read
+    by two requests before either writes it."""
+    key, _ = bob_enrolled
+    body = {"email": bob.email, "password": password, "otp": code_for(key)}
+    results, barrier = [], threading.Barrier(2)
+
+    def sign_in():
+        barrier.wait()
+        try:
+            results.append(APIClient().post(TOKEN, body).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign_in) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [200, 401]
 
 
 # --- recovery codes ----------------------------------------------------------------------------
