@@ -337,6 +337,26 @@ RATE_LIMIT_API_USER = env.str("RATE_LIMIT_API_USER", default="1000/h")
 # How many reverse proxies in front of us append to X-Forwarded-For. 0: trust REMOTE_ADDR only.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
+# --- Two-factor sign-in (django-otp: TOTP apps and recovery codes) ------------------------
+# The device apps come before "users" so that users/admin.py can take their admins off the
+# site (they would show the secrets); OTPMiddleware marks a session verified, and
+# users.middleware.MfaMiddleware holds an unverified or unenrolled session to the two-factor pages.
+INSTALLED_APPS[INSTALLED_APPS.index("users") : INSTALLED_APPS.index("users")] = [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+]
+_after_auth = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
+MIDDLEWARE[_after_auth:_after_auth] = ["django_otp.middleware.OTPMiddleware", "users.middleware.MfaMiddleware"]
+# Roles that must enrol a second factor before they reach anything but the enrolment page.
+MFA_REQUIRED_ROLES = env.list("MFA_REQUIRED_ROLES", default=[])
+if set(MFA_REQUIRED_ROLES) - {"employee", "manager", "admin"}:
+    raise ImproperlyConfigured("MFA_REQUIRED_ROLES lists roles from: employee, manager, admin (comma-separated).")
+# Every code tried (sign-in step, API login, removal, enrolment) counts, per person and per client address.
+RATE_LIMIT_MFA_PER_USER = env.str("RATE_LIMIT_MFA_PER_USER", default="5/5m")
+RATE_LIMIT_MFA_PER_IP = env.str("RATE_LIMIT_MFA_PER_IP", default="20/5m")
+OTP_TOTP_ISSUER = PROJECT_NAME
+
 # --- Security headers --------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -6,12 +6,14 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.forms import ReadOnlyPasswordHashField
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.admin import ScopedAdminMixin, ServiceAdmin, adopt
 from core.admin_actions import report_per_row
 from core.forms import ServiceModelForm
 from core.validators import validate_display_name
-from users import selectors, services, services_tokens
+from users import selectors, services, services_mfa, services_tokens
 from users.models import Contract, PersonalAccessToken, Team, User
 
 
@@ -106,15 +108,15 @@ class ManagedTeamFilter(admin.RelatedFieldListFilter):
 
 @admin.register(User)
 class UserAdmin(ScopedAdminMixin, ServiceAdmin):
-    list_display = ["email", "first_name", "last_name", "role", "team", "is_active", "last_login"]
-    list_filter = ["role", ("team", ManagedTeamFilter), "is_active"]
+    list_display = ["email", "first_name", "last_name", "role", "team", "is_active", "mfa_enabled", "last_login"]
+    list_filter = ["role", ("team", ManagedTeamFilter), "is_active", "mfa_enabled"]
     search_fields = ["email", "first_name", "last_name"]
     ordering = ["email"]
     list_select_related = ["team"]
     readonly_fields = ["date_joined", "last_login"]
     # Today's contract version's terms: they change through the contract versions below.
-    change_readonly_fields = ["weekly_contract_hours", "work_days", "date_joined", "last_login"]
-    actions = ["deactivate_selected"]
+    change_readonly_fields = ["weekly_contract_hours", "work_days", "date_joined", "last_login", "mfa_enabled"]
+    actions = ["deactivate_selected", "reset_two_factor"]
 
     def scoped_queryset(self, user):
         return selectors.users_visible_to(user)
@@ -194,6 +196,18 @@ class UserAdmin(ScopedAdminMixin, ServiceAdmin):
             queryset,
             lambda user: services.user_deactivate(user=user, actor=request.user, request=request),
             "deactivated.",
+        )
+
+    @admin.action(description="Reset two-factor sign-in of selected users")
+    def reset_two_factor(self, request, queryset):
+        """A lost phone: the person signs in with the password alone again (or is sent to enrol,
+        if their role requires it). Audited as `mfa_reset_by_admin`; admins only."""
+        report_per_row(
+            self,
+            request,
+            queryset,
+            lambda user: services_mfa.mfa_reset(user=user, actor=request.user, request=request),
+            "two-factor sign-in reset.",
         )
 
 
@@ -284,3 +298,10 @@ class PersonalAccessTokenAdmin(ServiceAdmin):
             lambda token: services_tokens.token_revoke(token=token, actor=request.user, request=request),
             "revoked.",
         )
+
+
+# django-otp's own device admins would show the keys and the recovery codes and write around
+# the services: admins reset a person's second factor with the action on the user list.
+for device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(device_model):
+        admin.site.unregister(device_model)

@@ -1,5 +1,5 @@
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -14,6 +14,7 @@ from users.filters import ContractFilter, UserFilter
 from users.models import Contract, Team, User
 from users.serializers import (
     ContractSerializer,
+    MfaRequiredSerializer,
     PasswordChangeSerializer,
     ProfileSerializer,
     RefreshInputSerializer,
@@ -53,9 +54,21 @@ class RegisterView(PublicAuthView):
 
 
 class TokenObtainView(PublicAuthView):
+    """Email + password -> tokens. A person with two-factor sign-in on first gets
+    `{"mfa_required": true}` and sends the same body again with `otp` (a wrong code: 401 naming
+    `otp`; too many: 429). A role that must enrol and has not: 403 `mfa_enrolment_required`."""
+
     serializer_class = TokenObtainSerializer
 
-    @extend_schema(responses={200: TokenPairSerializer})
+    @extend_schema(
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="TokenObtainResult",
+                serializers=[TokenPairSerializer, MfaRequiredSerializer],
+                resource_type_field_name=None,
+            )
+        }
+    )
     def post(self, request):
         data = self.validated()
         services.auth_login_attempt_limit(request=request, email=data["email"])

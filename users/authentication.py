@@ -12,6 +12,7 @@ from core.audit import audit_actor_set
 from core.authentication import AuditedJWTAuthentication
 from core.errors import Unauthenticated
 from users.models import TokenFamily, User
+from users.services_mfa import ENROLMENT_REQUIRED, mfa_enrolment_missing
 from users.services_tokens import is_personal_token, token_authenticate
 from users.tokens import token_family_id_of, token_generation_of
 
@@ -50,7 +51,15 @@ class SessionJWTAuthentication(AuditedJWTAuthentication):
             family_id is not None and not user.token_family_live
         ):
             raise AuthenticationFailed(_("The session of this token has ended."), code="token_not_valid")
+        ensure_mfa_enrolled(user)
         return user
+
+
+def ensure_mfa_enrolled(user) -> None:
+    """A role that must enrol a second factor (MFA_REQUIRED_ROLES) and has not reaches nothing
+    over the API either, whichever credential it brings (read from the user row already loaded)."""
+    if mfa_enrolment_missing(user):
+        raise exceptions.PermissionDenied(ENROLMENT_REQUIRED, code="mfa_enrolment_required")
 
 
 class PersonalAccessTokenAuthentication(authentication.BaseAuthentication):
@@ -72,6 +81,7 @@ class PersonalAccessTokenAuthentication(authentication.BaseAuthentication):
             token = token_authenticate(secret=secret)
         except Unauthenticated as error:
             raise exceptions.AuthenticationFailed(error.detail, code=error.code) from None
+        ensure_mfa_enrolled(token.user)
         if request.method not in permissions.SAFE_METHODS and not token.can_write:
             raise exceptions.PermissionDenied(
                 "This token has the read scope only; writing needs a token with the write scope.",

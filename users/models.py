@@ -112,6 +112,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     # deactivation) ends all of the user's sessions at once. `user_tokens_revoke` bumps it
     # with an F() update, so two revocations at once both count.
     token_generation = models.PositiveIntegerField(default=0, editable=False)
+    # Whether the person has a confirmed second factor (users/services_mfa.py keeps it with the
+    # devices, in the same transaction): the sign-in checks read it from the user row they load
+    # anyway instead of asking the device tables on every request.
+    mfa_enabled = models.BooleanField(default=False, editable=False)
 
     objects = UserManager()
 

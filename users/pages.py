@@ -30,7 +30,7 @@ class LoginForm(forms.Form):
     password = forms.CharField(strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
-def _safe_next(request, candidate: str) -> str:
+def safe_next(request, candidate: str) -> str:
     """Where to go after signing in: `next` if it points into this site, else the timesheet."""
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -59,7 +59,7 @@ def login_page(request):
                 user = authenticate(request, email=email, password=form.cleaned_data["password"])
                 if user is not None:
                     login(request, user)
-                    return redirect(_safe_next(request, next_url))
+                    return redirect(safe_next(request, next_url))
                 form.add_error(None, WRONG_CREDENTIALS)
         else:
             status = 400
@@ -68,7 +68,7 @@ def login_page(request):
         "accounts/login.html",
         {
             "form": form,
-            "next": next_url if _safe_next(request, next_url) == next_url else "",
+            "next": next_url if safe_next(request, next_url) == next_url else "",
             **sso_login_context(request),
         },
         status=status,

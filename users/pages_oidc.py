@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from core.errors import DomainError, ServiceUnavailable
 from users.backends import SINGLE_SIGN_ON_BACKEND
 from users.oidc import oidc_authorize_redirect, sso_login_context
-from users.pages import LoginForm, _safe_next
+from users.pages import LoginForm, safe_next
 from users.services_oidc import oidc_session_sign_in
 
 NEXT_SESSION_KEY = "oidc_next"
@@ -31,7 +31,7 @@ def _ensure_enabled() -> None:
 @require_GET
 def oidc_login(request):
     _ensure_enabled()
-    request.session[NEXT_SESSION_KEY] = _safe_next(request, request.GET.get("next", ""))
+    request.session[NEXT_SESSION_KEY] = safe_next(request, request.GET.get("next", ""))
     try:
         return oidc_authorize_redirect(request, redirect_uri=request.build_absolute_uri(reverse("oidc-callback")))
     except ServiceUnavailable as error:
@@ -46,7 +46,7 @@ def oidc_callback(request):
         user = oidc_session_sign_in(request=request)
     except DomainError as error:
         return _refused(request, error)
-    next_url = _safe_next(request, request.session.pop(NEXT_SESSION_KEY, ""))
+    next_url = safe_next(request, request.session.pop(NEXT_SESSION_KEY, ""))
     login(request, user, backend=SINGLE_SIGN_ON_BACKEND)
     return redirect(next_url)
 

@@ -81,8 +81,9 @@ class UserSerializer(serializers.ModelSerializer):
             "employment_end",
             "contract",
             "night_worker",
+            "mfa_enabled",
         ]
-        read_only_fields = ["id", "date_joined", "last_login"]
+        read_only_fields = ["id", "date_joined", "last_login", "mfa_enabled"]
         extra_kwargs = {
             "email": {"validators": []},  # uniqueness is checked case-insensitively by the service
             "first_name": NAME_KWARGS,
@@ -131,6 +132,7 @@ class ProfileSerializer(serializers.ModelSerializer):
             "employment_start",
             "employment_end",
             "contract",
+            "mfa_enabled",
         ]
         read_only_fields = [
             "id",
@@ -142,6 +144,7 @@ class ProfileSerializer(serializers.ModelSerializer):
             "date_joined",
             "employment_start",
             "employment_end",
+            "mfa_enabled",
         ]
         extra_kwargs = {"first_name": NAME_KWARGS, "last_name": NAME_KWARGS}
 
@@ -161,6 +164,19 @@ class RegisterSerializer(serializers.Serializer):
 class TokenObtainSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    otp = serializers.CharField(
+        write_only=True,
+        required=False,
+        max_length=20,
+        help_text="For a person with two-factor sign-in on: the six-digit code from their app, or one of "
+        'their recovery codes (each works once). Without it such a person gets {"mfa_required": true}.',
+    )
+
+
+class MfaRequiredSerializer(serializers.Serializer):
+    mfa_required = serializers.BooleanField(
+        read_only=True, help_text="The password is right; send it again with `otp` to get the tokens."
+    )
 
 
 class TokenPairSerializer(serializers.Serializer):

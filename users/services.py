@@ -13,7 +13,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from core.audit import audit_event_record
-from core.errors import Conflict, DomainValidationError, Unauthenticated
+from core.errors import Conflict, DomainValidationError, Forbidden, Unauthenticated
 from core.net import client_ip
 from core.ratelimit import rate_limit_enforce
 from core.signals import leave_basis_changed, person_employed
@@ -22,6 +22,7 @@ from users.closings import ensure_contract_version_writable
 from users.models import Contract, Team, TokenFamily, User
 from users.permissions import ensure_admin
 from users.schedules import schedule_of
+from users.services_mfa import ENROLMENT_REQUIRED, mfa_enrolment_missing, mfa_verify
 from users.services_tokens import tokens_revoke_all_of
 from users.tokens import RotatedRefreshToken, refresh_token_issue, token_family_id_of, token_generation_of
 
@@ -240,15 +241,24 @@ def _token_pair(user: User, family: TokenFamily) -> dict[str, str]:
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
-def auth_login(*, email: str, password: str, request=None) -> dict[str, str]:
+def auth_login(*, email: str, password: str, otp: str | None = None, request=None) -> dict:
     """Email + password -> a new access/refresh pair starting a new token family. Failures
-    are audited by the `user_login_failed` signal that `authenticate` sends."""
+    are audited by the `user_login_failed` signal that `authenticate` sends. With two-factor
+    sign-in on, the right password without `otp` answers {"mfa_required": True}; a role that
+    must enrol and has not gets no tokens (403)."""
     user = authenticate(request, email=email.strip().lower(), password=password)
     if user is None or not user.is_active:
         raise Unauthenticated("No active account found with the given credentials.")
+    if user.mfa_enabled:
+        if not otp:
+            return {"mfa_required": True}
+        mfa_verify(user=user, code=otp, request=request, via="api")
+    elif mfa_enrolment_missing(user):
+        raise Forbidden(ENROLMENT_REQUIRED, code="mfa_enrolment_required")
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(last_login=timezone.now())
-        audit_event_record(action="login", actor=user, target=user, request=request, data={"method": "jwt"})
+        data = {"method": "jwt", "mfa": user.mfa_enabled}
+        audit_event_record(action="login", actor=user, target=user, request=request, data=data)
         return _token_pair(user, TokenFamily.objects.create(user=user))
 
 

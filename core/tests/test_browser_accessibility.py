@@ -71,6 +71,7 @@ def page_paths(day) -> dict[str, str]:
         "dashboard": reverse("dashboard"),
         "compliance": reverse("compliance"),
         "team": reverse("timesheet-team"),
+        "two-factor": reverse("mfa"),
     }
     with contextlib.suppress(NoReverseMatch):  # the day view, once its route exists
         paths["day"] = reverse("timesheet-day", kwargs={"day": day})
