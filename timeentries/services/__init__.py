@@ -21,11 +21,11 @@ from timeentries.services.entries import (
     ensure_days_open,
     ensure_weeks_open,
     entry_span,
-    payroll_locked_conflict,
     time_entry_create,
     time_entry_delete,
     time_entry_update,
 )
+from timeentries.services.refusals import payroll_locked_conflict
 from timeentries.services.timer import (
     running_entry_of,
     timer_start,

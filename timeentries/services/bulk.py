@@ -23,12 +23,10 @@ from timeentries.selectors import worked_by_day
 from timeentries.services.bulk_memory import MemoryStore
 from timeentries.services.bulk_postgres import PostgresStore
 from timeentries.services.bulk_staging import OtherRow, StagedEntry
-from timeentries.services.entries import (
-    _ensure_can_log_to,
-    _overlap_conflict,
-    day_is_payroll_locked,
+from timeentries.services.entries import _ensure_can_log_to, day_is_payroll_locked, entry_new_checked
+from timeentries.services.refusals import (
     day_over_24_hours_error,
-    entry_new_checked,
+    overlap_conflict,
     payroll_locked_conflict,
     week_locked_conflict,
 )
@@ -110,7 +108,7 @@ class EntrySet:
                 row, ("start" if kind == TimeEntry.Kind.CLOCKED else "day", week_locked_conflict(timesheet).detail)
             )
         for row, clash in self.store.overlaps_stored():
-            found.setdefault(row, ("start", f"{_overlap_conflict(clash).detail.removesuffix('.')} (entry {clash.pk})."))
+            found.setdefault(row, ("start", f"{overlap_conflict(clash).detail.removesuffix('.')} (entry {clash.pk})."))
         for row, other in self.store.overlaps_within():
             found.setdefault(row, ("start", _overlap_within_message(other, self.users[other.user_id])))
         for row, problem in self._days_over_24_hours():

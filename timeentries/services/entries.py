@@ -7,10 +7,15 @@ from django.db import IntegrityError, connection, transaction
 from core import periods
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError, Forbidden
-from core.pages import format_hours
 from core.signals import domain_event, send_collecting, time_entry_written
 from timeentries.models import MAX_ENTRY_LENGTH, LockPeriod, Project, Task, TimeEntry, Timesheet
 from timeentries.selectors import day_worked, worked_by_day
+from timeentries.services.refusals import (
+    day_over_24_hours_error,
+    overlap_conflict,
+    payroll_locked_conflict,
+    week_locked_conflict,
+)
 from users.closings import ensure_months_open
 from users.models import User
 from users.permissions import user_manages
@@ -89,19 +94,6 @@ def _ensure_day_not_over_24_hours(entry: TimeEntry) -> None:
             raise day_over_24_hours_error(entry, day, total=total, logged=logged[day])
 
 
-def day_over_24_hours_error(entry: TimeEntry, day: date, *, total: timedelta, logged: timedelta):
-    return DomainValidationError(
-        f"{_day_label(day)} would hold {format_hours(periods.hours(total))} hours of work "
-        f"({format_hours(periods.hours(logged))} h logged already); a day has 24 hours.",
-        field="end" if entry.is_clocked else "duration",
-    )
-
-
-def _day_label(day: date) -> str:
-    """A day as people read it: "Tue 3 Nov"."""
-    return f"{day:%a} {day.day} {day:%b}"
-
-
 def entry_span(entry: TimeEntry) -> tuple[datetime, datetime | None]:
     """The range an entry stands for when locks and compliance ask which days it touches: a
     clocked entry's start and end, a duration entry's whole local day."""
@@ -131,18 +123,6 @@ def ensure_days_open(*, user: User, first: date, last: date) -> None:
     ensure_months_open(user=user, first=first, last=last)
 
 
-def payroll_locked_conflict(first: date, lock_date: date) -> Conflict:
-    return Conflict(
-        f"Time before {lock_date:%Y-%m-%d} is closed for payroll "
-        f"(week {periods.iso_week_label(periods.week_start_of(first))}).",
-        code="period_locked",
-    )
-
-
-def week_locked_conflict(timesheet: Timesheet) -> Conflict:
-    return Conflict(f"Week {timesheet.week} is {timesheet.status}; ask your manager to reopen it.", code="week_locked")
-
-
 def ensure_weeks_open(*, user: User, weeks) -> set[date]:
     """409 `week_locked` when one of `weeks` (their Mondays) is submitted or approved. The
     timesheets are locked (select_for_update) so that an approval running at the same
@@ -165,24 +145,7 @@ def _ensure_no_overlap(*, user: User, start: datetime, end: datetime | None, exc
         .first()
     )
     if clash:
-        raise _overlap_conflict(clash)
-
-
-def _overlap_conflict(clash: TimeEntry) -> Conflict:
-    """409 naming the other entry as its owner knows it: local times, day, project / task
-    ("Overlaps your entry 09:00-11:00 on Tue 3 Nov, ACME / Design", with an en dash), never an id or UTC."""
-    tz = clash.user.tzinfo
-    start = clash.start.astimezone(tz)
-    what = clash.project.code + (f" / {clash.task.name}" if clash.task_id else "")
-    if clash.end is None:
-        return Conflict(
-            f"Overlaps your running timer, started {start:%H:%M} on {_day_label(start.date())}, {what}.",
-            code="overlap",
-        )
-    end = clash.end.astimezone(tz)
-    until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%H:%M} on {_day_label(end.date())}"
-    when = f"{start:%H:%M}\N{EN DASH}{until} on {_day_label(start.date())}"
-    return Conflict(f"Overlaps your entry {when}, {what}.", code="overlap")
+        raise overlap_conflict(clash)
 
 
 def _ensure_has_end(*, end: datetime | None, running: bool) -> None:
@@ -218,7 +181,7 @@ def _save(entry: TimeEntry, *, weeks_with_timesheet: set[date]) -> TimeEntry:
                 .first()
             )
             raise (
-                _overlap_conflict(clash) if clash else Conflict("Overlaps another time entry.", code="overlap")
+                overlap_conflict(clash) if clash else Conflict("Overlaps another time entry.", code="overlap")
             ) from error
         if RUNNING_CONSTRAINT in message:
             raise Conflict("A timer is already running.", code="timer_running") from error
