@@ -67,6 +67,16 @@ WHERE t.status IN ('submitted', 'approved')
 ORDER BY s.line, t.week_start
 """  # noqa: S608 - table names from model metadata and a constant; no values
 
+# As `ensure_weeks_open` does for one entry: the weeks' timesheets stay locked until the
+# write commits, so a week submitted meanwhile cannot slip between the check and the insert.
+LOCK_WEEKS = f"""
+SELECT t.id FROM {TIMESHEET_TABLE} t
+JOIN (SELECT DISTINCT user_id, week_first, week_last FROM {STAGING}) s
+  ON t.user_id = s.user_id AND t.week_start BETWEEN s.week_first AND s.week_last
+ORDER BY t.id
+FOR UPDATE OF t
+"""  # noqa: S608 - table names from model metadata and a constant; no values
+
 INSERT_ENTRIES = f"""
 INSERT INTO {ENTRY_TABLE} (user_id, project_id, task_id, kind, day, start, "end", break_minutes, duration,
                            description, billable, created_at, updated_at)
@@ -171,6 +181,8 @@ class PostgresStore:
 
     def locked_weeks(self):
         self._analyzed()
+        if connection.in_atomic_block:  # a write will follow: hold the weeks as they are checked
+            self._rows(LOCK_WEEKS)
         rows = self._rows(LOCKED_WEEKS)
         timesheets = Timesheet.objects.in_bulk([timesheet_id for _, _, timesheet_id in rows])
         for row, kind, timesheet_id in rows:
