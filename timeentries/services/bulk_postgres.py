@@ -56,7 +56,15 @@ CROSS JOIN LATERAL (
     WHERE e.user_id = s.user_id AND e.kind = 'clocked'
       AND tstzrange(e.start, COALESCE(e."end", 'infinity'::timestamptz), '[)') && tstzrange(s.start, s."end", '[)')
     ORDER BY e.start, e.id LIMIT 1) e
-WHERE s.kind = 'clocked'
+WHERE s.kind = 'clocked' AND s.user_id IN (
+    -- only the people with a stored entry somewhere in their rows' span are probed row by row
+    SELECT r.user_id FROM (
+        SELECT user_id, min(start) AS low, max("end") AS high FROM {STAGING} WHERE kind = 'clocked' GROUP BY user_id
+    ) r
+    WHERE EXISTS (
+        SELECT 1 FROM {ENTRY_TABLE} e
+        WHERE e.user_id = r.user_id AND e.kind = 'clocked'
+          AND tstzrange(e.start, COALESCE(e."end", 'infinity'::timestamptz), '[)') && tstzrange(r.low, r.high, '[)')))
 ORDER BY s.line
 """  # noqa: S608 - table names from model metadata and a constant; no values
 
