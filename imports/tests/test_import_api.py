@@ -3,6 +3,7 @@ download, the OpenAPI schema, and compliance judged once after the import (warn 
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from compliance.models import Violation
 from imports.formats import CANONICAL_FIELDS
 from imports.models import Import
-from imports.tests.helpers import ENTRY_HEADER, IMPORTS, upload
+from imports.tests.helpers import ENTRY_HEADER, IMPORTS, revert, upload
 from timeentries.models import TimeEntry
 
 pytestmark = pytest.mark.usefixtures("media_in_tmp", "frozen_2026_11_12")
@@ -92,3 +93,21 @@ def test_compliance_is_judged_after_the_import_and_never_refuses_it(
     assert TimeEntry.objects.count() == 1
     violation = Violation.objects.get(user=alice, rule="daily_max")
     assert str(violation.period_start) == "2026-11-09"
+
+
+def test_imported_and_reverted_entries_reach_the_search_index_in_bulk(
+    api, alice, carol, acme, fake_es, django_capture_on_commit_callbacks, frozen_2026_11_12
+):
+    rows = (ENTRY_HEADER, ROW, "alice@example.com,ACME,,2026-11-10 09:00,2026-11-10 10:00,,,,Second hour")
+    _, found = upload(api(alice), django_capture_on_commit_callbacks, "time_entries", *rows, dry_run=False)
+
+    sent = [line for r in fake_es.of("POST", "_bulk") + fake_es.of("PUT", "_bulk") for line in r.body]
+    assert sorted(line["description"] for line in sent if "description" in line) == ["One hour", "Second hour"]
+
+    ids = sorted(str(pk) for pk in TimeEntry.objects.values_list("pk", flat=True))
+    fake_es.requests.clear()
+    frozen_2026_11_12.shift(timedelta(minutes=5))
+    revert(api(carol), django_capture_on_commit_callbacks, found["id"])
+
+    sent = [line for r in fake_es.of("POST", "_bulk") + fake_es.of("PUT", "_bulk") for line in r.body]
+    assert sorted(line["delete"]["_id"] for line in sent) == ids

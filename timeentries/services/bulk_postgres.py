@@ -56,7 +56,15 @@ CROSS JOIN LATERAL (
     WHERE e.user_id = s.user_id AND e.kind = 'clocked'
       AND tstzrange(e.start, COALESCE(e."end", 'infinity'::timestamptz), '[)') && tstzrange(s.start, s."end", '[)')
     ORDER BY e.start, e.id LIMIT 1) e
-WHERE s.kind = 'clocked'
+WHERE s.kind = 'clocked' AND s.user_id IN (
+    -- only the people with a stored entry somewhere in their rows' span are probed row by row
+    SELECT r.user_id FROM (
+        SELECT user_id, min(start) AS low, max("end") AS high FROM {STAGING} WHERE kind = 'clocked' GROUP BY user_id
+    ) r
+    WHERE EXISTS (
+        SELECT 1 FROM {ENTRY_TABLE} e
+        WHERE e.user_id = r.user_id AND e.kind = 'clocked'
+          AND tstzrange(e.start, COALESCE(e."end", 'infinity'::timestamptz), '[)') && tstzrange(r.low, r.high, '[)')))
 ORDER BY s.line
 """  # noqa: S608 - table names from model metadata and a constant; no values
 
@@ -65,6 +73,16 @@ SELECT DISTINCT ON (s.line) s.line, s.kind, t.id FROM {STAGING} s
 JOIN {TIMESHEET_TABLE} t ON t.user_id = s.user_id AND t.week_start BETWEEN s.week_first AND s.week_last
 WHERE t.status IN ('submitted', 'approved')
 ORDER BY s.line, t.week_start
+"""  # noqa: S608 - table names from model metadata and a constant; no values
+
+# As `ensure_weeks_open` does for one entry: the weeks' timesheets stay locked until the
+# write commits, so a week submitted meanwhile cannot slip between the check and the insert.
+LOCK_WEEKS = f"""
+SELECT t.id FROM {TIMESHEET_TABLE} t
+JOIN (SELECT DISTINCT user_id, week_first, week_last FROM {STAGING}) s
+  ON t.user_id = s.user_id AND t.week_start BETWEEN s.week_first AND s.week_last
+ORDER BY t.id
+FOR UPDATE OF t
 """  # noqa: S608 - table names from model metadata and a constant; no values
 
 INSERT_ENTRIES = f"""
@@ -171,6 +189,8 @@ class PostgresStore:
 
     def locked_weeks(self):
         self._analyzed()
+        if connection.in_atomic_block:  # a write will follow: hold the weeks as they are checked
+            self._rows(LOCK_WEEKS)
         rows = self._rows(LOCKED_WEEKS)
         timesheets = Timesheet.objects.in_bulk([timesheet_id for _, _, timesheet_id in rows])
         for row, kind, timesheet_id in rows:
