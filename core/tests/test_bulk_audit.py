@@ -56,7 +56,7 @@ def test_token_login_updates_last_login_and_records_the_login(anon, alice, passw
     alice.refresh_from_db()
     assert alice.last_login is not None
     event = AuditEvent.objects.get(action="login")
-    assert (event.actor, event.subject, event.data) == (alice, alice, {"method": "jwt"})
+    assert (event.actor, event.subject, event.data) == (alice, alice, {"method": "jwt", "mfa": False})
     assert event.created_at >= alice.last_login - timedelta(seconds=5)
 
 
