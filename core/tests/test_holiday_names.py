@@ -13,7 +13,7 @@ NAMED = Template("{% load languages %}{{ holiday|holiday_name }}")
 
 
 @pytest.fixture
-def bavaria(db):
+def bavarian_calendar(db):
     return HolidayCalendar.objects.create(name="Bavaria", country="DE", subdivision="BY")
 
 
@@ -23,19 +23,25 @@ def shown(holiday, language: str) -> str:
 
 
 @pytest.mark.django_db
-def test_an_imported_holiday_is_named_in_the_readers_language(bavaria):
-    easter_monday = Holiday.objects.create(calendar=bavaria, date=date(2026, 4, 6), name="Ostermontag", imported=True)
+def test_an_imported_holiday_is_named_in_the_readers_language(bavarian_calendar):
+    easter_monday = Holiday.objects.create(
+        calendar=bavarian_calendar, date=date(2026, 4, 6), name="Ostermontag", imported=True
+    )
     assert shown(easter_monday, "en") == "Easter Monday"
     assert shown(easter_monday, "de") == "Ostermontag"
 
 
 @pytest.mark.django_db
-def test_a_company_day_keeps_its_own_name(bavaria):
-    outing = Holiday.objects.create(calendar=bavaria, date=date(2026, 7, 17), name="Betriebsausflug", imported=False)
+def test_a_company_day_keeps_its_own_name(bavarian_calendar):
+    outing = Holiday.objects.create(
+        calendar=bavarian_calendar, date=date(2026, 7, 17), name="Betriebsausflug", imported=False
+    )
     assert shown(outing, "en") == "Betriebsausflug"
 
 
 @pytest.mark.django_db
-def test_an_imported_day_the_package_no_longer_knows_keeps_its_stored_name(bavaria):
-    renamed = Holiday.objects.create(calendar=bavaria, date=date(2026, 7, 20), name="Alter Feiertag", imported=True)
+def test_an_imported_day_the_package_no_longer_knows_keeps_its_stored_name(bavarian_calendar):
+    renamed = Holiday.objects.create(
+        calendar=bavarian_calendar, date=date(2026, 7, 20), name="Alter Feiertag", imported=True
+    )
     assert shown(renamed, "en") == "Alter Feiertag"
