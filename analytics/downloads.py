@@ -5,14 +5,14 @@ and named the same way wherever it is asked for."""
 
 from django.conf import settings
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
-from django.utils.translation import gettext
 
 from analytics import services
-from analytics.exports import CSV_LOCALES, report_render
+from analytics.exports import report_render
 from analytics.models import Export
 from analytics.queries import ReportQuery
 from core.audit import audit_event_record
-from core.errors import Conflict, DomainError, DomainValidationError
+from core.errors import Conflict, DomainError
+from core.i18n import csv_locale_asked
 
 
 class ExportTooLarge(DomainError):
@@ -24,12 +24,8 @@ def report_download(request, query: ReportQuery, *, format: str, params: dict) -
     """`query`'s report for the signed-in user as a csv or xlsx file, recorded in the audit
     trail with the `params` asked for. More rows than EXPORT_SYNC_MAX_ROWS is a 413: those
     are built in the background (`services.export_create`). A CSV takes `?locale=de` for
-    German spreadsheets (`exports.CSV_LOCALES`)."""
-    csv_locale = request.GET.get("locale", "")
-    if csv_locale not in CSV_LOCALES:
-        raise DomainValidationError(
-            gettext("Give locale=de or locale=en (or leave it out)."), field="locale", code="invalid"
-        )
+    German spreadsheets (`core.i18n.CSV_LOCALES`)."""
+    csv_locale = csv_locale_asked(request)
     rendered = report_render(query, actor=request.user, format=format, csv_locale=csv_locale)
     if rendered.row_count > settings.EXPORT_SYNC_MAX_ROWS:
         raise ExportTooLarge(

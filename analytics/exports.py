@@ -24,6 +24,7 @@ from analytics import reports
 from analytics.queries import ReportQuery
 from analytics.reports import TIME_GROUPS
 from analytics.sorting import rows_sorted, sort_parse
+from core.i18n import CSV_LOCALES
 
 Column = tuple[str, str, str]
 
@@ -61,11 +62,6 @@ class _Echo:
 
     def write(self, value: str) -> str:
         return value
-
-
-# `?locale=de`: what German spreadsheets open without an import dialog, ";" between fields
-# and a decimal comma. Without it (or `en`) the file stays locale-neutral: "," and a dot.
-CSV_LOCALES = {"": (",", "."), "en": (",", "."), "de": (";", ",")}
 
 
 def rows_to_csv_stream(columns: list[Column], rows: Iterable[dict], *, locale: str = "") -> Iterator[str]:
