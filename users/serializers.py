@@ -1,3 +1,4 @@
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from core.validators import validate_display_name
@@ -67,6 +68,7 @@ class UserSerializer(serializers.ModelSerializer):
             "first_name",
             "last_name",
             "timezone",
+            "language",
             "weekly_contract_hours",
             "role",
             "team",
@@ -103,13 +105,13 @@ class UserSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         if self.instance is None and not attrs.get("password"):
-            raise serializers.ValidationError({"password": ["This field is required."]})
+            raise serializers.ValidationError({"password": [gettext("This field is required.")]})
         return attrs
 
 
 class ProfileSerializer(serializers.ModelSerializer):
-    """`/users/me`: people may change their names and time zone; the rest is read-only,
-    their employment dates and today's contract version included."""
+    """`/users/me`: people may change their names, time zone and language (blank: the browser's);
+    the rest is read-only, their employment dates and today's contract version included."""
 
     timezone = TimezoneField(required=False)
     team_name = serializers.CharField(source="team.name", read_only=True, default=None)
@@ -123,6 +125,7 @@ class ProfileSerializer(serializers.ModelSerializer):
             "first_name",
             "last_name",
             "timezone",
+            "language",
             "weekly_contract_hours",
             "role",
             "team",
