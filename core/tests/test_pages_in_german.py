@@ -102,8 +102,12 @@ def english_on(html: str, sentences: list[str]) -> list[str]:
 @pytest.fixture
 def alice_s_month(frozen_2026_03_02, alice, bob, carol, vacation, acme):
     leave_services.leave_accrue_year(year=2026)
-    time_entry_create(actor=alice, project=acme, task=None, day=date(2026, 3, 2), duration=timedelta(hours=6), billable=True)
-    time_entry_create(actor=alice, project=acme, task=None, day=date(2026, 2, 16), duration=timedelta(hours=8), billable=True)
+    time_entry_create(
+        actor=alice, project=acme, task=None, day=date(2026, 3, 2), duration=timedelta(hours=6), billable=True
+    )
+    time_entry_create(
+        actor=alice, project=acme, task=None, day=date(2026, 2, 16), duration=timedelta(hours=8), billable=True
+    )
     submitted = {"status": Timesheet.Status.SUBMITTED, "submitted_at": datetime(2026, 2, 23, 9, tzinfo=UTC)}
     Timesheet.objects.filter(user=alice, week_start=date(2026, 2, 16)).update(**submitted)
     leave_services.leave_request_create(
@@ -194,4 +198,3 @@ def test_the_check_finds_an_english_word_and_an_untranslated_sentence():
 
     assert english_on(html, ["Submit week", "for approval"]) == ["Submit", "Submit week", "for approval"]
     assert english_on("<p>Woche 2026-W10 zur Freigabe einreichen</p>", ["Submit week"]) == []
-
