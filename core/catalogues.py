@@ -65,7 +65,7 @@ def incomplete(po: Path) -> list[str]:
 
 def _comparable(po: Path) -> str:
     text = po.read_text(encoding="utf-8") if po.exists() else ""
-    return re.sub(r'"POT-Creation-Date: [^"]*"\n', "", text)
+    return re.sub(r'"POT-Creation-Date: [^"]*"\n', "", text).rstrip()
 
 
 def stale(root: Path) -> list[str]:

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.utils import translation
 
 
@@ -44,10 +44,12 @@ def languages_of(emails: list[str]) -> dict[str, list[str]]:
 
 def send_mail_translated(recipient_list: list[str], compose: Callable[[], tuple[str, str]]) -> int:
     """One mail per language among the recipients: `compose()` returns (subject, body) and is
-    called with that language active. Returns how many mails went out."""
+    called with that language active; the mail names it (Content-Language). Returns how many
+    mails went out."""
     sent = 0
     for language, recipients in languages_of(recipient_list).items():
         with translation.override(language):
-            subject, message = compose()
-        sent += send_mail(subject=subject, message=message, from_email=None, recipient_list=recipients)
+            subject, body = compose()
+        mail = EmailMessage(subject, body, to=recipients, headers={"Content-Language": language})
+        sent += mail.send()
     return sent
