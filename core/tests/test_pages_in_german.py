@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from compliance.tests.factories import violation_of
 from leave import services as leave_services
@@ -101,6 +102,12 @@ def english_on(html: str, sentences: list[str]) -> list[str]:
 
 @pytest.fixture
 def alice_s_month(frozen_2026_03_02, alice, bob, carol, vacation, acme):
+    # The audit log keeps each object's name as it read when written: German speakers wrote these.
+    with translation.override("de"):
+        _alice_s_month(alice, vacation, acme)
+
+
+def _alice_s_month(alice, vacation, acme):
     leave_services.leave_accrue_year(year=2026)
     time_entry_create(
         actor=alice, project=acme, task=None, day=date(2026, 3, 2), duration=timedelta(hours=6), billable=True
