@@ -23,6 +23,13 @@
       return Array.prototype.slice.call(grid.querySelectorAll("section.widget"));
     }
 
+    // The page renders each message in its language (data-text-*); {name} marks a value.
+    function text(name, values) {
+      return root.dataset[name].replace(/\{(\w+)\}/g, function (whole, key) {
+        return values && key in values ? String(values[key]) : whole;
+      });
+    }
+
     function say(message) {
       status.textContent = message;
     }
@@ -42,7 +49,7 @@
       var table = document.createElement("table");
       table.className = "team";
       var caption = table.createCaption();
-      caption.textContent = data.title + ", " + data.date_from + " to " + data.date_to;
+      caption.textContent = text("textCaption", { title: data.title, from: data.date_from, to: data.date_to });
       var head = table.createTHead().insertRow();
       [""].concat(data.datasets.map(function (set) { return set.label; })).forEach(function (text) {
         var cell = document.createElement("th");
@@ -117,12 +124,12 @@
     }
 
     function load(section) {
-      section.querySelector(".widget__summary").textContent = "Loading…";
+      section.querySelector(".widget__summary").textContent = text("textLoading");
       return fetch(widgetUrl(section), { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) {
           return response.json().then(function (body) {
             if (!response.ok) {
-              throw new Error(body.detail || "The chart could not be loaded.");
+              throw new Error(body.detail || text("textLoadFailed"));
             }
             return body;
           });
@@ -144,7 +151,7 @@
     }
 
     function save() {
-      say("Saving…");
+      say(text("textSaving"));
       return fetch(root.dataset.layoutUrl, {
         method: "PUT",
         credentials: "same-origin",
@@ -153,10 +160,10 @@
       }).then(function (response) {
         if (!response.ok) {
           return response.json().then(function (body) {
-            throw new Error(body.detail || "The layout could not be saved.");
+            throw new Error(body.detail || text("textSaveFailed"));
           });
         }
-        say("Layout saved.");
+        say(text("textSaved"));
         refreshControls();
       }).catch(function (error) {
         say(error.message);
@@ -183,9 +190,9 @@
       sequence += 1;
       // The accessible name starts with the visible label ("Move up"), so speech users can
       // say what they see (WCAG 2.5.3 label in name; axe: label-content-name-mismatch).
-      section.querySelector(".widget__up").setAttribute("aria-label", "Move up " + title);
-      section.querySelector(".widget__down").setAttribute("aria-label", "Move down " + title);
-      section.querySelector(".widget__remove").setAttribute("aria-label", "Remove " + title);
+      section.querySelector(".widget__up").setAttribute("aria-label", text("textMoveUp", { title: title }));
+      section.querySelector(".widget__down").setAttribute("aria-label", text("textMoveDown", { title: title }));
+      section.querySelector(".widget__remove").setAttribute("aria-label", text("textRemove", { title: title }));
       section.querySelector(".widget__up").addEventListener("click", function () {
         var previous = section.previousElementSibling;
         if (previous) {
@@ -229,9 +236,9 @@
       range.value = String(rangeDays);
       var rangeLabel = section.querySelector("label[for]");
       rangeLabel.htmlFor = range.id;
-      rangeLabel.textContent = "Range of " + label;
-      section.querySelector("canvas").setAttribute("aria-label", label + " chart");
-      section.querySelector(".widget__data summary").textContent = label + " as text";
+      rangeLabel.textContent = text("textRange", { title: label });
+      section.querySelector("canvas").setAttribute("aria-label", text("textChart", { title: label }));
+      section.querySelector(".widget__data summary").textContent = text("textAsText", { title: label });
       grid.appendChild(section);
       wire(section);
       return section;
@@ -240,7 +247,7 @@
     addForm.addEventListener("submit", function (event) {
       event.preventDefault();
       if (widgets().length >= maxWidgets) {
-        say("A dashboard holds at most " + maxWidgets + " widgets.");
+        say(text("textFull", { max: maxWidgets }));
         return;
       }
       var select = addForm.querySelector("select");
