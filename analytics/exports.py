@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy, pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -35,14 +36,14 @@ XLSX_MAX_TEXT = 32_767
 DATE_FORMAT = "yyyy-mm-dd"
 WIDTHS = {"text": 28, "number": 14, "date": 12}
 GROUP_HEADERS = {
-    "user": "User",
-    "team": "Team",
-    "client": "Client",
-    "project": "Project",
-    "task": "Task",
-    "day": "Day",
-    "week": "Week",
-    "month": "Month",
+    "user": gettext_lazy("User"),
+    "team": gettext_lazy("Team"),
+    "client": gettext_lazy("Client"),
+    "project": gettext_lazy("Project"),
+    "task": gettext_lazy("Task"),
+    "day": gettext_lazy("Day"),
+    "week": gettext_lazy("Week"),
+    "month": gettext_lazy("Month"),
 }
 
 
@@ -66,7 +67,7 @@ class _Echo:
 def rows_to_csv_stream(columns: list[Column], rows: Iterable[dict]) -> Iterator[str]:
     """The header line, then one CSV line per row, for a StreamingHttpResponse."""
     writer = csv.writer(_Echo())
-    yield writer.writerow([header for _, header, _ in columns])
+    yield writer.writerow([str(header) for _, header, _ in columns])
     for row in rows:
         yield writer.writerow([_csv_value(row.get(key), kind) for key, _, kind in columns])
 
@@ -137,12 +138,12 @@ def rows_to_xlsx(columns: list[Column], rows: Iterable[dict], totals: dict | Non
     """Write one sheet: a bold frozen header, typed cells, and a bold totals row when there
     are totals. Returns the number of data rows written."""
     workbook = Workbook(write_only=True)
-    sheet = _CellRowSheet(parent=workbook, title="Report")
+    sheet = _CellRowSheet(parent=workbook, title=pgettext("spreadsheet sheet title", "Report"))
     workbook._add_sheet(sheet)
     sheet.freeze_panes = "A2"
     for index, (_, _, kind) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = WIDTHS[kind]
-    sheet.append([_text(sheet, header, bold=True) for _, header, _ in columns])
+    sheet.append([_text(sheet, str(header), bold=True) for _, header, _ in columns])
     # One styled cell per column, refilled for every row: a write-only sheet writes a row out
     # during append(), so reusing the cells is safe, and styling each cell anew (a style
     # lookup per cell) is what made exports slow.
@@ -162,7 +163,7 @@ def rows_to_xlsx(columns: list[Column], rows: Iterable[dict], totals: dict | Non
             if key in totals:
                 _set_value(cell, totals[key], kind)
             else:
-                cell.value = "Total" if position == 0 else None
+                cell.value = pgettext("totals row", "Total") if position == 0 else None
             cells.append(cell)
         sheet.append(cells)
     workbook.save(path_or_buffer)
@@ -189,62 +190,62 @@ def time_report_columns(group_by: list[str]) -> list[Column]:
             columns.append((f"{group}_name", GROUP_HEADERS[group], "text"))
     return [
         *columns,
-        ("hours", "Hours", "number"),
-        ("billable_hours", "Billable hours", "number"),
-        ("amount", "Amount", "number"),
-        ("entries", "Entries", "number"),
+        ("hours", gettext_lazy("Hours"), "number"),
+        ("billable_hours", gettext_lazy("Billable hours"), "number"),
+        ("amount", gettext_lazy("Amount"), "number"),
+        ("entries", gettext_lazy("Entries"), "number"),
     ]
 
 
 OVERTIME_COLUMNS: list[Column] = [
-    ("user_name", "User", "text"),
-    ("period", "Period", "text"),
-    ("period_start", "From", "date"),
-    ("period_end", "To", "date"),
-    ("expected_hours", "Expected hours", "number"),
-    ("actual_hours", "Actual hours", "number"),
-    ("difference", "Difference", "number"),
-    ("balance", "Balance", "number"),
-    ("opening_balance", "Opening balance", "number"),  # added last: files keep their columns
+    ("user_name", gettext_lazy("User"), "text"),
+    ("period", gettext_lazy("Period"), "text"),
+    ("period_start", gettext_lazy("From"), "date"),
+    ("period_end", gettext_lazy("To"), "date"),
+    ("expected_hours", gettext_lazy("Expected hours"), "number"),
+    ("actual_hours", gettext_lazy("Actual hours"), "number"),
+    ("difference", gettext_lazy("Difference"), "number"),
+    ("balance", gettext_lazy("Balance"), "number"),
+    ("opening_balance", gettext_lazy("Opening balance"), "number"),  # added last: files keep their columns
 ]
 
 LEAVE_COLUMNS: list[Column] = [
-    ("user_name", "User", "text"),
-    ("type_name", "Leave type", "text"),
-    ("unit", "Unit", "text"),
-    ("entitlement", "Entitlement", "number"),
-    ("taken", "Taken", "number"),
-    ("planned", "Planned", "number"),
-    ("pending", "Pending", "number"),
-    ("left", "Left", "number"),
-    ("statutory_minimum_days", "Statutory minimum (days)", "number"),
-    ("statutory_entitlement", "Statutory entitlement", "number"),  # added last: files keep their columns
-    ("contractual_entitlement", "Contractual extra", "number"),
-    ("statutory_left", "Statutory left", "number"),
+    ("user_name", gettext_lazy("User"), "text"),
+    ("type_name", gettext_lazy("Leave type"), "text"),
+    ("unit", gettext_lazy("Unit"), "text"),
+    ("entitlement", gettext_lazy("Entitlement"), "number"),
+    ("taken", gettext_lazy("Taken"), "number"),
+    ("planned", gettext_lazy("Planned"), "number"),
+    ("pending", gettext_lazy("Pending"), "number"),
+    ("left", gettext_lazy("Left"), "number"),
+    ("statutory_minimum_days", gettext_lazy("Statutory minimum (days)"), "number"),
+    ("statutory_entitlement", gettext_lazy("Statutory entitlement"), "number"),  # added last: files keep their columns
+    ("contractual_entitlement", gettext_lazy("Contractual extra"), "number"),
+    ("statutory_left", gettext_lazy("Statutory left"), "number"),
 ]
 
 
 PAYROLL_COLUMNS: list[Column] = [
-    ("user_name", "Person", "text"),
-    ("email", "Email", "text"),
-    ("team_name", "Team", "text"),
-    ("month", "Month", "text"),
-    ("employment_start", "Employed from", "date"),
-    ("employment_end", "Employed until", "date"),
-    ("weekly_hours", "Weekly hours", "number"),
-    ("expected_hours", "Expected hours", "number"),
-    ("worked_hours", "Worked hours", "number"),
-    ("overtime_hours", "Overtime of the month", "number"),
-    ("balance_hours", "Account balance at month end", "number"),
-    ("paid_out_hours", "Paid-out hours", "number"),
-    ("vacation_days", "Vacation days", "number"),
-    ("sick_days", "Sick days", "number"),
-    ("unpaid_days", "Unpaid days", "number"),
-    ("other_leave_text", "Other leave (days per type)", "text"),
-    ("public_holidays", "Public holidays", "number"),
-    ("sunday_days_worked", "Days worked on Sundays", "number"),
-    ("holiday_days_worked", "Days worked on holidays", "number"),
-    ("preliminary", "Preliminary", "text"),
+    ("user_name", gettext_lazy("Person"), "text"),
+    ("email", gettext_lazy("Email"), "text"),
+    ("team_name", gettext_lazy("Team"), "text"),
+    ("month", gettext_lazy("Month"), "text"),
+    ("employment_start", gettext_lazy("Employed from"), "date"),
+    ("employment_end", gettext_lazy("Employed until"), "date"),
+    ("weekly_hours", gettext_lazy("Weekly hours"), "number"),
+    ("expected_hours", gettext_lazy("Expected hours"), "number"),
+    ("worked_hours", gettext_lazy("Worked hours"), "number"),
+    ("overtime_hours", gettext_lazy("Overtime of the month"), "number"),
+    ("balance_hours", gettext_lazy("Account balance at month end"), "number"),
+    ("paid_out_hours", gettext_lazy("Paid-out hours"), "number"),
+    ("vacation_days", gettext_lazy("Vacation days"), "number"),
+    ("sick_days", gettext_lazy("Sick days"), "number"),
+    ("unpaid_days", gettext_lazy("Unpaid days"), "number"),
+    ("other_leave_text", gettext_lazy("Other leave (days per type)"), "text"),
+    ("public_holidays", gettext_lazy("Public holidays"), "number"),
+    ("sunday_days_worked", gettext_lazy("Days worked on Sundays"), "number"),
+    ("holiday_days_worked", gettext_lazy("Days worked on holidays"), "number"),
+    ("preliminary", gettext_lazy("Preliminary"), "text"),
 ]
 
 

@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from analytics import widgets
 from analytics.exports import report_check, report_render
@@ -117,10 +118,10 @@ def exports_reap_stale(*, now=None) -> dict[str, int]:
                 logger.warning("export %s was stale (%s); queued again", export.pk, export.status)
             else:
                 export.status, export.finished_at = Export.Status.FAILED, now
-                export.error = (
-                    f"The export did not finish: the worker building it stopped (no result within "
-                    f"{settings.TASK_STALE_AFTER} s, twice). Please start it again."
-                )
+                export.error = _(
+                    "The export did not finish: the worker building it stopped (no result within "
+                    "%(seconds)s s, twice). Please start it again."
+                ) % {"seconds": settings.TASK_STALE_AFTER}
                 export.save(update_fields=["status", "finished_at", "error"])
                 failed += 1
                 logger.warning("export %s was stale after being queued again; marked failed", export.pk)
@@ -151,9 +152,11 @@ def exports_purge_expired(*, now=None) -> int:
 def dashboard_layout_replace(*, user: User, layout: list[dict]) -> list[dict]:
     """Replace the user's widgets with `widgets`, in the given order (positions 0, 1, ...)."""
     if len(layout) > widgets.MAX_WIDGETS:
-        raise DomainValidationError(f"A dashboard holds at most {widgets.MAX_WIDGETS} widgets.", field="widgets")
+        raise DomainValidationError(
+            _("A dashboard holds at most %(count)s widgets.") % {"count": widgets.MAX_WIDGETS}, field="widgets"
+        )
     cleaned = [widgets.validate_widget_request(widget["kind"], widget.get("range_days")) for widget in layout]
-    dashboard, _ = Dashboard.objects.select_for_update().get_or_create(owner=user)
+    dashboard, _created = Dashboard.objects.select_for_update().get_or_create(owner=user)
     dashboard.widgets.all().delete()
     DashboardWidget.objects.bulk_create(
         DashboardWidget(dashboard=dashboard, kind=kind, position=position, range_days=range_days)
