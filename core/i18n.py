@@ -1,6 +1,10 @@
 """Which language a person is spoken to in: pages, API messages, emails and calendar feeds."""
 
+from collections.abc import Callable
+
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
 from django.utils import translation
 
 
@@ -27,3 +31,23 @@ def activate_user_language(user) -> None:
     saw an anonymous request and chose by Accept-Language, the person's own choice wins now."""
     if user.language:
         translation.activate(user.language)
+
+
+def languages_of(emails: list[str]) -> dict[str, list[str]]:
+    """The addresses grouped by the language their owners read (an unknown address: the site's)."""
+    chosen = dict(get_user_model().objects.filter(email__in=emails).values_list("email", "language"))
+    groups: dict[str, list[str]] = {}
+    for email in emails:
+        groups.setdefault(chosen.get(email) or default_language(), []).append(email)
+    return groups
+
+
+def send_mail_translated(recipient_list: list[str], compose: Callable[[], tuple[str, str]]) -> int:
+    """One mail per language among the recipients: `compose()` returns (subject, body) and is
+    called with that language active. Returns how many mails went out."""
+    sent = 0
+    for language, recipients in languages_of(recipient_list).items():
+        with translation.override(language):
+            subject, message = compose()
+        sent += send_mail(subject=subject, message=message, from_email=None, recipient_list=recipients)
+    return sent

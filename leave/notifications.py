@@ -4,8 +4,8 @@ they never call back into the services, so `leave.services` imports them at the 
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 
+from core.i18n import send_mail_translated
 from core.outbox import RETRY_ON_OUTAGE, send_once
 from leave.models import LeaveForfeitureNotice, LeaveRequest
 from users.models import User
@@ -35,11 +35,12 @@ def notify_leave_requested(request_id: int) -> int:
         return 0
     return send_once(
         f"leave_requested:{request.pk}",
-        lambda: send_mail(
-            subject=f"[{settings.PROJECT_NAME}] Leave request from {request.user}",
-            message=f"{request.user} asks for {_describe(request)}\n\nReason: {request.reason or '-'}",
-            from_email=None,
-            recipient_list=managers,
+        lambda: send_mail_translated(
+            managers,
+            lambda: (
+                f"[{settings.PROJECT_NAME}] Leave request from {request.user}",
+                f"{request.user} asks for {_describe(request)}\n\nReason: {request.reason or '-'}",
+            ),
         ),
     )
 
@@ -69,8 +70,10 @@ def notify_leave_decided(
     if request.user_id != decided_by_id:
         mails.append(
             (
-                f"Your leave request was {status}",
-                f"Your request for {_describe(request)} was {status}{by}.{note}",
+                lambda: (
+                    f"Your leave request was {status}",
+                    f"Your request for {_describe(request)} was {status}{by}.{note}",
+                ),
                 [request.user.email],
             )
         )
@@ -79,8 +82,10 @@ def notify_leave_decided(
         if managers:
             mails.append(
                 (
-                    f"Leave of {request.user} was cancelled",
-                    f"{request.user}'s request for {_describe(request)} was cancelled{by}.{note}",
+                    lambda: (
+                        f"Leave of {request.user} was cancelled",
+                        f"{request.user}'s request for {_describe(request)} was cancelled{by}.{note}",
+                    ),
                     managers,
                 )
             )
@@ -88,10 +93,7 @@ def notify_leave_decided(
         return 0
     return send_once(
         f"leave_decided:{request.pk}:{status}:{decided_at}",
-        lambda: sum(
-            send_mail(subject=f"[{settings.PROJECT_NAME}] {subject}", message=body, from_email=None, recipient_list=to)
-            for subject, body, to in mails
-        ),
+        lambda: sum(send_mail_translated(to, _with_prefix(compose)) for compose, to in mails),
     )
 
 
@@ -116,21 +118,30 @@ def notify_forfeiture_notice(notice_id: int) -> int:
     notice = LeaveForfeitureNotice.objects.select_related("user", "leave_type").filter(pk=notice_id).first()
     if notice is None:
         return 0
+    return send_once(
+        f"forfeiture_notice:{notice.pk}",
+        lambda: send_mail_translated([notice.user.email], lambda: _forfeiture_mail(notice)),
+    )
+
+
+def _forfeiture_mail(notice: LeaveForfeitureNotice) -> tuple[str, str]:
     body = (
         f"Hello {notice.user.first_name or notice.user},\n\n{forfeiture_notice_text(notice)}\n\n"
         "Please plan and request these days in good time so that you can take them. Days that are "
         "neither taken nor carried over by then lapse; this is your employer's notice of it."
     )
     subject = f"[{settings.PROJECT_NAME}] Take your {notice.year} {notice.leave_type.name.lower()} before it lapses"
-    return send_once(
-        f"forfeiture_notice:{notice.pk}",
-        lambda: send_mail(
-            subject=subject,
-            message=body,
-            from_email=None,
-            recipient_list=[notice.user.email],
-        ),
-    )
+    return subject, body
+
+
+def _with_prefix(compose):
+    """The decision mails' subjects carry the product's name in front, as every mail's does."""
+
+    def composed() -> tuple[str, str]:
+        subject, body = compose()
+        return f"[{settings.PROJECT_NAME}] {subject}", body
+
+    return composed
 
 
 def _managers_of(user: User) -> list[str]:
