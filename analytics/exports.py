@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -36,14 +36,14 @@ XLSX_MAX_TEXT = 32_767
 DATE_FORMAT = "yyyy-mm-dd"
 WIDTHS = {"text": 28, "number": 14, "date": 12}
 GROUP_HEADERS = {
-    "user": gettext_lazy("User"),
-    "team": gettext_lazy("Team"),
-    "client": gettext_lazy("Client"),
-    "project": gettext_lazy("Project"),
-    "task": gettext_lazy("Task"),
-    "day": gettext_lazy("Day"),
-    "week": gettext_lazy("Week"),
-    "month": gettext_lazy("Month"),
+    "user": pgettext_lazy("report column", "User"),
+    "team": pgettext_lazy("report column", "Team"),
+    "client": pgettext_lazy("report column", "Client"),
+    "project": pgettext_lazy("report column", "Project"),
+    "task": pgettext_lazy("report column", "Task"),
+    "day": pgettext_lazy("report column", "Day"),
+    "week": pgettext_lazy("report column", "Week"),
+    "month": pgettext_lazy("report column", "Month"),
 }
 
 
@@ -65,9 +65,14 @@ class _Echo:
 
 
 def rows_to_csv_stream(columns: list[Column], rows: Iterable[dict]) -> Iterator[str]:
-    """The header line, then one CSV line per row, for a StreamingHttpResponse."""
+    """The header line, then one CSV line per row, for a StreamingHttpResponse. The headings
+    are translated now: the lines are written after the view returned, in no one's language."""
+    return _csv_lines([str(header) for _, header, _ in columns], columns, rows)
+
+
+def _csv_lines(header: list[str], columns: list[Column], rows: Iterable[dict]) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    yield writer.writerow([str(header) for _, header, _ in columns])
+    yield writer.writerow(header)
     for row in rows:
         yield writer.writerow([_csv_value(row.get(key), kind) for key, _, kind in columns])
 
@@ -190,62 +195,64 @@ def time_report_columns(group_by: list[str]) -> list[Column]:
             columns.append((f"{group}_name", GROUP_HEADERS[group], "text"))
     return [
         *columns,
-        ("hours", gettext_lazy("Hours"), "number"),
-        ("billable_hours", gettext_lazy("Billable hours"), "number"),
-        ("amount", gettext_lazy("Amount"), "number"),
-        ("entries", gettext_lazy("Entries"), "number"),
+        ("hours", pgettext_lazy("report column", "Hours"), "number"),
+        ("billable_hours", pgettext_lazy("report column", "Billable hours"), "number"),
+        ("amount", pgettext_lazy("report column", "Amount"), "number"),
+        ("entries", pgettext_lazy("report column", "Entries"), "number"),
     ]
 
 
 OVERTIME_COLUMNS: list[Column] = [
-    ("user_name", gettext_lazy("User"), "text"),
-    ("period", gettext_lazy("Period"), "text"),
-    ("period_start", gettext_lazy("From"), "date"),
-    ("period_end", gettext_lazy("To"), "date"),
-    ("expected_hours", gettext_lazy("Expected hours"), "number"),
-    ("actual_hours", gettext_lazy("Actual hours"), "number"),
-    ("difference", gettext_lazy("Difference"), "number"),
-    ("balance", gettext_lazy("Balance"), "number"),
-    ("opening_balance", gettext_lazy("Opening balance"), "number"),  # added last: files keep their columns
+    ("user_name", pgettext_lazy("report column", "User"), "text"),
+    ("period", pgettext_lazy("report column", "Period"), "text"),
+    ("period_start", pgettext_lazy("report column", "From"), "date"),
+    ("period_end", pgettext_lazy("report column", "To"), "date"),
+    ("expected_hours", pgettext_lazy("report column", "Expected hours"), "number"),
+    ("actual_hours", pgettext_lazy("report column", "Actual hours"), "number"),
+    ("difference", pgettext_lazy("report column", "Difference"), "number"),
+    ("balance", pgettext_lazy("report column", "Balance"), "number"),
+    # added last: files keep their columns
+    ("opening_balance", pgettext_lazy("report column", "Opening balance"), "number"),
 ]
 
 LEAVE_COLUMNS: list[Column] = [
-    ("user_name", gettext_lazy("User"), "text"),
-    ("type_name", gettext_lazy("Leave type"), "text"),
-    ("unit", gettext_lazy("Unit"), "text"),
-    ("entitlement", gettext_lazy("Entitlement"), "number"),
-    ("taken", gettext_lazy("Taken"), "number"),
-    ("planned", gettext_lazy("Planned"), "number"),
-    ("pending", gettext_lazy("Pending"), "number"),
-    ("left", gettext_lazy("Left"), "number"),
-    ("statutory_minimum_days", gettext_lazy("Statutory minimum (days)"), "number"),
-    ("statutory_entitlement", gettext_lazy("Statutory entitlement"), "number"),  # added last: files keep their columns
-    ("contractual_entitlement", gettext_lazy("Contractual extra"), "number"),
-    ("statutory_left", gettext_lazy("Statutory left"), "number"),
+    ("user_name", pgettext_lazy("report column", "User"), "text"),
+    ("type_name", pgettext_lazy("report column", "Leave type"), "text"),
+    ("unit", pgettext_lazy("report column", "Unit"), "text"),
+    ("entitlement", pgettext_lazy("report column", "Entitlement"), "number"),
+    ("taken", pgettext_lazy("report column", "Taken"), "number"),
+    ("planned", pgettext_lazy("report column", "Planned"), "number"),
+    ("pending", pgettext_lazy("report column", "Pending"), "number"),
+    ("left", pgettext_lazy("report column", "Left"), "number"),
+    ("statutory_minimum_days", pgettext_lazy("report column", "Statutory minimum (days)"), "number"),
+    # added last: files keep their columns
+    ("statutory_entitlement", pgettext_lazy("report column", "Statutory entitlement"), "number"),
+    ("contractual_entitlement", pgettext_lazy("report column", "Contractual extra"), "number"),
+    ("statutory_left", pgettext_lazy("report column", "Statutory left"), "number"),
 ]
 
 
 PAYROLL_COLUMNS: list[Column] = [
-    ("user_name", gettext_lazy("Person"), "text"),
-    ("email", gettext_lazy("Email"), "text"),
-    ("team_name", gettext_lazy("Team"), "text"),
-    ("month", gettext_lazy("Month"), "text"),
-    ("employment_start", gettext_lazy("Employed from"), "date"),
-    ("employment_end", gettext_lazy("Employed until"), "date"),
-    ("weekly_hours", gettext_lazy("Weekly hours"), "number"),
-    ("expected_hours", gettext_lazy("Expected hours"), "number"),
-    ("worked_hours", gettext_lazy("Worked hours"), "number"),
-    ("overtime_hours", gettext_lazy("Overtime of the month"), "number"),
-    ("balance_hours", gettext_lazy("Account balance at month end"), "number"),
-    ("paid_out_hours", gettext_lazy("Paid-out hours"), "number"),
-    ("vacation_days", gettext_lazy("Vacation days"), "number"),
-    ("sick_days", gettext_lazy("Sick days"), "number"),
-    ("unpaid_days", gettext_lazy("Unpaid days"), "number"),
-    ("other_leave_text", gettext_lazy("Other leave (days per type)"), "text"),
-    ("public_holidays", gettext_lazy("Public holidays"), "number"),
-    ("sunday_days_worked", gettext_lazy("Days worked on Sundays"), "number"),
-    ("holiday_days_worked", gettext_lazy("Days worked on holidays"), "number"),
-    ("preliminary", gettext_lazy("Preliminary"), "text"),
+    ("user_name", pgettext_lazy("report column", "Person"), "text"),
+    ("email", pgettext_lazy("report column", "Email"), "text"),
+    ("team_name", pgettext_lazy("report column", "Team"), "text"),
+    ("month", pgettext_lazy("report column", "Month"), "text"),
+    ("employment_start", pgettext_lazy("report column", "Employed from"), "date"),
+    ("employment_end", pgettext_lazy("report column", "Employed until"), "date"),
+    ("weekly_hours", pgettext_lazy("report column", "Weekly hours"), "number"),
+    ("expected_hours", pgettext_lazy("report column", "Expected hours"), "number"),
+    ("worked_hours", pgettext_lazy("report column", "Worked hours"), "number"),
+    ("overtime_hours", pgettext_lazy("report column", "Overtime of the month"), "number"),
+    ("balance_hours", pgettext_lazy("report column", "Account balance at month end"), "number"),
+    ("paid_out_hours", pgettext_lazy("report column", "Paid-out hours"), "number"),
+    ("vacation_days", pgettext_lazy("report column", "Vacation days"), "number"),
+    ("sick_days", pgettext_lazy("report column", "Sick days"), "number"),
+    ("unpaid_days", pgettext_lazy("report column", "Unpaid days"), "number"),
+    ("other_leave_text", pgettext_lazy("report column", "Other leave (days per type)"), "text"),
+    ("public_holidays", pgettext_lazy("report column", "Public holidays"), "number"),
+    ("sunday_days_worked", pgettext_lazy("report column", "Days worked on Sundays"), "number"),
+    ("holiday_days_worked", pgettext_lazy("report column", "Days worked on holidays"), "number"),
+    ("preliminary", pgettext_lazy("report column", "Preliminary"), "text"),
 ]
 
 

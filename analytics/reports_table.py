@@ -15,18 +15,34 @@ CHART_MAX_ROWS = 50
 # Per report: the columns naming a row in the chart (None: every text column, as the time
 # report's groupings) and the figures drawn as bars.
 CHART_SERIES = {
-    "time": (None, [("hours", gettext_lazy("Hours")), ("billable_hours", gettext_lazy("Billable hours"))]),
+    "time": (
+        None,
+        [
+            ("hours", pgettext_lazy("report column", "Hours")),
+            ("billable_hours", pgettext_lazy("report column", "Billable hours")),
+        ],
+    ),
     "overtime": (
         ["user_name", "period"],
-        [("expected_hours", gettext_lazy("Expected hours")), ("actual_hours", gettext_lazy("Actual hours"))],
+        [
+            ("expected_hours", pgettext_lazy("report column", "Expected hours")),
+            ("actual_hours", pgettext_lazy("report column", "Actual hours")),
+        ],
     ),
     "leave": (
         ["user_name", "type_name"],
-        [("taken", gettext_lazy("Taken")), ("planned", gettext_lazy("Planned")), ("left", gettext_lazy("Left"))],
+        [
+            ("taken", pgettext_lazy("report column", "Taken")),
+            ("planned", pgettext_lazy("report column", "Planned")),
+            ("left", pgettext_lazy("report column", "Left")),
+        ],
     ),
     "payroll": (
         ["user_name"],
-        [("expected_hours", gettext_lazy("Expected hours")), ("worked_hours", gettext_lazy("Worked hours"))],
+        [
+            ("expected_hours", pgettext_lazy("report column", "Expected hours")),
+            ("worked_hours", pgettext_lazy("report column", "Worked hours")),
+        ],
     ),
 }
 FILTER_NAMES = {

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from analytics import widgets
@@ -17,6 +17,7 @@ from analytics.queries import report_query
 from core import outbox
 from core.audit import audit_event_record
 from core.errors import DomainValidationError
+from core.i18n import language_of
 from core.outbox import TRANSIENT_ERRORS
 from users.models import User
 
@@ -68,10 +69,11 @@ def export_build(*, export_id: int) -> Export:
         export.status, export.progress, export.started_at = Export.Status.RUNNING, 5, timezone.now()
         export.save(update_fields=["status", "progress", "started_at"])
     try:
-        query = report_query(export.report, export.params, actor=export.owner)
-        rendered = report_render(query, actor=export.owner, format=export.format)
-        _progress(export, 60)
-        content = b"".join(rendered.chunks)
+        with translation.override(language_of(export.owner)):  # the file's headings in its owner's language
+            query = report_query(export.report, export.params, actor=export.owner)
+            rendered = report_render(query, actor=export.owner, format=export.format)
+            _progress(export, 60)
+            content = b"".join(rendered.chunks)
         _progress(export, 90)
         export.file.save(rendered.filename, ContentFile(content), save=False)
         export.status, export.progress, export.row_count = Export.Status.DONE, 100, rendered.row_count

@@ -1,8 +1,8 @@
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 from django.utils.translation import gettext as _
 
+from core.i18n import send_mail_translated
 from core.locks import PeriodicJob
 from core.outbox import RETRY_ON_OUTAGE, send_once
 from users.models import User
@@ -39,6 +39,15 @@ def webhook_disabled_notify(webhook_id: int, failing_since: str) -> int:
         recipients = [owner.email]
     else:
         recipients = list(User.objects.filter(is_active=True, role=User.Role.ADMIN).values_list("email", flat=True))
+    return send_once(
+        f"webhook_disabled:{webhook.pk}:{failing_since}",
+        lambda: send_mail_translated(recipients, lambda: _switched_off_mail(webhook)),
+    )
+
+
+def _switched_off_mail(webhook: Webhook) -> tuple[str, str]:
+    """(subject, body) of the switched-off notice, in the language active for its recipients."""
+    subject = _("[%(project)s] Webhook %(id)s switched off") % {"project": settings.PROJECT_NAME, "id": webhook.pk}
     body = _(
         "%(webhook)s (%(description)s) was switched off.\n\n%(reason)s\n\n"
         "Fix the receiver, then switch the webhook on again (PATCH /api/v1/webhooks/%(id)s "
@@ -49,13 +58,4 @@ def webhook_disabled_notify(webhook_id: int, failing_since: str) -> int:
         "reason": webhook.disabled_reason,
         "id": webhook.pk,
     }
-    return send_once(
-        f"webhook_disabled:{webhook.pk}:{failing_since}",
-        lambda: send_mail(
-            subject=_("[%(project)s] Webhook %(id)s switched off")
-            % {"project": settings.PROJECT_NAME, "id": webhook.pk},
-            message=body,
-            from_email=None,
-            recipient_list=recipients,
-        ),
-    )
+    return subject, body

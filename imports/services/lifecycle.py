@@ -10,13 +10,14 @@ from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import outbox
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainError, DomainValidationError
+from core.i18n import language_of
 from core.outbox import TRANSIENT_ERRORS
 from core.permissions import ensure_admin
 from imports.formats import KINDS, ImportFileError, read_source
@@ -117,14 +118,8 @@ def import_process(*, import_id: int) -> Import:
         elif source.status != Status.IMPORTING:
             return source
     try:
-        if source.status == Status.VALIDATING and source.dry_run:
-            _validate(source)
-        elif source.status == Status.VALIDATING:
-            # Not a dry run: one pass checks and writes, all or nothing.
-            source.status, source.progress = Status.IMPORTING, 5
-            source.save(update_fields=["status", "progress"])
-        if source.status == Status.IMPORTING:
-            _commit(source.pk)
+        with translation.override(language_of(source.owner)):  # the errors kept are read by the owner
+            _steps(source)
     except TRANSIENT_ERRORS:
         raise
     except Exception as error:
@@ -134,6 +129,17 @@ def import_process(*, import_id: int) -> Import:
         )
     source.refresh_from_db()
     return source
+
+
+def _steps(source: Import) -> None:
+    if source.status == Status.VALIDATING and source.dry_run:
+        _validate(source)
+    elif source.status == Status.VALIDATING:
+        # Not a dry run: one pass checks and writes, all or nothing.
+        source.status, source.progress = Status.IMPORTING, 5
+        source.save(update_fields=["status", "progress"])
+    if source.status == Status.IMPORTING:
+        _commit(source.pk)
 
 
 def import_fail(*, import_id: int, reason: str) -> Import:
