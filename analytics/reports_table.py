@@ -5,6 +5,7 @@ the totals row, the chart's data, and the empty state's advice. The rows arrive 
 from decimal import Decimal
 
 from django.http import QueryDict
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
@@ -55,13 +56,14 @@ FILTER_NAMES = {
 
 
 def cell_text(value) -> str:
-    """A cell as the page writes it: amounts with two places, as the CSV file does."""
+    """A cell as the page writes it: amounts with two places, as the CSV file does, with the
+    language's decimal mark."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        return number_format(value, 2)
     return str(value)
 
 

@@ -128,3 +128,14 @@ def test_the_reports_page_speaks_german(client, alice, worked_4_nov):
     assert page.status_code == 400
     assert "Unbekannte Gruppierung" in page.content.decode()
     assert "Keine Stunden für diese Filter: den Zeitraum erweitern." in empty.content.decode()
+
+
+def test_the_reports_table_writes_decimals_with_a_comma_in_german(client, alice, worked_4_nov):
+    client.force_login(alice)
+    params = {"report": "time", "range": "custom", **NOVEMBER, "group_by": "project"}
+
+    german = client.get("/reports/", params, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    english = client.get("/reports/", params).content.decode()
+
+    assert ">191,00<" in german and ">191.00<" not in german
+    assert ">191.00<" in english
