@@ -71,3 +71,16 @@ def test_the_upload_form_is_labelled_in_german(client, alice):
 
     assert "Datei (CSV oder XLSX)" in page and "Inhalt der Datei" in page
     assert "Zeiteinträge" in page and "Abwesenheiten" in page
+
+
+def test_the_admins_changelists_of_imports_and_webhooks_are_german(
+    client, api, carol, acme, django_capture_on_commit_callbacks
+):
+    upload(api(carol), django_capture_on_commit_callbacks, "projects", "code,name", "NEW,New project")
+    client.force_login(speaks_german(carol))
+
+    imports = client.get("/admin/imports/import/").content.decode()
+    deliveries = client.get("/admin/webhooks/webhookdelivery/").content.decode()
+
+    assert "Dateiname" in imports and "Importierte Zeilen" in imports and "Projekte" in imports
+    assert "Webhook-Zustellung zum Ansehen auswählen" in deliveries
