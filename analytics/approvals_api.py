@@ -2,6 +2,7 @@
 Managers and admins; an employee decides for nobody and is answered 403. Decisions are
 taken through the timesheet and leave endpoints (`.../approve`, `.../reject`)."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
@@ -88,5 +89,5 @@ class ApprovalsView(APIView):
     )
     def get(self, request):
         if not (request.user.is_manager or request.user.is_admin):
-            raise PermissionDenied("Only managers and admins have an approvals inbox.")
+            raise PermissionDenied(_("Only managers and admins have an approvals inbox."))
         return Response(ApprovalItemSerializer(approvals_inbox(request.user), many=True).data)

@@ -11,6 +11,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils.dateformat import format as date_text
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from analytics.approvals import approvals_inbox, people_decidable_by
@@ -20,7 +23,11 @@ from leave.services import leave_request_approve, leave_request_reject
 from timeentries.models import Timesheet
 from timeentries.services import timesheet_approve, timesheet_reject
 
-VERBS = {"approve": "Approved", "reject": "Rejected"}
+VERBS = {
+    "approve": pgettext_lazy("approvals outcome", "Approved"),
+    "reject": pgettext_lazy("approvals outcome", "Rejected"),
+}
+KIND_NAMES = {"timesheet": gettext_lazy("timesheet"), "leave_request": gettext_lazy("leave request")}
 
 
 class ItemsField(forms.MultipleChoiceField):
@@ -36,7 +43,9 @@ class InboxDecisionForm(forms.Form):
     button on one item (`one`) decides that item alone."""
 
     items = ItemsField(required=False)
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")], required=False)
+    decision = forms.ChoiceField(
+        choices=[("approve", gettext_lazy("Approve")), ("reject", gettext_lazy("Reject"))], required=False
+    )
     one = forms.CharField(required=False)
     comment = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     # Under a `block` working-time policy a week with open violations is approved only with
@@ -47,14 +56,14 @@ class InboxDecisionForm(forms.Form):
         data = super().clean()
         one = (data.get("one") or "").strip()
         if one:  # "approve timesheet:12"
-            decision, _, item = one.partition(" ")
+            decision, _space, item = one.partition(" ")
             data["decision"], data["items"] = decision, [item] if _parse(item) else []
         if data.get("decision") not in VERBS:
-            raise forms.ValidationError("Choose approve or reject.")
+            raise forms.ValidationError(_("Choose approve or reject."))
         if not data.get("items"):
-            raise forms.ValidationError("Select at least one item.")
+            raise forms.ValidationError(_("Select at least one item."))
         if data["decision"] == "reject" and not (data.get("comment") or "").strip():
-            self.add_error("comment", "Say why: a rejection needs a comment.")
+            self.add_error("comment", _("Say why: a rejection needs a comment."))
         return data
 
 
@@ -71,7 +80,7 @@ def _decide(actor, kind: str, pk: int, decision: str, comment: str, reason: str)
 
 
 def _parse(item: str) -> tuple[str, int] | None:
-    kind, _, pk = item.partition(":")
+    kind, _colon, pk = item.partition(":")
     if kind not in ("timesheet", "leave_request") or not pk.isdigit():
         return None
     return kind, int(pk)
@@ -83,11 +92,18 @@ def _label(actor, kind: str, pk: int) -> str | None:
     people = people_decidable_by(actor).values("pk")
     if kind == "timesheet":
         timesheet = Timesheet.objects.filter(pk=pk, user_id__in=people).select_related("user").first()
-        return f"{timesheet.user}'s week {timesheet.week}" if timesheet else None
+        if timesheet is None:
+            return None
+        return _("%(person)s's week %(week)s") % {"person": timesheet.user, "week": timesheet.week}
     leave = LeaveRequest.objects.filter(pk=pk, user_id__in=people).select_related("user", "leave_type").first()
     if leave is None:
         return None
-    return f"{leave.user}'s {leave.leave_type.name.lower()} {leave.start_date:%d %b %Y} to {leave.end_date:%d %b %Y}"
+    return _("%(person)s's %(leave_type)s %(start)s to %(end)s") % {
+        "person": leave.user,
+        "leave_type": leave.leave_type.name.lower(),
+        "start": date_text(leave.start_date, "d M Y"),
+        "end": date_text(leave.end_date, "d M Y"),
+    }
 
 
 def _decide_each(request, decision: str, items: list[str], comment: str, reason: str) -> None:
@@ -96,21 +112,23 @@ def _decide_each(request, decision: str, items: list[str], comment: str, reason:
         kind, pk = _parse(item)
         label = _label(request.user, kind, pk)
         if label is None:
-            messages.error(request, f"Not decided: {kind.replace('_', ' ')} {pk}: not in your inbox.")
+            messages.error(
+                request, _("Not decided: %(kind)s %(id)s: not in your inbox.") % {"kind": KIND_NAMES[kind], "id": pk}
+            )
             continue
         try:
             _decide(request.user, kind, pk, decision, comment, reason)
         except DomainError as error:
-            messages.error(request, f"Not decided: {label}: {error.detail}")
+            messages.error(request, _("Not decided: %(item)s: %(reason)s") % {"item": label, "reason": error.detail})
         else:
-            messages.success(request, f"{VERBS[decision]}: {label}.")
+            messages.success(request, _("%(outcome)s: %(item)s.") % {"outcome": VERBS[decision], "item": label})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def approvals_page(request):
     if not (request.user.is_manager or request.user.is_admin):
-        raise PermissionDenied("Only managers and admins have an approvals inbox.")
+        raise PermissionDenied(_("Only managers and admins have an approvals inbox."))
     items = approvals_inbox(request.user)
     form = InboxDecisionForm(request.POST or None)
     status = 200

@@ -5,6 +5,7 @@ and named the same way wherever it is asked for."""
 
 from django.conf import settings
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
 
 from analytics import services
 from analytics.exports import report_render
@@ -29,8 +30,11 @@ def report_download(request, query: ReportQuery, *, format: str, params: dict) -
     rendered = report_render(query, actor=request.user, format=format, csv_locale=csv_locale)
     if rendered.row_count > settings.EXPORT_SYNC_MAX_ROWS:
         raise ExportTooLarge(
-            f"The report has {rendered.row_count} rows, more than {settings.EXPORT_SYNC_MAX_ROWS} can be "
-            "downloaded directly; ask for it in the background with POST /api/v1/exports.",
+            _(
+                "The report has %(rows)s rows, more than %(limit)s can be downloaded directly; "
+                "ask for it in the background with POST /api/v1/exports."
+            )
+            % {"rows": rendered.row_count, "limit": settings.EXPORT_SYNC_MAX_ROWS},
             field="format",
         )
     audit_event_record(
@@ -50,5 +54,5 @@ def report_download(request, query: ReportQuery, *, format: str, params: dict) -
 def export_file_response(export: Export) -> FileResponse:
     """The file of a finished background export; one not done yet is a 409."""
     if export.status != Export.Status.DONE or not export.file:
-        raise Conflict(f"The export is {export.status}, not done.")
+        raise Conflict(_("The export is %(status)s, not done.") % {"status": export.get_status_display().lower()})
     return FileResponse(export.file.open("rb"), as_attachment=True, filename=services.export_filename(export))

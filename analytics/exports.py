@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import pgettext, pgettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -36,14 +37,14 @@ XLSX_MAX_TEXT = 32_767
 DATE_FORMAT = "yyyy-mm-dd"
 WIDTHS = {"text": 28, "number": 14, "date": 12}
 GROUP_HEADERS = {
-    "user": "User",
-    "team": "Team",
-    "client": "Client",
-    "project": "Project",
-    "task": "Task",
-    "day": "Day",
-    "week": "Week",
-    "month": "Month",
+    "user": pgettext_lazy("report column", "User"),
+    "team": pgettext_lazy("report column", "Team"),
+    "client": pgettext_lazy("report column", "Client"),
+    "project": pgettext_lazy("report column", "Project"),
+    "task": pgettext_lazy("report column", "Task"),
+    "day": pgettext_lazy("report column", "Day"),
+    "week": pgettext_lazy("report column", "Week"),
+    "month": pgettext_lazy("report column", "Month"),
 }
 
 
@@ -65,10 +66,15 @@ class _Echo:
 
 
 def rows_to_csv_stream(columns: list[Column], rows: Iterable[dict], *, locale: str = "") -> Iterator[str]:
-    """The header line, then one CSV line per row, for a StreamingHttpResponse."""
+    """The header line, then one CSV line per row, for a StreamingHttpResponse. The headings
+    are translated now: the lines are written after the view returned, in no one's language."""
+    return _csv_lines([str(header) for _, header, _ in columns], columns, rows, locale)
+
+
+def _csv_lines(header: list[str], columns: list[Column], rows: Iterable[dict], locale: str) -> Iterator[str]:
     delimiter, decimal_mark = CSV_LOCALES[locale]
     writer = csv.writer(_Echo(), delimiter=delimiter)
-    yield writer.writerow([header for _, header, _ in columns])
+    yield writer.writerow(header)
     for row in rows:
         yield writer.writerow([_csv_value(row.get(key), kind, decimal_mark) for key, _, kind in columns])
 
@@ -141,12 +147,12 @@ def rows_to_xlsx(columns: list[Column], rows: Iterable[dict], totals: dict | Non
     """Write one sheet: a bold frozen header, typed cells, and a bold totals row when there
     are totals. Returns the number of data rows written."""
     workbook = Workbook(write_only=True)
-    sheet = _CellRowSheet(parent=workbook, title="Report")
+    sheet = _CellRowSheet(parent=workbook, title=pgettext("spreadsheet sheet title", "Report"))
     workbook._add_sheet(sheet)
     sheet.freeze_panes = "A2"
     for index, (_, _, kind) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = WIDTHS[kind]
-    sheet.append([_text(sheet, header, bold=True) for _, header, _ in columns])
+    sheet.append([_text(sheet, str(header), bold=True) for _, header, _ in columns])
     # One styled cell per column, refilled for every row: a write-only sheet writes a row out
     # during append(), so reusing the cells is safe, and styling each cell anew (a style
     # lookup per cell) is what made exports slow.
@@ -166,7 +172,7 @@ def rows_to_xlsx(columns: list[Column], rows: Iterable[dict], totals: dict | Non
             if key in totals:
                 _set_value(cell, totals[key], kind)
             else:
-                cell.value = "Total" if position == 0 else None
+                cell.value = pgettext("totals row", "Total") if position == 0 else None
             cells.append(cell)
         sheet.append(cells)
     workbook.save(path_or_buffer)
@@ -193,62 +199,64 @@ def time_report_columns(group_by: list[str]) -> list[Column]:
             columns.append((f"{group}_name", GROUP_HEADERS[group], "text"))
     return [
         *columns,
-        ("hours", "Hours", "number"),
-        ("billable_hours", "Billable hours", "number"),
-        ("amount", "Amount", "number"),
-        ("entries", "Entries", "number"),
+        ("hours", pgettext_lazy("report column", "Hours"), "number"),
+        ("billable_hours", pgettext_lazy("report column", "Billable hours"), "number"),
+        ("amount", pgettext_lazy("report column", "Amount"), "number"),
+        ("entries", pgettext_lazy("report column", "Entries"), "number"),
     ]
 
 
 OVERTIME_COLUMNS: list[Column] = [
-    ("user_name", "User", "text"),
-    ("period", "Period", "text"),
-    ("period_start", "From", "date"),
-    ("period_end", "To", "date"),
-    ("expected_hours", "Expected hours", "number"),
-    ("actual_hours", "Actual hours", "number"),
-    ("difference", "Difference", "number"),
-    ("balance", "Balance", "number"),
-    ("opening_balance", "Opening balance", "number"),  # added last: files keep their columns
+    ("user_name", pgettext_lazy("report column", "User"), "text"),
+    ("period", pgettext_lazy("report column", "Period"), "text"),
+    ("period_start", pgettext_lazy("report column", "From"), "date"),
+    ("period_end", pgettext_lazy("report column", "To"), "date"),
+    ("expected_hours", pgettext_lazy("report column", "Expected hours"), "number"),
+    ("actual_hours", pgettext_lazy("report column", "Actual hours"), "number"),
+    ("difference", pgettext_lazy("report column", "Difference"), "number"),
+    ("balance", pgettext_lazy("report column", "Balance"), "number"),
+    # added last: files keep their columns
+    ("opening_balance", pgettext_lazy("report column", "Opening balance"), "number"),
 ]
 
 LEAVE_COLUMNS: list[Column] = [
-    ("user_name", "User", "text"),
-    ("type_name", "Leave type", "text"),
-    ("unit", "Unit", "text"),
-    ("entitlement", "Entitlement", "number"),
-    ("taken", "Taken", "number"),
-    ("planned", "Planned", "number"),
-    ("pending", "Pending", "number"),
-    ("left", "Left", "number"),
-    ("statutory_minimum_days", "Statutory minimum (days)", "number"),
-    ("statutory_entitlement", "Statutory entitlement", "number"),  # added last: files keep their columns
-    ("contractual_entitlement", "Contractual extra", "number"),
-    ("statutory_left", "Statutory left", "number"),
+    ("user_name", pgettext_lazy("report column", "User"), "text"),
+    ("type_name", pgettext_lazy("report column", "Leave type"), "text"),
+    ("unit", pgettext_lazy("report column", "Unit"), "text"),
+    ("entitlement", pgettext_lazy("report column", "Entitlement"), "number"),
+    ("taken", pgettext_lazy("report column", "Taken"), "number"),
+    ("planned", pgettext_lazy("report column", "Planned"), "number"),
+    ("pending", pgettext_lazy("report column", "Pending"), "number"),
+    ("left", pgettext_lazy("report column", "Left"), "number"),
+    ("statutory_minimum_days", pgettext_lazy("report column", "Statutory minimum (days)"), "number"),
+    # added last: files keep their columns
+    ("statutory_entitlement", pgettext_lazy("report column", "Statutory entitlement"), "number"),
+    ("contractual_entitlement", pgettext_lazy("report column", "Contractual extra"), "number"),
+    ("statutory_left", pgettext_lazy("report column", "Statutory left"), "number"),
 ]
 
 
 PAYROLL_COLUMNS: list[Column] = [
-    ("user_name", "Person", "text"),
-    ("email", "Email", "text"),
-    ("team_name", "Team", "text"),
-    ("month", "Month", "text"),
-    ("employment_start", "Employed from", "date"),
-    ("employment_end", "Employed until", "date"),
-    ("weekly_hours", "Weekly hours", "number"),
-    ("expected_hours", "Expected hours", "number"),
-    ("worked_hours", "Worked hours", "number"),
-    ("overtime_hours", "Overtime of the month", "number"),
-    ("balance_hours", "Account balance at month end", "number"),
-    ("paid_out_hours", "Paid-out hours", "number"),
-    ("vacation_days", "Vacation days", "number"),
-    ("sick_days", "Sick days", "number"),
-    ("unpaid_days", "Unpaid days", "number"),
-    ("other_leave_text", "Other leave (days per type)", "text"),
-    ("public_holidays", "Public holidays", "number"),
-    ("sunday_days_worked", "Days worked on Sundays", "number"),
-    ("holiday_days_worked", "Days worked on holidays", "number"),
-    ("preliminary", "Preliminary", "text"),
+    ("user_name", pgettext_lazy("report column", "Person"), "text"),
+    ("email", pgettext_lazy("report column", "Email"), "text"),
+    ("team_name", pgettext_lazy("report column", "Team"), "text"),
+    ("month", pgettext_lazy("report column", "Month"), "text"),
+    ("employment_start", pgettext_lazy("report column", "Employed from"), "date"),
+    ("employment_end", pgettext_lazy("report column", "Employed until"), "date"),
+    ("weekly_hours", pgettext_lazy("report column", "Weekly hours"), "number"),
+    ("expected_hours", pgettext_lazy("report column", "Expected hours"), "number"),
+    ("worked_hours", pgettext_lazy("report column", "Worked hours"), "number"),
+    ("overtime_hours", pgettext_lazy("report column", "Overtime of the month"), "number"),
+    ("balance_hours", pgettext_lazy("report column", "Account balance at month end"), "number"),
+    ("paid_out_hours", pgettext_lazy("report column", "Paid-out hours"), "number"),
+    ("vacation_days", pgettext_lazy("report column", "Vacation days"), "number"),
+    ("sick_days", pgettext_lazy("report column", "Sick days"), "number"),
+    ("unpaid_days", pgettext_lazy("report column", "Unpaid days"), "number"),
+    ("other_leave_text", pgettext_lazy("report column", "Other leave (days per type)"), "text"),
+    ("public_holidays", pgettext_lazy("report column", "Public holidays"), "number"),
+    ("sunday_days_worked", pgettext_lazy("report column", "Days worked on Sundays"), "number"),
+    ("holiday_days_worked", pgettext_lazy("report column", "Days worked on holidays"), "number"),
+    ("preliminary", pgettext_lazy("report column", "Preliminary"), "text"),
 ]
 
 

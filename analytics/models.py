@@ -1,26 +1,28 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Export(models.Model):
     """A report file built in the background (`analytics.tasks.export_run`) for its owner."""
 
     class Report(models.TextChoices):
-        TIME = "time", "Time"
-        OVERTIME = "overtime", "Overtime"
-        LEAVE = "leave", "Leave"
-        PAYROLL = "payroll", "Payroll"
+        TIME = "time", pgettext_lazy("report", "Time")
+        OVERTIME = "overtime", pgettext_lazy("report", "Overtime")
+        LEAVE = "leave", pgettext_lazy("report", "Leave")
+        PAYROLL = "payroll", pgettext_lazy("report", "Payroll")
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
-        XLSX = "xlsx", "Excel"
+        XLSX = "xlsx", _("Excel")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", pgettext_lazy("export status", "Pending")
+        RUNNING = "running", pgettext_lazy("export status", "Running")
+        DONE = "done", pgettext_lazy("export status", "Done")
+        FAILED = "failed", pgettext_lazy("export status", "Failed")
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports")
     report = models.CharField(max_length=16, choices=Report.choices)
@@ -32,13 +34,17 @@ class Export(models.Model):
     file = models.FileField(upload_to="exports/", blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    started_at = models.DateTimeField(null=True, blank=True, help_text="When the current attempt started building.")
+    started_at = models.DateTimeField(null=True, blank=True, help_text=_("When the current attempt started building."))
     requeued_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the reaper queued it again after a worker died with it (once at most)."
+        null=True,
+        blank=True,
+        help_text=_("When the reaper queued it again after a worker died with it (once at most)."),
     )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="export_progress_at_most_100"),
@@ -54,14 +60,18 @@ class SavedReport(models.Model):
     `params` holds the report's query-string parameters as strings (only keys the report or
     the page knows, checked by `analytics.saved_reports`), so opening it asks the same question."""
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_reports")
-    name = models.CharField(max_length=100)
-    report = models.CharField(max_length=16, choices=Export.Report.choices)
-    params = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_reports", verbose_name=_("owner")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    report = models.CharField(pgettext_lazy("report filter", "report"), max_length=16, choices=Export.Report.choices)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("saved report")
+        verbose_name_plural = _("saved reports")
         ordering = ["name", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["owner", "name"], name="saved_report_unique_name_per_owner"),
@@ -86,12 +96,12 @@ class DashboardWidget(models.Model):
     """One chart on a dashboard: what it shows, where, and over how many days."""
 
     class Kind(models.TextChoices):
-        HOURS_PER_WEEK = "hours_per_week", "Hours per week"
-        MONTH_BY_PROJECT = "month_by_project", "This month by project"
-        OVERTIME_TREND = "overtime_trend", "Overtime trend"
-        TEAM_ABSENCES = "team_absences", "Team absences"
-        OPEN_VIOLATIONS = "open_violations", "Open violations"
-        UTILISATION = "utilisation", "Utilisation"
+        HOURS_PER_WEEK = "hours_per_week", _("Hours per week")
+        MONTH_BY_PROJECT = "month_by_project", _("This month by project")
+        OVERTIME_TREND = "overtime_trend", _("Overtime trend")
+        TEAM_ABSENCES = "team_absences", _("Team absences")
+        OPEN_VIOLATIONS = "open_violations", _("Open violations")
+        UTILISATION = "utilisation", _("Utilisation")
 
     DEFAULT_RANGE_DAYS = {
         Kind.HOURS_PER_WEEK: 84,

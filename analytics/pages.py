@@ -7,19 +7,27 @@ layout changes go back through `PUT /api/v1/dashboards/me`, the same service as 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET
 
 from analytics.models import DashboardWidget
 from analytics.widgets import MAX_WIDGETS, dashboard_layout
 from leave.selectors_account import account_summary, working_time_account
 
-RANGE_CHOICES = [(7, "7 days"), (14, "14 days"), (30, "30 days"), (84, "12 weeks"), (180, "6 months"), (365, "1 year")]
+RANGE_CHOICES = [
+    (7, gettext_lazy("7 days")),
+    (14, gettext_lazy("14 days")),
+    (30, gettext_lazy("30 days")),
+    (84, gettext_lazy("12 weeks")),
+    (180, gettext_lazy("6 months")),
+    (365, gettext_lazy("1 year")),
+]
 
 
 def range_choices(selected: int) -> list[tuple[int, str]]:
     """The standard ranges, plus a saved one that is not among them (set over the API)."""
     choices = dict(RANGE_CHOICES)
-    choices.setdefault(selected, f"{selected} days")
+    choices.setdefault(selected, ngettext("%(count)d day", "%(count)d days", selected) % {"count": selected})
     return sorted(choices.items())
 
 

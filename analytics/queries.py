@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from analytics.reports import FILTERS, GROUPS, validate_group_by
@@ -43,7 +45,7 @@ class _ReportQuerySerializer(serializers.Serializer):
 
 class _RangeReportQuerySerializer(DateRangeQuerySerializer, _ReportQuerySerializer):
     max_days = MAX_SPAN_DAYS
-    too_long = "A report spans at most {days} days."
+    too_long = gettext_lazy("A report spans at most {days} days.")
 
 
 class TimeReportQuerySerializer(_RangeReportQuerySerializer):
@@ -68,7 +70,7 @@ class TimeReportQuerySerializer(_RangeReportQuerySerializer):
 
     def validate_tz(self, value: str) -> str:
         if value not in time_zone_names():
-            raise serializers.ValidationError("Use an IANA time zone such as Europe/Berlin.")
+            raise serializers.ValidationError(_("Use an IANA time zone such as Europe/Berlin."))
         return value
 
     def report_params(self, actor) -> dict:
@@ -116,11 +118,11 @@ REPORT_QUERY_SERIALIZERS = {
 # month). A relative one stands for `from`/`to` seen from the day it is asked on, so a
 # bookmarked or saved "last month" stays last month; `custom` means the given from/to.
 RANGES = [
-    ("this_week", "This week"),
-    ("last_week", "Last week"),
-    ("this_month", "This month"),
-    ("last_month", "Last month"),
-    ("custom", "Custom dates"),
+    ("this_week", gettext_lazy("This week")),
+    ("last_week", gettext_lazy("Last week")),
+    ("this_month", gettext_lazy("This month")),
+    ("last_month", gettext_lazy("Last month")),
+    ("custom", gettext_lazy("Custom dates")),
 ]
 RELATIVE_RANGES = [key for key, _ in RANGES if key != "custom"]
 

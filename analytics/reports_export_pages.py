@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from analytics import services
@@ -27,14 +28,19 @@ def export_create_page(request):
     asked = report_request(request.user, request.GET)
     output = request.POST.get("format")
     if asked.errors or output not in Export.Format.values:
-        messages.error(request, "Choose the report and a format (CSV or XLSX) to export.")
+        messages.error(request, _("Choose the report and a format (CSV or XLSX) to export."))
     elif asked.report not in Export.Report.values:
-        messages.error(request, f"The {asked.report} report cannot be exported in the background yet.")
+        messages.error(
+            request, _("The %(report)s report cannot be exported in the background yet.") % {"report": asked.report}
+        )
     else:
         services.export_create(
             actor=request.user, report=asked.report, format=output, params=asked.raw, request=request
         )
-        messages.success(request, f"The {output.upper()} export has started: it is listed under Recent exports.")
+        messages.success(
+            request,
+            _("The %(format)s export has started: it is listed under Recent exports.") % {"format": output.upper()},
+        )
     return redirect(reports_url(asked.params, "#exports"))
 
 
@@ -71,7 +77,7 @@ def payroll_close_page(request):
     )
     params = {"report": "payroll", **{key: request.POST[key] for key in ("month", "team") if request.POST.get(key)}}
     if not query.is_valid():
-        messages.error(request, "Choose a month (YYYY-MM) to close.")
+        messages.error(request, _("Choose a month (YYYY-MM) to close."))
         return redirect(reports_url(params))
     data = query.report_params(request.user)
     team = get_object_or_404(teams_visible_to(request.user), pk=data["team"]) if data.get("team") else None
@@ -80,7 +86,7 @@ def payroll_close_page(request):
     except Forbidden as error:
         raise PermissionDenied(error.detail) from error
     except DomainError as error:
-        messages.error(request, f"Not closed: {error.detail}")
+        messages.error(request, _("Not closed: %(reason)s") % {"reason": error.detail})
     else:
-        messages.success(request, f"{closing} is closed for payroll.")
+        messages.success(request, _("%(closing)s is closed for payroll.") % {"closing": closing})
     return redirect(reports_url(params))

@@ -10,6 +10,8 @@ from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from analytics.exports import report_columns
 from analytics.queries import RANGES, REPORT_QUERY_SERIALIZERS, ReportQuery, range_dates
@@ -19,7 +21,12 @@ from timeentries.selectors import clients_visible_to, projects_visible_to
 from users.models import User
 from users.selectors import teams_visible_to, users_visible_to
 
-TABS = [("time", "Time"), ("overtime", "Overtime"), ("leave", "Leave"), ("payroll", "Payroll")]
+TABS = [
+    ("time", pgettext_lazy("report", "Time")),
+    ("overtime", pgettext_lazy("report", "Overtime")),
+    ("leave", pgettext_lazy("report", "Leave")),
+    ("payroll", pgettext_lazy("report", "Payroll")),
+]
 DEFAULT_RANGE = "this_month"
 # Per report, the query-string keys its serializer reads (besides the dates and the sort).
 FILTER_KEYS = {
@@ -30,21 +37,21 @@ FILTER_KEYS = {
 }
 RANGED = ("time", "overtime")
 FIELD_LABELS = {
-    "report": "Report",
-    "range": "Period",
-    "from": "From",
-    "to": "To",
-    "group_by": "Group by",
-    "period": "Per",
-    "as_of": "Balances on",
-    "month": "Month",
-    "team": "Team",
-    "user": "Person",
-    "client": "Client",
-    "project": "Project",
-    "billable": "Billable",
-    "preliminary": "Preliminary",
-    "sort": "Sort",
+    "report": pgettext_lazy("report filter", "Report"),
+    "range": gettext_lazy("Period"),
+    "from": gettext_lazy("From"),
+    "to": gettext_lazy("To"),
+    "group_by": gettext_lazy("Group by"),
+    "period": gettext_lazy("Per"),
+    "as_of": gettext_lazy("Balances on"),
+    "month": gettext_lazy("Month"),
+    "team": gettext_lazy("Team"),
+    "user": gettext_lazy("Person"),
+    "client": gettext_lazy("Client"),
+    "project": gettext_lazy("Project"),
+    "billable": gettext_lazy("Billable"),
+    "preliminary": gettext_lazy("Preliminary"),
+    "sort": gettext_lazy("Sort"),
 }
 
 
@@ -88,7 +95,8 @@ def _dates(asked: ReportRequest, query: QueryDict, today: date) -> None:
     custom = query.get("from") or query.get("to")
     asked.range = query.get("range") or ("custom" if custom else DEFAULT_RANGE)
     if asked.range not in dict(RANGES):
-        asked.errors["range"] = ["Choose a period: " + ", ".join(label.lower() for _, label in RANGES) + "."]
+        periods = ", ".join(str(label).lower() for _key, label in RANGES)
+        asked.errors["range"] = [_("Choose a period: %(periods)s.") % {"periods": periods}]
     elif asked.range == "custom":
         asked.raw.update({key: query[key] for key in ("from", "to") if query.get(key)})
     else:
@@ -130,9 +138,9 @@ def ensure_filters_visible(user: User, params: dict) -> None:
     API's per-person reports answer)."""
     team, person = params.get("team"), params.get("user")
     if team is not None and not teams_visible_to(user).filter(pk=team).exists():
-        raise Http404("No such team.")
+        raise Http404(_("No such team."))
     if person is not None and not users_visible_to(user).filter(pk=person).exists():
-        raise Http404("No such user.")
+        raise Http404(_("No such user."))
 
 
 def report_request(user: User, query: QueryDict) -> ReportRequest:
@@ -140,9 +148,9 @@ def report_request(user: User, query: QueryDict) -> ReportRequest:
     the user may not open is a 403; a team or person they may not see a 404."""
     report = query.get("report") or "time"
     if report not in dict(TABS):
-        return ReportRequest(report="time", errors={"report": ["Choose one of: time, overtime, leave, payroll."]})
+        return ReportRequest(report="time", errors={"report": [_("Choose one of: time, overtime, leave, payroll.")]})
     if report not in dict(tabs_for(user)):
-        raise PermissionDenied("Only admins and managers see the payroll report.")
+        raise PermissionDenied(_("Only admins and managers see the payroll report."))
     asked = ReportRequest(report=report)
     today = user.local_today()
     if report in RANGED:

@@ -13,10 +13,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from analytics.downloads import ExportTooLarge, report_download
-from analytics.exports import report_table
+from analytics.exports import GROUP_HEADERS, report_table
 from analytics.models import Export
 from analytics.reports import GROUPS, payroll_month_closings
 from analytics.reports_filters import (
@@ -37,9 +39,9 @@ from analytics.selectors import saved_reports_of
 from core.errors import Conflict, DomainError
 from core.pages import local_timezone
 
-GROUP_LABELS = [(group, group.capitalize()) for group in GROUPS]
-OVERTIME_PERIODS = [("week", "Week"), ("month", "Month")]
-BILLABLE_CHOICES = [("true", "Billable only"), ("false", "Not billable only")]
+GROUP_LABELS = [(group, GROUP_HEADERS[group]) for group in GROUPS]
+OVERTIME_PERIODS = [("week", gettext_lazy("Week")), ("month", gettext_lazy("Month"))]
+BILLABLE_CHOICES = [("true", gettext_lazy("Billable only")), ("false", gettext_lazy("Not billable only"))]
 RECENT_EXPORTS = 10
 EXPORT_ACTIVE = (Export.Status.PENDING, Export.Status.RUNNING)
 
@@ -58,15 +60,15 @@ def _values(asked: ReportRequest) -> dict:
 
 def _title(asked: ReportRequest) -> str:
     """The table's heading: the report and the days or month it covers."""
-    name = dict(TABS).get(asked.report, "Time")
+    name = dict(TABS).get(asked.report, TABS[0][1])
     raw = asked.raw
     if "from" in raw and "to" in raw:
-        return f"{name} report, {raw['from']} to {raw['to']}"
+        return _("%(report)s report, %(from)s to %(to)s") % {"report": name, "from": raw["from"], "to": raw["to"]}
     if "as_of" in raw:
-        return f"{name} balances on {raw['as_of']}"
+        return _("%(report)s balances on %(day)s") % {"report": name, "day": raw["as_of"]}
     if "month" in raw:
-        return f"{name} of {raw['month']}"
-    return f"{name} report"
+        return _("%(report)s of %(month)s") % {"report": name, "month": raw["month"]}
+    return _("%(report)s report") % {"report": name}
 
 
 def _error_summary(asked: ReportRequest, user) -> list[dict]:
@@ -148,15 +150,17 @@ def report_download_page(request):
     asked = report_request(request.user, request.GET)
     output = request.GET.get("format")
     if asked.errors or output not in Export.Format.values:
-        messages.error(request, "Choose the report and a format (CSV or XLSX) to download.")
+        messages.error(request, _("Choose the report and a format (CSV or XLSX) to download."))
         return redirect(reports_url(asked.params))
     try:
         return report_download(request, asked.query, format=output, params=asked.params)
     except ExportTooLarge:
         messages.error(
-            request, f"The report has more than {settings.EXPORT_SYNC_MAX_ROWS} rows: export it in the background."
+            request,
+            _("The report has more than %(count)s rows: export it in the background.")
+            % {"count": settings.EXPORT_SYNC_MAX_ROWS},
         )
         return redirect(reports_url(asked.params))
     except DomainError as error:
-        messages.error(request, f"Not downloaded: {error.detail}")
+        messages.error(request, _("Not downloaded: %(reason)s") % {"reason": error.detail})
         return redirect(reports_url(asked.params))

@@ -5,6 +5,9 @@ the totals row, the chart's data, and the empty state's advice. The rows arrive 
 from decimal import Decimal
 
 from django.http import QueryDict
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from analytics.exports import Column
 from analytics.sorting import sort_parse
@@ -13,28 +16,54 @@ CHART_MAX_ROWS = 50
 # Per report: the columns naming a row in the chart (None: every text column, as the time
 # report's groupings) and the figures drawn as bars.
 CHART_SERIES = {
-    "time": (None, [("hours", "Hours"), ("billable_hours", "Billable hours")]),
-    "overtime": (["user_name", "period"], [("expected_hours", "Expected hours"), ("actual_hours", "Actual hours")]),
-    "leave": (["user_name", "type_name"], [("taken", "Taken"), ("planned", "Planned"), ("left", "Left")]),
-    "payroll": (["user_name"], [("expected_hours", "Expected hours"), ("worked_hours", "Worked hours")]),
+    "time": (
+        None,
+        [
+            ("hours", pgettext_lazy("report column", "Hours")),
+            ("billable_hours", pgettext_lazy("report column", "Billable hours")),
+        ],
+    ),
+    "overtime": (
+        ["user_name", "period"],
+        [
+            ("expected_hours", pgettext_lazy("report column", "Expected hours")),
+            ("actual_hours", pgettext_lazy("report column", "Actual hours")),
+        ],
+    ),
+    "leave": (
+        ["user_name", "type_name"],
+        [
+            ("taken", pgettext_lazy("report column", "Taken")),
+            ("planned", pgettext_lazy("report column", "Planned")),
+            ("left", pgettext_lazy("report column", "Left")),
+        ],
+    ),
+    "payroll": (
+        ["user_name"],
+        [
+            ("expected_hours", pgettext_lazy("report column", "Expected hours")),
+            ("worked_hours", pgettext_lazy("report column", "Worked hours")),
+        ],
+    ),
 }
 FILTER_NAMES = {
-    "user": "person",
-    "team": "team",
-    "client": "client",
-    "project": "project",
-    "billable": "billable",
+    "user": gettext_lazy("person"),
+    "team": gettext_lazy("team"),
+    "client": gettext_lazy("client"),
+    "project": gettext_lazy("project"),
+    "billable": pgettext_lazy("filter", "billable"),
 }
 
 
 def cell_text(value) -> str:
-    """A cell as the page writes it: amounts with two places, as the CSV file does."""
+    """A cell as the page writes it: amounts with two places, as the CSV file does, with the
+    language's decimal mark."""
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        return number_format(value, 2)
     return str(value)
 
 
@@ -54,7 +83,7 @@ def header_cells(columns: list[Column], sort: str, query: QueryDict) -> list[dic
                 "num": kind == "number",
                 "url": "?" + link.urlencode(),
                 "aria_sort": ("descending" if descending else "ascending") if sorted_here else "",
-                "next": "sort descending" if sorted_here and not descending else "sort ascending",
+                "next": _("sort descending") if sorted_here and not descending else _("sort ascending"),
             }
         )
     return cells
@@ -69,8 +98,8 @@ def totals_row(columns: list[Column], totals: dict | None) -> list[dict] | None:
     if not totals:
         return None
     cells = []
-    for position, (key, _, kind) in enumerate(columns):
-        text = cell_text(totals[key]) if key in totals else ("Total" if position == 0 else "")
+    for position, (key, _header, kind) in enumerate(columns):
+        text = cell_text(totals[key]) if key in totals else (pgettext("totals row", "Total") if position == 0 else "")
         cells.append({"text": text, "num": kind == "number" and key in totals})
     return cells
 
@@ -83,7 +112,9 @@ def chart_data(report: str, columns: list[Column], rows: list[dict]) -> dict:
     shown = rows[:CHART_MAX_ROWS]
     return {
         "labels": [" · ".join(cell_text(row.get(key)) for key in label_keys) for row in shown],
-        "datasets": [{"label": label, "data": [float(row.get(key) or 0) for row in shown]} for key, label in series],
+        "datasets": [
+            {"label": str(label), "data": [float(row.get(key) or 0) for row in shown]} for key, label in series
+        ],
         "shown": len(shown),
         "rows": len(rows),
     }
@@ -92,17 +123,17 @@ def chart_data(report: str, columns: list[Column], rows: list[dict]) -> dict:
 def empty_advice(report: str, params: dict) -> str:
     """What to change when a report has no rows, naming the filters that are set."""
     filters = params.get("filters", params)
-    active = [name for key, name in FILTER_NAMES.items() if filters.get(key) is not None]
-    clear = f"clear the {' and '.join(active)} filter" if active else ""
+    active = [str(name) for key, name in FILTER_NAMES.items() if filters.get(key) is not None]
+    clear = _("clear the %(filters)s filter") % {"filters": _(" and ").join(active)} if active else ""
     if report == "time":
-        advice = "widen the period" + (f" or {clear}" if clear else "")
-        return f"No hours for these filters: {advice}."
+        advice = _("widen the period or %(clear)s") % {"clear": clear} if clear else _("widen the period")
+        return _("No hours for these filters: %(advice)s.") % {"advice": advice}
     if report == "payroll":
-        advice = "pick another month" + (f" or {clear}" if clear else "")
-        return f"No one you see was employed in this month: {advice}."
+        advice = _("pick another month or %(clear)s") % {"clear": clear} if clear else _("pick another month")
+        return _("No one you see was employed in this month: %(advice)s.") % {"advice": advice}
     if report == "overtime":
-        return "No one to show for these filters: " + (clear or "widen the period") + "."
-    return "No leave balances for these filters: " + (clear or "pick another day") + "."
+        return _("No one to show for these filters: %(advice)s.") % {"advice": clear or _("widen the period")}
+    return _("No leave balances for these filters: %(advice)s.") % {"advice": clear or _("pick another day")}
 
 
 def table_context(report: str, columns: list[Column], result: dict, sort: str, query: QueryDict) -> dict:

@@ -11,6 +11,8 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from analytics.models import SavedReport
@@ -21,7 +23,7 @@ from users.models import User
 
 REPORTS_PAGE_PATH = "/reports/"
 SORT = re.compile(r"^-?[a-z][a-z_]{0,39}$")
-NOT_SAVED = {"format": "The format is chosen when downloading; it is not part of a saved report."}
+NOT_SAVED = {"format": gettext_lazy("The format is chosen when downloading; it is not part of a saved report.")}
 
 
 def _as_string(value) -> str | None:
@@ -46,9 +48,12 @@ def _cleaned(report: str, params: dict) -> tuple[dict[str, str], dict[str, list[
     for key, value in params.items():
         text = _as_string(value)
         if key not in known:
-            errors[key] = [NOT_SAVED.get(key, f"The {report} report has no parameter {key!r}.")]
+            errors[key] = [
+                NOT_SAVED.get(key)
+                or _("The %(report)s report has no parameter %(key)r.") % {"report": report, "key": key}
+            ]
         elif text is None:
-            errors[key] = ["Give the value as text, as in a URL."]
+            errors[key] = [_("Give the value as text, as in a URL.")]
         elif text:
             cleaned[key] = text
     return cleaned, errors
@@ -57,10 +62,10 @@ def _cleaned(report: str, params: dict) -> tuple[dict[str, str], dict[str, list[
 def _page_key_errors(report: str, params: dict[str, str]) -> dict[str, list[str]]:
     errors = {}
     if "sort" in params and not SORT.match(params["sort"]):
-        errors["sort"] = ["Sort by a column key, with a leading - for descending."]
-    presets = [key for key, _ in RANGES]
+        errors["sort"] = [_("Sort by a column key, with a leading - for descending.")]
+    presets = [key for key, _label in RANGES]
     if params.get("range", presets[0]) not in presets:
-        errors["range"] = [f"Choose one of {', '.join(presets)}."]
+        errors["range"] = [_("Choose one of %(choices)s.") % {"choices": ", ".join(presets)}]
     return errors
 
 
@@ -94,16 +99,16 @@ def _checked_name(owner: User, name: str, *, other_than: int | None = None) -> s
     name = name.strip()
     limit = SavedReport._meta.get_field("name").max_length
     if not name:
-        raise DomainValidationError("Give the saved report a name.", field="name")
+        raise DomainValidationError(_("Give the saved report a name."), field="name")
     if len(name) > limit:
-        raise DomainValidationError(f"A name has at most {limit} characters.", field="name")
+        raise DomainValidationError(_("A name has at most %(limit)s characters.") % {"limit": limit}, field="name")
     if saved_reports_of(owner).filter(name=name).exclude(pk=other_than).exists():
         raise _duplicate(name)
     return name
 
 
 def _duplicate(name: str) -> DomainValidationError:
-    return DomainValidationError(f"You already have a saved report named {name!r}.", field="name")
+    return DomainValidationError(_("You already have a saved report named %(name)r.") % {"name": name}, field="name")
 
 
 def _save(saved: SavedReport, **fields) -> SavedReport:

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
@@ -54,11 +55,11 @@ def saved_report_save(request):
     query = QueryDict(request.POST.get("query", ""))
     back = saved_report_back_url(query)
     if not form.is_valid():
-        messages.error(request, "Not saved: give the report a name of at most 100 characters.")
+        messages.error(request, _("Not saved: give the report a name of at most 100 characters."))
         return redirect(back)
     asked = report_request(request.user, query)
     if asked.errors:
-        messages.error(request, "Not saved: correct the filters first.")
+        messages.error(request, _("Not saved: correct the filters first."))
         return redirect(back)
     try:
         saved = saved_report_create(
@@ -68,11 +69,11 @@ def saved_report_save(request):
             params=saved_report_params_of(asked),
         )
     except DomainError as error:
-        messages.error(request, f"Not saved: {error.detail}")
+        messages.error(request, _("Not saved: %(reason)s") % {"reason": error.detail})
     except ValidationError as error:
-        messages.error(request, f"Not saved: {_first_error(error)}")
+        messages.error(request, _("Not saved: %(reason)s") % {"reason": _first_error(error)})
     else:
-        messages.success(request, f"Saved as “{saved.name}”.")
+        messages.success(request, _("Saved as “%(name)s”.") % {"name": saved.name})
         return redirect(saved_report_page_url(saved))
     return redirect(back)
 
@@ -87,6 +88,6 @@ def saved_report_delete_page(request, pk: int):
     try:
         saved_report_delete(owner=request.user, saved_report_id=pk)
     except SavedReport.DoesNotExist as error:
-        raise Http404("No such saved report.") from error
-    messages.success(request, "The saved report is deleted.")
+        raise Http404(_("No such saved report.")) from error
+    messages.success(request, _("The saved report is deleted."))
     return redirect(saved_report_back_url(QueryDict(request.POST.get("query", ""))))

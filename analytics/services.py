@@ -7,7 +7,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from analytics import widgets
 from analytics.exports import report_check, report_render
@@ -16,6 +17,7 @@ from analytics.queries import report_query
 from core import outbox
 from core.audit import audit_event_record
 from core.errors import DomainValidationError
+from core.i18n import language_of
 from core.outbox import TRANSIENT_ERRORS
 from users.models import User
 
@@ -67,10 +69,11 @@ def export_build(*, export_id: int) -> Export:
         export.status, export.progress, export.started_at = Export.Status.RUNNING, 5, timezone.now()
         export.save(update_fields=["status", "progress", "started_at"])
     try:
-        query = report_query(export.report, export.params, actor=export.owner)
-        rendered = report_render(query, actor=export.owner, format=export.format)
-        _progress(export, 60)
-        content = b"".join(rendered.chunks)
+        with translation.override(language_of(export.owner)):  # the file's headings in its owner's language
+            query = report_query(export.report, export.params, actor=export.owner)
+            rendered = report_render(query, actor=export.owner, format=export.format)
+            _progress(export, 60)
+            content = b"".join(rendered.chunks)
         _progress(export, 90)
         export.file.save(rendered.filename, ContentFile(content), save=False)
         export.status, export.progress, export.row_count = Export.Status.DONE, 100, rendered.row_count
@@ -117,10 +120,10 @@ def exports_reap_stale(*, now=None) -> dict[str, int]:
                 logger.warning("export %s was stale (%s); queued again", export.pk, export.status)
             else:
                 export.status, export.finished_at = Export.Status.FAILED, now
-                export.error = (
-                    f"The export did not finish: the worker building it stopped (no result within "
-                    f"{settings.TASK_STALE_AFTER} s, twice). Please start it again."
-                )
+                export.error = _(
+                    "The export did not finish: the worker building it stopped (no result within "
+                    "%(seconds)s s, twice). Please start it again."
+                ) % {"seconds": settings.TASK_STALE_AFTER}
                 export.save(update_fields=["status", "finished_at", "error"])
                 failed += 1
                 logger.warning("export %s was stale after being queued again; marked failed", export.pk)
@@ -151,9 +154,11 @@ def exports_purge_expired(*, now=None) -> int:
 def dashboard_layout_replace(*, user: User, layout: list[dict]) -> list[dict]:
     """Replace the user's widgets with `widgets`, in the given order (positions 0, 1, ...)."""
     if len(layout) > widgets.MAX_WIDGETS:
-        raise DomainValidationError(f"A dashboard holds at most {widgets.MAX_WIDGETS} widgets.", field="widgets")
+        raise DomainValidationError(
+            _("A dashboard holds at most %(count)s widgets.") % {"count": widgets.MAX_WIDGETS}, field="widgets"
+        )
     cleaned = [widgets.validate_widget_request(widget["kind"], widget.get("range_days")) for widget in layout]
-    dashboard, _ = Dashboard.objects.select_for_update().get_or_create(owner=user)
+    dashboard, _created = Dashboard.objects.select_for_update().get_or_create(owner=user)
     dashboard.widgets.all().delete()
     DashboardWidget.objects.bulk_create(
         DashboardWidget(dashboard=dashboard, kind=kind, position=position, range_days=range_days)

@@ -6,6 +6,8 @@ download holds exactly the rows the page showed, in the same order."""
 
 from collections.abc import Sequence
 
+from django.utils.translation import gettext as _
+
 from core.errors import DomainValidationError
 
 Column = tuple[str, str, str]
@@ -19,7 +21,9 @@ def sort_parse(columns: Sequence[Column], sort: str) -> tuple[str, bool] | None:
     key = sort.removeprefix("-")
     keys = [column[0] for column in columns]
     if key not in keys:
-        raise DomainValidationError("Sort by one of the report's columns: " + ", ".join(keys) + ".", field="sort")
+        raise DomainValidationError(
+            _("Sort by one of the report's columns: %(columns)s.") % {"columns": ", ".join(keys)}, field="sort"
+        )
     return key, sort.startswith("-")
 
 

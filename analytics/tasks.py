@@ -1,5 +1,6 @@
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
+from django.utils.translation import gettext as _
 
 from analytics import services
 from core.locks import PeriodicJob
@@ -19,7 +20,10 @@ def export_run(self, export_id: int) -> str:
         return services.export_build(export_id=export_id).status
     except TRANSIENT_ERRORS as error:
         if self.request.retries >= self.max_retries:
-            reason = f"Gave up after {self.request.retries + 1} attempts: {type(error).__name__}: {error}"
+            reason = _("Gave up after %(attempts)s attempts: %(error)s") % {
+                "attempts": self.request.retries + 1,
+                "error": f"{type(error).__name__}: {error}",
+            }
             return services.export_fail(export_id=export_id, reason=reason).status
         pause = get_exponential_backoff_interval(
             RETRY_ON_OUTAGE["retry_backoff"],

@@ -19,6 +19,9 @@ from datetime import date, timedelta
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
+from django.utils.formats import get_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from analytics.models import Dashboard, DashboardWidget
 from analytics.reports import overtime_report, time_report
@@ -44,7 +47,10 @@ MAX_WIDGETS = 12
 def validate_widget_request(kind: str, range_days) -> tuple[str, int]:
     """The kind and range as given, or the kind's default range; a 400 naming the field otherwise."""
     if kind not in KINDS:
-        raise DomainValidationError(f"Unknown widget {kind!r}; use one of: {', '.join(KINDS)}.", field="kind")
+        raise DomainValidationError(
+            _("Unknown widget %(kind)r; use one of: %(kinds)s.") % {"kind": kind, "kinds": ", ".join(KINDS)},
+            field="kind",
+        )
     if range_days in (None, ""):
         return kind, DashboardWidget.DEFAULT_RANGE_DAYS[kind]
     try:
@@ -53,7 +59,8 @@ def validate_widget_request(kind: str, range_days) -> tuple[str, int]:
         days = None
     if days is None or not MIN_RANGE_DAYS <= days <= MAX_RANGE_DAYS:
         raise DomainValidationError(
-            f"Use a whole number of days from {MIN_RANGE_DAYS} to {MAX_RANGE_DAYS}.", field="range_days"
+            _("Use a whole number of days from %(min)s to %(max)s.") % {"min": MIN_RANGE_DAYS, "max": MAX_RANGE_DAYS},
+            field="range_days",
         )
     return kind, days
 
@@ -129,19 +136,21 @@ def data_changed(*, user_id: int | None = None, team_id: int | None = None) -> N
 
 
 def widget_data(*, actor: User, kind: str, range_days: int | None = None) -> dict:
-    """The chart data of one widget for `actor`, from the cache when it is current."""
+    """The chart data of one widget for `actor`, from the cache when it is current (cached per
+    language: its title, labels and summary are text in the reader's language)."""
     kind, range_days = validate_widget_request(kind, range_days)
     today = actor.local_today()
     try:
         if _missed_bump.is_set():
             _bump([])
-        key = f"dashboard:widget:{actor.pk}:{cache_call(data_version, actor)}:{kind}:{range_days}:{today.isoformat()}"
+        version = cache_call(data_version, actor)
+        key = f"dashboard:widget:{actor.pk}:{version}:{kind}:{range_days}:{today.isoformat()}:{get_language()}"
         data = cache_call(cache.get, key)
     except CacheUnavailable:
         key = data = None
     if data is None:
         data = BUILDERS[kind](actor, today, range_days)
-        data.update(kind=kind, title=Kind(kind).label, range_days=range_days)
+        data.update(kind=kind, title=str(Kind(kind).label), range_days=range_days)
         if key is not None:
             with suppress(CacheUnavailable):
                 cache_call(cache.set, key, data, CACHE_SECONDS)
@@ -153,6 +162,12 @@ def widget_data(*, actor: User, kind: str, range_days: int | None = None) -> dic
 
 def _number(value) -> float:
     return round(float(value), 2)
+
+
+def _g(value: float, *, sign: bool = False) -> str:
+    """A figure for a summary sentence: as short as it goes, with the language's decimal mark."""
+    text = f"{value:+g}" if sign else f"{value:g}"
+    return text.replace(".", get_format("DECIMAL_SEPARATOR"))
 
 
 def _hours_per_week(actor: User, today: date, range_days: int) -> dict:
@@ -178,7 +193,8 @@ def _hours_per_week(actor: User, today: date, range_days: int) -> dict:
         "date_to": today.isoformat(),
         "labels": weeks,
         "datasets": datasets,
-        "summary": f"{total:g} hours over {len(weeks)} weeks on {len(datasets)} projects.",
+        "summary": _("%(hours)s hours over %(weeks)s weeks on %(projects)s projects.")
+        % {"hours": _g(total), "weeks": len(weeks), "projects": len(datasets)},
     }
 
 
@@ -195,8 +211,8 @@ def _month_by_project(actor: User, today: date, range_days: int) -> dict:
         "date_from": date_from.isoformat(),
         "date_to": today.isoformat(),
         "labels": labels,
-        "datasets": [{"label": "Hours", "data": hours}],
-        "summary": f"{total:g} hours on {len(labels)} projects.",
+        "datasets": [{"label": _("Hours"), "data": hours}],
+        "summary": _("%(hours)s hours on %(projects)s projects.") % {"hours": _g(total), "projects": len(labels)},
     }
 
 
@@ -223,7 +239,8 @@ def _overtime_trend(actor: User, today: date, range_days: int) -> dict:
         "date_to": today.isoformat(),
         "labels": labels,
         "datasets": datasets,
-        "summary": f"Overtime balance {difference:+g} hours over {len(labels)} weeks for {len(datasets)} people.",
+        "summary": _("Overtime balance %(hours)s hours over %(weeks)s weeks for %(people)s people.")
+        % {"hours": _g(difference, sign=True), "weeks": len(labels), "people": len(datasets)},
         "account": _own_account(actor, today),
     }
 
@@ -249,7 +266,7 @@ def _team_absences(actor: User, today: date, range_days: int) -> dict:
             if today <= day <= date_to:
                 absent[request.status][day].add(request.user_id)
     datasets = [
-        {"label": LeaveRequest.Status(status).label, "data": [len(absent[status][day]) for day in days]}
+        {"label": str(LeaveRequest.Status(status).label), "data": [len(absent[status][day]) for day in days]}
         for status in ("approved", "pending")
     ]
     people = {user for by_day in absent.values() for users in by_day.values() for user in users}
@@ -261,7 +278,8 @@ def _team_absences(actor: User, today: date, range_days: int) -> dict:
         "date_to": date_to.isoformat(),
         "labels": [day.isoformat() for day in days],
         "datasets": datasets,
-        "summary": f"{len(people)} people away at some point in the next {range_days} days.",
+        "summary": _("%(people)s people away at some point in the next %(days)s days.")
+        % {"people": len(people), "days": range_days},
     }
 
 
@@ -284,9 +302,9 @@ def _open_violations(actor: User, today: date, range_days: int) -> dict:
         "unit": "violations",
         "date_from": date_from.isoformat(),
         "date_to": today.isoformat(),
-        "labels": [rule.label for rule in rules],
-        "datasets": [{"label": "Open violations", "data": [counts[rule.value] for rule in rules]}],
-        "summary": f"{sum(counts.values())} open violations.",
+        "labels": [str(rule.label) for rule in rules],
+        "datasets": [{"label": _("Open violations"), "data": [counts[rule.value] for rule in rules]}],
+        "summary": _("%(count)s open violations.") % {"count": sum(counts.values())},
     }
 
 
@@ -305,11 +323,12 @@ def _utilisation(actor: User, today: date, range_days: int) -> dict:
         "labels": [row["user_name"] for row in rows],
         "datasets": [
             {
-                "label": "Billable share (%)",
+                "label": _("Billable share (%)"),
                 "data": [_number(100 * row["billable_hours"] / row["hours"]) for row in rows],
             }
         ],
-        "summary": f"{overall:g}% of {_number(totals['hours']):g} hours were billable.",
+        "summary": _("%(share)s%% of %(hours)s hours were billable.")
+        % {"share": _g(overall), "hours": _g(_number(totals["hours"]))},
     }
 
 

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from imports.formats import KINDS
 
@@ -12,56 +14,81 @@ class Import(models.Model):
     or nothing) its commit. The rows it created are linked by `ImportedObject`."""
 
     class Kind(models.TextChoices):
-        USERS = "users", "People"
-        PROJECTS = "projects", "Projects"
-        TIME_ENTRIES = "time_entries", "Time entries"
-        LEAVE = "leave", "Leave"
+        USERS = "users", _("People")
+        PROJECTS = "projects", _("Projects")
+        TIME_ENTRIES = "time_entries", _("Time entries")
+        LEAVE = "leave", pgettext_lazy("import kind", "Leave")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        VALIDATING = "validating", "Validating"
-        VALID = "valid", "Valid"
-        INVALID = "invalid", "Invalid"
-        IMPORTING = "importing", "Importing"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-        REVERTED = "reverted", "Reverted"
+        QUEUED = "queued", _("Queued")
+        VALIDATING = "validating", _("Validating")
+        VALID = "valid", _("Valid")
+        INVALID = "invalid", _("Invalid")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", pgettext_lazy("import status", "Done")
+        FAILED = "failed", pgettext_lazy("import status", "Failed")
+        REVERTED = "reverted", _("Reverted")
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="imports")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    filename = models.CharField(max_length=255)
-    file = models.FileField(upload_to="imports/")
-    file_hash = models.CharField(max_length=64, help_text="SHA-256 of the file's bytes.")
-    format = models.CharField(max_length=16, blank=True, help_text="template, kimai, clockify or toggl, once read.")
-    dry_run = models.BooleanField(default=True, help_text="Validate only; commit later with …/commit.")
-    time_zone = models.CharField(max_length=64, blank=True, help_text="For naive times; else the person's zone.")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    progress = models.PositiveSmallIntegerField(default=0)
-    rows_total = models.PositiveIntegerField(default=0)
-    rows_valid = models.PositiveIntegerField(default=0)
-    rows_imported = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)
-    errors_more = models.PositiveIntegerField(default=0, help_text="Errors beyond those listed.")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="imports", verbose_name=_("owner")
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    filename = models.CharField(max_length=255, verbose_name=_("file name"))
+    file = models.FileField(upload_to="imports/", verbose_name=_("file"))
+    file_hash = models.CharField(
+        max_length=64, help_text=_("SHA-256 of the file's bytes."), verbose_name=_("file hash")
+    )
+    format = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text=_("template, kimai, clockify or toggl, once read."),
+        verbose_name=_("format"),
+    )
+    dry_run = models.BooleanField(
+        default=True, help_text=_("Validate only; commit later with …/commit."), verbose_name=_("check only")
+    )
+    time_zone = models.CharField(
+        max_length=64, blank=True, help_text=_("For naive times; else the person's zone."), verbose_name=_("time zone")
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True, verbose_name=_("status")
+    )
+    progress = models.PositiveSmallIntegerField(default=0, verbose_name=_("progress"))
+    rows_total = models.PositiveIntegerField(default=0, verbose_name=_("rows"))
+    rows_valid = models.PositiveIntegerField(default=0, verbose_name=_("valid rows"))
+    rows_imported = models.PositiveIntegerField(default=0, verbose_name=_("imported rows"))
+    errors = models.JSONField(default=list, blank=True, verbose_name=_("errors"))
+    errors_more = models.PositiveIntegerField(
+        default=0, help_text=_("Errors beyond those listed."), verbose_name=_("more errors")
+    )
     # Set only while the rows this import wrote are in: the same file (kind, owner) is
     # committed once, and again only after a revert.
-    committed_hash = models.CharField(max_length=64, null=True, blank=True)
+    committed_hash = models.CharField(max_length=64, null=True, blank=True, verbose_name=_("committed file hash"))
     duplicate_of = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The earlier import of the same file: committing this one imports nothing.",
+        help_text=_("The earlier import of the same file: committing this one imports nothing."),
+        verbose_name=_("duplicate of"),
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    validated_at = models.DateTimeField(null=True, blank=True)
-    committed_at = models.DateTimeField(null=True, blank=True)
-    reverted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
+    validated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("validated at"))
+    committed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("committed at"))
+    reverted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reverted at"))
     reverted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reverted by"),
     )
 
     class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="import_progress_at_most_100"),
@@ -81,11 +108,15 @@ class ImportedObject(models.Model):
     """A row an import created (`model` is its label, e.g. "timeentries.timeentry"): the
     link a revert follows. Lower apps keep no key pointing up to imports."""
 
-    source = models.ForeignKey(Import, on_delete=models.CASCADE, related_name="imported_objects")
-    model = models.CharField(max_length=100)
-    object_id = models.BigIntegerField()
+    source = models.ForeignKey(
+        Import, on_delete=models.CASCADE, related_name="imported_objects", verbose_name=_("import")
+    )
+    model = models.CharField(max_length=100, verbose_name=_("model"))
+    object_id = models.BigIntegerField(verbose_name=_("object ID"))
 
     class Meta:
+        verbose_name = _("imported object")
+        verbose_name_plural = _("imported objects")
         constraints = [
             models.UniqueConstraint(fields=["model", "object_id"], name="imported_object_once"),
         ]

@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
@@ -30,11 +32,13 @@ def kinds_for(user) -> list[tuple[str, str]]:
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(label="File (CSV or XLSX)")
-    kind = forms.ChoiceField(label="What the file holds")
-    dry_run = forms.BooleanField(label="Check only (commit after looking at the result)", required=False, initial=True)
+    file = forms.FileField(label=gettext_lazy("File (CSV or XLSX)"))
+    kind = forms.ChoiceField(label=gettext_lazy("What the file holds"))
+    dry_run = forms.BooleanField(
+        label=gettext_lazy("Check only (commit after looking at the result)"), required=False, initial=True
+    )
     time_zone = forms.CharField(
-        label="Time zone of times without one (default: each person's)", required=False, max_length=64
+        label=gettext_lazy("Time zone of times without one (default: each person's)"), required=False, max_length=64
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -45,7 +49,7 @@ class ImportUploadForm(forms.Form):
 def _own(request, pk: int) -> Import:
     source = imports_visible_to(request.user).filter(pk=pk).first()
     if source is None:
-        raise Http404("No such import.")
+        raise Http404(_("No such import."))
     return source
 
 
@@ -100,7 +104,7 @@ def import_commit_page(request, pk: int):
     try:
         services.import_commit(actor=request.user, import_id=source.pk)
     except DomainError as error:
-        messages.error(request, f"Not committed: {error.detail}")
+        messages.error(request, _("Not committed: %(reason)s") % {"reason": error.detail})
     return redirect("import-page", pk=source.pk)
 
 
@@ -109,11 +113,11 @@ def import_commit_page(request, pk: int):
 def import_revert_page(request, pk: int):
     source = _own(request, pk)
     if not request.user.is_admin:
-        raise PermissionDenied("Only admins revert imports.")
+        raise PermissionDenied(_("Only admins revert imports."))
     try:
         services.import_revert(actor=request.user, import_id=source.pk, request=request)
     except DomainError as error:
-        messages.error(request, f"Not reverted: {error.detail}")
+        messages.error(request, _("Not reverted: %(reason)s") % {"reason": error.detail})
     else:
-        messages.success(request, f"Import {source.pk} is reverted: the rows it created are removed.")
+        messages.success(request, _("Import %(id)s is reverted: the rows it created are removed.") % {"id": source.pk})
     return redirect(reverse("import-page", kwargs={"pk": source.pk}))

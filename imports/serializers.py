@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from imports.formats import KINDS
@@ -15,7 +16,7 @@ class ImportCreateSerializer(serializers.Serializer):
 
     def validate_kind(self, value: str) -> str:
         if value not in KINDS:
-            raise serializers.ValidationError(f"Choose one of: {', '.join(KINDS)}.")
+            raise serializers.ValidationError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(KINDS)})
         return value
 
 

@@ -3,6 +3,7 @@ import touched. Both take ids (or JSON) and are idempotent."""
 
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
+from django.utils.translation import gettext as _
 
 from core.audit import task_actor
 from core.outbox import RETRY_ON_OUTAGE, TRANSIENT_ERRORS
@@ -17,7 +18,10 @@ def import_process(self, import_id: int) -> str:
         return services.import_process(import_id=import_id).status
     except TRANSIENT_ERRORS as error:
         if self.request.retries >= self.max_retries:
-            reason = f"Gave up after {self.request.retries + 1} attempts: {type(error).__name__}: {error}"
+            reason = _("Gave up after %(attempts)s attempts: %(error)s") % {
+                "attempts": self.request.retries + 1,
+                "error": f"{type(error).__name__}: {error}",
+            }
             return services.import_fail(import_id=import_id, reason=reason).status
         pause = get_exponential_backoff_interval(
             RETRY_ON_OUTAGE["retry_backoff"],

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SearchConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "search"
-    verbose_name = "Search"
+    verbose_name = _("Search")
 
     def ready(self):
         from search import signals  # noqa: F401  (connects the receivers)

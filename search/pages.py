@@ -2,18 +2,19 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from search.backends import search
 from search.serializers import SearchQuerySerializer
 
 TYPE_LABELS = {
-    "time_entry": "Time entry",
-    "project": "Project",
-    "task": "Task",
-    "user": "Person",
-    "leave_request": "Leave",
-    "audit_event": "Audit event",
+    "time_entry": gettext_lazy("Time entry"),
+    "project": gettext_lazy("Project"),
+    "task": gettext_lazy("Task"),
+    "user": gettext_lazy("Person"),
+    "leave_request": pgettext_lazy("search result type", "Leave"),
+    "audit_event": gettext_lazy("Audit event"),
 }
 
 

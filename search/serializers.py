@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.filters import MAX_ID
@@ -38,7 +39,9 @@ class SearchQuerySerializer(serializers.Serializer):
         wanted = tuple(dict.fromkeys(t.strip() for t in value.split(",") if t.strip()))
         unknown = [t for t in wanted if t not in TYPES]
         if unknown:
-            raise serializers.ValidationError(f"Unknown type {', '.join(unknown)}; use {', '.join(TYPES)}.")
+            raise serializers.ValidationError(
+                _("Unknown type %(types)s; use %(known)s.") % {"types": ", ".join(unknown), "known": ", ".join(TYPES)}
+            )
         return wanted or TYPES
 
     def validate_page_size(self, value: int) -> int:
@@ -46,7 +49,7 @@ class SearchQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
-            raise serializers.ValidationError({"to": "must be on or after from."})
+            raise serializers.ValidationError({"to": _("must be on or after from.")})
         return attrs
 
 

@@ -2,6 +2,7 @@
 once there); deliveries are a log."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
@@ -35,6 +36,10 @@ class WebhookAdmin(ReadOnlyAdmin):
         "updated_at",
     ]
     readonly_fields = fields
+
+    @admin.display(description=_("secret prefix"))
+    def secret_prefix(self, obj):
+        return obj.secret_prefix
 
 
 class WebhookAttemptInline(admin.TabularInline):

@@ -5,6 +5,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 # Every event a webhook may subscribe to: the one catalogue the API, the admin and the
 # services check against (`core.signals.domain_event` and `month_closing` produce them).
@@ -28,26 +30,33 @@ TEST_EVENT = "webhook.test"
 
 class Webhook(models.Model):
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhooks"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="webhooks",
+        verbose_name=_("owner"),
     )
-    url = models.URLField(max_length=2000)
-    description = models.CharField(max_length=200, blank=True)
-    events = models.JSONField(default=list)
+    url = models.URLField(max_length=2000, verbose_name=_("URL"))
+    description = models.CharField(max_length=200, blank=True, verbose_name=_("description"))
+    events = models.JSONField(default=list, verbose_name=_("events"))
     # "whsec_" + base64 (Standard Webhooks). Kept readable because every delivery is signed
     # with it; shown once (create, rotate) and never again: responses give `secret_prefix`.
-    secret = models.CharField(max_length=120)
-    active = models.BooleanField(default=True)
-    failing_since = models.DateTimeField(null=True, blank=True)
-    disabled_reason = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    secret = models.CharField(max_length=120, verbose_name=_("secret"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
+    failing_since = models.DateTimeField(null=True, blank=True, verbose_name=_("failing since"))
+    disabled_reason = models.CharField(max_length=255, blank=True, verbose_name=_("reason switched off"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
         ordering = ["pk"]
 
     def __str__(self) -> str:
         # The host only: a URL's path or query may carry the receiver's own token.
-        return f"Webhook {self.pk} to {urlsplit(self.url).hostname}"
+        return gettext("Webhook %(id)s to %(host)s") % {"id": self.pk, "host": urlsplit(self.url).hostname}
 
     @property
     def secret_prefix(self) -> str:
@@ -58,10 +67,14 @@ class WebhookEvent(models.Model):
     """One event as sent: `id` is the `Webhook-Id` (`msg_…`), the same for every delivery and
     redelivery of it; `body` is the JSON exactly as signed, frozen when the event happened."""
 
-    id = models.CharField(primary_key=True, max_length=40)
-    event = models.CharField(max_length=50)
-    body = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    id = models.CharField(primary_key=True, max_length=40, verbose_name=_("message ID"))
+    event = models.CharField(max_length=50, verbose_name=_("event"))
+    body = models.TextField(verbose_name=_("body"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
 
     def __str__(self) -> str:
         return f"{self.event} {self.id}"
@@ -69,46 +82,62 @@ class WebhookEvent(models.Model):
 
 class WebhookDelivery(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", pgettext_lazy("delivery status", "Pending")
+        SUCCEEDED = "succeeded", pgettext_lazy("delivery status", "Succeeded")
+        FAILED = "failed", pgettext_lazy("delivery status", "Failed")
 
-    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
-    message = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
-    redelivery_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("webhook"))
+    message = models.ForeignKey(
+        WebhookEvent, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("message")
+    )
+    redelivery_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("redelivery of")
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("response code"))
+    duration_ms = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("duration (ms)"))
     # While pending: when the due-delivery job sends it next (also the lease of an attempt in flight).
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
+    last_error = models.CharField(max_length=500, blank=True, verbose_name=_("last error"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name_plural = "webhook deliveries"
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due")]
 
     def __str__(self) -> str:
-        return f"Delivery {self.pk} of {self.message_id} ({self.status})"
+        return gettext("Delivery %(id)s of %(message)s (%(status)s)") % {
+            "id": self.pk,
+            "message": self.message_id,
+            "status": self.get_status_display().lower(),
+        }
 
 
 class WebhookAttempt(models.Model):
     """One HTTP request of a delivery: the log's line."""
 
-    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
-    number = models.PositiveSmallIntegerField()
-    started_at = models.DateTimeField()
-    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    duration_ms = models.PositiveIntegerField(null=True, blank=True)
-    succeeded = models.BooleanField(default=False)
-    error = models.CharField(max_length=500, blank=True)
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log", verbose_name=_("delivery")
+    )
+    number = models.PositiveSmallIntegerField(verbose_name=_("number"))
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("response code"))
+    duration_ms = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("duration (ms)"))
+    succeeded = models.BooleanField(default=False, verbose_name=_("succeeded"))
+    error = models.CharField(max_length=500, blank=True, verbose_name=_("error"))
 
     class Meta:
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
         ordering = ["delivery", "number"]
         constraints = [models.UniqueConstraint(fields=["delivery", "number"], name="webhook_attempt_once")]
 
     def __str__(self) -> str:
-        return f"Attempt {self.number} of delivery {self.delivery_id}"
+        return gettext("Attempt %(number)s of delivery %(delivery)s") % {
+            "number": self.number,
+            "delivery": self.delivery_id,
+        }

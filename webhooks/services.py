@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
@@ -21,7 +23,7 @@ from webhooks.deliveries import delivery_queue
 from webhooks.models import EVENTS, TEST_EVENT, Webhook, WebhookDelivery, WebhookEvent
 from webhooks.selectors import subscribed_events, subscriptions_changed
 
-WHAT = "manage webhooks"
+WHAT = gettext_lazy("manage webhooks")
 EDITABLE = ("url", "description", "events", "active")
 
 
@@ -33,27 +35,31 @@ def _url_checked(url: str) -> str:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (reading it checks it: ValueError when out of range)
     except ValueError as error:
-        raise DomainValidationError(f"Not a usable address: {error}.", field="url") from error
+        raise DomainValidationError(_("Not a usable address: %(error)s.") % {"error": error}, field="url") from error
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise DomainValidationError("Give an http(s) address with a host.", field="url")
+        raise DomainValidationError(_("Give an http(s) address with a host."), field="url")
     if parts.scheme != "https" and settings.WEBHOOK_HTTPS_ONLY:
-        raise DomainValidationError("Webhooks are sent over https only.", field="url")
+        raise DomainValidationError(_("Webhooks are sent over https only."), field="url")
     try:
         literal = ipaddress.ip_address(parts.hostname)
     except ValueError:
         return url
     if not (settings.WEBHOOK_ALLOW_PRIVATE or (literal.is_global and not literal.is_multicast)):
-        raise DomainValidationError(f"{parts.hostname} is a private or reserved address.", field="url")
+        raise DomainValidationError(
+            _("%(host)s is a private or reserved address.") % {"host": parts.hostname}, field="url"
+        )
     return url
 
 
 def _events_checked(events) -> list[str]:
     if not isinstance(events, list) or not events or not all(isinstance(name, str) for name in events):
-        raise DomainValidationError("Give a list of one or more events.", field="events")
+        raise DomainValidationError(_("Give a list of one or more events."), field="events")
     unknown = [name for name in events if name not in EVENTS]
     if unknown:
         raise DomainValidationError(
-            f"Unknown event {unknown[0]!r}; the events are: {', '.join(EVENTS)}.", field="events"
+            _("Unknown event %(event)r; the events are: %(events)s.")
+            % {"event": unknown[0], "events": ", ".join(EVENTS)},
+            field="events",
         )
     return list(dict.fromkeys(events))
 
@@ -161,7 +167,7 @@ def webhook_test_send(*, webhook_id: int, actor: User) -> WebhookDelivery:
     ensure_admin(actor, what=WHAT)
     webhook = Webhook.objects.get(pk=webhook_id)
     if not webhook.active:
-        raise Conflict("The webhook is switched off; switch it on first.", code="webhook_inactive")
+        raise Conflict(_("The webhook is switched off; switch it on first."), code="webhook_inactive")
     data = {"webhook": webhook.pk, "message": f"A test event from {settings.PROJECT_NAME}."}
     return _delivery_start(webhook, _event_freeze(TEST_EVENT, data))
 
@@ -173,7 +179,7 @@ def webhook_redeliver(*, delivery_id: int, actor: User) -> WebhookDelivery:
     ensure_admin(actor, what=WHAT)
     previous = WebhookDelivery.objects.select_related("webhook", "message").get(pk=delivery_id)
     if previous.status == WebhookDelivery.Status.PENDING:
-        raise Conflict("This delivery is still being tried; wait for it to finish.", code="delivery_pending")
+        raise Conflict(_("This delivery is still being tried; wait for it to finish."), code="delivery_pending")
     if not previous.webhook.active:
-        raise Conflict("The webhook is switched off; switch it on first.", code="webhook_inactive")
+        raise Conflict(_("The webhook is switched off; switch it on first."), code="webhook_inactive")
     return _delivery_start(previous.webhook, previous.message, redelivery_of=previous)

@@ -10,6 +10,7 @@ import hmac
 import secrets
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from core.errors import DomainValidationError
 
@@ -30,8 +31,11 @@ def secret_check(secret: str) -> str:
         key = b""
     if not MIN_KEY_BYTES <= len(key) <= MAX_KEY_BYTES:
         raise DomainValidationError(
-            f"A secret is {PREFIX} followed by the base64 of {MIN_KEY_BYTES} to {MAX_KEY_BYTES} random bytes;"
-            " leave it out to have one made.",
+            _(
+                "A secret is %(prefix)s followed by the base64 of %(min)s to %(max)s random bytes; "
+                "leave it out to have one made."
+            )
+            % {"prefix": PREFIX, "min": MIN_KEY_BYTES, "max": MAX_KEY_BYTES},
             field="secret",
         )
     return secret

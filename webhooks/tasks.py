@@ -1,7 +1,8 @@
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.utils.translation import gettext as _
 
+from core.i18n import send_mail_translated
 from core.locks import PeriodicJob
 from core.outbox import RETRY_ON_OUTAGE, send_once
 from users.models import User
@@ -38,18 +39,23 @@ def webhook_disabled_notify(webhook_id: int, failing_since: str) -> int:
         recipients = [owner.email]
     else:
         recipients = list(User.objects.filter(is_active=True, role=User.Role.ADMIN).values_list("email", flat=True))
-    body = (
-        f"{webhook} ({webhook.description or 'no description'}) was switched off.\n\n"
-        f"{webhook.disabled_reason}\n\n"
-        "Fix the receiver, then switch the webhook on again (PATCH /api/v1/webhooks/"
-        f'{webhook.pk} {{"active": true}}) and redeliver the failed deliveries you still need.'
-    )
     return send_once(
         f"webhook_disabled:{webhook.pk}:{failing_since}",
-        lambda: send_mail(
-            subject=f"[{settings.PROJECT_NAME}] Webhook {webhook.pk} switched off",
-            message=body,
-            from_email=None,
-            recipient_list=recipients,
-        ),
+        lambda: send_mail_translated(recipients, lambda: _switched_off_mail(webhook)),
     )
+
+
+def _switched_off_mail(webhook: Webhook) -> tuple[str, str]:
+    """(subject, body) of the switched-off notice, in the language active for its recipients."""
+    subject = _("[%(project)s] Webhook %(id)s switched off") % {"project": settings.PROJECT_NAME, "id": webhook.pk}
+    body = _(
+        "%(webhook)s (%(description)s) was switched off.\n\n%(reason)s\n\n"
+        "Fix the receiver, then switch the webhook on again (PATCH /api/v1/webhooks/%(id)s "
+        '{"active": true}) and redeliver the failed deliveries you still need.'
+    ) % {
+        "webhook": webhook,
+        "description": webhook.description or _("no description"),
+        "reason": webhook.disabled_reason,
+        "id": webhook.pk,
+    }
+    return subject, body

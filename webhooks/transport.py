@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import urllib3
 from django.conf import settings
+from django.utils.translation import gettext as _
 from urllib3.exceptions import HTTPError
 
 CONNECT_TIMEOUT, READ_TIMEOUT = 5.0, 10.0
@@ -54,7 +55,10 @@ def resolve(host: str, port: int) -> str:
     addresses = [info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)]
     refused = [address for address in addresses if not address_allowed(address)]
     if refused:
-        raise AddressRefused(f"refused: {host} resolves to {refused[0]}, a private or reserved address")
+        raise AddressRefused(
+            _("refused: %(host)s resolves to %(address)s, a private or reserved address")
+            % {"host": host, "address": refused[0]}
+        )
     return addresses[0]
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from core import periods
 from core.errors import DomainValidationError
@@ -72,16 +73,19 @@ def bucket_label(group: str, local_day: date) -> str:
 
 def validate_group_by(group_by: list[str]) -> list[str]:
     if not 1 <= len(group_by) <= 2:
-        raise DomainValidationError("Group by one or two of: " + ", ".join(GROUPS) + ".", field="group_by")
+        raise DomainValidationError(
+            _("Group by one or two of: %(groups)s.") % {"groups": ", ".join(GROUPS)}, field="group_by"
+        )
     unknown = [g for g in group_by if g not in GROUPS]
     if unknown:
         raise DomainValidationError(
-            f"Unknown grouping {unknown[0]!r}; use " + ", ".join(GROUPS) + ".", field="group_by"
+            _("Unknown grouping %(group)r; use %(groups)s.") % {"group": unknown[0], "groups": ", ".join(GROUPS)},
+            field="group_by",
         )
     if len(set(group_by)) != len(group_by):
-        raise DomainValidationError("Each grouping may appear once.", field="group_by")
+        raise DomainValidationError(_("Each grouping may appear once."), field="group_by")
     if sum(g in TIME_GROUPS for g in group_by) > 1:
-        raise DomainValidationError("Group by at most one of day, week, month.", field="group_by")
+        raise DomainValidationError(_("Group by at most one of day, week, month."), field="group_by")
     return list(group_by)
 
 
@@ -178,9 +182,9 @@ def people_in_report(actor: User, *, user: int | None, team: int | None):
     if user is not None:
         people = people.filter(pk=user)
         if not people.exists():
-            raise Http404("No such user.")
+            raise Http404(_("No such user."))
     if team is not None:
         if not teams_visible_to(actor).filter(pk=team).exists():
-            raise Http404("No such team.")
+            raise Http404(_("No such team."))
         people = people.filter(team_id=team)
     return people

@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from analytics.reports.common import (
     CENT,
@@ -104,7 +105,7 @@ def overtime_report(
     day before the row's period) and the running `balance` from employment start. Periods
     are clipped to `date_from`..`date_to`."""
     if period not in ("week", "month"):
-        raise DomainValidationError("Use week or month.", field="period")
+        raise DomainValidationError(_("Use week or month."), field="period")
     people = list(people_in_report(actor, user=user, team=team))
     worked = _worked_by_day(people, date_from, date_to)
     rows = []

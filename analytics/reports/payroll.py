@@ -23,6 +23,8 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q, Sum
+from django.utils.dateformat import format as date_text
+from django.utils.translation import gettext as _
 
 from analytics.reports.common import people_in_report
 from core.errors import Conflict
@@ -59,7 +61,8 @@ class Month:
 
 def month_open_conflict(month: date) -> Conflict:
     return Conflict(
-        f"{month:%B %Y} is not closed for payroll; close it first or ask for preliminary=true.",
+        _("%(month)s is not closed for payroll; close it first or ask for preliminary=true.")
+        % {"month": date_text(month, "F Y")},
         code="month_open",
     )
 
@@ -68,7 +71,7 @@ def payroll_people(actor: User, month: Month, *, team: int | None) -> list[User]
     """The people `actor` may see (admins everyone, managers their teams; employees none),
     narrowed to `team`, employed some day of `month`."""
     if not (actor.is_admin or actor.role == User.Role.MANAGER):
-        raise PermissionDenied("Only admins and managers see the payroll report.")
+        raise PermissionDenied(_("Only admins and managers see the payroll report."))
     people = people_in_report(actor, user=None, team=team)
     people = people.filter(employment_start__lte=month.last).filter(
         Q(employment_end__isnull=True) | Q(employment_end__gte=month.first)

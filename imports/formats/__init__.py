@@ -9,6 +9,8 @@ CSV partway); a cell that cannot be parsed is a row error naming the canonical f
 
 from typing import BinaryIO
 
+from django.utils.translation import gettext as _
+
 from imports.formats import clockify, kimai, template, toggl
 from imports.formats.base import (
     CANONICAL_FIELDS,
@@ -46,7 +48,7 @@ TOOL_KIND = "time_entries"
 def read_source(file: BinaryIO, *, filename: str, kind: str) -> SourceFile:
     """The file's format and its rows for `kind`, read lazily from `file` (left open)."""
     if kind not in KINDS:
-        raise ImportFileError(f"Choose one of: {', '.join(KINDS)}.", field="kind")
+        raise ImportFileError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(KINDS)}, field="kind")
     table = _read_table(file, filename)
     if template.matches(table.header, kind):
         return SourceFile(format="template", kind=kind, rows=template.read_rows(table, kind))
@@ -55,7 +57,9 @@ def read_source(file: BinaryIO, *, filename: str, kind: str) -> SourceFile:
         if tool.matches(header):
             if kind != TOOL_KIND:
                 raise ImportFileError(
-                    f"This is a {TOOL_NAMES[name]} export of time entries: import it as time_entries.", field="kind"
+                    _("This is a %(tool)s export of time entries: import it as time_entries.")
+                    % {"tool": TOOL_NAMES[name]},
+                    field="kind",
                 )
             return SourceFile(format=name, kind=kind, rows=tool.read_rows(table))
     raise ImportFileError(_unknown_header_message(table.header, kind))
@@ -64,7 +68,7 @@ def read_source(file: BinaryIO, *, filename: str, kind: str) -> SourceFile:
 def _read_table(file: BinaryIO, filename: str) -> Table:
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension == "xls":
-        raise ImportFileError("XLS (Excel 97-2003) cannot be read: save the file as XLSX or CSV (UTF-8).")
+        raise ImportFileError(_("XLS (Excel 97-2003) cannot be read: save the file as XLSX or CSV (UTF-8)."))
     start = file.read(len(ZIP_MAGIC))
     file.seek(0)
     if start == ZIP_MAGIC or extension == "xlsx":
@@ -74,12 +78,17 @@ def _read_table(file: BinaryIO, filename: str) -> Table:
 
 def _unknown_header_message(header: list[str], kind: str) -> str:
     tools = ", ".join(TOOL_NAMES.values())
-    message = (
-        f"The header row is not recognised. A {kind} template has the columns "
-        f"{', '.join(CANONICAL_FIELDS[kind])} (required: {', '.join(REQUIRED_FIELDS[kind])}); "
-        f"time entries are also read from the detailed CSV/XLSX exports of {tools}."
-    )
+    message = _(
+        "The header row is not recognised. A %(kind)s template has the columns %(columns)s "
+        "(required: %(required)s); time entries are also read from the detailed CSV/XLSX exports of %(tools)s."
+    ) % {
+        "kind": kind,
+        "columns": ", ".join(CANONICAL_FIELDS[kind]),
+        "required": ", ".join(REQUIRED_FIELDS[kind]),
+        "tools": tools,
+    }
     names = {normalise_header(title) for title in header}
     if names & set(CANONICAL_FIELDS[kind]):  # meant as the template: say what is wrong with it
-        message += " This header has " + "; ".join(template.header_problems(header, kind)) + "."
+        problems = "; ".join(template.header_problems(header, kind))
+        message += " " + _("This header has %(problems)s.") % {"problems": problems}
     return message

@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 KINDS = ("users", "projects", "time_entries", "leave")
 
 # Per kind, in the template's column order; the template's headers are these names.
@@ -119,11 +121,11 @@ def parse_cells(number: int, raw: Iterable[tuple[str, object]], parsers: dict[st
 
 def require(row: SourceRow, kind: str) -> SourceRow:
     """Adds "required" errors for the kind's required fields left empty (and not already in error)."""
-    named = {name for name, _ in row.errors}
+    named = {name for name, _message in row.errors}
     for name in REQUIRED_FIELDS[kind]:
         if row.values.get(name) is None and name not in named:
-            row.errors.append((name, "This field is required."))
+            row.errors.append((name, _("This field is required.")))
     unnamed = row.values.get("email") is None and row.values.get("person") is None
     if kind in PERSON_KINDS and unnamed and not named & {"email", "person"}:
-        row.errors.append(("email", "Name the person: an email or a full name (person)."))
+        row.errors.append(("email", _("Name the person: an email or a full name (person).")))
     return row

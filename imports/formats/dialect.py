@@ -7,6 +7,8 @@ import io
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from django.utils.translation import gettext as _
+
 from imports.formats.base import ImportFileError, Table
 
 DELIMITERS = (",", ";")
@@ -18,9 +20,9 @@ def read_csv(file: BinaryIO) -> Table:
     try:
         first_line = stream.readline()
     except UnicodeDecodeError:
-        raise ImportFileError("The file is not UTF-8 text: save it as CSV (UTF-8) or XLSX.") from None
+        raise ImportFileError(_("The file is not UTF-8 text: save it as CSV (UTF-8) or XLSX.")) from None
     if not first_line.strip():
-        raise ImportFileError("The file is empty: the first line must be the header row.")
+        raise ImportFileError(_("The file is empty: the first line must be the header row."))
     delimiter = sniff_delimiter(first_line)
     header = next(csv.reader([first_line], delimiter=delimiter))
     return Table(
@@ -55,7 +57,9 @@ def _records(stream: _BorrowedText, delimiter: str) -> Iterator[tuple[int, list[
             yield number, cells
     except UnicodeDecodeError:
         raise ImportFileError(
-            f"The file stops being UTF-8 text after row {number}: save it as CSV (UTF-8) or XLSX."
+            _("The file stops being UTF-8 text after row %(row)s: save it as CSV (UTF-8) or XLSX.") % {"row": number}
         ) from None
     except csv.Error as error:
-        raise ImportFileError(f"Row {number + 1} is not valid CSV: {error}.") from None
+        raise ImportFileError(
+            _("Row %(row)s is not valid CSV: %(error)s.") % {"row": number + 1, "error": error}
+        ) from None

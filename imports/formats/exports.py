@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import chain, islice
 
+from django.utils.translation import gettext as _
+
 from imports.formats import values
 from imports.formats.base import CANONICAL_FIELDS, SourceRow, Table, is_empty, normalise_header, require
 
@@ -110,9 +112,9 @@ class _EntryReader:
 
     def _parse(self, position: int, raw: object, parse):
         """`parse(raw)`; its error, or an empty cell, named by the column's title."""
-        title = self.titles.get(position, "A column")
+        title = self.titles.get(position) or _("A column")
         if is_empty(raw):
-            raise ValueError(f"{title} is empty.")
+            raise ValueError(_("%(column)s is empty.") % {"column": title})
         try:
             return parse(raw)
         except ValueError as error:

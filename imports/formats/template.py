@@ -9,6 +9,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
 
+from django.utils.translation import gettext as _
+
 from imports.formats import values
 from imports.formats.base import (
     CANONICAL_FIELDS,
@@ -131,11 +133,13 @@ def header_problems(header: list[str], kind: str) -> list[str]:
     missing = [name for name in REQUIRED_FIELDS[kind] if name not in names]
     problems = []
     if unknown:
-        problems.append(f"columns not in the {kind} template: {', '.join(unknown)}")
+        problems.append(
+            _("columns not in the %(kind)s template: %(columns)s") % {"kind": kind, "columns": ", ".join(unknown)}
+        )
     if twice:
-        problems.append(f"columns given twice: {', '.join(twice)}")
+        problems.append(_("columns given twice: %(columns)s") % {"columns": ", ".join(twice)})
     if missing:
-        problems.append(f"required columns missing: {', '.join(missing)}")
+        problems.append(_("required columns missing: %(columns)s") % {"columns": ", ".join(missing)})
     return problems
 
 
@@ -152,12 +156,12 @@ def read_rows(table: Table, kind: str) -> Iterator[SourceRow]:
 def template_file(kind: str, format: str = "csv") -> tuple[str, str, bytes]:
     """(filename, media type, bytes) of the template for `kind`: its header and one valid example row."""
     if kind not in KINDS:
-        raise ImportFileError(f"Choose one of: {', '.join(KINDS)}.", field="kind")
+        raise ImportFileError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(KINDS)}, field="kind")
     header, example = CANONICAL_FIELDS[kind], EXAMPLES[kind]
     if format == "xlsx":
         return f"{kind}_template.xlsx", XLSX_MEDIA_TYPE, write_xlsx(header, [example])
     if format != "csv":
-        raise ImportFileError("Choose csv or xlsx.", field="format")
+        raise ImportFileError(_("Choose csv or xlsx."), field="format")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)

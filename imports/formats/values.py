@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from zoneinfo import available_timezones
 
+from django.utils.translation import gettext as _
+
 TRUE_WORDS = {"yes", "y", "true", "1", "x", "ja", "billable"}
 FALSE_WORDS = {"no", "n", "false", "0", "nein", "non-billable", "not billable"}
 WEEKDAYS = {
@@ -38,7 +40,7 @@ def decimal(raw: object, decimal_mark: str = ".") -> Decimal:
     ("1.234,5", "1,234.5"); a lone mark is decimal, except the other of `decimal_mark`
     before exactly three digits, which groups thousands ("1,000" in a point file is 1000)."""
     if isinstance(raw, bool):
-        raise ValueError(f"“{raw}” is not a number.")
+        raise ValueError(_("“%(value)s” is not a number.") % {"value": raw})
     if isinstance(raw, int | float | Decimal):
         return Decimal(str(raw))
     value = str(raw).strip().replace(" ", "").replace("\u00a0", "")
@@ -46,9 +48,9 @@ def decimal(raw: object, decimal_mark: str = ".") -> Decimal:
     try:
         number = Decimal(value)
     except InvalidOperation:
-        raise ValueError(f"“{raw}” is not a number.") from None
+        raise ValueError(_("“%(value)s” is not a number.") % {"value": raw}) from None
     if not number.is_finite():
-        raise ValueError(f"“{raw}” is not a number.")
+        raise ValueError(_("“%(value)s” is not a number.") % {"value": raw})
     return number
 
 
@@ -66,7 +68,7 @@ def _normalise_marks(value: str, decimal_mark: str) -> str:
 def integer(raw: object) -> int:
     number = decimal(raw)
     if number != number.to_integral_value():
-        raise ValueError(f"“{raw}” is not a whole number.")
+        raise ValueError(_("“%(value)s” is not a whole number.") % {"value": raw})
     return int(number)
 
 
@@ -78,14 +80,14 @@ def boolean(raw: object) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise ValueError(f"“{raw}” is not yes or no.")
+    raise ValueError(_("“%(value)s” is not yes or no.") % {"value": raw})
 
 
 def day(raw: object) -> date:
     """A date: an XLSX date cell, or text as YYYY-MM-DD or DD.MM.YYYY."""
     if isinstance(raw, datetime):
         if raw.time() != time(0):
-            raise ValueError(f"“{raw}” is a date and time, not a date.")
+            raise ValueError(_("“%(value)s” is a date and time, not a date.") % {"value": raw})
         return raw.date()
     if isinstance(raw, date):
         return raw
@@ -95,11 +97,11 @@ def day(raw: object) -> date:
     elif match := DOTTED_DATE.match(value):
         day_of_month, month, year = match.groups()
     else:
-        raise ValueError(f"“{raw}” is not a date (expected YYYY-MM-DD or DD.MM.YYYY).")
+        raise ValueError(_("“%(value)s” is not a date (expected YYYY-MM-DD or DD.MM.YYYY).") % {"value": raw})
     try:
         return date(int(year), int(month), int(day_of_month))
     except ValueError:
-        raise ValueError(f"“{raw}” is not a date (expected YYYY-MM-DD or DD.MM.YYYY).") from None
+        raise ValueError(_("“%(value)s” is not a date (expected YYYY-MM-DD or DD.MM.YYYY).") % {"value": raw}) from None
 
 
 def clock(raw: object) -> time:
@@ -117,7 +119,9 @@ def clock(raw: object) -> time:
             hour = 24  # "13:00 PM": not a time
         if hour < 24 and minute < 60 and second < 60:
             return time(hour, minute, second)
-    raise ValueError(f"“{raw}” is not a time of day (expected HH:MM, HH:MM:SS or 12-hour with AM/PM).")
+    raise ValueError(
+        _("“%(value)s” is not a time of day (expected HH:MM, HH:MM:SS or 12-hour with AM/PM).") % {"value": raw}
+    )
 
 
 def moment(raw: object) -> datetime:
@@ -130,11 +134,13 @@ def moment(raw: object) -> datetime:
         return datetime.fromisoformat(value)
     except ValueError:
         pass
-    date_part, _, time_part = value.partition(" ")
+    date_part, _space, time_part = value.partition(" ")
     try:
         return datetime.combine(day(date_part), clock(time_part))
     except ValueError:
-        raise ValueError(f"“{raw}” is not a date and time (expected e.g. 2026-03-02 09:30).") from None
+        raise ValueError(
+            _("“%(value)s” is not a date and time (expected e.g. 2026-03-02 09:30).") % {"value": raw}
+        ) from None
 
 
 def duration(raw: object, decimal_mark: str = ".") -> timedelta:
@@ -151,13 +157,15 @@ def duration(raw: object, decimal_mark: str = ".") -> timedelta:
     try:
         hours = decimal(raw, decimal_mark)
     except ValueError:
-        raise ValueError(f"“{raw}” is not a duration (expected H:MM, H:MM:SS or decimal hours).") from None
+        raise ValueError(
+            _("“%(value)s” is not a duration (expected H:MM, H:MM:SS or decimal hours).") % {"value": raw}
+        ) from None
     return _not_negative(timedelta(seconds=round(hours * 3600)), raw)
 
 
 def _not_negative(value: timedelta, raw: object) -> timedelta:
     if value < timedelta(0):
-        raise ValueError(f"“{raw}” is a negative duration.")
+        raise ValueError(_("“%(value)s” is a negative duration.") % {"value": raw})
     return value
 
 
@@ -173,15 +181,18 @@ def work_days(raw: object) -> str:
         except KeyError:
             digits = ""
         if not digits:
-            raise ValueError(f"“{raw}” is not a list of work days (expected e.g. 12345, Mon-Fri or Mon,Tue,Wed).")
+            raise ValueError(
+                _("“%(value)s” is not a list of work days (expected e.g. 12345, Mon-Fri or Mon,Tue,Wed).")
+                % {"value": raw}
+            )
     if len(set(digits)) != len(digits):
-        raise ValueError(f"“{raw}” names a work day twice.")
+        raise ValueError(_("“%(value)s” names a work day twice.") % {"value": raw})
     return "".join(sorted(digits))
 
 
 def _weekdays(part: str) -> str:
     """The ISO digits of one day name or a "Mon-Fri" range; KeyError for anything else."""
-    first, _, last = part.lower().partition("-")
+    first, _dash, last = part.lower().partition("-")
     start = _weekday(first)
     end = _weekday(last) if last else start
     if end < start:
@@ -209,7 +220,9 @@ def choice(options: tuple[str, ...]):
     def parse(raw: object) -> str:
         value = str(raw).strip().lower()
         if value not in options:
-            raise ValueError(f"“{raw}” is not one of {', '.join(options)}.")
+            raise ValueError(
+                _("“%(value)s” is not one of %(options)s.") % {"value": raw, "options": ", ".join(options)}
+            )
         return value
 
     return parse
@@ -218,7 +231,7 @@ def choice(options: tuple[str, ...]):
 def time_zone(raw: object) -> str:
     value = str(raw).strip()
     if value not in _zones():
-        raise ValueError(f"“{raw}” is not an IANA time zone (e.g. Europe/Berlin).")
+        raise ValueError(_("“%(value)s” is not an IANA time zone (e.g. Europe/Berlin).") % {"value": raw})
     return value
 
 
@@ -259,4 +272,6 @@ def export_day(raw: object, order: str = MONTH_FIRST) -> date:
         return date(year, month, day_of_month)
     except ValueError:
         shown = "DD/MM/YYYY" if order == DAY_FIRST else "MM/DD/YYYY"
-        raise ValueError(f"“{raw}” is not a date (this file's dates read as {shown}).") from None
+        raise ValueError(
+            _("“%(value)s” is not a date (this file's dates read as %(order)s).") % {"value": raw, "order": shown}
+        ) from None

@@ -6,6 +6,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
+from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -19,13 +20,13 @@ def read_xlsx(file: BinaryIO) -> Table:
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
-        raise ImportFileError("The file is not a readable XLSX workbook.") from None
+        raise ImportFileError(_("The file is not a readable XLSX workbook.")) from None
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header = next(rows, None)
     if header is None or all(is_empty(cell) for cell in header):
         workbook.close()
-        raise ImportFileError("The first sheet is empty: row 1 must be the header row.")
+        raise ImportFileError(_("The first sheet is empty: row 1 must be the header row."))
     width = len(header)
     while width and is_empty(header[width - 1]):
         width -= 1

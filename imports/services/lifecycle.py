@@ -10,11 +10,14 @@ from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import outbox
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainError, DomainValidationError
+from core.i18n import language_of
 from core.outbox import TRANSIENT_ERRORS
 from core.permissions import ensure_admin
 from imports.formats import KINDS, ImportFileError, read_source
@@ -37,7 +40,7 @@ RUNNERS = {
     Import.Kind.PROJECTS: import_projects,
     Import.Kind.LEAVE: import_leave,
 }
-ADMIN_KINDS = {Import.Kind.USERS: "import people", Import.Kind.PROJECTS: "import projects"}
+ADMIN_KINDS = {Import.Kind.USERS: gettext_lazy("import people"), Import.Kind.PROJECTS: gettext_lazy("import projects")}
 Status = Import.Status
 
 
@@ -60,14 +63,18 @@ def import_create(*, actor: User, file, kind: str, dry_run: bool = True, time_zo
     valid). People and projects are imported by admins; time entries and leave by anyone,
     for the people they may act for (checked row by row)."""
     if kind not in KINDS:
-        raise DomainValidationError(f"Choose one of: {', '.join(KINDS)}.", field="kind")
+        raise DomainValidationError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(KINDS)}, field="kind")
     if kind in ADMIN_KINDS:
         ensure_admin(actor, what=ADMIN_KINDS[kind])
     if time_zone and time_zone not in available_timezones():
-        raise DomainValidationError(f"Unknown time zone {time_zone!r}; give an IANA name.", field="time_zone")
+        raise DomainValidationError(
+            _("Unknown time zone %(zone)r; give an IANA name.") % {"zone": time_zone}, field="time_zone"
+        )
     if file.size > settings.IMPORT_MAX_BYTES:
         raise ImportTooLarge(
-            f"The file has {file.size} bytes; an import takes at most {settings.IMPORT_MAX_BYTES}.", field="file"
+            _("The file has %(size)s bytes; an import takes at most %(limit)s.")
+            % {"size": file.size, "limit": settings.IMPORT_MAX_BYTES},
+            field="file",
         )
     filename = PurePath(file.name or "import").name[:255]
     source = Import(
@@ -87,7 +94,11 @@ def import_commit(*, actor: User, import_id: int) -> Import:
     if source.status == Status.DONE:
         return source
     if source.status != Status.VALID:
-        raise Conflict(f"The import is {source.status}; only a valid import can be committed.", code="invalid_state")
+        raise Conflict(
+            _("The import is %(status)s; only a valid import can be committed.")
+            % {"status": source.get_status_display().lower()},
+            code="invalid_state",
+        )
     source.status, source.progress = Status.IMPORTING, 50
     source.save(update_fields=["status", "progress"])
     outbox.enqueue(IMPORT_TASK, source.pk)
@@ -107,14 +118,8 @@ def import_process(*, import_id: int) -> Import:
         elif source.status != Status.IMPORTING:
             return source
     try:
-        if source.status == Status.VALIDATING and source.dry_run:
-            _validate(source)
-        elif source.status == Status.VALIDATING:
-            # Not a dry run: one pass checks and writes, all or nothing.
-            source.status, source.progress = Status.IMPORTING, 5
-            source.save(update_fields=["status", "progress"])
-        if source.status == Status.IMPORTING:
-            _commit(source.pk)
+        with translation.override(language_of(source.owner)):  # the errors kept are read by the owner
+            _steps(source)
     except TRANSIENT_ERRORS:
         raise
     except Exception as error:
@@ -124,6 +129,17 @@ def import_process(*, import_id: int) -> Import:
         )
     source.refresh_from_db()
     return source
+
+
+def _steps(source: Import) -> None:
+    if source.status == Status.VALIDATING and source.dry_run:
+        _validate(source)
+    elif source.status == Status.VALIDATING:
+        # Not a dry run: one pass checks and writes, all or nothing.
+        source.status, source.progress = Status.IMPORTING, 5
+        source.save(update_fields=["status", "progress"])
+    if source.status == Status.IMPORTING:
+        _commit(source.pk)
 
 
 def import_fail(*, import_id: int, reason: str) -> Import:

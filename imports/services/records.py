@@ -9,6 +9,7 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.catalog import catalog_save
 from core.errors import DomainError, DomainValidationError
@@ -155,7 +156,7 @@ def import_leave(run: Run, rows) -> None:
     def write(values: dict) -> None:
         status = values.get("status") or LeaveRequest.Status.APPROVED
         if status not in (LeaveRequest.Status.APPROVED, LeaveRequest.Status.PENDING):
-            raise DomainValidationError("A status is approved or pending.", field="status")
+            raise DomainValidationError(_("A status is approved or pending."), field="status")
         request = leave_request_record(
             actor=run.actor,
             user=people.resolve(values),

@@ -4,6 +4,8 @@ unknown name is answered with the closest known ones (difflib)."""
 
 from difflib import get_close_matches
 
+from django.utils.translation import gettext as _
+
 from core.errors import DomainValidationError
 from leave.models import LeaveType
 from timeentries.models import Project, Task
@@ -13,7 +15,7 @@ from users.selectors import users_visible_to
 
 def _suggest(name: str, known) -> str:
     close = get_close_matches(name.lower(), list(known), n=1, cutoff=0.75)
-    return f" Did you mean {close[0]!r}?" if close else ""
+    return " " + _("Did you mean %(name)r?") % {"name": close[0]} if close else ""
 
 
 def _suggest_email(email: str, known) -> str:
@@ -21,7 +23,7 @@ def _suggest_email(email: str, known) -> str:
     part before the @ is compared."""
     by_local = {address.partition("@")[0]: address for address in known}
     close = get_close_matches(email.lower().partition("@")[0], list(by_local), n=1, cutoff=0.75)
-    return f" Did you mean {by_local[close[0]]!r}?" if close else ""
+    return " " + _("Did you mean %(name)r?") % {"name": by_local[close[0]]} if close else ""
 
 
 class People:
@@ -48,20 +50,28 @@ class People:
         if name:
             found = self.by_name.get(str(name).strip().lower(), [])
             if len(found) > 1:
-                raise DomainValidationError(f"{len(found)} people are called {name!r}; give the email.", field="person")
+                raise DomainValidationError(
+                    _("%(count)s people are called %(name)r; give the email.") % {"count": len(found), "name": name},
+                    field="person",
+                )
             if not found:
                 raise self._unknown(str(name), "person", self.by_name)
             return found[0]
-        raise DomainValidationError("Name the person: give the email (or the full name).", field="email")
+        raise DomainValidationError(_("Name the person: give the email (or the full name)."), field="email")
 
     def _unknown(self, name: str, field: str, known) -> DomainValidationError:
         if not self.actor.is_admin and not self.actor.is_manager:
             return DomainValidationError(
-                f"You can import only your own rows; {name!r} is not you ({self.actor.email}).", field=field
+                _("You can import only your own rows; %(name)r is not you (%(email)s).")
+                % {"name": name, "email": self.actor.email},
+                field=field,
             )
-        scope = "anyone" if self.actor.is_admin else "anyone on your teams"
+        if self.actor.is_admin:
+            message = _("%(name)r is not anyone.") % {"name": name}
+        else:
+            message = _("%(name)r is not anyone on your teams.") % {"name": name}
         suggestion = _suggest_email(name, known) if field == "email" else _suggest(name, known)
-        return DomainValidationError(f"{name!r} is not {scope}.{suggestion}", field=field)
+        return DomainValidationError(message + suggestion, field=field)
 
 
 class Catalog:
@@ -78,7 +88,7 @@ class Catalog:
     def project(self, values: dict) -> Project:
         name = str(values.get("project") or "").strip()
         if not name:
-            raise DomainValidationError("Name the project.", field="project")
+            raise DomainValidationError(_("Name the project."), field="project")
         project = self.by_code.get(name.lower())
         if project is not None:
             return project
@@ -89,9 +99,12 @@ class Catalog:
         if len(found) == 1:
             return found[0]
         if found:
-            raise DomainValidationError(f"{len(found)} projects are called {name!r}; give the code.", field="project")
+            raise DomainValidationError(
+                _("%(count)s projects are called %(name)r; give the code.") % {"count": len(found), "name": name},
+                field="project",
+            )
         known = [*self.by_code, *self.by_name]
-        raise DomainValidationError(f"No project {name!r}.{_suggest(name, known)}", field="project")
+        raise DomainValidationError(_("No project %(name)r.") % {"name": name} + _suggest(name, known), field="project")
 
     def task(self, project: Project, values: dict) -> Task | None:
         name = str(values.get("task") or "").strip()
@@ -101,7 +114,9 @@ class Catalog:
         if task is None:
             known = [task_name for project_id, task_name in self.tasks if project_id == project.pk]
             raise DomainValidationError(
-                f"Project {project.code} has no task {name!r}.{_suggest(name, known)}", field="task"
+                _("Project %(code)s has no task %(name)r.") % {"code": project.code, "name": name}
+                + _suggest(name, known),
+                field="task",
             )
         return task
 
@@ -117,5 +132,7 @@ class LeaveTypes:
         name = str(values.get("leave_type") or "").strip()
         leave_type = self.by_key.get(name.lower())
         if leave_type is None:
-            raise DomainValidationError(f"No leave type {name!r}.{_suggest(name, self.by_key)}", field="leave_type")
+            raise DomainValidationError(
+                _("No leave type %(name)r.") % {"name": name} + _suggest(name, self.by_key), field="leave_type"
+            )
         return leave_type

@@ -7,6 +7,8 @@ from datetime import date
 from django.db import connection, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from core import periods
 from core.audit import audit_event_record
@@ -23,8 +25,9 @@ from users.closings import ClosedMonths, month_closed_conflict
 from users.models import Contract, Team, User
 
 
-def _touched(what: str) -> Conflict:
-    return Conflict(f"{what}; the import cannot be reverted.", code="import_touched")
+def _touched(reason: str) -> Conflict:
+    """A 409 naming `reason` (a clause, already translated) as what keeps the revert from happening."""
+    return Conflict(_("%(reason)s; the import cannot be reverted.") % {"reason": reason}, code="import_touched")
 
 
 def _delete_linked(source: Import, model) -> int:
@@ -45,13 +48,16 @@ def _revert_entries(source: Import, pks: list[int]) -> dict:
     entries = TimeEntry.objects.filter(pk__in=pks)
     changed = entries.filter(updated_at__gt=source.committed_at).select_related("user").first()
     if changed is not None:
-        raise _touched(f"Entry {changed.pk} of {changed.user} was changed on {changed.updated_at:%Y-%m-%d %H:%M} UTC")
+        raise _touched(
+            _("Entry %(id)s of %(person)s was changed on %(moment)s UTC")
+            % {"id": changed.pk, "person": changed.user, "moment": f"{changed.updated_at:%Y-%m-%d %H:%M}"}
+        )
     days: dict[int, set[date]] = defaultdict(set)
     for user_id, day in entries.order_by().values_list("user_id", "day").distinct().iterator():
         days[user_id].add(day)
     missing = len(pks) - entries.count()
     if missing:
-        raise _touched(f"{missing} of its entries were deleted since")
+        raise _touched(_("%(count)s of its entries were deleted since") % {"count": missing})
     _ensure_entry_days_open(days)
     _delete_linked(source, TimeEntry)
     return {str(user_id): [min(found).isoformat(), max(found).isoformat()] for user_id, found in days.items()}
@@ -66,7 +72,14 @@ def _ensure_entry_days_open(days: dict[int, set[date]]) -> None:
     ).select_related("user")
     for timesheet in locked.order_by("week_start", "user_id"):
         if (timesheet.user_id, timesheet.week_start) in weeks:
-            raise _touched(f"Week {timesheet.week} of {timesheet.user} is {timesheet.status}")
+            raise _touched(
+                _("Week %(week)s of %(person)s is %(status)s")
+                % {
+                    "week": timesheet.week,
+                    "person": timesheet.user,
+                    "status": timesheet.get_status_display().lower(),
+                }
+            )
     for user_id, found in sorted(days.items()):
         first, last = min(found), max(found)
         if day_is_payroll_locked(first, lock_date):
@@ -82,7 +95,10 @@ def _revert_leave(source: Import, pks: list[int]) -> dict:
     requests = LeaveRequest.objects.filter(pk__in=pks).select_related("user")
     changed = requests.filter(updated_at__gt=source.committed_at).first()
     if changed is not None:
-        raise _touched(f"Leave request {changed.pk} of {changed.user} is {changed.status} since")
+        raise _touched(
+            _("Leave request %(id)s of %(person)s is %(status)s since")
+            % {"id": changed.pk, "person": changed.user, "status": changed.get_status_display().lower()}
+        )
     for request in requests:
         ensure_leave_days_open(user=request.user, start=request.start_date, end=request.end_date)
     LeaveLedgerEntry.objects.filter(Q(request_id__in=pks) | Q(related_request_id__in=pks)).delete()
@@ -95,7 +111,7 @@ def _revert_people(source: Import, pks: list[int]) -> dict:
     them; anything else of theirs (entries, leave, later bookings) refuses the revert."""
     later = LeaveLedgerEntry.objects.filter(user_id__in=pks, created_at__gt=source.committed_at).first()
     if later is not None:
-        raise _touched(f"{later.user} has a leave booking since")
+        raise _touched(_("%(person)s has a leave booking since") % {"person": later.user})
     LeaveLedgerEntry.objects.filter(user_id__in=pks).delete()
     Contract.objects.filter(user_id__in=pks).delete()
     User.objects.filter(pk__in=pks).delete()
@@ -127,10 +143,14 @@ def import_revert(*, actor: User, import_id: int, request=None) -> Import:
     """Remove exactly the rows a done import created and their ledger effects (admins only),
     audited; 409 naming what when anything newer touches them (an entry edited since, a
     leave request decided since, a submitted or approved week, a closed month, a row in use)."""
-    ensure_admin(actor, what="revert imports")
+    ensure_admin(actor, what=_("revert imports"))
     source = imports_visible_to(actor).select_for_update().get(pk=import_id)
     if source.status != Import.Status.DONE:
-        raise Conflict(f"The import is {source.status}; only a done import can be reverted.", code="invalid_state")
+        raise Conflict(
+            _("The import is %(status)s; only a done import can be reverted.")
+            % {"status": source.get_status_display().lower()},
+            code="invalid_state",
+        )
     links = defaultdict(list)
     for label, pk in ImportedObject.objects.filter(source=source).values_list("model", "object_id").iterator():
         links[label].append(pk)
@@ -142,7 +162,10 @@ def import_revert(*, actor: User, import_id: int, request=None) -> Import:
                 judged.update(revert(source, pks))
             except ProtectedError as error:
                 used = next(iter(error.protected_objects))
-                raise _touched(f"{model._meta.verbose_name.capitalize()} is in use ({used})") from error
+                raise _touched(
+                    _("%(model)s is in use (%(object)s)")
+                    % {"model": capfirst(model._meta.verbose_name), "object": used}
+                ) from error
             removed[model._meta.label_lower] = pks
     with connection.cursor() as cursor:  # one statement, however many links (no per-row signals)
         cursor.execute(f"DELETE FROM {ImportedObject._meta.db_table} WHERE source_id = %s", [source.pk])  # noqa: S608

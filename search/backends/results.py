@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from django.urls import reverse
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 
 from search.backends.query import SNIPPET_CHARS
 from users.models import User
@@ -37,7 +38,11 @@ def title_of(result_type: str, source: dict) -> str:
     if result_type == "user":
         return f"{source.get('name', '')} <{source.get('email', '')}>"
     if result_type == "leave_request":
-        return f"{_name(source.get('leave_type'))} {_day(source.get('start_date'))} to {_day(source.get('end_date'))}"
+        return _("%(leave_type)s %(start)s to %(end)s") % {
+            "leave_type": _name(source.get("leave_type")),
+            "start": _day(source.get("start_date")),
+            "end": _day(source.get("end_date")),
+        }
     return f"{source.get('action', '')} {source.get('target_repr', '')}".strip()
 
 

@@ -305,7 +305,7 @@ class Command(BaseCommand):
             def bare(count: int):
                 workbook = Workbook(write_only=True)
                 sheet = workbook.create_sheet("Report")
-                sheet.append([header for _, header, _ in columns])
+                sheet.append([str(header) for _, header, _ in columns])
                 for item in self.report_rows(count):
                     sheet.append([item[key] for key in keys])
                 workbook.save(path)
