@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import DomainValidationError
 from core.pages import format_hours
@@ -21,7 +23,7 @@ from users.closings import month_start
 from users.models import User
 
 CELL_PROBLEM_MESSAGES = {
-    "timer running": "The timer is running in this cell; stop it first.",
+    "timer running": gettext_lazy("The timer is running in this cell; stop it first."),
 }
 
 
@@ -86,15 +88,17 @@ def time_entry_day_hours_set(
     in_cell = [entry for entry in in_cell if any(d == day for d, _ in worked_by_day(entry, tz))]
     problem = cell_problem(in_cell, day, tz)
     if problem:
-        message = CELL_PROBLEM_MESSAGES.get(problem, f"This cell holds {problem}; change them one by one.")
-        raise DomainValidationError(message, field="hours")
+        message = CELL_PROBLEM_MESSAGES.get(problem) or _("This cell holds %(problem)s; change them one by one.") % {
+            "problem": problem
+        }
+        raise DomainValidationError(str(message), field="hours")
     entry = next((entry for entry in in_cell if not entry.is_clocked), None)
     clocked = _clocked_in_cell(in_cell, day, tz)
     wanted = timedelta(seconds=int(hours * 3600))
     if wanted < clocked:
         raise DomainValidationError(
-            f"This cell holds {format_hours(clocked)} h of entries with start and end; "
-            "change those in the day view to log less.",
+            _("This cell holds %(hours)s h of entries with start and end; change those in the day view to log less.")
+            % {"hours": format_hours(clocked)},
             field="hours",
         )
     rest = wanted - clocked
