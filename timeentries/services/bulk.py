@@ -156,7 +156,7 @@ def _overlap_within_message(other: OtherRow, user: User) -> str:
     """The other new entry a row overlaps, as its owner reads it: row and local times."""
     tz = user.tzinfo
     start, end = other.start.astimezone(tz), other.end.astimezone(tz)
-    return _("Overlaps row %(row)s (%(start)s\N{EN DASH}%(end)s).") % {
+    return _("Overlaps row %(row)s (%(start)s–%(end)s).") % {  # noqa: RUF001 - xgettext cannot read \N{EN DASH}
         "row": other.row,
         "start": f"{start:%Y-%m-%d %H:%M}",
         "end": f"{end:%H:%M}",

@@ -61,9 +61,9 @@ def overlap_conflict(clash: TimeEntry) -> Conflict:
     end = clash.end.astimezone(tz)
     times = {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "day": day_label(start.date()), "what": what}
     if end.date() == start.date():
-        message = _("Overlaps your entry %(start)s\N{EN DASH}%(end)s on %(day)s, %(what)s.") % times
+        message = _("Overlaps your entry %(start)s–%(end)s on %(day)s, %(what)s.") % times  # noqa: RUF001 - xgettext cannot read \N{EN DASH}
     else:
-        message = _("Overlaps your entry %(start)s\N{EN DASH}%(end)s on %(end_day)s on %(day)s, %(what)s.") % {
+        message = _("Overlaps your entry %(start)s–%(end)s on %(end_day)s on %(day)s, %(what)s.") % {  # noqa: RUF001 - xgettext cannot read \N{EN DASH}
             **times,
             "end_day": day_label(end.date()),
         }
