@@ -11,7 +11,7 @@ PYTHON := $(shell for c in python3.12 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1
 # Two test processes by default (the machines have two cores); skipped tests say why.
 PYTEST_ARGS ?= -n 2 -rs -q
 
-.PHONY: run test test-es lint format venv migrate seed clean bench
+.PHONY: run test test-es lint format venv migrate seed clean bench messages messages-check compilemessages
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON)" ]; then echo "error: Python 3.12 (or >= 3.11) is required" >&2; exit 1; fi
@@ -23,7 +23,19 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 venv: $(VENV)/.installed
 
-migrate: venv
+# The German catalogues (core/catalogues.py): `make messages` adds new strings to them (then
+# translate what it added), `make messages-check` fails on a missing, fuzzy or unlisted string.
+# The .mo files are built, never committed: `make run`, `make test` and the image compile them.
+messages: venv
+	$(PY) manage.py catalogues
+
+messages-check: venv
+	$(PY) manage.py catalogues --check
+
+compilemessages: venv
+	$(PY) manage.py compilemessages -v 0 $(foreach dir,.venv bench docs scripts staticfiles,--ignore=$(dir))
+
+migrate: compilemessages
 	$(PY) manage.py migrate --noinput
 
 seed: migrate
@@ -43,7 +55,7 @@ run: seed
 		$(PY) manage.py runserver 127.0.0.1:$(PORT); \
 	fi
 
-test: venv
+test: compilemessages
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Search against a real Elasticsearch (README, "Search"); tests marked no_es use a fake one

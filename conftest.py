@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core.cache import cache
+from django.core.management import call_command
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -21,6 +22,14 @@ requires_postgres = pytest.mark.skipif(
     not settings.DATABASE_IS_POSTGRES, reason="needs PostgreSQL (set DATABASE_URL); SQLite cannot prove this"
 )
 requires_redis = pytest.mark.skipif(not settings.REDIS_URL, reason="needs a real Redis (set REDIS_URL)")
+
+
+def pytest_sessionstart(session):
+    """German pages and messages need the compiled catalogues (built, never committed): `make test`
+    compiles them, and so does a bare pytest run, once, before any xdist worker starts."""
+    if not hasattr(session.config, "workerinput"):
+        ignored = [".venv", "bench", "docs", "scripts", "staticfiles"]
+        call_command("compilemessages", verbosity=0, ignore_patterns=ignored)
 
 
 @pytest.fixture(autouse=True)

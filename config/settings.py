@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.middleware.UserTimezoneMiddleware",
+    "core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -411,6 +412,13 @@ AUDITLOG_DISABLE_ON_RAW_SAVE = True  # loading fixtures or restoring a test data
 
 # --- I18N / static -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
+# A person's `language` wins, then the language cookie (the sign-in page's switcher), then
+# Accept-Language, then LANGUAGE_CODE (core.middleware.UserLanguageMiddleware).
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+# templates/, config/ and static/ strings; each app's own strings live in <app>/locale.
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Weeks start on Monday in both languages (Django's English formats start them on Sunday).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

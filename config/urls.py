@@ -30,6 +30,7 @@ urlpatterns = [
     re_path(r"^health/?$", core_views.health, name="health"),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the sign-in page's switcher
     path("accounts/", include("users.page_urls")),
     path("", include("leave.page_urls")),
     path("", include("compliance.page_urls")),

@@ -2,6 +2,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from core.audit import audit_actor_set
+from core.i18n import activate_user_language
 
 
 class AuditedJWTAuthentication(JWTAuthentication):
@@ -12,6 +13,7 @@ class AuditedJWTAuthentication(JWTAuthentication):
         result = super().authenticate(request)
         if result is not None:
             audit_actor_set(result[0])
+            activate_user_language(result[0])
         return result
 
 
@@ -20,4 +22,5 @@ class AuditedSessionAuthentication(SessionAuthentication):
         result = super().authenticate(request)
         if result is not None:
             audit_actor_set(result[0])
+            activate_user_language(result[0])
         return result

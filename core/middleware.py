@@ -1,10 +1,12 @@
 import logging
 
 from django.http import JsonResponse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 
 from core.api import error_body, service_unavailable
 from core.errors import ServiceUnavailable
+from core.i18n import request_language
 from core.outage import DATABASE_DOWN, DATABASE_RETRY_AFTER, database_is_down
 
 logger = logging.getLogger(__name__)
@@ -44,6 +46,26 @@ class UserTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class UserLanguageMiddleware:
+    """Pages, the admin and the API's messages speak the language `core.i18n.request_language`
+    chooses (Django's LocaleMiddleware, plus the person's own choice). It is deactivated after
+    each request, so nothing run later in the same thread inherits it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        translation.activate(request_language(request))
+        request.LANGUAGE_CODE = translation.get_language()
+        try:
+            response = self.get_response(request)
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))
+            response.headers.setdefault("Content-Language", translation.get_language())
+            return response
+        finally:
+            translation.deactivate()
 
 
 class OutageMiddleware:

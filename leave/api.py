@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django.http import HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -11,6 +12,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 
+from core.i18n import language_of
 from core.net import client_ip
 from core.permissions import AdminWritesOthersRead
 from core.ratelimit import rate_limit_enforce
@@ -358,6 +360,7 @@ class LeaveCalendarIcsView(generics.GenericAPIView):
         if feed is None or not feed.user.is_active or not services.calendar_feed_allowed(feed):
             raise NotFound()
         owner = feed.user
+        translation.activate(language_of(owner))  # the feed speaks its owner's language, whoever fetches it
         if feed.scope == CalendarFeed.Scope.TEAM:
             people, name = users_whose_absences_visible_to(owner), _("Team absences (%(owner)s)") % {"owner": owner}
         else:

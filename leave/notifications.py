@@ -6,11 +6,11 @@ from functools import partial
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
-from django.utils import dateformat, formats, translation
+from django.utils import dateformat, formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.i18n import send_mail_translated
 from core.outbox import RETRY_ON_OUTAGE, send_once
 from leave.models import LeaveForfeitureNotice, LeaveRequest
 from users.models import User
@@ -42,27 +42,6 @@ DECIDED_BY_BODY = {
     LeaveRequest.Status.CANCELLED: gettext_lazy("Your request for %(request)s was cancelled by %(actor)s."),
     LeaveRequest.Status.PENDING: gettext_lazy("Your request for %(request)s is pending."),
 }
-
-
-def _language_of(user: User) -> str:
-    """The language a mail to `user` is written in: theirs, else the site's."""
-    return getattr(user, "language", "") or settings.LANGUAGE_CODE
-
-
-def _send_in_languages(recipients: list[User], compose) -> int:
-    """Send `compose()` (subject, body) to `recipients`, one mail per language they read,
-    each composed in that language."""
-    by_language: dict[str, list[str]] = {}
-    for user in recipients:
-        by_language.setdefault(_language_of(user), []).append(user.email)
-    sent = 0
-    for language, emails in by_language.items():
-        with translation.override(language):
-            subject, body = compose()
-            sent += send_mail(
-                subject=f"[{settings.PROJECT_NAME}] {subject}", message=body, from_email=None, recipient_list=emails
-            )
-    return sent
 
 
 def _describe(request: LeaveRequest) -> str:
@@ -104,7 +83,7 @@ def notify_leave_requested(request_id: int) -> int:
         }
         return subject, body
 
-    return send_once(f"leave_requested:{request.pk}", lambda: _send_in_languages(managers, compose))
+    return send_once(f"leave_requested:{request.pk}", lambda: send_mail_translated(managers, _with_prefix(compose)))
 
 
 @shared_task(name="leave.tasks.notify_leave_decided", **RETRY_ON_OUTAGE)
@@ -128,16 +107,16 @@ def notify_leave_decided(
     decided_by = User.objects.filter(pk=decided_by_id).first() if decided_by_id else None
     mails = []
     if request.user_id != decided_by_id:
-        mails.append(([request.user], partial(_decided_mail, request, status, decided_by, comment)))
+        mails.append(([request.user.email], partial(_decided_mail, request, status, decided_by, comment)))
     if status == LeaveRequest.Status.CANCELLED:
-        managers = [user for user in _managers_of(request.user) if user.pk != decided_by_id]
+        managers = [email for email in _managers_of(request.user) if email != getattr(decided_by, "email", None)]
         if managers:
             mails.append((managers, partial(_cancelled_mail, request, decided_by, comment)))
     if not mails:
         return 0
     return send_once(
         f"leave_decided:{request.pk}:{status}:{decided_at}",
-        lambda: sum(_send_in_languages(recipients, compose) for recipients, compose in mails),
+        lambda: sum(send_mail_translated(recipients, _with_prefix(compose)) for recipients, compose in mails),
     )
 
 
@@ -212,10 +191,22 @@ def notify_forfeiture_notice(notice_id: int) -> int:
         }
         return subject, body
 
-    return send_once(f"forfeiture_notice:{notice.pk}", lambda: _send_in_languages([notice.user], compose))
+    return send_once(
+        f"forfeiture_notice:{notice.pk}", lambda: send_mail_translated([notice.user.email], _with_prefix(compose))
+    )
 
 
-def _managers_of(user: User) -> list[User]:
+def _with_prefix(compose):
+    """Every mail's subject carries the product's name in front."""
+
+    def composed() -> tuple[str, str]:
+        subject, body = compose()
+        return f"[{settings.PROJECT_NAME}] {subject}", body
+
+    return composed
+
+
+def _managers_of(user: User) -> list[str]:
     if user.team is None:
         return []
-    return list(user.team.managers.filter(is_active=True).exclude(pk=user.pk))
+    return [m.email for m in user.team.managers.filter(is_active=True).exclude(pk=user.pk)]

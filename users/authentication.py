@@ -11,6 +11,7 @@ from rest_framework_simplejwt.settings import api_settings
 from core.audit import audit_actor_set
 from core.authentication import AuditedJWTAuthentication
 from core.errors import Unauthenticated
+from core.i18n import activate_user_language
 from users.models import TokenFamily, User
 from users.services_mfa import ENROLMENT_REQUIRED, mfa_enrolment_missing
 from users.services_tokens import is_personal_token, token_authenticate
@@ -81,6 +82,7 @@ class PersonalAccessTokenAuthentication(authentication.BaseAuthentication):
             token = token_authenticate(secret=secret)
         except Unauthenticated as error:
             raise exceptions.AuthenticationFailed(error.detail, code=error.code) from None
+        activate_user_language(token.user)
         ensure_mfa_enrolled(token.user)
         if request.method not in permissions.SAFE_METHODS and not token.can_write:
             raise exceptions.PermissionDenied(

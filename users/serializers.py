@@ -67,6 +67,7 @@ class UserSerializer(serializers.ModelSerializer):
             "first_name",
             "last_name",
             "timezone",
+            "language",
             "weekly_contract_hours",
             "role",
             "team",
@@ -108,8 +109,8 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class ProfileSerializer(serializers.ModelSerializer):
-    """`/users/me`: people may change their names and time zone; the rest is read-only,
-    their employment dates and today's contract version included."""
+    """`/users/me`: people may change their names, time zone and language (blank: the browser's);
+    the rest is read-only, their employment dates and today's contract version included."""
 
     timezone = TimezoneField(required=False)
     team_name = serializers.CharField(source="team.name", read_only=True, default=None)
@@ -123,6 +124,7 @@ class ProfileSerializer(serializers.ModelSerializer):
             "first_name",
             "last_name",
             "timezone",
+            "language",
             "weekly_contract_hours",
             "role",
             "team",

@@ -43,7 +43,7 @@ USER_ADMIN_FIELDS = {
 # contract versions (`contract_version_*`), which `User.weekly_contract_hours`/`work_days` mirror.
 USER_FIRST_CONTRACT_FIELDS = {"weekly_contract_hours", "work_days"}
 CONTRACT_FIELDS = ("valid_from", "weekly_hours", "work_days", "holiday_calendar", "policy")
-USER_PROFILE_FIELDS = {"first_name", "last_name", "timezone"}
+USER_PROFILE_FIELDS = {"first_name", "last_name", "timezone", "language"}
 USER_NAME_FIELDS = ("first_name", "last_name")
 
 
@@ -179,7 +179,7 @@ def user_activate(*, user: User, actor: User, request=None) -> User:
 
 @transaction.atomic
 def user_profile_update(*, user: User, **fields) -> User:
-    """What people may change about themselves: names and time zone, nothing else."""
+    """What people may change about themselves: names, time zone and language, nothing else."""
     _ensure_user_names(fields)
     for name, value in fields.items():
         if name in USER_PROFILE_FIELDS:
