@@ -679,28 +679,25 @@ def check_weekly_hours(
         elif average.value > limit:
             findings.append(_first_period_finding(average, limits, history_start, week_end, over))
         elif this_week > limit:
-            findings.append(
-                Finding(
-                    "weekly_hours",
-                    WARNING,
-                    week_start,
-                    week_end,
-                    this_week,
-                    limit,
-                    gettext(
-                        "%(hours)s h in week %(week)s, above %(limit)s h; "
-                        "the %(weeks)s-week average (%(average)s h) is within the limit."
-                    )
-                    % {
-                        "hours": this_week,
-                        "week": periods.iso_week_label(week_start),
-                        "limit": limit,
-                        "weeks": limits.reference_period_weeks,
-                        "average": average.value,
-                    },
-                )
-            )
+            findings.append(_weekly_hours_warning(this_week, week_start, limits, average.value))
     return findings
+
+
+def _weekly_hours_warning(this_week: Decimal, week_start: date, limits: Limits, average: Decimal) -> Finding:
+    """One week above the maximum while the reference period's average is within it."""
+    values = {
+        "hours": this_week,
+        "week": periods.iso_week_label(week_start),
+        "limit": limits.max_weekly_hours,
+        "weeks": limits.reference_period_weeks,
+        "average": average,
+    }
+    message = gettext(
+        "%(hours)s h in week %(week)s, above %(limit)s h; "
+        "the %(weeks)s-week average (%(average)s h) is within the limit."
+    )
+    week_end = week_start + timedelta(days=6)
+    return Finding("weekly_hours", WARNING, week_start, week_end, this_week, limits.max_weekly_hours, message % values)
 
 
 def _first_period_finding(average, limits: Limits, history_start: date, week_end: date, over: str) -> Finding:

@@ -176,19 +176,9 @@ def _imported_holidays_remove_stale(*, calendar, year: int, keep: set, actor) ->
 
 
 @transaction.atomic
-def holidays_import(*, calendar: HolidayCalendar, year: int, actor: User | None = None) -> list[Holiday]:
-    """Add the holidays of `year` for the calendar's country (and subdivision) and its
-    categories (public by default; e.g. "catholic" for Bavaria's Assumption Day) from the
-    `holidays` package; days already in the calendar are left as they are, and so are
-    days in a month closed for payroll for someone on the calendar (the audit event lists
-    them as `skipped_closed_months`: reopen the month and import again to add them).
-    Imported holidays of `year` the package no longer gives for these categories (a
-    category was dropped) are removed, and the leave over them re-counted; company days
-    (not imported) stay."""
-    if actor is not None:
-        ensure_admin(actor, what=_("import holidays"))
-    if not 1900 <= year <= 2200:
-        raise DomainValidationError(_("Give a year between 1900 and 2200."), field="year")
+def _importable_categories(calendar: HolidayCalendar) -> list[str]:
+    """The calendar's categories, once the package knows its country, subdivision and each
+    of them (else the `DomainValidationError` naming the field)."""
     supported = holidays_package.list_supported_countries()
     if calendar.country.upper() not in supported:
         raise DomainValidationError(
@@ -214,6 +204,23 @@ def holidays_import(*, calendar: HolidayCalendar, year: int, actor: User | None 
             % {"unknown": ", ".join(map(str, unknown)), "country": calendar.country, "known": ", ".join(known)},
             field="categories",
         )
+    return categories
+
+
+def holidays_import(*, calendar: HolidayCalendar, year: int, actor: User | None = None) -> list[Holiday]:
+    """Add the holidays of `year` for the calendar's country (and subdivision) and its
+    categories (public by default; e.g. "catholic" for Bavaria's Assumption Day) from the
+    `holidays` package; days already in the calendar are left as they are, and so are
+    days in a month closed for payroll for someone on the calendar (the audit event lists
+    them as `skipped_closed_months`: reopen the month and import again to add them).
+    Imported holidays of `year` the package no longer gives for these categories (a
+    category was dropped) are removed, and the leave over them re-counted; company days
+    (not imported) stay."""
+    if actor is not None:
+        ensure_admin(actor, what=_("import holidays"))
+    if not 1900 <= year <= 2200:
+        raise DomainValidationError(_("Give a year between 1900 and 2200."), field="year")
+    categories = _importable_categories(calendar)
     try:
         public = holidays_package.country_holidays(
             calendar.country, subdiv=calendar.subdivision or None, years=year, categories=tuple(categories)
