@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import dateformat
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
@@ -270,7 +271,7 @@ def cell_save(request):
         )
     if not message:
         for warning in warnings:
-            messages.warning(request, f"{day:%a} {day.day} {day:%b}: {warning}")
+            messages.warning(request, f"{dateformat.format(day, 'D j M')}: {warning}")
         return redirect(f"{_week_url(week_start)}#grid")
     return _week_page(
         request, week_start=week_start, status=status, cell_errors=cell_errors, errors=errors, notices=notices

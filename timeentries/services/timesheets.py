@@ -46,7 +46,10 @@ def timesheet_submit(
     user = timesheet.user
     end = periods.week_bounds(timesheet.week_start, user.tzinfo)[1]
     if TimeEntry.objects.running().filter(user=user, start__lt=end).exists():
-        raise Conflict(f"Stop the running timer before submitting week {timesheet.week}.", code="timer_running")
+        raise Conflict(
+            _("Stop the running timer before submitting week %(week)s.") % {"week": timesheet.week},
+            code="timer_running",
+        )
     entries = list(entries_of_week(user, timesheet.week_start))
     if not entries:
         raise _empty_week(timesheet.week)
