@@ -3,6 +3,7 @@ overlaps) is checked by `leave.services`, so the page and the API refuse the sam
 with the same words. Field names are the services' own, so an error's `field` finds its input."""
 
 from django import forms
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import BoundedDateFormField
@@ -60,7 +61,8 @@ class LeavePreviewForm(LeaveDatesForm):
 
 # --- a person's contract and working-time account (/users/<id>/contract/) ----------------------
 
-WEEKDAYS = [("1", "Mon"), ("2", "Tue"), ("3", "Wed"), ("4", "Thu"), ("5", "Fri"), ("6", "Sat"), ("7", "Sun")]
+# ISO weekday numbers with Django's own (translated) short names: Mon/Mo, Tue/Di, …
+WEEKDAYS = [(str(number + 1), WEEKDAYS_ABBR[number]) for number in range(7)]
 
 
 class ContractVersionForm(forms.Form):

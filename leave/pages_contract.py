@@ -60,7 +60,7 @@ def _context(request, person: User, *, version_form=None, adjustment_form=None) 
                 "valid_from": day_label(version.valid_from),
                 "in_force": in_force is not None and version.pk == in_force.pk,
                 "weekly_hours": format_hours(version.weekly_hours),
-                "work_days": ", ".join(WEEKDAY_NAMES[day] for day in sorted(version.work_days)),
+                "work_days": ", ".join(str(WEEKDAY_NAMES[day]) for day in sorted(version.work_days)),
                 "holiday_calendar": version.holiday_calendar,
                 "policy": version.policy,
             }
