@@ -12,6 +12,7 @@ from analytics.models import Export
 from analytics.queries import ReportQuery
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainError
+from core.i18n import csv_locale_asked
 
 
 class ExportTooLarge(DomainError):
@@ -22,8 +23,10 @@ class ExportTooLarge(DomainError):
 def report_download(request, query: ReportQuery, *, format: str, params: dict) -> HttpResponse:
     """`query`'s report for the signed-in user as a csv or xlsx file, recorded in the audit
     trail with the `params` asked for. More rows than EXPORT_SYNC_MAX_ROWS is a 413: those
-    are built in the background (`services.export_create`)."""
-    rendered = report_render(query, actor=request.user, format=format)
+    are built in the background (`services.export_create`). A CSV takes `?locale=de` for
+    German spreadsheets (`core.i18n.CSV_LOCALES`)."""
+    csv_locale = csv_locale_asked(request)
+    rendered = report_render(query, actor=request.user, format=format, csv_locale=csv_locale)
     if rendered.row_count > settings.EXPORT_SYNC_MAX_ROWS:
         raise ExportTooLarge(
             f"The report has {rendered.row_count} rows, more than {settings.EXPORT_SYNC_MAX_ROWS} can be "

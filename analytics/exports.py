@@ -24,6 +24,7 @@ from analytics import reports
 from analytics.queries import ReportQuery
 from analytics.reports import TIME_GROUPS
 from analytics.sorting import rows_sorted, sort_parse
+from core.i18n import CSV_LOCALES
 
 Column = tuple[str, str, str]
 
@@ -63,19 +64,22 @@ class _Echo:
         return value
 
 
-def rows_to_csv_stream(columns: list[Column], rows: Iterable[dict]) -> Iterator[str]:
+def rows_to_csv_stream(columns: list[Column], rows: Iterable[dict], *, locale: str = "") -> Iterator[str]:
     """The header line, then one CSV line per row, for a StreamingHttpResponse."""
-    writer = csv.writer(_Echo())
+    delimiter, decimal_mark = CSV_LOCALES[locale]
+    writer = csv.writer(_Echo(), delimiter=delimiter)
     yield writer.writerow([header for _, header, _ in columns])
     for row in rows:
-        yield writer.writerow([_csv_value(row.get(key), kind) for key, _, kind in columns])
+        yield writer.writerow([_csv_value(row.get(key), kind, decimal_mark) for key, _, kind in columns])
 
 
-def _csv_value(value, kind: str):
+def _csv_value(value, kind: str, decimal_mark: str = "."):
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        return f"{value:.2f}".replace(".", decimal_mark)
+    if kind == "number" and isinstance(value, str | float):
+        return str(value).replace(".", decimal_mark)
     if kind == "text" and isinstance(value, str):
         return spreadsheet_safe(value)
     return value
@@ -302,13 +306,13 @@ def _xlsx_chunks(columns: list[Column], result: dict) -> Iterator[bytes]:
     yield buffer.getvalue()
 
 
-def report_render(query: ReportQuery, *, actor, format: str) -> RenderedReport:
+def report_render(query: ReportQuery, *, actor, format: str, csv_locale: str = "") -> RenderedReport:
     """Run `query`'s report for `actor` and write it as a csv or xlsx file: the one path of
     the direct download (analytics.api) and the background export (analytics.services)."""
     columns, result = report_table(query, actor=actor)
     rows = result["rows"]
     if format == "csv":
-        chunks = (line.encode("utf-8") for line in rows_to_csv_stream(columns, rows))
+        chunks = (line.encode("utf-8") for line in rows_to_csv_stream(columns, rows, locale=csv_locale))
     else:
         chunks = _xlsx_chunks(columns, result)
     return RenderedReport(query.filename(format), MEDIA_TYPES[format], len(rows), chunks)

@@ -27,11 +27,15 @@ FORMATS = ["json", "csv", "xlsx"]
 
 class _ReportQuerySerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=FORMATS, default="json", help_text="json, or a csv/xlsx download")
+    locale = serializers.ChoiceField(
+        choices=["en", "de"], required=False, help_text='csv only: "de" separates with ";" and a decimal comma'
+    )
 
     def report_params(self, actor) -> dict:
         """The validated input as keyword arguments of the report selector (no actor)."""
         data = dict(self.validated_data)
         data.pop("format", None)
+        data.pop("locale", None)
         if "from" in data:
             data["date_from"], data["date_to"] = data.pop("from"), data.pop("to")
         return data

@@ -1,6 +1,7 @@
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
 from core import views as core_views
@@ -45,5 +46,5 @@ handler403 = "core.api.json_permission_denied"
 handler404 = "core.api.json_not_found"
 handler500 = "core.api.json_server_error"
 
-admin.site.site_header = "Time Tracker administration"
+admin.site.site_header = gettext_lazy("Time Tracker administration")
 admin.site.site_title = "Time Tracker"

@@ -12,6 +12,7 @@ from django.contrib.admin.actions import delete_selected as django_delete_select
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from core.catalog import catalog_delete, catalog_save
 from core.errors import DomainError
@@ -50,7 +51,8 @@ def delete_selected_through_service(modeladmin, request, queryset):
         with transaction.atomic(using=queryset.db):
             return django_delete_selected(modeladmin, request, queryset)
     except ServiceRefused as refused:
-        modeladmin.message_user(request, f"Nothing was deleted: {refused}", level=messages.ERROR)
+        message = gettext("Nothing was deleted: %(reason)s") % {"reason": refused}
+        modeladmin.message_user(request, message, level=messages.ERROR)
         return None
 
 

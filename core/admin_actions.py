@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 
 from core.errors import DomainError
 
@@ -21,7 +22,8 @@ def report_per_row(modeladmin, request, queryset, call: Callable, done: str | Ca
         except DomainError as error:
             modeladmin.message_user(request, f"{row}: {error.detail}", level=messages.ERROR)
         except PermissionDenied as error:
-            modeladmin.message_user(request, f"{row}: {str(error) or 'permission denied.'}", level=messages.ERROR)
+            reason = str(error) or gettext("permission denied.")
+            modeladmin.message_user(request, f"{row}: {reason}", level=messages.ERROR)
         else:
             text = done(row, result) if callable(done) else done
             modeladmin.message_user(request, f"{row}: {text}", level=messages.SUCCESS)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -52,7 +53,7 @@ def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         # DRF reads the body through Django's `request.body`, which enforces the limit.
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        body = error_body(f"The request body is larger than {limit} bytes.", "request_too_large")
+        body = error_body(_("The request body is larger than %(limit)s bytes.") % {"limit": limit}, "request_too_large")
         return Response(body, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, DomainError):
         response = Response(error_body(exc.detail, exc.code, exc.errors), status=exc.status_code)
@@ -66,7 +67,7 @@ def exception_handler(exc, context):
         # Input the database cannot store (a NUL byte, a number out of range) is bad input.
         logger.info("rejected input the database cannot store: %s", exc)
         exc = exceptions.ValidationError(
-            {"non_field_errors": ["The request contains characters or values that cannot be stored."]}
+            {"non_field_errors": [_("The request contains characters or values that cannot be stored.")]}
         )
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -86,7 +87,7 @@ def exception_handler(exc, context):
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
         if isinstance(detail, dict):  # simplejwt's token errors carry a dict
             code = detail.get("code", codes.get("code") if isinstance(codes, dict) else "error")
-            message = detail.get("detail", "Invalid token.")
+            message = detail.get("detail", _("Invalid token."))
             response.data = error_body(str(message), str(code))
         else:
             response.data = error_body(str(detail), codes if isinstance(codes, str) else "error")
@@ -103,7 +104,7 @@ def json_not_found(request, exception=None):
     """404 in the API's error shape under /api/; the normal HTML page elsewhere."""
     if not _wants_json(request):
         return defaults.page_not_found(request, exception)
-    return JsonResponse(error_body("Not found.", "not_found"), status=status.HTTP_404_NOT_FOUND)
+    return JsonResponse(error_body(_("Not found."), "not_found"), status=status.HTTP_404_NOT_FOUND)
 
 
 def service_unavailable(request, detail: str, retry_after: int) -> HttpResponse:
@@ -125,16 +126,16 @@ def json_server_error(request):
         return service_unavailable(request, DATABASE_DOWN, DATABASE_RETRY_AFTER)
     if not _wants_json(request):
         return defaults.server_error(request)
-    return JsonResponse(error_body("Internal server error.", "server_error"), status=500)
+    return JsonResponse(error_body(_("Internal server error."), "server_error"), status=500)
 
 
 def json_bad_request(request, exception=None):
     if not _wants_json(request):
         return defaults.bad_request(request, exception)
-    return JsonResponse(error_body("Bad request.", "bad_request"), status=400)
+    return JsonResponse(error_body(_("Bad request."), "bad_request"), status=400)
 
 
 def json_permission_denied(request, exception=None):
     if not _wants_json(request):
         return defaults.permission_denied(request, exception)
-    return JsonResponse(error_body("Permission denied.", "permission_denied"), status=403)
+    return JsonResponse(error_body(_("Permission denied."), "permission_denied"), status=403)

@@ -14,8 +14,8 @@ from django.conf import settings
 
 LANGUAGE = "de"
 PLURAL_FORMS = "nplurals=2; plural=(n != 1);"
-# Trees with nothing of ours to translate (or not ours at all).
-IGNORED = [".venv", ".git", "staticfiles", "media", "exports", "test-artifacts", "bench", "docs", "scripts"]
+# Trees with nothing of ours to translate (or not ours at all); test code is never shown to anyone.
+IGNORED = [".venv", ".git", "staticfiles", "media", "exports", "test-artifacts", "bench", "docs", "scripts", "tests"]
 # File names only, no line numbers: moving code around does not change the catalogues.
 MAKEMESSAGES = ["makemessages", "-l", LANGUAGE, "--no-obsolete", "--add-location=file"]
 MAKEMESSAGES += [f"--ignore={name}" for name in IGNORED]
@@ -65,7 +65,7 @@ def incomplete(po: Path) -> list[str]:
 
 def _comparable(po: Path) -> str:
     text = po.read_text(encoding="utf-8") if po.exists() else ""
-    return re.sub(r'"POT-Creation-Date: [^"]*"\n', "", text)
+    return re.sub(r'"POT-Creation-Date: [^"]*"\n', "", text).rstrip()
 
 
 def stale(root: Path) -> list[str]:

@@ -9,10 +9,16 @@ from datetime import date, datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2200, 12, 31)
-OUT_OF_RANGE = f"Give a date between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}."
+OUT_OF_RANGE = format_lazy(
+    _("Give a date between {earliest} and {latest}."),
+    earliest=EARLIEST_DATE.isoformat(),
+    latest=LATEST_DATE.isoformat(),
+)
 
 
 def date_in_range(value: date | datetime) -> bool:

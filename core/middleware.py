@@ -3,6 +3,7 @@ import logging
 from django.http import JsonResponse
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext
 
 from core.api import error_body, service_unavailable
 from core.errors import ServiceUnavailable
@@ -25,7 +26,7 @@ class RejectNulBytesMiddleware:
             or "%00" in request.META.get("QUERY_STRING", "")
             or any("\x00" in value for values in request.GET.lists() for value in values[1])
         ):
-            return JsonResponse(error_body("The request contains a NUL byte.", "bad_request"), status=400)
+            return JsonResponse(error_body(gettext("The request contains a NUL byte."), "bad_request"), status=400)
         return self.get_response(request)
 
 

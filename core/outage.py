@@ -10,9 +10,10 @@ database error (a deadlock, a lock timeout) stays what it was.
 from contextlib import suppress
 
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
+from django.utils.translation import gettext_lazy as _
 
 DATABASE_RETRY_AFTER = 10  # seconds
-DATABASE_DOWN = "The database is unavailable for a moment. Try again shortly."
+DATABASE_DOWN = _("The database is unavailable for a moment. Try again shortly.")
 
 
 def database_is_down(error: BaseException | None) -> bool:

@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import wraps
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.errors import DomainError
 from core.periods import hours
@@ -36,7 +37,7 @@ def first_error(form) -> str:
     """The first message of a form that did not validate, for a one-line alert."""
     for errors in form.errors.values():
         return errors[0]
-    return "Check the input."
+    return gettext("Check the input.")
 
 
 def decision_apply(form, decide) -> int | None:

@@ -3,6 +3,7 @@
 import re
 from itertools import accumulate
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser, get_encoding
 from rest_framework.utils import json
@@ -34,13 +35,18 @@ class DepthLimitedJSONParser(JSONParser):
         try:
             text = stream.read().decode(encoding)
         except UnicodeDecodeError as error:
-            raise ParseError(f"JSON parse error - the body is not valid {encoding}.") from error
+            raise ParseError(
+                _("JSON parse error - the body is not valid %(encoding)s.") % {"encoding": encoding}
+            ) from error
         if json_depth(text) > self.max_depth:
-            raise ParseError(f"JSON parse error - nested deeper than {self.max_depth} levels.")
+            raise ParseError(self._too_deep())
         try:
             parse_constant = json.strict_constant if self.strict else None  # as DRF's parser
             return json.loads(text, parse_constant=parse_constant)
         except RecursionError as error:
-            raise ParseError(f"JSON parse error - nested deeper than {self.max_depth} levels.") from error
+            raise ParseError(self._too_deep()) from error
         except ValueError as error:
-            raise ParseError(f"JSON parse error - {error}") from error
+            raise ParseError(_("JSON parse error - %(error)s") % {"error": error}) from error
+
+    def _too_deep(self) -> str:
+        return _("JSON parse error - nested deeper than %(depth)s levels.") % {"depth": self.max_depth}

@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 from core.dates import EARLIEST_DATE, LATEST_DATE, date_in_range
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -28,10 +30,13 @@ def parse_iso_week(value: str) -> date:
     weeks outside `core.dates`' range included."""
     match = WEEK_RE.match(value or "")
     if not match:
-        raise ValueError("Use an ISO week such as 2026-W45.")
+        raise ValueError(_("Use an ISO week such as 2026-W45."))
     monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
     if not (date_in_range(monday) and date_in_range(monday + timedelta(days=6))):
-        raise ValueError(f"Use an ISO week such as 2026-W45, between {EARLIEST_DATE} and {LATEST_DATE}.")
+        raise ValueError(
+            _("Use an ISO week such as 2026-W45, between %(earliest)s and %(latest)s.")
+            % {"earliest": EARLIEST_DATE, "latest": LATEST_DATE}
+        )
     return monday
 
 

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import permissions
 
 from core.errors import Forbidden
@@ -6,7 +7,7 @@ from core.errors import Forbidden
 def ensure_admin(actor, *, what: str) -> None:
     """Only an active admin may `what` (a phrase: "delete teams")."""
     if not (actor.is_active and actor.is_admin):
-        raise Forbidden(f"Only admins can {what}.")
+        raise Forbidden(_("Only admins can %(what)s.") % {"what": what})
 
 
 class AdminWritesOthersRead(permissions.BasePermission):

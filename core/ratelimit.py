@@ -13,6 +13,7 @@ when the cache is back (see `core.cache`).
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
 
 from core.cache import CacheUnavailable, cache_call
@@ -24,7 +25,7 @@ class RateLimited(DomainError):
     code = "throttled"
 
     def __init__(self, retry_after: int):
-        super().__init__(f"Too many requests. Try again in {retry_after} seconds.")
+        super().__init__(_("Too many requests. Try again in %(seconds)s seconds.") % {"seconds": retry_after})
         self.retry_after = retry_after
 
 
@@ -43,8 +44,11 @@ def rate_limit_hit(request, *, group: str, key: str, rate: str, fail_open: bool 
         if fail_open:
             return Usage(limited=False, retry_after=0)
         raise ServiceUnavailable(
-            f"Attempts cannot be counted right now, so this is refused for a moment. "
-            f"Try again in {down.retry_after} seconds.",
+            _(
+                "Attempts cannot be counted right now, so this is refused for a moment. "
+                "Try again in %(seconds)s seconds."
+            )
+            % {"seconds": down.retry_after},
             retry_after=down.retry_after,
         ) from down
     if usage is None:  # rate limiting disabled

@@ -1,5 +1,6 @@
 """Serializer pieces several apps' APIs share."""
 
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import serializers
 
 from core.dates import OUT_OF_RANGE, date_in_range, validate_date_in_range
@@ -28,7 +29,7 @@ class DateRangeQuerySerializer(serializers.Serializer):
     fields are added by name; `to` may not come before `from`, nor the span exceed `max_days`."""
 
     max_days = 366
-    too_long = "Ask for at most {days} days at once."
+    too_long = gettext_lazy("Ask for at most {days} days at once.")
     from_help = "first day"
     to_help = "last day (inclusive)"
 
@@ -41,7 +42,7 @@ class DateRangeQuerySerializer(serializers.Serializer):
     def validate(self, attrs):
         attrs = super().validate(attrs)
         if attrs["to"] < attrs["from"]:
-            raise serializers.ValidationError({"to": ["The end cannot be before the start."]})
+            raise serializers.ValidationError({"to": [gettext("The end cannot be before the start.")]})
         if (attrs["to"] - attrs["from"]).days + 1 > self.max_days:
             raise serializers.ValidationError({"to": [self.too_long.format(days=self.max_days)]})
         return attrs

@@ -12,9 +12,10 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_lazy
 
-TIME_HELP = "Type 9, 9:30 or 0930."
-HOURS_HELP = "Type 1.5, 1,5 or 1:30 (one and a half hours)."
+TIME_HELP = gettext_lazy("Type 9, 9:30 or 0930.")
+HOURS_HELP = gettext_lazy("Type 1.5, 1,5 or 1:30 (one and a half hours).")
 MAX_HOURS = 24
 
 _TIME_WITH_SEPARATOR = re.compile(r"^(\d{1,2})\s*[:.h]\s*(\d{2})$")
@@ -37,7 +38,9 @@ def parse_clock_time(text: str) -> time:
         else:  # 930 → 9:30, 0930 → 09:30, 1730 → 17:30
             hour, minute = int(digits[:-2]), int(digits[-2:])
     if hour is None or not (0 <= hour <= 23 and 0 <= minute <= 59):
-        raise ValidationError(f"“{text}” is not a time of day. {TIME_HELP}", code="invalid_time")
+        raise ValidationError(
+            gettext("“%(text)s” is not a time of day. Type 9, 9:30 or 0930.") % {"text": text}, code="invalid_time"
+        )
     return time(hour, minute)
 
 
@@ -60,9 +63,16 @@ def parse_hours(text: str) -> timedelta:
         if amount is not None:
             worked = timedelta(seconds=int((amount * 3600).to_integral_value()))
     if worked is None:
-        raise ValidationError(f"“{text}” is not an amount of hours. {HOURS_HELP}", code="invalid_hours")
+        raise ValidationError(
+            gettext("“%(text)s” is not an amount of hours. Type 1.5, 1,5 or 1:30 (one and a half hours).")
+            % {"text": text},
+            code="invalid_hours",
+        )
     if worked > timedelta(hours=MAX_HOURS):
-        raise ValidationError(f"{text} is more than {MAX_HOURS} hours, the length of a day.", code="too_long")
+        raise ValidationError(
+            gettext("%(text)s is more than %(max)s hours, the length of a day.") % {"text": text, "max": MAX_HOURS},
+            code="too_long",
+        )
     return worked
 
 

@@ -4,12 +4,13 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
 
 # Cc: the C0 and C1 control characters (NUL, tab, line feed, carriage return, ...); Zl and
 # Zp: Unicode's line and paragraph separators. A name is shown on one line in pages,
 # reports, exports and calendar feeds, where each of these breaks the line or the format.
 NAME_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
-NAME_CONTROL_CHARACTERS = "Names cannot contain control characters such as line breaks, tabs or NUL."
+NAME_CONTROL_CHARACTERS = _("Names cannot contain control characters such as line breaks, tabs or NUL.")
 
 
 def validate_display_name(value: str) -> None:

@@ -6,6 +6,8 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.forms import ReadOnlyPasswordHashField
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -31,7 +33,7 @@ class DisplayNamesForm(ServiceModelForm):
 
 
 class UserAddForm(DisplayNamesForm):
-    password = forms.CharField(widget=forms.PasswordInput, help_text="Django's password rules apply.")
+    password = forms.CharField(widget=forms.PasswordInput, help_text=_("Django's password rules apply."))
 
     class Meta:
         model = User
@@ -49,8 +51,8 @@ class UserAddForm(DisplayNamesForm):
             "night_worker",
         ]
         help_texts = {
-            "weekly_contract_hours": "The first contract version's; later versions are added on the user's page.",
-            "employment_start": "Leave empty for today (in the person's time zone).",
+            "weekly_contract_hours": _("The first contract version's; later versions are added on the user's page."),
+            "employment_start": _("Leave empty for today (in the person's time zone)."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -59,7 +61,7 @@ class UserAddForm(DisplayNamesForm):
 
 
 class UserChangeForm(DisplayNamesForm):
-    password = ReadOnlyPasswordHashField(help_text="People change their own password in the app.")
+    password = ReadOnlyPasswordHashField(help_text=_("People change their own password in the app."))
 
     class Meta:
         model = User
@@ -188,17 +190,17 @@ class UserAdmin(ScopedAdminMixin, ServiceAdmin):
 
     # No service_delete: people are deactivated, never deleted; their time stays on record.
 
-    @admin.action(description="Deactivate selected users")
+    @admin.action(description=_("Deactivate selected users"))
     def deactivate_selected(self, request, queryset):
         report_per_row(
             self,
             request,
             queryset,
             lambda user: services.user_deactivate(user=user, actor=request.user, request=request),
-            "deactivated.",
+            gettext("deactivated."),
         )
 
-    @admin.action(description="Reset two-factor sign-in of selected users")
+    @admin.action(description=_("Reset two-factor sign-in of selected users"))
     def reset_two_factor(self, request, queryset):
         """A lost phone: the person signs in with the password alone again (or is sent to enrol,
         if their role requires it). Audited as `mfa_reset_by_admin`; admins only."""
@@ -207,7 +209,7 @@ class UserAdmin(ScopedAdminMixin, ServiceAdmin):
             request,
             queryset,
             lambda user: services_mfa.mfa_reset(user=user, actor=request.user, request=request),
-            "two-factor sign-in reset.",
+            gettext("two-factor sign-in reset."),
         )
 
 
@@ -221,7 +223,7 @@ class TeamAdmin(ScopedAdminMixin, ServiceAdmin):
     def scoped_queryset(self, user):
         return selectors.teams_visible_to(user)
 
-    @admin.display(description="Managers")
+    @admin.display(description=_("Managers"))
     def manager_names(self, team):
         return ", ".join(str(manager) for manager in team.managers.all())
 
@@ -285,18 +287,18 @@ class PersonalAccessTokenAdmin(ServiceAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Status")
+    @admin.display(description=_("Status"))
     def token_status(self, token):
         return token.status_at(timezone.now())
 
-    @admin.action(description="Revoke selected tokens")
+    @admin.action(description=_("Revoke selected tokens"))
     def revoke_selected(self, request, queryset):
         report_per_row(
             self,
             request,
             queryset,
             lambda token: services_tokens.token_revoke(token=token, actor=request.user, request=request),
-            "revoked.",
+            gettext("revoked."),
         )
 
 

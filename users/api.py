@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.translation import gettext
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -45,7 +46,7 @@ class RegisterView(PublicAuthView):
     @extend_schema(responses={201: ProfileSerializer})
     def post(self, request):
         if not settings.ALLOW_REGISTRATION or settings.OIDC_ONLY:  # with OIDC_ONLY accounts come from the provider
-            raise Forbidden("Registration is closed.", code="registration_closed")
+            raise Forbidden(gettext("Registration is closed."), code="registration_closed")
         # Counted before the body is validated: a failed attempt ("A user with this email
         # already exists") counts as much as a sign-up, so probing for accounts is limited.
         rate_limit_enforce(request, ("register-ip", client_ip(request), settings.RATE_LIMIT_REGISTER))

@@ -1,6 +1,7 @@
 """`/api/v1/tokens`: people make, list and revoke their own personal access tokens (another
 person's token answers 404). Revoking keeps the row; it is listed as revoked."""
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -34,7 +35,9 @@ class PersonalAccessTokenViewSet(
     def create(self, request):
         # A leaked token must not be able to mint successors that outlive it.
         if isinstance(request.auth, PersonalAccessToken):
-            raise Forbidden("Tokens are made after signing in with a password, not with a token.", code="token_used")
+            raise Forbidden(
+                gettext("Tokens are made after signing in with a password, not with a token."), code="token_used"
+            )
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         token, secret = services_tokens.token_create(user=request.user, request=request, **body.validated_data)

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy
 
 
 class UsersConfig(AppConfig):
     name = "users"
-    verbose_name = "Users and teams"
+    verbose_name = gettext_lazy("Users and teams")
 
     def ready(self):
         from users import signals  # noqa: F401

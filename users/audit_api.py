@@ -4,6 +4,7 @@ It lives with users because who reads which event is "who sees whom" (users.sele
 
 import django_filters
 from auditlog.models import LogEntry
+from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -28,7 +29,7 @@ LOG_ENTRY_ACTION_CODES = {name: code for code, name in LOG_ENTRY_ACTIONS.items()
 
 
 class IsManagerOrAdmin(permissions.BasePermission):
-    message = "Only managers and admins can read the audit trail."
+    message = gettext_lazy("Only managers and admins can read the audit trail.")
 
     def has_permission(self, request, view):
         return bool(
@@ -37,7 +38,7 @@ class IsManagerOrAdmin(permissions.BasePermission):
 
 
 class IsAdmin(permissions.BasePermission):
-    message = "Only admins can read the field-level history."
+    message = gettext_lazy("Only admins can read the field-level history.")
 
     def has_permission(self, request, view):
         return bool(request.user and request.user.is_authenticated and request.user.is_admin)

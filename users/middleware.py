@@ -13,11 +13,12 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from core.api import error_body
 from users.services_mfa import ENROLMENT_REQUIRED, mfa_enrolment_missing
 
-CODE_NEEDED = "Enter the code from your authenticator app to finish signing in."
+CODE_NEEDED = gettext_lazy("Enter the code from your authenticator app to finish signing in.")
 
 
 class MfaMiddleware:

@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone as django_timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -29,23 +30,33 @@ def validate_timezone(value: str) -> None:
 
 def validate_work_days(value: str) -> None:
     if not value or any(char not in "1234567" for char in value) or len(set(value)) != len(value):
-        raise ValidationError("List the ISO weekdays worked, e.g. 12345 for Monday to Friday.")
+        raise ValidationError(gettext("List the ISO weekdays worked, e.g. 12345 for Monday to Friday."))
 
 
 class Team(models.Model):
-    name = models.CharField(max_length=120, unique=True)
-    managers = models.ManyToManyField("users.User", related_name="managed_teams", blank=True)
+    name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
+    managers = models.ManyToManyField(
+        "users.User", related_name="managed_teams", blank=True, verbose_name=_("managers")
+    )
     holiday_calendar = models.ForeignKey(
-        "leave.HolidayCalendar", null=True, blank=True, on_delete=models.SET_NULL, related_name="teams"
+        "leave.HolidayCalendar",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="teams",
+        verbose_name=_("holiday calendar"),
     )
     absences_visible_to_members = models.BooleanField(
         default=True,
         help_text="Members see when their team mates are away (dates only; the type when it is not private). "
         "Off: only managers and admins see the team's absences.",
+        verbose_name=_("absences visible to members"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -75,14 +86,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person who logs time. Email is the login; the role decides what they may do."""
 
     class Role(models.TextChoices):
-        EMPLOYEE = "employee", "Employee"
-        MANAGER = "manager", "Manager"
-        ADMIN = "admin", "Admin"
+        EMPLOYEE = "employee", _("Employee")
+        MANAGER = "manager", _("Manager")
+        ADMIN = "admin", _("Admin")
 
-    email = models.EmailField(unique=True)
-    first_name = models.CharField(max_length=150, blank=True)
-    last_name = models.CharField(max_length=150, blank=True)
-    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    email = models.EmailField(unique=True, verbose_name=_("email"))
+    first_name = models.CharField(max_length=150, blank=True, verbose_name=_("first name"))
+    last_name = models.CharField(max_length=150, blank=True, verbose_name=_("last name"))
+    timezone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_timezone], verbose_name=_("timezone")
+    )
     # Pages, emails and API messages speak it; blank follows the browser (Accept-Language).
     language = models.CharField(_("language"), max_length=8, blank=True, default="", choices=settings.LANGUAGES)
     weekly_contract_hours = models.DecimalField(
@@ -90,36 +103,50 @@ class User(AbstractBaseUser, PermissionsMixin):
         decimal_places=1,
         default=40,
         validators=[MinValueValidator(0), MaxValueValidator(80)],
+        verbose_name=_("weekly contract hours"),
     )
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.EMPLOYEE, db_index=True)
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
+    role = models.CharField(
+        max_length=16, choices=Role.choices, default=Role.EMPLOYEE, db_index=True, verbose_name=_("role")
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members", verbose_name=_("team")
+    )
     # Overrides the team's calendar (someone working from another country).
     holiday_calendar = models.ForeignKey(
-        "leave.HolidayCalendar", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "leave.HolidayCalendar",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("holiday calendar"),
     )
     # ISO weekdays worked, 1 = Monday: "12345" is Monday to Friday.
-    work_days = models.CharField(max_length=7, default="12345", validators=[validate_work_days])
-    is_active = models.BooleanField(default=True)
+    work_days = models.CharField(
+        max_length=7, default="12345", validators=[validate_work_days], verbose_name=_("work days")
+    )
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     # ArbZG §2(5) nr. 1: works night shifts in rotation as a rule. Night work on 48 days of
     # a year makes someone a night worker too (compliance derives that from the entries).
     night_worker = models.BooleanField(
-        default=False, help_text="Works night shifts in rotation as a rule (a night worker, ArbZG §2(5))."
+        default=False,
+        help_text="Works night shifts in rotation as a rule (a night worker, ArbZG §2(5)).",
+        verbose_name=_("night worker"),
     )
     # Derived from `role` in save(): managers and admins may use the Django admin.
-    is_staff = models.BooleanField(default=False, editable=False)
-    date_joined = models.DateTimeField(default=django_timezone.now)
+    is_staff = models.BooleanField(default=False, editable=False, verbose_name=_("is staff"))
+    date_joined = models.DateTimeField(default=django_timezone.now, verbose_name=_("date joined"))
     # Employment (issue 15): before the start and after the end the person is expected to
     # work nothing, accrues nothing and can log neither time nor leave.
-    employment_start = models.DateField(default=django_timezone.localdate)
-    employment_end = models.DateField(null=True, blank=True)
+    employment_start = models.DateField(default=django_timezone.localdate, verbose_name=_("employment start"))
+    employment_end = models.DateField(null=True, blank=True, verbose_name=_("employment end"))
     # Every token carries the generation it was issued under; bumping it (password change,
     # deactivation) ends all of the user's sessions at once. `user_tokens_revoke` bumps it
     # with an F() update, so two revocations at once both count.
-    token_generation = models.PositiveIntegerField(default=0, editable=False)
+    token_generation = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("token generation"))
     # Whether the person has a confirmed second factor (users/services_mfa.py keeps it with the
     # devices, in the same transaction): the sign-in checks read it from the user row they load
     # anyway instead of asking the device tables on every request.
-    mfa_enabled = models.BooleanField(default=False, editable=False)
+    mfa_enabled = models.BooleanField(default=False, editable=False, verbose_name=_("two-factor sign-in"))
 
     objects = UserManager()
 
@@ -128,6 +155,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS: list[str] = []
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         ordering = ["email"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
@@ -209,12 +238,13 @@ class TokenFamily(models.Model):
     the family (logout, reuse of a rotated refresh token) ends exactly that session."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="token_families")
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="token_families", verbose_name=_("user"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
 
     class Meta:
-        verbose_name_plural = "token families"
+        verbose_name = _("token family")
+        verbose_name_plural = _("token families")
 
     def __str__(self) -> str:
         return f"{self.user} since {self.created_at:%Y-%m-%d %H:%M}"
@@ -226,27 +256,38 @@ class PersonalAccessToken(models.Model):
     shown once, when it is made. Revoking keeps the row (listed as revoked)."""
 
     class Scope(models.TextChoices):
-        READ = "read", "Read"
-        WRITE = "write", "Write"
+        READ = "read", _("Read")
+        WRITE = "write", _("Write")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="personal_access_tokens")
-    name = models.CharField(max_length=100)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="personal_access_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(max_length=100, verbose_name=_("name"))
     # The marker and the first characters of the secret: lets people (and secret scanners'
     # reports) tell their tokens apart without the secret; also the index a lookup starts from.
-    prefix = models.CharField(max_length=16, db_index=True, editable=False)
-    hash = models.CharField(max_length=64, unique=True, editable=False)
-    scopes = models.JSONField(default=list, help_text='"read", or "read" and "write"; write includes read.')
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    prefix = models.CharField(max_length=16, db_index=True, editable=False, verbose_name=_("prefix"))
+    hash = models.CharField(max_length=64, unique=True, editable=False, verbose_name=_("hash"))
+    scopes = models.JSONField(
+        default=list, help_text='"read", or "read" and "write"; write includes read.', verbose_name=_("scopes")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("last used at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("revoked at"))
     revoked_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        verbose_name=_("revoked by"),
     )
 
     class Meta:
+        verbose_name = _("personal access token")
+        verbose_name_plural = _("personal access tokens")
         ordering = ["-created_at", "-pk"]
-        verbose_name = "personal access token"
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -266,15 +307,15 @@ class OidcIdentity(models.Model):
     The provider's `sub` (stable, never reassigned) finds the person at every later sign-in,
     whatever happens to their email address."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="oidc_identities")
-    issuer = models.CharField(max_length=255)
-    subject = models.CharField(max_length=255)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_login_at = models.DateTimeField(null=True, blank=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="oidc_identities", verbose_name=_("user"))
+    issuer = models.CharField(max_length=255, verbose_name=_("issuer"))
+    subject = models.CharField(max_length=255, verbose_name=_("subject"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    last_login_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("last login at"))
 
     class Meta:
-        verbose_name = "single sign-on identity"
-        verbose_name_plural = "single sign-on identities"
+        verbose_name = _("single sign-on identity")
+        verbose_name_plural = _("single sign-on identities")
         constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="oidc_identity_unique_subject")]
 
     def __str__(self) -> str:
@@ -289,25 +330,42 @@ class Contract(models.Model):
     and `work_days` mirror the version in force today for the readers that want only that.
     """
 
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="contracts")
-    valid_from = models.DateField()
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("user"))
+    valid_from = models.DateField(verbose_name=_("valid from"))
     weekly_hours = models.DecimalField(
-        max_digits=4, decimal_places=1, validators=[MinValueValidator(0), MaxValueValidator(80)]
+        max_digits=4,
+        decimal_places=1,
+        validators=[MinValueValidator(0), MaxValueValidator(80)],
+        verbose_name=_("weekly hours"),
     )
     # ISO weekdays worked, 1 = Monday: "12345" is Monday to Friday.
-    work_days = models.CharField(max_length=7, default="12345", validators=[validate_work_days])
+    work_days = models.CharField(
+        max_length=7, default="12345", validators=[validate_work_days], verbose_name=_("work days")
+    )
     # Optional: the person's holiday calendar and working-time policy under this version
     # (else their own/team's calendar and their team's policy, as without contracts).
     holiday_calendar = models.ForeignKey(
-        "leave.HolidayCalendar", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "leave.HolidayCalendar",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("holiday calendar"),
     )
     policy = models.ForeignKey(
-        "compliance.WorkingTimePolicy", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "compliance.WorkingTimePolicy",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("policy"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("contract version")
+        verbose_name_plural = _("contract versions")
         ordering = ["user", "valid_from"]
         constraints = [
             models.UniqueConstraint(fields=["user", "valid_from"], name="contract_one_version_per_day"),
@@ -334,14 +392,22 @@ class MonthClosing(models.Model):
     touch the month are read-only (`users.closings.ensure_month_open`). Reopening keeps the
     row (and its snapshot) as history; closing the month again makes a new row."""
 
-    month = models.DateField(help_text="The first day of the month closed.")
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="month_closings")
-    closed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    closed_at = models.DateTimeField(default=django_timezone.now)
-    reopened_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    reopened_at = models.DateTimeField(null=True, blank=True)
+    month = models.DateField(help_text="The first day of the month closed.", verbose_name=_("month"))
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="month_closings", verbose_name=_("team")
+    )
+    closed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("closed by")
+    )
+    closed_at = models.DateTimeField(default=django_timezone.now, verbose_name=_("closed at"))
+    reopened_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("reopened by")
+    )
+    reopened_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reopened at"))
 
     class Meta:
+        verbose_name = _("month closing")
+        verbose_name_plural = _("month closings")
         ordering = ["-month", "team__name", "-closed_at"]
         constraints = [
             models.CheckConstraint(condition=models.Q(month__day=1), name="month_closing_first_of_month"),
@@ -369,15 +435,19 @@ class MonthClosing(models.Model):
 class MonthClosingRow(models.Model):
     """One person's figures of a closed month, frozen when it was closed."""
 
-    closing = models.ForeignKey(MonthClosing, on_delete=models.CASCADE, related_name="rows")
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    worked_hours = models.DecimalField(max_digits=7, decimal_places=2)
-    expected_hours = models.DecimalField(max_digits=7, decimal_places=2)
+    closing = models.ForeignKey(MonthClosing, on_delete=models.CASCADE, related_name="rows", verbose_name=_("closing"))
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("user"))
+    worked_hours = models.DecimalField(max_digits=7, decimal_places=2, verbose_name=_("worked hours"))
+    expected_hours = models.DecimalField(max_digits=7, decimal_places=2, verbose_name=_("expected hours"))
     # The working-time account's balance at the month's last day (null: closed before
     # accounts existed).
-    balance_hours = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    balance_hours = models.DecimalField(
+        max_digits=9, decimal_places=2, null=True, blank=True, verbose_name=_("balance hours")
+    )
 
     class Meta:
+        verbose_name = _("month closing row")
+        verbose_name_plural = _("month closing rows")
         ordering = ["closing", "user__email"]
         constraints = [models.UniqueConstraint(fields=["closing", "user"], name="month_closing_row_once_per_person")]
 

@@ -16,6 +16,7 @@ from authlib.integrations.django_client import OAuth, OAuthError
 from authlib.integrations.django_client.apps import DjangoOAuth2App
 from authlib.oidc.core import CodeIDToken
 from django.conf import settings
+from django.utils.translation import gettext
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
@@ -30,7 +31,9 @@ RETRY_AFTER_SECONDS = 30
 
 def oidc_ensure_enabled() -> None:
     if not settings.OIDC_ENABLED:
-        raise DomainValidationError("Single sign-on is off here (OIDC_ISSUER is not set).", code="sso_disabled")
+        raise DomainValidationError(
+            gettext("Single sign-on is off here (OIDC_ISSUER is not set)."), code="sso_disabled"
+        )
 
 
 @lru_cache(maxsize=4)
@@ -122,11 +125,13 @@ def oidc_callback_claims(request) -> dict:
                 "This sign-in was not started here or was already used; please start again.",
                 code="oidc_state_invalid",
             ) from None
-        raise Unauthenticated(f"The provider refused the sign-in: {error.error}.", code="oidc_refused") from None
+        raise Unauthenticated(
+            gettext("The provider refused the sign-in: %(error)s.") % {"error": error.error}, code="oidc_refused"
+        ) from None
     except requests.RequestException as error:
         raise _unavailable() from error
     if not token.get("userinfo"):
-        raise Unauthenticated("The provider sent no ID token.", code="oidc_id_token_invalid")
+        raise Unauthenticated(gettext("The provider sent no ID token."), code="oidc_id_token_invalid")
     return dict(token["userinfo"])
 
 
@@ -149,7 +154,7 @@ def oidc_id_token_claims(raw: str) -> dict:
     except JoseError as error:
         raise _invalid_id_token(error) from None
     except (ValueError, TypeError):
-        raise Unauthenticated("The ID token is not a JWT.", code="oidc_id_token_invalid") from None
+        raise Unauthenticated(gettext("The ID token is not a JWT."), code="oidc_id_token_invalid") from None
     except requests.RequestException as error:
         raise _unavailable() from error
     return dict(claims)

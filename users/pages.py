@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -20,7 +21,7 @@ from core.ratelimit import RateLimited
 from users.oidc import sso_login_context
 from users.services import auth_login_attempt_limit
 
-WRONG_CREDENTIALS = "The email or password is wrong, or the account is inactive."
+WRONG_CREDENTIALS = gettext_lazy("The email or password is wrong, or the account is inactive.")
 
 
 class LoginForm(forms.Form):
@@ -87,7 +88,7 @@ def logout_page(request):
         was_signed_in = request.user.is_authenticated
         logout(request)
         if was_signed_in:
-            messages.info(request, "You are signed out.")
+            messages.info(request, gettext("You are signed out."))
         return redirect("login")
     if not request.user.is_authenticated:
         return redirect("login")

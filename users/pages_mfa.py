@@ -11,6 +11,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -26,7 +28,7 @@ CODE_ATTRS = {"autocomplete": "one-time-code", "inputmode": "numeric", "pattern"
 
 class AppCodeForm(forms.Form):
     otp = forms.CharField(
-        label="Code from your authenticator app",
+        label=_("Code from your authenticator app"),
         max_length=7,
         widget=forms.TextInput(attrs={**CODE_ATTRS, "autofocus": True}),
     )
@@ -34,7 +36,7 @@ class AppCodeForm(forms.Form):
 
 class RecoveryCodeForm(forms.Form):
     recovery_code = forms.CharField(
-        label="Recovery code",
+        label=_("Recovery code"),
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "spellcheck": "false"}),
     )
@@ -42,7 +44,7 @@ class RecoveryCodeForm(forms.Form):
 
 class RemovalForm(forms.Form):
     code = forms.CharField(
-        label="A current code from your app, or a recovery code",
+        label=_("A current code from your app, or a recovery code"),
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
     )
@@ -167,7 +169,7 @@ def mfa_remove_page(request):
         form, "code", lambda code: services_mfa.mfa_remove(user=request.user, code=code, request=request)
     )
     if status is None:
-        messages.success(request, "Two-factor sign-in is off. You sign in with your password alone.")
+        messages.success(request, gettext("Two-factor sign-in is off. You sign in with your password alone."))
         return redirect("mfa")
     context = {"removal_form": form, "codes_left": services_mfa.mfa_recovery_codes_left(request.user), "nav": "mfa"}
     return _render(request, "accounts/mfa_status.html", context, status, retry_after)

@@ -10,6 +10,7 @@ from django.contrib.auth import login
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -24,7 +25,7 @@ NEXT_SESSION_KEY = "oidc_next"
 
 def _ensure_enabled() -> None:
     if not settings.OIDC_ENABLED:
-        raise Http404("Single sign-on is not configured.")
+        raise Http404(gettext("Single sign-on is not configured."))
 
 
 @never_cache

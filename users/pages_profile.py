@@ -5,10 +5,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from core.i18n import request_language
 from users.services import user_profile_update
 
 
@@ -17,7 +19,7 @@ class LanguageForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Language"),
         required=False,
-        choices=[("", _("As my browser asks"))] + list(settings.LANGUAGES),
+        choices=[("", _("As my browser asks")), *settings.LANGUAGES],
     )
 
 
@@ -28,6 +30,7 @@ def profile_page(request):
     if request.method == "POST":
         if form.is_valid():
             user_profile_update(user=request.user, language=form.cleaned_data["language"])
+            translation.activate(request_language(request))  # the confirmation speaks the new language
             messages.success(request, gettext("Your language is saved."))
             return redirect("profile")
         return render(request, "users/profile.html", {"form": form, "nav": "profile"}, status=400)

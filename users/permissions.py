@@ -1,6 +1,8 @@
 """Who may act on whom. Services call these before every write that touches another
 person's data (approvals, edits on their behalf)."""
 
+from django.utils.translation import gettext
+
 from core.errors import Forbidden
 from core.permissions import ensure_admin as ensure_admin  # its home is core; services import it here too
 from users.models import User
@@ -20,6 +22,8 @@ def user_manages(actor: User, subject: User) -> bool:
 def ensure_can_decide_for(actor: User, subject: User, *, what: str) -> None:
     """Approvals are made by the subject's manager or an admin, and never by oneself."""
     if actor.pk == subject.pk:
-        raise Forbidden(f"You cannot {what}: it is your own.")
+        raise Forbidden(gettext("You cannot %(what)s: it is your own.") % {"what": what})
     if not user_manages(actor, subject):
-        raise Forbidden(f"Only {subject}'s manager or an admin can {what}.")
+        raise Forbidden(
+            gettext("Only %(person)s's manager or an admin can %(what)s.") % {"person": subject, "what": what}
+        )

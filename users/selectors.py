@@ -4,6 +4,7 @@ employees only themselves."""
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from core.models import AuditEvent
 from users.models import Contract, PersonalAccessToken, Team, User
@@ -77,7 +78,7 @@ def visible_user_or_self(actor: User, user_id: int | None) -> User:
         return actor
     user = users_visible_to(actor).filter(pk=user_id).first()
     if user is None:
-        raise Http404("No such user.")
+        raise Http404(gettext("No such user."))
     return user
 
 

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from core.validators import validate_display_name
@@ -104,7 +105,7 @@ class UserSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         if self.instance is None and not attrs.get("password"):
-            raise serializers.ValidationError({"password": ["This field is required."]})
+            raise serializers.ValidationError({"password": [gettext("This field is required.")]})
         return attrs
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
@@ -81,13 +82,13 @@ def _save_new_user(user: User, password: str) -> User:
             user.full_clean(exclude=["password"], validate_unique=False)
             user.save()
     except IntegrityError as error:  # two sign-ups with one email at once
-        raise DomainValidationError("A user with this email already exists.", field="email") from error
+        raise DomainValidationError(gettext("A user with this email already exists."), field="email") from error
     return user
 
 
 def _ensure_email_free(email: str, *, exclude_pk=None) -> None:
     if User.objects.filter(email__iexact=email).exclude(pk=exclude_pk).exists():
-        raise DomainValidationError("A user with this email already exists.", field="email")
+        raise DomainValidationError(gettext("A user with this email already exists."), field="email")
 
 
 @transaction.atomic
@@ -136,7 +137,7 @@ def user_update(*, user: User, actor: User, request=None, **fields) -> User:
     old_role, was_active, old_leave_basis = user.role, user.is_active, _leave_basis(user)
     old_employment = (user.employment_start, user.employment_end)
     if actor.pk == user.pk and (fields.get("role", old_role) != old_role or fields.get("is_active") is False):
-        raise DomainValidationError("You cannot change your own role or deactivate yourself.", field="role")
+        raise DomainValidationError(gettext("You cannot change your own role or deactivate yourself."), field="role")
     for name, value in fields.items():
         if name in USER_ADMIN_FIELDS:
             setattr(user, name, value)
@@ -194,7 +195,7 @@ def user_password_change(*, user: User, old_password: str, new_password: str, re
     """Change one's own password and sign out every session: all refresh tokens and personal
     access tokens are revoked."""
     if not user.check_password(old_password):
-        raise DomainValidationError("The current password is wrong.", field="old_password")
+        raise DomainValidationError(gettext("The current password is wrong."), field="old_password")
     try:
         password_validation.validate_password(new_password, user)
     except ValidationError as error:
@@ -248,7 +249,7 @@ def auth_login(*, email: str, password: str, otp: str | None = None, request=Non
     must enrol and has not gets no tokens (403)."""
     user = authenticate(request, email=email.strip().lower(), password=password)
     if user is None or not user.is_active:
-        raise Unauthenticated("No active account found with the given credentials.")
+        raise Unauthenticated(gettext("No active account found with the given credentials."))
     if user.mfa_enabled:
         if not otp:
             return {"mfa_required": True}
@@ -279,7 +280,7 @@ def _consume_refresh(token: RotatedRefreshToken) -> tuple[User, TokenFamily | No
     """
     outstanding = OutstandingToken.objects.filter(jti=token["jti"]).select_related("user").first()
     if outstanding is None or outstanding.user is None:
-        raise Unauthenticated("Token is invalid.", code="token_not_valid")
+        raise Unauthenticated(gettext("Token is invalid."), code="token_not_valid")
     user, family_id = outstanding.user, token_family_id_of(token)
     family = None
     if family_id is not None:
@@ -290,11 +291,11 @@ def _consume_refresh(token: RotatedRefreshToken) -> tuple[User, TokenFamily | No
     except IntegrityError as error:
         raise _RefreshTokenReused(user, family_id) from error
     if not user.is_active:
-        raise Unauthenticated("User is inactive.", code="user_inactive")
+        raise Unauthenticated(gettext("User is inactive."), code="user_inactive")
     if token_generation_of(token) != user.token_generation or (family_id is not None and family is None):
-        raise Unauthenticated("Token is no longer valid.", code="token_not_valid")
+        raise Unauthenticated(gettext("Token is no longer valid."), code="token_not_valid")
     if family is not None and family.revoked_at is not None:
-        raise Unauthenticated("The session has ended.", code="token_not_valid")
+        raise Unauthenticated(gettext("The session has ended."), code="token_not_valid")
     return user, family
 
 
@@ -317,7 +318,7 @@ def _refresh_use(raw_token: str, then):
                 audit_event_record(
                     action="token_reuse_detected", target=reuse.user, data={"family": str(reuse.family_id)}
                 )
-        raise Unauthenticated("Token is blacklisted.", code="token_not_valid") from None
+        raise Unauthenticated(gettext("Token is blacklisted."), code="token_not_valid") from None
 
 
 def auth_token_refresh(*, refresh: str) -> dict[str, str]:
@@ -354,7 +355,7 @@ def team_create(
     ensure_admin(actor, what="create teams")
     _ensure_display_names(name=name)
     if Team.objects.filter(name__iexact=name).exists():
-        raise DomainValidationError("A team with this name already exists.", field="name")
+        raise DomainValidationError(gettext("A team with this name already exists."), field="name")
     team = Team.objects.create(
         name=name, holiday_calendar=holiday_calendar, absences_visible_to_members=absences_visible_to_members
     )
@@ -373,7 +374,7 @@ def team_update(*, team: Team, actor: User, request=None, **fields) -> Team:
     if "name" in fields:
         _ensure_display_names(name=fields["name"])
         if Team.objects.filter(name__iexact=fields["name"]).exclude(pk=team.pk).exists():
-            raise DomainValidationError("A team with this name already exists.", field="name")
+            raise DomainValidationError(gettext("A team with this name already exists."), field="name")
         team.name = fields["name"]
         team.save(update_fields=["name"])
     if "holiday_calendar" in fields and fields["holiday_calendar"] != team.holiday_calendar:
@@ -429,7 +430,7 @@ def _team_managers_set(team: Team, managers) -> None:
 
 def _ensure_employment_dates(user: User) -> None:
     if user.employment_end is not None and user.employment_start and user.employment_end < user.employment_start:
-        raise DomainValidationError("The employment cannot end before it starts.", field="employment_end")
+        raise DomainValidationError(gettext("The employment cannot end before it starts."), field="employment_end")
 
 
 def ensure_employed(user: User, first_day, last_day, field: str, last_field: str | None = None) -> None:
@@ -559,7 +560,9 @@ def _save_contract(version: Contract) -> None:
         with transaction.atomic():
             version.save()
     except IntegrityError as error:  # two writes of one day at once
-        raise DomainValidationError("This person already has a version from that day.", field="valid_from") from error
+        raise DomainValidationError(
+            gettext("This person already has a version from that day."), field="valid_from"
+        ) from error
 
 
 @transaction.atomic
@@ -612,7 +615,10 @@ def contract_version_delete(*, actor: User, version: Contract, request=None) -> 
     user = User.objects.select_for_update().get(pk=version.user_id)
     version = Contract.objects.select_for_update().get(pk=version.pk)
     if not Contract.objects.filter(user=user).exclude(pk=version.pk).exists():
-        raise Conflict(f"This is {user}'s only contract version; change it instead.", code="last_contract_version")
+        raise Conflict(
+            gettext("This is %(person)s's only contract version; change it instead.") % {"person": user},
+            code="last_contract_version",
+        )
     _ensure_span_open(user, version)
     version.delete()
     _contract_written(

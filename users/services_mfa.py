@@ -18,6 +18,7 @@ import re
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -30,10 +31,10 @@ from users.permissions import ensure_admin
 
 RECOVERY_CODE_COUNT = 10
 TOTP_PATTERN = re.compile(r"^\d{6}$")
-WRONG_CODE = "The code is wrong or has expired."
+WRONG_CODE = gettext_lazy("The code is wrong or has expired.")
 APP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
-ENROLMENT_REQUIRED = (
+ENROLMENT_REQUIRED = gettext_lazy(
     "Your role requires two-factor sign-in: set it up at /accounts/two-factor/ (signed in with your password)."
 )
 
@@ -103,7 +104,9 @@ def mfa_enrolment_begin(*, user: User) -> TOTPDevice:
     confirmed, so the QR code does not change on every visit)."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.mfa_enabled:
-        raise Conflict("Two-factor sign-in is already on. Remove it first to enrol another app.", code="mfa_enrolled")
+        raise Conflict(
+            gettext("Two-factor sign-in is already on. Remove it first to enrol another app."), code="mfa_enrolled"
+        )
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     return device or TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
 
@@ -122,10 +125,12 @@ def mfa_enrolment_confirm(*, user: User, code: str, request=None) -> tuple[TOTPD
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         if user.mfa_enabled:
-            raise Conflict("Two-factor sign-in is already on.", code="mfa_enrolled")
+            raise Conflict(gettext("Two-factor sign-in is already on."), code="mfa_enrolled")
         device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("pk").first()
         if device is None:
-            raise Conflict("Start the enrolment again: there is no app waiting to be confirmed.", code="mfa_no_device")
+            raise Conflict(
+                gettext("Start the enrolment again: there is no app waiting to be confirmed."), code="mfa_no_device"
+            )
         _backed_off(device)
         accepted = device.verify_token(_normalized(code))
         if accepted:

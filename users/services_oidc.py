@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.audit import audit_event_record
 from core.errors import Unauthenticated
@@ -95,12 +96,16 @@ def _identity_link(claims: dict, request) -> OidcIdentity:
     try:
         validate_email(email)
     except ValidationError:
-        raise Unauthenticated("The provider sent no usable email address.", code="oidc_email_missing") from None
+        raise Unauthenticated(
+            gettext("The provider sent no usable email address."), code="oidc_email_missing"
+        ) from None
     user = User.objects.filter(email__iexact=email).first()
     if user is not None and not _email_verified(claims):
         raise Unauthenticated(
-            "An account with this email exists, but the provider has not verified that the address is yours, "
-            "so it is not linked. Ask an administrator.",
+            gettext(
+                "An account with this email exists, but the provider has not verified that the address is yours, "
+                "so it is not linked. Ask an administrator."
+            ),
             code="oidc_email_unverified",
         )
     if user is None:
@@ -131,7 +136,7 @@ def _signed_in_user(request, read_claims) -> User:
         claims = read_claims()
         identity = _identity_of(claims, request)
         if not identity.user.is_active:
-            raise Unauthenticated("This account is deactivated.", code="user_inactive")
+            raise Unauthenticated(gettext("This account is deactivated."), code="user_inactive")
     except Unauthenticated as refusal:
         audit_event_record(
             action="login_failed",

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.audit import audit_event_record
 from core.errors import DomainValidationError, Forbidden, Unauthenticated
@@ -40,7 +41,7 @@ def token_hash(secret: str) -> str:
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise DomainValidationError("Give the token a name.", field="name")
+        raise DomainValidationError(gettext("Give the token a name."), field="name")
     try:
         validate_display_name(name)
     except ValidationError as error:
@@ -62,7 +63,7 @@ def _clean_expiry(expires_at, now):
     if expires_at is None:
         return now + DEFAULT_LIFETIME
     if expires_at <= now:
-        raise DomainValidationError("The expiry must be in the future.", field="expires_at")
+        raise DomainValidationError(gettext("The expiry must be in the future."), field="expires_at")
     if expires_at > now + MAX_LIFETIME:
         raise DomainValidationError(
             f"A token lives at most {MAX_LIFETIME.days} days: expire it by {(now + MAX_LIFETIME).isoformat()}.",
@@ -76,7 +77,7 @@ def token_create(*, user: User, name: str, scopes, expires_at=None, request=None
     """Make a token for `user` (expiring within a year, in 90 days unless told); returns the
     row and its secret, which is not stored and cannot be shown again."""
     if not user.is_active:
-        raise Forbidden("An inactive user cannot make tokens.")
+        raise Forbidden(gettext("An inactive user cannot make tokens."))
     now = timezone.now()
     secret = TOKEN_MARKER + secrets.token_urlsafe(SECRET_BYTES)
     token = PersonalAccessToken.objects.create(
@@ -107,7 +108,7 @@ def token_revoke(*, token: PersonalAccessToken, actor: User, request=None) -> Pe
     """Revoke one token (its owner or an admin); revoking a revoked token changes nothing."""
     token = PersonalAccessToken.objects.select_for_update().get(pk=token.pk)
     if actor.pk != token.user_id and not (actor.is_active and actor.is_admin):
-        raise Forbidden("Only the token's owner or an admin can revoke it.")
+        raise Forbidden(gettext("Only the token's owner or an admin can revoke it."))
     if token.revoked_at is not None:
         return token
     token.revoked_at, token.revoked_by = timezone.now(), actor
@@ -169,13 +170,13 @@ def token_authenticate(*, secret: str) -> PersonalAccessToken:
     for an unknown, revoked or expired token or an inactive user."""
     token = _find(secret)
     if token is None:
-        raise Unauthenticated("Unknown personal access token.", code="token_not_valid")
+        raise Unauthenticated(gettext("Unknown personal access token."), code="token_not_valid")
     now = timezone.now()
     if token.revoked_at is not None:
-        raise Unauthenticated("This personal access token has been revoked.", code="token_not_valid")
+        raise Unauthenticated(gettext("This personal access token has been revoked."), code="token_not_valid")
     if token.expires_at <= now:
-        raise Unauthenticated("This personal access token has expired.", code="token_not_valid")
+        raise Unauthenticated(gettext("This personal access token has expired."), code="token_not_valid")
     if not token.user.is_active:
-        raise Unauthenticated("User is inactive.", code="user_inactive")
+        raise Unauthenticated(gettext("User is inactive."), code="user_inactive")
     _touch(token, now)
     return token
