@@ -4,6 +4,8 @@ recorded by the scan and the live checks, never typed in: managers see their tea
 acknowledge them with a comment through `violation_acknowledge`."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from compliance import services
 from compliance.models import POLICY_FIELDS, Violation, WorkingTimePolicy
@@ -32,7 +34,7 @@ class WorkingTimePolicyAdminForm(ServiceModelForm):
         for name in ("max_weekly_hours", "max_daily_hours"):
             value = cleaned_data.get(name)
             if value is not None and value <= 0:
-                self.add_error(name, "Give a limit above zero.")
+                self.add_error(name, _("Give a limit above zero."))
         return cleaned_data
 
 
@@ -59,10 +61,10 @@ class WorkingTimePolicyAdmin(ServiceAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("teams")
 
-    @admin.display(description="Teams")
+    @admin.display(description=_("Teams"))
     def team_names(self, policy: WorkingTimePolicy) -> str:
         names = ", ".join(team.name for team in policy.teams.all())
-        return names or ("everyone else" if policy.is_default else "no team")
+        return names or (_("everyone else") if policy.is_default else _("no team"))
 
     def has_add_permission(self, request):
         return _is_admin(request)
@@ -83,7 +85,8 @@ class WorkingTimePolicyAdmin(ServiceAdmin):
 
 
 AcknowledgeForm = comment_form(
-    "What is done about these violations?", "Recorded on each violation with your name; the audit log keeps it too."
+    _("What is done about these violations?"),
+    _("Recorded on each violation with your name; the audit log keeps it too."),
 )
 
 
@@ -130,7 +133,7 @@ class ViolationAdmin(ScopedAdminMixin, ServiceAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Acknowledge selected violations…", permissions=["change"])
+    @admin.action(description=_("Acknowledge selected violations…"), permissions=["change"])
     def acknowledge_selected(self, request, queryset):
         """Asks for the comment on a confirmation page first; nothing changes without it."""
         return confirm_comment_then(
@@ -138,11 +141,11 @@ class ViolationAdmin(ScopedAdminMixin, ServiceAdmin):
             request,
             queryset,
             form_class=AcknowledgeForm,
-            title="Acknowledge violations",
-            intro="These violations will be marked acknowledged, with your comment:",
-            submit_label="Acknowledge",
+            title=_("Acknowledge violations"),
+            intro=_("These violations will be marked acknowledged, with your comment:"),
+            submit_label=_("Acknowledge"),
             call=lambda violation, comment: services.violation_acknowledge(
                 violation_id=violation.pk, actor=request.user, comment=comment
             ),
-            done="acknowledged.",
+            done=pgettext_lazy("a violation", "acknowledged."),
         )

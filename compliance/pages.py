@@ -14,6 +14,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import dateformat
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, ngettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from compliance import services, summary
@@ -29,24 +32,24 @@ from users.selectors import users_visible_to
 
 def _ensure_manager(user: User) -> None:
     if not (user.is_manager or user.is_admin):
-        raise PermissionDenied("Only managers and admins see their people's working-time compliance.")
+        raise PermissionDenied(_("Only managers and admins see their people's working-time compliance."))
 
 
 def period_label(violation: Violation) -> str:
     """ "Tue 3 Mar 2026" or "Mon 2 Mar 2026 to Sun 8 Mar 2026"."""
 
     def day(value: date) -> str:
-        return f"{value:%a} {value.day} {value:%b %Y}"
+        return dateformat.format(value, "D j M Y")
 
     if violation.period_start == violation.period_end:
         return day(violation.period_start)
-    return f"{day(violation.period_start)} to {day(violation.period_end)}"
+    return _("%(start)s to %(end)s") % {"start": day(violation.period_start), "end": day(violation.period_end)}
 
 
 # Rules that count days rather than hours: the unit for one and for several.
 COUNTED = {
-    Violation.Rule.SUBSTITUTE_REST: ("day", "days"),
-    Violation.Rule.FREE_SUNDAYS: ("free Sunday", "free Sundays"),
+    Violation.Rule.SUBSTITUTE_REST: ngettext_lazy("%(amount)s day", "%(amount)s days", "count"),
+    Violation.Rule.FREE_SUNDAYS: ngettext_lazy("%(amount)s free Sunday", "%(amount)s free Sundays", "count"),
 }
 
 
@@ -55,20 +58,22 @@ def amount_label(violation: Violation, value) -> str:
     hours a working day, substitute rest days and free Sundays counted, everything else in
     hours; times not recorded measure the hours without times against "start and end"."""
     if violation.rule == Violation.Rule.TIMES_NOT_RECORDED and value == violation.limit:
-        return "start and end"
+        return _("start and end")
     if violation.rule in COUNTED:
-        one, several = COUNTED[violation.rule]
-        return f"{format_hours(value)} {one if value == 1 else several}"
-    unit = {Violation.Rule.BREAKS: "min", Violation.Rule.NIGHT_AVERAGE: "h a day"}.get(violation.rule, "h")
-    return f"{format_hours(value)} {unit}"
+        return COUNTED[violation.rule] % {"amount": format_hours(value), "count": 1 if value == 1 else 2}
+    if violation.rule == Violation.Rule.BREAKS:
+        return _("%(amount)s min") % {"amount": format_hours(value)}
+    if violation.rule == Violation.Rule.NIGHT_AVERAGE:
+        return _("%(amount)s h a day") % {"amount": format_hours(value)}
+    return _("%(amount)s h") % {"amount": format_hours(value)}
 
 
 def _over_label(days_counted: int, policy) -> str:
     """The reference period, or the days since the first entry when there are fewer."""
     weeks = policy.reference_period_weeks
     if days_counted >= weeks * 7:
-        return f"over {weeks} week{'s' if weeks != 1 else ''}"
-    return f"over {days_counted} day{'s' if days_counted != 1 else ''}"
+        return ngettext("over %(count)d week", "over %(count)d weeks", weeks) % {"count": weeks}
+    return ngettext("over %(count)d day", "over %(count)d days", days_counted) % {"count": days_counted}
 
 
 def _member_row(member: User, week: dict) -> dict:
@@ -139,7 +144,12 @@ def violation_acknowledge(request, violation_id: int):
     if status is None:
         messages.success(
             request,
-            f"{violation.user}: {violation.get_rule_display().lower()}, {period_label(violation)} is acknowledged.",
+            _("%(person)s: %(rule)s, %(period)s is acknowledged.")
+            % {
+                "person": violation.user,
+                "rule": violation.get_rule_display().lower(),
+                "period": period_label(violation),
+            },
         )
         return redirect("compliance")
     context = _page_context(request, forms={violation.pk: form})

@@ -9,6 +9,7 @@ covers, so the checks, the summary and a freshly created policy agree.
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from compliance.rules import Limits
 
@@ -55,7 +56,13 @@ def beyond_legal_bound(name: str, value) -> str:
     if value is None:
         return ""
     if kind == "max" and Decimal(value) > bound:
-        return f"At most {bound:f} ({source}) unless a collective agreement allows more: mark the exception."
+        return _("At most %(bound)s (%(source)s) unless a collective agreement allows more: mark the exception.") % {
+            "bound": f"{bound:f}",
+            "source": source,
+        }
     if kind == "min" and Decimal(value) < bound:
-        return f"At least {bound:f} ({source}) unless a collective agreement allows less: mark the exception."
+        return _("At least %(bound)s (%(source)s) unless a collective agreement allows less: mark the exception.") % {
+            "bound": f"{bound:f}",
+            "source": source,
+        }
     return ""

@@ -20,6 +20,9 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from django.utils import dateformat
+from django.utils.translation import gettext
+
 from core import periods
 
 VIOLATION, WARNING = "violation", "warning"
@@ -182,7 +185,11 @@ def hours_label(value: timedelta | Decimal) -> str:
 
 def day_label(day: date) -> str:
     """ "Tue 3 Mar"."""
-    return f"{day:%a} {day.day} {day:%b}"
+    return dateformat.format(day, "D j M")
+
+
+def _time_on(local: datetime, day: date) -> dict:
+    return {"time": f"{local:%H:%M}", "day": day_label(day)}
 
 
 def moment_label(moment: datetime, tz: ZoneInfo, *, relative_to: date | None = None) -> str:
@@ -192,7 +199,7 @@ def moment_label(moment: datetime, tz: ZoneInfo, *, relative_to: date | None = N
     if relative_to is not None and local.date() == relative_to:
         return f"{local:%H:%M}"
     if relative_to is not None and local.date() == relative_to - timedelta(days=1):
-        return f"yesterday {local:%H:%M}"
+        return gettext("yesterday %(time)s") % {"time": f"{local:%H:%M}"}
     return f"{day_label(local.date())} {local:%H:%M}"
 
 
@@ -248,7 +255,12 @@ def working_day_starts(intervals: list[Interval], limits: Limits) -> list[dateti
 
 
 def _daily_max_finding(worked: Decimal, first: date, last: date, limits: Limits, ids, since: str = "") -> Finding:
-    when = f"in the 24 h from {since}" if since else f"on {day_label(first)}"
+    values = {"worked": hours_label(worked), "since": since, "day": day_label(first)}
+    values["allowed"] = hours_label(limits.max_daily_hours)
+    if since:
+        message = gettext("%(worked)s worked in the 24 h from %(since)s, more than the %(allowed)s allowed.")
+    else:
+        message = gettext("%(worked)s worked on %(day)s, more than the %(allowed)s allowed.")
     return Finding(
         "daily_max",
         VIOLATION,
@@ -256,7 +268,7 @@ def _daily_max_finding(worked: Decimal, first: date, last: date, limits: Limits,
         last,
         worked,
         limits.max_daily_hours,
-        f"{hours_label(worked)} worked {when}, more than the {hours_label(limits.max_daily_hours)} allowed.",
+        message % values,
         tuple(sorted(ids)),
     )
 
@@ -289,7 +301,7 @@ def check_daily_max(
         first, last = periods.local_date(start, tz), _last_day(min(end, max(i.end for i in involved)), tz)
         if not _in_days(first, last, days):
             continue
-        since = "" if first == last else f"{start.astimezone(tz):%H:%M} on {day_label(first)}"
+        since = "" if first == last else gettext("%(time)s on %(day)s") % _time_on(start.astimezone(tz), first)
         finding = _daily_max_finding(worked, first, last, limits, _ids(involved), since)
         if (first, last) not in found or found[first, last].measured < worked:
             found[first, last] = finding
@@ -336,17 +348,25 @@ def check_breaks(intervals: list[Interval], tz: ZoneInfo, limits: Limits, days: 
                 breaks += gap
         taken = int(breaks.total_seconds() // 60)
         if taken < required:
-            since = f"from {moment_label(shift[0].start, tz, relative_to=day)} on {day_label(day)}"
+            values = {
+                "worked": hours_label(worked_time),
+                "from": moment_label(shift[0].start, tz, relative_to=day),
+                "day": day_label(day),
+                "taken": taken,
+                "required": required,
+                "after": hours_label(after),
+            }
             if taken:
-                message = (
-                    f"{hours_label(worked_time)} worked {since} with only {taken} minutes of break; "
-                    f"{required} minutes are required after {hours_label(after)}."
+                message = gettext(
+                    "%(worked)s worked from %(from)s on %(day)s with only %(taken)s minutes of break; "
+                    "%(required)s minutes are required after %(after)s."
                 )
             else:
-                message = (
-                    f"{hours_label(worked_time)} without a {required}-minute break ({since}; "
-                    f"required after {hours_label(after)})."
+                message = gettext(
+                    "%(worked)s without a %(required)s-minute break (from %(from)s on %(day)s; "
+                    "required after %(after)s)."
                 )
+            message %= values
             findings.append(
                 Finding("breaks", VIOLATION, day, last, Decimal(taken), Decimal(required), message, _ids(shift))
             )
@@ -406,10 +426,17 @@ def check_daily_rest(intervals: list[Interval], tz: ZoneInfo, limits: Limits, da
                     rest.day,
                     rest.hours,
                     limits.min_daily_rest_hours,
-                    f"Only {hours_label(rest.end - rest.start)} of rest since "
-                    f"{moment_label(rest.start, tz, relative_to=rest.day)}, before work at "
-                    f"{rest.end.astimezone(tz):%H:%M} on {day_label(rest.day)}; "
-                    f"{hours_label(limits.min_daily_rest_hours)} are required.",
+                    gettext(
+                        "Only %(rest)s of rest since %(since)s, before work at %(time)s on %(day)s; "
+                        "%(required)s are required."
+                    )
+                    % {
+                        "rest": hours_label(rest.end - rest.start),
+                        "since": moment_label(rest.start, tz, relative_to=rest.day),
+                        "time": f"{rest.end.astimezone(tz):%H:%M}",
+                        "day": day_label(rest.day),
+                        "required": hours_label(limits.min_daily_rest_hours),
+                    },
                     rest.entries,
                 )
             )
@@ -465,8 +492,16 @@ def check_work_in_a_row(intervals: list[Interval], tz: ZoneInfo, limits: Limits,
                 last,
                 worked,
                 limits.break_after_hours,
-                f"{hours_label(worked_time)} worked in a row from {moment_label(start, tz, relative_to=day)} on "
-                f"{day_label(day)} without a break; at most {hours_label(limits.break_after_hours)} are allowed.",
+                gettext(
+                    "%(worked)s worked in a row from %(from)s on %(day)s without a break; "
+                    "at most %(allowed)s are allowed."
+                )
+                % {
+                    "worked": hours_label(worked_time),
+                    "from": moment_label(start, tz, relative_to=day),
+                    "day": day_label(day),
+                    "allowed": hours_label(limits.break_after_hours),
+                },
                 tuple(sorted({pk for pk in ids if pk is not None})),
             )
         )
@@ -515,10 +550,18 @@ def check_weekly_rest(
                     week_start + timedelta(days=6),
                     decimal_hours(longest_inside),
                     required,
-                    f"Week {periods.iso_week_label(week_start)} ({day_label(week_start)} to "
-                    f"{day_label(week_start + timedelta(days=6))}): no rest of {hours_label(required)} in one piece "
-                    f"with {hours_label(limits.min_weekly_rest_hours)} of it inside the week; the longest rest "
-                    f"within it was {hours_label(longest_inside)}.",
+                    gettext(
+                        "Week %(week)s (%(first)s to %(last)s): no rest of %(required)s in one piece "
+                        "with %(inside)s of it inside the week; the longest rest within it was %(longest)s."
+                    )
+                    % {
+                        "week": periods.iso_week_label(week_start),
+                        "first": day_label(week_start),
+                        "last": day_label(week_start + timedelta(days=6)),
+                        "required": hours_label(required),
+                        "inside": hours_label(limits.min_weekly_rest_hours),
+                        "longest": hours_label(longest_inside),
+                    },
                     _ids(worked_in_week),
                 )
             )
@@ -548,9 +591,9 @@ def weeks_label(days: Decimal) -> str:
     """ "16 weeks", "15.8 weeks", "3 days": the length an average was taken over."""
     if days < 7:
         whole = days.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP).normalize()
-        return f"{whole:f} day" if whole == 1 else f"{whole:f} days"
+        return (gettext("%(count)s day") if whole == 1 else gettext("%(count)s days")) % {"count": f"{whole:f}"}
     weeks = (days / 7).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP).normalize()
-    return f"{weeks:f} week" if weeks == 1 else f"{weeks:f} weeks"
+    return (gettext("%(count)s week") if weeks == 1 else gettext("%(count)s weeks")) % {"count": f"{weeks:f}"}
 
 
 def rolling_average(
@@ -615,7 +658,11 @@ def check_weekly_hours(
         this_week = decimal_hours(
             sum((per_day.get(week_start + timedelta(days=n), timedelta()) for n in range(7)), timedelta())
         )
-        over = f"Average {average.value} h a week over {weeks_label(average.days)} to {day_label(week_end)}"
+        over = gettext("Average %(average)s h a week over %(length)s to %(day)s") % {
+            "average": average.value,
+            "length": weeks_label(average.days),
+            "day": day_label(week_end),
+        }
         if average.value > limit and average.complete:
             findings.append(
                 Finding(
@@ -625,25 +672,32 @@ def check_weekly_hours(
                     week_end,
                     average.value,
                     limit,
-                    f"{over} (from {day_label(average.first_day)}), more than {limit} h.",
+                    gettext("%(over)s (from %(day)s), more than %(limit)s h.")
+                    % {"over": over, "day": day_label(average.first_day), "limit": limit},
                 )
             )
         elif average.value > limit:
             findings.append(_first_period_finding(average, limits, history_start, week_end, over))
         elif this_week > limit:
-            findings.append(
-                Finding(
-                    "weekly_hours",
-                    WARNING,
-                    week_start,
-                    week_end,
-                    this_week,
-                    limit,
-                    f"{this_week} h in week {periods.iso_week_label(week_start)}, above {limit} h; "
-                    f"the {limits.reference_period_weeks}-week average ({average.value} h) is within the limit.",
-                )
-            )
+            findings.append(_weekly_hours_warning(this_week, week_start, limits, average.value))
     return findings
+
+
+def _weekly_hours_warning(this_week: Decimal, week_start: date, limits: Limits, average: Decimal) -> Finding:
+    """One week above the maximum while the reference period's average is within it."""
+    values = {
+        "hours": this_week,
+        "week": periods.iso_week_label(week_start),
+        "limit": limits.max_weekly_hours,
+        "weeks": limits.reference_period_weeks,
+        "average": average,
+    }
+    message = gettext(
+        "%(hours)s h in week %(week)s, above %(limit)s h; "
+        "the %(weeks)s-week average (%(average)s h) is within the limit."
+    )
+    week_end = week_start + timedelta(days=6)
+    return Finding("weekly_hours", WARNING, week_start, week_end, this_week, limits.max_weekly_hours, message % values)
 
 
 def _first_period_finding(average, limits: Limits, history_start: date, week_end: date, over: str) -> Finding:
@@ -656,20 +710,29 @@ def _first_period_finding(average, limits: Limits, history_start: date, week_end
     period_end = history_start + timedelta(days=span - 1)
     period_days = Decimal(span) - (Decimal((average.last_day - average.first_day).days + 1) - average.days)
     allowed = (limit * period_days / 7).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    since = f"since the start on {day_label(history_start)}"
+    values = {
+        "over": over,
+        "start": day_label(history_start),
+        "worked": average.hours,
+        "allowed": allowed,
+        "weeks": limits.reference_period_weeks,
+        "end": day_label(period_end),
+        "limit": limit,
+        "remain": allowed - average.hours,
+    }
     if average.hours > allowed:
         severity = VIOLATION
-        message = (
-            f"{over} ({since}): {average.hours} h worked, more than the {allowed} h the "
-            f"{limits.reference_period_weeks}-week period to {day_label(period_end)} allows."
+        message = gettext(
+            "%(over)s (since the start on %(start)s): %(worked)s h worked, more than the %(allowed)s h the "
+            "%(weeks)s-week period to %(end)s allows."
         )
     else:
         severity = WARNING
-        message = (
-            f"{over} ({since}), above {limit} h; the weeks to {day_label(period_end)} can "
-            f"balance it: {allowed - average.hours} h remain of the "
-            f"{limits.reference_period_weeks}-week period's {allowed} h."
+        message = gettext(
+            "%(over)s (since the start on %(start)s), above %(limit)s h; the weeks to %(end)s can "
+            "balance it: %(remain)s h remain of the %(weeks)s-week period's %(allowed)s h."
         )
+    message %= values
     return Finding("weekly_average", severity, average.first_day, week_end, average.value, limit, message)
 
 
@@ -701,8 +764,8 @@ def check_times_recorded(
                 day,
                 decimal_hours(worked),
                 Decimal(0),
-                f"{hours_label(worked)} on {day_label(day)} recorded without start and end times; "
-                f"the policy requires them.",
+                gettext("%(worked)s on %(day)s recorded without start and end times; the policy requires them.")
+                % {"worked": hours_label(worked), "day": day_label(day)},
                 tuple(sorted((duration_entries or {}).get(day, ()))),
             )
         )
@@ -925,8 +988,17 @@ def check_night_average(
                 end,
                 average,
                 NIGHT_WORKER_DAILY_AVERAGE,
-                f"Night worker: {worked} h over the {working_days} working days from {day_label(start)} to "
-                f"{day_label(end)}, {average} h a day on average; 8 h are allowed (ArbZG §6(2)).",
+                gettext(
+                    "Night worker: %(worked)s h over the %(days)s working days from %(start)s to "
+                    "%(end)s, %(average)s h a day on average; 8 h are allowed (ArbZG §6(2))."
+                )
+                % {
+                    "worked": worked,
+                    "days": working_days,
+                    "start": day_label(start),
+                    "end": day_label(end),
+                    "average": average,
+                },
             )
         )
     return findings
@@ -984,7 +1056,16 @@ def check_sunday_work(
         sunday = day.isoweekday() == 7
         weeks = SUNDAY_SUBSTITUTE_WEEKS if sunday else HOLIDAY_SUBSTITUTE_WEEKS
         window_start = periods.week_start_of(day)
-        what = "Sunday" if sunday else "a public holiday"
+        message = (
+            gettext(
+                "%(worked)s worked on Sunday, %(day)s: a substitute rest day is owed between %(first)s and %(last)s."
+            )
+            if sunday
+            else gettext(
+                "%(worked)s worked on a public holiday, %(day)s: a substitute rest day is owed between "
+                "%(first)s and %(last)s."
+            )
+        )
         findings.append(
             Finding(
                 "sunday_work" if sunday else "holiday_work",
@@ -993,8 +1074,13 @@ def check_sunday_work(
                 day,
                 decimal_hours(worked),
                 Decimal(0),
-                f"{hours_label(worked)} worked on {what}, {day_label(day)}: a substitute rest day is owed between "
-                f"{day_label(window_start)} and {day_label(window_start + timedelta(weeks=weeks, days=-1))}.",
+                message
+                % {
+                    "worked": hours_label(worked),
+                    "day": day_label(day),
+                    "first": day_label(window_start),
+                    "last": day_label(window_start + timedelta(weeks=weeks, days=-1)),
+                },
                 _entries_on(intervals, tz, day, duration_entries),
             )
         )
@@ -1059,7 +1145,17 @@ def check_substitute_rest(
     for owed in substitute_rest_days(per_day, holidays, neutral_days, periods.local_date(now, tz), history_start):
         if owed.status != "missed" or not _overlaps(ordered, owed.window_start, owed.due_by):
             continue
-        what = "Sunday" if owed.kind == "sunday" else "the public holiday"
+        message = (
+            gettext(
+                "No substitute rest day for the work on Sunday %(day)s: no free working day "
+                "between %(first)s and %(last)s (ArbZG §11(3))."
+            )
+            if owed.kind == "sunday"
+            else gettext(
+                "No substitute rest day for the work on the public holiday %(day)s: no free working day "
+                "between %(first)s and %(last)s (ArbZG §11(3))."
+            )
+        )
         findings.append(
             Finding(
                 "substitute_rest",
@@ -1068,8 +1164,12 @@ def check_substitute_rest(
                 owed.due_by,
                 Decimal(0),
                 Decimal(1),
-                f"No substitute rest day for the work on {what} {day_label(owed.worked_day)}: no free working day "
-                f"between {day_label(owed.window_start)} and {day_label(owed.due_by)} (ArbZG §11(3)).",
+                message
+                % {
+                    "day": day_label(owed.worked_day),
+                    "first": day_label(owed.window_start),
+                    "last": day_label(owed.due_by),
+                },
                 _entries_on(intervals, tz, owed.worked_day, duration_entries),
             )
         )
@@ -1105,8 +1205,18 @@ def check_free_sundays(
                 date(year, 12, 31),
                 Decimal(can_be_free),
                 Decimal(FREE_SUNDAYS),
-                f"{len(worked)} of the {len(sundays)} Sundays of {year} worked (since {day_label(tipping)}, fewer "
-                f"than {FREE_SUNDAYS} can stay free): at most {can_be_free} free Sundays (ArbZG §11(1)).",
+                gettext(
+                    "%(worked)s of the %(sundays)s Sundays of %(year)s worked (since %(day)s, fewer "
+                    "than %(free)s can stay free): at most %(can_be_free)s free Sundays (ArbZG §11(1))."
+                )
+                % {
+                    "worked": len(worked),
+                    "sundays": len(sundays),
+                    "year": year,
+                    "day": day_label(tipping),
+                    "free": FREE_SUNDAYS,
+                    "can_be_free": can_be_free,
+                },
                 _entries_on(intervals, tz, tipping, duration_entries),
             )
         )

@@ -8,6 +8,8 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from compliance import rules
 from compliance.models import Violation, WorkingTimePolicy
@@ -204,10 +206,15 @@ def timesheet_approval_check(*, user: User, week_start: date, actor: User, reaso
         if policy_for(user).enforcement != WorkingTimePolicy.Enforcement.BLOCK:
             return []
         listed = "; ".join(f"{violation.get_rule_display()}: {violation.message}" for violation in violations)
+        message = ngettext(
+            "Week %(week)s has %(count)d open working-time violation (%(listed)s). "
+            "Acknowledge it or approve with a reason.",
+            "Week %(week)s has %(count)d open working-time violations (%(listed)s). "
+            "Acknowledge each or approve with a reason.",
+            len(violations),
+        )
         raise Conflict(
-            f"Week {periods.iso_week_label(week_start)} has {len(violations)} open working-time "
-            f"violation{'s' if len(violations) > 1 else ''} ({listed}). Acknowledge "
-            f"{'each' if len(violations) > 1 else 'it'} or approve with a reason.",
+            message % {"week": periods.iso_week_label(week_start), "count": len(violations), "listed": listed},
             code="compliance_open_violations",
         )
     for violation in violations:
@@ -229,7 +236,7 @@ def compliance_rejudge_averages(*, user: User, first_day: date, last_day: date) 
 def compliance_scan(*, start: date, end: date, users=None, batch_size: int = 200) -> dict[str, int]:
     """Judge every active user's days from `start` to `end` and record the result."""
     if end < start:
-        raise DomainValidationError("`to` is before `from`.", field="to")
+        raise DomainValidationError(_("`to` is before `from`."), field="to")
     totals = {"users": 0, "created": 0, "updated": 0, "resolved": 0}
     users = users if users is not None else User.objects.filter(is_active=True)
     days = {start + timedelta(days=n) for n in range((end - start).days + 1)}
@@ -251,11 +258,14 @@ def compliance_scan(*, start: date, end: date, users=None, batch_size: int = 200
 def violation_acknowledge(*, violation_id: int, actor: User, comment: str) -> Violation:
     """A manager (or admin) notes that they saw a violation and what is done about it."""
     violation = Violation.objects.select_for_update(of=("self",)).select_related("user").get(pk=violation_id)
-    ensure_can_decide_for(actor, violation.user, what="acknowledge this violation")
+    ensure_can_decide_for(actor, violation.user, what=_("acknowledge this violation"))
     if not (comment or "").strip():
-        raise DomainValidationError("Say what is done about it.", field="comment")
+        raise DomainValidationError(_("Say what is done about it."), field="comment")
     if violation.status != Violation.Status.OPEN:
-        raise Conflict(f"The violation is {violation.status}.", code="invalid_state")
+        raise Conflict(
+            _("The violation is %(status)s.") % {"status": violation.get_status_display().lower()},
+            code="invalid_state",
+        )
     return _acknowledge(violation, actor=actor, comment=comment)
 
 
@@ -274,7 +284,7 @@ def _ensure_within_the_law(policy: WorkingTimePolicy) -> None:
     if policy.collective_agreement_exception:
         if not policy.collective_agreement_reference:
             raise DomainValidationError(
-                "Name the collective agreement (and clause) the exception rests on.",
+                _("Name the collective agreement (and clause) the exception rests on."),
                 field="collective_agreement_reference",
             )
         return
@@ -288,7 +298,7 @@ def _ensure_within_the_law(policy: WorkingTimePolicy) -> None:
 def policy_save(*, actor: User, instance: WorkingTimePolicy, teams=None, **fields) -> WorkingTimePolicy:
     """Create or change a policy (admins). A team follows at most one policy; one default;
     limits looser than the law only as a collective-agreement exception with its reference."""
-    ensure_admin(actor, what="change working-time policies")
+    ensure_admin(actor, what=_("change working-time policies"))
     was_default = instance.pk is not None and WorkingTimePolicy.objects.filter(pk=instance.pk, is_default=True).exists()
     for name, value in fields.items():
         setattr(instance, name, value)
@@ -296,12 +306,12 @@ def policy_save(*, actor: User, instance: WorkingTimePolicy, teams=None, **field
     instance.full_clean(validate_unique=False, exclude=["is_default"])
     for name in ("max_weekly_hours", "max_daily_hours"):
         if getattr(instance, name) <= 0:
-            raise DomainValidationError("Must be more than 0.", field=name)
+            raise DomainValidationError(_("Must be more than 0."), field=name)
     _ensure_within_the_law(instance)
     if WorkingTimePolicy.objects.filter(name__iexact=instance.name).exclude(pk=instance.pk).exists():
-        raise DomainValidationError("A policy with this name exists.", field="name")
+        raise DomainValidationError(_("A policy with this name exists."), field="name")
     if was_default and not instance.is_default:
-        raise DomainValidationError("Make another policy the default instead.", field="is_default")
+        raise DomainValidationError(_("Make another policy the default instead."), field="is_default")
     if instance.is_default:
         # Locked, so two "make this the default" saves at once take turns instead of failing.
         for previous in WorkingTimePolicy.objects.select_for_update().filter(is_default=True).exclude(pk=instance.pk):
@@ -311,7 +321,7 @@ def policy_save(*, actor: User, instance: WorkingTimePolicy, teams=None, **field
     if teams is not None:
         taken = WorkingTimePolicy.teams.through.objects.filter(team__in=teams).exclude(workingtimepolicy=instance)
         if taken.exists():
-            raise DomainValidationError("A team can follow only one policy.", field="teams")
+            raise DomainValidationError(_("A team can follow only one policy."), field="teams")
         instance.teams.set(teams)
     audit_event_record(action="policy_saved", actor=actor, target=instance, data={"enforcement": instance.enforcement})
     return instance

@@ -12,7 +12,10 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin
 from django.db.models import Case, Count, IntegerField, Value, When
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 
 from core.admin import AppendOnlyAdmin, CatalogAdmin, ScopedAdminMixin, ServiceAdmin, adopt
 from core.admin_actions import comment_form, confirm_comment_then, confirm_then, report_per_row
@@ -44,38 +47,47 @@ def dates_label(request: LeaveRequest) -> str:
     """The days, with the half of a half day: 'Mon 2 Mar 2026 to Fri 6 Mar 2026 (morning)'."""
 
     def day(value, half) -> str:
-        return f"{value:%a} {value.day} {value:%b %Y}" + (f" ({half})" if half else "")
+        label = dateformat.format(value, "D j M Y")
+        return HALF_OF_DAY[half] % {"day": label} if half else label
 
     if request.start_date == request.end_date:
         return day(request.start_date, request.start_half or request.end_half)
-    return f"{day(request.start_date, request.start_half)} to {day(request.end_date, request.end_half)}"
+    return _("%(start)s to %(end)s") % {
+        "start": day(request.start_date, request.start_half),
+        "end": day(request.end_date, request.end_half),
+    }
+
+
+HALF_OF_DAY = {"morning": gettext_lazy("%(day)s (morning)"), "afternoon": gettext_lazy("%(day)s (afternoon)")}
 
 
 def _unit(leave_type: LeaveType, amount: Decimal) -> str:
     if leave_type.unit == LeaveType.Unit.HOUR:
-        return "hour" if amount == 1 else "hours"
-    return "day" if amount == 1 else "days"
+        return pgettext("unit", "hour") if amount == 1 else pgettext("unit", "hours")
+    return pgettext("unit", "day") if amount == 1 else pgettext("unit", "days")
 
 
 # --- requests ------------------------------------------------------------------------------
 
 
 RejectRequestsForm = comment_form(
-    "Why are these requests rejected?", "Each requester sees this comment in the email telling them of the decision."
+    gettext_lazy("Why are these requests rejected?"),
+    gettext_lazy("Each requester sees this comment in the email telling them of the decision."),
 )
 
 
 class ShortenRequestsForm(forms.Form):
     end_date = forms.DateField(
-        label="New last day", help_text="The last day of leave; for a recall, the day before the person is back."
+        label=gettext_lazy("New last day"),
+        help_text=gettext_lazy("The last day of leave; for a recall, the day before the person is back."),
     )
     end_half = forms.ChoiceField(
-        label="That day",
-        choices=[("", "The whole day"), (LeaveRequest.Half.MORNING, "Morning only")],
+        label=gettext_lazy("That day"),
+        choices=[("", gettext_lazy("The whole day")), (LeaveRequest.Half.MORNING, gettext_lazy("Morning only"))],
         required=False,
     )
     comment = forms.CharField(
-        label="Why", widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000, required=False
+        label=gettext_lazy("Why"), widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000, required=False
     )
 
 
@@ -116,21 +128,21 @@ class LeaveRequestAdmin(ScopedAdminMixin, ServiceAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(ledger_balance=selectors.ledger_balance_of_row())
 
-    @admin.display(description="Person", ordering="user__first_name")
+    @admin.display(description=gettext_lazy("Person"), ordering="user__first_name")
     def person(self, request: LeaveRequest) -> User:
         return request.user
 
-    @admin.display(description="Dates", ordering="start_date")
+    @admin.display(description=gettext_lazy("Dates"), ordering="start_date")
     def dates(self, request: LeaveRequest) -> str:
         return dates_label(request)
 
-    @admin.display(description="Days", ordering="working_days")
+    @admin.display(description=gettext_lazy("Days"), ordering="working_days")
     def days(self, request: LeaveRequest) -> str:
         if request.leave_type.unit == LeaveType.Unit.HOUR:
             return f"{number(request.working_days)} ({number(request.hours)} h)"
         return number(request.working_days)
 
-    @admin.display(description="Balance left (ledger)", ordering="ledger_balance")
+    @admin.display(description=gettext_lazy("Balance left (ledger)"), ordering="ledger_balance")
     def balance_left(self, request: LeaveRequest) -> str:
         """The ledger balance of the person's type, every row whatever its date (see
         `selectors.ledger_balance_of_row`); empty for types that keep no balance, such as
@@ -150,17 +162,17 @@ class LeaveRequestAdmin(ScopedAdminMixin, ServiceAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Approve selected requests", permissions=["change"])
+    @admin.action(description=gettext_lazy("Approve selected requests"), permissions=["change"])
     def approve_selected(self, request, queryset):
         report_per_row(
             self,
             request,
             queryset,
             lambda row: services.leave_request_approve(request_id=row.pk, actor=request.user),
-            "approved.",
+            pgettext_lazy("a leave request", "approved."),
         )
 
-    @admin.action(description="Reject selected requests…", permissions=["change"])
+    @admin.action(description=gettext_lazy("Reject selected requests…"), permissions=["change"])
     def reject_selected(self, request, queryset):
         """Asks for the reason on a confirmation page first; nothing changes without it."""
         return confirm_comment_then(
@@ -168,16 +180,16 @@ class LeaveRequestAdmin(ScopedAdminMixin, ServiceAdmin):
             request,
             queryset,
             form_class=RejectRequestsForm,
-            title="Reject leave requests",
-            intro="These requests will be rejected; each requester is told, with your comment:",
-            submit_label="Reject",
+            title=gettext_lazy("Reject leave requests"),
+            intro=gettext_lazy("These requests will be rejected; each requester is told, with your comment:"),
+            submit_label=gettext_lazy("Reject"),
             call=lambda row, comment: services.leave_request_reject(
                 request_id=row.pk, actor=request.user, comment=comment
             ),
-            done="rejected.",
+            done=pgettext_lazy("a leave request", "rejected."),
         )
 
-    @admin.action(description="Shorten selected requests (recall from leave)…", permissions=["change"])
+    @admin.action(description=gettext_lazy("Shorten selected requests (recall from leave)…"), permissions=["change"])
     def shorten_selected(self, request, queryset):
         """Asks for the new last day; each request is shortened by the service (approved
         leave gives back what the removed days took)."""
@@ -186,9 +198,9 @@ class LeaveRequestAdmin(ScopedAdminMixin, ServiceAdmin):
             request,
             queryset,
             form_class=ShortenRequestsForm,
-            title="Shorten leave requests",
-            intro="These requests will end on the day you give:",
-            submit_label="Shorten",
+            title=gettext_lazy("Shorten leave requests"),
+            intro=gettext_lazy("These requests will end on the day you give:"),
+            submit_label=gettext_lazy("Shorten"),
             on_confirm=lambda data: report_per_row(
                 self,
                 request,
@@ -200,7 +212,7 @@ class LeaveRequestAdmin(ScopedAdminMixin, ServiceAdmin):
                     end_half=data["end_half"],
                     comment=data["comment"],
                 ),
-                "shortened.",
+                pgettext_lazy("a leave request", "shortened."),
             ),
         )
 
@@ -213,10 +225,12 @@ class LedgerAdjustmentForm(ServiceModelForm):
         model = LeaveLedgerEntry
         fields = ["user", "leave_type", "amount", "date", "note", "kind"]
         help_texts = {
-            "amount": "Positive adds to the balance, negative takes from it, in the type's unit.",
-            "kind": "Adjustment (a correction) or payout (days paid out, negative; the statutory minimum "
-            "only once the employment has ended).",
-            "note": "Required: why the balance changes. The person's history shows it.",
+            "amount": gettext_lazy("Positive adds to the balance, negative takes from it, in the type's unit."),
+            "kind": gettext_lazy(
+                "Adjustment (a correction) or payout (days paid out, negative; the statutory minimum "
+                "only once the employment has ended)."
+            ),
+            "note": gettext_lazy("Required: why the balance changes. The person's history shows it."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -273,7 +287,7 @@ class LeaveLedgerEntryAdmin(ScopedAdminMixin, AppendOnlyAdmin):
             **super().get_changeform_initial_data(request),
         }
 
-    @admin.display(description="Amount", ordering="amount")
+    @admin.display(description=gettext_lazy("Amount"), ordering="amount")
     def signed_amount(self, entry: LeaveLedgerEntry) -> str:
         return f"{entry.amount:+} {_unit(entry.leave_type, abs(entry.amount))}"
 
@@ -294,7 +308,9 @@ class ForfeitureNoticeForm(ServiceModelForm):
         model = LeaveForfeitureNotice
         fields = ["user", "leave_type", "year", "channel"]
         help_texts = {
-            "channel": "How the person was told. Email sends the notice now; a letter or a talk is only recorded.",
+            "channel": gettext_lazy(
+                "How the person was told. Email sends the notice now; a letter or a talk is only recorded."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -346,7 +362,11 @@ class LeaveForfeitureNoticeAdmin(ScopedAdminMixin, AppendOnlyAdmin):
             channel=data["channel"],
         )
         if notice is None:
-            raise Conflict(f"{data['user']} has a notice for {data['year']} on record already.", code="exists")
+            raise Conflict(
+                _("%(user)s has a notice for %(year)s on record already.")
+                % {"user": data["user"], "year": data["year"]},
+                code="exists",
+            )
         return notice
 
 
@@ -405,11 +425,13 @@ class HolidayInline(admin.TabularInline):
 
 class ImportHolidaysForm(forms.Form):
     year = forms.IntegerField(
-        label="Year",
+        label=gettext_lazy("Year"),
         min_value=1900,
         max_value=2200,
-        help_text="Holidays of the calendar's country, subdivision and categories, from the holidays package. "
-        "Days already in the calendar stay as they are.",
+        help_text=gettext_lazy(
+            "Holidays of the calendar's country, subdivision and categories, from the holidays package. "
+            "Days already in the calendar stay as they are."
+        ),
     )
 
 
@@ -430,8 +452,11 @@ class HolidayCalendarAdminForm(ServiceModelForm):
         max_length=200,
         required=False,
         initial="public",
-        help_text=HolidayCalendar._meta.get_field("categories").help_text
-        + " Change them, then import the year again: days already in the calendar stay.",
+        help_text=format_lazy(
+            "{} {}",
+            HolidayCalendar._meta.get_field("categories").help_text,
+            gettext_lazy("Change them, then import the year again: days already in the calendar stay."),
+        ),
     )
 
     class Meta:
@@ -460,21 +485,23 @@ class HolidayCalendarAdmin(NoDeleteCatalogAdmin):
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
-    @admin.display(description="Categories")
+    @admin.display(description=gettext_lazy("Categories"))
     def categories_label(self, calendar: HolidayCalendar) -> str:
         return ", ".join(calendar.categories)
 
-    @admin.display(description="Holidays", ordering="holiday_total")
+    @admin.display(description=gettext_lazy("Holidays"), ordering="holiday_total")
     def holiday_count(self, calendar: HolidayCalendar) -> int:
         return calendar.holiday_total
 
-    @admin.action(description="Import holidays for a year…", permissions=["change"])
+    @admin.action(description=gettext_lazy("Import holidays for a year…"), permissions=["change"])
     def import_holidays(self, request, queryset):
         """Asks for the year on a confirmation page, then imports it into each calendar."""
 
         def import_year(data):
             def imported(calendar, created) -> str:
-                return f"{len(created)} holiday{'s' if len(created) != 1 else ''} of {data['year']} imported."
+                return ngettext(
+                    "%(count)d holiday of %(year)s imported.", "%(count)d holidays of %(year)s imported.", len(created)
+                ) % {"count": len(created), "year": data["year"]}
 
             report_per_row(
                 self,
@@ -490,10 +517,12 @@ class HolidayCalendarAdmin(NoDeleteCatalogAdmin):
             queryset,
             form_class=ImportHolidaysForm,
             initial={"year": timezone.localdate().year},
-            title="Import holidays",
-            intro="Holidays of their categories will be added to these calendars; "
-            "leave that covers a new holiday is counted again:",
-            submit_label="Import holidays",
+            title=gettext_lazy("Import holidays"),
+            intro=gettext_lazy(
+                "Holidays of their categories will be added to these calendars; "
+                "leave that covers a new holiday is counted again:"
+            ),
+            submit_label=gettext_lazy("Import holidays"),
             on_confirm=import_year,
         )
 
@@ -550,8 +579,10 @@ class WorkingTimeAdjustmentForm(ServiceModelForm):
         model = WorkingTimeAdjustment
         fields = ["user", "kind", "hours", "date", "reason"]
         help_texts = {
-            "hours": "Signed: positive adds to the account, negative takes from it (a payout, a forfeit).",
-            "reason": "Required: why the account moves. The person's history shows it.",
+            "hours": gettext_lazy(
+                "Signed: positive adds to the account, negative takes from it (a payout, a forfeit)."
+            ),
+            "reason": gettext_lazy("Required: why the account moves. The person's history shows it."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -580,12 +611,12 @@ class WorkingTimeAdjustmentAdmin(ScopedAdminMixin, AppendOnlyAdmin):
     def get_changeform_initial_data(self, request):
         return {"date": request.user.local_today(), **super().get_changeform_initial_data(request)}
 
-    @admin.display(description="Hours", ordering="hours")
+    @admin.display(description=gettext_lazy("Hours"), ordering="hours")
     def signed_hours(self, adjustment: WorkingTimeAdjustment) -> str:
         return f"{adjustment.hours:+} h"
 
     def service_create(self, request, data):
-        adjustment, _ = services.working_time_adjustment_create(
+        adjustment, _created = services.working_time_adjustment_create(
             actor=request.user,
             user=data["user"],
             kind=data["kind"],
@@ -617,7 +648,10 @@ class MonthClosingForm(ServiceModelForm):
     class Meta:
         model = MonthClosing
         fields = ["month", "team"]
-        help_texts = {"month": "Any day of the month to close.", "team": "Empty: the whole company."}
+        help_texts = {
+            "month": gettext_lazy("Any day of the month to close."),
+            "team": gettext_lazy("Empty: the whole company."),
+        }
 
     def clean_month(self):
         month = self.cleaned_data["month"]
@@ -645,23 +679,23 @@ class MonthClosingAdmin(AppendOnlyAdmin):
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
 
-    @admin.display(description="Month", ordering="month")
+    @admin.display(description=gettext_lazy("Month"), ordering="month")
     def month_label(self, closing: MonthClosing) -> str:
-        return f"{closing.month:%B %Y}"
+        return dateformat.format(closing.month, "F Y")
 
-    @admin.display(description="For", ordering="team__name")
+    @admin.display(description=gettext_lazy("For"), ordering="team__name")
     def scope(self, closing: MonthClosing) -> str:
-        return str(closing.team or "the company")
+        return str(closing.team or _("the company"))
 
     def service_create(self, request, data):
         return services.month_closing_create(actor=request.user, month=data["month"], team=data.get("team"))
 
-    @admin.action(description="Reopen selected months", permissions=["change"])
+    @admin.action(description=gettext_lazy("Reopen selected months"), permissions=["change"])
     def reopen_selected(self, request, queryset):
         report_per_row(
             self,
             request,
             queryset,
             lambda row: services.month_closing_reopen(closing_id=row.pk, actor=request.user),
-            "reopened.",
+            pgettext_lazy("a month", "reopened."),
         )

@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from django.http import HttpResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, permissions, status, viewsets
@@ -360,9 +362,9 @@ class LeaveCalendarIcsView(generics.GenericAPIView):
         owner = feed.user
         translation.activate(language_of(owner))  # the feed speaks its owner's language, whoever fetches it
         if feed.scope == CalendarFeed.Scope.TEAM:
-            people, name = users_whose_absences_visible_to(owner), f"Team absences ({owner})"
+            people, name = users_whose_absences_visible_to(owner), _("Team absences (%(owner)s)") % {"owner": owner}
         else:
-            people, name = [owner], f"Absences of {owner}"
+            people, name = [owner], _("Absences of %(owner)s") % {"owner": owner}
         requests = selectors.with_type_hidden(
             owner,
             LeaveRequest.objects.filter(
@@ -406,7 +408,7 @@ class LeaveCalendarFeedViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, views
 
 
 class IsAdmin(permissions.BasePermission):
-    message = "Only admins can close or reopen months."
+    message = gettext_lazy("Only admins can close or reopen months.")
 
     def has_permission(self, request, view):
         return bool(request.user and request.user.is_authenticated and request.user.is_admin)

@@ -3,13 +3,15 @@ overlaps) is checked by `leave.services`, so the page and the API refuse the sam
 with the same words. Field names are the services' own, so an error's `field` finds its input."""
 
 from django import forms
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.translation import gettext_lazy as _
 
 from core.dates import BoundedDateFormField
 from leave.models import LeaveRequest, LeaveType, WorkingTimeAdjustment
 from users.models import Contract
 
 DATE_FORMAT = "%Y-%m-%d"
-HALF_CHOICES = [("", "Whole day"), *LeaveRequest.Half.choices]
+HALF_CHOICES = [("", _("Whole day")), *LeaveRequest.Half.choices]
 
 
 class DateInput(forms.DateInput):
@@ -25,17 +27,17 @@ class LeaveDatesForm(forms.Form):
     """The type and the days of a request: what the working-days preview needs."""
 
     type = forms.ModelChoiceField(
-        queryset=LeaveType.objects.filter(active=True), label="Type of leave", empty_label=None
+        queryset=LeaveType.objects.filter(active=True), label=_("Type of leave"), empty_label=None
     )
-    start_date = BoundedDateFormField(label="First day", widget=DateInput, input_formats=[DATE_FORMAT])
-    start_half = forms.ChoiceField(label="On the first day", choices=HALF_CHOICES, required=False)
-    end_date = BoundedDateFormField(label="Last day", widget=DateInput, input_formats=[DATE_FORMAT])
-    end_half = forms.ChoiceField(label="On the last day", choices=HALF_CHOICES, required=False)
+    start_date = BoundedDateFormField(label=_("First day"), widget=DateInput, input_formats=[DATE_FORMAT])
+    start_half = forms.ChoiceField(label=_("On the first day"), choices=HALF_CHOICES, required=False)
+    end_date = BoundedDateFormField(label=_("Last day"), widget=DateInput, input_formats=[DATE_FORMAT])
+    end_half = forms.ChoiceField(label=_("On the last day"), choices=HALF_CHOICES, required=False)
 
 
 class LeaveRequestForm(LeaveDatesForm):
     reason = forms.CharField(
-        label="Reason or note for your manager (optional)",
+        label=_("Reason or note for your manager (optional)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -59,22 +61,25 @@ class LeavePreviewForm(LeaveDatesForm):
 
 # --- a person's contract and working-time account (/users/<id>/contract/) ----------------------
 
-WEEKDAYS = [("1", "Mon"), ("2", "Tue"), ("3", "Wed"), ("4", "Thu"), ("5", "Fri"), ("6", "Sat"), ("7", "Sun")]
+# ISO weekday numbers with Django's own (translated) short names: Mon/Mo, Tue/Di, …
+WEEKDAYS = [(str(number + 1), WEEKDAYS_ABBR[number]) for number in range(7)]
 
 
 class ContractVersionForm(forms.Form):
     """A new contract version; `users.services.contract_version_create` checks it."""
 
-    valid_from = BoundedDateFormField(label="Valid from", widget=DateInput, input_formats=[DATE_FORMAT])
-    weekly_hours = forms.DecimalField(label="Weekly hours", max_digits=4, decimal_places=1, min_value=0, max_value=80)
+    valid_from = BoundedDateFormField(label=_("Valid from"), widget=DateInput, input_formats=[DATE_FORMAT])
+    weekly_hours = forms.DecimalField(
+        label=_("Weekly hours"), max_digits=4, decimal_places=1, min_value=0, max_value=80
+    )
     work_days = forms.MultipleChoiceField(
-        label="Work days", choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple, initial=["1", "2", "3", "4", "5"]
+        label=_("Work days"), choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple, initial=["1", "2", "3", "4", "5"]
     )
     holiday_calendar = forms.ModelChoiceField(
-        label="Holiday calendar", queryset=None, required=False, empty_label="Their own or their team's"
+        label=_("Holiday calendar"), queryset=None, required=False, empty_label=_("Their own or their team's")
     )
     policy = forms.ModelChoiceField(
-        label="Working-time policy", queryset=None, required=False, empty_label="Their team's"
+        label=_("Working-time policy"), queryset=None, required=False, empty_label=_("Their team's")
     )
 
     def __init__(self, *args, **kwargs):
@@ -91,15 +96,15 @@ class ContractVersionForm(forms.Form):
 class AccountAdjustmentForm(forms.Form):
     """An adjustment of the working-time account; `working_time_adjustment_create` checks it."""
 
-    kind = forms.ChoiceField(label="Kind", choices=WorkingTimeAdjustment.Kind.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=WorkingTimeAdjustment.Kind.choices)
     hours = forms.DecimalField(
-        label="Hours (signed)",
+        label=_("Hours (signed)"),
         max_digits=7,
         decimal_places=2,
-        help_text="Positive adds to the account, negative takes from it (a payout, a forfeit).",
+        help_text=_("Positive adds to the account, negative takes from it (a payout, a forfeit)."),
     )
-    date = BoundedDateFormField(label="Date", widget=DateInput, input_formats=[DATE_FORMAT])
-    reason = forms.CharField(label="Reason", max_length=255, strip=False)
+    date = BoundedDateFormField(label=_("Date"), widget=DateInput, input_formats=[DATE_FORMAT])
+    reason = forms.CharField(label=_("Reason"), max_length=255, strip=False)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "adjustment")
@@ -109,7 +114,9 @@ class AccountAdjustmentForm(forms.Form):
 class LeaveShortenForm(forms.Form):
     """A request's new, earlier last day (`leave.services.leave_request_shorten`)."""
 
-    end_date = BoundedDateFormField(label="New last day", widget=DateInput, input_formats=[DATE_FORMAT])
+    end_date = BoundedDateFormField(label=_("New last day"), widget=DateInput, input_formats=[DATE_FORMAT])
     end_half = forms.ChoiceField(
-        label="On that day", choices=[("", "Whole day"), (LeaveRequest.Half.MORNING, "Morning only")], required=False
+        label=_("On that day"),
+        choices=[("", _("Whole day")), (LeaveRequest.Half.MORNING, _("Morning only"))],
+        required=False,
     )

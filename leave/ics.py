@@ -12,12 +12,19 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import date, timedelta
 
+from django.utils.translation import gettext_lazy
 from icalendar import Calendar, Event, vText
 
 from leave.models import LeaveRequest
 from leave.selectors import ABSENT
 
 PRODID = "-//Time Tracker//Leave//EN"
+# Whole phrases per half, so that translators never assemble fragments.
+HALF_DAY = {"morning": gettext_lazy("half day: morning"), "afternoon": gettext_lazy("half day: afternoon")}
+HALF_DAY_ON = {
+    "morning": gettext_lazy("half day: morning on %(day)s"),
+    "afternoon": gettext_lazy("half day: afternoon on %(day)s"),
+}
 
 
 def leave_event_summary(request: LeaveRequest) -> str:
@@ -27,12 +34,12 @@ def leave_event_summary(request: LeaveRequest) -> str:
     summary = f"{request.user} \u2013 {type_name}"
     single_day = request.start_date == request.end_date
     if single_day and (request.start_half or request.end_half):
-        return f"{summary} (half day: {request.start_half or request.end_half})"
+        return f"{summary} ({HALF_DAY[request.start_half or request.end_half]})"
     halves = []
     if request.start_half:
-        halves.append(f"half day: {request.start_half} on {request.start_date.isoformat()}")
+        halves.append(HALF_DAY_ON[request.start_half] % {"day": request.start_date.isoformat()})
     if request.end_half:
-        halves.append(f"half day: {request.end_half} on {request.end_date.isoformat()}")
+        halves.append(HALF_DAY_ON[request.end_half] % {"day": request.end_date.isoformat()})
     return f"{summary} ({'; '.join(halves)})" if halves else summary
 
 

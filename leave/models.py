@@ -9,68 +9,96 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from core.validators import color_validator
 
 
 class LeaveType(models.Model):
     class Unit(models.TextChoices):
-        DAY = "day", "Days"
-        HOUR = "hour", "Hours"
+        DAY = "day", _("Days")
+        HOUR = "hour", _("Hours")
 
-    name = models.CharField(max_length=100)
-    code = models.SlugField(max_length=32, unique=True)
-    color = models.CharField(max_length=7, default="#2e7d32", validators=[color_validator])
-    unit = models.CharField(max_length=8, choices=Unit.choices, default=Unit.DAY)
-    paid = models.BooleanField(default=True)
-    requires_approval = models.BooleanField(default=True)
+    name = models.CharField(verbose_name=_("name"), max_length=100)
+    code = models.SlugField(verbose_name=_("code"), max_length=32, unique=True)
+    color = models.CharField(verbose_name=_("color"), max_length=7, default="#2e7d32", validators=[color_validator])
+    unit = models.CharField(verbose_name=_("unit"), max_length=8, choices=Unit.choices, default=Unit.DAY)
+    paid = models.BooleanField(verbose_name=_("paid"), default=True)
+    requires_approval = models.BooleanField(verbose_name=_("requires approval"), default=True)
     # Whether requests draw on a ledger balance at all (sick and unpaid leave do not).
-    tracks_balance = models.BooleanField(default=True)
+    tracks_balance = models.BooleanField(verbose_name=_("tracks balance"), default=True)
     annual_allowance = models.DecimalField(
-        max_digits=6, decimal_places=2, default=0, validators=[MinValueValidator(0)], help_text="Days per full year."
+        verbose_name=_("annual allowance"),
+        max_digits=6,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text=_("Days per full year."),
     )
-    max_carry_over = models.DecimalField(max_digits=6, decimal_places=2, default=0, validators=[MinValueValidator(0)])
+    max_carry_over = models.DecimalField(
+        verbose_name=_("max carry over"), max_digits=6, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
     carry_over_expires_month = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(12)]
+        verbose_name=_("carry over expires month"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
     )
     carry_over_expires_day = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(31)]
+        verbose_name=_("carry over expires day"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
     )
-    allow_negative = models.BooleanField(default=False)
-    half_days_allowed = models.BooleanField(default=True)
+    allow_negative = models.BooleanField(verbose_name=_("allow negative"), default=False)
+    half_days_allowed = models.BooleanField(verbose_name=_("half days allowed"), default=True)
     # Paid annual leave and sick leave are neutral for the working-time average (WTD Art. 16(b)).
-    neutral_for_working_time = models.BooleanField(default=True)
+    neutral_for_working_time = models.BooleanField(verbose_name=_("neutral for working time"), default=True)
     # Time off in lieu (compensatory time) is taken from the working-time account: its days
     # stay expected, so a day of it lowers the account by that day's contract hours.
     reduces_expected_hours = models.BooleanField(
+        verbose_name=_("reduces expected hours"),
         default=True,
-        help_text="Days of this leave are not expected work (vacation, sick, unpaid). Off for time off "
-        "in lieu: it is taken from the working-time account instead of a leave balance.",
+        help_text=_(
+            "Days of this leave are not expected work (vacation, sick, unpaid). Off for time off "
+            "in lieu: it is taken from the working-time account instead of a leave balance."
+        ),
     )
     # Health data and the like (GDPR Art. 9): seen only by the person, their managers and admins.
     private = models.BooleanField(
+        verbose_name=_("private"),
         default=False,
-        help_text="Only the person, their managers and admins see this type; team mates, shared "
-        "calendars, search and dashboards show the leave as 'Absent' (sick leave is private).",
+        help_text=_(
+            "Only the person, their managers and admins see this type; team mates, shared "
+            "calendars, search and dashboards show the leave as 'Absent' (sick leave is private)."
+        ),
     )
     # Sickness during approved leave does not count as leave (BUrlG §9): a request of such a
     # type may overlap approved balance-tracking leave, whose days it covers are credited back.
     interrupts_leave = models.BooleanField(
+        verbose_name=_("interrupts leave"),
         default=False,
-        help_text="A request of this type may fall inside approved leave (sickness during vacation); "
-        "the working days it covers are credited back to that leave's balance.",
+        help_text=_(
+            "A request of this type may fall inside approved leave (sickness during vacation); "
+            "the working days it covers are credited back to that leave's balance."
+        ),
     )
     # Paid annual leave in the sense of BUrlG §3 / WTD Art. 7: its yearly entitlement holds
     # the statutory minimum of four weeks at the person's work days, booked apart from the
     # contractual extra (`LeaveLedgerEntry.statutory`).
     statutory_annual_leave = models.BooleanField(
+        verbose_name=_("statutory annual leave"),
         default=False,
-        help_text="Paid annual leave (BUrlG): each year's entitlement is at least four weeks at the "
-        "person's work days, and that statutory part cannot be paid out while they are employed.",
+        help_text=_(
+            "Paid annual leave (BUrlG): each year's entitlement is at least four weeks at the "
+            "person's work days, and that statutory part cannot be paid out while they are employed."
+        ),
     )
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(verbose_name=_("active"), default=True)
 
     class Meta:
+        verbose_name = _("leave type")
+        verbose_name_plural = _("leave types")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
@@ -113,18 +141,23 @@ def holiday_categories_of(country: str) -> tuple[str, ...] | None:
 
 
 class HolidayCalendar(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. DE.")
-    subdivision = models.CharField(max_length=10, blank=True, help_text="e.g. BY for Bavaria.")
+    name = models.CharField(verbose_name=_("name"), max_length=100, unique=True)
+    country = models.CharField(verbose_name=_("country"), max_length=2, help_text=_("ISO 3166-1 alpha-2, e.g. DE."))
+    subdivision = models.CharField(
+        verbose_name=_("subdivision"), max_length=10, blank=True, help_text=_("e.g. BY for Bavaria.")
+    )
     # Which of the package's categories an import brings in: Bavaria's Assumption Day is
     # "catholic" (a holiday only in its predominantly Catholic municipalities), not "public".
     categories = models.JSONField(
+        verbose_name=_("categories"),
         default=default_holiday_categories,
         help_text='Categories of the holidays package to import, e.g. "public, catholic" for a Bavarian '
         "municipality where Assumption Day is a holiday.",
     )
 
     class Meta:
+        verbose_name = _("holiday calendar")
+        verbose_name_plural = _("holiday calendars")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -169,13 +202,19 @@ class HolidayCalendar(models.Model):
 
 
 class Holiday(models.Model):
-    calendar = models.ForeignKey(HolidayCalendar, on_delete=models.CASCADE, related_name="holidays")
-    date = models.DateField()
-    name = models.CharField(max_length=200)
-    half_day = models.BooleanField(default=False)
-    imported = models.BooleanField(default=False, help_text="From the holidays package rather than a company day.")
+    calendar = models.ForeignKey(
+        HolidayCalendar, verbose_name=_("calendar"), on_delete=models.CASCADE, related_name="holidays"
+    )
+    date = models.DateField(verbose_name=_("date"))
+    name = models.CharField(verbose_name=_("name"), max_length=200)
+    half_day = models.BooleanField(verbose_name=_("half day"), default=False)
+    imported = models.BooleanField(
+        verbose_name=_("imported"), default=False, help_text=_("From the holidays package rather than a company day.")
+    )
 
     class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
         ordering = ["date"]
         constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="holiday_one_per_calendar_day")]
 
@@ -185,38 +224,55 @@ class Holiday(models.Model):
 
 class LeaveRequest(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        CANCELLED = "cancelled", "Cancelled"
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Half(models.TextChoices):
-        MORNING = "morning", "Morning only"
-        AFTERNOON = "afternoon", "Afternoon only"
+        MORNING = "morning", _("Morning only")
+        AFTERNOON = "afternoon", _("Afternoon only")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="leave_requests")
-    leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="requests")
-    start_date = models.DateField()
-    end_date = models.DateField()
-    # Empty: the whole first/last day. Morning/afternoon: only that half of it is leave.
-    start_half = models.CharField(max_length=10, choices=Half.choices, blank=True)
-    end_half = models.CharField(max_length=10, choices=Half.choices, blank=True)
-    working_days = models.DecimalField(max_digits=6, decimal_places=1, default=Decimal(0))
-    hours = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal(0))
-    reason = models.TextField(blank=True, max_length=2000)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="leave_requests"
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_comment = models.TextField(blank=True, max_length=2000)
+    leave_type = models.ForeignKey(
+        LeaveType, verbose_name=_("leave type"), on_delete=models.PROTECT, related_name="requests"
+    )
+    start_date = models.DateField(verbose_name=_("start date"))
+    end_date = models.DateField(verbose_name=_("end date"))
+    # Empty: the whole first/last day. Morning/afternoon: only that half of it is leave.
+    start_half = models.CharField(verbose_name=_("start half"), max_length=10, choices=Half.choices, blank=True)
+    end_half = models.CharField(verbose_name=_("end half"), max_length=10, choices=Half.choices, blank=True)
+    working_days = models.DecimalField(
+        verbose_name=_("working days"), max_digits=6, decimal_places=1, default=Decimal(0)
+    )
+    hours = models.DecimalField(verbose_name=_("hours"), max_digits=7, decimal_places=2, default=Decimal(0))
+    reason = models.TextField(verbose_name=_("reason"), blank=True, max_length=2000)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(verbose_name=_("decided at"), null=True, blank=True)
+    decision_comment = models.TextField(verbose_name=_("decision comment"), blank=True, max_length=2000)
     # Working days of this (approved) request given back because sickness fell on them
     # (BUrlG §9); `working_days` stays what was asked.
-    sick_days_credited = models.DecimalField(max_digits=6, decimal_places=1, default=Decimal(0))
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    sick_days_credited = models.DecimalField(
+        verbose_name=_("sick days credited"), max_digits=6, decimal_places=1, default=Decimal(0)
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("leave request")
+        verbose_name_plural = _("leave requests")
         ordering = ["-start_date", "-id"]
         indexes = [
             models.Index(fields=["user", "start_date", "end_date"], name="leaverequest_user_dates"),
@@ -257,44 +313,64 @@ class LeaveLedgerEntry(models.Model):
     """One signed movement of a user's balance of one leave type. Balances are sums of these."""
 
     class Kind(models.TextChoices):
-        ACCRUAL = "accrual", "Accrual"
-        CARRY_OVER = "carry_over", "Carry-over"
-        EXPIRY = "expiry", "Expiry"
-        DEBIT = "debit", "Debit"
-        CREDIT = "credit", "Credit"
-        ADJUSTMENT = "adjustment", "Adjustment"
-        SICK_CREDIT = "sick_credit", "Sick credit"
-        PAYOUT = "payout", "Payout"
+        ACCRUAL = "accrual", _("Accrual")
+        CARRY_OVER = "carry_over", _("Carry-over")
+        EXPIRY = "expiry", _("Expiry")
+        DEBIT = "debit", _("Debit")
+        CREDIT = "credit", _("Credit")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+        SICK_CREDIT = "sick_credit", _("Sick credit")
+        PAYOUT = "payout", _("Payout")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="leave_ledger")
-    leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="ledger_entries")
-    date = models.DateField()
-    amount = models.DecimalField(max_digits=7, decimal_places=2)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="leave_ledger"
+    )
+    leave_type = models.ForeignKey(
+        LeaveType, verbose_name=_("leave type"), on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    date = models.DateField(verbose_name=_("date"))
+    amount = models.DecimalField(verbose_name=_("amount"), max_digits=7, decimal_places=2)
     # The part of `amount` that is the statutory minimum (BUrlG §3, on types with
     # `statutory_annual_leave`); the rest is the contractual extra. Set on entitlement rows
     # (accrual and its re-counts) and on a payout after leaving; 0 elsewhere.
-    statutory = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal(0))
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    statutory = models.DecimalField(verbose_name=_("statutory"), max_digits=7, decimal_places=2, default=Decimal(0))
+    kind = models.CharField(verbose_name=_("kind"), max_length=12, choices=Kind.choices)
     request = models.ForeignKey(
-        LeaveRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+        LeaveRequest,
+        verbose_name=_("request"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
     )
     # The other request behind the row: on a sick credit (and its reversal) `request` is the
     # leave credited and `related_request` the sick leave that caused it.
     related_request = models.ForeignKey(
-        LeaveRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="related_ledger_entries"
+        LeaveRequest,
+        verbose_name=_("related request"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="related_ledger_entries",
     )
-    note = models.CharField(max_length=255, blank=True)
-    idempotency_key = models.CharField(max_length=120, unique=True)
+    note = models.CharField(verbose_name=_("note"), max_length=255, blank=True)
+    idempotency_key = models.CharField(verbose_name=_("idempotency key"), max_length=120, unique=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     objects = LeaveLedgerQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("leave ledger entry")
+        verbose_name_plural = _("leave ledger entries")
         ordering = ["date", "id"]
-        verbose_name_plural = "leave ledger entries"
         indexes = [models.Index(fields=["user", "leave_type", "date"], name="leaveledger_user_type_date")]
         constraints = [
             # The statutory part lies between 0 and the amount, on the amount's side.
@@ -317,15 +393,19 @@ class CalendarFeed(models.Model):
     """A secret ICS URL: a person's own absences, or a manager's team."""
 
     class Scope(models.TextChoices):
-        PERSONAL = "personal", "My absences"
-        TEAM = "team", "My teams' absences"
+        PERSONAL = "personal", _("My absences")
+        TEAM = "team", _("My teams' absences")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
-    scope = models.CharField(max_length=10, choices=Scope.choices)
-    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    scope = models.CharField(verbose_name=_("scope"), max_length=10, choices=Scope.choices)
+    token = models.CharField(verbose_name=_("token"), max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
         constraints = [models.UniqueConstraint(fields=["user", "scope"], name="calendarfeed_one_per_scope")]
 
     def __str__(self) -> str:
@@ -338,25 +418,35 @@ class WorkingTimeAdjustment(models.Model):
     forfeited above a cap. Written only by `leave.services.account`."""
 
     class Kind(models.TextChoices):
-        OPENING = "opening", "Opening balance"
-        PAYOUT = "payout", "Payout"
-        CORRECTION = "correction", "Correction"
-        FORFEIT = "forfeit", "Forfeit"
+        OPENING = "opening", _("Opening balance")
+        PAYOUT = "payout", _("Payout")
+        CORRECTION = "correction", _("Correction")
+        FORFEIT = "forfeit", _("Forfeit")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="working_time_adjustments"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="working_time_adjustments",
     )
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    hours = models.DecimalField(max_digits=8, decimal_places=2)
-    date = models.DateField()
-    reason = models.CharField(max_length=255)
+    kind = models.CharField(verbose_name=_("kind"), max_length=12, choices=Kind.choices)
+    hours = models.DecimalField(verbose_name=_("hours"), max_digits=8, decimal_places=2)
+    date = models.DateField(verbose_name=_("date"))
+    reason = models.CharField(verbose_name=_("reason"), max_length=255)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    idempotency_key = models.CharField(max_length=120, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    idempotency_key = models.CharField(verbose_name=_("idempotency key"), max_length=120, unique=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("working time adjustment")
+        verbose_name_plural = _("working time adjustments")
         ordering = ["date", "id"]
         indexes = [models.Index(fields=["user", "date"], name="wtadjustment_user_date")]
         constraints = [
@@ -375,34 +465,51 @@ class LeaveForfeitureNotice(models.Model):
     written only by `leave.services.notices`, never changed."""
 
     class Channel(models.TextChoices):
-        EMAIL = "email", "Email"
-        LETTER = "letter", "Letter"
-        IN_PERSON = "in_person", "In person"
+        EMAIL = "email", _("Email")
+        LETTER = "letter", _("Letter")
+        IN_PERSON = "in_person", _("In person")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="forfeiture_notices")
-    leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="forfeiture_notices")
-    year = models.PositiveSmallIntegerField(help_text="The leave year whose days the notice is about.")
-    sent_at = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="forfeiture_notices"
+    )
+    leave_type = models.ForeignKey(
+        LeaveType, verbose_name=_("leave type"), on_delete=models.PROTECT, related_name="forfeiture_notices"
+    )
+    year = models.PositiveSmallIntegerField(
+        verbose_name=_("year"), help_text=_("The leave year whose days the notice is about.")
+    )
+    sent_at = models.DateTimeField(verbose_name=_("sent at"))
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="Empty when the yearly job sent it.",
+        help_text=_("Empty when the yearly job sent it."),
     )
-    channel = models.CharField(max_length=12, choices=Channel.choices, default=Channel.EMAIL)
+    channel = models.CharField(verbose_name=_("channel"), max_length=12, choices=Channel.choices, default=Channel.EMAIL)
     remaining = models.DecimalField(
-        max_digits=7, decimal_places=2, help_text="Left of the year when told, planned and pending leave deducted."
+        verbose_name=_("remaining"),
+        max_digits=7,
+        decimal_places=2,
+        help_text=_("Left of the year when told, planned and pending leave deducted."),
     )
-    lapses_on = models.DateField(help_text="What is not taken by the end of this day lapses (31 December).")
-    max_carry_over = models.DecimalField(max_digits=6, decimal_places=2, default=0)
+    lapses_on = models.DateField(
+        verbose_name=_("lapses on"), help_text=_("What is not taken by the end of this day lapses (31 December).")
+    )
+    max_carry_over = models.DecimalField(verbose_name=_("max carry over"), max_digits=6, decimal_places=2, default=0)
     carry_over_lapses_on = models.DateField(
-        null=True, blank=True, help_text="Up to max_carry_over days may instead be taken until the end of this day."
+        verbose_name=_("carry over lapses on"),
+        null=True,
+        blank=True,
+        help_text=_("Up to max_carry_over days may instead be taken until the end of this day."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("leave forfeiture notice")
+        verbose_name_plural = _("leave forfeiture notices")
         ordering = ["-year", "user_id"]
         constraints = [
             models.UniqueConstraint(fields=["user", "leave_type", "year"], name="forfeiturenotice_one_per_year")

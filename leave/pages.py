@@ -17,7 +17,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.dates import date_in_range
@@ -33,22 +34,30 @@ from users.models import User
 from users.selectors import users_whose_absences_visible_to
 
 Status = LeaveRequest.Status
-PREVIEW_HINT = "pick the first and the last day"
+PREVIEW_HINT = gettext_lazy("pick the first and the last day")
 REQUESTS_SHOWN = 100  # the most recent of a person's requests on /leave/
 DECISIONS = {
-    "approve": (services.leave_request_approve, "approved"),
-    "reject": (services.leave_request_reject, "rejected"),
+    "approve": (services.leave_request_approve, gettext_lazy("%(person)s: %(dates)s is approved.")),
+    "reject": (services.leave_request_reject, gettext_lazy("%(person)s: %(dates)s is rejected.")),
 }
 
 
 def _amount(value: Decimal, unit: str) -> str:
     """Decimal("1.5"), "day" -> "1.5 days"; Decimal(1), "hour" -> "1 hour"."""
-    word = "hour" if unit == LeaveType.Unit.HOUR else "day"
-    return f"{format_hours(value)} {word}{'' if value == 1 else 's'}"
+    if unit == LeaveType.Unit.HOUR:
+        return ngettext("%(amount)s hour", "%(amount)s hours", _count(value)) % {"amount": format_hours(value)}
+    return ngettext("%(amount)s day", "%(amount)s days", _count(value)) % {"amount": format_hours(value)}
+
+
+def _count(value: Decimal) -> int:
+    """The number ngettext picks the plural form by: 1 only for exactly one."""
+    return 1 if value == 1 else 2
 
 
 def _length_label(length: selectors.LeaveLength, leave_type: LeaveType | None) -> str:
-    days = f"{format_hours(length.working_days)} working day{'' if length.working_days == 1 else 's'}"
+    days = ngettext("%(amount)s working day", "%(amount)s working days", _count(length.working_days)) % {
+        "amount": format_hours(length.working_days)
+    }
     if leave_type is not None and leave_type.unit == LeaveType.Unit.HOUR:
         return f"{_amount(length.hours, LeaveType.Unit.HOUR)} ({days})"
     return days
@@ -57,17 +66,21 @@ def _length_label(length: selectors.LeaveLength, leave_type: LeaveType | None) -
 def _dates(leave_request: LeaveRequest) -> str:
     """For messages: 'Vacation from Mon 9 Mar to Fri 13 Mar 2026'."""
     start, end = leave_request.start_date, leave_request.end_date
-    return f"{leave_request.leave_type.name} from {start:%a} {start.day} {start:%b} to {end:%a} {end.day} {end:%b %Y}"
+    return gettext("%(type)s from %(start)s to %(end)s") % {
+        "type": leave_request.leave_type.name,
+        "start": dateformat.format(start, "D j M"),
+        "end": dateformat.format(end, "D j M Y"),
+    }
 
 
 def _ensure_manager(user: User) -> None:
     if not (user.is_manager or user.is_admin):
-        raise PermissionDenied("Only managers and admins decide their team's leave.")
+        raise PermissionDenied(gettext("Only managers and admins decide their team's leave."))
 
 
 def _ensure_sees_team(user: User) -> None:
     if not user.sees_team_absences:
-        raise PermissionDenied("Your team's absences are shown to its managers only.")
+        raise PermissionDenied(gettext("Your team's absences are shown to its managers only."))
 
 
 # --- my leave ------------------------------------------------------------------------------
@@ -113,11 +126,11 @@ def _leave_context(request, *, form: LeaveRequestForm | None = None, cancel_erro
             "balance": format_hours(account.balance_hours),
             "is_negative": account.balance_hours < 0,
             "rows": [
-                ("Opening balance", format_hours(account.opening_balance_hours)),
-                ("Worked", format_hours(account.worked_hours)),
-                ("Expected", format_hours(account.expected_hours)),
-                ("Adjustments", format_hours(account.adjustment_hours)),
-                ("of it, time off in lieu", format_hours(account.toil_hours)),
+                (gettext("Opening balance"), format_hours(account.opening_balance_hours)),
+                (gettext("Worked"), format_hours(account.worked_hours)),
+                (gettext("Expected"), format_hours(account.expected_hours)),
+                (gettext("Adjustments"), format_hours(account.adjustment_hours)),
+                (gettext("of it, time off in lieu"), format_hours(account.toil_hours)),
             ],
         },
         "rows": rows,
@@ -133,24 +146,39 @@ def _lapsing(user: User, today: date) -> dict:
     notices = []
     for notice in selectors.forfeiture_notices_visible_to(user).filter(user=user, year__gte=today.year - 1):
         told_on = timezone.localdate(notice.sent_at, user.tzinfo)
-        text = (
-            f"You were told on {told_on:%-d %b %Y} that {_amount(notice.remaining, notice.leave_type.unit)} of your "
-            f"{notice.year} {notice.leave_type.name.lower()} lapse if not taken by {notice.lapses_on:%-d %b %Y}"
-        )
+        values = {
+            "told_on": dateformat.format(told_on, "j M Y"),
+            "amount": _amount(notice.remaining, notice.leave_type.unit),
+            "year": notice.year,
+            "type": notice.leave_type.name.lower(),
+            "lapses_on": dateformat.format(notice.lapses_on, "j M Y"),
+        }
         if notice.carry_over_lapses_on:
-            text += (
-                f", except up to {_amount(notice.max_carry_over, notice.leave_type.unit)} carried over "
-                f"until {notice.carry_over_lapses_on:%-d %b %Y}"
+            values["carry"] = _amount(notice.max_carry_over, notice.leave_type.unit)
+            values["carry_until"] = dateformat.format(notice.carry_over_lapses_on, "j M Y")
+            text = gettext(
+                "You were told on %(told_on)s that %(amount)s of your %(year)s %(type)s lapse if not taken by "
+                "%(lapses_on)s, except up to %(carry)s carried over until %(carry_until)s."
             )
-        notices.append(text + ".")
+        else:
+            text = gettext(
+                "You were told on %(told_on)s that %(amount)s of your %(year)s %(type)s lapse if not taken by "
+                "%(lapses_on)s."
+            )
+        notices.append(text % values)
     coming = []
     expiring = LeaveType.objects.filter(active=True, tracks_balance=True, carry_over_expires_month__isnull=False)
     for leave_type in expiring:
         lapse = selectors_lapse.carry_over_lapse(user, leave_type, today.year, as_of=today)
         if lapse.amount > 0 and lapse.last_day is not None and lapse.last_day >= today:
             coming.append(
-                f"{_amount(lapse.amount, leave_type.unit)} of {leave_type.name.lower()} carried over from "
-                f"{today.year - 1} lapse unless taken or approved by {lapse.last_day:%-d %b %Y}."
+                gettext("%(amount)s of %(type)s carried over from %(year)s lapse unless taken or approved by %(day)s.")
+                % {
+                    "amount": _amount(lapse.amount, leave_type.unit),
+                    "type": leave_type.name.lower(),
+                    "year": today.year - 1,
+                    "day": dateformat.format(lapse.last_day, "j M Y"),
+                }
             )
     return {"notices": notices, "coming": coming}
 
@@ -180,8 +208,14 @@ def leave_page(request):
             form.add_error(error.field if error.field in form.fields else None, error.detail)
             status = error.status_code
         else:
-            done = "is recorded" if created.status == Status.APPROVED else "is requested"
-            messages.success(request, f"{_dates(created)} {done} ({_amount(created.amount, created.leave_type.unit)}).")
+            done = (
+                gettext("%(dates)s is recorded (%(amount)s).")
+                if created.status == Status.APPROVED
+                else gettext("%(dates)s is requested (%(amount)s).")
+            )
+            messages.success(
+                request, done % {"dates": _dates(created), "amount": _amount(created.amount, created.leave_type.unit)}
+            )
             return redirect("leave")
     return render(request, "leave/leave.html", _leave_context(request, form=form), status=status)
 
@@ -229,7 +263,7 @@ def leave_cancel(request, request_id: int):
     except DomainError as error:
         context = _leave_context(request, cancel_errors={leave_request.pk: error.detail})
         return render(request, "leave/leave.html", context, status=error.status_code)
-    messages.success(request, f"{_dates(cancelled)} is cancelled.")
+    messages.success(request, gettext("%(dates)s is cancelled.") % {"dates": _dates(cancelled)})
     return redirect("leave")
 
 
@@ -242,7 +276,9 @@ def leave_shorten(request, request_id: int):
     form = LeaveShortenForm(request.POST, auto_id=f"shorten-{leave_request.pk}-%s")
     try:
         if not form.is_valid():
-            raise DomainValidationError(f"New last day: {_first_error(form)}", field="end_date")
+            raise DomainValidationError(
+                gettext("New last day: %(error)s") % {"error": _first_error(form)}, field="end_date"
+            )
         shortened = services.leave_request_shorten(
             request_id=leave_request.pk,
             actor=request.user,
@@ -252,7 +288,7 @@ def leave_shorten(request, request_id: int):
     except DomainError as error:
         context = _leave_context(request, cancel_errors={leave_request.pk: error.detail})
         return render(request, "leave/leave.html", context, status=error.status_code)
-    messages.success(request, f"{_dates(shortened)} is shortened.")
+    messages.success(request, gettext("%(dates)s is shortened.") % {"dates": _dates(shortened)})
     return redirect("leave")
 
 
@@ -269,7 +305,7 @@ def _requested_month(value: str | None, user: User) -> tuple[date, str]:
         else:
             if date_in_range(parsed):
                 return parsed, ""
-        return user.local_today().replace(day=1), "Use a month such as 2026-03."
+        return user.local_today().replace(day=1), gettext("Use a month such as 2026-03.")
     return user.local_today().replace(day=1), ""
 
 
@@ -366,7 +402,7 @@ def leave_decide(request, request_id: int, decision: str):
     form = DecisionForm(request.POST, auto_id=f"lr{leave_request.pk}-{decision}-%s")
     status = decision_apply(form, partial(decide, request_id=leave_request.pk, actor=request.user))
     if status is None:
-        messages.success(request, f"{leave_request.user}: {_dates(leave_request)} is {past}.")
+        messages.success(request, past % {"person": leave_request.user, "dates": _dates(leave_request)})
         return redirect(f"{reverse('leave-team')}?month={_month_label(first)}")
     context = _team_context(request, first=first, forms={(leave_request.pk, decision): form})
     if all(row["request"].pk != leave_request.pk for row in context["pending"]):

@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils import dateformat
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
@@ -27,7 +29,7 @@ WEEKDAY_NAMES = dict(WEEKDAYS)
 
 def day_label(day: date) -> str:
     """Mon 16 Feb 2026."""
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    return dateformat.format(day, "D j M Y")
 
 
 def _person(request, user_id: int | None) -> User:
@@ -36,7 +38,7 @@ def _person(request, user_id: int | None) -> User:
 
 def _ensure_admin(user: User) -> None:
     if not user.is_admin:
-        raise PermissionDenied("Only admins change contracts and working-time accounts.")
+        raise PermissionDenied(gettext("Only admins change contracts and working-time accounts."))
 
 
 def _context(request, person: User, *, version_form=None, adjustment_form=None) -> dict:
@@ -58,7 +60,7 @@ def _context(request, person: User, *, version_form=None, adjustment_form=None) 
                 "valid_from": day_label(version.valid_from),
                 "in_force": in_force is not None and version.pk == in_force.pk,
                 "weekly_hours": format_hours(version.weekly_hours),
-                "work_days": ", ".join(WEEKDAY_NAMES[day] for day in sorted(version.work_days)),
+                "work_days": ", ".join(str(WEEKDAY_NAMES[day]) for day in sorted(version.work_days)),
                 "holiday_calendar": version.holiday_calendar,
                 "policy": version.policy,
             }
@@ -68,11 +70,11 @@ def _context(request, person: User, *, version_form=None, adjustment_form=None) 
             "text": selectors_account.account_summary(account),
             "is_negative": account.balance_hours < 0,
             "rows": [
-                ("Opening balance", format_hours(account.opening_balance_hours)),
-                ("Worked", format_hours(account.worked_hours)),
-                ("Expected", format_hours(account.expected_hours)),
-                ("Adjustments", format_hours(account.adjustment_hours)),
-                ("of it, time off in lieu", format_hours(account.toil_hours)),
+                (gettext("Opening balance"), format_hours(account.opening_balance_hours)),
+                (gettext("Worked"), format_hours(account.worked_hours)),
+                (gettext("Expected"), format_hours(account.expected_hours)),
+                (gettext("Adjustments"), format_hours(account.adjustment_hours)),
+                (gettext("of it, time off in lieu"), format_hours(account.toil_hours)),
             ],
         },
         "adjustments": [
@@ -118,7 +120,9 @@ def contract_version_add(request, user_id: int):
             _refused(form, error)
             status = error.status_code
         else:
-            messages.success(request, f"New contract version from {day_label(version.valid_from)}.")
+            messages.success(
+                request, gettext("New contract version from %(day)s.") % {"day": day_label(version.valid_from)}
+            )
             return redirect("user-contract", user_id=person.pk)
     return render(request, "leave/contract.html", _context(request, person, version_form=form), status=status)
 
@@ -147,6 +151,10 @@ def account_adjustment_add(request, user_id: int):
             status = error.status_code
         else:
             hours = selectors_account.signed_hours(adjustment.hours)
-            messages.success(request, f"{adjustment.get_kind_display()} of {hours} booked for {person}.")
+            messages.success(
+                request,
+                gettext("%(kind)s of %(hours)s booked for %(person)s.")
+                % {"kind": adjustment.get_kind_display(), "hours": hours, "person": person},
+            )
             return redirect("user-contract", user_id=person.pk)
     return render(request, "leave/contract.html", _context(request, person, adjustment_form=form), status=status)

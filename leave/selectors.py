@@ -21,6 +21,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy
 
 from core.periods import hours as to_hours
 from leave.models import Holiday, LeaveForfeitureNotice, LeaveLedgerEntry, LeaveRequest, LeaveType
@@ -353,7 +354,7 @@ class ShownType:
     color: str
 
 
-ABSENT = ShownType(name="Absent", code="absent", color="#757575")
+ABSENT = ShownType(name=gettext_lazy("Absent"), code="absent", color="#757575")
 
 
 def with_type_hidden(actor: User, rows: QuerySet[LeaveRequest]) -> QuerySet[LeaveRequest]:

@@ -21,7 +21,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
 
 from core import periods
 from core.pages import format_hours
@@ -159,4 +160,7 @@ def account_summary(account: Account) -> str:
     """The one line the contract page and the dashboard's overtime widget show:
     'Working-time account: +9.5 h as of Mon 23 Feb 2026'."""
     day = account.as_of
-    return f"Working-time account: {signed_hours(account.balance_hours)} as of {day:%a} {day.day} {day:%b %Y}"
+    return _("Working-time account: %(hours)s as of %(day)s") % {
+        "hours": signed_hours(account.balance_hours),
+        "day": dateformat.format(day, "D j M Y"),
+    }

@@ -3,6 +3,7 @@ from datetime import date, timedelta
 from django.db import models
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -204,7 +205,7 @@ class LeaveShortenSerializer(serializers.Serializer):
 
     end_date = BoundedDateField(required=False)
     end_half = serializers.ChoiceField(
-        choices=[("", "The whole day"), *LeaveRequest.Half.choices], required=False, allow_blank=True, default=""
+        choices=[("", _("The whole day")), *LeaveRequest.Half.choices], required=False, allow_blank=True, default=""
     )
     recalled_from = BoundedDateField(required=False)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
@@ -212,10 +213,10 @@ class LeaveShortenSerializer(serializers.Serializer):
     def validate(self, attrs):
         recalled_from = attrs.pop("recalled_from", None)
         if (recalled_from is None) == ("end_date" not in attrs):
-            raise serializers.ValidationError({"end_date": "Give the new end date, or the day of the recall."})
+            raise serializers.ValidationError({"end_date": _("Give the new end date, or the day of the recall.")})
         if recalled_from is not None:
             if attrs.get("end_half"):
-                raise serializers.ValidationError({"end_half": "A recall ends the leave with the day before."})
+                raise serializers.ValidationError({"end_half": _("A recall ends the leave with the day before.")})
             attrs["end_date"] = recalled_from - timedelta(days=1)
         return attrs
 
@@ -426,7 +427,7 @@ class LeaveCalendarFeedSerializer(serializers.ModelSerializer):
 class MonthField(serializers.Field):
     """A month as "YYYY-MM" (the first day of it inside)."""
 
-    default_error_messages = {"invalid": "Give the month as YYYY-MM, for example 2026-11."}
+    default_error_messages = {"invalid": _("Give the month as YYYY-MM, for example 2026-11.")}
 
     def to_internal_value(self, data):
         try:

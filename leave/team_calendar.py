@@ -6,6 +6,9 @@ work days, its holiday calendar; outside the employment every day is off)."""
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from leave import selectors
 from leave.models import Holiday, LeaveRequest
 from users.models import User
@@ -37,6 +40,14 @@ class CalendarCell:
 HOLIDAY_LABEL = "H"
 
 
+# A mark's text per half day, whole phrases for the translators.
+HALF_MARK = {
+    "": "%(type)s",
+    "morning": gettext_lazy("%(type)s, morning only"),
+    "afternoon": gettext_lazy("%(type)s, afternoon only"),
+}
+
+
 def short_labels(leave_types) -> dict[str, str]:
     """A day cell has room for a letter or two: each type shown gets the shortest
     upper-cased start of its code that no other type (nor the holiday's "H") uses."""
@@ -58,9 +69,9 @@ def leave_mark(leave_request: LeaveRequest, halves: frozenset[str], label: str) 
         half = "morning" if "morning" in halves else "afternoon"
     shown = selectors.shown_type(leave_request)
     code = shown.code
-    text = f"{shown.name}{f', {half} only' if half else ''}"
+    text = HALF_MARK[half] % {"type": shown.name}
     if leave_request.status == Status.PENDING:
-        text += ", pending"
+        text = _("%(mark)s, pending") % {"mark": text}
     css = f"cal__mark cal__mark--leave cal__mark--{code} cal__mark--{leave_request.status}"
     return Mark(label=label + ("½" if half else ""), text=text, css=css + (" cal__mark--half" if half else ""))
 
@@ -75,13 +86,17 @@ def _cell(
         cell.css.append("is-today")
     if item.terms is None or day.isoweekday() not in item.terms.work_days:
         cell.css.append("cal__cell--off")
-        off = "weekend" if day.isoweekday() > 5 else "day off" if item.terms is not None else "not employed"
+        off = _("weekend") if day.isoweekday() > 5 else _("day off") if item.terms is not None else _("not employed")
         cell.marks.append(Mark(label="", text=off, css=""))
         return cell
     if holiday is not None and not holiday.half_day:
         cell.css.append("cal__cell--holiday")
         cell.marks.append(
-            Mark(label=HOLIDAY_LABEL, text=f"Holiday: {holiday.name}", css="cal__mark cal__mark--holiday")
+            Mark(
+                label=HOLIDAY_LABEL,
+                text=_("Holiday: %(name)s") % {"name": holiday.name},
+                css="cal__mark cal__mark--holiday",
+            )
         )
         return cell
     marks = leave.get(day, [])
@@ -92,7 +107,9 @@ def _cell(
         cell.css.append("cal__cell--holiday")
         cell.marks.append(
             Mark(
-                label=f"{HOLIDAY_LABEL}½", text=f"Half-day holiday: {holiday.name}", css="cal__mark cal__mark--holiday"
+                label=f"{HOLIDAY_LABEL}½",
+                text=_("Half-day holiday: %(name)s") % {"name": holiday.name},
+                css="cal__mark cal__mark--holiday",
             )
         )
     return cell

@@ -4,6 +4,8 @@ so the admin refuses what the API refuses, with the same message."""
 
 from django.contrib import admin
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core import periods
 from core.admin import CatalogAdmin, ScopedAdminMixin, ServiceAdmin, adopt
@@ -36,9 +38,9 @@ class ProjectAdmin(CatalogAdmin):
     def scoped_queryset(self, user):
         return selectors.projects_visible_to(user)
 
-    @admin.display(description="Teams")
+    @admin.display(description=_("Teams"))
     def team_names(self, project):
-        return ", ".join(team.name for team in project.teams.all()) or "all teams"
+        return ", ".join(team.name for team in project.teams.all()) or _("all teams")
 
 
 @admin.register(Task)
@@ -63,8 +65,8 @@ class TimeEntryAdminForm(ServiceModelForm):
         model = TimeEntry
         fields = ["project", "task", "day", "start", "end", "break_minutes", "duration", "description", "billable"]
         help_texts = {
-            "day": "For a duration entry; a clocked entry's day is its start's.",
-            "duration": "For a duration entry (hh:mm:ss); a clocked entry's is end - start - break.",
+            "day": _("For a duration entry; a clocked entry's day is its start's."),
+            "duration": _("For a duration entry (hh:mm:ss); a clocked entry's is end - start - break."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -114,7 +116,7 @@ class TimeEntryAdmin(ScopedAdminMixin, ServiceAdmin):
             return TimeEntryAdminForm.Meta.fields
         return ["user", "kind", *TimeEntryAdminForm.Meta.fields, "created_at", "updated_at"]
 
-    @admin.display(description="Hours")
+    @admin.display(description=_("Hours"))
     def hours(self, entry):
         return "running" if entry.duration is None else periods.hours(entry.duration)
 
@@ -155,7 +157,7 @@ class TimeEntryAdmin(ScopedAdminMixin, ServiceAdmin):
 
 
 RejectForm = comment_form(
-    "Why are these weeks rejected?", "Each owner sees this comment and can correct and submit the week again."
+    _("Why are these weeks rejected?"), _("Each owner sees this comment and can correct and submit the week again.")
 )
 
 
@@ -183,7 +185,7 @@ class TimesheetAdmin(ScopedAdminMixin, ServiceAdmin):
     def scoped_queryset(self, user):
         return selectors.timesheets_visible_to(user)
 
-    @admin.display(description="Week", ordering="week_start")
+    @admin.display(description=_("Week"), ordering="week_start")
     def week(self, timesheet):
         return timesheet.week
 
@@ -197,17 +199,17 @@ class TimesheetAdmin(ScopedAdminMixin, ServiceAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Approve selected weeks", permissions=["change"])
+    @admin.action(description=_("Approve selected weeks"), permissions=["change"])
     def approve_selected(self, request, queryset):
         report_per_row(
             self,
             request,
             queryset,
             lambda timesheet: services.timesheet_approve(timesheet_id=timesheet.pk, actor=request.user),
-            "approved.",
+            pgettext_lazy("a week", "approved."),
         )
 
-    @admin.action(description="Reject selected weeks", permissions=["change"])
+    @admin.action(description=_("Reject selected weeks"), permissions=["change"])
     def reject_selected(self, request, queryset):
         """Asks for the reason on a confirmation page first; nothing changes without it."""
         return confirm_comment_then(
@@ -215,23 +217,23 @@ class TimesheetAdmin(ScopedAdminMixin, ServiceAdmin):
             request,
             queryset,
             form_class=RejectForm,
-            title="Reject weeks",
-            intro="These weeks go back to their owners, with your comment:",
-            submit_label="Reject",
+            title=_("Reject weeks"),
+            intro=_("These weeks go back to their owners, with your comment:"),
+            submit_label=_("Reject"),
             call=lambda timesheet, comment: services.timesheet_reject(
                 timesheet_id=timesheet.pk, actor=request.user, comment=comment
             ),
-            done="rejected.",
+            done=pgettext_lazy("a week", "rejected."),
         )
 
-    @admin.action(description="Reopen selected weeks", permissions=["change"])
+    @admin.action(description=_("Reopen selected weeks"), permissions=["change"])
     def reopen_selected(self, request, queryset):
         report_per_row(
             self,
             request,
             queryset,
             lambda timesheet: services.timesheet_reopen(timesheet_id=timesheet.pk, actor=request.user),
-            "reopened.",
+            pgettext_lazy("a week", "reopened."),
         )
 
 

@@ -6,13 +6,14 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 from core.timeinput import ClockTimeField, HoursField
 from timeentries.forms import WorkForm
 from timeentries.services.days import local_moment
 
-BILLABLE_CHOICES = [("", "As the project"), ("yes", "Billable"), ("no", "Not billable")]
+BILLABLE_CHOICES = [("", _("As the project")), ("yes", _("Billable")), ("no", _("Not billable"))]
 MAX_BREAK_MINUTES = 24 * 60
 
 
@@ -46,9 +47,9 @@ class DescribedForm(forms.Form):
 
 
 class _EntryFields(DescribedForm, WorkForm):
-    description = forms.CharField(label="Description", required=False, max_length=2000, widget=forms.TextInput)
+    description = forms.CharField(label=_("Description"), required=False, max_length=2000, widget=forms.TextInput)
     billable = forms.TypedChoiceField(
-        label="Billable",
+        label=_("Billable"),
         choices=BILLABLE_CHOICES,
         required=False,
         coerce=lambda value: value == "yes",
@@ -60,16 +61,16 @@ class BlockForm(_EntryFields):
     """One block of work on a local day. An end before the start is refused unless "ends
     next day" is ticked; a time the clocks skip that night is refused."""
 
-    start = ClockTimeField(label="Start")
-    end = ClockTimeField(label="End")
-    ends_next_day = forms.BooleanField(label="Ends next day", required=False)
+    start = ClockTimeField(label=_("Start"))
+    end = ClockTimeField(label=_("End"))
+    ends_next_day = forms.BooleanField(label=_("Ends next day"), required=False)
     break_minutes = forms.IntegerField(
-        label="Break (minutes)",
+        label=_("Break (minutes)"),
         required=False,
         min_value=0,
         max_value=MAX_BREAK_MINUTES,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 4, "maxlength": 4, "autocomplete": "off"}),
-        help_text="Minutes of break between start and end, e.g. 30.",
+        help_text=_("Minutes of break between start and end, e.g. 30."),
     )
 
     field_order = ["work", "start", "end", "ends_next_day", "break_minutes", "description", "billable"]
@@ -97,14 +98,14 @@ class BlockForm(_EntryFields):
         if end <= start:
             self.add_error(
                 "end",
-                "End is the same as start."
+                _("End is the same as start.")
                 if end == start
-                else "End is before start. Tick “Ends next day” if the work went past midnight.",
+                else _("End is before start. Tick “Ends next day” if the work went past midnight."),
             )
             return cleaned
         break_minutes = cleaned.get("break_minutes") or 0
         if timedelta(minutes=break_minutes) >= end - start:
-            self.add_error("break_minutes", "The break is as long as the whole block or longer.")
+            self.add_error("break_minutes", _("The break is as long as the whole block or longer."))
         cleaned.update(start_at=start, end_at=end, break_minutes=break_minutes)
         return cleaned
 
@@ -114,7 +115,7 @@ class HoursEntryForm(_EntryFields):
 
     prefix = "hours"
 
-    hours = HoursField(label="Hours")
+    hours = HoursField(label=_("Hours"))
 
     field_order = ["work", "hours", "description", "billable"]
 

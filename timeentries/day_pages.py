@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import periods
@@ -183,6 +184,10 @@ def _own_entry(request, entry_id: int, day: date) -> TimeEntry:
     )
 
 
+def _added(entry: TimeEntry, project) -> str:
+    return gettext("Added %(hours)s h on %(code)s.") % {"hours": format_hours(entry.duration), "code": project.code}
+
+
 def _done(request, day: date, entries, message: str):
     _warnings_keep(request, day, entries)
     messages.success(request, message)
@@ -223,7 +228,7 @@ def block_add(request, day: date):
     except DomainError as error:
         form.add_service_error(error, BLOCK_FIELDS)
         return _day_page(request, day, status=error.status_code, bound={"block": form})
-    return _done(request, day, [entry], f"Added {format_hours(entry.duration)} h on {project.code}.")
+    return _done(request, day, [entry], _added(entry, project))
 
 
 @login_required
@@ -249,7 +254,7 @@ def hours_add(request, day: date):
     except DomainError as error:
         form.add_service_error(error, HOURS_FIELDS)
         return _day_page(request, day, status=error.status_code, bound={"hours": form})
-    return _done(request, day, [entry], f"Added {format_hours(entry.duration)} h on {project.code}.")
+    return _done(request, day, [entry], _added(entry, project))
 
 
 def _edit_form(request, entry: TimeEntry, day: date, data=None):
@@ -279,7 +284,7 @@ def entry_edit(request, day: date, entry_id: int):
     """Change one entry: its block (clocked) or its hours (without times)."""
     entry = _own_entry(request, entry_id, day)
     if entry.is_running:
-        raise Http404("A running timer is changed by stopping it.")
+        raise Http404(gettext("A running timer is changed by stopping it."))
     form, kind = _edit_form(request, entry, day, request.POST if request.method == "POST" else None)
     if request.method == "GET" or not form.is_valid():
         status = 200 if request.method == "GET" else 400
@@ -300,7 +305,7 @@ def entry_edit(request, day: date, entry_id: int):
     except DomainError as error:
         form.add_service_error(error, BLOCK_FIELDS if kind == "block" else HOURS_FIELDS)
         return _day_page(request, day, status=error.status_code, bound={kind: form}, editing=entry)
-    return _done(request, entry.day, [entry], f"Changed the entry on {project.code}.")
+    return _done(request, entry.day, [entry], gettext("Changed the entry on %(code)s.") % {"code": project.code})
 
 
 @login_required
@@ -312,7 +317,7 @@ def entry_delete(request, day: date, entry_id: int):
         services.time_entry_delete(entry=entry, actor=request.user)
     except DomainError as error:
         return _day_page(request, day, status=error.status_code, error=error.detail)
-    messages.success(request, f"Deleted the entry on {entry.project.code}.")
+    messages.success(request, gettext("Deleted the entry on %(code)s.") % {"code": entry.project.code})
     return redirect(f"{day_url(day)}#day-entries")
 
 
@@ -327,7 +332,13 @@ def copy_yesterday(request, day: date):
     except DomainError as error:
         return _day_page(request, day, status=error.status_code, error=error.detail)
     count = len(created)
-    return _done(request, day, created, f"Copied {count} entr{'ies' if count != 1 else 'y'} from yesterday.")
+    return _done(
+        request,
+        day,
+        created,
+        ngettext("Copied %(count)d entry from yesterday.", "Copied %(count)d entries from yesterday.", count)
+        % {"count": count},
+    )
 
 
 @login_required
@@ -345,7 +356,7 @@ def standard_day(request, day: date):
     except DomainError as error:
         form.add_service_error(error, {"project": "work", "task": "work", "duration": "work", "end": "work"})
         return _day_page(request, day, status=error.status_code, bound={"standard": form})
-    return _done(request, day, [entry], f"Logged your standard day on {project.code}.")
+    return _done(request, day, [entry], gettext("Logged your standard day on %(code)s.") % {"code": project.code})
 
 
 @login_required
@@ -357,4 +368,9 @@ def timer_stop(request):
         entry = services.timer_stop(actor=request.user)
     except DomainError as error:
         return _day_page(request, request.user.local_today(), status=error.status_code, error=error.detail)
-    return _done(request, entry.day, [entry], f"Timer stopped after {format_hours(entry.duration)} h.")
+    return _done(
+        request,
+        entry.day,
+        [entry],
+        gettext("Timer stopped after %(hours)s h.") % {"hours": format_hours(entry.duration)},
+    )

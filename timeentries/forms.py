@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import ROUND_UP, Decimal
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from core.dates import BoundedDateFormField
 from core.timeinput import HoursField
@@ -22,9 +23,9 @@ def work_choices(projects: list[Project], tasks: list[Task]) -> list:
     tasks_by_project: dict[int, list[Task]] = {}
     for task in tasks:
         tasks_by_project.setdefault(task.project_id, []).append(task)
-    choices: list = [("", "Choose a project and task")]
+    choices: list = [("", _("Choose a project and task"))]
     for project in projects:
-        options = [(work_key(project.pk, None), f"{project.code} (no task)")]
+        options = [(work_key(project.pk, None), _("%(code)s (no task)") % {"code": project.code})]
         options += [(work_key(project.pk, task.pk), task.name) for task in tasks_by_project.get(project.pk, [])]
         choices.append((f"{project.code} {project.name}", options))
     return choices
@@ -33,7 +34,7 @@ def work_choices(projects: list[Project], tasks: list[Task]) -> list:
 class WorkForm(forms.Form):
     """Picks a project and optional task from what the user may log to."""
 
-    work = forms.ChoiceField(label="Project and task")
+    work = forms.ChoiceField(label=_("Project and task"))
 
     def __init__(self, *args, projects: list[Project], tasks: list[Task], **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,7 +56,7 @@ class TimerStartForm(WorkForm):
     prefix = "timer"
 
     description = forms.CharField(
-        label="What are you working on?", required=False, max_length=2000, widget=forms.TextInput
+        label=_("What are you working on?"), required=False, max_length=2000, widget=forms.TextInput
     )
 
 
@@ -89,4 +90,4 @@ class RowForm(forms.Form):
 
 
 class SubmitForm(forms.Form):
-    comment = forms.CharField(label="Comment for your manager", required=False, max_length=2000)
+    comment = forms.CharField(label=_("Comment for your manager"), required=False, max_length=2000)

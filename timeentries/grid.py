@@ -13,6 +13,7 @@ from datetime import UTC, date, timedelta
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core import periods
 from core.pages import format_hours
@@ -124,7 +125,7 @@ def status_of(timesheet: Timesheet | None) -> str:
 
 
 def status_label(timesheet: Timesheet | None) -> str:
-    return timesheet.get_status_display() if timesheet else "No time"
+    return timesheet.get_status_display() if timesheet else _("No time")
 
 
 def loggable(user: User) -> tuple[list[Project], list[Task]]:

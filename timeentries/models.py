@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core import periods
 from core.validators import color_validator
@@ -11,11 +12,13 @@ from users.models import Team
 
 
 class Client(models.Model):
-    name = models.CharField(max_length=200, unique=True)
-    archived = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    name = models.CharField(verbose_name=_("name"), max_length=200, unique=True)
+    archived = models.BooleanField(verbose_name=_("archived"), default=False)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -23,18 +26,26 @@ class Client(models.Model):
 
 
 class Project(models.Model):
-    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.PROTECT, related_name="projects")
-    name = models.CharField(max_length=200)
-    code = models.CharField(max_length=32, unique=True)
-    color = models.CharField(max_length=7, default="#3366cc", validators=[color_validator])
-    billable = models.BooleanField(default=True, help_text="Default for new time entries on this project.")
-    hourly_rate = models.DecimalField(max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)])
-    archived = models.BooleanField(default=False, db_index=True)
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), null=True, blank=True, on_delete=models.PROTECT, related_name="projects"
+    )
+    name = models.CharField(verbose_name=_("name"), max_length=200)
+    code = models.CharField(verbose_name=_("code"), max_length=32, unique=True)
+    color = models.CharField(verbose_name=_("color"), max_length=7, default="#3366cc", validators=[color_validator])
+    billable = models.BooleanField(
+        verbose_name=_("billable"), default=True, help_text=_("Default for new time entries on this project.")
+    )
+    hourly_rate = models.DecimalField(
+        verbose_name=_("hourly rate"), max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    archived = models.BooleanField(verbose_name=_("archived"), default=False, db_index=True)
     # Empty means every team may log to the project.
-    teams = models.ManyToManyField(Team, blank=True, related_name="projects")
-    created_at = models.DateTimeField(auto_now_add=True)
+    teams = models.ManyToManyField(Team, verbose_name=_("teams"), blank=True, related_name="projects")
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(hourly_rate__gte=0), name="project_hourly_rate_not_negative"),
@@ -45,11 +56,13 @@ class Project(models.Model):
 
 
 class Task(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
-    name = models.CharField(max_length=200)
-    archived = models.BooleanField(default=False)
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="tasks")
+    name = models.CharField(verbose_name=_("name"), max_length=200)
+    archived = models.BooleanField(verbose_name=_("archived"), default=False)
 
     class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
         ordering = ["project", "name"]
         constraints = [models.UniqueConstraint(fields=["project", "name"], name="task_name_unique_per_project")]
 
@@ -101,30 +114,43 @@ class TimeEntry(models.Model):
     """
 
     class Kind(models.TextChoices):
-        CLOCKED = "clocked", "Clocked (start and end)"
-        DURATION = "duration", "Duration on a day"
+        CLOCKED = "clocked", _("Clocked (start and end)")
+        DURATION = "duration", _("Duration on a day")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_entries")
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="time_entries")
-    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.PROTECT, related_name="time_entries")
-    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CLOCKED)
-    day = models.DateField(help_text="The person's local day the work belongs to (a clocked entry's start day).")
-    start = models.DateTimeField(null=True, blank=True)
-    end = models.DateTimeField(null=True, blank=True)
-    break_minutes = models.PositiveSmallIntegerField(
-        default=0, help_text="Breaks taken between start and end (clocked entries only)."
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="time_entries"
     )
-    duration = models.DurationField(null=True, blank=True, help_text="Worked time; null while the timer runs.")
-    description = models.TextField(blank=True, max_length=2000)
-    billable = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="time_entries"
+    )
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), null=True, blank=True, on_delete=models.PROTECT, related_name="time_entries"
+    )
+    kind = models.CharField(verbose_name=_("kind"), max_length=8, choices=Kind.choices, default=Kind.CLOCKED)
+    day = models.DateField(
+        verbose_name=_("day"), help_text=_("The person's local day the work belongs to (a clocked entry's start day).")
+    )
+    start = models.DateTimeField(verbose_name=_("start"), null=True, blank=True)
+    end = models.DateTimeField(verbose_name=_("end"), null=True, blank=True)
+    break_minutes = models.PositiveSmallIntegerField(
+        verbose_name=_("break minutes"),
+        default=0,
+        help_text=_("Breaks taken between start and end (clocked entries only)."),
+    )
+    duration = models.DurationField(
+        verbose_name=_("duration"), null=True, blank=True, help_text=_("Worked time; null while the timer runs.")
+    )
+    description = models.TextField(verbose_name=_("description"), blank=True, max_length=2000)
+    billable = models.BooleanField(verbose_name=_("billable"), default=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     objects = TimeEntryQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("time entry")
+        verbose_name_plural = _("time entries")
         ordering = ["-day", "-start", "-id"]
-        verbose_name_plural = "time entries"
         indexes = [
             models.Index(fields=["user", "start"], name="timeentry_user_start"),
             models.Index(fields=["project", "start"], name="timeentry_project_start"),
@@ -195,27 +221,40 @@ class Timesheet(models.Model):
     """One user's ISO week (Monday `week_start` in their time zone) and its approval."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        SUBMITTED = "submitted", "Submitted"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+        OPEN = "open", _("Open")
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="timesheets")
-    week_start = models.DateField(help_text="Monday of the ISO week, in the user's time zone.")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="timesheets"
+    )
+    week_start = models.DateField(
+        verbose_name=_("week start"), help_text=_("Monday of the ISO week, in the user's time zone.")
+    )
+    status = models.CharField(
+        verbose_name=_("status"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    submitted_at = models.DateTimeField(verbose_name=_("submitted at"), null=True, blank=True)
     # Why a week is submitted well below or above the expected hours: asked for on submit,
     # shown to the manager who decides.
-    submit_comment = models.TextField(blank=True, max_length=2000)
+    submit_comment = models.TextField(verbose_name=_("submit comment"), blank=True, max_length=2000)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_comment = models.TextField(blank=True, max_length=2000)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    decided_at = models.DateTimeField(verbose_name=_("decided at"), null=True, blank=True)
+    decision_comment = models.TextField(verbose_name=_("decision comment"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("timesheet")
+        verbose_name_plural = _("timesheets")
         ordering = ["-week_start", "user"]
         constraints = [
             models.UniqueConstraint(fields=["user", "week_start"], name="timesheet_one_per_user_week"),
@@ -239,12 +278,16 @@ class LockPeriod(models.Model):
     """Payroll close: everything before `locked_before` is read-only. The newest row is in
     force; older rows are the history of who moved the date."""
 
-    locked_before = models.DateField()
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    set_at = models.DateTimeField(auto_now_add=True)
-    note = models.CharField(max_length=255, blank=True)
+    locked_before = models.DateField(verbose_name=_("locked before"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("set by"), on_delete=models.PROTECT, related_name="+"
+    )
+    set_at = models.DateTimeField(verbose_name=_("set at"), auto_now_add=True)
+    note = models.CharField(verbose_name=_("note"), max_length=255, blank=True)
 
     class Meta:
+        verbose_name = _("lock period")
+        verbose_name_plural = _("lock periods")
         ordering = ["-set_at", "-id"]
         get_latest_by = ["set_at", "id"]
 

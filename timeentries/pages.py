@@ -14,6 +14,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import dateformat
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from core import periods
@@ -28,9 +30,9 @@ from users.models import User
 from users.selectors import users_visible_to
 
 DECISIONS = {
-    "approve": (services.timesheet_approve, "approved"),
-    "reject": (services.timesheet_reject, "rejected"),
-    "reopen": (services.timesheet_reopen, "reopened"),
+    "approve": (services.timesheet_approve, gettext_lazy("%(user)s's week %(week)s is approved.")),
+    "reject": (services.timesheet_reject, gettext_lazy("%(user)s's week %(week)s is rejected.")),
+    "reopen": (services.timesheet_reopen, gettext_lazy("%(user)s's week %(week)s is reopened.")),
 }
 
 
@@ -40,12 +42,17 @@ def _requested_week(value: str | None, user: User) -> tuple[date, str]:
         try:
             return periods.parse_iso_week(value), ""
         except ValueError:
-            return periods.week_start_of(user.local_today()), "Use an ISO week such as 2026-W45."
+            return periods.week_start_of(user.local_today()), gettext("Use an ISO week such as 2026-W45.")
     return periods.week_start_of(user.local_today()), ""
 
 
 def _week_url(week_start: date, name: str = "timesheet", **kwargs) -> str:
     return f"{reverse(name, kwargs=kwargs or None)}?week={periods.iso_week_label(week_start)}"
+
+
+def _work_label(project, task) -> str:
+    """ "ACME" or "ACME, Design": a row as the messages name it."""
+    return f"{project.code}, {task.name}" if task else project.code
 
 
 def _is_htmx(request) -> bool:
@@ -54,7 +61,7 @@ def _is_htmx(request) -> bool:
 
 def _ensure_manager(user: User) -> None:
     if not (user.is_manager or user.is_admin):
-        raise PermissionDenied("Only managers and admins see their team's timesheets.")
+        raise PermissionDenied(gettext("Only managers and admins see their team's timesheets."))
 
 
 # --- page contexts ---------------------------------------------------------------------------
@@ -264,7 +271,7 @@ def cell_save(request):
         )
     if not message:
         for warning in warnings:
-            messages.warning(request, f"{day:%a} {day.day} {day:%b}: {warning}")
+            messages.warning(request, f"{dateformat.format(day, 'D j M')}: {warning}")
         return redirect(f"{_week_url(week_start)}#grid")
     return _week_page(
         request, week_start=week_start, status=status, cell_errors=cell_errors, errors=errors, notices=notices
@@ -313,7 +320,7 @@ def row_save(request):
     key = work_key(project.pk, task.pk if task else None)
     grid.session_row_settings_save(request, week_start, key, description=description, billable=billable)
     grid.session_rows_add(request, week_start, [(project.pk, task.pk if task else None)])
-    messages.success(request, f"Saved the row {project.code}{f', {task.name}' if task else ''}.")
+    messages.success(request, gettext("Saved the row %(work)s.") % {"work": _work_label(project, task)})
     return redirect(f"{_week_url(week_start)}#grid")
 
 
@@ -358,12 +365,11 @@ def rows_copy(request):
             request,
             week_start=week_start,
             status=400,
-            errors={"rows": f"Week {periods.iso_week_label(previous)} has no rows to copy."},
+            errors={"rows": gettext("Week %(week)s has no rows to copy.") % {"week": periods.iso_week_label(previous)}},
         )
     added = grid.session_rows_add(request, week_start, [(p.pk, t.pk if t else None) for p, t in resolved])
-    messages.success(
-        request, f"Copied {added} row{'s' if added != 1 else ''} from week {periods.iso_week_label(previous)}."
-    )
+    copied = ngettext("Copied %(count)d row from week %(week)s.", "Copied %(count)d rows from week %(week)s.", added)
+    messages.success(request, copied % {"count": added, "week": periods.iso_week_label(previous)})
     return redirect(f"{_week_url(week_start)}#grid")
 
 
@@ -385,7 +391,7 @@ def timer_start(request):
             form.add_error("work" if error.field in ("project", "task") else None, error.detail)
             status = error.status_code
         else:
-            messages.success(request, f"Timer started on {project.code}{f', {task.name}' if task else ''}.")
+            messages.success(request, gettext("Timer started on %(work)s.") % {"work": _work_label(project, task)})
             return redirect(_week_url(week_start))
     return _week_page(request, week_start=week_start, status=status, forms={"timer": form})
 
@@ -399,7 +405,7 @@ def timer_stop(request):
         entry = services.timer_stop(actor=request.user)
     except DomainError as error:
         return _week_page(request, week_start=week_start, status=error.status_code, errors={"timer": error.detail})
-    messages.success(request, f"Timer stopped after {format_hours(entry.duration)} hours.")
+    messages.success(request, gettext("Timer stopped after %(hours)s hours.") % {"hours": format_hours(entry.duration)})
     return redirect(_week_url(week_start))
 
 
@@ -425,7 +431,7 @@ def week_submit(request):
             errors={"submit": error.detail},
             forms={"submit": form},
         )
-    messages.success(request, f"Week {timesheet.week} is submitted for approval.")
+    messages.success(request, gettext("Week %(week)s is submitted for approval.") % {"week": timesheet.week})
     return redirect(_week_url(week_start))
 
 
@@ -461,11 +467,11 @@ def timesheet_decide(request, timesheet_id: int, decision: str):
     """Approve, reject or reopen a week, then go back to the team (or the member's week)."""
     _ensure_manager(request.user)
     timesheet = get_object_or_404(selectors.timesheets_visible_to(request.user), pk=timesheet_id)
-    decide, past = DECISIONS[decision]
+    decide, done = DECISIONS[decision]
     form = DecisionForm(request.POST, auto_id=f"ts{timesheet.pk}-{decision}-%s")
     status = decision_apply(form, partial(decide, timesheet_id=timesheet.pk, actor=request.user))
     if status is None:
-        messages.success(request, f"{timesheet.user}'s week {timesheet.week} is {past}.")
+        messages.success(request, done % {"user": timesheet.user, "week": timesheet.week})
         if request.POST.get("back") == "member":
             return redirect(_week_url(timesheet.week_start, "timesheet-member", user_id=timesheet.user_id))
         return redirect(_week_url(timesheet.week_start, "timesheet-team"))

@@ -2,6 +2,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -15,7 +16,7 @@ from users.models import Team
 class OffsetDateTimeField(BoundedDateTimeField):
     """An ISO 8601 datetime that must carry its UTC offset: a bare local time is ambiguous."""
 
-    default_error_messages = {"naive": "Include a UTC offset, e.g. 2026-11-02T09:00:00+01:00."}
+    default_error_messages = {"naive": _("Include a UTC offset, e.g. 2026-11-02T09:00:00+01:00.")}
 
     def to_internal_value(self, value):
         if isinstance(value, str):
@@ -73,8 +74,8 @@ class HoursField(serializers.Field):
     of the entry's worked `duration` (null while the timer runs)."""
 
     default_error_messages = {
-        "invalid": 'Give hours as a number, e.g. 1.5, "1,5" or "1:30".',
-        "range": "Give more than 0 and at most 24 hours.",
+        "invalid": _('Give hours as a number, e.g. 1.5, "1,5" or "1:30".'),
+        "range": _("Give more than 0 and at most 24 hours."),
     }
 
     def to_representation(self, duration):
@@ -188,25 +189,25 @@ class TimeEntrySerializer(serializers.ModelSerializer):
         clocked = times or (entry is not None and entry.is_clocked)
         if clocked and attrs.get("duration") is not None:
             raise serializers.ValidationError(
-                {"hours": ["Give either start and end, or a day and hours, not both."]}, code="mixed"
+                {"hours": [_("Give either start and end, or a day and hours, not both.")]}, code="mixed"
             )
         if entry is None and times and attrs.get("start") is None:
-            raise serializers.ValidationError({"start": ["Give the start too."]}, code="required")
+            raise serializers.ValidationError({"start": [_("Give the start too.")]}, code="required")
         if entry is not None and entry.is_clocked and attrs.get("day") is not None:
             raise serializers.ValidationError(
-                {"day": ["A clocked entry's day is its start's; change the start."]}, code="read_only"
+                {"day": [_("A clocked entry's day is its start's; change the start.")]}, code="read_only"
             )
         if not clocked and attrs.get("break_minutes"):
             raise serializers.ValidationError(
-                {"break_minutes": ["A break needs the start and end it falls between."]}, code="mixed"
+                {"break_minutes": [_("A break needs the start and end it falls between.")]}, code="mixed"
             )
         if entry is None and not times:
             missing = [name for name, key in (("day", "day"), ("hours", "duration")) if attrs.get(key) is None]
             if len(missing) == 1:
-                raise serializers.ValidationError({missing[0]: ["Give a day and hours for a duration entry."]})
+                raise serializers.ValidationError({missing[0]: [_("Give a day and hours for a duration entry.")]})
             if missing:
                 raise serializers.ValidationError(
-                    {"start": ["Give start and end, or a day and hours."]}, code="required"
+                    {"start": [_("Give start and end, or a day and hours.")]}, code="required"
                 )
         return attrs
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
@@ -31,17 +32,21 @@ def working_time_adjustment_create(
 ) -> tuple[WorkingTimeAdjustment, bool]:
     """An admin moves `user`'s account by signed `hours`, always with a reason; audited.
     The same `idempotency_key` again returns the first row and `False` (nothing written)."""
-    ensure_admin(actor, what="adjust working-time accounts")
+    ensure_admin(actor, what=_("adjust working-time accounts"))
     if kind not in WorkingTimeAdjustment.Kind.values:
-        raise DomainValidationError(f"Unknown kind '{kind}'.", field="kind")
+        raise DomainValidationError(_("Unknown kind '%(kind)s'.") % {"kind": kind}, field="kind")
     if not (reason or "").strip():
-        raise DomainValidationError("Say why the account is adjusted.", field="reason")
+        raise DomainValidationError(_("Say why the account is adjusted."), field="reason")
     if hours == 0:
-        raise DomainValidationError("An adjustment needs a non-zero number of hours.", field="hours")
+        raise DomainValidationError(_("An adjustment needs a non-zero number of hours."), field="hours")
     if abs(hours) > MAX_ADJUSTMENT_HOURS:
-        raise DomainValidationError(f"At most {MAX_ADJUSTMENT_HOURS} hours either way.", field="hours")
+        raise DomainValidationError(
+            _("At most %(hours)s hours either way.") % {"hours": MAX_ADJUSTMENT_HOURS}, field="hours"
+        )
     if on < user.employment_start:
-        raise DomainValidationError(f"The account starts with the employment on {user.employment_start}.", field="date")
+        raise DomainValidationError(
+            _("The account starts with the employment on %(date)s.") % {"date": user.employment_start}, field="date"
+        )
     key = idempotency_key or f"adjustment:{uuid.uuid4()}"
     existing = WorkingTimeAdjustment.objects.filter(idempotency_key=key).first()
     if existing is not None:
@@ -74,7 +79,7 @@ def working_time_adjustment_create(
 
 def _same_or_conflict(existing: WorkingTimeAdjustment, *, user, kind, hours, on) -> WorkingTimeAdjustment:
     if (existing.user_id, existing.kind, existing.hours, existing.date) != (user.pk, kind, hours, on):
-        raise Conflict("This idempotency key was used for another adjustment.", code="idempotency_key_reused")
+        raise Conflict(_("This idempotency key was used for another adjustment."), code="idempotency_key_reused")
     return existing
 
 
@@ -89,7 +94,8 @@ def ensure_toil_fits(*, user: User, leave_type: LeaveType, amount: Decimal, excl
     available = toil_available(user, exclude_pk=exclude_pk) - account_min_balance()
     if amount > available:
         raise Conflict(
-            f"Not enough on the working-time account: {_fmt(available)} hours available, {_fmt(amount)} requested.",
+            _("Not enough on the working-time account: %(available)s hours available, %(requested)s requested.")
+            % {"available": _fmt(available), "requested": _fmt(amount)},
             code="insufficient_balance",
         )
 

@@ -12,7 +12,8 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
 
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
@@ -50,10 +51,10 @@ def people_in_closing_scope(*, month: date, team: Team | None) -> list[User]:
 def month_closing_create(*, actor: User, month: date, team: Team | None = None) -> MonthClosing:
     """An admin closes `month` (any day of it) for `team`, or the company when None. Freezes
     one row per person in scope; a month already closed for that scope is a 409."""
-    ensure_admin(actor, what="close a month")
+    ensure_admin(actor, what=_("close a month"))
     month = month_start(month)
     if month > month_start(timezone.localdate()):
-        raise DomainValidationError("A month that has not begun cannot be closed.", field="month")
+        raise DomainValidationError(_("A month that has not begun cannot be closed."), field="month")
     return _close(month=month, team=team, actor=actor, actor_label="")
 
 
@@ -68,7 +69,12 @@ def month_closing_close_if_open(*, month: date, actor: User | None, actor_label:
 
 
 def _close(*, month: date, team: Team | None, actor: User | None, actor_label: str) -> MonthClosing:
-    already = Conflict(f"{month:%B %Y} is closed already for {team or 'the company'}.", code="already_closed")
+    label = dateformat.format(month, "F Y")
+    if team is None:
+        message = _("%(month)s is closed already for the company.") % {"month": label}
+    else:
+        message = _("%(month)s is closed already for %(team)s.") % {"month": label, "team": team}
+    already = Conflict(message, code="already_closed")
     if MonthClosing.objects.filter(month=month, team=team, reopened_at__isnull=True).exists():
         raise already
     try:
@@ -106,10 +112,13 @@ def _close(*, month: date, team: Team | None, actor: User | None, actor_label: s
 def month_closing_reopen(*, closing_id: int, actor: User) -> MonthClosing:
     """An admin reopens a closed month: its entries, leave and contracts are writable again.
     The closing and its snapshot stay, marked reopened."""
-    ensure_admin(actor, what="reopen a month")
+    ensure_admin(actor, what=_("reopen a month"))
     closing = MonthClosing.objects.select_for_update().get(pk=closing_id)
     if closing.reopened_at is not None:
-        raise Conflict(f"{closing.month:%B %Y} was reopened already.", code="invalid_state")
+        raise Conflict(
+            _("%(month)s was reopened already.") % {"month": dateformat.format(closing.month, "F Y")},
+            code="invalid_state",
+        )
     closing.reopened_by, closing.reopened_at = actor, timezone.now()
     closing.save(update_fields=["reopened_by", "reopened_at"])
     audit_event_record(

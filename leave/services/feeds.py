@@ -1,6 +1,7 @@
 """Secret ICS feed URLs of a person's (and a manager's team's) absences."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.audit import audit_event_record
 from core.errors import Forbidden
@@ -26,7 +27,7 @@ def calendar_feeds_for(user: User) -> list[CalendarFeed]:
 def calendar_feed_regenerate(*, feed: CalendarFeed, actor: User) -> CalendarFeed:
     """A new secret token; the old URL stops working at once."""
     if feed.user_id != actor.pk:
-        raise Forbidden("You can only regenerate your own feeds.")
+        raise Forbidden(_("You can only regenerate your own feeds."))
     feed.token = new_feed_token()
     feed.save(update_fields=["token"])
     audit_event_record(action="calendar_feed_regenerated", actor=actor, target=feed)

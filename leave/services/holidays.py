@@ -5,6 +5,7 @@ from datetime import date
 
 import holidays as holidays_package
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
@@ -103,10 +104,12 @@ def leave_requests_recount(*, user_ids, since: date, actor: User | None, reason:
 def holiday_calendar_delete(*, calendar: HolidayCalendar, actor: User) -> None:
     """Delete a calendar with its holidays; the people it applied to have their coming
     leave re-counted without those holidays."""
-    ensure_admin(actor, what="delete holiday calendars")
+    ensure_admin(actor, what=_("delete holiday calendars"))
     if Contract.objects.filter(holiday_calendar=calendar).exists():
         raise Conflict(
-            f"Contract versions name the holiday calendar {calendar}; give them another one first.", code="in_use"
+            _("Contract versions name the holiday calendar %(calendar)s; give them another one first.")
+            % {"calendar": calendar},
+            code="in_use",
         )
     user_ids = list(selectors.users_on_calendar(calendar.pk).values_list("pk", flat=True))
     name = str(calendar)
@@ -123,7 +126,7 @@ def holiday_create(
 ) -> Holiday:
     """Add a company day or public holiday (admins); approved leave on that day is re-counted."""
     if actor is not None:
-        ensure_admin(actor, what="change holiday calendars")
+        ensure_admin(actor, what=_("change holiday calendars"))
     return _holiday_add(calendar=calendar, day=day, name=name, half_day=half_day, actor=actor, imported=False)
 
 
@@ -138,7 +141,9 @@ def _ensure_holiday_month_open(calendar: HolidayCalendar, day: date) -> None:
 
 def _holiday_add(*, calendar, day, name, half_day, actor, imported) -> Holiday:
     if Holiday.objects.filter(calendar=calendar, date=day).exists():
-        raise Conflict(f"{calendar} already has a holiday on {day}.", code="duplicate")
+        raise Conflict(
+            _("%(calendar)s already has a holiday on %(day)s.") % {"calendar": calendar, "day": day}, code="duplicate"
+        )
     _ensure_holiday_month_open(calendar, day)
     holiday = Holiday.objects.create(calendar=calendar, date=day, name=name, half_day=half_day, imported=imported)
     _recalculate_after_holiday_change(calendar=calendar, day=day, actor=actor, reason=f"Holiday {name} added")
@@ -147,7 +152,7 @@ def _holiday_add(*, calendar, day, name, half_day, actor, imported) -> Holiday:
 
 @transaction.atomic
 def holiday_delete(*, holiday: Holiday, actor: User) -> None:
-    ensure_admin(actor, what="change holiday calendars")
+    ensure_admin(actor, what=_("change holiday calendars"))
     calendar, day, name = holiday.calendar, holiday.date, holiday.name
     _ensure_holiday_month_open(calendar, day)
     holiday.delete()
@@ -171,6 +176,37 @@ def _imported_holidays_remove_stale(*, calendar, year: int, keep: set, actor) ->
 
 
 @transaction.atomic
+def _importable_categories(calendar: HolidayCalendar) -> list[str]:
+    """The calendar's categories, once the package knows its country, subdivision and each
+    of them (else the `DomainValidationError` naming the field)."""
+    supported = holidays_package.list_supported_countries()
+    if calendar.country.upper() not in supported:
+        raise DomainValidationError(
+            _("No holidays known for country '%(country)s'.") % {"country": calendar.country}, field="country"
+        )
+    subdivisions = supported[calendar.country.upper()]
+    if calendar.subdivision and calendar.subdivision not in subdivisions:
+        raise DomainValidationError(
+            _("'%(subdivision)s' is not a subdivision of %(country)s (e.g. %(examples)s).")
+            % {
+                "subdivision": calendar.subdivision,
+                "country": calendar.country,
+                "examples": ", ".join(subdivisions[:5]),
+            },
+            field="subdivision",
+        )
+    categories = calendar.categories or [holidays_package.PUBLIC]
+    known = holiday_categories_of(calendar.country.upper()) or ()
+    unknown = [category for category in categories if category not in known]
+    if unknown:
+        raise DomainValidationError(
+            _("The holidays package has no category %(unknown)s for %(country)s; it knows %(known)s.")
+            % {"unknown": ", ".join(map(str, unknown)), "country": calendar.country, "known": ", ".join(known)},
+            field="categories",
+        )
+    return categories
+
+
 def holidays_import(*, calendar: HolidayCalendar, year: int, actor: User | None = None) -> list[Holiday]:
     """Add the holidays of `year` for the calendar's country (and subdivision) and its
     categories (public by default; e.g. "catholic" for Bavaria's Assumption Day) from the
@@ -181,34 +217,18 @@ def holidays_import(*, calendar: HolidayCalendar, year: int, actor: User | None 
     category was dropped) are removed, and the leave over them re-counted; company days
     (not imported) stay."""
     if actor is not None:
-        ensure_admin(actor, what="import holidays")
+        ensure_admin(actor, what=_("import holidays"))
     if not 1900 <= year <= 2200:
-        raise DomainValidationError("Give a year between 1900 and 2200.", field="year")
-    supported = holidays_package.list_supported_countries()
-    if calendar.country.upper() not in supported:
-        raise DomainValidationError(f"No holidays known for country '{calendar.country}'.", field="country")
-    subdivisions = supported[calendar.country.upper()]
-    if calendar.subdivision and calendar.subdivision not in subdivisions:
-        raise DomainValidationError(
-            f"'{calendar.subdivision}' is not a subdivision of {calendar.country} "
-            f"(e.g. {', '.join(subdivisions[:5])}).",
-            field="subdivision",
-        )
-    categories = calendar.categories or [holidays_package.PUBLIC]
-    known = holiday_categories_of(calendar.country.upper()) or ()
-    unknown = [category for category in categories if category not in known]
-    if unknown:
-        raise DomainValidationError(
-            f"The holidays package has no category {', '.join(map(str, unknown))} for {calendar.country}; "
-            f"it knows {', '.join(known)}.",
-            field="categories",
-        )
+        raise DomainValidationError(_("Give a year between 1900 and 2200."), field="year")
+    categories = _importable_categories(calendar)
     try:
         public = holidays_package.country_holidays(
             calendar.country, subdiv=calendar.subdivision or None, years=year, categories=tuple(categories)
         )
     except NotImplementedError as error:
-        raise DomainValidationError(f"No holidays known for country '{calendar.country}'.", field="country") from error
+        raise DomainValidationError(
+            _("No holidays known for country '%(country)s'.") % {"country": calendar.country}, field="country"
+        ) from error
     except ValueError as error:
         raise DomainValidationError(str(error), field="subdivision") from error
     removed, kept_closed = _imported_holidays_remove_stale(calendar=calendar, year=year, keep=set(public), actor=actor)

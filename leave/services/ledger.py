@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
@@ -178,10 +179,15 @@ def ensure_balance(
         )
         if amount > available:
             unit = leave_type.get_unit_display().lower()
-            message = (
-                f"Not enough {leave_type.name} left: {_fmt(available)} {unit} available"
-                f"{'' if year == on.year and not name_year else f' in {year}'}, {_fmt(amount)} requested."
-            )
+            values = {"type": leave_type.name, "available": _fmt(available), "unit": unit, "year": year}
+            values["requested"] = _fmt(amount)
+            if year == on.year and not name_year:
+                message = _("Not enough %(type)s left: %(available)s %(unit)s available, %(requested)s requested.")
+            else:
+                message = _(
+                    "Not enough %(type)s left: %(available)s %(unit)s available in %(year)s, %(requested)s requested."
+                )
+            message %= values
             if conflict:
                 raise Conflict(message, code="insufficient_balance")
             raise DomainValidationError(message, field="end_date")
@@ -262,11 +268,11 @@ def ledger_adjust(
     *, actor: User, user: User, leave_type: LeaveType, amount: Decimal, on: date, note: str
 ) -> LeaveLedgerEntry:
     """A manual correction by an admin, always with a note."""
-    ensure_admin(actor, what="adjust leave balances")
+    ensure_admin(actor, what=_("adjust leave balances"))
     if not note.strip():
-        raise DomainValidationError("Say why the balance is adjusted.", field="note")
+        raise DomainValidationError(_("Say why the balance is adjusted."), field="note")
     if amount == 0:
-        raise DomainValidationError("An adjustment needs a non-zero amount.", field="amount")
+        raise DomainValidationError(_("An adjustment needs a non-zero amount."), field="amount")
     entry = ledger_write(
         key=f"adjustment:{uuid.uuid4()}",
         user=user,
@@ -289,11 +295,11 @@ def ledger_payout(
     employed only the contractual extra left may be paid out: the statutory minimum is for
     rest, and money replaces it only when the employment ends (BUrlG §7(4), WTD Art. 7(2)).
     From `employment_end` on, what is left is paid out, its statutory part recorded."""
-    ensure_admin(actor, what="pay out leave")
+    ensure_admin(actor, what=_("pay out leave"))
     if not note.strip():
-        raise DomainValidationError("Say why the leave is paid out.", field="note")
+        raise DomainValidationError(_("Say why the leave is paid out."), field="note")
     if amount >= 0:
-        raise DomainValidationError("A payout takes days away: give a negative amount.", field="amount")
+        raise DomainValidationError(_("A payout takes days away: give a negative amount."), field="amount")
     user = User.objects.select_for_update().get(pk=user.pk)  # two payouts at once spend the balance once
     year_end = date(on.year, 12, 31)
     left = selectors.leave_balance_as_of(user, leave_type, year_end)
@@ -304,14 +310,23 @@ def ledger_payout(
     days = -amount
     if days > left:
         raise Conflict(
-            f"Only {_fmt(left)} {leave_type.get_unit_display().lower()} of {leave_type.name} left in {on.year}.",
+            _("Only %(left)s %(unit)s of %(type)s left in %(year)s.")
+            % {
+                "left": _fmt(left),
+                "unit": leave_type.get_unit_display().lower(),
+                "type": leave_type.name,
+                "year": on.year,
+            },
             code="insufficient_balance",
         )
     has_left = user.employment_end is not None and on >= user.employment_end
     if days > extra_left and not has_left:
         raise Conflict(
-            f"Only the contractual extra ({_fmt(extra_left)} left) can be paid out while {user} is employed; "
-            f"the statutory minimum ({_fmt(statutory_left)} left) is paid out only when the employment ends.",
+            _(
+                "Only the contractual extra (%(extra)s left) can be paid out while %(user)s is employed; "
+                "the statutory minimum (%(statutory)s left) is paid out only when the employment ends."
+            )
+            % {"extra": _fmt(extra_left), "user": user, "statutory": _fmt(statutory_left)},
             code="statutory_leave_payout",
         )
     entry = ledger_write(

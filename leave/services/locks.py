@@ -14,6 +14,9 @@ leave day does not contradict work recorded that day.
 
 from datetime import date, timedelta
 
+from django.utils import dateformat
+from django.utils.translation import gettext as _
+
 from core import periods
 from core.errors import DomainValidationError
 from core.pages import format_hours
@@ -55,6 +58,11 @@ def ensure_no_work_on_leave_days(
     worked = {day: amount for day, amount in day_worked(user, whole).items() if amount}
     if not worked:
         return
-    named = [f"{format_hours(amount)} h on {day:%a} {day.day} {day:%b}" for day, amount in sorted(worked.items())]
-    named[0] = named[0].replace(" on ", " worked on ", 1)
-    raise DomainValidationError(f"{', '.join(named)}; correct the time entries first.", field="start_date")
+    named = [
+        (_("%(hours)s h worked on %(day)s") if first else _("%(hours)s h on %(day)s"))
+        % {"hours": format_hours(amount), "day": dateformat.format(day, "D j M")}
+        for first, (day, amount) in zip([True, *[False] * len(worked)], sorted(worked.items()), strict=False)
+    ]
+    raise DomainValidationError(
+        _("%(days)s; correct the time entries first.") % {"days": ", ".join(named)}, field="start_date"
+    )

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core import outbox
 from core.audit import audit_event_record
@@ -57,9 +58,9 @@ def leave_forfeiture_notice_record(
     (and mail it when the channel is email), once per person, type and year: None when a
     notice is on record already. Audited with the actor (None: the yearly job)."""
     if actor is not None:
-        ensure_admin(actor, what="record forfeiture notices")
+        ensure_admin(actor, what=_("record forfeiture notices"))
     if channel not in Channel.values:
-        raise DomainValidationError(f"Unknown channel '{channel}'.", field="channel")
+        raise DomainValidationError(_("Unknown channel '%(channel)s'.") % {"channel": channel}, field="channel")
     User.objects.select_for_update().filter(pk=user.pk).first()
     if LeaveForfeitureNotice.objects.filter(user=user, leave_type=leave_type, year=year).exists():
         return None

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core import outbox
 from core.audit import audit_event_record
@@ -44,21 +45,22 @@ def leave_request_length(
     asks this, and so does the page's live count (with `leave_type` None while no type is
     picked, only the days are checked)."""
     if leave_type is not None and not leave_type.active:
-        raise DomainValidationError(f"{leave_type.name} is not available.", field="type")
+        raise DomainValidationError(_("%(type)s is not available.") % {"type": leave_type.name}, field="type")
     if end_date < start_date:
-        raise DomainValidationError("The end date cannot be before the start date.", field="end_date")
+        raise DomainValidationError(_("The end date cannot be before the start date."), field="end_date")
     if (end_date - start_date).days > 366:
-        raise DomainValidationError("A request cannot be longer than a year.", field="end_date")
+        raise DomainValidationError(_("A request cannot be longer than a year."), field="end_date")
     ensure_employed(user, start_date, end_date, "start_date", "end_date")
     if leave_type is not None and (start_half or end_half) and not leave_type.half_days_allowed:
         raise DomainValidationError(
-            f"{leave_type.name} cannot be taken in half days.", field="start_half" if start_half else "end_half"
+            _("%(type)s cannot be taken in half days.") % {"type": leave_type.name},
+            field="start_half" if start_half else "end_half",
         )
     if start_date == end_date and start_half and end_half and start_half != end_half:
-        raise DomainValidationError("A single day is either the morning or the afternoon.", field="end_half")
+        raise DomainValidationError(_("A single day is either the morning or the afternoon."), field="end_half")
     length = selectors.leave_length(user, start_date, end_date, start_half, end_half)
     if length.working_days <= 0:
-        raise DomainValidationError("The request covers no working day.", field="start_date")
+        raise DomainValidationError(_("The request covers no working day."), field="start_date")
     return length
 
 
@@ -120,9 +122,11 @@ def leave_request_record(
     one is approved by `actor` under `leave_request_approve`'s rule, with its ledger debit,
     and nobody is mailed about the past."""
     if actor.pk != user.pk and not user_manages(actor, user):
-        raise Forbidden(f"You may record leave for yourself and your teams' people only, not for {user}.")
+        raise Forbidden(
+            _("You may record leave for yourself and your teams' people only, not for %(user)s.") % {"user": user}
+        )
     if approved:
-        ensure_can_decide_for(actor, user, what="record this leave as approved")
+        ensure_can_decide_for(actor, user, what=_("record this leave as approved"))
     days = {"start_date": start_date, "end_date": end_date, "start_half": start_half, "end_half": end_half}
     request = _request_save(actor=actor, user=user, leave_type=leave_type, days=days, reason=reason)
     if approved:
@@ -141,8 +145,14 @@ def _ensure_no_overlap(*, user, start_date, end_date, start_half, end_half, excl
             theirs = selectors.requested_halves(day, other.start_date, other.end_date, other.start_half, other.end_half)
             if mine & theirs:
                 raise Conflict(
-                    f"Overlaps your {other.status} {other.leave_type.name} request {other.pk} "
-                    f"({other.start_date} to {other.end_date}).",
+                    _("Overlaps your %(status)s %(type)s request %(id)s (%(start)s to %(end)s).")
+                    % {
+                        "status": other.get_status_display().lower(),
+                        "type": other.leave_type.name,
+                        "id": other.pk,
+                        "start": other.start_date,
+                        "end": other.end_date,
+                    },
                     code="overlap",
                 )
 
@@ -244,9 +254,12 @@ def leave_request_approve(*, request_id: int, actor: User, comment: str = "") ->
     """The requester's manager or an admin (never the requester) approves a pending request;
     the debit is written in the same transaction."""
     request = _locked_request(request_id)
-    ensure_can_decide_for(actor, request.user, what="approve this leave request")
+    ensure_can_decide_for(actor, request.user, what=_("approve this leave request"))
     if request.status != Status.PENDING:
-        raise Conflict(f"The request is {request.status}, not pending.", code="invalid_state")
+        raise Conflict(
+            _("The request is %(status)s, not pending.") % {"status": request.get_status_display().lower()},
+            code="invalid_state",
+        )
     ensure_leave_days_open(user=request.user, start=request.start_date, end=request.end_date)
     ensure_no_work_on_leave_days(
         user=request.user,
@@ -262,11 +275,14 @@ def leave_request_approve(*, request_id: int, actor: User, comment: str = "") ->
 @transaction.atomic
 def leave_request_reject(*, request_id: int, actor: User, comment: str) -> LeaveRequest:
     if not (comment or "").strip():
-        raise DomainValidationError("Say why the request is rejected.", field="comment")
+        raise DomainValidationError(_("Say why the request is rejected."), field="comment")
     request = _locked_request(request_id)
-    ensure_can_decide_for(actor, request.user, what="reject this leave request")
+    ensure_can_decide_for(actor, request.user, what=_("reject this leave request"))
     if request.status != Status.PENDING:
-        raise Conflict(f"The request is {request.status}, not pending.", code="invalid_state")
+        raise Conflict(
+            _("The request is %(status)s, not pending.") % {"status": request.get_status_display().lower()},
+            code="invalid_state",
+        )
     request.status = Status.REJECTED
     request.decided_by, request.decided_at, request.decision_comment = actor, timezone.now(), comment
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_comment", "updated_at"])
@@ -281,12 +297,15 @@ def _cancel_refusal(request: LeaveRequest, actor: User) -> DomainError | None:
     is_owner = actor.pk == request.user_id
     manages_only = not is_owner and user_manages(actor, request.user)
     if not (is_owner or manages_only):
-        return Forbidden("Only the requester or their manager can cancel this request.")
+        return Forbidden(_("Only the requester or their manager can cancel this request."))
     if request.status not in (Status.PENDING, Status.APPROVED):
-        return Conflict(f"The request is already {request.status}.", code="invalid_state")
+        return Conflict(
+            _("The request is already %(status)s.") % {"status": request.get_status_display().lower()},
+            code="invalid_state",
+        )
     started = request.start_date <= request.user.local_today()
     if request.status == Status.APPROVED and started and not manages_only:
-        return Forbidden("Leave that has started can only be cancelled by a manager or an admin.")
+        return Forbidden(_("Leave that has started can only be cancelled by a manager or an admin."))
     return None
 
 
@@ -368,11 +387,15 @@ def _shorten_refusal(request: LeaveRequest, actor: User) -> DomainError | None:
     is_owner = actor.pk == request.user_id
     manages_only = not is_owner and user_manages(actor, request.user)
     if not (is_owner or manages_only):
-        return Forbidden("Only the requester or their manager can change this request.")
+        return Forbidden(_("Only the requester or their manager can change this request."))
     if request.status not in (Status.PENDING, Status.APPROVED):
-        return Conflict(f"The request is {request.status}: there is nothing to shorten.", code="invalid_state")
+        return Conflict(
+            _("The request is %(status)s: there is nothing to shorten.")
+            % {"status": request.get_status_display().lower()},
+            code="invalid_state",
+        )
     if request.status == Status.APPROVED and not manages_only:
-        return Forbidden("Approved leave is shortened by a manager or an admin (or cancelled, before it starts).")
+        return Forbidden(_("Approved leave is shortened by a manager or an admin (or cancelled, before it starts)."))
     return None
 
 
@@ -389,10 +412,11 @@ def _days_removed(request: LeaveRequest, end_date: date, end_half: str) -> list[
     old_end, old_end_half = request.end_date, request.end_half
     if end_date > old_end or end_date < request.start_date:
         raise DomainValidationError(
-            f"The new end must be between {request.start_date} and {old_end}.", field="end_date"
+            _("The new end must be between %(start)s and %(end)s.") % {"start": request.start_date, "end": old_end},
+            field="end_date",
         )
     if end_half not in ("", LeaveRequest.Half.MORNING, LeaveRequest.Half.AFTERNOON):
-        raise DomainValidationError("Give morning, afternoon or nothing (the whole day).", field="end_half")
+        raise DomainValidationError(_("Give morning, afternoon or nothing (the whole day)."), field="end_half")
 
     def halves(day: date, end: date, half: str) -> frozenset[str]:
         if day > end:
@@ -403,7 +427,7 @@ def _days_removed(request: LeaveRequest, end_date: date, end_half: str) -> list[
     removed = [day for day in days if halves(day, end_date, end_half) != halves(day, old_end, old_end_half)]
     kept_within = all(halves(day, end_date, end_half) <= halves(day, old_end, old_end_half) for day in days)
     if not removed or not kept_within:
-        raise DomainValidationError("The new end must make the request shorter.", field="end_date")
+        raise DomainValidationError(_("The new end must make the request shorter."), field="end_date")
     return removed
 
 

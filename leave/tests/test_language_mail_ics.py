@@ -33,7 +33,6 @@ def test_the_approval_mail_to_a_german_speaker_is_german(funded, bob, vacation, 
     assert approval.extra_headers["Content-Language"] == "de"
 
 
-@pytest.mark.xfail(strict=True, reason="German wording arrives with the leave catalogue (i18n-apps); drop on merge")
 @pytest.mark.django_db
 def test_the_approval_mail_to_a_german_speaker_says_genehmigt(
     funded, bob, vacation, django_capture_on_commit_callbacks

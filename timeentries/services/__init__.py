@@ -7,7 +7,6 @@ Python check gives.
 """
 
 from timeentries.services.cells import (
-    CELL_PROBLEM_MESSAGES,
     cell_problem,
     day_is_editable,
     time_entries_row_set,
@@ -44,7 +43,6 @@ from timeentries.services.timesheets import (
 )
 
 __all__ = [
-    "CELL_PROBLEM_MESSAGES",
     "ENTRY_NEEDS_END",
     "OVERLAP_CONSTRAINT",
     "RUNNING_CONSTRAINT",

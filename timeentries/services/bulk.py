@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from django.db import connection
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from core import periods
 from core.errors import DomainError
@@ -155,4 +156,8 @@ def _overlap_within_message(other: OtherRow, user: User) -> str:
     """The other new entry a row overlaps, as its owner reads it: row and local times."""
     tz = user.tzinfo
     start, end = other.start.astimezone(tz), other.end.astimezone(tz)
-    return f"Overlaps row {other.row} ({start:%Y-%m-%d %H:%M}\N{EN DASH}{end:%H:%M})."
+    return _("Overlaps row %(row)s (%(start)s–%(end)s).") % {  # noqa: RUF001 - xgettext cannot read \N{EN DASH}
+        "row": other.row,
+        "start": f"{start:%Y-%m-%d %H:%M}",
+        "end": f"{end:%H:%M}",
+    }

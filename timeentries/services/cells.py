@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.errors import DomainValidationError
 from core.pages import format_hours
@@ -20,9 +22,8 @@ from timeentries.services.entries import day_is_payroll_locked, time_entry_creat
 from users.closings import month_start
 from users.models import User
 
-CELL_PROBLEM_MESSAGES = {
-    "timer running": "The timer is running in this cell; stop it first.",
-}
+# Why a cell is read-only, as the grid shows it next to the cell.
+TIMER_RUNNING = gettext_lazy("timer running")
 
 
 def day_is_editable(
@@ -45,10 +46,10 @@ def cell_problem(entries: list[TimeEntry], day: date, tz) -> str:
     (written through the API or an import). Clocked entries never block the cell: they keep
     their times and the cell's duration entry holds the rest."""
     if any(entry.is_running for entry in entries):
-        return "timer running"
+        return str(TIMER_RUNNING)
     durations = [entry for entry in entries if not entry.is_clocked]
     if len(durations) > 1:
-        return f"{len(durations)} entries"
+        return ngettext("%(count)d entry", "%(count)d entries", len(durations)) % {"count": len(durations)}
     return ""
 
 
@@ -86,15 +87,18 @@ def time_entry_day_hours_set(
     in_cell = [entry for entry in in_cell if any(d == day for d, _ in worked_by_day(entry, tz))]
     problem = cell_problem(in_cell, day, tz)
     if problem:
-        message = CELL_PROBLEM_MESSAGES.get(problem, f"This cell holds {problem}; change them one by one.")
+        if problem == str(TIMER_RUNNING):
+            message = _("The timer is running in this cell; stop it first.")
+        else:
+            message = _("This cell holds %(problem)s; change them one by one.") % {"problem": problem}
         raise DomainValidationError(message, field="hours")
     entry = next((entry for entry in in_cell if not entry.is_clocked), None)
     clocked = _clocked_in_cell(in_cell, day, tz)
     wanted = timedelta(seconds=int(hours * 3600))
     if wanted < clocked:
         raise DomainValidationError(
-            f"This cell holds {format_hours(clocked)} h of entries with start and end; "
-            "change those in the day view to log less.",
+            _("This cell holds %(hours)s h of entries with start and end; change those in the day view to log less.")
+            % {"hours": format_hours(clocked)},
             field="hours",
         )
     rest = wanted - clocked

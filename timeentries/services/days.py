@@ -11,6 +11,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils import dateformat
+from django.utils.translation import gettext as _
 
 from core.errors import DomainValidationError
 from timeentries.models import Project, Task, TimeEntry
@@ -27,7 +29,7 @@ REQUIRED_BREAKS = ((timedelta(hours=9), 45), (timedelta(hours=6), 30))
 
 def day_label(day: date) -> str:
     """ "Tue 3 Nov 2026": how the pages and their messages name a day."""
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    return dateformat.format(day, "D j M Y")
 
 
 def local_moment(day: date, clock: time, tz: ZoneInfo, *, after: datetime | None = None) -> datetime:
@@ -38,8 +40,11 @@ def local_moment(day: date, clock: time, tz: ZoneInfo, *, after: datetime | None
     first = naive.replace(tzinfo=tz, fold=0)
     if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
         raise DomainValidationError(
-            f"{clock:%H:%M} does not exist on {day_label(day)} in {tz.key}: the clocks go forward "
-            "that night. Type a time before or after the change.",
+            _(
+                "%(time)s does not exist on %(day)s in %(zone)s: the clocks go forward "
+                "that night. Type a time before or after the change."
+            )
+            % {"time": f"{clock:%H:%M}", "day": day_label(day), "zone": tz.key},
             code="nonexistent_time",
         )
     moment = first.astimezone(UTC)
@@ -72,7 +77,9 @@ def time_entries_copy_day(*, actor: User, source: date, target: date) -> list[Ti
         .order_by("start", "pk")
     )
     if not entries:
-        raise DomainValidationError(f"{day_label(source)} has no entries to copy.", code="nothing_to_copy")
+        raise DomainValidationError(
+            _("%(day)s has no entries to copy.") % {"day": day_label(source)}, code="nothing_to_copy"
+        )
     shift = target - source
     created = []
     for entry in entries:
@@ -99,7 +106,7 @@ def time_entry_standard_day(*, actor: User, day: date, project: Project, task: T
     break a day that long needs."""
     worked = standard_day_hours(actor)
     if not worked:
-        raise DomainValidationError("Your contract has no weekly hours, so you have no standard day.", field="work")
+        raise DomainValidationError(_("Your contract has no weekly hours, so you have no standard day."), field="work")
     break_minutes = required_break_minutes(worked)
     start = local_moment(day, STANDARD_DAY_START, actor.tzinfo)
     end = start + worked + timedelta(minutes=break_minutes)

@@ -3,6 +3,8 @@
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import periods
 from core.audit import audit_event_record
@@ -23,7 +25,7 @@ from users.services import ensure_employed
 
 OVERLAP_CONSTRAINT = "timeentry_no_overlap"
 RUNNING_CONSTRAINT = "timeentry_one_running_timer_per_user"
-ENTRY_NEEDS_END = "An entry needs an end; use the timer for work that is still running."
+ENTRY_NEEDS_END = gettext_lazy("An entry needs an end; use the timer for work that is still running.")
 
 
 # --- checks ------------------------------------------------------------------------------
@@ -31,16 +33,22 @@ ENTRY_NEEDS_END = "An entry needs an end; use the timer for work that is still r
 
 def _ensure_can_log_to(*, user: User, project: Project, task: Task | None) -> None:
     if project.archived:
-        raise DomainValidationError(f"Project {project.code} is archived.", field="project")
+        raise DomainValidationError(_("Project %(code)s is archived.") % {"code": project.code}, field="project")
     # Read through `.all()`: a caller checking many entries prefetches the teams once.
     teams = {team.pk for team in project.teams.all()}
     if teams and user.team_id not in teams:
-        raise DomainValidationError(f"{user}'s team may not log time to project {project.code}.", field="project")
+        raise DomainValidationError(
+            _("%(user)s's team may not log time to project %(code)s.") % {"user": user, "code": project.code},
+            field="project",
+        )
     if task is not None:
         if task.project_id != project.pk:
-            raise DomainValidationError(f"Task '{task}' does not belong to project {project.code}.", field="task")
+            raise DomainValidationError(
+                _("Task '%(task)s' does not belong to project %(code)s.") % {"task": task, "code": project.code},
+                field="task",
+            )
         if task.archived:
-            raise DomainValidationError(f"Task '{task}' is archived.", field="task")
+            raise DomainValidationError(_("Task '%(task)s' is archived.") % {"task": task}, field="task")
 
 
 def in_utc(moment: datetime | None) -> datetime | None:
@@ -53,33 +61,35 @@ def in_utc(moment: datetime | None) -> datetime | None:
 def _ensure_valid_interval(*, user: User, start: datetime, end: datetime | None) -> None:
     tomorrow = periods.local_midnight(user.local_today() + timedelta(days=1), user.tzinfo)
     if start >= tomorrow:
-        raise DomainValidationError("The start cannot be after today.", field="start")
+        raise DomainValidationError(_("The start cannot be after today."), field="start")
     if end is None:
         return
     if end <= start:
-        raise DomainValidationError("The end must be after the start.", field="end")
+        raise DomainValidationError(_("The end must be after the start."), field="end")
     if end - start > MAX_ENTRY_LENGTH:
-        raise DomainValidationError("An entry cannot be longer than 24 hours.", field="end")
+        raise DomainValidationError(_("An entry cannot be longer than 24 hours."), field="end")
     if end > tomorrow:
-        raise DomainValidationError("The end cannot be after today.", field="end")
+        raise DomainValidationError(_("The end cannot be after today."), field="end")
 
 
 def _ensure_valid_break(*, start: datetime, end: datetime | None, break_minutes: int) -> None:
     if break_minutes is None or break_minutes < 0 or break_minutes > 24 * 60:
-        raise DomainValidationError("A break is between 0 and 1440 minutes.", field="break_minutes")
+        raise DomainValidationError(_("A break is between 0 and 1440 minutes."), field="break_minutes")
     if break_minutes and end is not None and timedelta(minutes=break_minutes) >= end - start:
-        raise DomainValidationError("The break must be shorter than the time from start to end.", field="break_minutes")
+        raise DomainValidationError(
+            _("The break must be shorter than the time from start to end."), field="break_minutes"
+        )
 
 
 def _ensure_valid_duration(*, user: User, day: date | None, duration: timedelta | None) -> None:
     if day is None:
-        raise DomainValidationError("Give the day the hours belong to.", field="day")
+        raise DomainValidationError(_("Give the day the hours belong to."), field="day")
     if day > user.local_today():
-        raise DomainValidationError("The day cannot be after today.", field="day")
+        raise DomainValidationError(_("The day cannot be after today."), field="day")
     if not isinstance(duration, timedelta) or duration <= timedelta(0):
-        raise DomainValidationError("Give the hours worked, more than zero.", field="duration")
+        raise DomainValidationError(_("Give the hours worked, more than zero."), field="duration")
     if duration > MAX_ENTRY_LENGTH:
-        raise DomainValidationError("A day has 24 hours; an entry cannot hold more.", field="duration")
+        raise DomainValidationError(_("A day has 24 hours; an entry cannot hold more."), field="duration")
 
 
 def _ensure_day_not_over_24_hours(entry: TimeEntry) -> None:
@@ -152,7 +162,7 @@ def _ensure_has_end(*, end: datetime | None, running: bool) -> None:
     """Only the timer's running entry may lack an end: the API, the admin and the pages
     log finished work."""
     if end is None and not running:
-        raise DomainValidationError(ENTRY_NEEDS_END, field="end")
+        raise DomainValidationError(str(ENTRY_NEEDS_END), field="end")
 
 
 def day_is_payroll_locked(day: date, lock_date: date | None) -> bool:
@@ -162,7 +172,7 @@ def day_is_payroll_locked(day: date, lock_date: date | None) -> bool:
 
 def _ensure_can_edit(*, actor: User, entry: TimeEntry) -> None:
     if actor.pk != entry.user_id and not user_manages(actor, entry.user):
-        raise Forbidden("You can only change your own time entries or your team's.")
+        raise Forbidden(_("You can only change your own time entries or your team's."))
 
 
 def _save(entry: TimeEntry, *, weeks_with_timesheet: set[date]) -> TimeEntry:
@@ -181,10 +191,10 @@ def _save(entry: TimeEntry, *, weeks_with_timesheet: set[date]) -> TimeEntry:
                 .first()
             )
             raise (
-                overlap_conflict(clash) if clash else Conflict("Overlaps another time entry.", code="overlap")
+                overlap_conflict(clash) if clash else Conflict(_("Overlaps another time entry."), code="overlap")
             ) from error
         if RUNNING_CONSTRAINT in message:
-            raise Conflict("A timer is already running.", code="timer_running") from error
+            raise Conflict(_("A timer is already running."), code="timer_running") from error
         raise
     _timesheets_ensure(user=entry.user, span=entry_span(entry), existing=weeks_with_timesheet)
     return entry
@@ -302,20 +312,20 @@ def entry_new_checked(
     start, end = in_utc(start), in_utc(end)
     if start is not None or end is not None:
         if duration is not None:
-            raise DomainValidationError("Give either start and end, or a day and hours, not both.", field="duration")
+            raise DomainValidationError(_("Give either start and end, or a day and hours, not both."), field="duration")
         if start is None:
-            raise DomainValidationError("Give the start too.", field="start")
+            raise DomainValidationError(_("Give the start too."), field="start")
         _ensure_has_end(end=end, running=False)
         _ensure_valid_interval(user=user, start=start, end=end)
         if day is not None and day != periods.local_date(start, user.tzinfo):
-            raise DomainValidationError("The day is the start's local day; leave it out or match it.", field="day")
+            raise DomainValidationError(_("The day is the start's local day; leave it out or match it."), field="day")
         _ensure_valid_break(start=start, end=end, break_minutes=break_minutes)
         entry = _new_entry(user, project, task, start, end, description, billable, break_minutes=break_minutes)
     else:
         if break_minutes:
-            raise DomainValidationError("A break needs the start and end it falls between.", field="break_minutes")
+            raise DomainValidationError(_("A break needs the start and end it falls between."), field="break_minutes")
         if day is None and duration is None:
-            raise DomainValidationError(ENTRY_NEEDS_END, field="end")
+            raise DomainValidationError(str(ENTRY_NEEDS_END), field="end")
         _ensure_valid_duration(user=user, day=day, duration=duration)
         shape = {"kind": TimeEntry.Kind.DURATION, "day": day, "duration": duration}
         entry = _new_entry(user, project, task, None, None, description, billable, **shape)
@@ -334,13 +344,13 @@ def _shape_after(entry: TimeEntry, fields: dict) -> dict:
         if entry.is_clocked and (fields.get("day") is not None or fields.get("duration") is not None):
             name = "duration" if fields.get("duration") is not None else "day"
             raise DomainValidationError(
-                "A clocked entry's day and duration follow from its start, end and break; change those.", field=name
+                _("A clocked entry's day and duration follow from its start, end and break; change those."), field=name
             )
         if not entry.is_clocked and fields.get("duration") is not None:
-            raise DomainValidationError("Give either start and end, or a day and hours, not both.", field="duration")
+            raise DomainValidationError(_("Give either start and end, or a day and hours, not both."), field="duration")
         start, end = fields.get("start") or entry.start, fields.get("end") or entry.end
         if start is None:
-            raise DomainValidationError("Give the start too.", field="start")
+            raise DomainValidationError(_("Give the start too."), field="start")
         break_minutes = fields.get("break_minutes")
         return {
             "kind": TimeEntry.Kind.CLOCKED,
@@ -349,7 +359,7 @@ def _shape_after(entry: TimeEntry, fields: dict) -> dict:
             "break_minutes": entry.break_minutes if break_minutes is None else break_minutes,
         }
     if fields.get("break_minutes"):
-        raise DomainValidationError("A break needs the start and end it falls between.", field="break_minutes")
+        raise DomainValidationError(_("A break needs the start and end it falls between."), field="break_minutes")
     return {
         "kind": TimeEntry.Kind.DURATION,
         "start": None,

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import Conflict, DomainValidationError
 from timeentries.models import MAX_ENTRY_LENGTH, Project, Task, TimeEntry
@@ -36,7 +37,9 @@ def timer_start(
     running = TimeEntry.objects.running().select_for_update().filter(user=actor).first()
     if running is not None:
         if not stop_running:
-            raise Conflict(f"Timer {running.pk} is already running; stop it first.", code="timer_running")
+            raise Conflict(
+                _("Timer %(id)s is already running; stop it first.") % {"id": running.pk}, code="timer_running"
+            )
         timer_stop(actor=actor)
     entry = _new_entry(actor, project, task, now, None, description, billable)
     return _write(entry, spans=[(now, None)])
@@ -48,18 +51,19 @@ def timer_stop(*, actor: User, end: datetime | None = None) -> TimeEntry:
     than 24 hours is never silently closed: its end must be given explicitly."""
     running = TimeEntry.objects.running().select_for_update().filter(user=actor).first()
     if running is None:
-        raise Conflict("No timer is running.", code="no_timer")
+        raise Conflict(_("No timer is running."), code="no_timer")
     now = timezone.now().replace(microsecond=0)
     end = in_utc(end)
     if end is None:
         if now - running.start > MAX_ENTRY_LENGTH:
             raise DomainValidationError(
-                f"This timer has run since {running.start.isoformat()}, more than 24 hours; give its end explicitly.",
+                _("This timer has run since %(start)s, more than 24 hours; give its end explicitly.")
+                % {"start": running.start.isoformat()},
                 field="end",
             )
         end = max(now, running.start + timedelta(seconds=1))
     elif end > now:
-        raise DomainValidationError("The end cannot be in the future.", field="end")
+        raise DomainValidationError(_("The end cannot be in the future."), field="end")
     _ensure_valid_interval(user=actor, start=running.start, end=end)
     running.end = end
     return _write(running, spans=[(running.start, end)])

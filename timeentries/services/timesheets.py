@@ -6,6 +6,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import periods
 from core.audit import audit_event_record
@@ -44,7 +46,10 @@ def timesheet_submit(
     user = timesheet.user
     end = periods.week_bounds(timesheet.week_start, user.tzinfo)[1]
     if TimeEntry.objects.running().filter(user=user, start__lt=end).exists():
-        raise Conflict(f"Stop the running timer before submitting week {timesheet.week}.", code="timer_running")
+        raise Conflict(
+            _("Stop the running timer before submitting week %(week)s.") % {"week": timesheet.week},
+            code="timer_running",
+        )
     entries = list(entries_of_week(user, timesheet.week_start))
     if not entries:
         raise _empty_week(timesheet.week)
@@ -72,15 +77,21 @@ LONG_WEEK_FACTOR = Decimal("1.25")
 def _ensure_plausible_week(*, logged: Decimal, expected: Decimal) -> None:
     """Refuse a week far from what is expected unless a comment explains it."""
     maximum = Decimal(str(settings.WORKING_TIME_MAX_WEEKLY_HOURS))
+    hours = {"logged": format_hours(logged), "expected": format_hours(expected)}
     if logged < expected - SHORT_WEEK_TOLERANCE:
-        why = "below"
+        message = _(
+            "%(logged)s h logged, %(expected)s h expected this week; "
+            "add a comment for your manager (below the expected hours)."
+        )
     elif logged > expected * LONG_WEEK_FACTOR or logged > maximum:
-        why = "far above"
+        message = _(
+            "%(logged)s h logged, %(expected)s h expected this week; "
+            "add a comment for your manager (far above the expected hours)."
+        )
     else:
         return
     raise DomainValidationError(
-        f"{format_hours(logged)} h logged, {format_hours(expected)} h expected this week; "
-        f"add a comment for your manager ({why} the expected hours).",
+        message % hours,
         field="comment",
         code="comment_required",
     )
@@ -109,7 +120,7 @@ def timesheet_submit_week(
 
 
 def _empty_week(week: str) -> Conflict:
-    return Conflict(f"Week {week} has no time entries to submit.", code="empty_week")
+    return Conflict(_("Week %(week)s has no time entries to submit.") % {"week": week}, code="empty_week")
 
 
 def _submit_refusal(*, timesheet: Timesheet, actor: User, **known) -> DomainError | None:
@@ -117,9 +128,13 @@ def _submit_refusal(*, timesheet: Timesheet, actor: User, **known) -> DomainErro
     for payroll), or None. What the week holds (entries, a running timer) is checked when
     it is submitted. `known`: see `_week_closed_refusal`."""
     if actor.pk != timesheet.user_id:
-        return Forbidden("Only the owner can submit a week.")
+        return Forbidden(_("Only the owner can submit a week."))
     if timesheet.status not in (Timesheet.Status.OPEN, Timesheet.Status.REJECTED):
-        return Conflict(f"Week {timesheet.week} is {timesheet.status}, it cannot be submitted.", code="invalid_state")
+        return Conflict(
+            _("Week %(week)s is %(status)s, it cannot be submitted.")
+            % {"week": timesheet.week, "status": timesheet.get_status_display().lower()},
+            code="invalid_state",
+        )
     return _week_closed_refusal(timesheet, user=actor, **known)
 
 
@@ -140,7 +155,10 @@ def _week_closed_refusal(
     if lock_date is _READ:
         lock_date = LockPeriod.current_lock_date()
     if lock_date is not None and last < lock_date:
-        message = f"Week {timesheet.week} lies before {lock_date:%Y-%m-%d}, closed for payroll."
+        message = _("Week %(week)s lies before %(date)s, closed for payroll.") % {
+            "week": timesheet.week,
+            "date": f"{lock_date:%Y-%m-%d}",
+        }
         return Conflict(message, code="period_locked")
     closed = closed_months_of(user, first, last) if closed_months is None else closed_months
     if closed and {month_start(first), month_start(last)} <= set(closed):
@@ -170,11 +188,19 @@ def timesheet_can_reopen(timesheet: Timesheet | None) -> bool:
     return timesheet is not None and timesheet.status != Timesheet.Status.OPEN
 
 
+# The phrase `ensure_can_decide_for` refuses with ("You cannot approve this week: it is your own.").
+DECIDING = {"approve": gettext_lazy("approve this week"), "reject": gettext_lazy("reject this week")}
+
+
 def _decide(*, timesheet_id: int, actor: User, status: str, comment: str, verb: str, reason: str = "") -> Timesheet:
     timesheet = _locked_timesheet(timesheet_id)
-    ensure_can_decide_for(actor, timesheet.user, what=f"{verb} this week")
+    ensure_can_decide_for(actor, timesheet.user, what=DECIDING[verb])
     if not timesheet_can_decide(timesheet):
-        raise Conflict(f"Week {timesheet.week} is {timesheet.status}, not submitted.", code="invalid_state")
+        raise Conflict(
+            _("Week %(week)s is %(status)s, not submitted.")
+            % {"week": timesheet.week, "status": timesheet.get_status_display().lower()},
+            code="invalid_state",
+        )
     _ensure_week_not_closed(timesheet)
     if status == Timesheet.Status.APPROVED:
         # Compliance may refuse: a `block` policy holds back a week with open violations.
@@ -208,7 +234,7 @@ def timesheet_approve(*, timesheet_id: int, actor: User, comment: str = "", reas
 def timesheet_reject(*, timesheet_id: int, actor: User, comment: str) -> Timesheet:
     """Send a submitted week back with a reason; the owner edits and submits again."""
     if not (comment or "").strip():
-        raise DomainValidationError("Say why the week is rejected.", field="comment")
+        raise DomainValidationError(_("Say why the week is rejected."), field="comment")
     return _decide(
         timesheet_id=timesheet_id, actor=actor, status=Timesheet.Status.REJECTED, comment=comment, verb="reject"
     )
@@ -218,9 +244,9 @@ def timesheet_reject(*, timesheet_id: int, actor: User, comment: str) -> Timeshe
 def timesheet_reopen(*, timesheet_id: int, actor: User, comment: str = "") -> Timesheet:
     """A manager or admin opens a submitted, approved or rejected week for editing again."""
     timesheet = _locked_timesheet(timesheet_id)
-    ensure_can_decide_for(actor, timesheet.user, what="reopen this week")
+    ensure_can_decide_for(actor, timesheet.user, what=_("reopen this week"))
     if not timesheet_can_reopen(timesheet):
-        raise Conflict(f"Week {timesheet.week} is already open.", code="invalid_state")
+        raise Conflict(_("Week %(week)s is already open.") % {"week": timesheet.week}, code="invalid_state")
     _ensure_week_not_closed(timesheet)
     previous = timesheet.status
     timesheet.status = Timesheet.Status.OPEN
@@ -238,7 +264,7 @@ def timesheet_reopen(*, timesheet_id: int, actor: User, comment: str = "") -> Ti
 @transaction.atomic
 def lock_period_set(*, actor: User, locked_before: date, note: str = "") -> LockPeriod:
     """Close everything before `locked_before` for payroll (admins only; moving it back reopens)."""
-    ensure_admin(actor, what="set the payroll lock date")
+    ensure_admin(actor, what=_("set the payroll lock date"))
     previous = LockPeriod.current_lock_date()
     lock = LockPeriod.objects.create(locked_before=locked_before, set_by=actor, note=note)
     audit_event_record(
