@@ -361,19 +361,19 @@ def test_item19_an_index_update_retries_a_database_outage(like_a_worker, monkeyp
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_item19_two_deliveries_at_once_send_the_decision_mail_once_on_postgres(monkeypatch, alice, bob, unpaid):
-    """The first delivery is inside send_mail; the second waits on the first's notification
-    key; once the first commits the second finds the key and sends nothing."""
+    """The first delivery is inside the mail sending; the second waits on the first's
+    notification key; once the first commits the second finds the key and sends nothing."""
     request = a_request(alice, unpaid)
     decision = {"status": "approved", "decided_by_id": bob.pk, "comment": "", "decided_at": "2026-12-01T09:00:00+00:00"}
     inside_send, release = threading.Event(), threading.Event()
-    real_send_mail = leave_tasks.send_mail
+    real_send_mail = leave_tasks.send_mail_translated
 
-    def slow_send_mail(**kwargs):
+    def slow_send_mail(*args, **kwargs):
         inside_send.set()
         release.wait(WAIT)
-        return real_send_mail(**kwargs)
+        return real_send_mail(*args, **kwargs)
 
-    monkeypatch.setattr(leave_tasks, "send_mail", slow_send_mail)
+    monkeypatch.setattr(leave_tasks, "send_mail_translated", slow_send_mail)
     sent = {}
 
     def deliver(name):
