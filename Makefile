@@ -33,7 +33,7 @@ messages-check: venv
 	$(PY) manage.py catalogues --check
 
 compilemessages: venv
-	$(PY) manage.py compilemessages -v 0 $(foreach dir,.venv bench docs scripts staticfiles,--ignore=$(dir))
+	$(PY) manage.py catalogues --compile
 
 migrate: compilemessages
 	$(PY) manage.py migrate --noinput

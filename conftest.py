@@ -28,8 +28,7 @@ def pytest_sessionstart(session):
     """German pages and messages need the compiled catalogues (built, never committed): `make test`
     compiles them, and so does a bare pytest run, once, before any xdist worker starts."""
     if not hasattr(session.config, "workerinput"):
-        ignored = [".venv", "bench", "docs", "scripts", "staticfiles"]
-        call_command("compilemessages", verbosity=0, ignore_patterns=ignored)
+        call_command("catalogues", compile=True)
 
 
 @pytest.fixture(autouse=True)

@@ -84,3 +84,22 @@ def stale(root: Path) -> list[str]:
 def catalogue_problems(root: Path) -> list[str]:
     problems = [problem for po in catalogue_files(root) if po.exists() for problem in incomplete(po)]
     return problems + stale(root)
+
+
+def messages_compile(root: Path) -> int:
+    """Write each catalogue's `.mo` beside its `.po` with Babel (pure Python), so `make run`,
+    `make test` and the image need no GNU gettext; only `make messages`/`messages-check`
+    (xgettext, msgfmt) do. Answers how many catalogues were written."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    written = 0
+    for po in catalogue_files(root):
+        if not po.exists():
+            continue
+        with po.open("rb") as source:
+            catalog = read_po(source, locale=LANGUAGE)
+        with po.with_suffix(".mo").open("wb") as target:
+            write_mo(target, catalog)
+        written += 1
+    return written
