@@ -1,10 +1,8 @@
 from celery import shared_task
-from celery.utils.time import get_exponential_backoff_interval
-from django.utils.translation import gettext as _
 
 from analytics import services
 from core.locks import PeriodicJob
-from core.outbox import RETRY_ON_OUTAGE, TRANSIENT_ERRORS
+from core.outbox import RETRY_ON_OUTAGE, TRANSIENT_ERRORS, retry_or_give_up
 
 
 @shared_task(
@@ -19,19 +17,9 @@ def export_run(self, export_id: int) -> str:
     try:
         return services.export_build(export_id=export_id).status
     except TRANSIENT_ERRORS as error:
-        if self.request.retries >= self.max_retries:
-            reason = _("Gave up after %(attempts)s attempts: %(error)s") % {
-                "attempts": self.request.retries + 1,
-                "error": f"{type(error).__name__}: {error}",
-            }
-            return services.export_fail(export_id=export_id, reason=reason).status
-        pause = get_exponential_backoff_interval(
-            RETRY_ON_OUTAGE["retry_backoff"],
-            self.request.retries,
-            RETRY_ON_OUTAGE["retry_backoff_max"],
-            full_jitter=True,
+        return retry_or_give_up(
+            self, error, lambda reason: services.export_fail(export_id=export_id, reason=reason).status
         )
-        raise self.retry(exc=error, countdown=pause) from error
 
 
 @shared_task(base=PeriodicJob, name="analytics.tasks.exports_purge_expired_task")

@@ -16,14 +16,17 @@ left for the relay instead of failing the request.
 
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from importlib import import_module
 
 from celery import current_app
 from celery.result import EagerResult
+from celery.utils.time import get_exponential_backoff_interval
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -46,6 +49,23 @@ RETRY_ON_OUTAGE = {
     "retry_jitter": True,
     "max_retries": 20,
 }
+
+
+def retry_or_give_up(task, error: Exception, give_up: Callable[[str], str]) -> str:
+    """In a bound task's `except TRANSIENT_ERRORS`: retry `task` after a pause that grows as
+    RETRY_ON_OUTAGE's does, or, once its retries are spent, answer `give_up(reason)` (the
+    job is marked failed with the reason, so nobody waits on it forever)."""
+    if task.request.retries >= task.max_retries:
+        reason = gettext("Gave up after %(attempts)s attempts: %(error)s") % {
+            "attempts": task.request.retries + 1,
+            "error": f"{type(error).__name__}: {error}",
+        }
+        return give_up(reason)
+    pause = get_exponential_backoff_interval(
+        RETRY_ON_OUTAGE["retry_backoff"], task.request.retries, RETRY_ON_OUTAGE["retry_backoff_max"], full_jitter=True
+    )
+    raise task.retry(exc=error, countdown=pause) from error
+
 
 RELAY_GRACE = timedelta(seconds=30)  # the on-commit send goes first; the relay only after this
 RELAY_BACKOFF_BASE, RELAY_BACKOFF_MAX = timedelta(seconds=30), timedelta(hours=1)

@@ -2,11 +2,9 @@
 import touched. Both take ids (or JSON) and are idempotent."""
 
 from celery import shared_task
-from celery.utils.time import get_exponential_backoff_interval
-from django.utils.translation import gettext as _
 
 from core.audit import task_actor
-from core.outbox import RETRY_ON_OUTAGE, TRANSIENT_ERRORS
+from core.outbox import RETRY_ON_OUTAGE, TRANSIENT_ERRORS, retry_or_give_up
 from imports import services
 
 
@@ -17,19 +15,9 @@ def import_process(self, import_id: int) -> str:
     try:
         return services.import_process(import_id=import_id).status
     except TRANSIENT_ERRORS as error:
-        if self.request.retries >= self.max_retries:
-            reason = _("Gave up after %(attempts)s attempts: %(error)s") % {
-                "attempts": self.request.retries + 1,
-                "error": f"{type(error).__name__}: {error}",
-            }
-            return services.import_fail(import_id=import_id, reason=reason).status
-        pause = get_exponential_backoff_interval(
-            RETRY_ON_OUTAGE["retry_backoff"],
-            self.request.retries,
-            RETRY_ON_OUTAGE["retry_backoff_max"],
-            full_jitter=True,
+        return retry_or_give_up(
+            self, error, lambda reason: services.import_fail(import_id=import_id, reason=reason).status
         )
-        raise self.retry(exc=error, countdown=pause) from error
 
 
 @shared_task(name="imports.tasks.import_judge", **RETRY_ON_OUTAGE)
