@@ -17,6 +17,7 @@ from leave import selectors, selectors_lapse
 from leave.models import LeaveLedgerEntry, LeaveType
 from leave.services.entitlement import entitlement
 from users.models import User
+from users.closings import ensure_months_open
 from users.permissions import ensure_admin
 from users.schedules import Schedule, schedule_of, schedules_of
 
@@ -300,6 +301,8 @@ def ledger_payout(
         raise DomainValidationError(_("Say why the leave is paid out."), field="note")
     if amount >= 0:
         raise DomainValidationError(_("A payout takes days away: give a negative amount."), field="amount")
+    # Payroll was paid from the closed month's figures; a payout dated in it would not reach them.
+    ensure_months_open(user=user, first=on)
     user = User.objects.select_for_update().get(pk=user.pk)  # two payouts at once spend the balance once
     year_end = date(on.year, 12, 31)
     left = selectors.leave_balance_as_of(user, leave_type, year_end)

@@ -258,3 +258,20 @@ def test_the_admin_pays_out_through_the_same_rule(funded, carol, vacation, passw
     paid = client.post("/admin/leave/leaveledgerentry/add/", {**form, "amount": "-5"})
     assert paid.status_code == 302
     assert LeaveLedgerEntry.objects.get(kind=LeaveLedgerEntry.Kind.PAYOUT).amount == -5
+
+
+@pytest.mark.django_db
+def test_a_payout_dated_in_a_closed_month_is_409_and_books_nothing(api, funded, carol, vacation):
+    """Payroll took February's figures when it closed; a payout dated in it would be paid
+    with no salary run to carry it. March, still open, takes it."""
+    services.month_closing_create(actor=carol, month=date(2026, 2, 1))
+
+    def pay_out(on):
+        body = {"user": funded.pk, "type": vacation.pk, "amount": "-2", "date": on, "note": "Paid", "kind": "payout"}
+        return api(carol).post(LEDGER, body, format="json")
+
+    refused = pay_out("2026-02-27")
+    assert refused.status_code == 409, refused.json()
+    assert refused.json()["code"] == "month_closed"
+    assert not LeaveLedgerEntry.objects.filter(kind=LeaveLedgerEntry.Kind.PAYOUT).exists()
+    assert pay_out("2026-03-02").status_code == 201
