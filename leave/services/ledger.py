@@ -16,8 +16,8 @@ from core.errors import Conflict, DomainValidationError
 from leave import selectors, selectors_lapse
 from leave.models import LeaveLedgerEntry, LeaveType
 from leave.services.entitlement import entitlement
-from users.models import User
 from users.closings import ensure_months_open
+from users.models import User
 from users.permissions import ensure_admin
 from users.schedules import Schedule, schedule_of, schedules_of
 
