@@ -41,7 +41,7 @@ fi
 [ "$(primary_sql "SHOW wal_level")" != minimal ] || { echo "primary has wal_level=minimal: set it to replica" >&2; exit 1; }
 
 if cluster_exists; then
-  pg_ctlcluster --skip-systemctl-redirect "$VERSION" "$NAME" start 2>/dev/null || true
+  pg_ctlcluster --skip-systemctl-redirect "$VERSION" "$NAME" start >/dev/null 2>&1 || true
   if wait_for_streaming 15; then
     echo "replica $VERSION/$NAME on port $REPLICA_PORT is streaming from port $PRIMARY_PORT"
     echo "postgres://postgres@127.0.0.1:$REPLICA_PORT/postgres"
