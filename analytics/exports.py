@@ -26,6 +26,7 @@ from analytics.queries import ReportQuery
 from analytics.reports import TIME_GROUPS
 from analytics.sorting import rows_sorted, sort_parse
 from core.i18n import CSV_LOCALES
+from core.replicas import replica_reads
 
 Column = tuple[str, str, str]
 
@@ -285,7 +286,8 @@ def report_table(query: ReportQuery, *, actor) -> tuple[list[Column], dict]:
     the rows in the order `query.sort` asks for (the page's table and every file alike)."""
     columns = report_columns(query.report, query.params.get("group_by"))
     sort_parse(columns, query.sort)  # a bad sort is refused before the report runs
-    result = REPORT_SELECTORS[query.report](actor=actor, **query.params)
+    with replica_reads(reader=actor):
+        result = REPORT_SELECTORS[query.report](actor=actor, **query.params)
     return columns, {**result, "rows": rows_sorted(columns, result["rows"], query.sort)}
 
 

@@ -19,6 +19,7 @@ from core.audit import audit_event_record
 from core.errors import DomainValidationError
 from core.i18n import language_of
 from core.outbox import TRANSIENT_ERRORS
+from core.replicas import replica_reads
 from users.models import User
 
 # By name: analytics.tasks imports these services, so they do not import it back.
@@ -70,8 +71,10 @@ def export_build(*, export_id: int) -> Export:
         export.save(update_fields=["status", "progress", "started_at"])
     try:
         with translation.override(language_of(export.owner)):  # the file's headings in its owner's language
-            query = report_query(export.report, export.params, actor=export.owner)
-            rendered = report_render(query, actor=export.owner, format=export.format)
+            # A replica that already holds this export's row holds all its owner wrote before asking.
+            with replica_reads(caught_up_with=export):
+                query = report_query(export.report, export.params, actor=export.owner)
+                rendered = report_render(query, actor=export.owner, format=export.format)
             _progress(export, 60)
             content = b"".join(rendered.chunks)
         _progress(export, 90)

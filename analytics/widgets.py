@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from contextlib import suppress
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
@@ -30,6 +31,7 @@ from compliance.selectors import violations_visible_to
 from core import periods
 from core.cache import CacheUnavailable, cache_call
 from core.errors import DomainValidationError
+from core.replicas import reading_replica, replica_reads
 from leave.models import LeaveRequest
 from leave.selectors import absences
 from leave.selectors_account import account_summary, working_time_account
@@ -149,11 +151,15 @@ def widget_data(*, actor: User, kind: str, range_days: int | None = None) -> dic
     except CacheUnavailable:
         key = data = None
     if data is None:
-        data = BUILDERS[kind](actor, today, range_days)
+        with replica_reads(reader=actor):
+            data = BUILDERS[kind](actor, today, range_days)
+            # Read from a replica, the data may predate the version it is cached under by the
+            # replica's lag: it is kept no longer than that lag may be.
+            seconds = min(CACHE_SECONDS, settings.REPLICA_MAX_LAG_SECONDS) if reading_replica() else CACHE_SECONDS
         data.update(kind=kind, title=str(Kind(kind).label), range_days=range_days)
         if key is not None:
             with suppress(CacheUnavailable):
-                cache_call(cache.set, key, data, CACHE_SECONDS)
+                cache_call(cache.set, key, data, seconds)
     return data
 
 

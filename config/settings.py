@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "core.audit.AuditActorMiddleware",
+    "core.replicas.NoteWritesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -136,6 +137,30 @@ if DATABASE_IS_POSTGRES:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Read replicas -----------------------------------------------------------------------
+# Streaming replicas of the primary, as URLs separated by commas: replica_0, replica_1, … with
+# the primary's connection options. Reports, exports, dashboard widgets, the search's database
+# fallback and the audit list read from a replica (core.replicas, core.db_router); all else
+# uses the primary. In tests a replica alias mirrors the test database (nothing is created on it).
+DATABASE_REPLICAS = []
+for _index, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[])):
+    _replica = env.db_url_config(_url)
+    if not DATABASE_IS_POSTGRES or _replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS lists PostgreSQL replicas of a PostgreSQL DATABASE_URL.")
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})}
+    _replica["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    _replica["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_HEALTH_CHECKS"]
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_index}"] = _replica
+    DATABASE_REPLICAS.append(f"replica_{_index}")
+DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
+# Someone who wrote reads the primary for this long afterwards (read your own writes).
+REPLICA_READ_YOUR_WRITES_SECONDS = env.float("REPLICA_READ_YOUR_WRITES_SECONDS", default=5)
+# A replica further behind the primary than this is skipped; lag and reachability are
+# measured at most every REPLICA_CHECK_SECONDS per process.
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=10)
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=3)
 
 # --- Redis: cache, rate limits, Celery broker ---------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -13,6 +13,7 @@ from rest_framework import permissions, serializers, viewsets
 from core.audit import audit_log_entries_visible_to
 from core.filters import LocalDateRangeFilterSet, UserIdFilter
 from core.models import AuditEvent
+from core.replicas import reads_from_replica
 from core.viewsets import ScopedQuerysetMixin
 from users.selectors import audit_events_visible_to
 
@@ -174,6 +175,10 @@ class AuditEventViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     def scoped_queryset(self, user):
         return audit_events_visible_to(user).order_by("-created_at", "-id")
 
+    @reads_from_replica
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
 
 class AuditLogEntryViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     """Field-level history from django-auditlog, newest first. Admins only."""
@@ -187,3 +192,7 @@ class AuditLogEntryViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 
     def scoped_queryset(self, user):
         return audit_log_entries_visible_to(user).order_by("-timestamp", "-id")
+
+    @reads_from_replica
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)

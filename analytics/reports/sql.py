@@ -4,9 +4,10 @@ rows ordered as `common.finish` orders them."""
 
 import json
 
-from django.db import connection
+from django.db import connections
 
 from analytics.reports.common import ENTITY_GROUPS, TIME_GROUPS, TimeReportQuery
+from core.replicas import read_alias
 from timeentries.models import MAX_ENTRY_LENGTH
 from users.selectors import user_ids_visible_to
 
@@ -229,6 +230,6 @@ def time_report_sql(query: TimeReportQuery) -> str:
                || '],"totals":' || {_totals_json()} || '}}'
         FROM named
     """  # noqa: S608 - identifiers from the whitelists above only; every value is a parameter
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:  # a replica inside core.replicas.replica_reads
         cursor.execute(sql, params)
         return cursor.fetchone()[0]

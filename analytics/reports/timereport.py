@@ -12,6 +12,7 @@ from django.db import connection
 from analytics.reports.common import TimeReportQuery, jsonable, with_decimals
 from analytics.reports.python import time_report_python
 from analytics.reports.sql import time_report_sql
+from core.replicas import replica_reads
 from users.models import User
 
 
@@ -47,7 +48,8 @@ def time_report_json(
     """`time_report` as JSON text, decimals as strings with two places. On PostgreSQL the
     database writes the text itself: the API then hands a month of a thousand people's
     hours through without building a Python object per row."""
-    query = TimeReportQuery.of(actor, date_from, date_to, group_by, tz, filters)
-    if connection.vendor == "postgresql":
-        return time_report_sql(query)
-    return json.dumps(jsonable(time_report_python(query)))
+    with replica_reads(reader=actor):
+        query = TimeReportQuery.of(actor, date_from, date_to, group_by, tz, filters)
+        if connection.vendor == "postgresql":
+            return time_report_sql(query)
+        return json.dumps(jsonable(time_report_python(query)))

@@ -21,6 +21,7 @@ from django.conf import settings
 from elasticsearch import ApiError, TransportError
 
 from core.circuit import breaker
+from core.replicas import replica_reads
 from search.backends.database import DATABASE_SOURCES, DatabaseBackend, highlight
 from search.backends.elastic import QUERY_FIELDS, ElasticsearchBackend
 from search.backends.query import FILTERABLE, MAX_PAGE_SIZE, SNIPPET_CHARS, TYPES, Criteria, types_for
@@ -82,4 +83,5 @@ def search(
         else:
             circuit.succeeded()
             return found
-    return DatabaseBackend().search(actor, criteria)
+    with replica_reads(reader=actor):
+        return DatabaseBackend().search(actor, criteria)
