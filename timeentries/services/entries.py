@@ -5,13 +5,14 @@ A write makes at most four round trips to the database: the checks of the entry 
 weeks (`write_context`), the row and its audit, and the week's timesheet the first time.
 The working time it leaves is judged after the commit (`transactions`)."""
 
+import copy
 from datetime import UTC, date, datetime
 
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from core import periods
-from core.audit import audit_event_record
+from core.audit import audit_event_record, audited_update_save
 from core.errors import DomainValidationError, Forbidden
 from core.signals import domain_event
 from timeentries.models import Project, Task, TimeEntry, Timesheet
@@ -98,11 +99,12 @@ def _timesheets_ensure(*, user: User, span, existing: set[date]) -> None:
                 pass  # made by a concurrent write since the read: it is there, as wanted
 
 
-def _write(entry: TimeEntry, *, spans, context: WriteContext | None = None) -> TimeEntry:
+def _write(entry: TimeEntry, *, spans, context: WriteContext | None = None, old: TimeEntry | None = None) -> TimeEntry:
     """Write `entry` as it now stands: its span must be open (payroll lock, closed months,
     week locks) and free (no overlap, no day over 24 hours); it is saved (with its audit
-    row) and its weeks get their timesheets. `context` is what the caller read already;
-    read again when it does not hold the entry's span. The working time the write leaves on
+    row, diffed against `old`, the row as the caller locked it, when given) and its weeks
+    get their timesheets. `context` is what the caller read already; read again when it
+    does not hold the entry's span. The working time the write leaves on
     `spans` is judged after the commit. A duration entry's span is its whole local day
     (`entry_span`)."""
     span = entry_span(entry)
@@ -115,7 +117,10 @@ def _write(entry: TimeEntry, *, spans, context: WriteContext | None = None) -> T
     context.ensure_day_not_over_24_hours(entry)
     verb = "created" if entry._state.adding else "updated"
     saving(entry)
-    entry.save()
+    if old is None:
+        entry.save()
+    else:
+        audited_update_save(entry, old=old)
     _timesheets_ensure(user=entry.user, span=span, existing=context.weeks_with_timesheet)
     domain_event.send(sender=TimeEntry, event=f"time_entry.{verb}", instance=entry)
     judge_after_commit(entry=entry, user=entry.user, spans=spans)
@@ -190,6 +195,7 @@ def time_entry_update(*, entry: TimeEntry, actor: User, **fields) -> TimeEntry:
         entry = (
             TimeEntry.objects.select_for_update(of=("self",)).select_related("user", "project", "task").get(pk=entry.pk)
         )
+        old = copy.copy(entry)
         _ensure_can_edit(actor=actor, entry=entry)
         fields.update({name: in_utc(fields[name]) for name in ("start", "end") if fields.get(name) is not None})
         old_span = entry_span(entry)
@@ -222,7 +228,7 @@ def time_entry_update(*, entry: TimeEntry, actor: User, **fields) -> TimeEntry:
             setattr(entry, name, value)
         if "description" in fields and fields["description"] is not None:
             entry.description = fields["description"]
-        _write(entry, spans=[old_span, entry_span(entry)], context=context)
+        _write(entry, spans=[old_span, entry_span(entry)], context=context, old=old)
         if actor.pk != entry.user_id:
             after = _audited_state(entry)
             changes = {name: [before[name], after[name]] for name in after if before[name] != after[name]}

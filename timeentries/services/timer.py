@@ -2,6 +2,7 @@
 without a duration) while it runs; stopping sets the end, and `TimeEntry.save` the
 duration."""
 
+import copy
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -66,5 +67,6 @@ def timer_stop(*, actor: User, end: datetime | None = None) -> TimeEntry:
     elif end > now:
         raise DomainValidationError(_("The end cannot be in the future."), field="end")
     _ensure_valid_interval(user=actor, start=running.start, end=end)
+    old = copy.copy(running)
     running.end = end
-    return _write(running, spans=[(running.start, end)])
+    return _write(running, spans=[(running.start, end)], old=old)
