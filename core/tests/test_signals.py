@@ -1,6 +1,6 @@
 """`core/signals.py` is the one list of the project's signals and receivers: these tests hold
 it to what is connected, and show through the API what a `time_entry_written` receiver can
-do (veto inside the transaction, or report warnings)."""
+do (report warnings after the write committed; never refuse it)."""
 
 import ast
 import weakref
