@@ -5,7 +5,7 @@ every signal and receiver is in core/signals.py)."""
 from datetime import date
 
 from compliance.selectors import policy_for
-from compliance.services import compliance_after_write, timesheet_approval_check
+from compliance.services import compliance_judge_written, timesheet_approval_check
 from core import outbox
 from core.signals import leave_days_changed, month_closing, time_entry_written, timesheet_approving
 from leave.services.account import working_time_forfeit_above_cap
@@ -15,10 +15,10 @@ CAP_PERIOD_MONTHS = {"month": range(1, 13), "quarter": (3, 6, 9, 12), "year": (1
 
 
 def time_entry_judge(sender, *, user, spans, may_veto: bool, **kwargs) -> list[dict]:
-    """Inside the writing transaction: judge the days the write touched, record the
-    violations and return the findings for the entry's `compliance_warnings`. Recording is
-    never refused, whatever the policy (issue 16.12), so `may_veto` is not used."""
-    return [finding.as_dict() for finding in compliance_after_write(user=user, spans=spans)]
+    """Right after the write committed: judge the days it touched, record the violations and
+    return the findings for the entry's `compliance_warnings`. Recording is never refused,
+    whatever the policy (issue 16.12)."""
+    return [finding.as_dict() for finding in compliance_judge_written(user=user, spans=spans)]
 
 
 def timesheet_approval_judge(sender, *, timesheet, actor, reason: str = "", **kwargs) -> list:

@@ -1,11 +1,11 @@
-"""Working-time checks where they matter: as a time entry is written (live, inside the
-writing transaction, never refusing it), in the daily scan, and before a week is approved
+"""Working-time checks where they matter: as a time entry is written (live, right after the
+write commits, never refusing it), in the daily scan, and before a week is approved
 (where a `block` policy stops a week with open violations). The rules themselves are pure
 functions in compliance/rules.py."""
 
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +21,9 @@ from core.errors import Conflict, DomainValidationError
 from core.signals import domain_event
 from users.models import User
 from users.permissions import ensure_admin, ensure_can_decide_for
+
+# The first key of the advisory lock a person's live judgements take turns on.
+JUDGEMENT_LOCK_NAMESPACE = 7221
 
 # Findings whose period reaches back before their week (the reference period's average):
 # they belong to the week they end in.
@@ -155,8 +158,8 @@ def violations_sync(
 
 
 def compliance_after_write(*, user: User, spans) -> list[rules.Finding]:
-    """Called by Time's services inside their transaction once an entry was saved, moved or
-    deleted: judge the affected days as they now stand, and re-judge the weekly average of
+    """Called once an entry was saved, moved or deleted (after Time's write committed, through
+    `compliance_judge_written`; an import calls it inside its own transaction): judge the affected days as they now stand, and re-judge the weekly average of
     every later week whose reference period holds them (`weeks_averaged_over`), so a
     back-dated correction leaves no stale average behind; record the violations, resolve
     the fixed ones and return the findings for the response's `compliance_warnings`.
@@ -172,6 +175,18 @@ def compliance_after_write(*, user: User, spans) -> list[rules.Finding]:
     findings = compliance_evaluate(user=user, days=days, policy=policy, average_weeks=later)
     violations_sync(user=user, days=days, findings=findings, average_weeks=later)
     return findings
+
+
+@transaction.atomic(savepoint=False)
+def compliance_judge_written(*, user: User, spans) -> list[rules.Finding]:
+    """After a write on `user`'s time committed: `compliance_after_write` in a transaction of
+    its own. On PostgreSQL the person's judgements take turns (a transaction-level advisory
+    lock), so that of two writes at once the later judgement reads both and its record
+    stands."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [JUDGEMENT_LOCK_NAMESPACE, user.pk])
+    return compliance_after_write(user=user, spans=spans)
 
 
 def open_violations_of_week(*, user: User, week_start: date):

@@ -7,9 +7,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from auditlog.context import auditlog_value, set_actor
+from auditlog.context import auditlog_disabled, auditlog_value, disable_auditlog, set_actor
 from auditlog.middleware import AuditlogMiddleware
 from auditlog.models import LogEntry
+from auditlog.receivers import _create_log_entry
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
@@ -123,6 +124,27 @@ def audit_event_record(
         target_repr=str(target)[:255] if target is not None else "",
         ip_address=ip_address,
         data=data or {},
+    )
+
+
+def audited_update_save(instance: models.Model, *, old: models.Model) -> None:
+    """Save a changed `instance` with its auditlog entry diffed against `old`, the row as the
+    caller read (and locked) it before the change: the entry auditlog's pre_save receiver
+    writes, without that receiver's read of the row again. `auto_now` fields are left out
+    of the diff, as they are when auditlog diffs before the save sets them."""
+    with disable_auditlog():
+        instance.save()
+    if auditlog_disabled.get():
+        return  # the caller turned auditlog off (fixtures)
+    fields = [field.name for field in instance._meta.concrete_fields if not getattr(field, "auto_now", False)]
+    _create_log_entry(
+        action=LogEntry.Action.UPDATE,
+        instance=instance,
+        sender=type(instance),
+        diff_old=old,
+        diff_new=instance,
+        fields_to_check=fields,
+        use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
     )
 
 

@@ -10,13 +10,15 @@ holds this list to what is actually connected.
 Project signals (defined here)
 ------------------------------
 `time_entry_written(sender=TimeEntry, user, spans, may_veto)`
-    Sent by `timeentries.services` inside the writing transaction, after an entry was
-    created, changed, started/stopped as a timer (`may_veto=True`) or deleted
-    (`may_veto=False`: less work is never refused). `spans` are the (start, end) pairs whose
-    days the write touched. Receiver: `compliance.receivers.time_entry_judge` judges those
-    days, records the violations and returns the findings, which the time services collect
-    with `send_collecting` into the entry's `compliance_warnings`. It never vetoes, whatever
-    the policy: the record of actual time is complete (issue 16.12).
+    Sent by `timeentries.services` right AFTER the write committed (before the answer is
+    built; `timeentries.services.transactions`), once an entry was created, changed,
+    started/stopped as a timer or deleted; several writes in one transaction are sent after
+    it. `may_veto` is always False: the write is recorded whatever a receiver says (issue
+    16.12), and a receiver's error is logged, never answered. `spans` are the (start, end)
+    pairs whose days the write touched. Receiver: `compliance.receivers.time_entry_judge`
+    judges those days in a transaction of its own, records the violations and returns the
+    findings, which the time services collect with `send_collecting` into the entry's
+    `compliance_warnings`.
 
 `timesheet_approving(sender=Timesheet, timesheet, actor, reason)`
     Sent by `timeentries.services.timesheet_approve` inside its transaction, after the

@@ -10,7 +10,6 @@ cell's total: the duration entry holds what the clocked work does not cover.
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -19,6 +18,7 @@ from core.pages import format_hours
 from timeentries.models import Project, Task, TimeEntry, Timesheet
 from timeentries.selectors import entries_of_week, worked_by_day
 from timeentries.services.entries import day_is_payroll_locked, time_entry_create, time_entry_delete, time_entry_update
+from timeentries.services.transactions import time_write
 from users.closings import month_start
 from users.models import User
 
@@ -61,7 +61,7 @@ def _clocked_in_cell(entries: list[TimeEntry], day: date, tz) -> timedelta:
     )
 
 
-@transaction.atomic
+@time_write()
 def time_entry_day_hours_set(
     *,
     actor: User,
@@ -119,7 +119,7 @@ def time_entry_day_hours_set(
     )
 
 
-@transaction.atomic
+@time_write()
 def time_entries_row_set(
     *, actor: User, project: Project, task: Task | None, week_start: date, description: str, billable: bool
 ) -> int:

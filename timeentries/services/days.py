@@ -10,13 +10,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
 from django.utils import dateformat
 from django.utils.translation import gettext as _
 
 from core.errors import DomainValidationError
 from timeentries.models import Project, Task, TimeEntry
 from timeentries.services.entries import time_entry_create
+from timeentries.services.transactions import time_write
 from users.models import User
 
 # The standard day starts at 08:00 local time.
@@ -66,7 +66,7 @@ def standard_day_hours(user: User) -> timedelta:
     return timedelta(seconds=int(per_day * 3600))
 
 
-@transaction.atomic
+@time_write()
 def time_entries_copy_day(*, actor: User, source: date, target: date) -> list[TimeEntry]:
     """Copy the actor's finished entries of `source` onto `target`: clocked ones at the same
     local times (with their breaks), duration ones as durations; all or none."""
@@ -100,7 +100,7 @@ def time_entries_copy_day(*, actor: User, source: date, target: date) -> list[Ti
     return created
 
 
-@transaction.atomic
+@time_write()
 def time_entry_standard_day(*, actor: User, day: date, project: Project, task: Task | None = None) -> TimeEntry:
     """Log the actor's standard day on `day`: from 08:00 for their daily hours, plus the
     break a day that long needs."""

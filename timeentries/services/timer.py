@@ -2,15 +2,17 @@
 without a duration) while it runs; stopping sets the end, and `TimeEntry.save` the
 duration."""
 
+import copy
 from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, DomainValidationError
 from timeentries.models import MAX_ENTRY_LENGTH, Project, Task, TimeEntry
-from timeentries.services.entries import _ensure_can_log_to, _ensure_valid_interval, _new_entry, _write, in_utc
+from timeentries.services.entries import _write
+from timeentries.services.entry_checks import _ensure_can_log_to, _ensure_valid_interval, _new_entry, in_utc
+from timeentries.services.transactions import time_write
 from users.models import User
 
 # --- timer ---------------------------------------------------------------------------------
@@ -20,7 +22,7 @@ def running_entry_of(user: User) -> TimeEntry | None:
     return TimeEntry.objects.running().filter(user=user).select_related("project", "task").first()
 
 
-@transaction.atomic
+@time_write()
 def timer_start(
     *,
     actor: User,
@@ -45,7 +47,7 @@ def timer_start(
     return _write(entry, spans=[(now, None)])
 
 
-@transaction.atomic
+@time_write()
 def timer_stop(*, actor: User, end: datetime | None = None) -> TimeEntry:
     """Stop the actor's running timer at `end` (default now). A timer that has run for more
     than 24 hours is never silently closed: its end must be given explicitly."""
@@ -65,5 +67,6 @@ def timer_stop(*, actor: User, end: datetime | None = None) -> TimeEntry:
     elif end > now:
         raise DomainValidationError(_("The end cannot be in the future."), field="end")
     _ensure_valid_interval(user=actor, start=running.start, end=end)
+    old = copy.copy(running)
     running.end = end
-    return _write(running, spans=[(running.start, end)])
+    return _write(running, spans=[(running.start, end)], old=old)
