@@ -41,12 +41,24 @@ def user_ids_visible_to(actor: User) -> QuerySet:
     return users_visible_to(actor).values("pk")
 
 
+def visible_user_id_list(actor: User) -> list[int]:
+    """The ids of `users_visible_to(actor)` (not an admin) as a list: an employee's own id
+    without a query, a manager's people in one.
+
+    Rows filtered by a list of ids are planned for that many people. Filtered by the
+    subquery instead, the planner guesses half the users for its "teams managed by me OR
+    me" and scans every person's rows (a manager's entry list hash-joined all 1,000,000)."""
+    if not actor.is_manager and not actor.is_admin:
+        return [actor.pk]
+    return list(user_ids_visible_to(actor).order_by().values_list("pk", flat=True))
+
+
 def owned_rows_visible_to(actor: User, rows: QuerySet) -> QuerySet:
     """Other apps' per-person rows (entries, timesheets, leave, violations) that `actor` may
     see: all for admins, else those of the people they see. The one scoping rule they share."""
     if actor.is_admin:
         return rows
-    return rows.filter(user_id__in=user_ids_visible_to(actor))
+    return rows.filter(user_id__in=visible_user_id_list(actor))
 
 
 def audit_events_visible_to(actor: User) -> QuerySet[AuditEvent]:
