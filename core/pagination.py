@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 from rest_framework import pagination
 from rest_framework.response import Response
@@ -100,14 +100,20 @@ class CappedCountPaginator(DjangoPaginator):
 
 
 class KeysetCursor:
-    """An opaque position in a list ordered by `fields` (all descending): the values of
-    those fields on the last row sent, as base64 of a JSON list."""
+    """An opaque position in a list ordered by `fields`, each descending, a nullable one
+    with its nulls last (as the lists order by default): the values of those fields on the
+    last row sent, as base64 of a JSON list."""
 
     def __init__(self, model, fields: tuple[str, ...]):
         self.fields = [model._meta.get_field(name) for name in fields]
 
+    def ordering(self) -> list:
+        return [
+            F(field.attname).desc(nulls_last=True) if field.null else F(field.attname).desc() for field in self.fields
+        ]
+
     def encode(self, row) -> str:
-        values = [field.value_to_string(row) for field in self.fields]
+        values = [None if getattr(row, field.attname) is None else field.value_to_string(row) for field in self.fields]
         return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
     def decode(self, token: str) -> list:
@@ -115,7 +121,13 @@ class KeysetCursor:
             values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
             if not isinstance(values, list) or len(values) != len(self.fields):
                 raise ValueError(token)
-            return [field.to_python(value) for field, value in zip(self.fields, values, strict=True)]
+            decoded = [
+                None if value is None else field.to_python(value)
+                for field, value in zip(self.fields, values, strict=True)
+            ]
+            if any(value is None and not field.null for field, value in zip(self.fields, decoded, strict=True)):
+                raise ValueError(token)
+            return decoded
         except (ValueError, TypeError, binascii.Error, ValidationError, UnicodeDecodeError) as error:
             raise DomainValidationError(
                 _("Not a cursor of this list: use the next_cursor of an earlier answer, or an empty cursor to start."),
@@ -123,13 +135,20 @@ class KeysetCursor:
             ) from error
 
     def after(self, values: list) -> Q:
-        """Rows after the position in descending order: (a, b) < (va, vb), written so the
-        planner can also use an index on the first field alone."""
-        names = [field.attname for field in self.fields]
-        later = Q(**{f"{names[-1]}__lt": values[-1]})
-        for name, value in zip(reversed(names[:-1]), reversed(values[:-1]), strict=True):
-            later = Q(**{f"{name}__lt": value}) | (Q(**{name: value}) & later)
-        return Q(**{f"{names[0]}__lte": values[0]}) & later
+        """Rows after the position in the list's order: for some field, all before it equal
+        and it later (smaller, or null after a value). The first field's bound lets the
+        planner walk an index that starts with it."""
+        later, equal_so_far = Q(pk__in=[]), Q()
+        for field, value in zip(self.fields, values, strict=True):
+            name = field.attname
+            if value is not None:
+                beyond = Q(**{f"{name}__lt": value})
+                if field.null:
+                    beyond |= Q(**{f"{name}__isnull": True})
+                later |= equal_so_far & beyond
+            equal_so_far &= Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
+        first, first_value = self.fields[0].attname, values[0]
+        return Q(**{f"{first}__lte": first_value}) & later if first_value is not None else later
 
 
 class LargeListPagination(PageNumberPagination):
@@ -160,7 +179,7 @@ class LargeListPagination(PageNumberPagination):
             )
         cursor = KeysetCursor(queryset.model, self.cursor_fields)
         token = request.query_params[self.cursor_query_param]
-        queryset = queryset.order_by(*[f"-{name}" for name in self.cursor_fields])
+        queryset = queryset.order_by(*cursor.ordering())
         if token:
             queryset = queryset.filter(cursor.after(cursor.decode(token)))
         page_size = self.get_page_size(request)
@@ -215,7 +234,7 @@ class LargeListPagination(PageNumberPagination):
 
 
 class TimeEntryPagination(LargeListPagination):
-    cursor_fields = ("day", "id")
+    cursor_fields = ("day", "start", "id")
 
 
 class LeaveRequestPagination(LargeListPagination):

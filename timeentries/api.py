@@ -83,7 +83,7 @@ class TimeEntryViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
     """Employees see their own entries, managers their teams', admins all.
 
     Paged by number (`count` is an estimate above API_EXACT_COUNT_LIMIT rows, then
-    `count_is_estimate` is true), or walked by `?cursor=` (newest day first, then newest id).
+    `count_is_estimate` is true), or walked by `?cursor=` (in the same order).
 
     The timer: `POST timer/start` stops a running timer first (its end is now) and starts a
     new one; with `?stop_running=false` it answers 409 instead while one runs.

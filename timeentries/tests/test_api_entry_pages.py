@@ -1,6 +1,6 @@
 """The time-entry list by page number (exact or estimated count) and by cursor."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -11,17 +11,30 @@ URL = "/api/v1/time-entries"
 
 
 @pytest.fixture
-def seven_entries(alice, dave, acme):
-    """Alice: two entries on each of three days and one more; Dave (another team): one."""
+def alice_entries(alice, dave, acme):
+    """Alice: two clocked entries on each of three days, one on a fourth, and duration
+    entries (no start) on two of those days; Dave (another team): one."""
     moments = [datetime(2026, 11, day, hour, tzinfo=UTC) for day in (2, 3, 4) for hour in (8, 13)]
     moments.append(datetime(2026, 11, 5, 8, tzinfo=UTC))
-    entries = [TimeEntry.objects.create(user=alice, project=acme, start=at, end=at + timedelta(hours=2)) for at in moments]
+    entries = [
+        TimeEntry.objects.create(user=alice, project=acme, start=at, end=at + timedelta(hours=2)) for at in moments
+    ]
+    entries += [
+        TimeEntry.objects.create(user=alice, project=acme, kind="duration", day=day, duration=timedelta(hours=1))
+        for day in (date(2026, 11, 3), date(2026, 11, 3), date(2026, 11, 5))
+    ]
     TimeEntry.objects.create(user=dave, project=acme, start=moments[0], end=moments[0] + timedelta(hours=1))
     return entries
 
 
 def newest_first(entries):
-    return [entry.pk for entry in sorted(entries, key=lambda entry: (entry.day, entry.pk), reverse=True)]
+    """The list's order: newest day first; on a day clocked entries newest first, then
+    duration entries, newest first."""
+
+    def key(entry):
+        return (entry.day, entry.start is not None, entry.start or entry.day, entry.pk)
+
+    return [entry.pk for entry in sorted(entries, key=key, reverse=True)]
 
 
 def walk_by_cursor(client, url):
@@ -43,14 +56,18 @@ def walk_by_cursor(client, url):
 
 @pytest.mark.django_db
 class TestPageNumbers:
-    def test_a_short_list_counts_exactly(self, api, alice, seven_entries):
+    def test_the_list_is_newest_day_first_clocked_then_duration_entries(self, api, alice, alice_entries):
+        body = api(alice).get(URL, {"page_size": 20}).json()
+        assert [row["id"] for row in body["results"]] == newest_first(alice_entries)
+
+    def test_a_short_list_counts_exactly(self, api, alice, alice_entries):
         body = api(alice).get(URL, {"page_size": 3}).json()
-        assert body["count"] == 7 and body["count_is_estimate"] is False
+        assert body["count"] == 10 and body["count_is_estimate"] is False
         assert body["next"].endswith("page=2&page_size=3") and body["previous"] is None
         assert len(body["results"]) == 3
 
     def test_a_list_longer_than_the_exact_limit_is_estimated_and_still_pages_to_its_end(
-        self, settings, api, alice, seven_entries
+        self, settings, api, alice, alice_entries
     ):
         settings.API_EXACT_COUNT_LIMIT = 3
         client = api(alice)
@@ -59,55 +76,56 @@ class TestPageNumbers:
             assert first["count_is_estimate"] is True
             assert first["count"] >= 4  # never at most the limit
         else:  # no planner estimate on SQLite: the exact count
-            assert (first["count"], first["count_is_estimate"]) == (7, False)
+            assert (first["count"], first["count_is_estimate"]) == (10, False)
         ids, response = [], first
         while True:
             ids += [row["id"] for row in response["results"]]
             if response["next"] is None:
                 break
             response = client.get(response["next"]).json()
-        assert sorted(ids) == sorted(entry.pk for entry in seven_entries)
-        assert len(response["results"]) == 1  # the third page holds the last entry
-        assert client.get(URL, {"page_size": 3, "page": 4}).status_code == 404
+        assert sorted(ids) == sorted(entry.pk for entry in alice_entries)
+        assert len(response["results"]) == 1  # the fourth page holds the last entry
+        assert client.get(URL, {"page_size": 3, "page": 5}).status_code == 404
         assert client.get(URL, {"page_size": 3, "page": "x"}).status_code == 404
 
-    def test_a_manager_counts_only_their_people(self, api, bob, seven_entries):
+    def test_a_manager_counts_only_their_people(self, api, bob, alice_entries):
         body = api(bob).get(URL).json()
-        assert body["count"] == 7
-        assert {row["user"] for row in body["results"]} == {seven_entries[0].user_id}
+        assert body["count"] == 10
+        assert {row["user"] for row in body["results"]} == {alice_entries[0].user_id}
 
 
 @pytest.mark.django_db
 class TestCursor:
-    def test_an_empty_cursor_starts_and_next_cursor_walks_to_the_end_newest_day_first(
-        self, api, alice, seven_entries
-    ):
+    def test_an_empty_cursor_starts_and_next_cursor_walks_to_the_end_newest_day_first(self, api, alice, alice_entries):
         ids, pages = walk_by_cursor(api(alice), f"{URL}?cursor=&page_size=3")
-        assert ids == newest_first(seven_entries)
-        assert pages == 3
+        assert ids == newest_first(alice_entries)
+        assert pages == 4
 
-    def test_filters_apply_and_a_manager_walks_only_their_people(self, api, bob, carol, seven_entries):
+    def test_filters_apply_and_a_manager_walks_only_their_people(self, api, bob, carol, alice_entries):
         ids, _ = walk_by_cursor(api(bob), f"{URL}?cursor=&page_size=2&from=2026-11-03&to=2026-11-04")
-        assert ids == newest_first([entry for entry in seven_entries if entry.day.day in (3, 4)])
+        assert ids == newest_first([entry for entry in alice_entries if entry.day.day in (3, 4)])
         everyone, _ = walk_by_cursor(api(carol), f"{URL}?cursor=&page_size=50")
-        assert len(everyone) == 8
+        assert len(everyone) == 11
 
-    def test_entries_added_while_walking_do_not_shift_the_pages(self, api, alice, acme, seven_entries):
+    def test_entries_added_while_walking_do_not_shift_the_pages(self, api, alice, acme, alice_entries):
         client = api(alice)
         first = client.get(URL, {"cursor": "", "page_size": 4}).json()
         at = datetime(2026, 11, 6, 8, tzinfo=UTC)
         TimeEntry.objects.create(user=alice, project=acme, start=at, end=at + timedelta(hours=1))
-        rest = client.get(URL, {"cursor": first["next_cursor"], "page_size": 4}).json()
-        walked = [row["id"] for row in first["results"] + rest["results"]]
-        assert walked == newest_first(seven_entries)
+        rest, _ = walk_by_cursor(client, first["next"])
+        walked = [row["id"] for row in first["results"]] + rest
+        assert walked == newest_first(alice_entries)
 
-    @pytest.mark.parametrize("cursor", ["not-a-cursor", "WyIyMDI2LTExLTAyIl0", "WyJ4IiwgIjEiXQ"])
-    def test_a_cursor_that_is_not_one_is_400_naming_it(self, api, alice, seven_entries, cursor):
+    @pytest.mark.parametrize(
+        "cursor",
+        ["not-a-cursor", "WyIyMDI2LTExLTAyIl0", "WyJ4IiwgbnVsbCwgIjEiXQ", "WyIyMDI2LTExLTAyIiwgbnVsbCwgbnVsbF0"],
+    )
+    def test_a_cursor_that_is_not_one_is_400_naming_it(self, api, alice, alice_entries, cursor):
         response = api(alice).get(URL, {"cursor": cursor})
         assert response.status_code == 400
         assert list(response.json()["errors"]) == ["cursor"]
 
-    def test_ordering_with_a_cursor_is_400_naming_it(self, api, alice, seven_entries):
+    def test_ordering_with_a_cursor_is_400_naming_it(self, api, alice, alice_entries):
         response = api(alice).get(URL, {"cursor": "", "ordering": "start"})
         assert response.status_code == 400
         assert list(response.json()["errors"]) == ["ordering"]
