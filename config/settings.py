@@ -334,6 +334,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["core.parsers.DepthLimitedJSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Lists that grow without bound (time entries, leave requests) count exactly up to this many
+# rows; a longer list's `count` is the database's estimate (`count_is_estimate: true`).
+API_EXACT_COUNT_LIMIT = env.int("API_EXACT_COUNT_LIMIT", default=10_000)
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
 

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from core.i18n import language_of
 from core.net import client_ip
+from core.pagination import LeaveRequestPagination
 from core.permissions import AdminWritesOthersRead
 from core.ratelimit import rate_limit_enforce
 from core.viewsets import CatalogViewSet, ScopedQuerysetMixin
@@ -154,6 +155,7 @@ class LeaveRequestViewSet(
     model = LeaveRequest
     serializer_class = LeaveRequestSerializer
     filterset_class = LeaveRequestFilter
+    pagination_class = LeaveRequestPagination
     search_fields = ["reason", "user__email", "user__first_name", "user__last_name"]
     ordering_fields = ["start_date", "end_date", "created_at", "status"]
     http_method_names = ["get", "post", "head", "options"]

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.errors import DomainValidationError
+from core.pagination import TimeEntryPagination
 from core.viewsets import CatalogViewSet, ScopedQuerysetMixin
 from timeentries import selectors, services
 from timeentries.filters import ProjectFilter, TaskFilter, TimeEntryFilter, TimesheetFilter
@@ -81,6 +82,9 @@ class TaskViewSet(CatalogViewSet):
 class TimeEntryViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
     """Employees see their own entries, managers their teams', admins all.
 
+    Paged by number (`count` is an estimate above API_EXACT_COUNT_LIMIT rows, then
+    `count_is_estimate` is true), or walked by `?cursor=` (in the same order).
+
     The timer: `POST timer/start` stops a running timer first (its end is now) and starts a
     new one; with `?stop_running=false` it answers 409 instead while one runs.
     """
@@ -88,6 +92,7 @@ class TimeEntryViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
     model = TimeEntry
     serializer_class = TimeEntrySerializer
     filterset_class = TimeEntryFilter
+    pagination_class = TimeEntryPagination
     search_fields = ["description"]
     ordering_fields = ["day", "start", "end", "created_at", "updated_at"]
     # Newest day first; on one day clocked entries newest first, then duration entries.

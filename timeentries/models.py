@@ -117,11 +117,17 @@ class TimeEntry(models.Model):
         CLOCKED = "clocked", _("Clocked (start and end)")
         DURATION = "duration", _("Duration on a day")
 
+    # No single-column indexes on user and project: the (user, start), (user, day) and
+    # (project, start) indexes lead with them and serve every lookup by either alone.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="time_entries"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="time_entries",
+        db_index=False,
     )
     project = models.ForeignKey(
-        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="time_entries"
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="time_entries", db_index=False
     )
     task = models.ForeignKey(
         Task, verbose_name=_("task"), null=True, blank=True, on_delete=models.PROTECT, related_name="time_entries"

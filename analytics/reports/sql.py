@@ -9,7 +9,7 @@ from django.db import connections
 from analytics.reports.common import ENTITY_GROUPS, TIME_GROUPS, TimeReportQuery
 from core.replicas import read_alias
 from timeentries.models import MAX_ENTRY_LENGTH
-from users.selectors import user_ids_visible_to
+from users.selectors import visible_user_id_list
 
 # Group columns come from these whitelists only; never from the request.
 _SQL_GROUP_ID = {
@@ -78,7 +78,7 @@ def _where(query: TimeReportQuery) -> tuple[list[str], list[str], list[str], dic
         # they are and walks the (user, start) index per person. (It guesses half the users
         # for the subquery's "team managed by me OR me" and scans everyone's month.)
         where.append("e.user_id = ANY(%(visible)s)")
-        params["visible"] = list(user_ids_visible_to(query.actor).order_by().values_list("pk", flat=True))
+        params["visible"] = visible_user_id_list(query.actor)
     for key, value in query.filters.items():
         where.append(f"{_SQL_FILTER[key]} = %(filter_{key})s")
         params[f"filter_{key}"] = value

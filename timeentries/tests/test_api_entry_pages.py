@@ -1,0 +1,131 @@
+"""The time-entry list by page number (exact or estimated count) and by cursor."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.db import connection
+
+from timeentries.models import TimeEntry
+
+URL = "/api/v1/time-entries"
+
+
+@pytest.fixture
+def alice_entries(alice, dave, acme):
+    """Alice: two clocked entries on each of three days, one on a fourth, and duration
+    entries (no start) on two of those days; Dave (another team): one."""
+    moments = [datetime(2026, 11, day, hour, tzinfo=UTC) for day in (2, 3, 4) for hour in (8, 13)]
+    moments.append(datetime(2026, 11, 5, 8, tzinfo=UTC))
+    entries = [
+        TimeEntry.objects.create(user=alice, project=acme, start=at, end=at + timedelta(hours=2)) for at in moments
+    ]
+    entries += [
+        TimeEntry.objects.create(user=alice, project=acme, kind="duration", day=day, duration=timedelta(hours=1))
+        for day in (date(2026, 11, 3), date(2026, 11, 3), date(2026, 11, 5))
+    ]
+    TimeEntry.objects.create(user=dave, project=acme, start=moments[0], end=moments[0] + timedelta(hours=1))
+    return entries
+
+
+def newest_first(entries):
+    """The list's order: newest day first; on a day clocked entries newest first, then
+    duration entries, newest first."""
+
+    def key(entry):
+        return (entry.day, entry.start is not None, entry.start or entry.day, entry.pk)
+
+    return [entry.pk for entry in sorted(entries, key=key, reverse=True)]
+
+
+def walk_by_cursor(client, url):
+    """Every page's results following next_cursor from an empty cursor."""
+    ids, pages = [], 0
+    response = client.get(url)
+    while True:
+        assert response.status_code == 200, response.json()
+        body = response.json()
+        assert "count" not in body
+        ids += [row["id"] for row in body["results"]]
+        pages += 1
+        if body["next_cursor"] is None:
+            assert body["next"] is None
+            return ids, pages
+        assert f"cursor={body['next_cursor']}" in body["next"]
+        response = client.get(body["next"])
+
+
+@pytest.mark.django_db
+class TestPageNumbers:
+    def test_the_list_is_newest_day_first_clocked_then_duration_entries(self, api, alice, alice_entries):
+        body = api(alice).get(URL, {"page_size": 20}).json()
+        assert [row["id"] for row in body["results"]] == newest_first(alice_entries)
+
+    def test_a_short_list_counts_exactly(self, api, alice, alice_entries):
+        body = api(alice).get(URL, {"page_size": 3}).json()
+        assert body["count"] == 10 and body["count_is_estimate"] is False
+        assert body["next"].endswith("page=2&page_size=3") and body["previous"] is None
+        assert len(body["results"]) == 3
+
+    def test_a_list_longer_than_the_exact_limit_is_estimated_and_still_pages_to_its_end(
+        self, settings, api, alice, alice_entries
+    ):
+        settings.API_EXACT_COUNT_LIMIT = 3
+        client = api(alice)
+        first = client.get(URL, {"page_size": 3}).json()
+        if connection.vendor == "postgresql":
+            assert first["count_is_estimate"] is True
+            assert first["count"] >= 4  # never at most the limit
+        else:  # no planner estimate on SQLite: the exact count
+            assert (first["count"], first["count_is_estimate"]) == (10, False)
+        ids, response = [], first
+        while True:
+            ids += [row["id"] for row in response["results"]]
+            if response["next"] is None:
+                break
+            response = client.get(response["next"]).json()
+        assert sorted(ids) == sorted(entry.pk for entry in alice_entries)
+        assert len(response["results"]) == 1  # the fourth page holds the last entry
+        assert client.get(URL, {"page_size": 3, "page": 5}).status_code == 404
+        assert client.get(URL, {"page_size": 3, "page": "x"}).status_code == 404
+
+    def test_a_manager_counts_only_their_people(self, api, bob, alice_entries):
+        body = api(bob).get(URL).json()
+        assert body["count"] == 10
+        assert {row["user"] for row in body["results"]} == {alice_entries[0].user_id}
+
+
+@pytest.mark.django_db
+class TestCursor:
+    def test_an_empty_cursor_starts_and_next_cursor_walks_to_the_end_newest_day_first(self, api, alice, alice_entries):
+        ids, pages = walk_by_cursor(api(alice), f"{URL}?cursor=&page_size=3")
+        assert ids == newest_first(alice_entries)
+        assert pages == 4
+
+    def test_filters_apply_and_a_manager_walks_only_their_people(self, api, bob, carol, alice_entries):
+        ids, _ = walk_by_cursor(api(bob), f"{URL}?cursor=&page_size=2&from=2026-11-03&to=2026-11-04")
+        assert ids == newest_first([entry for entry in alice_entries if entry.day.day in (3, 4)])
+        everyone, _ = walk_by_cursor(api(carol), f"{URL}?cursor=&page_size=50")
+        assert len(everyone) == 11
+
+    def test_entries_added_while_walking_do_not_shift_the_pages(self, api, alice, acme, alice_entries):
+        client = api(alice)
+        first = client.get(URL, {"cursor": "", "page_size": 4}).json()
+        at = datetime(2026, 11, 6, 8, tzinfo=UTC)
+        TimeEntry.objects.create(user=alice, project=acme, start=at, end=at + timedelta(hours=1))
+        rest, _ = walk_by_cursor(client, first["next"])
+        walked = [row["id"] for row in first["results"]] + rest
+        assert walked == newest_first(alice_entries)
+
+    @pytest.mark.parametrize(
+        "cursor",
+        ["not-a-cursor", "WyIyMDI2LTExLTAyIl0", "WyJ4IiwgbnVsbCwgIjEiXQ", "WyIyMDI2LTExLTAyIiwgbnVsbCwgbnVsbF0"],
+    )
+    def test_a_cursor_that_is_not_one_is_400_naming_it(self, api, alice, alice_entries, cursor):
+        response = api(alice).get(URL, {"cursor": cursor})
+        assert response.status_code == 400
+        assert list(response.json()["errors"]) == ["cursor"]
+
+    def test_ordering_with_a_cursor_is_400_naming_it(self, api, alice, alice_entries):
+        response = api(alice).get(URL, {"cursor": "", "ordering": "start"})
+        assert response.status_code == 400
+        assert list(response.json()["errors"]) == ["ordering"]
