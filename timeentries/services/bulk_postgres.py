@@ -131,27 +131,27 @@ class PostgresStore:
         self.pieces: list[tuple] = []
 
     def add(self, staged: StagedEntry) -> None:
-        entry = staged.entry
         self.buffer.append(
             (
                 staged.row,
-                entry.user_id,
-                entry.project_id,
-                entry.task_id,
-                entry.kind,
-                entry.day,
+                staged.user_id,
+                staged.project_id,
+                staged.task_id,
+                staged.kind,
+                staged.day,
                 staged.weeks[0],
                 staged.weeks[-1],
-                entry.start,
-                entry.end,
-                entry.break_minutes,
-                entry.duration,
-                entry.description,
-                entry.billable,
+                staged.start,
+                staged.end,
+                staged.break_minutes,
+                staged.duration,
+                staged.description,
+                staged.billable,
             )
         )
+        clocked = staged.is_clocked
         for day, worked in staged.pieces:
-            self.pieces.append((staged.row, entry.user_id, day, worked, entry.is_clocked))
+            self.pieces.append((staged.row, staged.user_id, day, worked, clocked))
         if len(self.buffer) >= BATCH:
             self.flush()
 
