@@ -3,7 +3,7 @@ breaking one is refused with the message `time_entry_create` gives for it (the s
 checks of `timeentries.services.bulk` — SQL on PostgreSQL, Python on SQLite — against the
 one-entry path, on both databases)."""
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -162,3 +162,56 @@ def test_naive_times_are_read_in_the_import_time_zone_when_given(api, alice, acm
 
     entry = TimeEntry.objects.get()
     assert entry.start == datetime(2026, 11, 9, 14, 0, tzinfo=ZoneInfo("UTC"))
+
+
+# Rows every rule lets through, in the shapes the set-based checks take apart without a
+# model instance: a night shift over the October clock change with a break, an odd break,
+# an end at midnight, UTC times, a duration entry, today's work, a billable flag given.
+VALID_CASES = [
+    (
+        "alice@example.com,ACME,,2026-10-24 22:00,2026-10-25 06:00,,,30,night",
+        {"start": at(date(2026, 10, 24), 22), "end": datetime(2026, 10, 25, 6, tzinfo=BERLIN), "break_minutes": 30},
+    ),
+    (
+        "alice@example.com,ACME,,2026-11-11 09:00,2026-11-11 17:13,,,47,odd break",
+        {"start": at(date(2026, 11, 11), 9), "end": at(date(2026, 11, 11), 17, 13), "break_minutes": 47},
+    ),
+    (
+        "alice@example.com,ACME,,2026-11-09 20:00,2026-11-10 00:00,,,,to midnight",
+        {"start": at(date(2026, 11, 9), 20), "end": datetime(2026, 11, 10, tzinfo=BERLIN)},
+    ),
+    (
+        "alice@example.com,ACME,,2026-11-06T23:30:00Z,2026-11-07T01:00:00Z,,,,utc",
+        {"start": datetime(2026, 11, 6, 23, 30, tzinfo=UTC), "end": datetime(2026, 11, 7, 1, tzinfo=UTC)},
+    ),
+    ("alice@example.com,ACME,,,,2026-11-05,7:30,,hours", {"day": date(2026, 11, 5), "duration": timedelta(hours=7.5)}),
+    (
+        "alice@example.com,ACME,,2026-11-12 08:00,2026-11-12 09:00,,,,today",
+        {"start": at(date(2026, 11, 12), 8), "end": at(date(2026, 11, 12), 9)},
+    ),
+]
+STORED = ("kind", "day", "start", "end", "break_minutes", "duration", "billable", "description")
+
+
+def test_every_valid_row_is_stored_as_one_entry_through_the_api_would_be(
+    api, alice, acme, django_capture_on_commit_callbacks
+):
+    expected = []
+    for row, fields in VALID_CASES:
+        with transaction.atomic():
+            entry = time_entry_create(actor=alice, project=acme, description=row.rsplit(",", 1)[1], **fields)
+            expected.append(tuple(getattr(entry, name) for name in STORED))
+            transaction.set_rollback(True)
+
+    _, found = upload(
+        api(alice),
+        django_capture_on_commit_callbacks,
+        "time_entries",
+        ENTRY_HEADER,
+        *(row for row, _ in VALID_CASES),
+        dry_run=False,
+    )
+
+    assert found["status"] == "done", found["errors"]
+    stored = TimeEntry.objects.order_by("pk").values_list(*STORED)
+    assert list(stored) == expected

@@ -10,8 +10,9 @@ the one-entry ones; `timeentries/tests/test_bulk.py` holds the two paths to them
 databases.
 """
 
+from bisect import bisect_left
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import Q
@@ -23,7 +24,7 @@ from timeentries.models import MAX_ENTRY_LENGTH, LockPeriod, TimeEntry
 from timeentries.selectors import worked_by_day
 from timeentries.services.bulk_memory import MemoryStore
 from timeentries.services.bulk_postgres import PostgresStore
-from timeentries.services.bulk_staging import OtherRow, StagedEntry
+from timeentries.services.bulk_staging import CLOCKED, OtherRow, StagedEntry
 from timeentries.services.entries import _ensure_can_log_to, day_is_payroll_locked, entry_new_checked
 from timeentries.services.refusals import (
     day_over_24_hours_error,
@@ -33,6 +34,9 @@ from timeentries.services.refusals import (
 )
 from users.closings import ClosedMonths, month_closed_conflict
 from users.models import User
+
+DURATION = TimeEntry.Kind.DURATION.value
+MAX_BREAK_MINUTES = 24 * 60  # as `_ensure_valid_break` allows
 
 # (row, field, message): a row is the caller's number for an entry (a file's row number).
 Problem = tuple[int, str, str]
@@ -53,13 +57,15 @@ class EntrySet:
         self.last_day: date | None = None
         self.count = 0
         self.may_log: dict[tuple, DomainError | None] = {}
+        self.people: dict[int, _Person] = {}
+        self.midnights: dict[tuple, datetime] = {}  # (zone, day): the instant the next local day begins
         self.store = PostgresStore() if connection.vendor == "postgresql" else MemoryStore()
 
     def add(self, *, row: int, user: User, **fields) -> tuple[str, str] | None:
         """Check one new entry of `user` (the fields of `time_entry_create`) on its own and
         keep it; answers (field, message) of the first rule it breaks instead."""
         try:
-            staged = self._checked(row, user, fields)
+            staged = self._passing(row, user, fields) or self._checked(row, user, fields)
         except DomainError as error:
             # A lock names no field: the entry's time does, its start or its day.
             return error.field or ("start" if fields.get("start") else "day"), error.detail
@@ -82,7 +88,90 @@ class EntrySet:
         if self.may_log[key] is not None:
             raise self.may_log[key]
 
+    def _person(self, user: User) -> "_Person":
+        person = self.people.get(user.pk)
+        if person is None or person.user is not user:
+            person = self.people[user.pk] = _Person(user, self.closed)
+        return person
+
+    def _passing(self, row: int, user: User, fields: dict) -> StagedEntry | None:
+        """The staged entry when it plainly passes every rule `_checked` applies, from the
+        values alone (no model instance; a person's today, time zone, employment and
+        closed months read once): the common case of an import, about five times cheaper.
+        None when anything is doubtful or wrong: `_checked` then decides and words the
+        refusal, so every message stays `time_entry_create`'s. It is never more lenient:
+        its today is the set's first (a day turning meanwhile only sends rows to `_checked`)."""
+        project, task = fields["project"], fields["task"]
+        self._may_log(user=user, project=project, task=task)  # entry_new_checked's first rule
+        person = self._person(user)
+        start, end, day = fields["start"], fields["end"], fields["day"]
+        duration, break_minutes = fields["duration"], fields["break_minutes"]
+        if start is not None and end is not None:
+            if duration is not None or type(break_minutes) is not int or not 0 <= break_minutes <= MAX_BREAK_MINUTES:
+                return None
+            start, end = start.astimezone(UTC), end.astimezone(UTC)
+            length = end - start
+            if not timedelta(0) < length <= MAX_ENTRY_LENGTH or end > person.tomorrow:
+                return None
+            pause = timedelta(minutes=break_minutes)
+            if break_minutes and pause >= length:
+                return None
+            first = start.astimezone(person.tz).date()
+            if day is not None and day != first:
+                return None
+            # `worked_by_day`'s pieces, to the microsecond: the break spread by the same share.
+            share = (length - pause) / length if break_minutes else 1
+            midnight = self.midnights.get((person.tz, first))
+            if midnight is None:
+                midnight = self.midnights[person.tz, first] = periods.local_midnight(
+                    first + timedelta(days=1), person.tz
+                )
+            if end <= midnight:
+                pieces = [(first, length * share if break_minutes else length)]
+            else:
+                pieces = [
+                    (piece_day, piece * share if break_minutes else piece)
+                    for piece_day, piece in periods.split_by_local_day(start, end, person.tz)
+                ]
+            kind, last, worked = CLOCKED, pieces[-1][0], length - pause
+        elif start is None and end is None:
+            if break_minutes or type(day) is not date or type(duration) is not timedelta:
+                return None
+            if day > person.today or not timedelta(0) < duration <= MAX_ENTRY_LENGTH:
+                return None
+            kind, first, last, worked, pieces = DURATION, day, day, duration, [(day, duration)]
+            break_minutes = 0
+        else:
+            return None
+        if first < person.start or (person.end is not None and last > person.end):
+            return None  # not employed then
+        if day_is_payroll_locked(first, self.lock_date) or person.closed_between(first, last):
+            return None
+        billable = fields["billable"]
+        week_first, week_last = periods.week_start_of(first), periods.week_start_of(last)
+        weeks = [week_first] if week_first == week_last else sorted({periods.week_start_of(d) for d, _ in pieces})
+        return StagedEntry(
+            row=row,
+            user_id=user.pk,
+            project_id=project.pk,
+            task_id=task.pk if task is not None else None,
+            kind=kind,
+            day=first,
+            start=start,
+            end=end,
+            break_minutes=break_minutes,
+            duration=worked,
+            description=fields["description"],
+            billable=project.billable if billable is None else billable,
+            first_day=first,
+            last_day=last,
+            weeks=weeks,
+            pieces=pieces,
+        )
+
     def _checked(self, row: int, user: User, fields: dict) -> StagedEntry:
+        """The entry through `entry_new_checked` itself, then the payroll lock and the
+        closed months of its days: the one-entry rules, refusing as they refuse."""
         entry = entry_new_checked(user=user, **fields, may_log=self._may_log)
         tz = user.tzinfo
         if entry.is_clocked:  # what TimeEntry.save() derives, which a bulk insert bypasses
@@ -96,8 +185,24 @@ class EntrySet:
         month = self.closed.first_for(user, first, last)
         if month is not None:
             raise month_closed_conflict(month)
-        weeks = sorted({periods.week_start_of(day) for day in days})
-        return StagedEntry(row=row, entry=entry, first_day=first, last_day=last, weeks=weeks, pieces=pieces)
+        return StagedEntry(
+            row=row,
+            user_id=entry.user_id,
+            project_id=entry.project_id,
+            task_id=entry.task_id,
+            kind=entry.kind,
+            day=entry.day,
+            start=entry.start,
+            end=entry.end,
+            break_minutes=entry.break_minutes,
+            duration=entry.duration,
+            description=entry.description,
+            billable=entry.billable,
+            first_day=first,
+            last_day=last,
+            weeks=sorted({periods.week_start_of(day) for day in days}),
+            pieces=pieces,
+        )
 
     def check(self) -> list[Problem]:
         """The problems between the entries and with stored ones, at most one per row (the
@@ -150,6 +255,30 @@ class EntrySet:
 
     def close(self) -> None:
         self.store.close()
+
+
+class _Person:
+    """What `EntrySet._passing` asks of one person, read once per set: time zone, today and
+    the instant tomorrow begins (as the set began), employment dates and closed months."""
+
+    __slots__ = ("closed", "end", "start", "today", "tomorrow", "tz", "user")
+
+    def __init__(self, user: User, closed: ClosedMonths):
+        self.user, self.tz = user, user.tzinfo
+        self.today = user.local_today()
+        self.tomorrow = periods.local_midnight(self.today + timedelta(days=1), self.tz)
+        self.start, self.end = user.employment_start, user.employment_end
+        company = closed.by_team.get(None, set())
+        team = closed.by_team.get(user.team_id, set()) if user.team_id else set()
+        self.closed = sorted(company | team)
+
+    def closed_between(self, first: date, last: date) -> bool:
+        """Some closed month's first day lies from `first`'s month to `last` (as
+        `ClosedMonths.first_for` finds one)."""
+        if not self.closed:
+            return False
+        at = bisect_left(self.closed, first.replace(day=1))
+        return at < len(self.closed) and self.closed[at] <= last
 
 
 def _overlap_within_message(other: OtherRow, user: User) -> str:

@@ -1,22 +1,56 @@
-"""What the two stores of `timeentries.services.bulk` hold and answer."""
+"""What the two stores of `timeentries.services.bulk` hold and answer: plain values, no model
+instances (an import stages 100,000 of them)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from timeentries.models import TimeEntry
 
+CLOCKED = TimeEntry.Kind.CLOCKED.value
 
-@dataclass
+
+@dataclass(slots=True)
 class StagedEntry:
-    """A checked new entry, with the local days and ISO weeks (Mondays) it touches and the
-    work it puts on each of those days (`worked_by_day`)."""
+    """A checked new entry as it will be written (`day` and `duration` derived as
+    `TimeEntry.save()` derives them), with the local days and ISO weeks (Mondays) it
+    touches and the work it puts on each of those days (`worked_by_day`)."""
 
     row: int
-    entry: TimeEntry
+    user_id: int
+    project_id: int
+    task_id: int | None
+    kind: str
+    day: date
+    start: datetime | None
+    end: datetime | None
+    break_minutes: int
+    duration: timedelta
+    description: str
+    billable: bool
     first_day: date
     last_day: date
-    weeks: list[date] = field(default_factory=list)
-    pieces: list[tuple[date, timedelta]] = field(default_factory=list)
+    weeks: list[date]
+    pieces: list[tuple[date, timedelta]]
+
+    @property
+    def is_clocked(self) -> bool:
+        return self.kind == CLOCKED
+
+    def as_entry(self) -> TimeEntry:
+        """The unsaved entry (for a bulk_create)."""
+        return TimeEntry(
+            user_id=self.user_id,
+            project_id=self.project_id,
+            task_id=self.task_id,
+            kind=self.kind,
+            day=self.day,
+            start=self.start,
+            end=self.end,
+            break_minutes=self.break_minutes,
+            duration=self.duration,
+            description=self.description,
+            billable=self.billable,
+        )
 
 
 @dataclass(frozen=True)
