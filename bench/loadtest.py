@@ -202,6 +202,16 @@ def wait_for_health(url: str, server: subprocess.Popen, timeout: float = 60):
     sys.exit(f"error: {url}/health did not answer 200 within {timeout:.0f} s")
 
 
+def stop(process: subprocess.Popen):
+    """SIGTERM to the process group this run started (gunicorn's or Celery's master and
+    its children), SIGKILL if it has not gone after 30 s."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
 def run_locust(url: str, users: int, seconds: int, max_requests: int, classes: list[str], workdir: Path, env: dict):
     result = workdir / f"{'-'.join(classes)}-{users}.json"
     command = [
@@ -385,6 +395,19 @@ def main(argv=None):
         env=server_env,
         start_new_session=True,
     )
+    # With a broker, one Celery worker beside the web server, as compose runs them on one
+    # host: what the writes leave for after the commit (indexing, compliance) is done during
+    # the run, on the same CPUs, instead of piling up in the queue.
+    worker = None
+    if server_env.get("REDIS_URL") or server_env.get("REDIS_HOST"):
+        worker = subprocess.Popen(  # noqa: S603 - our own command line
+            [str(BIN / "celery"), "-A", "config", "worker", "--concurrency=1", "--loglevel=WARNING"],
+            cwd=BASE_DIR,
+            env=server_env,
+            stdout=(workdir / "worker.log").open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     locust_env = {**os.environ, "LOADTEST_FIXTURE": str(fixture_path)}
     load_before = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     results_levels = []
@@ -411,11 +434,9 @@ def main(argv=None):
                 )
             results_levels.append(level)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        for process in (server, worker):
+            if process is not None:
+                stop(process)
         sign_out(fixture, run_id)
     results = {
         "generated_at": datetime.now(UTC).isoformat(),
@@ -427,6 +448,7 @@ def main(argv=None):
             "workers": args.workers,
             "env": server_env["DJANGO_ENV"],
             "redis": bool(os.environ.get("REDIS_URL") or os.environ.get("REDIS_HOST")),
+            "celery_worker": worker is not None,
         },
         "wait": os.environ.get("LOADTEST_WAIT") or "0",
         "machine": machine(),
