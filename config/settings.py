@@ -137,6 +137,22 @@ if DATABASE_IS_POSTGRES:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Connection pooling (PgBouncer) ------------------------------------------------------
+# DATABASE_POOL_MODE=transaction when the database address is a pooler in transaction mode
+# (PgBouncer's pool_mode=transaction: scripts/pgbouncer-up.sh, compose's pgbouncer profile).
+# A server session then belongs to us for one transaction only, so nothing may outlive one:
+# no server-side cursors (Django's WITH HOLD cursors outside a transaction), no prepared
+# statements (PgBouncer 1.18 cannot route them), and the app's own code keeps no session
+# state (transaction advisory locks, temp tables ON COMMIT DROP). Django's persistent
+# connections (CONN_MAX_AGE) stay: they are connections to the pooler, which is cheap to hold.
+DATABASE_POOL_MODE = env.str("DATABASE_POOL_MODE", default="session")
+if DATABASE_POOL_MODE not in {"session", "transaction"}:
+    raise ImproperlyConfigured("DATABASE_POOL_MODE must be 'session' (direct or session pooling) or 'transaction'.")
+DATABASE_TRANSACTION_POOLING = DATABASE_IS_POSTGRES and DATABASE_POOL_MODE == "transaction"
+if DATABASE_TRANSACTION_POOLING:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
+
 # --- Redis: cache, rate limits, Celery broker ---------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if not REDIS_URL and env.str("REDIS_HOST", default=""):
