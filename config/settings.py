@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -192,6 +193,36 @@ TASK_STALE_AFTER = CELERY_TASK_TIME_LIMIT + 60  # seconds
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": TASK_STALE_AFTER}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Work queues: each group of tasks waits in a queue of its own, served by workers of its own
+# (docker-compose.yml: one worker service per group, each with its concurrency), so a long
+# export or reindex never holds up a mail or a webhook. A worker started without -Q serves
+# every queue (development). Keyed by task name; any task not listed goes to "celery".
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_QUEUE_TASKS = {
+    "exports": ["analytics.tasks.export_run"],
+    "search": [
+        "search.tasks.search_index_object",
+        "search.tasks.search_index_many",
+        "search.tasks.search_delete_older_than",
+        "search.tasks.search_reindex",
+        "search.tasks.search_reconcile_task",
+    ],
+    "compliance": [
+        "compliance.tasks.compliance_scan_task",
+        "compliance.tasks.compliance_rejudge_averages_task",
+        "imports.tasks.import_judge",
+    ],
+    "notifications": [
+        "leave.tasks.notify_leave_requested",
+        "leave.tasks.notify_leave_decided",
+        "leave.tasks.notify_forfeiture_notice",
+        "webhooks.tasks.webhook_disabled_notify",
+    ],
+    "webhooks": ["webhooks.tasks.webhook_deliver_task", "webhooks.tasks.webhook_deliveries_due_task"],
+}
+CELERY_TASK_ROUTES = {task: {"queue": queue} for queue, tasks in CELERY_QUEUE_TASKS.items() for task in tasks}
+# A direct exchange per queue, named after it (what Celery declares for a queue it creates).
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in (CELERY_TASK_DEFAULT_QUEUE, *CELERY_QUEUE_TASKS)]
 CELERY_TIMEZONE = "UTC"
 
 # --- Elasticsearch -----------------------------------------------------------------------
