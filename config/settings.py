@@ -222,7 +222,9 @@ CELERY_QUEUE_TASKS = {
 }
 CELERY_TASK_ROUTES = {task: {"queue": queue} for queue, tasks in CELERY_QUEUE_TASKS.items() for task in tasks}
 # A direct exchange per queue, named after it (what Celery declares for a queue it creates).
-CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in (CELERY_TASK_DEFAULT_QUEUE, *CELERY_QUEUE_TASKS)]
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name) for name in (CELERY_TASK_DEFAULT_QUEUE, *CELERY_QUEUE_TASKS)
+]
 CELERY_TIMEZONE = "UTC"
 
 # --- Elasticsearch -----------------------------------------------------------------------

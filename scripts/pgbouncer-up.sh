@@ -19,7 +19,13 @@ binary=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
 
 answers() { psql -h 127.0.0.1 -p "$port" -U postgres -d pgbouncer -Atq -c "SHOW VERSION" >/dev/null 2>&1; }
 
+pool_mode() { psql -h 127.0.0.1 -p "$port" -U postgres -d pgbouncer -Atq -c "SHOW CONFIG" | awk -F'|' '$1 == "pool_mode" { print $2 }'; }
+
 if answers; then
+  if [ "$(pool_mode)" != transaction ]; then
+    echo "pgbouncer: the one on 127.0.0.1:$port pools in '$(pool_mode)' mode, not transaction (Debian's own service?); stop it first" >&2
+    exit 1
+  fi
   echo "pgbouncer: already answering on 127.0.0.1:$port"
   exit 0
 fi

@@ -98,7 +98,9 @@ test_database_url.__test__ = False  # a helper, not a test
 
 
 @contextmanager
-def celery_worker_process(*, redis_url: str, app, queues: list[str] | None = None, pool: str = "solo") -> Iterator[dict]:
+def celery_worker_process(
+    *, redis_url: str, app, queues: list[str] | None = None, pool: str = "solo"
+) -> Iterator[dict]:
     """A `celery worker` process on the test database, listening on a queue of its own (so a
     worker another test run started on the same Redis never takes this test's tasks), or on
     `queues` (on a Redis of the test's own), with `app` sending to the broker instead of
