@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -138,6 +139,21 @@ if DATABASE_IS_POSTGRES:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Connection pooling (PgBouncer) ------------------------------------------------------
+# DATABASE_POOL_MODE=transaction when the database address is a pooler in transaction mode
+# (PgBouncer's pool_mode=transaction: scripts/pgbouncer-up.sh, compose's pgbouncer profile).
+# A server session then belongs to us for one transaction only, so nothing may outlive one:
+# no server-side cursors (Django's WITH HOLD cursors outside a transaction), no prepared
+# statements (PgBouncer 1.18 cannot route them), and the app's own code keeps no session
+# state (transaction advisory locks, temp tables ON COMMIT DROP). Django's persistent
+# connections (CONN_MAX_AGE) stay: they are connections to the pooler, which is cheap to hold.
+DATABASE_POOL_MODE = env.str("DATABASE_POOL_MODE", default="session")
+if DATABASE_POOL_MODE not in {"session", "transaction"}:
+    raise ImproperlyConfigured("DATABASE_POOL_MODE must be 'session' (direct or session pooling) or 'transaction'.")
+DATABASE_TRANSACTION_POOLING = DATABASE_IS_POSTGRES and DATABASE_POOL_MODE == "transaction"
+if DATABASE_TRANSACTION_POOLING:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
 # --- Read replicas -----------------------------------------------------------------------
 # Streaming replicas of the primary, as URLs separated by commas: replica_0, replica_1, … with
 # the primary's connection options. Reports, exports, dashboard widgets, the search's database
@@ -151,6 +167,8 @@ for _index, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[])):
     _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})}
     _replica["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
     _replica["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_HEALTH_CHECKS"]
+    # A replica reached through the same kind of pooler keeps the primary's pooling rules.
+    _replica["DISABLE_SERVER_SIDE_CURSORS"] = DATABASES["default"].get("DISABLE_SERVER_SIDE_CURSORS", False)
     _replica["TEST"] = {"MIRROR": "default"}
     DATABASES[f"replica_{_index}"] = _replica
     DATABASE_REPLICAS.append(f"replica_{_index}")
@@ -201,6 +219,38 @@ TASK_STALE_AFTER = CELERY_TASK_TIME_LIMIT + 60  # seconds
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": TASK_STALE_AFTER}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Work queues: each group of tasks waits in a queue of its own, served by workers of its own
+# (docker-compose.yml: one worker service per group, each with its concurrency), so a long
+# export or reindex never holds up a mail or a webhook. A worker started without -Q serves
+# every queue (development). Keyed by task name; any task not listed goes to "celery".
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_QUEUE_TASKS = {
+    "exports": ["analytics.tasks.export_run"],
+    "search": [
+        "search.tasks.search_index_object",
+        "search.tasks.search_index_many",
+        "search.tasks.search_delete_older_than",
+        "search.tasks.search_reindex",
+        "search.tasks.search_reconcile_task",
+    ],
+    "compliance": [
+        "compliance.tasks.compliance_scan_task",
+        "compliance.tasks.compliance_rejudge_averages_task",
+        "imports.tasks.import_judge",
+    ],
+    "notifications": [
+        "leave.tasks.notify_leave_requested",
+        "leave.tasks.notify_leave_decided",
+        "leave.tasks.notify_forfeiture_notice",
+        "webhooks.tasks.webhook_disabled_notify",
+    ],
+    "webhooks": ["webhooks.tasks.webhook_deliver_task", "webhooks.tasks.webhook_deliveries_due_task"],
+}
+CELERY_TASK_ROUTES = {task: {"queue": queue} for queue, tasks in CELERY_QUEUE_TASKS.items() for task in tasks}
+# A direct exchange per queue, named after it (what Celery declares for a queue it creates).
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name) for name in (CELERY_TASK_DEFAULT_QUEUE, *CELERY_QUEUE_TASKS)
+]
 CELERY_TIMEZONE = "UTC"
 
 # --- Elasticsearch -----------------------------------------------------------------------

@@ -5,8 +5,9 @@ that beat dispatched (django-celery-beat puts the schedule's name in the message
 `periodic_task_name` header) first works out its slot, the scheduled time it is for, and
 claims it:
 
-- on PostgreSQL it takes a session advisory lock on (task, slot) with
-  `pg_try_advisory_lock`, so a second dispatch arriving while the first runs is skipped;
+- on PostgreSQL it takes an advisory lock on (task, slot) with `pg_try_advisory_xact_lock`
+  (in a transaction held open beside the job), so a second dispatch arriving while the
+  first runs is skipped;
 - then it records the slot in `PeriodicJobRun` (unique per task and slot), and marks it
   finished when the job succeeded, so a second dispatch arriving after the first finished
   is skipped too. A run that died (its worker was killed) leaves the slot unfinished: the
@@ -25,7 +26,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 
 from celery import Task
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
 from core.models import PeriodicJobRun
@@ -82,20 +83,28 @@ def _lock_key(name: str) -> int:
 
 @contextmanager
 def _advisory_lock(name: str) -> Iterator[bool]:
-    """Try PostgreSQL's session advisory lock on `name`; True when held (always on SQLite)."""
+    """Try PostgreSQL's advisory lock on `name`; True when held (always on SQLite).
+
+    The lock is a transaction lock (`pg_try_advisory_xact_lock`) held by a transaction of a
+    connection of its own, open while the job runs: the job's own transactions stay its own,
+    and behind a transaction pooler (PgBouncer) no session lock is left on a server session
+    that another client gets next. The lock ends with that transaction, or with the
+    connection if the worker dies."""
     if connection.vendor != "postgresql":
         yield True
         return
-    key = _lock_key(name)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
-        locked = cursor.fetchone()[0]
+    holder = connections.create_connection(DEFAULT_DB_ALIAS)
     try:
+        holder.set_autocommit(False)
+        with holder.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_lock_key(name)])
+            locked = cursor.fetchone()[0]
         yield locked
     finally:
-        if locked:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+        try:
+            holder.rollback()
+        finally:
+            holder.close()
 
 
 @contextmanager

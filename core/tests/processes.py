@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import pytest
 import redis
+from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,7 +82,7 @@ class RedisServer:
     def waiting(self) -> int:
         """Celery messages not yet finished by a worker: queued, or taken and not acknowledged."""
         client = redis.Redis(port=self.port)
-        return client.llen("celery") + client.hlen("unacked")
+        return sum(client.llen(queue.name) for queue in settings.CELERY_TASK_QUEUES) + client.hlen("unacked")
 
 
 def test_database_url(*, host: str | None = None, port: int | None = None) -> str:
@@ -97,11 +98,16 @@ test_database_url.__test__ = False  # a helper, not a test
 
 
 @contextmanager
-def celery_worker_process(*, redis_url: str, app) -> Iterator[dict]:
+def celery_worker_process(
+    *, redis_url: str, app, queues: list[str] | None = None, pool: str = "solo"
+) -> Iterator[dict]:
     """A `celery worker` process on the test database, listening on a queue of its own (so a
-    worker another test run started on the same Redis never takes this test's tasks), with
-    `app` sending to the broker instead of running tasks eagerly. Yields its queue and log."""
-    queue, name = f"test-{uuid.uuid4().hex}", f"test-{uuid.uuid4().hex[:8]}@localhost"
+    worker another test run started on the same Redis never takes this test's tasks), or on
+    `queues` (on a Redis of the test's own), with `app` sending to the broker instead of
+    running tasks eagerly. A solo `pool` answers no ping or inspect while a task runs;
+    "prefork" (one child, as deployed) does. Yields its queue, name and log."""
+    name = f"test-{uuid.uuid4().hex[:8]}@localhost"
+    queue = ",".join(queues) if queues else f"test-{uuid.uuid4().hex}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -109,7 +115,8 @@ def celery_worker_process(*, redis_url: str, app) -> Iterator[dict]:
         "REDIS_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
     }
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=info"]
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}", "--concurrency=1"]
+    command += ["--loglevel=info"]
     command += ["--without-gossip", "--without-mingle", "-Q", queue, "-n", name]
     previous, app.conf.task_always_eager = app.conf.task_always_eager, False
     with tempfile.TemporaryDirectory() as directory:
@@ -122,7 +129,7 @@ def celery_worker_process(*, redis_url: str, app) -> Iterator[dict]:
                     "The worker did not answer a ping",
                     log,
                 )
-                yield {"queue": queue, "log": log}
+                yield {"queue": queue, "name": name, "log": log}
             finally:
                 stop(process)
                 app.conf.task_always_eager = previous

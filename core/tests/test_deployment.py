@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -17,7 +18,9 @@ ENV_EXAMPLE = ROOT / ".env.example"
 SETTINGS_FILE = ROOT / "config" / "settings.py"
 
 APP_SERVICES = ("web", "worker", "beat")
-ALL_SERVICES = ("postgres", "redis", "elasticsearch", *APP_SERVICES)
+# One Celery worker service per group of queues (CELERY_TASK_ROUTES); "worker" serves the default queue.
+WORKER_SERVICES = ("worker", "worker-exports", "worker-indexing", "worker-messages")
+ALL_SERVICES = ("postgres", "redis", "elasticsearch", *APP_SERVICES, *WORKER_SERVICES[1:])
 REQUIRED_APP_ENV = (
     "DJANGO_ENV",
     "SECRET_KEY",
@@ -169,7 +172,7 @@ def test_service_has_a_real_healthcheck(services, name, probe):
     assert probe in healthcheck_text(services[name])
 
 
-@pytest.mark.parametrize("name", ["worker", "beat"])
+@pytest.mark.parametrize("name", [*WORKER_SERVICES, "beat"])
 def test_celery_services_do_not_inherit_the_images_http_healthcheck(services, name):
     # The Dockerfile's HEALTHCHECK probes :8000, where only web listens.
     healthcheck = services[name].get("healthcheck")
@@ -216,7 +219,8 @@ def test_app_services_share_one_environment(services):
 def test_app_environment_points_at_the_compose_services(services):
     env = as_mapping(services["web"].get("environment"))
     assert env["DJANGO_ENV"] == "production"
-    assert env["POSTGRES_SERVER"] == "postgres"
+    # PostgreSQL itself unless APP_DATABASE_HOST names the pgbouncer service.
+    assert env["POSTGRES_SERVER"] == "${APP_DATABASE_HOST:-postgres}"
     assert str(env["POSTGRES_PORT"]) == "5432"
     assert env["REDIS_HOST"] == "redis"
     assert str(env["REDIS_PORT"]) == "6379"
@@ -247,6 +251,51 @@ def test_worker_command_runs_a_celery_worker(services):
     assert "celery" in command
     assert re.search(r"\bworker\b", command)
     assert "-A config" in command
+
+
+def _served_queues(service: dict) -> list[str]:
+    match = re.search(r"(?:-Q|--queues)[ =](\S+)", command_text(service))
+    assert match, "a worker service names the queues it serves (-Q)"
+    return match.group(1).split(",")
+
+
+def test_every_queue_is_served_by_exactly_one_worker_service(services):
+    served = [queue for name in WORKER_SERVICES for queue in _served_queues(services[name])]
+    assert sorted(served) == sorted(queue.name for queue in settings.CELERY_TASK_QUEUES)
+    assert _served_queues(services["worker"]) == [settings.CELERY_TASK_DEFAULT_QUEUE]
+    assert _served_queues(services["worker-exports"]) == ["exports"]
+
+
+@pytest.mark.parametrize("name", WORKER_SERVICES)
+def test_each_worker_service_runs_celery_with_its_own_concurrency(services, name):
+    command = command_text(services[name])
+    assert re.search(r"\bcelery -A config worker\b", command)
+    assert re.search(r"--concurrency[ =]\d+", command)
+    assert as_mapping(services[name]["environment"]) == as_mapping(services["web"]["environment"])
+    assert "media:/app/media" in services[name].get("volumes", []), "exports and imports need the media volume"
+    assert services[name]["stop_grace_period"] == services["worker"]["stop_grace_period"]
+    assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_exports_run_one_at_a_time_and_mail_many_at_once(services):
+    concurrency = {
+        name: int(re.search(r"--concurrency[ =](\d+)", command_text(services[name])).group(1))
+        for name in WORKER_SERVICES
+    }
+    assert concurrency["worker-exports"] == 1
+    assert concurrency["worker-messages"] > concurrency["worker-exports"]
+
+
+def test_pgbouncer_is_off_by_default_and_pools_transactions(services):
+    pgbouncer = services["pgbouncer"]
+    assert pgbouncer["profiles"] == ["pgbouncer"], "compose starts it only with --profile pgbouncer"
+    env = as_mapping(pgbouncer["environment"])
+    assert env["POOL_MODE"] == "transaction" and env["DB_HOST"] == "postgres"
+    assert pgbouncer["depends_on"]["postgres"]["condition"] == "service_healthy"
+    # The app waits for it when the profile is on and ignores it when it is off.
+    for name in ("migrate", *APP_SERVICES, *WORKER_SERVICES):
+        assert services[name]["depends_on"]["pgbouncer"] == {"condition": "service_started", "required": False}
+    assert as_mapping(services["web"]["environment"])["DATABASE_POOL_MODE"] == "${DATABASE_POOL_MODE:-session}"
 
 
 def test_beat_command_uses_the_database_scheduler(services):

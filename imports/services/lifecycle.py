@@ -193,9 +193,10 @@ def _run(source: Import, *, write: bool, progress, advance=None) -> Run:
         try:
             read = read_source(handle, filename=source.filename, kind=source.kind)
             source.format = read.format
-            if not write and source.kind == Import.Kind.TIME_ENTRIES:
+            if not write and source.kind == Import.Kind.TIME_ENTRIES and not settings.DATABASE_TRANSACTION_POOLING:
                 # Its validation writes nothing, so it runs outside a transaction: the
-                # progress it reports is seen at once.
+                # progress it reports is seen at once. Behind a transaction pooler its
+                # staging tables need one transaction, and the progress shows at its end.
                 RUNNERS[source.kind](run, read.rows)
             else:
                 with transaction.atomic():

@@ -1,8 +1,14 @@
 """The PostgreSQL store of `timeentries.services.bulk`: the checked entries are copied
 (COPY, in batches, so memory stays flat) into a session's temporary staging table; the
 checks between them and with stored entries are a few SQL statements over it, and the
-write is one INSERT … SELECT. `bulk_memory` answers the same in Python."""
+write is one INSERT … SELECT. `bulk_memory` answers the same in Python.
 
+Inside a transaction the staging tables are dropped at its end (ON COMMIT DROP), so none is
+left on a server session a transaction pooler hands to another client next; behind such a
+pooler the store works only inside a transaction (outside one, each statement may reach
+another session)."""
+
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -121,6 +127,9 @@ FROM pieces GROUP BY user_id, day {{having}} ORDER BY user_id, day
 class PostgresStore:
     def __init__(self):
         self.buffer: list[tuple] = []
+        if settings.DATABASE_TRANSACTION_POOLING and not connection.in_atomic_block:
+            raise RuntimeError("behind a transaction pooler the staging tables need a transaction (atomic)")
+        on_commit = "ON COMMIT DROP" if connection.in_atomic_block else ""
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
             cursor.execute(
@@ -128,12 +137,16 @@ class PostgresStore:
                 "project_id bigint NOT NULL, task_id bigint, kind varchar(8) NOT NULL, day date NOT NULL, "
                 'week_first date NOT NULL, week_last date NOT NULL, start timestamptz, "end" timestamptz, '
                 "break_minutes integer NOT NULL, duration interval NOT NULL, description text NOT NULL, "
+<<<<<<< HEAD
                 "billable boolean NOT NULL, split boolean NOT NULL)"
+=======
+                f"billable boolean NOT NULL) {on_commit}"
+>>>>>>> pool
             )
             cursor.execute(f"DROP TABLE IF EXISTS {DAYS}")
             cursor.execute(
                 f"CREATE TEMP TABLE {DAYS} (line integer NOT NULL, user_id bigint NOT NULL, day date NOT NULL, "
-                "worked interval NOT NULL, clocked boolean NOT NULL)"
+                f"worked interval NOT NULL, clocked boolean NOT NULL) {on_commit}"
             )
         self.pieces: list[tuple] = []
 
