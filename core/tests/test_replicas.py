@@ -101,6 +101,7 @@ def replica(transactional_db, settings):
         settings.REPLICA_CHECK_SECONDS = 0
         settings.REPLICA_MAX_LAG_SECONDS = 3600  # a paused replica still serves, unless a test says otherwise
         try:
+            resume_replay()  # should a killed run have left it paused
             replica_catches_up()
             yield
         finally:
