@@ -179,9 +179,7 @@ def test_dashboard_search_and_audit_list_read_the_replica(replica, api, bob, car
     worked.more()
     audit_event_record(action="replica_probe", actor=carol)
 
-    widget = api(bob).get("/api/v1/analytics/widgets/hours_per_week", {"range_days": 30})
-    assert widget.status_code == 200
-    assert sum(sum(dataset["data"]) for dataset in widget.json()["datasets"]) == 2  # the primary has 5
+    assert widget_hours(api(bob)) == 2  # the primary has 5
     found = api(bob).get("/api/v1/search", {"q": "harbour", "types": "time_entry"})
     assert found.status_code == 200 and found.json()["count"] == 1  # the primary would find 2
     events = api(carol).get("/api/v1/audit-logs", {"action": "replica_probe"})
@@ -191,6 +189,28 @@ def test_dashboard_search_and_audit_list_read_the_replica(replica, api, bob, car
     replica_catches_up()
     assert api(bob).get("/api/v1/search", {"q": "harbour", "types": "time_entry"}).json()["count"] == 2
     assert api(carol).get("/api/v1/audit-logs", {"action": "replica_probe"}).json()["count"] == 1
+
+
+def widget_hours(client) -> float:
+    widget = client.get("/api/v1/analytics/widgets/hours_per_week", {"range_days": 30})
+    assert widget.status_code == 200, widget.content
+    return sum(sum(dataset["data"]) for dataset in widget.json()["datasets"])
+
+
+def test_a_widget_read_from_the_replica_is_cached_no_longer_than_the_lag_allowed(replica, settings, api, bob, worked):
+    """Its cache key carries the data version of the moment before the read, which the
+    replica may not have reached yet: the widget must not keep its old hours for the cache's
+    usual five minutes."""
+    settings.REPLICA_MAX_LAG_SECONDS = 5
+    pause_replay()
+    worked.more()
+    assert widget_hours(api(bob)) == 2  # the replica, within 5 s of its last replayed transaction
+
+    resume_replay()
+    replica_catches_up()
+    assert widget_hours(api(bob)) == 2  # from the cache
+    time.sleep(5.1)
+    assert widget_hours(api(bob)) == 5
 
 
 @pytest.mark.usefixtures("media_in_tmp")
