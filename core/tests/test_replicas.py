@@ -164,6 +164,20 @@ def test_a_report_reads_the_replica_and_sees_new_rows_once_replayed(replica, api
     assert hours_in_report(api(bob)) == Decimal("5.00")
 
 
+def test_the_reports_page_and_a_direct_download_read_the_replica(replica, client, api, bob, worked):
+    pause_replay()
+    worked.more()
+
+    client.force_login(bob)
+    page = client.get("/reports/", {**REPORT_PARAMS, "report": "time", "group_by": "day"})
+    assert page.status_code == 200
+    assert page.context["table"]["row_count"] == 1  # the primary has entries on two days
+    download = api(bob).get(TIME_REPORT, {**REPORT_PARAMS, "format": "csv"})
+    assert download.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(b"".join(download.streaming_content).decode())))
+    assert [row["Hours"] for row in rows] == ["2.00"]
+
+
 def test_reads_outside_a_scope_go_to_the_primary(replica, api, bob, alice, worked):
     """The time-entry list is not a replica read: it sees the entry the paused replica lacks."""
     pause_replay()
