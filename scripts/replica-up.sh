@@ -43,6 +43,8 @@ fi
 if cluster_exists; then
   pg_ctlcluster --skip-systemctl-redirect "$VERSION" "$NAME" start >/dev/null 2>&1 || true
   if wait_for_streaming 15; then
+    # A test run that was killed may have left replay paused (pg_wal_replay_pause).
+    replica_sql "SELECT pg_wal_replay_resume() WHERE pg_get_wal_replay_pause_state() <> 'not paused'" >/dev/null
     echo "replica $VERSION/$NAME on port $REPLICA_PORT is streaming from port $PRIMARY_PORT"
     echo "postgres://postgres@127.0.0.1:$REPLICA_PORT/postgres"
     exit 0
