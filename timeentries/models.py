@@ -3,7 +3,7 @@ from datetime import UTC, date, timedelta
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core import periods
@@ -162,7 +162,11 @@ class TimeEntry(models.Model):
             models.Index(fields=["project", "start"], name="timeentry_project_start"),
             models.Index(fields=["start"], name="timeentry_start"),
             models.Index(fields=["user", "day"], name="timeentry_user_day"),
-            models.Index(fields=["day"], name="timeentry_day"),
+            # The lists' order (newest day, then start, nulls last, then id): a page is read
+            # off the index instead of sorting a whole day's entries; it serves `day` alone too.
+            models.Index(
+                F("day").desc(), F("start").desc(nulls_last=True), F("id").desc(), name="timeentry_list_order"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
