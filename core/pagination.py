@@ -66,6 +66,13 @@ class CappedCountPaginator(DjangoPaginator):
     @cached_property
     def count(self):
         rows = self.object_list.order_by()
+        if not rows.query.where:
+            # Unfiltered (an admin's whole table): the estimate is the table's row count as
+            # the planner knows it, no scan of `exact_limit` rows needed to see it is long.
+            estimate = planner_row_estimate(rows)
+            if estimate is not None and estimate > self.exact_limit:
+                self.count_is_estimate = True
+                return estimate
         capped = rows[: self.exact_limit + 1].count()
         if capped <= self.exact_limit:
             return capped
