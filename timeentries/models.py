@@ -3,7 +3,7 @@ from datetime import UTC, date, timedelta
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core import periods
@@ -162,11 +162,9 @@ class TimeEntry(models.Model):
             models.Index(fields=["project", "start"], name="timeentry_project_start"),
             models.Index(fields=["start"], name="timeentry_start"),
             models.Index(fields=["user", "day"], name="timeentry_user_day"),
-            # The lists' order (newest day, then start, nulls last, then id): a page is read
-            # off the index instead of sorting a whole day's entries; it serves `day` alone too.
-            models.Index(
-                F("day").desc(), F("start").desc(nulls_last=True), F("id").desc(), name="timeentry_list_order"
-            ),
+            # `timeentry_list_order` (day, start nulls last, id, all descending: the lists'
+            # order, which also serves `day` alone) is created by migration 0008: SQLite
+            # cannot declare NULLS LAST in an index, so it is written per database there.
         ]
         constraints = [
             models.CheckConstraint(
