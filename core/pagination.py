@@ -66,6 +66,13 @@ class CappedCountPaginator(DjangoPaginator):
     @cached_property
     def count(self):
         rows = self.object_list.order_by()
+        if not rows.query.where:
+            # Unfiltered (an admin's whole table): the estimate is the table's row count as
+            # the planner knows it, no scan of `exact_limit` rows needed to see it is long.
+            estimate = planner_row_estimate(rows)
+            if estimate is not None and estimate > self.exact_limit:
+                self.count_is_estimate = True
+                return estimate
         capped = rows[: self.exact_limit + 1].count()
         if capped <= self.exact_limit:
             return capped
@@ -83,9 +90,9 @@ class CappedCountPaginator(DjangoPaginator):
         try:
             number = int(number)
         except (TypeError, ValueError) as error:
-            raise PageNotAnInteger(_("That page number is not an integer")) from error
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from error
         if number < 1:
-            raise EmptyPage(_("That page number is less than 1"))
+            raise EmptyPage(self.error_messages["min_page"])
         return number
 
     def page(self, number):
@@ -95,7 +102,7 @@ class CappedCountPaginator(DjangoPaginator):
         bottom = (number - 1) * self.per_page
         rows = list(self.object_list[bottom : bottom + self.per_page + 1])
         if not rows and number > 1:
-            raise EmptyPage(_("That page contains no results"))
+            raise EmptyPage(self.error_messages["no_results"])
         return EstimatedCountPage(rows[: self.per_page], number, self, more=len(rows) > self.per_page)
 
 

@@ -162,7 +162,9 @@ class TimeEntry(models.Model):
             models.Index(fields=["project", "start"], name="timeentry_project_start"),
             models.Index(fields=["start"], name="timeentry_start"),
             models.Index(fields=["user", "day"], name="timeentry_user_day"),
-            models.Index(fields=["day"], name="timeentry_day"),
+            # `timeentry_list_order` (day, start nulls last, id, all descending: the lists'
+            # order, which also serves `day` alone) is created by migration 0008: SQLite
+            # cannot declare NULLS LAST in an index, so it is written per database there.
         ]
         constraints = [
             models.CheckConstraint(

@@ -43,14 +43,6 @@ def user_ids_visible_to(actor: User) -> QuerySet:
     return users_visible_to(actor).values("pk")
 
 
-def visible_user_id_list(actor: User) -> list[int]:
-    """The ids of `users_visible_to(actor)` as a list (for raw SQL): an employee's own id
-    without a query, a manager's people in one."""
-    if not actor.is_manager and not actor.is_admin:
-        return [actor.pk]
-    return list(user_ids_visible_to(actor).order_by().values_list("pk", flat=True))
-
-
 class _AmongIds(Func):
     """`column = ANY(ARRAY(subquery))`: the subquery runs first, once, inside the same
     statement, and the planner counts on a handful of people rather than guessing."""

@@ -112,7 +112,7 @@ def _worked_sql(people: list[User], date_from: date, date_to: date, period: str)
     before = date_from - timedelta(days=1)
     params = {
         "ids": [person.pk for person in people],
-        "tzs": [person.timezone for person in people],
+        "tzs": [person.tzinfo.key for person in people],  # an unknown name counts as UTC, as in Python
         "since": [person.employment_start if person.employment_start <= before else None for person in people],
         "date_from": date_from,
         "date_to": date_to,

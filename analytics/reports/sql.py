@@ -9,7 +9,7 @@ from django.db import connections
 from analytics.reports.common import ENTITY_GROUPS, TIME_GROUPS, TimeReportQuery
 from core.replicas import read_alias
 from timeentries.models import MAX_ENTRY_LENGTH
-from users.selectors import visible_user_id_list
+from users.selectors import user_ids_visible_to
 
 # Group columns come from these whitelists only; never from the request.
 _SQL_GROUP_ID = {
@@ -73,12 +73,18 @@ def _where(query: TimeReportQuery) -> tuple[list[str], list[str], list[str], dic
     # Duration entries count on their own local day (the (user, day) and day indexes find them).
     durations = ["e.kind = 'duration'", "e.day >= %(date_from)s", "e.day <= %(date_to)s"]
     where = []
-    if not query.actor.is_admin:
-        # The visible people as one array, not a subquery: the planner then knows how many
-        # they are and walks the (user, start) index per person. (It guesses half the users
-        # for the subquery's "team managed by me OR me" and scans everyone's month.)
-        where.append("e.user_id = ANY(%(visible)s)")
-        params["visible"] = visible_user_id_list(query.actor)
+    if query.actor.is_manager:
+        # The visible people as an array (ARRAY(subquery), read first and once, in the same
+        # statement), not `IN (subquery)`: the planner then expects a handful of people and
+        # walks the (user, start) index per person. (For the subquery's "team managed by me
+        # OR me" it guesses half the users and scans everyone's month.)
+        people, people_params = user_ids_visible_to(query.actor).order_by().query.sql_with_params()
+        names = [f"visible_{position}" for position in range(len(people_params))]
+        where.append(f"e.user_id = ANY(ARRAY({people % tuple(f'%({name})s' for name in names)}))")
+        params.update(zip(names, people_params, strict=True))
+    elif not query.actor.is_admin:
+        where.append("e.user_id = %(visible)s")
+        params["visible"] = query.actor.pk
     for key, value in query.filters.items():
         where.append(f"{_SQL_FILTER[key]} = %(filter_{key})s")
         params[f"filter_{key}"] = value

@@ -1,6 +1,6 @@
 """Migration 0008: the single-column user and project indexes of time entries are gone
-(their composite indexes lead with the same columns), and every other index stays, the
-partial unique index of the running timer above all."""
+(their composite indexes lead with the same columns), every other index stays, the partial
+unique index of the running timer above all, and the day index is the lists' order."""
 
 import pytest
 from django.db import connection
@@ -25,3 +25,5 @@ def test_user_and_project_are_indexed_only_by_the_composite_indexes():
     assert ("project_id",) not in by_columns
     for columns in (("user_id", "start"), ("user_id", "day"), ("project_id", "start"), ("task_id",)):
         assert columns in by_columns, columns
+    assert found["timeentry_list_order"]["columns"] == ["day", "start", "id"]
+    assert "timeentry_day" not in found
