@@ -5,7 +5,7 @@ bench/loadtest.md, and prints the table.
 
 Needs DATABASE_URL to a scratch PostgreSQL database (like `make bench`): the bench data of
 `manage.py bench_data` (LOADTEST_ENTRIES entries, default 1,000,000) is generated there
-unless it is there already. Bounded: LOADTEST_SECONDS per run (default 30; four runs), and
+unless it is there already. Bounded: LOADTEST_SECONDS per run (default 25; four runs), and
 LOADTEST_MAX_REQUESTS per run (default 20,000).
 
 The run signs bench accounts in through Django's own login (sessions for the pages), the
@@ -40,7 +40,7 @@ PERCENTILES = (0.50, 0.95, 0.99)
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", default=os.environ.get("LOADTEST_USERS") or "10,30", help="levels, e.g. 10,30")
-    parser.add_argument("--seconds", type=int, default=int(os.environ.get("LOADTEST_SECONDS") or 30))
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("LOADTEST_SECONDS") or 25))
     parser.add_argument("--max-requests", type=int, default=int(os.environ.get("LOADTEST_MAX_REQUESTS") or 20_000))
     parser.add_argument("--entries", type=int, default=int(os.environ.get("LOADTEST_ENTRIES") or 1_000_000))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY") or 3))
