@@ -137,11 +137,7 @@ class PostgresStore:
                 "project_id bigint NOT NULL, task_id bigint, kind varchar(8) NOT NULL, day date NOT NULL, "
                 'week_first date NOT NULL, week_last date NOT NULL, start timestamptz, "end" timestamptz, '
                 "break_minutes integer NOT NULL, duration interval NOT NULL, description text NOT NULL, "
-<<<<<<< HEAD
-                "billable boolean NOT NULL, split boolean NOT NULL)"
-=======
-                f"billable boolean NOT NULL) {on_commit}"
->>>>>>> pool
+                f"billable boolean NOT NULL, split boolean NOT NULL) {on_commit}"
             )
             cursor.execute(f"DROP TABLE IF EXISTS {DAYS}")
             cursor.execute(
