@@ -84,8 +84,16 @@ class Catalog:
         for project in self.by_code.values():
             self.by_name.setdefault(project.name.lower(), []).append(project)
         self.tasks = {(task.project_id, task.name.lower()): task for task in Task.objects.all()}
+        self.found: dict[tuple, Project] = {}  # (project cell, client cell) -> project: a file names few
 
     def project(self, values: dict) -> Project:
+        key = (values.get("project"), values.get("client"))
+        project = self.found.get(key)
+        if project is None:
+            project = self.found[key] = self._project(values)
+        return project
+
+    def _project(self, values: dict) -> Project:
         name = str(values.get("project") or "").strip()
         if not name:
             raise DomainValidationError(_("Name the project."), field="project")

@@ -25,6 +25,7 @@ COLUMNS = (
     "duration",
     "description",
     "billable",
+    "split",
 )
 BATCH = 5000
 INSERT_BATCH = 10_000  # rows per INSERT … SELECT, so the new ids come back in batches too
@@ -104,10 +105,16 @@ ON CONFLICT (user_id, week_start) DO NOTHING
 
 
 # Per person and local day: the set's work, and its last row's line, kind and share of it.
+# An entry on one local day puts its whole worked time on it (`duration`); only the pieces of
+# entries split at local midnight are staged apart.
 DAY_TOTALS = f"""
+WITH pieces AS (
+    SELECT line, user_id, day, duration AS worked, kind = 'clocked' AS clocked FROM {STAGING} WHERE NOT split
+    UNION ALL
+    SELECT line, user_id, day, worked, clocked FROM {DAYS})
 SELECT user_id, day, sum(worked), (array_agg(line ORDER BY line DESC))[1],
        (array_agg(clocked ORDER BY line DESC))[1], (array_agg(worked ORDER BY line DESC))[1]
-FROM {DAYS} GROUP BY user_id, day {{having}} ORDER BY user_id, day
+FROM pieces GROUP BY user_id, day {{having}} ORDER BY user_id, day
 """  # noqa: S608 - a constant table name; the threshold is a parameter
 
 
@@ -121,7 +128,7 @@ class PostgresStore:
                 "project_id bigint NOT NULL, task_id bigint, kind varchar(8) NOT NULL, day date NOT NULL, "
                 'week_first date NOT NULL, week_last date NOT NULL, start timestamptz, "end" timestamptz, '
                 "break_minutes integer NOT NULL, duration interval NOT NULL, description text NOT NULL, "
-                "billable boolean NOT NULL)"
+                "billable boolean NOT NULL, split boolean NOT NULL)"
             )
             cursor.execute(f"DROP TABLE IF EXISTS {DAYS}")
             cursor.execute(
@@ -147,11 +154,13 @@ class PostgresStore:
                 staged.duration,
                 staged.description,
                 staged.billable,
+                len(staged.pieces) > 1,
             )
         )
-        clocked = staged.is_clocked
-        for day, worked in staged.pieces:
-            self.pieces.append((staged.row, staged.user_id, day, worked, clocked))
+        if len(staged.pieces) > 1:
+            clocked = staged.is_clocked
+            for day, worked in staged.pieces:
+                self.pieces.append((staged.row, staged.user_id, day, worked, clocked))
         if len(self.buffer) >= BATCH:
             self.flush()
 
