@@ -225,6 +225,9 @@ FULL_TIME_WORK_DAYS = env.int("FULL_TIME_WORK_DAYS", default=5)
 EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=50_000)
 # An import file larger than this (bytes) is refused with 413.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# The uploaded file of a finished import (done, invalid, failed, reverted) is deleted this many
+# days after the upload; the import and its file hash stay (the same file still imports once).
+IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=30)
 # Webhooks: requests to private, loopback, link-local or reserved addresses are refused
 # unless this is set (tests and an internal receiver); production sends over https only.
 WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)

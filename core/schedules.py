@@ -41,6 +41,10 @@ PERIODIC_TASKS: dict[str, tuple[str, dict[str, str]]] = {
         "analytics.tasks.exports_reap_stale_task",
         {"minute": "*/5", "hour": "*", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
     ),
+    "imports: delete the uploaded files of finished imports older than IMPORT_FILE_RETENTION_DAYS": (
+        "imports.tasks.import_files_purge_task",
+        {"minute": "45", "hour": "4", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
+    ),
     "search: index again the rows whose index update gave up": (
         "search.tasks.search_reconcile_task",
         {"minute": "*/15", "hour": "*", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},

@@ -1,9 +1,10 @@
-"""Imports' background work: validating and committing a file, and judging the days an
-import touched. Both take ids (or JSON) and are idempotent."""
+"""Imports' background work: validating and committing a file, judging the days an import
+touched, and (nightly) deleting the files of finished imports. All are idempotent."""
 
 from celery import shared_task
 
 from core.audit import task_actor
+from core.locks import PeriodicJob
 from core.outbox import RETRY_ON_OUTAGE, TRANSIENT_ERRORS, retry_or_give_up
 from imports import services
 
@@ -26,3 +27,10 @@ def import_judge(people_days: dict[str, list[str]]) -> int:
     entries now say)."""
     with task_actor(None, "system:imports.tasks.import_judge"):
         return services.import_judge(people_days=people_days)
+
+
+@shared_task(base=PeriodicJob, name="imports.tasks.import_files_purge_task")
+def import_files_purge_task() -> int:
+    """Nightly: delete the uploaded files of finished imports older than
+    IMPORT_FILE_RETENTION_DAYS (the imports and their hashes stay)."""
+    return services.import_files_purge()
