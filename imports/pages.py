@@ -19,6 +19,7 @@ from core.errors import DomainError
 from imports import services
 from imports.formats import KINDS
 from imports.models import Import
+from imports.progress import progress_seen
 from imports.selectors import imports_visible_to
 from imports.services.lifecycle import ADMIN_KINDS
 
@@ -77,6 +78,7 @@ def imports_page(request):
 
 
 def _detail_context(request, source: Import) -> dict:
+    source.progress = progress_seen(source)  # a commit under way reports through the cache
     return {
         "nav": "imports",
         "source": source,

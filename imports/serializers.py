@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from imports.formats import KINDS
 from imports.models import Import
+from imports.progress import progress_seen
 
 
 class ImportCreateSerializer(serializers.Serializer):
@@ -60,6 +61,11 @@ class ImportSerializer(serializers.ModelSerializer):
             "reverted_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["progress"] = progress_seen(instance)  # a commit under way reports through the cache
+        return data
 
 
 class ImportTemplateQuerySerializer(serializers.Serializer):

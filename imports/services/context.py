@@ -18,6 +18,8 @@ class Run:
     actor: User
     write: bool  # False: validate only, every write is rolled back
     report: Callable[[int], None] = lambda rows: None  # called with the rows read so far
+    # Called with the share of the run done once the file is read (checks, write batches).
+    advance: Callable[[float], None] = lambda done: None
     link: Callable[[str, list[int]], None] = lambda label, pks: None  # links new rows to the import
     errors: ErrorLog = field(default_factory=ErrorLog)
     rows_total: int = 0

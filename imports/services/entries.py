@@ -12,6 +12,9 @@ from timeentries.models import TimeEntry
 from timeentries.services.bulk import EntrySet
 
 ENTRY_LABEL = TimeEntry._meta.label_lower
+# Shares of a run's work done once the file is read and once the rows are checked as a set
+# (then the write, a batch at a time): what the progress of a commit reports.
+READ_SHARE, CHECKED_SHARE = 0.6, 0.7
 
 
 def import_time_entries(run: Run, rows) -> None:
@@ -34,10 +37,20 @@ def import_time_entries(run: Run, rows) -> None:
             problem = entries.add(row=row.number, user=person, **fields)
             if problem:
                 run.errors.add(row.number, *problem)
+        run.advance(READ_SHARE)
         for row, field, message in entries.check():
             run.errors.add(row, field, message)
         if run.write and not run.errors:
-            entries.insert(lambda pks: run.created_add(ENTRY_LABEL, pks))
+            run.advance(CHECKED_SHARE)
+            written = 0
+
+            def created(pks: list[int]) -> None:
+                nonlocal written
+                run.created_add(ENTRY_LABEL, pks)
+                written += len(pks)
+                run.advance(CHECKED_SHARE + (1 - CHECKED_SHARE) * written / max(entries.count, 1))
+
+            entries.insert(created)
     finally:
         entries.close()
 

@@ -22,9 +22,10 @@ from core.outbox import TRANSIENT_ERRORS
 from core.permissions import ensure_admin
 from imports.formats import KINDS, ImportFileError, read_source
 from imports.models import Import, ImportedObject
+from imports.progress import progress_forget, progress_report
 from imports.selectors import imports_visible_to
 from imports.services.context import Run
-from imports.services.entries import import_time_entries
+from imports.services.entries import READ_SHARE, import_time_entries
 from imports.services.follow import follow_up, people_days_of
 from imports.services.records import import_leave, import_projects, import_users
 from users.models import User
@@ -159,21 +160,35 @@ def _earlier_commit(source: Import) -> Import | None:
     )
 
 
-def _progress(source: Import, start: int, span: int):
-    """A callback reporting how far through the file a run has read, as start..start+span."""
+def _progress(source: Import, start: int, span: int, *, share: float = 1.0, write=None):
+    """A callback reporting how far through the file a run has read, as start..start+span
+    (of which reading the file is `share`). `write(percent)` records it; by default on the
+    import's row, which a run outside a transaction (a validation) shows at once."""
     size = max(source.file.size, 1)
+    write = write or (lambda percent: Import.objects.filter(pk=source.pk).update(progress=percent))
 
     def report(_rows: int) -> None:
         read = source.file.file.tell() if not source.file.closed else size
-        Import.objects.filter(pk=source.pk).update(progress=min(start + span * read // size, start + span))
+        write(min(start + int(span * share * read / size), start + span))
 
     return report
 
 
-def _run(source: Import, *, write: bool, progress) -> Run:
+def _advance(start: int, span: int, write):
+    """A callback reporting the share of a run done after the file is read, as start..start+span."""
+
+    def advance(done: float) -> None:
+        write(min(start + int(span * done), start + span))
+
+    return advance
+
+
+def _run(source: Import, *, write: bool, progress, advance=None) -> Run:
     """Read the file and run its kind over the rows in a savepoint, rolled back unless
     `write` and every row is valid."""
     run = Run(source=source, actor=source.owner, write=write, report=progress, link=partial(_link, source))
+    if advance is not None:
+        run.advance = advance
     with source.file.open("rb") as handle:
         try:
             read = read_source(handle, filename=source.filename, kind=source.kind)
@@ -225,7 +240,18 @@ def _commit(import_id: int) -> None:
         source.duplicate_of = source.duplicate_of or earlier
         _done(source, created={})
         return
-    run = _run(source, write=True, progress=lambda rows: None)
+    # The commit's transaction hides what it writes to the import's row until it ends, so its
+    # progress goes to the cache, where a poller reads it (`imports.progress`).
+    start, span = source.progress, 99 - source.progress
+    progress_forget(source.pk)  # what an attempt before a retry reported
+    report = partial(progress_report, source.pk)
+    run = _run(
+        source,
+        write=True,
+        progress=_progress(source, start, span, share=READ_SHARE, write=report),
+        advance=_advance(start, span, report),
+    )
+    transaction.on_commit(partial(progress_forget, source.pk))
     _record_run(source, run)
     source.validated_at = timezone.now()
     if run.errors:

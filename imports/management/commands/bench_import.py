@@ -19,6 +19,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from compliance.models import Violation
 from core.models import OutboxMessage
 from imports import services
 from imports.models import Import
@@ -148,6 +149,9 @@ class Command(BaseCommand):
         message = OutboxMessage.objects.filter(task=JUDGE_TASK).order_by("-pk").first()
         if message is None:
             return 0.0
+        # The bench's people start each run without violations (a revert's judgement is not
+        # run here), so every run times the judgement of a first import.
+        Violation.objects.filter(user__email__endswith=f"@{DOMAIN}").delete()
         started = time.perf_counter()
         services.import_judge(people_days=message.args[0])
         return round(time.perf_counter() - started, 3)
