@@ -267,6 +267,10 @@ class Command(BaseCommand):
                 length = rng.randint(1, min(3, slot))
                 # The last request of each person waits for a decision; the rest are history.
                 status = LeaveRequest.Status.PENDING if n == count - 1 else LeaveRequest.Status.APPROVED
+                if status == LeaveRequest.Status.PENDING:
+                    # Asked ahead, after the generated entries: approving it must not meet
+                    # worked time on its days, which the approval refuses (bench f approves one).
+                    start = PERIOD_END.date() + timedelta(days=7 + rng.randrange(28))
                 requests.append(
                     LeaveRequest(
                         user_id=person.pk,
