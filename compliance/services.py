@@ -159,7 +159,8 @@ def violations_sync(
 
 def compliance_after_write(*, user: User, spans) -> list[rules.Finding]:
     """Called once an entry was saved, moved or deleted (after Time's write committed, through
-    `compliance_judge_written`; an import calls it inside its own transaction): judge the affected days as they now stand, and re-judge the weekly average of
+    `compliance_judge_written`; an import calls it inside its own transaction): judge the
+    affected days as they now stand, and re-judge the weekly average of
     every later week whose reference period holds them (`weeks_averaged_over`), so a
     back-dated correction leaves no stale average behind; record the violations, resolve
     the fixed ones and return the findings for the response's `compliance_warnings`.
