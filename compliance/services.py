@@ -258,7 +258,12 @@ def compliance_scan(*, start: date, end: date, users=None, batch_size: int = 200
 def violation_acknowledge(*, violation_id: int, actor: User, comment: str) -> Violation:
     """A manager (or admin) notes that they saw a violation and what is done about it."""
     violation = Violation.objects.select_for_update(of=("self",)).select_related("user").get(pk=violation_id)
-    ensure_can_decide_for(actor, violation.user, what=_("acknowledge this violation"))
+    ensure_can_decide_for(
+        actor,
+        violation.user,
+        own=_("You cannot acknowledge your own violation."),
+        others=_("Only %(person)s's manager or an admin can acknowledge this violation."),
+    )
     if not (comment or "").strip():
         raise DomainValidationError(_("Say what is done about it."), field="comment")
     if violation.status != Violation.Status.OPEN:
@@ -298,7 +303,7 @@ def _ensure_within_the_law(policy: WorkingTimePolicy) -> None:
 def policy_save(*, actor: User, instance: WorkingTimePolicy, teams=None, **fields) -> WorkingTimePolicy:
     """Create or change a policy (admins). A team follows at most one policy; one default;
     limits looser than the law only as a collective-agreement exception with its reference."""
-    ensure_admin(actor, what=_("change working-time policies"))
+    ensure_admin(actor, denied=_("Only admins can change working-time policies."))
     was_default = instance.pk is not None and WorkingTimePolicy.objects.filter(pk=instance.pk, is_default=True).exists()
     for name, value in fields.items():
         setattr(instance, name, value)

@@ -109,7 +109,7 @@ def user_register(
 
 @transaction.atomic
 def user_create(*, actor: User, password: str, request=None, **fields) -> User:
-    ensure_admin(actor, what="create users")
+    ensure_admin(actor, denied=gettext("Only admins can create users."))
     _ensure_user_names(fields)
     _ensure_email_free(fields["email"])
     allowed = USER_ADMIN_FIELDS | USER_FIRST_CONTRACT_FIELDS
@@ -129,7 +129,7 @@ def user_update(*, user: User, actor: User, request=None, **fields) -> User:
     """Admin edit of any user field. Role changes and deactivation are audited; deactivation
     also ends every session of the user and revokes their personal access tokens
     (`user_tokens_revoke`); reactivation does not bring them back."""
-    ensure_admin(actor, what="edit users")
+    ensure_admin(actor, denied=gettext("Only admins can edit users."))
     _ensure_user_names(fields)
     user = User.objects.select_for_update().get(pk=user.pk)
     if "email" in fields:
@@ -352,7 +352,7 @@ def team_create(
     absences_visible_to_members: bool = True,
     request=None,
 ) -> Team:
-    ensure_admin(actor, what="create teams")
+    ensure_admin(actor, denied=gettext("Only admins can create teams."))
     _ensure_display_names(name=name)
     if Team.objects.filter(name__iexact=name).exists():
         raise DomainValidationError(gettext("A team with this name already exists."), field="name")
@@ -366,7 +366,7 @@ def team_create(
 
 @transaction.atomic
 def team_update(*, team: Team, actor: User, request=None, **fields) -> Team:
-    ensure_admin(actor, what="edit teams")
+    ensure_admin(actor, denied=gettext("Only admins can edit teams."))
     # The stored row, not the caller's instance: the admin's form has already put the new
     # values on that one, so comparing with it missed every change (a team's new holiday
     # calendar was neither saved nor re-counted its members' leave).
@@ -399,7 +399,7 @@ def team_update(*, team: Team, actor: User, request=None, **fields) -> Team:
 @transaction.atomic
 def team_delete(*, team: Team, actor: User, request=None) -> None:
     """Deleting a team leaves its members without a team; their data stays."""
-    ensure_admin(actor, what="delete teams")
+    ensure_admin(actor, denied=gettext("Only admins can delete teams."))
     audit_event_record(action="team_deleted", actor=actor, target=team, request=request)
     # on_delete=SET_NULL would clear the members' team in one UPDATE that auditlog never
     # sees; saving each member leaves the change in their field history.
@@ -496,7 +496,7 @@ def contract_mirror_today(*, today_utc=None) -> int:
 
 
 def _ensure_can_write_contracts(actor: User) -> None:
-    ensure_admin(actor, what="change contracts")
+    ensure_admin(actor, denied=gettext("Only admins can change contracts."))
 
 
 def _contract_validate(version: Contract) -> None:

@@ -104,7 +104,7 @@ def leave_requests_recount(*, user_ids, since: date, actor: User | None, reason:
 def holiday_calendar_delete(*, calendar: HolidayCalendar, actor: User) -> None:
     """Delete a calendar with its holidays; the people it applied to have their coming
     leave re-counted without those holidays."""
-    ensure_admin(actor, what=_("delete holiday calendars"))
+    ensure_admin(actor, denied=_("Only admins can delete holiday calendars."))
     if Contract.objects.filter(holiday_calendar=calendar).exists():
         raise Conflict(
             _("Contract versions name the holiday calendar %(calendar)s; give them another one first.")
@@ -126,7 +126,7 @@ def holiday_create(
 ) -> Holiday:
     """Add a company day or public holiday (admins); approved leave on that day is re-counted."""
     if actor is not None:
-        ensure_admin(actor, what=_("change holiday calendars"))
+        ensure_admin(actor, denied=_("Only admins can change holiday calendars."))
     return _holiday_add(calendar=calendar, day=day, name=name, half_day=half_day, actor=actor, imported=False)
 
 
@@ -152,7 +152,7 @@ def _holiday_add(*, calendar, day, name, half_day, actor, imported) -> Holiday:
 
 @transaction.atomic
 def holiday_delete(*, holiday: Holiday, actor: User) -> None:
-    ensure_admin(actor, what=_("change holiday calendars"))
+    ensure_admin(actor, denied=_("Only admins can change holiday calendars."))
     calendar, day, name = holiday.calendar, holiday.date, holiday.name
     _ensure_holiday_month_open(calendar, day)
     holiday.delete()
@@ -217,7 +217,7 @@ def holidays_import(*, calendar: HolidayCalendar, year: int, actor: User | None 
     category was dropped) are removed, and the leave over them re-counted; company days
     (not imported) stay."""
     if actor is not None:
-        ensure_admin(actor, what=_("import holidays"))
+        ensure_admin(actor, denied=_("Only admins can import holidays."))
     if not 1900 <= year <= 2200:
         raise DomainValidationError(_("Give a year between 1900 and 2200."), field="year")
     categories = _importable_categories(calendar)

@@ -268,7 +268,7 @@ def ledger_adjust(
     *, actor: User, user: User, leave_type: LeaveType, amount: Decimal, on: date, note: str
 ) -> LeaveLedgerEntry:
     """A manual correction by an admin, always with a note."""
-    ensure_admin(actor, what=_("adjust leave balances"))
+    ensure_admin(actor, denied=_("Only admins can adjust leave balances."))
     if not note.strip():
         raise DomainValidationError(_("Say why the balance is adjusted."), field="note")
     if amount == 0:
@@ -295,7 +295,7 @@ def ledger_payout(
     employed only the contractual extra left may be paid out: the statutory minimum is for
     rest, and money replaces it only when the employment ends (BUrlG §7(4), WTD Art. 7(2)).
     From `employment_end` on, what is left is paid out, its statutory part recorded."""
-    ensure_admin(actor, what=_("pay out leave"))
+    ensure_admin(actor, denied=_("Only admins can pay out leave."))
     if not note.strip():
         raise DomainValidationError(_("Say why the leave is paid out."), field="note")
     if amount >= 0:

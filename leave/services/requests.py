@@ -126,7 +126,12 @@ def leave_request_record(
             _("You may record leave for yourself and your teams' people only, not for %(user)s.") % {"user": user}
         )
     if approved:
-        ensure_can_decide_for(actor, user, what=_("record this leave as approved"))
+        ensure_can_decide_for(
+            actor,
+            user,
+            own=_("You cannot record your own leave as approved."),
+            others=_("Only %(person)s's manager or an admin can record this leave as approved."),
+        )
     days = {"start_date": start_date, "end_date": end_date, "start_half": start_half, "end_half": end_half}
     request = _request_save(actor=actor, user=user, leave_type=leave_type, days=days, reason=reason)
     if approved:
@@ -254,7 +259,12 @@ def leave_request_approve(*, request_id: int, actor: User, comment: str = "") ->
     """The requester's manager or an admin (never the requester) approves a pending request;
     the debit is written in the same transaction."""
     request = _locked_request(request_id)
-    ensure_can_decide_for(actor, request.user, what=_("approve this leave request"))
+    ensure_can_decide_for(
+        actor,
+        request.user,
+        own=_("You cannot approve your own leave request."),
+        others=_("Only %(person)s's manager or an admin can approve this leave request."),
+    )
     if request.status != Status.PENDING:
         raise Conflict(
             _("The request is %(status)s, not pending.") % {"status": request.get_status_display().lower()},
@@ -277,7 +287,12 @@ def leave_request_reject(*, request_id: int, actor: User, comment: str) -> Leave
     if not (comment or "").strip():
         raise DomainValidationError(_("Say why the request is rejected."), field="comment")
     request = _locked_request(request_id)
-    ensure_can_decide_for(actor, request.user, what=_("reject this leave request"))
+    ensure_can_decide_for(
+        actor,
+        request.user,
+        own=_("You cannot reject your own leave request."),
+        others=_("Only %(person)s's manager or an admin can reject this leave request."),
+    )
     if request.status != Status.PENDING:
         raise Conflict(
             _("The request is %(status)s, not pending.") % {"status": request.get_status_display().lower()},
