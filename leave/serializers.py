@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from core.dates import EARLIEST_DATE, LATEST_DATE
 from core.filters import MAX_ID
+from core.holiday_names import holiday_name
 from core.serializers import BoundedDateField, DateRangeQuerySerializer
 from leave.models import (
     CalendarFeed,
@@ -113,14 +114,25 @@ class LeaveHolidayCalendarSerializer(serializers.ModelSerializer):
         # Country, subdivision and categories are checked and normalised by `HolidayCalendar.clean`.
 
 
+# The holiday's name in the request's language (`core.holiday_names`); `name` stays as stored.
+NAME_LOCALIZED_HELP = (
+    "The name in the request's language where the holidays package has it (Neujahr / New Year's Day); "
+    "a company day as stored."
+)
+
+
 class LeaveHolidaySerializer(serializers.ModelSerializer):
     date = BoundedDateField()
+    name_localized = serializers.SerializerMethodField(help_text=NAME_LOCALIZED_HELP)
 
     class Meta:
         model = Holiday
-        fields = ["id", "calendar", "date", "name", "half_day", "imported"]
+        fields = ["id", "calendar", "date", "name", "name_localized", "half_day", "imported"]
         read_only_fields = ["id", "imported"]
         validators: list = []  # a second holiday on the same day is the service's 409
+
+    def get_name_localized(self, holiday) -> str:
+        return holiday_name(holiday)
 
 
 class LeaveHolidayImportSerializer(serializers.Serializer):
@@ -389,10 +401,15 @@ class LeaveAbsenceSerializer(serializers.ModelSerializer):
 
 
 class LeaveCalendarHolidaySerializer(serializers.ModelSerializer):
+    name_localized = serializers.SerializerMethodField(help_text=NAME_LOCALIZED_HELP)
+
     class Meta:
         model = Holiday
-        fields = ["date", "name", "half_day"]
+        fields = ["date", "name", "name_localized", "half_day"]
         read_only_fields = fields
+
+    def get_name_localized(self, holiday) -> str:
+        return holiday_name(holiday)
 
 
 class LeaveCalendarSerializer(serializers.Serializer):
