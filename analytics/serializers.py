@@ -156,6 +156,13 @@ class ExportCreateSerializer(serializers.Serializer):
         help_text="the report's query parameters, e.g. from, to, group_by; and optionally sort: a column key, "
         "-key for descending (the rows of the reports page, in its order)",
     )
+    locale = serializers.ChoiceField(
+        choices=["en", "de"],
+        default="",
+        allow_blank=True,
+        help_text='"de": a CSV separated with ";" and a decimal comma, German date and number formats in xlsx; '
+        "left out or en: locale-neutral",
+    )
 
     def validate(self, attrs):
         query = REPORT_QUERY_SERIALIZERS[attrs["report"]](data={**attrs["params"], "format": "json"})
@@ -180,6 +187,7 @@ class ExportSerializer(serializers.ModelSerializer):
             "id",
             "report",
             "format",
+            "locale",
             "params",
             "status",
             "progress",

@@ -58,6 +58,7 @@ class ReportTable(HTMLParser):
         self.in_table = self.in_cell = False
         self.hidden_depth = 0
         self.sorted_headers = []
+        self.download_form = None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -74,10 +75,19 @@ class ReportTable(HTMLParser):
                 self.sorted_headers.append((len(self.rows[-1]) - 1, attrs["aria-sort"]))
         elif self.in_cell and tag == "span":
             self.hidden_depth += 1
-        elif tag == "a" and attrs.get("href", "").startswith("/reports/download"):
-            self.links[attrs["href"].rsplit("format=", 1)[1]] = attrs["href"]
+        elif tag == "form" and attrs.get("action") == "/reports/download":
+            self.download_form = []  # the direct downloads: a GET form, a button per format
+        elif tag == "input" and self.download_form is not None and attrs.get("type") == "hidden":
+            self.download_form.append((attrs["name"], attrs["value"]))
+        elif tag == "option" and self.download_form is not None and "selected" in attrs:
+            self.download_form.append(("locale", attrs["value"]))
+        elif tag == "button" and self.download_form is not None and attrs.get("name") == "format":
+            fields = [*self.download_form, ("format", attrs["value"])]
+            self.links[attrs["value"]] = "/reports/download?" + urlencode(fields)
 
     def handle_endtag(self, tag):
+        if tag == "form":
+            self.download_form = None
         if tag == "table":
             self.in_table = False
         elif tag in ("th", "td"):
