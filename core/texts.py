@@ -145,6 +145,11 @@ def _decode(value):
     return str(value)
 
 
+def english(text: str) -> str:
+    """`text` in English if it is a `Text` (audit data, logs), else as it is."""
+    return text.english() if isinstance(text, Text) else text
+
+
 def text_from_data(data: dict) -> Text:
     return Text(data["code"], {name: _decode(value) for name, value in (data.get("params") or {}).items()})
 
@@ -263,6 +268,7 @@ __all__ = [
     "ShortDate",
     "Template",
     "Text",
+    "english",
     "text_from_data",
     "text_parse",
     "text_render",

@@ -156,6 +156,11 @@ class LeaveRequestSerializer(serializers.ModelSerializer):
     type = serializers.PrimaryKeyRelatedField(source="leave_type", queryset=LeaveType.objects.all())
     type_name = serializers.CharField(source="leave_type.name", read_only=True)
     user_email = serializers.EmailField(source="user.email", read_only=True)
+    decision_comment_localized = serializers.CharField(
+        source="decision_comment_text",
+        read_only=True,
+        help_text="The comment in the request's language where the system wrote it (Approved automatically.).",
+    )
     start_date = BoundedDateField()
     end_date = BoundedDateField()
     start_half = _half()
@@ -189,6 +194,7 @@ class LeaveRequestSerializer(serializers.ModelSerializer):
             "decided_by",
             "decided_at",
             "decision_comment",
+            "decision_comment_localized",
             "created_at",
             "updated_at",
         ]
@@ -202,6 +208,7 @@ class LeaveRequestSerializer(serializers.ModelSerializer):
             "decided_by",
             "decided_at",
             "decision_comment",
+            "decision_comment_localized",
             "created_at",
             "updated_at",
         ]
@@ -275,6 +282,9 @@ class LeaveLedgerEntrySerializer(serializers.ModelSerializer):
     type = serializers.PrimaryKeyRelatedField(source="leave_type", read_only=True)
     type_name = serializers.CharField(source="leave_type.name", read_only=True)
     kind = LeaveEnumField(LeaveLedgerEntry.Kind, schema_name="LeaveLedgerKindEnum", read_only=True)
+    note_localized = serializers.CharField(
+        source="note_text", read_only=True, help_text="The note in the request's language; `note` is English."
+    )
 
     class Meta:
         model = LeaveLedgerEntry
@@ -289,6 +299,7 @@ class LeaveLedgerEntrySerializer(serializers.ModelSerializer):
             "request",
             "related_request",
             "note",
+            "note_localized",
             "created_at",
             "statutory",
         ]

@@ -8,13 +8,15 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core import outbox
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainError, DomainValidationError, Forbidden
 from core.signals import domain_event, leave_days_changed
+from core.texts import ShortDate, Template, Text
 from leave import selectors
-from leave.models import LeaveLedgerEntry, LeaveRequest, LeaveType
+from leave.models import APPROVED_AUTOMATICALLY, LeaveLedgerEntry, LeaveRequest, LeaveType
 from leave.notifications import notify_leave_decided, notify_leave_requested
 from leave.services.account import ensure_toil_fits
 from leave.services.ledger import closed_year_carry_loss, ensure_balance, ledger_write
@@ -24,6 +26,8 @@ from users.permissions import ensure_can_decide_for, user_manages
 from users.services import ensure_employed
 
 Kind = LeaveLedgerEntry.Kind
+# A half day as a ledger note names it.
+HALF_NAMES = {"morning": gettext_noop("morning"), "afternoon": gettext_noop("afternoon")}
 Status = LeaveRequest.Status
 
 
@@ -80,7 +84,7 @@ def leave_request_create(
     request = _request_save(actor=actor, user=actor, leave_type=leave_type, days=days, reason=reason)
     domain_event.send(sender=LeaveRequest, event="leave_request.created", instance=request)
     if not leave_type.requires_approval:
-        _approve(request, actor=None, comment="Approved automatically.")
+        _approve(request, actor=None, comment=APPROVED_AUTOMATICALLY)
     else:
         outbox.enqueue(notify_leave_requested, request.pk)
     return request
@@ -221,7 +225,12 @@ def _approve(request: LeaveRequest, *, actor: User | None, comment: str, notify:
                     amount=-part.amount,
                     kind=Kind.DEBIT,
                     request=request,
-                    note=f"{request.leave_type.name} {request.start_date} to {request.end_date}",
+                    note=Template(gettext_noop("%(type)s %(start)s to %(end)s"))
+                    % {
+                        "type": request.leave_type.name,
+                        "start": ShortDate(request.start_date),
+                        "end": ShortDate(request.end_date),
+                    },
                     actor=actor,
                 )
     if request.leave_type.interrupts_leave:
@@ -485,7 +494,12 @@ def leave_request_shorten(
             request=request,
             kind=Kind.CREDIT,
             key=f"request:{request.pk}:shortened",
-            note=f"Shortened: ends {end_date}{f' ({end_half})' if end_half else ''} instead of {old_end}",
+            note=(
+                Template(gettext_noop("Shortened: ends %(end)s (%(half)s) instead of %(old_end)s"))
+                if end_half
+                else Template(gettext_noop("Shortened: ends %(end)s instead of %(old_end)s"))
+            )
+            % {"end": ShortDate(end_date), "half": Text(HALF_NAMES.get(end_half, "")), "old_end": ShortDate(old_end)},
             actor=actor,
         )
         leave_sick_credits_sync(leave=request, actor=actor)
@@ -534,7 +548,7 @@ def _credit_cancelled(request: LeaveRequest, *, actor: User | None) -> None:
             amount=-held[year],
             kind=Kind.CREDIT,
             request=request,
-            note="Cancelled",
+            note=Template(gettext_noop("Cancelled")) % {},
             actor=actor,
         )
 
@@ -602,7 +616,8 @@ def leave_sick_credits_sync(*, leave: LeaveRequest, actor: User | None) -> None:
             kind=Kind.SICK_CREDIT,
             request=leave,
             related_request=sick,
-            note=f"Sick during {leave.leave_type.name} ({sick.start_date} to {sick.end_date})"
+            note=Template(gettext_noop("Sick during %(type)s (%(start)s to %(end)s)"))
+            % {"type": leave.leave_type.name, "start": ShortDate(sick.start_date), "end": ShortDate(sick.end_date)}
             if difference > 0
             else f"Sick leave {sick.start_date} to {sick.end_date}: {_fmt(-difference)} no longer credited",
             actor=actor,
