@@ -80,11 +80,11 @@ class Text(str):
 
 class Template(str):
     """A message waiting for its parameters, written where it is used:
-    `Template(gettext_noop("... %(day)s ...")) % {"day": Day(day)}` is a `Text`. Alone it
-    reads as its translation in the active language."""
+    `Template(gettext_noop("... %(day)s ...")) % {"day": Day(day)}` is a `Text`. It is its
+    msgid until then, so a module may hold one (nothing is translated at import)."""
 
     def __new__(cls, msgid: str):
-        value = super().__new__(cls, gettext(msgid))
+        value = super().__new__(cls, msgid)
         value.msgid = msgid
         return value
 
