@@ -94,6 +94,7 @@ def _open_warnings(timesheets: list[Timesheet]) -> dict:
                         "id": violation.pk,
                         "rule": violation.rule,
                         "message": violation.message,
+                        "message_localized": violation.message_text,
                         "period_start": violation.period_start,
                         "period_end": violation.period_end,
                     }

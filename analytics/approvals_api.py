@@ -33,7 +33,8 @@ class ApprovalProjectHoursSerializer(serializers.Serializer):
 class ApprovalWarningSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     rule = serializers.CharField()
-    message = serializers.CharField()
+    message = serializers.CharField(help_text="As stored (English for violations recorded since the message codes).")
+    message_localized = serializers.CharField(help_text="The message in the request's language.")
     period_start = serializers.DateField()
     period_end = serializers.DateField()
 

@@ -27,7 +27,7 @@ def report_download(request, query: ReportQuery, *, format: str, params: dict) -
     are built in the background (`services.export_create`). A CSV takes `?locale=de` for
     German spreadsheets (`core.i18n.CSV_LOCALES`)."""
     csv_locale = csv_locale_asked(request)
-    rendered = report_render(query, actor=request.user, format=format, csv_locale=csv_locale)
+    rendered = report_render(query, actor=request.user, format=format, locale=csv_locale)
     if rendered.row_count > settings.EXPORT_SYNC_MAX_ROWS:
         raise ExportTooLarge(
             _(

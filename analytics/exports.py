@@ -36,6 +36,10 @@ MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_MEDIA_TYPE}
 NUMBER_FORMAT = "0.00"
 XLSX_MAX_TEXT = 32_767
 DATE_FORMAT = "yyyy-mm-dd"
+# Per export locale: (number format, date format) of xlsx cells. Excel shows a number's
+# separators in the reader's own settings; German files add thousands grouping and dates as
+# German spreadsheets write them.
+XLSX_FORMATS = {"": (NUMBER_FORMAT, DATE_FORMAT), "en": (NUMBER_FORMAT, DATE_FORMAT), "de": ("#,##0.00", "dd.mm.yyyy")}
 WIDTHS = {"text": 28, "number": 14, "date": 12}
 GROUP_HEADERS = {
     "user": pgettext_lazy("report column", "User"),
@@ -133,18 +137,21 @@ class _CellRowSheet(WriteOnlyWorksheet):
             yield cell
 
 
-def _styled_cell(sheet, kind: str, *, bold: bool = False) -> WriteOnlyCell:
+def _styled_cell(sheet, kind: str, *, bold: bool = False, locale: str = "") -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet)
+    number_format, date_format = XLSX_FORMATS[locale]
     if kind == "number":
-        cell.number_format = NUMBER_FORMAT
+        cell.number_format = number_format
     elif kind == "date":
-        cell.number_format = DATE_FORMAT
+        cell.number_format = date_format
     if bold:
         cell.font = Font(bold=True)
     return cell
 
 
-def rows_to_xlsx(columns: list[Column], rows: Iterable[dict], totals: dict | None, path_or_buffer) -> int:
+def rows_to_xlsx(
+    columns: list[Column], rows: Iterable[dict], totals: dict | None, path_or_buffer, *, locale: str = ""
+) -> int:
     """Write one sheet: a bold frozen header, typed cells, and a bold totals row when there
     are totals. Returns the number of data rows written."""
     workbook = Workbook(write_only=True)
@@ -159,7 +166,7 @@ def rows_to_xlsx(columns: list[Column], rows: Iterable[dict], totals: dict | Non
     # lookup per cell) is what made exports slow.
     keys = [key for key, _, _ in columns]
     kinds = [kind for _, _, kind in columns]
-    cells = [_styled_cell(sheet, kind) for kind in kinds]
+    cells = [_styled_cell(sheet, kind, locale=locale) for kind in kinds]
     count = 0
     for row in rows:
         for cell, key, kind in zip(cells, keys, kinds, strict=True):
@@ -169,7 +176,7 @@ def rows_to_xlsx(columns: list[Column], rows: Iterable[dict], totals: dict | Non
     if totals:
         cells = []
         for position, (key, _, kind) in enumerate(columns):
-            cell = _styled_cell(sheet, kind if key in totals else "text", bold=True)
+            cell = _styled_cell(sheet, kind if key in totals else "text", bold=True, locale=locale)
             if key in totals:
                 _set_value(cell, totals[key], kind)
             else:
@@ -310,19 +317,20 @@ class RenderedReport:
     chunks: Iterator[bytes]
 
 
-def _xlsx_chunks(columns: list[Column], result: dict) -> Iterator[bytes]:
+def _xlsx_chunks(columns: list[Column], result: dict, locale: str = "") -> Iterator[bytes]:
     buffer = io.BytesIO()
-    rows_to_xlsx(columns, result["rows"], result["totals"], buffer)
+    rows_to_xlsx(columns, result["rows"], result["totals"], buffer, locale=locale)
     yield buffer.getvalue()
 
 
-def report_render(query: ReportQuery, *, actor, format: str, csv_locale: str = "") -> RenderedReport:
+def report_render(query: ReportQuery, *, actor, format: str, locale: str = "") -> RenderedReport:
     """Run `query`'s report for `actor` and write it as a csv or xlsx file: the one path of
-    the direct download (analytics.api) and the background export (analytics.services)."""
+    the direct download (analytics.api) and the background export (analytics.services).
+    `locale` ("", "en", "de") sets the CSV's separators and the xlsx number formats."""
     columns, result = report_table(query, actor=actor)
     rows = result["rows"]
     if format == "csv":
-        chunks = (line.encode("utf-8") for line in rows_to_csv_stream(columns, rows, locale=csv_locale))
+        chunks = (line.encode("utf-8") for line in rows_to_csv_stream(columns, rows, locale=locale))
     else:
-        chunks = _xlsx_chunks(columns, result)
+        chunks = _xlsx_chunks(columns, result, locale)
     return RenderedReport(query.filename(format), MEDIA_TYPES[format], len(rows), chunks)

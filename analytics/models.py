@@ -28,6 +28,15 @@ class Export(models.Model):
     report = models.CharField(max_length=16, choices=Report.choices)
     params = models.JSONField(default=dict, blank=True)
     format = models.CharField(max_length=8, choices=Format.choices)
+    # The file's number conventions (`core.i18n.CSV_LOCALES`): "de" writes a CSV with ";" and
+    # a decimal comma and German date and number formats in xlsx; "" or "en" locale-neutral.
+    locale = models.CharField(
+        max_length=2,
+        blank=True,
+        default="",
+        choices=[("en", "English"), ("de", "Deutsch")],
+        verbose_name=_("file locale"),
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
     progress = models.PositiveSmallIntegerField(default=0)
     row_count = models.PositiveIntegerField(null=True, blank=True)

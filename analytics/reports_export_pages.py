@@ -17,6 +17,7 @@ from analytics.queries import PayrollReportQuerySerializer
 from analytics.reports_filters import report_request
 from analytics.reports_pages import EXPORT_ACTIVE, reports_url
 from core.errors import DomainError, Forbidden
+from core.i18n import CSV_LOCALES
 from leave.services import month_closing_create
 from users.selectors import teams_visible_to
 
@@ -27,7 +28,10 @@ def export_create_page(request):
     """Start a background file of the report the query string asks for (`format` posted)."""
     asked = report_request(request.user, request.GET)
     output = request.POST.get("format")
-    if asked.errors or output not in Export.Format.values:
+    locale = request.POST.get("locale", "")
+    if locale not in CSV_LOCALES:
+        messages.error(request, _("Choose German or English numbers and dates for the file."))
+    elif asked.errors or output not in Export.Format.values:
         messages.error(request, _("Choose the report and a format (CSV or XLSX) to export."))
     elif asked.report not in Export.Report.values:
         messages.error(
@@ -35,7 +39,7 @@ def export_create_page(request):
         )
     else:
         services.export_create(
-            actor=request.user, report=asked.report, format=output, params=asked.raw, request=request
+            actor=request.user, report=asked.report, format=output, params=asked.raw, locale=locale, request=request
         )
         messages.success(
             request,

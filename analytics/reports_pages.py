@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -96,6 +97,20 @@ def _payroll_status(request, asked: ReportRequest) -> dict | None:
     return {"month": month, "closings": closings, "closed": closed, "team": team}
 
 
+def _query_fields(params: dict) -> list[tuple[str, str]]:
+    """`params` as the (name, value) pairs of a form's hidden fields, a list repeating its name."""
+    return [
+        (name, str(item))
+        for name, value in params.items()
+        for item in (value if isinstance(value, list | tuple) else [value])
+    ]
+
+
+def file_locale_default() -> str:
+    """The file locale the downloads offer first: the reader's language (`core.i18n.CSV_LOCALES`)."""
+    return "de" if (translation.get_language() or "").startswith("de") else "en"
+
+
 def _page_context(request, asked: ReportRequest) -> dict:
     user = request.user
     return {
@@ -118,6 +133,8 @@ def _page_context(request, asked: ReportRequest) -> dict:
         "sync_max": settings.EXPORT_SYNC_MAX_ROWS,
         "background_allowed": asked.report in Export.Report.values,
         "download_query": urlencode(asked.params),
+        "download_fields": _query_fields(asked.params),
+        "file_locale": file_locale_default(),
         "saved_reports": [(saved, saved_report_page_url(saved)) for saved in saved_reports_of(user)],
         "page_query": request.GET.urlencode(),
     }

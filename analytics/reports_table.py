@@ -2,10 +2,11 @@
 the totals row, the chart's data, and the empty state's advice. The rows arrive sorted
 (`analytics.exports.report_table`); nothing here reorders them."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.http import QueryDict
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
@@ -55,15 +56,18 @@ FILTER_NAMES = {
 }
 
 
-def cell_text(value) -> str:
+def cell_text(value, kind: str = "text") -> str:
     """A cell as the page writes it: amounts with two places, as the CSV file does, with the
-    language's decimal mark."""
+    language's decimal mark; dates in the language's short format (the rows and the JSON API
+    keep them ISO)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, Decimal):
         return number_format(value, 2)
+    if kind == "date" and value != "":
+        return date_format(value if isinstance(value, date) else date.fromisoformat(value), "SHORT_DATE_FORMAT")
     return str(value)
 
 
@@ -90,7 +94,9 @@ def header_cells(columns: list[Column], sort: str, query: QueryDict) -> list[dic
 
 
 def body_rows(columns: list[Column], rows: list[dict]) -> list[list[dict]]:
-    return [[{"text": cell_text(row.get(key)), "num": kind == "number"} for key, _, kind in columns] for row in rows]
+    return [
+        [{"text": cell_text(row.get(key), kind), "num": kind == "number"} for key, _, kind in columns] for row in rows
+    ]
 
 
 def totals_row(columns: list[Column], totals: dict | None) -> list[dict] | None:
@@ -99,7 +105,11 @@ def totals_row(columns: list[Column], totals: dict | None) -> list[dict] | None:
         return None
     cells = []
     for position, (key, _header, kind) in enumerate(columns):
-        text = cell_text(totals[key]) if key in totals else (pgettext("totals row", "Total") if position == 0 else "")
+        text = (
+            cell_text(totals[key], kind)
+            if key in totals
+            else (pgettext("totals row", "Total") if position == 0 else "")
+        )
         cells.append({"text": text, "num": kind == "number" and key in totals})
     return cells
 
@@ -107,11 +117,12 @@ def totals_row(columns: list[Column], totals: dict | None) -> list[dict] | None:
 def chart_data(report: str, columns: list[Column], rows: list[dict]) -> dict:
     """Bars of the first CHART_MAX_ROWS rows in the table's order, for static/js/reports.js."""
     label_keys, series = CHART_SERIES[report]
+    kinds = {key: kind for key, _, kind in columns}
     if label_keys is None:
         label_keys = [key for key, _, kind in columns if kind != "number"]
     shown = rows[:CHART_MAX_ROWS]
     return {
-        "labels": [" · ".join(cell_text(row.get(key)) for key in label_keys) for row in shown],
+        "labels": [" · ".join(cell_text(row.get(key), kinds.get(key, "text")) for key in label_keys) for row in shown],
         "datasets": [
             {"label": str(label), "data": [float(row.get(key) or 0) for row in shown]} for key, label in series
         ],

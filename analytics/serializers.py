@@ -1,6 +1,7 @@
 """The analytics API's response shapes (reports, for the schema) and its export requests.
 A report's query parameters are validated in `analytics.queries`."""
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from analytics.exports import report_columns
@@ -9,6 +10,7 @@ from analytics.queries import REPORT_QUERY_SERIALIZERS
 from analytics.saved_reports import saved_report_page_url, saved_report_query_string
 from analytics.sorting import sort_parse
 from core.errors import DomainValidationError
+from core.i18n import CSV_LOCALES
 
 # --- responses (documentation and JSON shape) ----------------------------------------------
 
@@ -156,6 +158,19 @@ class ExportCreateSerializer(serializers.Serializer):
         help_text="the report's query parameters, e.g. from, to, group_by; and optionally sort: a column key, "
         "-key for descending (the rows of the reports page, in its order)",
     )
+    # A plain string in the schema: an enum of "en"/"de" would clash with the other locale enums.
+    locale = serializers.CharField(
+        default="",
+        allow_blank=True,
+        max_length=2,
+        help_text='"de": a CSV separated with ";" and a decimal comma, German date and number formats in xlsx; '
+        '"en" or left out: locale-neutral',
+    )
+
+    def validate_locale(self, value: str) -> str:
+        if value not in CSV_LOCALES:
+            raise serializers.ValidationError(gettext("Give locale=de or locale=en, or leave it out."))
+        return value
 
     def validate(self, attrs):
         query = REPORT_QUERY_SERIALIZERS[attrs["report"]](data={**attrs["params"], "format": "json"})
@@ -172,6 +187,9 @@ class ExportCreateSerializer(serializers.Serializer):
 class ExportSerializer(serializers.ModelSerializer):
     # A plain string in the schema: an enum named "Status" would clash with other apps' ones.
     status = serializers.CharField(read_only=True, help_text="pending, running, done or failed")
+    locale = serializers.CharField(
+        read_only=True, help_text='The file\'s number conventions: "de", "en" or "" (neutral).'
+    )
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -180,6 +198,7 @@ class ExportSerializer(serializers.ModelSerializer):
             "id",
             "report",
             "format",
+            "locale",
             "params",
             "status",
             "progress",

@@ -36,16 +36,17 @@ def export_filename(export: Export) -> str:
 
 
 @transaction.atomic
-def export_create(*, actor: User, report: str, format: str, params: dict, request=None) -> Export:
-    """Queue a report file for `actor`; the task starts once this transaction commits."""
+def export_create(*, actor: User, report: str, format: str, params: dict, locale: str = "", request=None) -> Export:
+    """Queue a report file for `actor`, written with `locale`'s number conventions
+    (`core.i18n.CSV_LOCALES`); the task starts once this transaction commits."""
     report_check(report_query(report, params, actor=actor), actor=actor)
-    export = Export.objects.create(owner=actor, report=report, format=format, params=params)
+    export = Export.objects.create(owner=actor, report=report, format=format, params=params, locale=locale)
     audit_event_record(
         action="report_exported",
         actor=actor,
         request=request,
         target=export,
-        data={"report": report, "format": format, "params": params, "background": True},
+        data={"report": report, "format": format, "params": params, "locale": locale, "background": True},
     )
     outbox.enqueue(EXPORT_TASK, export.pk)
     return export
@@ -74,7 +75,7 @@ def export_build(*, export_id: int) -> Export:
             # A replica that already holds this export's row holds all its owner wrote before asking.
             with replica_reads(caught_up_with=export):
                 query = report_query(export.report, export.params, actor=export.owner)
-                rendered = report_render(query, actor=export.owner, format=export.format)
+                rendered = report_render(query, actor=export.owner, format=export.format, locale=export.locale)
             _progress(export, 60)
             content = b"".join(rendered.chunks)
         _progress(export, 90)

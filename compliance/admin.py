@@ -107,7 +107,7 @@ class ViolationAdmin(ScopedAdminMixin, ServiceAdmin):
         "period_end",
         "measured",
         "limit",
-        "message",
+        "message_localized",
         "entries",
         "status",
         "acknowledged_by",
@@ -122,6 +122,10 @@ class ViolationAdmin(ScopedAdminMixin, ServiceAdmin):
 
     def scoped_queryset(self, user):
         return violations_visible_to(user)
+
+    @admin.display(description=_("message"))
+    def message_localized(self, violation) -> str:
+        return violation.message_text
 
     def has_add_permission(self, request):
         return False  # the scan and the live checks record violations

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from compliance.policies import default_limit
+from core.texts import text_render
 from users.models import Team
 
 
@@ -241,7 +242,11 @@ class Violation(models.Model):
     period_end = models.DateField(verbose_name=_("period end"))
     measured = models.DecimalField(verbose_name=_("measured"), max_digits=7, decimal_places=2)
     limit = models.DecimalField(verbose_name=_("limit"), max_digits=7, decimal_places=2)
+    # The message in English, as the API and webhooks have always carried it; what people
+    # read is `message_text`: the code (its English msgid) and parameters in their language.
     message = models.CharField(verbose_name=_("message"), max_length=255)
+    message_code = models.TextField(verbose_name=_("message code"), blank=True, default="")
+    message_params = models.JSONField(verbose_name=_("message parameters"), default=dict, blank=True)
     entries = models.JSONField(
         verbose_name=_("entries"), default=list, blank=True, help_text=_("Ids of the time entries involved.")
     )
@@ -281,3 +286,8 @@ class Violation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_rule_display()} {self.period_start} to {self.period_end}"
+
+    @property
+    def message_text(self) -> str:
+        """The message in the active language (`core.texts`), else as stored."""
+        return text_render(self.message_code, self.message_params, self.message)

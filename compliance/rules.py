@@ -20,10 +20,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from django.utils import dateformat
-from django.utils.translation import gettext
+from django.utils.translation import gettext_noop
 
 from core import periods
+from core.texts import Day, DayTime, Template
 
 VIOLATION, WARNING = "violation", "warning"
 TIMES_NOT_RECORDED = "times_not_recorded"
@@ -183,9 +183,9 @@ def hours_label(value: timedelta | Decimal) -> str:
     return f"{whole} h {rest:02d}" if rest else f"{whole} h"
 
 
-def day_label(day: date) -> str:
-    """ "Tue 3 Mar"."""
-    return dateformat.format(day, "D j M")
+def day_label(day: date) -> Day:
+    """ "Tue 3 Mar", in the language of whoever reads the message (`core.texts`)."""
+    return Day(day)
 
 
 def _time_on(local: datetime, day: date) -> dict:
@@ -199,8 +199,8 @@ def moment_label(moment: datetime, tz: ZoneInfo, *, relative_to: date | None = N
     if relative_to is not None and local.date() == relative_to:
         return f"{local:%H:%M}"
     if relative_to is not None and local.date() == relative_to - timedelta(days=1):
-        return gettext("yesterday %(time)s") % {"time": f"{local:%H:%M}"}
-    return f"{day_label(local.date())} {local:%H:%M}"
+        return Template(gettext_noop("yesterday %(time)s")) % {"time": f"{local:%H:%M}"}
+    return DayTime(local)
 
 
 def shifts(intervals: list[Interval], limits: Limits) -> list[list[Interval]]:
@@ -258,9 +258,11 @@ def _daily_max_finding(worked: Decimal, first: date, last: date, limits: Limits,
     values = {"worked": hours_label(worked), "since": since, "day": day_label(first)}
     values["allowed"] = hours_label(limits.max_daily_hours)
     if since:
-        message = gettext("%(worked)s worked in the 24 h from %(since)s, more than the %(allowed)s allowed.")
+        message = Template(
+            gettext_noop("%(worked)s worked in the 24 h from %(since)s, more than the %(allowed)s allowed.")
+        )
     else:
-        message = gettext("%(worked)s worked on %(day)s, more than the %(allowed)s allowed.")
+        message = Template(gettext_noop("%(worked)s worked on %(day)s, more than the %(allowed)s allowed."))
     return Finding(
         "daily_max",
         VIOLATION,
@@ -301,7 +303,11 @@ def check_daily_max(
         first, last = periods.local_date(start, tz), _last_day(min(end, max(i.end for i in involved)), tz)
         if not _in_days(first, last, days):
             continue
-        since = "" if first == last else gettext("%(time)s on %(day)s") % _time_on(start.astimezone(tz), first)
+        since = (
+            ""
+            if first == last
+            else Template(gettext_noop("%(time)s on %(day)s")) % _time_on(start.astimezone(tz), first)
+        )
         finding = _daily_max_finding(worked, first, last, limits, _ids(involved), since)
         if (first, last) not in found or found[first, last].measured < worked:
             found[first, last] = finding
@@ -357,14 +363,18 @@ def check_breaks(intervals: list[Interval], tz: ZoneInfo, limits: Limits, days: 
                 "after": hours_label(after),
             }
             if taken:
-                message = gettext(
-                    "%(worked)s worked from %(from)s on %(day)s with only %(taken)s minutes of break; "
-                    "%(required)s minutes are required after %(after)s."
+                message = Template(
+                    gettext_noop(
+                        "%(worked)s worked from %(from)s on %(day)s with only %(taken)s minutes of break; "
+                        "%(required)s minutes are required after %(after)s."
+                    )
                 )
             else:
-                message = gettext(
-                    "%(worked)s without a %(required)s-minute break (from %(from)s on %(day)s; "
-                    "required after %(after)s)."
+                message = Template(
+                    gettext_noop(
+                        "%(worked)s without a %(required)s-minute break (from %(from)s on %(day)s; "
+                        "required after %(after)s)."
+                    )
                 )
             message %= values
             findings.append(
@@ -426,9 +436,11 @@ def check_daily_rest(intervals: list[Interval], tz: ZoneInfo, limits: Limits, da
                     rest.day,
                     rest.hours,
                     limits.min_daily_rest_hours,
-                    gettext(
-                        "Only %(rest)s of rest since %(since)s, before work at %(time)s on %(day)s; "
-                        "%(required)s are required."
+                    Template(
+                        gettext_noop(
+                            "Only %(rest)s of rest since %(since)s, before work at %(time)s on %(day)s; "
+                            "%(required)s are required."
+                        )
                     )
                     % {
                         "rest": hours_label(rest.end - rest.start),
@@ -492,9 +504,11 @@ def check_work_in_a_row(intervals: list[Interval], tz: ZoneInfo, limits: Limits,
                 last,
                 worked,
                 limits.break_after_hours,
-                gettext(
-                    "%(worked)s worked in a row from %(from)s on %(day)s without a break; "
-                    "at most %(allowed)s are allowed."
+                Template(
+                    gettext_noop(
+                        "%(worked)s worked in a row from %(from)s on %(day)s without a break; "
+                        "at most %(allowed)s are allowed."
+                    )
                 )
                 % {
                     "worked": hours_label(worked_time),
@@ -550,9 +564,11 @@ def check_weekly_rest(
                     week_start + timedelta(days=6),
                     decimal_hours(longest_inside),
                     required,
-                    gettext(
-                        "Week %(week)s (%(first)s to %(last)s): no rest of %(required)s in one piece "
-                        "with %(inside)s of it inside the week; the longest rest within it was %(longest)s."
+                    Template(
+                        gettext_noop(
+                            "Week %(week)s (%(first)s to %(last)s): no rest of %(required)s in one piece "
+                            "with %(inside)s of it inside the week; the longest rest within it was %(longest)s."
+                        )
                     )
                     % {
                         "week": periods.iso_week_label(week_start),
@@ -590,10 +606,20 @@ class Average:
 def weeks_label(days: Decimal) -> str:
     """ "16 weeks", "15.8 weeks", "3 days": the length an average was taken over."""
     if days < 7:
-        whole = days.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP).normalize()
-        return (gettext("%(count)s day") if whole == 1 else gettext("%(count)s days")) % {"count": f"{whole:f}"}
-    weeks = (days / 7).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP).normalize()
-    return (gettext("%(count)s week") if weeks == 1 else gettext("%(count)s weeks")) % {"count": f"{weeks:f}"}
+        whole = _tenths(days)
+        return (Template(gettext_noop("%(count)s day")) if whole == 1 else Template(gettext_noop("%(count)s days"))) % {
+            "count": whole
+        }
+    weeks = _tenths(days / 7)
+    return (Template(gettext_noop("%(count)s week")) if weeks == 1 else Template(gettext_noop("%(count)s weeks"))) % {
+        "count": weeks
+    }
+
+
+def _tenths(value: Decimal) -> Decimal:
+    """To the tenth, without a trailing ",0" (16 weeks, 15.8 weeks)."""
+    tenths = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return tenths.quantize(Decimal(1)) if tenths == tenths.to_integral_value() else tenths
 
 
 def rolling_average(
@@ -658,7 +684,7 @@ def check_weekly_hours(
         this_week = decimal_hours(
             sum((per_day.get(week_start + timedelta(days=n), timedelta()) for n in range(7)), timedelta())
         )
-        over = gettext("Average %(average)s h a week over %(length)s to %(day)s") % {
+        over = Template(gettext_noop("Average %(average)s h a week over %(length)s to %(day)s")) % {
             "average": average.value,
             "length": weeks_label(average.days),
             "day": day_label(week_end),
@@ -672,7 +698,7 @@ def check_weekly_hours(
                     week_end,
                     average.value,
                     limit,
-                    gettext("%(over)s (from %(day)s), more than %(limit)s h.")
+                    Template(gettext_noop("%(over)s (from %(day)s), more than %(limit)s h."))
                     % {"over": over, "day": day_label(average.first_day), "limit": limit},
                 )
             )
@@ -692,9 +718,11 @@ def _weekly_hours_warning(this_week: Decimal, week_start: date, limits: Limits, 
         "weeks": limits.reference_period_weeks,
         "average": average,
     }
-    message = gettext(
-        "%(hours)s h in week %(week)s, above %(limit)s h; "
-        "the %(weeks)s-week average (%(average)s h) is within the limit."
+    message = Template(
+        gettext_noop(
+            "%(hours)s h in week %(week)s, above %(limit)s h; "
+            "the %(weeks)s-week average (%(average)s h) is within the limit."
+        )
     )
     week_end = week_start + timedelta(days=6)
     return Finding("weekly_hours", WARNING, week_start, week_end, this_week, limits.max_weekly_hours, message % values)
@@ -722,15 +750,19 @@ def _first_period_finding(average, limits: Limits, history_start: date, week_end
     }
     if average.hours > allowed:
         severity = VIOLATION
-        message = gettext(
-            "%(over)s (since the start on %(start)s): %(worked)s h worked, more than the %(allowed)s h the "
-            "%(weeks)s-week period to %(end)s allows."
+        message = Template(
+            gettext_noop(
+                "%(over)s (since the start on %(start)s): %(worked)s h worked, more than the %(allowed)s h the "
+                "%(weeks)s-week period to %(end)s allows."
+            )
         )
     else:
         severity = WARNING
-        message = gettext(
-            "%(over)s (since the start on %(start)s), above %(limit)s h; the weeks to %(end)s can "
-            "balance it: %(remain)s h remain of the %(weeks)s-week period's %(allowed)s h."
+        message = Template(
+            gettext_noop(
+                "%(over)s (since the start on %(start)s), above %(limit)s h; the weeks to %(end)s can "
+                "balance it: %(remain)s h remain of the %(weeks)s-week period's %(allowed)s h."
+            )
         )
     message %= values
     return Finding("weekly_average", severity, average.first_day, week_end, average.value, limit, message)
@@ -764,7 +796,11 @@ def check_times_recorded(
                 day,
                 decimal_hours(worked),
                 Decimal(0),
-                gettext("%(worked)s on %(day)s recorded without start and end times; the policy requires them.")
+                Template(
+                    gettext_noop(
+                        "%(worked)s on %(day)s recorded without start and end times; the policy requires them."
+                    )
+                )
                 % {"worked": hours_label(worked), "day": day_label(day)},
                 tuple(sorted((duration_entries or {}).get(day, ()))),
             )
@@ -988,9 +1024,11 @@ def check_night_average(
                 end,
                 average,
                 NIGHT_WORKER_DAILY_AVERAGE,
-                gettext(
-                    "Night worker: %(worked)s h over the %(days)s working days from %(start)s to "
-                    "%(end)s, %(average)s h a day on average; 8 h are allowed (ArbZG §6(2))."
+                Template(
+                    gettext_noop(
+                        "Night worker: %(worked)s h over the %(days)s working days from %(start)s to "
+                        "%(end)s, %(average)s h a day on average; 8 h are allowed (ArbZG §6(2))."
+                    )
                 )
                 % {
                     "worked": worked,
@@ -1057,13 +1095,18 @@ def check_sunday_work(
         weeks = SUNDAY_SUBSTITUTE_WEEKS if sunday else HOLIDAY_SUBSTITUTE_WEEKS
         window_start = periods.week_start_of(day)
         message = (
-            gettext(
-                "%(worked)s worked on Sunday, %(day)s: a substitute rest day is owed between %(first)s and %(last)s."
+            Template(
+                gettext_noop(
+                    "%(worked)s worked on Sunday, %(day)s: a substitute rest day is owed between "
+                    "%(first)s and %(last)s."
+                )
             )
             if sunday
-            else gettext(
-                "%(worked)s worked on a public holiday, %(day)s: a substitute rest day is owed between "
-                "%(first)s and %(last)s."
+            else Template(
+                gettext_noop(
+                    "%(worked)s worked on a public holiday, %(day)s: a substitute rest day is owed between "
+                    "%(first)s and %(last)s."
+                )
             )
         )
         findings.append(
@@ -1146,14 +1189,18 @@ def check_substitute_rest(
         if owed.status != "missed" or not _overlaps(ordered, owed.window_start, owed.due_by):
             continue
         message = (
-            gettext(
-                "No substitute rest day for the work on Sunday %(day)s: no free working day "
-                "between %(first)s and %(last)s (ArbZG §11(3))."
+            Template(
+                gettext_noop(
+                    "No substitute rest day for the work on Sunday %(day)s: no free working day "
+                    "between %(first)s and %(last)s (ArbZG §11(3))."
+                )
             )
             if owed.kind == "sunday"
-            else gettext(
-                "No substitute rest day for the work on the public holiday %(day)s: no free working day "
-                "between %(first)s and %(last)s (ArbZG §11(3))."
+            else Template(
+                gettext_noop(
+                    "No substitute rest day for the work on the public holiday %(day)s: no free working day "
+                    "between %(first)s and %(last)s (ArbZG §11(3))."
+                )
             )
         )
         findings.append(
@@ -1205,9 +1252,11 @@ def check_free_sundays(
                 date(year, 12, 31),
                 Decimal(can_be_free),
                 Decimal(FREE_SUNDAYS),
-                gettext(
-                    "%(worked)s of the %(sundays)s Sundays of %(year)s worked (since %(day)s, fewer "
-                    "than %(free)s can stay free): at most %(can_be_free)s free Sundays (ArbZG §11(1))."
+                Template(
+                    gettext_noop(
+                        "%(worked)s of the %(sundays)s Sundays of %(year)s worked (since %(day)s, fewer "
+                        "than %(free)s can stay free): at most %(can_be_free)s free Sundays (ArbZG §11(1))."
+                    )
                 )
                 % {
                     "worked": len(worked),

@@ -87,6 +87,9 @@ class ComplianceViolationSerializer(serializers.ModelSerializer):
     user_name = serializers.CharField(source="user", read_only=True)
     rule = ComplianceEnumField(Violation.Rule, schema_name="ComplianceRuleEnum", read_only=True)
     rule_label = serializers.CharField(source="get_rule_display", read_only=True)
+    message_localized = serializers.CharField(
+        source="message_text", read_only=True, help_text="The message in the request's language; `message` is English."
+    )
     status = ComplianceEnumField(Violation.Status, schema_name="ComplianceViolationStatusEnum", read_only=True)
 
     class Meta:
@@ -103,6 +106,7 @@ class ComplianceViolationSerializer(serializers.ModelSerializer):
             "measured",
             "limit",
             "message",
+            "message_localized",
             "entries",
             "status",
             "acknowledged_by",

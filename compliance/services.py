@@ -19,6 +19,7 @@ from core import periods
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
 from core.signals import domain_event
+from core.texts import Text
 from users.models import User
 from users.permissions import ensure_admin, ensure_can_decide_for
 
@@ -71,6 +72,15 @@ def _affected_days(user: User, *spans: tuple[datetime | date, datetime | None]) 
     return days
 
 
+def _message_fields(finding: rules.Finding) -> dict:
+    """The finding's message as a violation keeps it: in English (the API's and webhooks'
+    `message`), and as a code with parameters that each reader sees in their own language."""
+    if not isinstance(finding.message, Text):
+        return {"message": str(finding.message)[:255], "message_code": "", "message_params": {}}
+    data = finding.message.as_data()
+    return {"message": finding.message.english()[:255], "message_code": data["code"], "message_params": data["params"]}
+
+
 def _violation_record(user: User, finding: rules.Finding) -> str:
     """Create the violation a finding describes, or bring the stored one up to date (and
     reopen it if it was resolved). Answers "created", "updated" or "" (unchanged)."""
@@ -82,22 +92,25 @@ def _violation_record(user: User, finding: rules.Finding) -> str:
         defaults={
             "measured": finding.measured,
             "limit": finding.limit,
-            "message": finding.message[:255],
+            **_message_fields(finding),
             "entries": list(finding.entries),
         },
     )
     if created:
         domain_event.send(sender=Violation, event="violation.created", instance=violation)
         return "created"
-    changed = (violation.measured, violation.limit, violation.entries) != (
+    message = _message_fields(finding)
+    changed = (violation.measured, violation.limit, violation.entries, violation.message_code) != (
         finding.measured,
         finding.limit,
         list(finding.entries),
+        message["message_code"],
     ) or violation.status == Violation.Status.RESOLVED
     if not changed:
         return ""
-    violation.measured, violation.limit = finding.measured, finding.limit
-    violation.message, violation.entries = finding.message[:255], list(finding.entries)
+    violation.measured, violation.limit, violation.entries = finding.measured, finding.limit, list(finding.entries)
+    for name, value in message.items():
+        setattr(violation, name, value)
     if violation.status == Violation.Status.RESOLVED:
         violation.status, violation.resolved_at, violation.resolution_note = Violation.Status.OPEN, None, ""
     violation.save()
@@ -221,7 +234,7 @@ def timesheet_approval_check(*, user: User, week_start: date, actor: User, reaso
     if not reason:
         if policy_for(user).enforcement != WorkingTimePolicy.Enforcement.BLOCK:
             return []
-        listed = "; ".join(f"{violation.get_rule_display()}: {violation.message}" for violation in violations)
+        listed = "; ".join(f"{violation.get_rule_display()}: {violation.message_text}" for violation in violations)
         message = ngettext(
             "Week %(week)s has %(count)d open working-time violation (%(listed)s). "
             "Acknowledge it or approve with a reason.",
@@ -274,7 +287,12 @@ def compliance_scan(*, start: date, end: date, users=None, batch_size: int = 200
 def violation_acknowledge(*, violation_id: int, actor: User, comment: str) -> Violation:
     """A manager (or admin) notes that they saw a violation and what is done about it."""
     violation = Violation.objects.select_for_update(of=("self",)).select_related("user").get(pk=violation_id)
-    ensure_can_decide_for(actor, violation.user, what=_("acknowledge this violation"))
+    ensure_can_decide_for(
+        actor,
+        violation.user,
+        own=_("You cannot acknowledge your own violation."),
+        others=_("Only %(person)s's manager or an admin can acknowledge this violation."),
+    )
     if not (comment or "").strip():
         raise DomainValidationError(_("Say what is done about it."), field="comment")
     if violation.status != Violation.Status.OPEN:
@@ -314,7 +332,7 @@ def _ensure_within_the_law(policy: WorkingTimePolicy) -> None:
 def policy_save(*, actor: User, instance: WorkingTimePolicy, teams=None, **fields) -> WorkingTimePolicy:
     """Create or change a policy (admins). A team follows at most one policy; one default;
     limits looser than the law only as a collective-agreement exception with its reference."""
-    ensure_admin(actor, what=_("change working-time policies"))
+    ensure_admin(actor, denied=_("Only admins can change working-time policies."))
     was_default = instance.pk is not None and WorkingTimePolicy.objects.filter(pk=instance.pk, is_default=True).exists()
     for name, value in fields.items():
         setattr(instance, name, value)

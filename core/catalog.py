@@ -5,6 +5,7 @@ admins only, validated by the model, unique names answered as a 400, audited."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
 
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
@@ -15,7 +16,7 @@ from core.permissions import ensure_admin
 def catalog_save(*, actor, instance, **fields):
     """Create or change a catalogue row (admins only); many-to-many fields such
     as a project's teams are set after the row is saved."""
-    ensure_admin(actor, what=f"change {instance._meta.verbose_name_plural}")
+    ensure_admin(actor, denied=_("Only admins can change %(things)s.") % {"things": instance._meta.verbose_name_plural})
     many = {name: fields.pop(name) for name in list(fields) if instance._meta.get_field(name).many_to_many}
     for name, value in fields.items():
         setattr(instance, name, value)
@@ -41,7 +42,7 @@ def _unique_or_400(instance) -> None:
 def catalog_delete(*, actor, instance) -> None:
     """Delete an unused catalog row (client, project, task, leave type…); one in use is
     archived or deactivated instead."""
-    ensure_admin(actor, what=f"delete {instance._meta.verbose_name_plural}")
+    ensure_admin(actor, denied=_("Only admins can delete %(things)s.") % {"things": instance._meta.verbose_name_plural})
     try:
         with transaction.atomic():
             instance.delete()

@@ -1,13 +1,14 @@
-from django.utils.translation import gettext as _
 from rest_framework import permissions
 
 from core.errors import Forbidden
 
 
-def ensure_admin(actor, *, what: str) -> None:
-    """Only an active admin may `what` (a phrase: "delete teams")."""
+def ensure_admin(actor, *, denied: str) -> None:
+    """Only an active admin may go on; anyone else is refused with `denied`, a whole
+    translated sentence ("Only admins can delete teams."), so that no phrase is glued into
+    a frame another language would build differently."""
     if not (actor.is_active and actor.is_admin):
-        raise Forbidden(_("Only admins can %(what)s.") % {"what": what})
+        raise Forbidden(str(denied))
 
 
 class AdminWritesOthersRead(permissions.BasePermission):

@@ -259,7 +259,7 @@ class LeaveLedgerEntryAdmin(ScopedAdminMixin, AppendOnlyAdmin):
     teams' rows."""
 
     form = LedgerAdjustmentForm
-    list_display = ["date", "user", "leave_type", "kind", "signed_amount", "note", "request", "created_by"]
+    list_display = ["date", "user", "leave_type", "kind", "signed_amount", "note_localized", "request", "created_by"]
     list_filter = ["kind", "leave_type", ("user__team", admin.RelatedOnlyFieldListFilter)]
     date_hierarchy = "date"
     search_fields = ["user__email", "user__first_name", "user__last_name", "note"]
@@ -272,11 +272,15 @@ class LeaveLedgerEntryAdmin(ScopedAdminMixin, AppendOnlyAdmin):
         "statutory",
         "kind",
         "request",
-        "note",
+        "note_localized",
         "created_by",
         "created_at",
         "idempotency_key",
     ]
+
+    @admin.display(description=gettext_lazy("note"))
+    def note_localized(self, entry: LeaveLedgerEntry) -> str:
+        return entry.note_text
 
     def scoped_queryset(self, user):
         return selectors.ledger_visible_to(user)

@@ -10,8 +10,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
+from core.texts import text_render, text_translated
 from core.validators import color_validator
+
+# The comment on leave whose type needs no approval, kept in English and shown translated.
+APPROVED_AUTOMATICALLY = gettext_noop("Approved automatically.")
 
 
 class LeaveType(models.Model):
@@ -291,6 +296,12 @@ class LeaveRequest(models.Model):
         return f"{self.user} {self.leave_type} {self.start_date} to {self.end_date}"
 
     @property
+    def decision_comment_text(self) -> str:
+        """The decision's comment in the active language where the system wrote it
+        (`APPROVED_AUTOMATICALLY`, stored in English), else as the person wrote it."""
+        return text_translated(self.decision_comment, [APPROVED_AUTOMATICALLY])
+
+    @property
     def amount(self) -> Decimal:
         """What the request draws from the ledger, in the type's unit."""
         return self.hours if self.leave_type.unit == LeaveType.Unit.HOUR else self.working_days
@@ -355,7 +366,11 @@ class LeaveLedgerEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="related_ledger_entries",
     )
+    # A note the system writes is kept in English in `note` (the API's) and as a code with
+    # parameters (`core.texts`) that `note_text` shows in the reader's language.
     note = models.CharField(verbose_name=_("note"), max_length=255, blank=True)
+    note_code = models.TextField(verbose_name=_("note code"), blank=True, default="")
+    note_params = models.JSONField(verbose_name=_("note parameters"), default=dict, blank=True)
     idempotency_key = models.CharField(verbose_name=_("idempotency key"), max_length=120, unique=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -385,6 +400,11 @@ class LeaveLedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.kind} {self.amount:+}"
+
+    @property
+    def note_text(self) -> str:
+        """The note in the active language (`core.texts`); a typed note as typed."""
+        return text_render(self.note_code, self.note_params, self.note)
 
 
 def new_feed_token() -> str:

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy
 
 from core.i18n import send_mail_translated
 from core.outbox import RETRY_ON_OUTAGE, send_once
-from leave.models import LeaveForfeitureNotice, LeaveRequest
+from core.texts import text_translated
+from leave.models import APPROVED_AUTOMATICALLY, LeaveForfeitureNotice, LeaveRequest
 from users.models import User
 
 # Whole sentences per half and per decision, so that translators never assemble fragments.
@@ -121,7 +122,10 @@ def notify_leave_decided(
 
 
 def _with_comment(body: str, comment: str | None) -> str:
-    return body + "\n\n" + _("Comment: %(comment)s") % {"comment": comment} if comment else body
+    """The body and the decision's comment, the system's own in the mail's language."""
+    if not comment:
+        return body
+    return body + "\n\n" + _("Comment: %(comment)s") % {"comment": text_translated(comment, [APPROVED_AUTOMATICALLY])}
 
 
 def _decided_mail(request: LeaveRequest, status: str, decided_by: User | None, comment: str | None):

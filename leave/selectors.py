@@ -43,7 +43,10 @@ def daterange(start: date, end: date) -> Iterable[date]:
 def holidays_of(calendar_id: int | None, start: date, end: date) -> dict[date, Holiday]:
     if calendar_id is None:
         return {}
-    return {h.date: h for h in Holiday.objects.filter(calendar_id=calendar_id, date__range=(start, end))}
+    return {
+        h.date: h
+        for h in Holiday.objects.filter(calendar_id=calendar_id, date__range=(start, end)).select_related("calendar")
+    }
 
 
 def calendar_id_on(user: User, terms: Terms | None) -> int | None:
@@ -57,7 +60,9 @@ def holidays_by_calendar(calendar_ids: Iterable[int | None], start: date, end: d
     result: dict[int | None, dict] = {calendar_id: {} for calendar_id in calendar_ids}
     wanted = [calendar_id for calendar_id in result if calendar_id is not None]
     if wanted:
-        for holiday in Holiday.objects.filter(calendar_id__in=wanted, date__range=(start, end)):
+        for holiday in Holiday.objects.filter(calendar_id__in=wanted, date__range=(start, end)).select_related(
+            "calendar"
+        ):
             result[holiday.calendar_id][holiday.date] = holiday
     return result
 

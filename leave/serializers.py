@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from core.dates import EARLIEST_DATE, LATEST_DATE
 from core.filters import MAX_ID
+from core.holiday_names import holiday_name
 from core.serializers import BoundedDateField, DateRangeQuerySerializer
 from leave.models import (
     CalendarFeed,
@@ -113,14 +114,25 @@ class LeaveHolidayCalendarSerializer(serializers.ModelSerializer):
         # Country, subdivision and categories are checked and normalised by `HolidayCalendar.clean`.
 
 
+# The holiday's name in the request's language (`core.holiday_names`); `name` stays as stored.
+NAME_LOCALIZED_HELP = (
+    "The name in the request's language where the holidays package has it (Neujahr / New Year's Day); "
+    "a company day as stored."
+)
+
+
 class LeaveHolidaySerializer(serializers.ModelSerializer):
     date = BoundedDateField()
+    name_localized = serializers.SerializerMethodField(help_text=NAME_LOCALIZED_HELP)
 
     class Meta:
         model = Holiday
-        fields = ["id", "calendar", "date", "name", "half_day", "imported"]
+        fields = ["id", "calendar", "date", "name", "name_localized", "half_day", "imported"]
         read_only_fields = ["id", "imported"]
         validators: list = []  # a second holiday on the same day is the service's 409
+
+    def get_name_localized(self, holiday) -> str:
+        return holiday_name(holiday)
 
 
 class LeaveHolidayImportSerializer(serializers.Serializer):
@@ -144,6 +156,11 @@ class LeaveRequestSerializer(serializers.ModelSerializer):
     type = serializers.PrimaryKeyRelatedField(source="leave_type", queryset=LeaveType.objects.all())
     type_name = serializers.CharField(source="leave_type.name", read_only=True)
     user_email = serializers.EmailField(source="user.email", read_only=True)
+    decision_comment_localized = serializers.CharField(
+        source="decision_comment_text",
+        read_only=True,
+        help_text="The comment in the request's language where the system wrote it (Approved automatically.).",
+    )
     start_date = BoundedDateField()
     end_date = BoundedDateField()
     start_half = _half()
@@ -177,6 +194,7 @@ class LeaveRequestSerializer(serializers.ModelSerializer):
             "decided_by",
             "decided_at",
             "decision_comment",
+            "decision_comment_localized",
             "created_at",
             "updated_at",
         ]
@@ -190,6 +208,7 @@ class LeaveRequestSerializer(serializers.ModelSerializer):
             "decided_by",
             "decided_at",
             "decision_comment",
+            "decision_comment_localized",
             "created_at",
             "updated_at",
         ]
@@ -263,6 +282,9 @@ class LeaveLedgerEntrySerializer(serializers.ModelSerializer):
     type = serializers.PrimaryKeyRelatedField(source="leave_type", read_only=True)
     type_name = serializers.CharField(source="leave_type.name", read_only=True)
     kind = LeaveEnumField(LeaveLedgerEntry.Kind, schema_name="LeaveLedgerKindEnum", read_only=True)
+    note_localized = serializers.CharField(
+        source="note_text", read_only=True, help_text="The note in the request's language; `note` is English."
+    )
 
     class Meta:
         model = LeaveLedgerEntry
@@ -277,6 +299,7 @@ class LeaveLedgerEntrySerializer(serializers.ModelSerializer):
             "request",
             "related_request",
             "note",
+            "note_localized",
             "created_at",
             "statutory",
         ]
@@ -389,10 +412,15 @@ class LeaveAbsenceSerializer(serializers.ModelSerializer):
 
 
 class LeaveCalendarHolidaySerializer(serializers.ModelSerializer):
+    name_localized = serializers.SerializerMethodField(help_text=NAME_LOCALIZED_HELP)
+
     class Meta:
         model = Holiday
-        fields = ["date", "name", "half_day"]
+        fields = ["date", "name", "name_localized", "half_day"]
         read_only_fields = fields
+
+    def get_name_localized(self, holiday) -> str:
+        return holiday_name(holiday)
 
 
 class LeaveCalendarSerializer(serializers.Serializer):

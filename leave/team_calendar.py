@@ -9,6 +9,7 @@ from datetime import date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.holiday_names import holiday_name
 from leave import selectors
 from leave.models import Holiday, LeaveRequest
 from users.models import User
@@ -94,7 +95,7 @@ def _cell(
         cell.marks.append(
             Mark(
                 label=HOLIDAY_LABEL,
-                text=_("Holiday: %(name)s") % {"name": holiday.name},
+                text=_("Holiday: %(name)s") % {"name": holiday_name(holiday)},
                 css="cal__mark cal__mark--holiday",
             )
         )
@@ -108,7 +109,7 @@ def _cell(
         cell.marks.append(
             Mark(
                 label=f"{HOLIDAY_LABEL}½",
-                text=_("Half-day holiday: %(name)s") % {"name": holiday.name},
+                text=_("Half-day holiday: %(name)s") % {"name": holiday_name(holiday)},
                 css="cal__mark cal__mark--holiday",
             )
         )

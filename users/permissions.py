@@ -1,8 +1,6 @@
 """Who may act on whom. Services call these before every write that touches another
 person's data (approvals, edits on their behalf)."""
 
-from django.utils.translation import gettext
-
 from core.errors import Forbidden
 from core.permissions import ensure_admin as ensure_admin  # its home is core; services import it here too
 from users.models import User
@@ -19,11 +17,11 @@ def user_manages(actor: User, subject: User) -> bool:
     return actor.managed_teams.filter(pk=subject.team_id).exists()
 
 
-def ensure_can_decide_for(actor: User, subject: User, *, what: str) -> None:
-    """Approvals are made by the subject's manager or an admin, and never by oneself."""
+def ensure_can_decide_for(actor: User, subject: User, *, own: str, others: str) -> None:
+    """Approvals are made by the subject's manager or an admin, and never by oneself. The
+    refusals are whole translated sentences: `own` ("You cannot approve your own week.")
+    and `others`, naming the subject as %(person)s."""
     if actor.pk == subject.pk:
-        raise Forbidden(gettext("You cannot %(what)s: it is your own.") % {"what": what})
+        raise Forbidden(str(own))
     if not user_manages(actor, subject):
-        raise Forbidden(
-            gettext("Only %(person)s's manager or an admin can %(what)s.") % {"person": subject, "what": what}
-        )
+        raise Forbidden(str(others) % {"person": subject})

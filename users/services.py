@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
@@ -18,6 +18,7 @@ from core.errors import Conflict, DomainValidationError, Forbidden, Unauthentica
 from core.net import client_ip
 from core.ratelimit import rate_limit_enforce
 from core.signals import leave_basis_changed, person_employed
+from core.texts import Template
 from core.validators import validate_display_name
 from users.closings import ensure_contract_version_writable
 from users.models import Contract, Team, TokenFamily, User
@@ -109,7 +110,7 @@ def user_register(
 
 @transaction.atomic
 def user_create(*, actor: User, password: str, request=None, **fields) -> User:
-    ensure_admin(actor, what="create users")
+    ensure_admin(actor, denied=gettext("Only admins can create users."))
     _ensure_user_names(fields)
     _ensure_email_free(fields["email"])
     allowed = USER_ADMIN_FIELDS | USER_FIRST_CONTRACT_FIELDS
@@ -129,7 +130,7 @@ def user_update(*, user: User, actor: User, request=None, **fields) -> User:
     """Admin edit of any user field. Role changes and deactivation are audited; deactivation
     also ends every session of the user and revokes their personal access tokens
     (`user_tokens_revoke`); reactivation does not bring them back."""
-    ensure_admin(actor, what="edit users")
+    ensure_admin(actor, denied=gettext("Only admins can edit users."))
     _ensure_user_names(fields)
     user = User.objects.select_for_update().get(pk=user.pk)
     if "email" in fields:
@@ -147,7 +148,11 @@ def user_update(*, user: User, actor: User, request=None, **fields) -> User:
     if (user.employment_start, user.employment_end) != old_employment:
         changed = [day for day in (*old_employment, user.employment_start, user.employment_end) if day is not None]
         leave_basis_changed.send(
-            sender=User, user_ids=[user.pk], since=min(changed), actor=actor, reason="Employment dates changed"
+            sender=User,
+            user_ids=[user.pk],
+            since=min(changed),
+            actor=actor,
+            reason=Template(gettext_noop("Employment dates changed")) % {},
         )
         _contract_mirror(user)
     if _leave_basis(user) != old_leave_basis:
@@ -156,7 +161,7 @@ def user_update(*, user: User, actor: User, request=None, **fields) -> User:
             user_ids=[user.pk],
             since=user.local_today(),
             actor=actor,
-            reason="Working days, hours or holidays changed",
+            reason=Template(gettext_noop("Working days, hours or holidays changed")) % {},
         )
     if user.role != old_role:
         audit_event_record(
@@ -352,7 +357,7 @@ def team_create(
     absences_visible_to_members: bool = True,
     request=None,
 ) -> Team:
-    ensure_admin(actor, what="create teams")
+    ensure_admin(actor, denied=gettext("Only admins can create teams."))
     _ensure_display_names(name=name)
     if Team.objects.filter(name__iexact=name).exists():
         raise DomainValidationError(gettext("A team with this name already exists."), field="name")
@@ -366,7 +371,7 @@ def team_create(
 
 @transaction.atomic
 def team_update(*, team: Team, actor: User, request=None, **fields) -> Team:
-    ensure_admin(actor, what="edit teams")
+    ensure_admin(actor, denied=gettext("Only admins can edit teams."))
     # The stored row, not the caller's instance: the admin's form has already put the new
     # values on that one, so comparing with it missed every change (a team's new holiday
     # calendar was neither saved nor re-counted its members' leave).
@@ -386,7 +391,7 @@ def team_update(*, team: Team, actor: User, request=None, **fields) -> Team:
             user_ids=team.members.filter(holiday_calendar__isnull=True).values_list("pk", flat=True),
             since=actor.local_today(),
             actor=actor,
-            reason=f"Team {team.name} changed holiday calendar",
+            reason=Template(gettext_noop("Team %(name)s changed holiday calendar")) % {"name": team.name},
         )
     if "absences_visible_to_members" in fields:
         team.absences_visible_to_members = fields["absences_visible_to_members"]
@@ -399,7 +404,7 @@ def team_update(*, team: Team, actor: User, request=None, **fields) -> Team:
 @transaction.atomic
 def team_delete(*, team: Team, actor: User, request=None) -> None:
     """Deleting a team leaves its members without a team; their data stays."""
-    ensure_admin(actor, what="delete teams")
+    ensure_admin(actor, denied=gettext("Only admins can delete teams."))
     audit_event_record(action="team_deleted", actor=actor, target=team, request=request)
     # on_delete=SET_NULL would clear the members' team in one UPDATE that auditlog never
     # sees; saving each member leaves the change in their field history.
@@ -414,7 +419,7 @@ def team_delete(*, team: Team, actor: User, request=None) -> None:
             user_ids=[member.pk for member in members if not member.holiday_calendar_id],
             since=actor.local_today(),
             actor=actor,
-            reason=f"Team {team.name} deleted",
+            reason=Template(gettext_noop("Team %(name)s deleted")) % {"name": team.name},
         )
 
 
@@ -496,7 +501,7 @@ def contract_mirror_today(*, today_utc=None) -> int:
 
 
 def _ensure_can_write_contracts(actor: User) -> None:
-    ensure_admin(actor, what="change contracts")
+    ensure_admin(actor, denied=gettext("Only admins can change contracts."))
 
 
 def _contract_validate(version: Contract) -> None:
@@ -530,7 +535,11 @@ def _contract_written(user: User, *, since, actor: User, request, action: str, v
     _contract_mirror(user)
     if since is not None:
         leave_basis_changed.send(
-            sender=User, user_ids=[user.pk], since=since, actor=actor, reason="Contract version changed"
+            sender=User,
+            user_ids=[user.pk],
+            since=since,
+            actor=actor,
+            reason=Template(gettext_noop("Contract version changed")) % {},
         )
     audit_event_record(
         action=action,

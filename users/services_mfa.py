@@ -169,7 +169,7 @@ def mfa_remove(*, user: User, code: str, request=None) -> None:
 def mfa_reset(*, user: User, actor: User, request=None) -> User:
     """An admin takes away `user`'s second factor (a lost phone): they sign in with their password
     alone again, or are sent to enrol if their role requires it."""
-    ensure_admin(actor, what="reset two-factor sign-in")
+    ensure_admin(actor, denied=gettext("Only admins can reset two-factor sign-in."))
     user = User.objects.select_for_update().get(pk=user.pk)
     had = user.mfa_enabled
     _devices_delete(user)

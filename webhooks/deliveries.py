@@ -15,12 +15,20 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from core import outbox
 from core.audit import audit_event_record
+from core.texts import Template, english
 from webhooks import signing, transport
-from webhooks.models import Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
+from webhooks.models import (
+    DISABLED,
+    DISABLED_REASON,
+    SWITCHED_OFF,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+)
 from webhooks.selectors import subscriptions_changed
 
 logger = logging.getLogger(__name__)
@@ -91,7 +99,7 @@ def webhook_delivery_attempt(*, delivery_id: int, attempt: int) -> str | None:
             attempts=attempt - 1,
             finished_at=timezone.now(),
             next_attempt_at=None,
-            last_error=_("the webhook was switched off"),
+            last_error=SWITCHED_OFF,
         )
         return Status.FAILED
     started = timezone.now()
@@ -150,14 +158,11 @@ def _failure_note(webhook_id: int, *, now) -> None:
     days = settings.WEBHOOK_DISABLE_AFTER_DAYS
     if not webhook.active or now - webhook.failing_since <= timedelta(days=days):
         return
-    reason = _("Every delivery failed since %(moment)s UTC, more than %(days)s days.") % {
-        "moment": f"{webhook.failing_since:%Y-%m-%d %H:%M}",
-        "days": days,
-    }
+    reason = english(Template(DISABLED_REASON) % {"moment": f"{webhook.failing_since:%Y-%m-%d %H:%M}", "days": days})
     Webhook.objects.filter(pk=webhook_id).update(active=False, disabled_reason=reason)
     subscriptions_changed()
     WebhookDelivery.objects.filter(webhook_id=webhook_id, status=Status.PENDING).update(
-        status=Status.FAILED, finished_at=now, next_attempt_at=None, last_error=_("the webhook was disabled")
+        status=Status.FAILED, finished_at=now, next_attempt_at=None, last_error=DISABLED
     )
     audit_event_record(
         action="webhook_disabled", target=webhook, actor_label="system:webhooks", data={"reason": reason}

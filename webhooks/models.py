@@ -5,8 +5,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+
+from core.texts import text_translated
 
 # Every event a webhook may subscribe to: the one catalogue the API, the admin and the
 # services check against (`core.signals.domain_event` and `month_closing` produce them).
@@ -26,6 +28,13 @@ EVENTS = (
 )
 # Sent by "send test event" to one webhook only; nobody subscribes to it.
 TEST_EVENT = "webhook.test"
+
+
+# What the delivery worker writes about a webhook it switched off: kept in English (the
+# API's `disabled_reason` and `last_error`) and shown translated (`*_text`, `core.texts`).
+DISABLED_REASON = gettext_noop("Every delivery failed since %(moment)s UTC, more than %(days)s days.")
+SWITCHED_OFF = gettext_noop("the webhook was switched off")
+DISABLED = gettext_noop("the webhook was disabled")
 
 
 class Webhook(models.Model):
@@ -57,6 +66,11 @@ class Webhook(models.Model):
     def __str__(self) -> str:
         # The host only: a URL's path or query may carry the receiver's own token.
         return gettext("Webhook %(id)s to %(host)s") % {"id": self.pk, "host": urlsplit(self.url).hostname}
+
+    @property
+    def disabled_reason_text(self) -> str:
+        """Why it was switched off, in the active language (a reason stored in English or German)."""
+        return text_translated(self.disabled_reason, [DISABLED_REASON])
 
     @property
     def secret_prefix(self) -> str:
@@ -115,6 +129,12 @@ class WebhookDelivery(models.Model):
             "message": self.message_id,
             "status": self.get_status_display().lower(),
         }
+
+    @property
+    def last_error_text(self) -> str:
+        """The last error in the active language where the worker wrote it; a receiver's or the
+        network's own error as it came."""
+        return text_translated(self.last_error, [SWITCHED_OFF, DISABLED])
 
 
 class WebhookAttempt(models.Model):

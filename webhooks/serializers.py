@@ -10,6 +10,9 @@ class WebhookSerializer(serializers.ModelSerializer):
 
     secret_prefix = serializers.CharField(read_only=True, help_text="The first characters of the secret.")
     events = serializers.ListField(child=serializers.CharField(), help_text=EVENTS_HELP)
+    disabled_reason_localized = serializers.CharField(
+        source="disabled_reason_text", read_only=True, help_text="Why it was switched off, in the request's language."
+    )
 
     class Meta:
         model = Webhook
@@ -23,6 +26,7 @@ class WebhookSerializer(serializers.ModelSerializer):
             "owner",
             "failing_since",
             "disabled_reason",
+            "disabled_reason_localized",
             "created_at",
             "updated_at",
         ]
@@ -62,6 +66,11 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
     event = serializers.CharField(source="message.event", read_only=True)
     status = serializers.CharField(read_only=True, help_text="pending, succeeded or failed")
     attempt_log = WebhookAttemptSerializer(many=True, read_only=True)
+    last_error_localized = serializers.CharField(
+        source="last_error_text",
+        read_only=True,
+        help_text="The last error in the request's language, where it is ours.",
+    )
 
     class Meta:
         model = WebhookDelivery
@@ -76,6 +85,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "duration_ms",
             "next_attempt_at",
             "last_error",
+            "last_error_localized",
             "redelivery_of",
             "created_at",
             "finished_at",

@@ -23,7 +23,7 @@ from webhooks.deliveries import delivery_queue
 from webhooks.models import EVENTS, TEST_EVENT, Webhook, WebhookDelivery, WebhookEvent
 from webhooks.selectors import subscribed_events, subscriptions_changed
 
-WHAT = gettext_lazy("manage webhooks")
+ADMIN_ONLY = gettext_lazy("Only admins can manage webhooks.")
 EDITABLE = ("url", "description", "events", "active")
 
 
@@ -73,7 +73,7 @@ def webhook_create(
     *, actor: User, url: str, events: list[str], description: str = "", active: bool = True, secret: str = ""
 ) -> Webhook:
     """An admin registers a webhook; they own it. Without a `secret` one is made."""
-    ensure_admin(actor, what=WHAT)
+    ensure_admin(actor, denied=ADMIN_ONLY)
     webhook = Webhook.objects.create(
         owner=actor,
         url=_url_checked(url),
@@ -91,7 +91,7 @@ def webhook_create(
 def webhook_update(*, webhook_id: int, actor: User, **fields) -> Webhook:
     """Change a webhook's address, events, description or active flag. Switching it on
     again forgets the failing streak that switched it off."""
-    ensure_admin(actor, what=WHAT)
+    ensure_admin(actor, denied=ADMIN_ONLY)
     webhook = Webhook.objects.select_for_update().get(pk=webhook_id)
     before = _audited(webhook)
     if "url" in fields:
@@ -115,7 +115,7 @@ def webhook_update(*, webhook_id: int, actor: User, **fields) -> Webhook:
 @transaction.atomic
 def webhook_secret_rotate(*, webhook_id: int, actor: User) -> Webhook:
     """A new secret signs every attempt from now on (pending retries included)."""
-    ensure_admin(actor, what=WHAT)
+    ensure_admin(actor, denied=ADMIN_ONLY)
     webhook = Webhook.objects.select_for_update().get(pk=webhook_id)
     webhook.secret = signing.secret_generate()
     webhook.save(update_fields=["secret", "updated_at"])
@@ -126,7 +126,7 @@ def webhook_secret_rotate(*, webhook_id: int, actor: User) -> Webhook:
 @transaction.atomic
 def webhook_delete(*, webhook_id: int, actor: User) -> None:
     """Delete a webhook with its delivery log."""
-    ensure_admin(actor, what=WHAT)
+    ensure_admin(actor, denied=ADMIN_ONLY)
     webhook = Webhook.objects.select_for_update().get(pk=webhook_id)
     audit_event_record(action="webhook_deleted", actor=actor, target=webhook, data=_audited(webhook))
     webhook.delete()
@@ -164,7 +164,7 @@ def webhook_event_publish(*, event: str, data_of: Callable[[], dict]) -> Webhook
 @transaction.atomic
 def webhook_test_send(*, webhook_id: int, actor: User) -> WebhookDelivery:
     """Send a `webhook.test` event to this webhook only, so its receiver can be checked."""
-    ensure_admin(actor, what=WHAT)
+    ensure_admin(actor, denied=ADMIN_ONLY)
     webhook = Webhook.objects.get(pk=webhook_id)
     if not webhook.active:
         raise Conflict(_("The webhook is switched off; switch it on first."), code="webhook_inactive")
@@ -176,7 +176,7 @@ def webhook_test_send(*, webhook_id: int, actor: User) -> WebhookDelivery:
 def webhook_redeliver(*, delivery_id: int, actor: User) -> WebhookDelivery:
     """Send a finished delivery's event again: a new delivery with the same `Webhook-Id`
     (and body), so receivers that saw it already recognise it."""
-    ensure_admin(actor, what=WHAT)
+    ensure_admin(actor, denied=ADMIN_ONLY)
     previous = WebhookDelivery.objects.select_related("webhook", "message").get(pk=delivery_id)
     if previous.status == WebhookDelivery.Status.PENDING:
         raise Conflict(_("This delivery is still being tried; wait for it to finish."), code="delivery_pending")

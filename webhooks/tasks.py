@@ -55,7 +55,7 @@ def _switched_off_mail(webhook: Webhook) -> tuple[str, str]:
     ) % {
         "webhook": webhook,
         "description": webhook.description or _("no description"),
-        "reason": webhook.disabled_reason,
+        "reason": webhook.disabled_reason_text,
         "id": webhook.pk,
     }
     return subject, body

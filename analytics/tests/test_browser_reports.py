@@ -92,9 +92,9 @@ def test_a_manager_filters_downloads_and_exports_in_the_background(
         shown = page.evaluate(TABLE_ROWS)
         assert shown[0] == ["User", "Hours", "Billable hours", "Amount", "Entries"]
         assert [row[:2] for row in shown[1:]] == [[str(alice), "5.00"], [str(frank), "3.00"], ["Total", "8.00"]]
-        assert downloaded_rows(page, page.get_by_role("link", name="Download CSV")) == shown[:-1]  # no totals
+        assert downloaded_rows(page, page.get_by_role("button", name="Download CSV")) == shown[:-1]  # no totals
         as_xlsx = [shown[0], *([row[0], *(f"{float(cell):.2f}" for cell in row[1:])] for row in shown[1:])]
-        assert downloaded_rows(page, page.get_by_role("link", name="Download XLSX")) == as_xlsx  # totals too
+        assert downloaded_rows(page, page.get_by_role("button", name="Download XLSX")) == as_xlsx  # totals too
 
         # keyboard: tab to the Hours header and sort by it
         for _ in range(80):

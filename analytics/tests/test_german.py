@@ -4,6 +4,8 @@ JSON's keys stay as they are."""
 
 import csv
 import io
+import json
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -139,3 +141,24 @@ def test_the_reports_table_writes_decimals_with_a_comma_in_german(client, alice,
 
     assert ">191,00<" in german and ">191.00<" not in german
     assert ">191.00<" in english
+
+
+def chart_of(html: str) -> dict:
+    found = re.search(r'<script id="report-chart-data" type="application/json">(.*?)</script>', html, re.S)
+    return json.loads(found.group(1))
+
+
+@pytest.mark.parametrize(("language", "day"), [("de", "04.11.2026"), ("en", "11/04/2026")])
+def test_the_reports_table_and_chart_write_dates_in_the_readers_format(client, alice, worked_4_nov, language, day):
+    client.force_login(alice)
+    params = {"report": "time", "range": "custom", **NOVEMBER, "group_by": "day"}
+
+    html = client.get("/reports/", params, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert f"<td>{day}</td>" in html and "2026-11-04" not in html.split('id="report-chart-data"')[0]
+    assert chart_of(html)["labels"] == [day]
+
+
+def test_the_json_api_keeps_iso_dates_for_a_german_speaker(api, alice, worked_4_nov):
+    rows = api(speaks_german(alice)).get("/api/v1/reports/time", {**NOVEMBER, "group_by": "day"}).json()["rows"]
+    assert [row["day"] for row in rows] == ["2026-11-04"]

@@ -58,6 +58,7 @@ class ReportTable(HTMLParser):
         self.in_table = self.in_cell = False
         self.hidden_depth = 0
         self.sorted_headers = []
+        self.download_form = None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -74,10 +75,19 @@ class ReportTable(HTMLParser):
                 self.sorted_headers.append((len(self.rows[-1]) - 1, attrs["aria-sort"]))
         elif self.in_cell and tag == "span":
             self.hidden_depth += 1
-        elif tag == "a" and attrs.get("href", "").startswith("/reports/download"):
-            self.links[attrs["href"].rsplit("format=", 1)[1]] = attrs["href"]
+        elif tag == "form" and attrs.get("action") == "/reports/download":
+            self.download_form = []  # the direct downloads: a GET form, a button per format
+        elif tag == "input" and self.download_form is not None and attrs.get("type") == "hidden":
+            self.download_form.append((attrs["name"], attrs["value"]))
+        elif tag == "option" and self.download_form is not None and "selected" in attrs:
+            self.download_form.append(("locale", attrs["value"]))
+        elif tag == "button" and self.download_form is not None and attrs.get("name") == "format":
+            fields = [*self.download_form, ("format", attrs["value"])]
+            self.links[attrs["value"]] = "/reports/download?" + urlencode(fields)
 
     def handle_endtag(self, tag):
+        if tag == "form":
+            self.download_form = None
         if tag == "table":
             self.in_table = False
         elif tag in ("th", "td"):
@@ -166,7 +176,7 @@ def test_each_tab_shows_its_report(bob, alice, worked_in_november):
     payroll = client.get(PAGE, {"report": "payroll", "preliminary": "true", "team": alice.team_id})
 
     assert overtime.rows[0][:3] == ["User", "Period", "From"]
-    assert overtime.rows[1][1:4] == ["2026-W47", "2026-11-16", "2026-11-22"]
+    assert overtime.rows[1][1:4] == ["2026-W47", "11/16/2026", "11/22/2026"]  # dates in the reader's format
     assert leave.rows[0][:2] == ["User", "Leave type"] and len(leave.rows) > 1
     assert payroll.status_code == 200
     assert [row[3] for row in page_of(payroll).rows[1:]] == ["2026-10"] * 3  # Bob, Alice, Frank
@@ -391,8 +401,12 @@ def test_a_payroll_above_the_limit_is_built_in_the_background_like_the_table(
     assert (export.report, export.status) == ("payroll", Export.Status.DONE)
     download = client.get(f"/reports/exports/{export.pk}/download")
     lines = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
-    # The table says yes/no where the file holds the True/False payroll tools read.
-    table = [[{"yes": "True", "no": "False"}.get(cell, cell) for cell in row] for row in page_of(page).rows]
+    # The table says yes/no where the file holds the True/False payroll tools read, and
+    # writes dates in the reader's format where the file keeps them ISO.
+    table = [
+        [{"yes": "True", "no": "False", "01/01/2020": "2020-01-01"}.get(cell, cell) for cell in row]
+        for row in page_of(page).rows
+    ]
     assert lines == table  # the payroll table has no totals row
 
 

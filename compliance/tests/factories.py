@@ -33,7 +33,10 @@ def hours_on(user, project, day: date, hours: float) -> TimeEntry:
     )
 
 
-def violation_of(user, *, rule: str = Violation.Rule.DAILY_REST, day: date = date(2026, 3, 3), **fields) -> Violation:
+def violation_of(
+    user, *, rule: str = Violation.Rule.DAILY_REST, day: date = date(2026, 3, 3), model=Violation, **fields
+) -> Violation:
+    """A violation straight to the table (`model`: a migration test's historical one)."""
     defaults = {
         "measured": Decimal("8.00"),
         "limit": Decimal("11.00"),
@@ -42,4 +45,4 @@ def violation_of(user, *, rule: str = Violation.Rule.DAILY_REST, day: date = dat
         "period_start": day - timedelta(days=1),
         "period_end": day,
     }
-    return Violation.objects.create(user=user, rule=rule, **{**defaults, **fields})
+    return model.objects.create(user_id=user.pk, rule=rule, **{**defaults, **fields})

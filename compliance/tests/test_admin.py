@@ -70,7 +70,7 @@ def test_acknowledge_asks_for_a_comment_then_reports_each_row(alice, bob, alices
     assert done.status_code == 302
     reported = messages_of(done)
     assert ("success", f"{alices}: acknowledged.") in reported
-    assert ("error", f"{bobs_own}: You cannot acknowledge this violation: it is your own.") in reported
+    assert ("error", f"{bobs_own}: You cannot acknowledge your own violation.") in reported
     alices.refresh_from_db()
     bobs_own.refresh_from_db()
     assert alices.status == Violation.Status.ACKNOWLEDGED and alices.comment == "Spoke to the team about rests."

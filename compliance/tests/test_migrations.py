@@ -30,8 +30,11 @@ def test_invented_time_findings_are_resolved_with_a_note_and_real_ones_stay(api,
     grid = hours_on(alice, ops, date(2026, 3, 3), 8)
     clocked = worked(alice, ops, date(2026, 3, 4), 8, 9)
 
+    # Rows as the table stood then (later migrations added columns the model has now).
+    historical = MigrationExecutor(connection).loader.project_state(BEFORE).apps.get_model("compliance", "Violation")
+
     def on(day: int, rule: str, entries: list[int], **fields) -> Violation:
-        return violation_of(alice, rule=rule, day=date(2026, 3, day), entries=entries, **fields)
+        return violation_of(alice, rule=rule, day=date(2026, 3, day), entries=entries, model=historical, **fields)
 
     invented_breaks = on(3, "breaks", [grid.pk])
     invented_rest_gone = on(5, "daily_rest", [grid.pk, 999_999])  # the other entry no longer exists
@@ -40,7 +43,7 @@ def test_invented_time_findings_are_resolved_with_a_note_and_real_ones_stay(api,
         "weekly_rest",
         [grid.pk],
         status="acknowledged",
-        acknowledged_by=bob,
+        acknowledged_by_id=bob.pk,
         acknowledged_at=timezone.now(),
         comment="Talked to Alice.",
     )

@@ -41,7 +41,10 @@ RUNNERS = {
     Import.Kind.PROJECTS: import_projects,
     Import.Kind.LEAVE: import_leave,
 }
-ADMIN_KINDS = {Import.Kind.USERS: gettext_lazy("import people"), Import.Kind.PROJECTS: gettext_lazy("import projects")}
+ADMIN_KINDS = {
+    Import.Kind.USERS: gettext_lazy("Only admins can import people."),
+    Import.Kind.PROJECTS: gettext_lazy("Only admins can import projects."),
+}
 Status = Import.Status
 
 
@@ -66,7 +69,7 @@ def import_create(*, actor: User, file, kind: str, dry_run: bool = True, time_zo
     if kind not in KINDS:
         raise DomainValidationError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(KINDS)}, field="kind")
     if kind in ADMIN_KINDS:
-        ensure_admin(actor, what=ADMIN_KINDS[kind])
+        ensure_admin(actor, denied=ADMIN_KINDS[kind])
     if time_zone and time_zone not in available_timezones():
         raise DomainValidationError(
             _("Unknown time zone %(zone)r; give an IANA name.") % {"zone": time_zone}, field="time_zone"

@@ -143,7 +143,7 @@ def import_revert(*, actor: User, import_id: int, request=None) -> Import:
     """Remove exactly the rows a done import created and their ledger effects (admins only),
     audited; 409 naming what when anything newer touches them (an entry edited since, a
     leave request decided since, a submitted or approved week, a closed month, a row in use)."""
-    ensure_admin(actor, what=_("revert imports"))
+    ensure_admin(actor, denied=_("Only admins can revert imports."))
     source = imports_visible_to(actor).select_for_update().get(pk=import_id)
     if source.status != Import.Status.DONE:
         raise Conflict(

@@ -32,7 +32,7 @@ def working_time_adjustment_create(
 ) -> tuple[WorkingTimeAdjustment, bool]:
     """An admin moves `user`'s account by signed `hours`, always with a reason; audited.
     The same `idempotency_key` again returns the first row and `False` (nothing written)."""
-    ensure_admin(actor, what=_("adjust working-time accounts"))
+    ensure_admin(actor, denied=_("Only admins can adjust working-time accounts."))
     if kind not in WorkingTimeAdjustment.Kind.values:
         raise DomainValidationError(_("Unknown kind '%(kind)s'.") % {"kind": kind}, field="kind")
     if not (reason or "").strip():

@@ -51,7 +51,7 @@ def people_in_closing_scope(*, month: date, team: Team | None) -> list[User]:
 def month_closing_create(*, actor: User, month: date, team: Team | None = None) -> MonthClosing:
     """An admin closes `month` (any day of it) for `team`, or the company when None. Freezes
     one row per person in scope; a month already closed for that scope is a 409."""
-    ensure_admin(actor, what=_("close a month"))
+    ensure_admin(actor, denied=_("Only admins can close a month."))
     month = month_start(month)
     if month > month_start(timezone.localdate()):
         raise DomainValidationError(_("A month that has not begun cannot be closed."), field="month")
@@ -112,7 +112,7 @@ def _close(*, month: date, team: Team | None, actor: User | None, actor_label: s
 def month_closing_reopen(*, closing_id: int, actor: User) -> MonthClosing:
     """An admin reopens a closed month: its entries, leave and contracts are writable again.
     The closing and its snapshot stay, marked reopened."""
-    ensure_admin(actor, what=_("reopen a month"))
+    ensure_admin(actor, denied=_("Only admins can reopen a month."))
     closing = MonthClosing.objects.select_for_update().get(pk=closing_id)
     if closing.reopened_at is not None:
         raise Conflict(

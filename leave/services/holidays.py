@@ -6,9 +6,11 @@ from datetime import date
 import holidays as holidays_package
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
+from core.texts import ShortDate, Template, english
 from leave import selectors
 from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, holiday_categories_of
 from leave.services.requests import leave_request_rebook, leave_sick_credits_sync
@@ -18,6 +20,11 @@ from users.permissions import ensure_admin
 
 Kind = LeaveLedgerEntry.Kind
 Status = LeaveRequest.Status
+
+
+# Why requests are re-counted, as their ledger notes say it (`core.texts`).
+HOLIDAY_ADDED = Template(gettext_noop("Holiday %(name)s added"))
+HOLIDAY_REMOVED = Template(gettext_noop("Holiday %(name)s removed"))
 
 
 def _first_open_day(request: LeaveRequest) -> date | None:
@@ -85,7 +92,8 @@ def _recalculate_after_holiday_change(*, calendar: HolidayCalendar, day: date, a
         start_date__lte=day,
         end_date__gte=day,
     )
-    _recount(affected, actor=actor, note=f"{reason} on {day}", data={"day": day.isoformat(), "reason": reason})
+    note = Template(gettext_noop("%(reason)s on %(day)s")) % {"reason": reason, "day": ShortDate(day)}
+    _recount(affected, actor=actor, note=note, data={"day": day.isoformat(), "reason": english(reason)})
 
 
 @transaction.atomic
@@ -97,14 +105,14 @@ def leave_requests_recount(*, user_ids, since: date, actor: User | None, reason:
     affected = LeaveRequest.objects.filter(
         user_id__in=list(user_ids), status__in=[Status.PENDING, Status.APPROVED], end_date__gte=since
     )
-    return _recount(affected, actor=actor, note=reason, data={"since": since.isoformat(), "reason": reason})
+    return _recount(affected, actor=actor, note=reason, data={"since": since.isoformat(), "reason": english(reason)})
 
 
 @transaction.atomic
 def holiday_calendar_delete(*, calendar: HolidayCalendar, actor: User) -> None:
     """Delete a calendar with its holidays; the people it applied to have their coming
     leave re-counted without those holidays."""
-    ensure_admin(actor, what=_("delete holiday calendars"))
+    ensure_admin(actor, denied=_("Only admins can delete holiday calendars."))
     if Contract.objects.filter(holiday_calendar=calendar).exists():
         raise Conflict(
             _("Contract versions name the holiday calendar %(calendar)s; give them another one first.")
@@ -116,7 +124,10 @@ def holiday_calendar_delete(*, calendar: HolidayCalendar, actor: User) -> None:
     calendar.delete()
     audit_event_record(action="holidaycalendar_deleted", actor=actor, data={"repr": name})
     leave_requests_recount(
-        user_ids=user_ids, since=actor.local_today(), actor=actor, reason=f"Holiday calendar {name} deleted"
+        user_ids=user_ids,
+        since=actor.local_today(),
+        actor=actor,
+        reason=Template(gettext_noop("Holiday calendar %(name)s deleted")) % {"name": name},
     )
 
 
@@ -126,7 +137,7 @@ def holiday_create(
 ) -> Holiday:
     """Add a company day or public holiday (admins); approved leave on that day is re-counted."""
     if actor is not None:
-        ensure_admin(actor, what=_("change holiday calendars"))
+        ensure_admin(actor, denied=_("Only admins can change holiday calendars."))
     return _holiday_add(calendar=calendar, day=day, name=name, half_day=half_day, actor=actor, imported=False)
 
 
@@ -146,17 +157,17 @@ def _holiday_add(*, calendar, day, name, half_day, actor, imported) -> Holiday:
         )
     _ensure_holiday_month_open(calendar, day)
     holiday = Holiday.objects.create(calendar=calendar, date=day, name=name, half_day=half_day, imported=imported)
-    _recalculate_after_holiday_change(calendar=calendar, day=day, actor=actor, reason=f"Holiday {name} added")
+    _recalculate_after_holiday_change(calendar=calendar, day=day, actor=actor, reason=HOLIDAY_ADDED % {"name": name})
     return holiday
 
 
 @transaction.atomic
 def holiday_delete(*, holiday: Holiday, actor: User) -> None:
-    ensure_admin(actor, what=_("change holiday calendars"))
+    ensure_admin(actor, denied=_("Only admins can change holiday calendars."))
     calendar, day, name = holiday.calendar, holiday.date, holiday.name
     _ensure_holiday_month_open(calendar, day)
     holiday.delete()
-    _recalculate_after_holiday_change(calendar=calendar, day=day, actor=actor, reason=f"Holiday {name} removed")
+    _recalculate_after_holiday_change(calendar=calendar, day=day, actor=actor, reason=HOLIDAY_REMOVED % {"name": name})
 
 
 def _imported_holidays_remove_stale(*, calendar, year: int, keep: set, actor) -> tuple[list[str], list[str]]:
@@ -170,7 +181,9 @@ def _imported_holidays_remove_stale(*, calendar, year: int, keep: set, actor) ->
             continue
         day, name = holiday.date, holiday.name
         holiday.delete()
-        _recalculate_after_holiday_change(calendar=calendar, day=day, actor=actor, reason=f"Holiday {name} removed")
+        _recalculate_after_holiday_change(
+            calendar=calendar, day=day, actor=actor, reason=HOLIDAY_REMOVED % {"name": name}
+        )
         removed.append(day.isoformat())
     return removed, closed
 
@@ -217,7 +230,7 @@ def holidays_import(*, calendar: HolidayCalendar, year: int, actor: User | None 
     category was dropped) are removed, and the leave over them re-counted; company days
     (not imported) stay."""
     if actor is not None:
-        ensure_admin(actor, what=_("import holidays"))
+        ensure_admin(actor, denied=_("Only admins can import holidays."))
     if not 1900 <= year <= 2200:
         raise DomainValidationError(_("Give a year between 1900 and 2200."), field="year")
     categories = _importable_categories(calendar)

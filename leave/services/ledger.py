@@ -10,9 +10,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
+from core.texts import ShortDate, Template, Text
 from leave import selectors, selectors_lapse
 from leave.models import LeaveLedgerEntry, LeaveType
 from leave.services.entitlement import entitlement
@@ -22,6 +24,16 @@ from users.permissions import ensure_admin
 from users.schedules import Schedule, schedule_of, schedules_of
 
 Kind = LeaveLedgerEntry.Kind
+
+
+def ledger_note_fields(note: str) -> dict:
+    """A note as a ledger row keeps it: a written one (a `Text`) in English in `note`, as the
+    API has always carried it, and as a code with parameters each reader sees in their own
+    language (`LeaveLedgerEntry.note_text`); a note an admin typed as it was typed."""
+    if not isinstance(note, Text):
+        return {"note": note[:255]}
+    data = note.as_data()
+    return {"note": note.english()[:255], "note_code": data["code"], "note_params": data["params"]}
 
 
 def ledger_write(
@@ -53,7 +65,7 @@ def ledger_write(
                 kind=kind,
                 request=request,
                 related_request=related_request,
-                note=note[:255],
+                **ledger_note_fields(note),
                 created_by=actor,
             )
     except IntegrityError:
@@ -145,7 +157,8 @@ def ledger_reclose_year(*, user: User, leave_type: LeaveType, year: int, actor: 
             on=date(year + 1, 1, 1),
             amount=difference,
             kind=kind,
-            note=f"{year} closed again: {_fmt(left)} left after a late change",
+            note=Template(gettext_noop("%(year)s closed again: %(left)s left after a late change"))
+            % {"year": year, "left": Decimal(_fmt(left))},
             actor=actor,
         ):
             written += 1
@@ -269,7 +282,7 @@ def ledger_adjust(
     *, actor: User, user: User, leave_type: LeaveType, amount: Decimal, on: date, note: str
 ) -> LeaveLedgerEntry:
     """A manual correction by an admin, always with a note."""
-    ensure_admin(actor, what=_("adjust leave balances"))
+    ensure_admin(actor, denied=_("Only admins can adjust leave balances."))
     if not note.strip():
         raise DomainValidationError(_("Say why the balance is adjusted."), field="note")
     if amount == 0:
@@ -296,7 +309,7 @@ def ledger_payout(
     employed only the contractual extra left may be paid out: the statutory minimum is for
     rest, and money replaces it only when the employment ends (BUrlG §7(4), WTD Art. 7(2)).
     From `employment_end` on, what is left is paid out, its statutory part recorded."""
-    ensure_admin(actor, what=_("pay out leave"))
+    ensure_admin(actor, denied=_("Only admins can pay out leave."))
     if not note.strip():
         raise DomainValidationError(_("Say why the leave is paid out."), field="note")
     if amount >= 0:
@@ -368,7 +381,7 @@ def _accrue(*, user: User, leave_type: LeaveType, year: int, schedule: Schedule,
             amount=owed.total,
             statutory=owed.statutory,
             kind=Kind.ACCRUAL,
-            note=f"Allowance {year}",
+            note=Template(gettext_noop("Allowance %(year)s")) % {"year": year},
             actor=actor,
         )
     )
@@ -430,7 +443,12 @@ def _recount_year(user, leave_type, year, schedule, accruals, recounts, actor) -
     else:  # the statutory part moves on its own: one row for it, one for the extra
         parts = [(statutory, statutory), (total - statutory, Decimal(0))]
     end = schedule.employment_end
-    note = f"Entitlement {year} re-counted" + (f" (leaving on {end})" if end and end.year == year else "")
+    note = (
+        Template(gettext_noop("Entitlement %(year)s re-counted (leaving on %(end)s)"))
+        % {"year": year, "end": ShortDate(end)}
+        if end and end.year == year
+        else Template(gettext_noop("Entitlement %(year)s re-counted")) % {"year": year}
+    )
     written = 0
     for index, (amount, statutory_part) in enumerate(parts):
         # Keyed by how many re-count rows the year had: a second re-count of the same state
@@ -487,7 +505,7 @@ def _close_year(*, user: User, leave_type: LeaveType, year: int, actor: User | N
         on=new_year,
         amount=-rest,
         kind=Kind.EXPIRY,
-        note=f"{year} closed",
+        note=Template(gettext_noop("%(year)s closed")) % {"year": year},
         actor=actor,
     ):
         written["expiry"] += 1
@@ -498,7 +516,12 @@ def _close_year(*, user: User, leave_type: LeaveType, year: int, actor: User | N
         on=new_year,
         amount=carried,
         kind=Kind.CARRY_OVER,
-        note=f"Carried over from {year}" + ("" if notice is not None else " (no forfeiture notice: nothing lapses)"),
+        note=(
+            Template(gettext_noop("Carried over from %(year)s"))
+            if notice is not None
+            else Template(gettext_noop("Carried over from %(year)s (no forfeiture notice: nothing lapses)"))
+        )
+        % {"year": year},
         actor=actor,
     ):
         written["carry_over"] += 1
@@ -549,9 +572,12 @@ def leave_carry_over_expire(*, today: date) -> int:
         lapse = selectors_lapse.carry_over_lapse(user, leave_type, year, as_of=today)
         if lapse.last_day is None or lapse.last_day >= today or lapse.amount <= 0:
             continue
-        note = f"Carry-over from {year - 1} expired"
-        if lapse.postponed:
-            note += f" (kept over long-term illness until {lapse.last_day})"
+        note = (
+            Template(gettext_noop("Carry-over from %(year)s expired (kept over long-term illness until %(day)s)"))
+            % {"year": year - 1, "day": ShortDate(lapse.last_day)}
+            if lapse.postponed
+            else Template(gettext_noop("Carry-over from %(year)s expired")) % {"year": year - 1}
+        )
         if ledger_write(
             key=key,
             user=user,

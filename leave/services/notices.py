@@ -58,7 +58,7 @@ def leave_forfeiture_notice_record(
     (and mail it when the channel is email), once per person, type and year: None when a
     notice is on record already. Audited with the actor (None: the yearly job)."""
     if actor is not None:
-        ensure_admin(actor, what=_("record forfeiture notices"))
+        ensure_admin(actor, denied=_("Only admins can record forfeiture notices."))
     if channel not in Channel.values:
         raise DomainValidationError(_("Unknown channel '%(channel)s'.") % {"channel": channel}, field="channel")
     User.objects.select_for_update().filter(pk=user.pk).first()

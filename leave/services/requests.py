@@ -8,13 +8,15 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core import outbox
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainError, DomainValidationError, Forbidden
 from core.signals import domain_event, leave_days_changed
+from core.texts import ShortDate, Template, Text
 from leave import selectors
-from leave.models import LeaveLedgerEntry, LeaveRequest, LeaveType
+from leave.models import APPROVED_AUTOMATICALLY, LeaveLedgerEntry, LeaveRequest, LeaveType
 from leave.notifications import notify_leave_decided, notify_leave_requested
 from leave.services.account import ensure_toil_fits
 from leave.services.ledger import closed_year_carry_loss, ensure_balance, ledger_write
@@ -24,6 +26,8 @@ from users.permissions import ensure_can_decide_for, user_manages
 from users.services import ensure_employed
 
 Kind = LeaveLedgerEntry.Kind
+# A half day as a ledger note names it.
+HALF_NAMES = {"morning": gettext_noop("morning"), "afternoon": gettext_noop("afternoon")}
 Status = LeaveRequest.Status
 
 
@@ -80,7 +84,7 @@ def leave_request_create(
     request = _request_save(actor=actor, user=actor, leave_type=leave_type, days=days, reason=reason)
     domain_event.send(sender=LeaveRequest, event="leave_request.created", instance=request)
     if not leave_type.requires_approval:
-        _approve(request, actor=None, comment="Approved automatically.")
+        _approve(request, actor=None, comment=APPROVED_AUTOMATICALLY)
     else:
         outbox.enqueue(notify_leave_requested, request.pk)
     return request
@@ -126,7 +130,12 @@ def leave_request_record(
             _("You may record leave for yourself and your teams' people only, not for %(user)s.") % {"user": user}
         )
     if approved:
-        ensure_can_decide_for(actor, user, what=_("record this leave as approved"))
+        ensure_can_decide_for(
+            actor,
+            user,
+            own=_("You cannot record your own leave as approved."),
+            others=_("Only %(person)s's manager or an admin can record this leave as approved."),
+        )
     days = {"start_date": start_date, "end_date": end_date, "start_half": start_half, "end_half": end_half}
     request = _request_save(actor=actor, user=user, leave_type=leave_type, days=days, reason=reason)
     if approved:
@@ -216,7 +225,12 @@ def _approve(request: LeaveRequest, *, actor: User | None, comment: str, notify:
                     amount=-part.amount,
                     kind=Kind.DEBIT,
                     request=request,
-                    note=f"{request.leave_type.name} {request.start_date} to {request.end_date}",
+                    note=Template(gettext_noop("%(type)s %(start)s to %(end)s"))
+                    % {
+                        "type": request.leave_type.name,
+                        "start": ShortDate(request.start_date),
+                        "end": ShortDate(request.end_date),
+                    },
                     actor=actor,
                 )
     if request.leave_type.interrupts_leave:
@@ -254,7 +268,12 @@ def leave_request_approve(*, request_id: int, actor: User, comment: str = "") ->
     """The requester's manager or an admin (never the requester) approves a pending request;
     the debit is written in the same transaction."""
     request = _locked_request(request_id)
-    ensure_can_decide_for(actor, request.user, what=_("approve this leave request"))
+    ensure_can_decide_for(
+        actor,
+        request.user,
+        own=_("You cannot approve your own leave request."),
+        others=_("Only %(person)s's manager or an admin can approve this leave request."),
+    )
     if request.status != Status.PENDING:
         raise Conflict(
             _("The request is %(status)s, not pending.") % {"status": request.get_status_display().lower()},
@@ -277,7 +296,12 @@ def leave_request_reject(*, request_id: int, actor: User, comment: str) -> Leave
     if not (comment or "").strip():
         raise DomainValidationError(_("Say why the request is rejected."), field="comment")
     request = _locked_request(request_id)
-    ensure_can_decide_for(actor, request.user, what=_("reject this leave request"))
+    ensure_can_decide_for(
+        actor,
+        request.user,
+        own=_("You cannot reject your own leave request."),
+        others=_("Only %(person)s's manager or an admin can reject this leave request."),
+    )
     if request.status != Status.PENDING:
         raise Conflict(
             _("The request is %(status)s, not pending.") % {"status": request.get_status_display().lower()},
@@ -470,7 +494,12 @@ def leave_request_shorten(
             request=request,
             kind=Kind.CREDIT,
             key=f"request:{request.pk}:shortened",
-            note=f"Shortened: ends {end_date}{f' ({end_half})' if end_half else ''} instead of {old_end}",
+            note=(
+                Template(gettext_noop("Shortened: ends %(end)s (%(half)s) instead of %(old_end)s"))
+                if end_half
+                else Template(gettext_noop("Shortened: ends %(end)s instead of %(old_end)s"))
+            )
+            % {"end": ShortDate(end_date), "half": Text(HALF_NAMES.get(end_half, "")), "old_end": ShortDate(old_end)},
             actor=actor,
         )
         leave_sick_credits_sync(leave=request, actor=actor)
@@ -519,7 +548,7 @@ def _credit_cancelled(request: LeaveRequest, *, actor: User | None) -> None:
             amount=-held[year],
             kind=Kind.CREDIT,
             request=request,
-            note="Cancelled",
+            note=Template(gettext_noop("Cancelled")) % {},
             actor=actor,
         )
 
@@ -587,7 +616,8 @@ def leave_sick_credits_sync(*, leave: LeaveRequest, actor: User | None) -> None:
             kind=Kind.SICK_CREDIT,
             request=leave,
             related_request=sick,
-            note=f"Sick during {leave.leave_type.name} ({sick.start_date} to {sick.end_date})"
+            note=Template(gettext_noop("Sick during %(type)s (%(start)s to %(end)s)"))
+            % {"type": leave.leave_type.name, "start": ShortDate(sick.start_date), "end": ShortDate(sick.end_date)}
             if difference > 0
             else f"Sick leave {sick.start_date} to {sick.end_date}: {_fmt(-difference)} no longer credited",
             actor=actor,

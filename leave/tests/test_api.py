@@ -518,7 +518,9 @@ def test_calendar_shows_the_absences_the_requester_may_see(api, funded, bob, car
         "status": "approved",
     }
     assert body["absences"][1]["status"] == "pending"
-    assert body["holidays"] == [{"date": "2026-03-19", "name": "St Joseph", "half_day": False}]
+    assert body["holidays"] == [
+        {"date": "2026-03-19", "name": "St Joseph", "name_localized": "St Joseph", "half_day": False}
+    ]
 
     everyone = api(carol).get(CALENDAR, {"from": "2026-03-01", "to": "2026-03-31"}).json()
     assert {item["id"] for item in everyone["absences"]} == {alices.pk, pending["id"], daves["id"]}

@@ -188,13 +188,23 @@ def timesheet_can_reopen(timesheet: Timesheet | None) -> bool:
     return timesheet is not None and timesheet.status != Timesheet.Status.OPEN
 
 
-# The phrase `ensure_can_decide_for` refuses with ("You cannot approve this week: it is your own.").
-DECIDING = {"approve": gettext_lazy("approve this week"), "reject": gettext_lazy("reject this week")}
+# How `ensure_can_decide_for` refuses each decision: on one's own week, on someone else's.
+DECIDING = {
+    "approve": (
+        gettext_lazy("You cannot approve your own week."),
+        gettext_lazy("Only %(person)s's manager or an admin can approve this week."),
+    ),
+    "reject": (
+        gettext_lazy("You cannot reject your own week."),
+        gettext_lazy("Only %(person)s's manager or an admin can reject this week."),
+    ),
+}
 
 
 def _decide(*, timesheet_id: int, actor: User, status: str, comment: str, verb: str, reason: str = "") -> Timesheet:
     timesheet = _locked_timesheet(timesheet_id)
-    ensure_can_decide_for(actor, timesheet.user, what=DECIDING[verb])
+    own, others = DECIDING[verb]
+    ensure_can_decide_for(actor, timesheet.user, own=own, others=others)
     if not timesheet_can_decide(timesheet):
         raise Conflict(
             _("Week %(week)s is %(status)s, not submitted.")
@@ -244,7 +254,12 @@ def timesheet_reject(*, timesheet_id: int, actor: User, comment: str) -> Timeshe
 def timesheet_reopen(*, timesheet_id: int, actor: User, comment: str = "") -> Timesheet:
     """A manager or admin opens a submitted, approved or rejected week for editing again."""
     timesheet = _locked_timesheet(timesheet_id)
-    ensure_can_decide_for(actor, timesheet.user, what=_("reopen this week"))
+    ensure_can_decide_for(
+        actor,
+        timesheet.user,
+        own=_("You cannot reopen your own week."),
+        others=_("Only %(person)s's manager or an admin can reopen this week."),
+    )
     if not timesheet_can_reopen(timesheet):
         raise Conflict(_("Week %(week)s is already open.") % {"week": timesheet.week}, code="invalid_state")
     _ensure_week_not_closed(timesheet)
@@ -264,7 +279,7 @@ def timesheet_reopen(*, timesheet_id: int, actor: User, comment: str = "") -> Ti
 @transaction.atomic
 def lock_period_set(*, actor: User, locked_before: date, note: str = "") -> LockPeriod:
     """Close everything before `locked_before` for payroll (admins only; moving it back reopens)."""
-    ensure_admin(actor, what=_("set the payroll lock date"))
+    ensure_admin(actor, denied=_("Only admins can set the payroll lock date."))
     previous = LockPeriod.current_lock_date()
     lock = LockPeriod.objects.create(locked_before=locked_before, set_by=actor, note=note)
     audit_event_record(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from django.core import mail
 
-from webhooks.models import Webhook
+from webhooks.models import Webhook, WebhookDelivery, WebhookEvent
 from webhooks.tasks import webhook_disabled_notify
 from webhooks.tests.conftest import HOOKS
 
@@ -47,3 +47,33 @@ def test_the_switched_off_notice_goes_to_each_admin_in_their_language(carol, bob
     assert german.body.startswith(f"Webhook {hook['id']} an hooks.example.com (Payroll sync) wurde ausgeschaltet.")
     assert english.subject == f"[Time Tracker] Webhook {hook['id']} switched off"
     assert english.body.startswith(f"Webhook {hook['id']} to hooks.example.com (Payroll sync) was switched off.")
+
+
+ENGLISH_REASON = "Every delivery failed since 2026-02-26 09:00 UTC, more than 3 days."
+GERMAN_REASON = "Jede Zustellung ist seit 2026-02-26 09:00 UTC fehlgeschlagen, länger als 3 Tage."
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "reason", "error"),
+    [("de", GERMAN_REASON, "der Webhook wurde ausgeschaltet"), ("en", ENGLISH_REASON, "the webhook was switched off")],
+)
+def test_why_a_webhook_was_switched_off_reads_in_the_readers_language(api, carol, register, language, reason, error):
+    """The worker stores its reasons in English; a reason stored in German before reads back too."""
+    hook = register("https://hooks.example.com/time", description="Payroll sync")
+    Webhook.objects.filter(pk=hook["id"]).update(
+        active=False, failing_since=FAILING_SINCE, disabled_reason=GERMAN_REASON
+    )
+    event = WebhookEvent.objects.create(id="msg_switched_off", event="webhook.test", body="{}")
+    WebhookDelivery.objects.create(
+        webhook_id=hook["id"], message=event, status="failed", last_error="the webhook was switched off"
+    )
+    client = api(speaks(carol, language))
+
+    shown = client.get(f"{HOOKS}/{hook['id']}").json()
+    deliveries = client.get(f"{HOOKS}/{hook['id']}/deliveries").json()["results"]
+
+    assert (shown["disabled_reason"], shown["disabled_reason_localized"]) == (GERMAN_REASON, reason)
+    assert [(row["last_error"], row["last_error_localized"]) for row in deliveries] == [
+        ("the webhook was switched off", error)
+    ]
