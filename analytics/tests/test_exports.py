@@ -85,7 +85,7 @@ def test_the_background_file_is_the_direct_download(
             return list(csv.reader(io.StringIO(content.decode())))
         return [[cell.value for cell in row] for row in load_workbook(io.BytesIO(content)).active.iter_rows()]
 
-    direct_content = direct.content if output == "xlsx" else b"".join(direct.streaming_content)
+    direct_content = direct.getvalue()
     assert direct.status_code == 200 and status["status"] == "done"
     assert direct["Content-Disposition"].split(";")[1] == background["Content-Disposition"].split(";")[1]
     assert cells(direct_content) == cells(b"".join(background.streaming_content))
