@@ -58,18 +58,17 @@ def rows_sorted(columns: Sequence[Column], rows: list[dict], sort: str) -> list[
 SORT_RUN_ROWS = 10_000
 
 
-def rows_sorted_stream(
-    columns: Sequence[Column], rows: Iterable[dict], sort: str, *, run_rows: int = SORT_RUN_ROWS
-) -> Iterator[dict]:
-    """`rows` in `rows_sorted`'s order, for rows read one at a time: runs of `run_rows` are
-    sorted in memory and kept in temporary files, then merged (stably: on a tie the earlier
-    run's row comes first), so a sorted export holds a run, not the whole report. Without a
-    sort the rows pass through as they come."""
+def rows_sorted_stream(columns: Sequence[Column], rows: Iterable[dict], sort: str) -> Iterator[dict]:
+    """`rows` in `rows_sorted`'s order, for rows read one at a time: runs of SORT_RUN_ROWS
+    are sorted in memory and kept in temporary files, then merged (stably: on a tie the
+    earlier run's row comes first), so a sorted export holds a run, not the whole report.
+    Without a sort the rows pass through as they come."""
     parsed = sort_parse(columns, sort)
     if parsed is None:
         yield from rows
         return
     key, descending = parsed
+    run_rows = SORT_RUN_ROWS
 
     def order(row: dict):
         return _order_value(row[key])
