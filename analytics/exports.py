@@ -1,4 +1,5 @@
-"""Report rows as files: CSV streamed row by row, xlsx written with openpyxl's write-only
+"""Report rows as files, written a row at a time to a file (a temporary one for a download,
+the export's for a background export): CSV line by line, xlsx with openpyxl's write-only
 workbook. Columns are (key, header, kind) with kind one of text, number, date.
 
 Every export (direct download or background file) is written here, so this is where text
@@ -9,9 +10,12 @@ cells are always written as strings, never as formulas. Numbers stay numbers."""
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import islice
+from typing import BinaryIO
 
 from django.utils.translation import pgettext, pgettext_lazy
 from openpyxl import Workbook
@@ -23,8 +27,8 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from analytics import reports
 from analytics.queries import ReportQuery
-from analytics.reports import TIME_GROUPS
-from analytics.sorting import rows_sorted, sort_parse
+from analytics.reports import TIME_GROUPS, ReportRows
+from analytics.sorting import rows_sorted, rows_sorted_stream, sort_parse
 from core.i18n import CSV_LOCALES
 from core.replicas import replica_reads
 
@@ -74,6 +78,20 @@ def rows_to_csv_stream(columns: list[Column], rows: Iterable[dict], *, locale: s
     """The header line, then one CSV line per row, for a StreamingHttpResponse. The headings
     are translated now: the lines are written after the view returned, in no one's language."""
     return _csv_lines([str(header) for _, header, _ in columns], columns, rows, locale)
+
+
+def rows_to_csv(columns: list[Column], rows: Iterable[dict], file: BinaryIO, *, locale: str = "") -> int:
+    """Write the header line and one CSV line per row to the binary `file` (UTF-8); returns
+    the number of data rows written."""
+    text = io.TextIOWrapper(file, encoding="utf-8", newline="")
+    lines = _csv_lines([str(header) for _, header, _ in columns], columns, rows, locale)
+    text.write(next(lines))
+    count = 0
+    for line in lines:
+        text.write(line)
+        count += 1
+    text.detach()  # flushed; `file` stays open for the caller
+    return count
 
 
 def _csv_lines(header: list[str], columns: list[Column], rows: Iterable[dict], locale: str) -> Iterator[str]:
@@ -153,7 +171,8 @@ def rows_to_xlsx(
     columns: list[Column], rows: Iterable[dict], totals: dict | None, path_or_buffer, *, locale: str = ""
 ) -> int:
     """Write one sheet: a bold frozen header, typed cells, and a bold totals row when there
-    are totals. Returns the number of data rows written."""
+    are totals (read after the rows: a streamed report's totals come last). Returns the
+    number of data rows written."""
     workbook = Workbook(write_only=True)
     sheet = _CellRowSheet(parent=workbook, title=pgettext("spreadsheet sheet title", "Report"))
     workbook._add_sheet(sheet)
@@ -306,31 +325,65 @@ def report_check(query: ReportQuery, *, actor) -> None:
         reports.payroll_report_check(actor=actor, **query.params)
 
 
+# Reports with a count cheaper than building them. The leave report has none (a row per
+# person and leave type, built in a few queries): a download caps how many rows it writes.
+REPORT_ROW_COUNTS = {
+    "time": reports.time_report_row_count,
+    "overtime": reports.overtime_report_row_count,
+    "payroll": reports.payroll_report_row_count,
+}
+
+
+def report_row_count(query: ReportQuery, *, actor, limit: int) -> int | None:
+    """How many rows `query`'s report has for `actor`, counted no further than `limit` and
+    without building the report; None for a report without such a count. A bad sort is
+    refused first, as `report_table` refuses it."""
+    sort_parse(report_columns(query.report, query.params.get("group_by")), query.sort)
+    count = REPORT_ROW_COUNTS.get(query.report)
+    if count is None:
+        return None
+    with replica_reads(reader=actor):
+        return count(actor=actor, limit=limit, **query.params)
+
+
+@contextmanager
+def report_rows(query: ReportQuery, *, actor) -> Iterator[tuple[list[Column], ReportRows]]:
+    """`query`'s columns and report for `actor`, its rows read one at a time in the order
+    `report_table` gives them, while the `with` block lasts. The time report streams from
+    the database (`reports.time_report_rows`); the per-person reports are built first."""
+    columns = report_columns(query.report, query.params.get("group_by"))
+    sort_parse(columns, query.sort)
+    with replica_reads(reader=actor):
+        if query.report == "time":
+            source = reports.time_report_rows(actor=actor, **query.params)
+        else:
+            result = REPORT_SELECTORS[query.report](actor=actor, **query.params)
+            source = nullcontext(ReportRows(iter(result["rows"]), result["totals"] or {}))
+        with source as report:
+            yield columns, ReportRows(rows_sorted_stream(columns, report.rows, query.sort), report.totals)
+
+
 @dataclass(frozen=True)
-class RenderedReport:
-    """A report as a file: `chunks` writes it (lazily, so a caller can look at `row_count`
-    first and a CSV can be streamed)."""
+class WrittenReport:
+    """What `report_write` wrote: the file's name and media type, and its data rows."""
 
     filename: str
     media_type: str
     row_count: int
-    chunks: Iterator[bytes]
 
 
-def _xlsx_chunks(columns: list[Column], result: dict, locale: str = "") -> Iterator[bytes]:
-    buffer = io.BytesIO()
-    rows_to_xlsx(columns, result["rows"], result["totals"], buffer, locale=locale)
-    yield buffer.getvalue()
-
-
-def report_render(query: ReportQuery, *, actor, format: str, locale: str = "") -> RenderedReport:
-    """Run `query`'s report for `actor` and write it as a csv or xlsx file: the one path of
-    the direct download (analytics.api) and the background export (analytics.services).
-    `locale` ("", "en", "de") sets the CSV's separators and the xlsx number formats."""
-    columns, result = report_table(query, actor=actor)
-    rows = result["rows"]
-    if format == "csv":
-        chunks = (line.encode("utf-8") for line in rows_to_csv_stream(columns, rows, locale=locale))
-    else:
-        chunks = _xlsx_chunks(columns, result, locale)
-    return RenderedReport(query.filename(format), MEDIA_TYPES[format], len(rows), chunks)
+def report_write(
+    query: ReportQuery, *, actor, format: str, file: BinaryIO, locale: str = "", max_rows: int | None = None
+) -> WrittenReport:
+    """Run `query`'s report for `actor` and write it to the binary `file` as csv or xlsx, a
+    row at a time: the one path of the direct download (analytics.downloads) and the
+    background export (analytics.services). `locale` ("", "en", "de") sets the CSV's
+    separators and the xlsx number formats. With `max_rows`, it stops after max_rows + 1
+    rows: a caller refuses such a file as too large."""
+    with report_rows(query, actor=actor) as (columns, report):
+        rows = report.rows if max_rows is None else islice(report.rows, max_rows + 1)
+        if format == "csv":
+            count = rows_to_csv(columns, rows, file, locale=locale)
+        else:
+            count = rows_to_xlsx(columns, rows, report.totals, file, locale=locale)
+    return WrittenReport(query.filename(format), MEDIA_TYPES[format], count)

@@ -146,7 +146,7 @@ def range_dates(name: str, today: date) -> tuple[date, date]:
 @dataclass(frozen=True)
 class ReportQuery:
     """A report, its validated selector arguments (no actor) and the order of its rows
-    (`analytics.sorting`; empty: the report's own): what `report_render` runs."""
+    (`analytics.sorting`; empty: the report's own): what `report_write` runs."""
 
     report: str
     params: dict

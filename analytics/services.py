@@ -1,17 +1,18 @@
 """Writes of the analytics app: background exports, their file, and their expiry."""
 
 import logging
+import tempfile
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from analytics import widgets
-from analytics.exports import report_check, report_render
+from analytics.exports import report_check, report_write
 from analytics.models import Dashboard, DashboardWidget, Export
 from analytics.queries import report_query
 from core import outbox
@@ -71,16 +72,19 @@ def export_build(*, export_id: int) -> Export:
         export.status, export.progress, export.started_at = Export.Status.RUNNING, 5, timezone.now()
         export.save(update_fields=["status", "progress", "started_at"])
     try:
-        with translation.override(language_of(export.owner)):  # the file's headings in its owner's language
-            # A replica that already holds this export's row holds all its owner wrote before asking.
-            with replica_reads(caught_up_with=export):
+        # Written to a temporary file a row at a time, then handed to the storage in chunks:
+        # the worker holds neither the report nor the file.
+        with tempfile.TemporaryFile() as content:
+            # The file's headings in its owner's language; a replica that already holds this
+            # export's row holds all its owner wrote before asking.
+            with translation.override(language_of(export.owner)), replica_reads(caught_up_with=export):
                 query = report_query(export.report, export.params, actor=export.owner)
-                rendered = report_render(query, actor=export.owner, format=export.format, locale=export.locale)
-            _progress(export, 60)
-            content = b"".join(rendered.chunks)
-        _progress(export, 90)
-        export.file.save(rendered.filename, ContentFile(content), save=False)
-        export.status, export.progress, export.row_count = Export.Status.DONE, 100, rendered.row_count
+                written = report_write(
+                    query, actor=export.owner, format=export.format, file=content, locale=export.locale
+                )
+            _progress(export, 90)
+            export.file.save(written.filename, File(content), save=False)
+        export.status, export.progress, export.row_count = Export.Status.DONE, 100, written.row_count
         export.finished_at = timezone.now()
         export.save(update_fields=["file", "status", "progress", "row_count", "finished_at"])
     except TRANSIENT_ERRORS:

@@ -19,15 +19,21 @@ from analytics.reports.common import (
     GROUPS,
     REPORT_DECIMALS,
     TIME_GROUPS,
+    ReportRows,
     bucket_label,
     jsonable,
     report_range,
     validate_group_by,
 )
 from analytics.reports.leave import leave_report
-from analytics.reports.overtime import overtime_report
-from analytics.reports.payroll import payroll_month_closings, payroll_report, payroll_report_check
-from analytics.reports.timereport import time_report, time_report_json
+from analytics.reports.overtime import overtime_report, overtime_report_row_count
+from analytics.reports.payroll import (
+    payroll_month_closings,
+    payroll_report,
+    payroll_report_check,
+    payroll_report_row_count,
+)
+from analytics.reports.timereport import time_report, time_report_json, time_report_row_count, time_report_rows
 
 __all__ = [
     "ENTITY_GROUPS",
@@ -35,15 +41,20 @@ __all__ = [
     "GROUPS",
     "REPORT_DECIMALS",
     "TIME_GROUPS",
+    "ReportRows",
     "bucket_label",
     "jsonable",
     "leave_report",
     "overtime_report",
+    "overtime_report_row_count",
     "payroll_month_closings",
     "payroll_report",
     "payroll_report_check",
+    "payroll_report_row_count",
     "report_range",
     "time_report",
     "time_report_json",
+    "time_report_row_count",
+    "time_report_rows",
     "validate_group_by",
 ]

@@ -155,6 +155,16 @@ def finish(group_by: list[str], groups: dict[tuple, tuple[dict, Sums]], total: S
     return {"rows": rows, "totals": total.numbers()}
 
 
+@dataclass
+class ReportRows:
+    """A report's rows read one at a time, for a file: `rows` yields each row's dict in the
+    report's order, and `totals` is complete once they are all read (a streamed report
+    learns its totals last)."""
+
+    rows: Iterator[dict]
+    totals: dict
+
+
 def with_decimals(result: dict) -> dict:
     """A time report parsed from JSON, its amounts as Decimals again."""
     for item in (*result["rows"], result["totals"]):

@@ -264,3 +264,24 @@ def overtime_report(
             totals["actual_hours"] += actual_total
             totals["difference"] += difference
     return {"rows": rows, "totals": totals}
+
+
+def overtime_report_row_count(
+    *,
+    actor: User,
+    date_from: date,
+    date_to: date,
+    period: str,
+    user: int | None = None,
+    team: int | None = None,
+    limit: int,
+) -> int:
+    """How many rows `overtime_report` has with these arguments, counted no further than
+    `limit`, without reading an entry: a row per person and period, the same periods for
+    everyone."""
+    if period not in ("week", "month"):
+        raise DomainValidationError(_("Use week or month."), field="period")
+    periods_in_range = {
+        _period_of(date_from + timedelta(days=offset), period)[0] for offset in range((date_to - date_from).days + 1)
+    }
+    return min(people_in_report(actor, user=user, team=team).count() * len(periods_in_range), limit)

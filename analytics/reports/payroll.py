@@ -231,3 +231,11 @@ def payroll_month_closings(actor: User, month: date, *, team: int | None = None)
         Q(team__isnull=True) | Q(team__in=teams.values("pk")), month=month.replace(day=1), reopened_at__isnull=True
     )
     return list(closings.select_related("team", "closed_by").order_by(F("team__name").asc(nulls_first=True)))
+
+
+def payroll_report_row_count(
+    *, actor: User, month: date, team: int | None = None, preliminary: bool = False, limit: int
+) -> int:
+    """How many rows `payroll_report` has with these arguments (one per person it covers),
+    counted no further than `limit`, without reading their figures."""
+    return min(len(payroll_people(actor, Month.of(month), team=team)), limit)

@@ -3,6 +3,7 @@ text: decimals as strings with two places (rounded half up, as `common.hours_of_
 rows ordered as `common.finish` orders them."""
 
 import json
+from dataclasses import dataclass
 
 from django.db import connections
 
@@ -126,18 +127,27 @@ def _pieces(time_group: str | None) -> tuple[str, str, str, str, list[str]]:
     return pieces, seconds, f"bucket = {first_bucket}", duration_bucket, ["bucket"]
 
 
-def _row_json_and_order(group_by: list[str]) -> tuple[str, list[str]]:
-    """A row's JSON expression and the ORDER BY terms of the rows.
+def _row_order(group_by: list[str]) -> list[str]:
+    """The ORDER BY terms of the rows (as `common.finish` orders them)."""
+    order = []
+    for group in group_by:
+        if group in TIME_GROUPS:
+            order.append("bucket")
+        else:
+            order.append(f"COALESCE({group}_name, '') COLLATE \"C\", COALESCE({group}_id, 0)")
+    return order
+
+
+def _row_json(group_by: list[str]) -> str:
+    """A row's JSON expression.
 
     Each row's JSON is concatenated by hand: json_build_object cost as much as the whole
     aggregation at a few thousand rows. Strings go through to_json (escaping); ids and
     names of user and project are never null, the others may be."""
     fields: list[tuple[str, str, bool]] = []
-    order = []
     for group in group_by:
         if group in TIME_GROUPS:
             fields.append((group, f"to_char(bucket, '{_SQL_LABEL[group]}')", True))
-            order.append("bucket")
             continue
         name = f"{group}_name_json"
         if group in _SQL_NULLABLE:
@@ -145,11 +155,10 @@ def _row_json_and_order(group_by: list[str]) -> tuple[str, list[str]]:
             fields.append((f"{group}_name", f"COALESCE({name}, 'null')", False))
         else:
             fields.extend([(group, f"{group}_id::text", False), (f"{group}_name", name, False)])
-        order.append(f"COALESCE({group}_name, '') COLLATE \"C\", COALESCE({group}_id, 0)")
     for column in ("hours", "billable_hours", "amount"):
         fields.append((column, f"ROUND({_SQL_SECONDS[column]} / 3600, 2)", True))
     fields.append(("entries", "entries::text", False))
-    return _sql_json_object(fields), order
+    return _sql_json_object(fields)
 
 
 def _totals_json() -> str:
@@ -176,11 +185,20 @@ def _names(entities: list[str]) -> tuple[str, str]:
     return columns, " ".join(joins)
 
 
-def time_report_sql(query: TimeReportQuery) -> str:
-    """The whole report as JSON text, built by PostgreSQL in one query.
+@dataclass(frozen=True)
+class _Pieces:
+    """The report's entries cut into pieces: the WITH clause ending in `pieces`, its
+    parameters, the grouping columns of the pieces and the entity groupings."""
 
-    Long because it is one SQL statement: clocked entries are clipped and cut into buckets,
-    duration entries are one piece on their day, and both are aggregated and written as JSON."""
+    ctes: str
+    params: dict
+    keys: list[str]
+    entities: list[str]
+
+
+def _pieces_sql(query: TimeReportQuery) -> _Pieces:
+    """Clocked entries clipped and cut into buckets, duration entries one piece on their
+    day: what every form of the report (JSON, rows, count) aggregates."""
     clocked_where, durations_where, where, params = _where(query)
     entities = [group for group in query.group_by if group in ENTITY_GROUPS]
     time_group = next((group for group in query.group_by if group in TIME_GROUPS), None)
@@ -188,10 +206,8 @@ def time_report_sql(query: TimeReportQuery) -> str:
     pieces, seconds, first_piece, duration_bucket, bucket_columns = _pieces(time_group)
     keys = [*[f"{group}_id" for group in entities], *bucket_columns]
     duration_keys = [*[f"{group}_id" for group in entities], *([f"{duration_bucket} AS bucket"] if time_group else [])]
-    row_json, order = _row_json_and_order(query.group_by)
-    names, name_joins = _names(entities)
     ids = ", ".join(f"{_SQL_GROUP_ID[group]} AS {group}_id" for group in entities) or "1 AS one"
-    sql = f"""
+    ctes = f"""
         WITH clipped AS (
             SELECT {ids},
                    e.billable, p.hourly_rate, e.start AS es,
@@ -217,25 +233,91 @@ def time_report_sql(query: TimeReportQuery) -> str:
             UNION ALL
             SELECT {", ".join(duration_keys)}, billable, hourly_rate, seconds, TRUE AS first_piece
             FROM durations e
-        ),
+        )
+    """  # noqa: S608 - identifiers from the whitelists above only; every value is a parameter
+    return _Pieces(ctes, params, keys, entities)
+
+
+# The sums of a group of pieces (the grouping is the caller's).
+_SUMS = """
+    SUM(seconds) AS seconds,
+    COALESCE(SUM(seconds) FILTER (WHERE billable), 0) AS billable_seconds,
+    COALESCE(SUM(seconds * hourly_rate) FILTER (WHERE billable), 0) AS amount_seconds,
+    COUNT(*) AS entries,
+    COUNT(*) FILTER (WHERE first_piece) AS first_pieces
+"""
+
+
+def time_report_sql(query: TimeReportQuery) -> str:
+    """The whole report as JSON text, built by PostgreSQL in one query.
+
+    Clocked entries are clipped and cut into buckets, duration entries are one piece on
+    their day (`_pieces_sql`), and both are aggregated and written as JSON."""
+    pieces = _pieces_sql(query)
+    names, name_joins = _names(pieces.entities)
+    keys = ", ".join(pieces.keys)
+    row_json, order = _row_json(query.group_by), ", ".join(_row_order(query.group_by))
+    sql = f"""
+        {pieces.ctes},
         g AS (
-            SELECT {", ".join(keys)},
-                   SUM(seconds) AS seconds,
-                   COALESCE(SUM(seconds) FILTER (WHERE billable), 0) AS billable_seconds,
-                   COALESCE(SUM(seconds * hourly_rate) FILTER (WHERE billable), 0) AS amount_seconds,
-                   COUNT(*) AS entries,
-                   COUNT(*) FILTER (WHERE first_piece) AS first_pieces
+            SELECT {keys}, {_SUMS}
             FROM pieces
-            GROUP BY {", ".join(keys)}
+            GROUP BY {keys}
         ),
         named AS (
             SELECT g.*{names}
             FROM g {name_joins}
         )
-        SELECT '{{"rows":[' || COALESCE(string_agg({row_json}, ',' ORDER BY {", ".join(order)}), '')
+        SELECT '{{"rows":[' || COALESCE(string_agg({row_json}, ',' ORDER BY {order}), '')
                || '],"totals":' || {_totals_json()} || '}}'
         FROM named
     """  # noqa: S608 - identifiers from the whitelists above only; every value is a parameter
     with connections[read_alias()].cursor() as cursor:  # a replica inside core.replicas.replica_reads
-        cursor.execute(sql, params)
+        cursor.execute(sql, pieces.params)
         return cursor.fetchone()[0]
+
+
+def time_report_rows_sql(query: TimeReportQuery) -> tuple[str, dict]:
+    """The report as a query of rows for a cursor to read a batch at a time: each group's
+    row in the JSON report's order, then one totals row, summed in the same pass (a
+    grouping set). Each row is (is the totals row, then per grouping its label or its id
+    and name, hours, billable hours, amount, entries), the numbers rounded as the JSON
+    report rounds them; the totals row's entries count each entry once."""
+    pieces = _pieces_sql(query)
+    names, name_joins = _names(pieces.entities)
+    keys = ", ".join(pieces.keys)
+    columns = []
+    for group in query.group_by:
+        if group in TIME_GROUPS:
+            columns.append(f"to_char(bucket, '{_SQL_LABEL[group]}')")
+        else:
+            columns.extend([f"{group}_id", f"{group}_name"])
+    columns.extend(f"ROUND(COALESCE({_SQL_SECONDS[column]}, 0) / 3600, 2)" for column in _SQL_SECONDS)
+    columns.append("CASE WHEN is_total THEN first_pieces ELSE entries END")
+    sql = f"""
+        {pieces.ctes},
+        g AS (
+            SELECT {keys}, {_SUMS}, GROUPING({keys}) <> 0 AS is_total
+            FROM pieces
+            GROUP BY GROUPING SETS (({keys}), ())
+        ),
+        named AS (
+            SELECT g.*{names}
+            FROM g {name_joins}
+        )
+        SELECT is_total, {", ".join(columns)}
+        FROM named
+        ORDER BY is_total, {", ".join(_row_order(query.group_by))}
+    """  # noqa: S608 - identifiers from the whitelists above only; every value is a parameter
+    return sql, pieces.params
+
+
+def time_report_count_sql(query: TimeReportQuery, *, limit: int) -> tuple[str, dict]:
+    """A query counting the report's rows up to `limit`: the groups of its pieces, without
+    their sums, names or order, and no more of them than `limit`."""
+    pieces = _pieces_sql(query)
+    sql = f"""
+        {pieces.ctes}
+        SELECT COUNT(*) FROM (SELECT 1 FROM pieces GROUP BY {", ".join(pieces.keys)} LIMIT %(row_limit)s) AS report_rows
+    """  # noqa: S608 - identifiers from the whitelists above only; every value is a parameter
+    return sql, {**pieces.params, "row_limit": limit}

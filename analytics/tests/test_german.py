@@ -47,8 +47,8 @@ def test_the_xlsx_download_follows_the_browsers_language_when_the_person_chose_n
     client = api(alice)
     params = {**NOVEMBER, "group_by": "project", "format": "xlsx"}
 
-    german = load_workbook(io.BytesIO(client.get("/api/v1/reports/time", params, HTTP_ACCEPT_LANGUAGE="de").content))
-    english = load_workbook(io.BytesIO(client.get("/api/v1/reports/time", params).content))
+    german = load_workbook(io.BytesIO(client.get("/api/v1/reports/time", params, HTTP_ACCEPT_LANGUAGE="de").getvalue()))
+    english = load_workbook(io.BytesIO(client.get("/api/v1/reports/time", params).getvalue()))
 
     assert german.sheetnames == ["Bericht"] and english.sheetnames == ["Report"]
     rows = [[cell.value for cell in row] for row in german.active.iter_rows()]

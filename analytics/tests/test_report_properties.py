@@ -14,7 +14,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import reports
+from analytics import reports, sorting
 from analytics.reports.common import TimeReportQuery
 from analytics.reports.python import time_report_python
 from analytics.reports.sql import time_report_sql
@@ -166,3 +166,30 @@ def test_the_property_test_sees_entries_that_count(report_world):
         transaction.set_rollback(True)
     assert sql["totals"]["hours"] == "5.13"  # 3 h 07 min 30 s clocked and 2 h duration, half up
     assert sql == python
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(
+        st.fixed_dictionaries(
+            {
+                "name": st.one_of(st.none(), st.just(""), st.sampled_from(["anna", "Anna", "ßa", "SSa", "Zoë", "b"])),
+                "hours": st.one_of(st.none(), st.decimals(min_value=0, max_value=5, places=1)),
+            }
+        ),
+        max_size=30,
+    ),
+    run_rows=st.integers(min_value=1, max_value=7),
+    sort=st.sampled_from(["name", "-name", "hours", "-hours"]),
+)
+def test_a_sort_merging_runs_from_files_orders_as_the_sort_in_memory(rows, run_rows, sort):
+    """Ties, blanks and case as `rows_sorted` orders them, whatever the size of the runs."""
+    columns = [("name", "Name", "text"), ("hours", "Hours", "number")]
+    rows = [{**row, "position": position} for position, row in enumerate(rows)]
+    original, sorting.SORT_RUN_ROWS = sorting.SORT_RUN_ROWS, run_rows
+    try:
+        merged = list(sorting.rows_sorted_stream(columns, rows, sort))
+    finally:
+        sorting.SORT_RUN_ROWS = original
+
+    assert merged == sorting.rows_sorted(columns, rows, sort)

@@ -400,7 +400,7 @@ def test_xlsx_has_a_bold_frozen_header_typed_cells_and_totals(api, alice, acme, 
 
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="time-report-2026-11-01-2026-11-30.xlsx"'
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     rows = list(sheet.iter_rows())
     assert [cell.value for cell in rows[0]] == ["Day", "Hours", "Billable hours", "Amount", "Entries"]
     assert all(cell.font.bold for cell in rows[0])
@@ -640,7 +640,7 @@ def test_csv_and_xlsx_exports_count_both_kinds(api, alice, both_kinds):
         ["2026-11-02", "3.33", "3.33", "318.33", "1"],
         ["2026-11-03", "4.17", "4.17", "397.92", "2"],
     ]
-    sheet = load_workbook(io.BytesIO(xlsx_response.content)).active
+    sheet = load_workbook(io.BytesIO(xlsx_response.getvalue())).active
     assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)] == [3.33, 4.17, 7.5]
 
 

@@ -282,7 +282,7 @@ def test_the_csv_and_xlsx_downloads_hold_the_tables_rows(bob, alice, frank, work
         [str(alice), "Acme website", "3.00"],
         [str(alice), "Internal", "1.50"],
     ]
-    sheet = load_workbook(io.BytesIO(xlsx_file.content)).active
+    sheet = load_workbook(io.BytesIO(xlsx_file.getvalue())).active
     cells = [[canonical(cell.value) for cell in row] for row in sheet.iter_rows()]
     assert cells == [[canonical(text) for text in row] for row in page.rows]  # totals included
     event = AuditEvent.objects.filter(action="report_exported").latest("pk")

@@ -26,7 +26,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import Workbook
 
-from analytics.exports import rows_to_xlsx, time_report_columns
+from analytics import reports
+from analytics.exports import report_row_count, report_write, rows_to_xlsx, time_report_columns
 from analytics.management.commands.bench_data import (
     ADMIN_EMAIL,
     BENCH_DOMAIN,
@@ -35,6 +36,7 @@ from analytics.management.commands.bench_data import (
     WRITER_EMAIL,
     month_with_data,
 )
+from analytics.queries import ReportQuery
 from analytics.reports import time_report_json
 from compliance.services import compliance_judge_written
 from leave.models import LeaveRequest
@@ -44,6 +46,7 @@ from timeentries.services import time_entry_create
 from users.models import User
 
 MB = 1024 * 1024
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def median_time(function, repeat: int) -> float:
@@ -64,6 +67,32 @@ def count_queries(function) -> int:
     with CaptureQueriesContext(connection) as captured:
         function()
     return sum(not query["sql"].lstrip().upper().startswith(TRANSACTION_CONTROL) for query in captured.captured_queries)
+
+
+def peak_rss_kb() -> int | None:
+    """The process's peak resident memory since it was last reset (Linux only)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), None)
+
+
+def memory_growth(function) -> tuple[float, float | None]:
+    """(Python's peak allocation during `function`, the process's peak RSS growth) in MB.
+    The RSS peak is reset first (Linux's clear_refs), so each call is measured on its own."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        before = peak_rss_kb()
+    except OSError:
+        before = None
+    tracemalloc.start()
+    function()
+    python_peak = tracemalloc.get_traced_memory()[1] / MB
+    tracemalloc.stop()
+    after = peak_rss_kb()
+    rss = None if before is None or after is None else round((after - before) / 1024, 3)
+    return round(python_peak, 3), rss
 
 
 def row(name, measured, baseline, goal, met, unit="s", **extra) -> dict:
@@ -110,7 +139,7 @@ class Command(BaseCommand):
             "a": self.measure_time_report,  # a and b: one measure, two rows
             "b": self.measure_time_report,
             "c": lambda: [self.measure_time_entry_pages()],
-            "d": self.measure_xlsx,
+            "d": lambda: [*self.measure_xlsx(), *self.measure_export()],  # d and d2
             "e": lambda: [self.measure_time_entry_create()],
             "f": self.measure_leave,
         }
@@ -345,6 +374,72 @@ class Command(BaseCommand):
                 growth < 50,
                 unit="MB",
                 growth_mb=round(growth, 3),
+            ),
+        ]
+
+    # --- (d2): a report from its query to the file ---------------------------------------------
+
+    def measure_export(self) -> list[dict]:
+        """Everyone's last year per person and day as an xlsx file, through `report_write`
+        (the path of the direct download and the background export: the rows streamed from
+        the database into the sheet in a temporary file), against the same file written as
+        exports were before: the report built whole (`reports.time_report`), then written.
+        Memory: Python's peak (tracemalloc) and the process's peak RSS growth, each export
+        on its own. And the count a direct download asks before it builds anything."""
+        last = month_with_data()[1]
+        first = last - timedelta(days=6 if self.quick else 365)
+        params = {"date_from": first, "date_to": last, "group_by": ["user", "day"], "tz": BERLIN, "filters": {}}
+        query = ReportQuery("time", params)
+        columns = time_report_columns(["user", "day"])
+        repeat = min(self.repeat, 3)
+
+        with tempfile.TemporaryFile() as file:
+
+            def streamed():
+                file.seek(0)
+                file.truncate()
+                return report_write(query, actor=self.admin, format="xlsx", file=file).row_count
+
+            def built_whole():
+                file.seek(0)
+                file.truncate()
+                result = reports.time_report(actor=self.admin, **params)
+                return rows_to_xlsx(columns, result["rows"], result["totals"], file)
+
+            rows = streamed()
+            exported = median_time(streamed, repeat)
+            plain = median_time(built_whole, repeat)
+            python_mb, rss_mb = memory_growth(streamed)
+            whole_python_mb, whole_rss_mb = memory_growth(built_whole)
+        limit = settings.EXPORT_SYNC_MAX_ROWS
+        counted = median_time(lambda: report_row_count(query, actor=self.admin, limit=limit + 1), self.repeat)
+        return [
+            row(
+                "d2_export_xlsx_year_user_day",
+                exported,
+                plain,
+                "<= 1.1x the report built whole, then written",
+                exported <= 1.1 * plain,
+                rows=rows,
+            ),
+            row(
+                "d2_export_memory_year_user_day",
+                python_mb,
+                whole_python_mb,
+                f"growth < 15 MB (peak RSS {rss_mb:.1f} MB; built whole: {whole_rss_mb:.1f} MB)",
+                python_mb < 15 and (rss_mb is None or rss_mb < 15),
+                unit="MB",
+                rss_growth_mb=rss_mb,
+                baseline_rss_growth_mb=whole_rss_mb,
+                rows=rows,
+            ),
+            row(
+                "d2_export_count_year_user_day",
+                counted,
+                exported,
+                "a 413 after < 0.05 s of counting",
+                counted < 0.05,
+                rows=rows,
             ),
         ]
 
