@@ -332,3 +332,20 @@ def _not_inside_a_celery_worker():
     from celery._state import _set_task_join_will_block
 
     _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
+def _celery_as_the_settings_say():
+    """Tests with a real worker point the Celery app at a broker and turn eager mode off,
+    and put both back afterwards. Should one not (a fixture torn down half-way), every later
+    test in this process would queue its tasks on a broker no worker reads, and a test that
+    waits for one (`import_data` follows its import) would wait until its timeout: every test
+    starts with the app as the settings configure it."""
+    from django.conf import settings
+
+    from config.celery import app
+
+    wanted = (settings.CELERY_TASK_ALWAYS_EAGER, settings.CELERY_BROKER_URL)
+    if (app.conf.task_always_eager, app.conf.broker_url) != wanted:
+        app.conf.task_always_eager, app.conf.broker_url = wanted
+        app._pool, app.amqp._producer_pool = None, None  # the pools belong to one broker URL

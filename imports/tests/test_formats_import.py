@@ -94,7 +94,17 @@ def test_each_tools_export_imports_its_people_projects_and_hours_in_each_persons
 ):
     out = StringIO()
 
-    call_command("import_data", str(FIXTURES / fixture), "--kind", "time_entries", stdout=out, stderr=StringIO())
+    # Eager Celery answers at once; the timeout turns a task that never runs into a failure, not an hour's wait.
+    call_command(
+        "import_data",
+        str(FIXTURES / fixture),
+        "--kind",
+        "time_entries",
+        "--timeout",
+        "60",
+        stdout=out,
+        stderr=StringIO(),
+    )
 
     source = Import.objects.get()
     assert (source.format, source.status, source.rows_imported) == (file_format, "done", len(expected)), source.errors
