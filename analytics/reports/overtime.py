@@ -106,7 +106,8 @@ def _worked_sql(people: list[User], date_from: date, date_to: date, period: str)
     day) and from their employment start to the day before the range, summed by PostgreSQL:
     clocked entries clipped at local midnights in each person's own time zone and cut at
     their local week or month boundaries, duration entries on their day. One query, rows
-    per person and period instead of per entry."""
+    per person and period instead of per entry. Long because most of it is the one SQL
+    statement, which reads best whole."""
     step = _SQL_STEP[period]
     in_bucket = _worked_between("GREATEST(s, bucket AT TIME ZONE tz)", f"LEAST(f, (bucket + {step}) AT TIME ZONE tz)")
     before = date_from - timedelta(days=1)

@@ -56,7 +56,7 @@ def people(alice, frank, dave, carol, team_a):
 
 
 @pytest.fixture
-def worked_in_november(people, acme, acme_dev, internal, make_project, log, log_duration):
+def streamed_november(people, acme, acme_dev, internal, make_project, log, log_duration):
     lower = make_project(code="LOW", name="acme website", hourly_rate=Decimal("12.25"))
     projects = [acme, internal, lower]
     rng = random.Random(21)
@@ -123,7 +123,7 @@ def cells_of(response, output: str, csv_locale: str = "") -> list[list]:
     "group_by", ["user,day", "project,user", "team,week", "client,task", "month", "project", "user,project"]
 )
 def test_a_streamed_time_report_file_is_the_file_built_from_the_whole_report(
-    carol, worked_in_november, output, group_by
+    carol, streamed_november, output, group_by
 ):
     params = {**NOVEMBER, "group_by": group_by}
 
@@ -133,7 +133,7 @@ def test_a_streamed_time_report_file_is_the_file_built_from_the_whole_report(
     assert len(streamed) > 1
 
 
-def test_a_german_csv_streams_as_it_was_built(carol, worked_in_november):
+def test_a_german_csv_streams_as_it_was_built(carol, streamed_november):
     params = {**NOVEMBER, "group_by": "user,day"}
 
     streamed = cells_of(signed_in(carol).get(TIME, {**params, "format": "csv", "locale": "de"}), "csv", "de")
@@ -151,7 +151,7 @@ def test_a_german_csv_streams_as_it_was_built(carol, worked_in_november):
         ("payroll", {"month": "2026-11", "preliminary": "true"}),
     ],
 )
-def test_the_per_person_reports_are_written_as_they_were(carol, worked_in_november, output, report, params):
+def test_the_per_person_reports_are_written_as_they_were(carol, streamed_november, output, report, params):
     streamed = cells_of(signed_in(carol).get(f"/api/v1/reports/{report}", {**params, "format": output}), output)
 
     assert streamed == built_whole(carol, report, params, output)
@@ -169,7 +169,7 @@ def test_the_per_person_reports_are_written_as_they_were(carol, worked_in_novemb
         ("entries", "project,day"),
     ],
 )
-def test_a_sorted_file_merges_sorted_runs_into_the_tables_order(carol, worked_in_november, monkeypatch, sort, group_by):
+def test_a_sorted_file_merges_sorted_runs_into_the_tables_order(carol, streamed_november, monkeypatch, sort, group_by):
     """Runs of two rows: the merge, not one sort in memory, puts the file in order."""
     monkeypatch.setattr(sorting, "SORT_RUN_ROWS", 2)
     params = {**NOVEMBER, "group_by": group_by}
@@ -180,7 +180,7 @@ def test_a_sorted_file_merges_sorted_runs_into_the_tables_order(carol, worked_in
     assert len(streamed) > 10
 
 
-def test_a_background_export_streams_the_same_file(carol, worked_in_november, django_capture_on_commit_callbacks):
+def test_a_background_export_streams_the_same_file(carol, streamed_november, django_capture_on_commit_callbacks):
     params = {**NOVEMBER, "group_by": "user,day", "sort": "-hours"}
     client = signed_in(carol)
 
@@ -203,7 +203,7 @@ def report_queries(captured) -> list[str]:
     return [query["sql"] for query in captured.captured_queries if "timeentries_timeentry" in query["sql"]]
 
 
-def test_a_download_over_the_limit_is_refused_after_counting_only(carol, worked_in_november, settings):
+def test_a_download_over_the_limit_is_refused_after_counting_only(carol, streamed_november, settings):
     rows = len(built_whole(carol, "time", {**NOVEMBER, "group_by": "user,day"}, "csv")) - 1
     settings.EXPORT_SYNC_MAX_ROWS = rows - 1
     client = signed_in(carol)
@@ -228,7 +228,7 @@ def test_a_download_over_the_limit_is_refused_after_counting_only(carol, worked_
     assert AuditEvent.objects.get(action="report_exported").data["rows"] == rows
 
 
-def test_an_overtime_download_over_the_limit_reads_no_entry(carol, people, worked_in_november, settings):
+def test_an_overtime_download_over_the_limit_reads_no_entry(carol, people, streamed_november, settings):
     settings.EXPORT_SYNC_MAX_ROWS = 5
     with CaptureQueriesContext(connection) as captured:
         refused = signed_in(carol).get(OVERTIME, {**NOVEMBER, "period": "week", "format": "csv"})
@@ -247,7 +247,7 @@ def test_a_leave_download_over_the_limit_is_refused_once_written(carol, people, 
     assert not AuditEvent.objects.filter(action="report_exported").exists()
 
 
-def test_the_page_says_a_download_is_too_large_after_the_count(carol, worked_in_november, settings):
+def test_the_page_says_a_download_is_too_large_after_the_count(carol, streamed_november, settings):
     settings.EXPORT_SYNC_MAX_ROWS = 3
     client = signed_in(carol)
 
@@ -270,7 +270,7 @@ def test_the_page_says_a_download_is_too_large_after_the_count(carol, worked_in_
     ],
 )
 @pytest.mark.parametrize("who", ["carol", "bob"])
-def test_each_count_is_the_number_of_rows_of_its_report(request, worked_in_november, team_a, report, params, who):
+def test_each_count_is_the_number_of_rows_of_its_report(request, streamed_november, team_a, report, params, who):
     actor = request.getfixturevalue(who)
     if params.get("team") == "team_a":
         params = {**params, "team": team_a.pk}
@@ -290,7 +290,7 @@ def test_each_count_is_the_number_of_rows_of_its_report(request, worked_in_novem
 
 @requires_postgres
 def test_on_postgresql_the_time_report_streams_from_a_named_cursor_even_with_server_side_cursors_disabled(
-    carol, worked_in_november, monkeypatch
+    carol, streamed_november, monkeypatch
 ):
     """DISABLE_SERVER_SIDE_CURSORS (PgBouncer in transaction mode) turns off only the ORM's:
     the report's own cursor is declared inside its transaction and ends with it."""

@@ -100,7 +100,9 @@ class EntrySet:
         closed months read once): the common case of an import, about five times cheaper.
         None when anything is doubtful or wrong: `_checked` then decides and words the
         refusal, so every message stays `time_entry_create`'s. It is never more lenient:
-        its today is the set's first (a day turning meanwhile only sends rows to `_checked`)."""
+        its today is the set's first (a day turning meanwhile only sends rows to `_checked`).
+        Long because it walks `entry_new_checked`'s accept conditions in its order, one
+        each, so the two can be compared side by side."""
         project, task = fields["project"], fields["task"]
         self._may_log(user=user, project=project, task=task)  # entry_new_checked's first rule
         person = self._person(user)

@@ -111,6 +111,8 @@ def _entry_bounds(user: User, days: set[date]) -> tuple[datetime, datetime]:
 
 
 def _read_postgresql(*, user, days, weeks, project, exclude_pk) -> WriteContext:
+    """The write's context in one statement. Long because most of it is that statement
+    (access, payroll lock, closed months, the weeks' timesheets, the day's entries)."""
     first_bound, last_bound = _entry_bounds(user, days) if days else (None, None)
     params = {
         "user": user.pk,

@@ -385,7 +385,8 @@ class Command(BaseCommand):
         the database into the sheet in a temporary file), against the same file written as
         exports were before: the report built whole (`reports.time_report`), then written.
         Memory: Python's peak (tracemalloc) and the process's peak RSS growth, each export
-        on its own. And the count a direct download asks before it builds anything."""
+        on its own. And the count a direct download asks before it builds anything.
+        Long because both sides, their memory runs and the count are one measure's rows."""
         last = month_with_data()[1]
         first = last - timedelta(days=6 if self.quick else 365)
         params = {"date_from": first, "date_to": last, "group_by": ["user", "day"], "tz": BERLIN, "filters": {}}
