@@ -13,12 +13,11 @@ from django.utils.translation import gettext_lazy
 
 from core import periods
 from core.errors import DomainValidationError
-from timeentries.models import MAX_ENTRY_LENGTH, Project, Task, TimeEntry
+from timeentries.models import MAX_BREAK_MINUTES, MAX_ENTRY_LENGTH, Project, Task, TimeEntry
 from users.models import User
 from users.services import ensure_employed
 
 ENTRY_NEEDS_END = gettext_lazy("An entry needs an end; use the timer for work that is still running.")
-MAX_BREAK_MINUTES = 24 * 60
 CLOCKED, DURATION = TimeEntry.Kind.CLOCKED.value, TimeEntry.Kind.DURATION.value
 
 
