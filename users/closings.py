@@ -10,6 +10,8 @@ from bisect import bisect_left
 from datetime import date
 
 from django.db.models import Q
+from django.utils import formats
+from django.utils.translation import gettext as _
 
 from core.errors import Conflict
 from users.models import MonthClosing, User
@@ -56,7 +58,10 @@ def month_is_closed(user: User, day: date) -> bool:
 
 
 def month_closed_conflict(month: date) -> Conflict:
-    return Conflict(f"{month:%B %Y} is closed for payroll; ask an admin to reopen it.", code="month_closed")
+    """409 `month_closed` naming the month as the reader's language does ("Oktober 2026"),
+    as the day page names it (`date:"F Y"`)."""
+    message = _("%(month)s is closed for payroll; ask an admin to reopen it.")
+    return Conflict(message % {"month": formats.date_format(month, "F Y")}, code="month_closed")
 
 
 def ensure_months_open(*, user: User, first: date, last: date | None = None) -> None:

@@ -1,7 +1,11 @@
 """Time entries speak the person's language: refusals of the API in German for someone who
 chose German, in English for everyone else (issue 20)."""
 
+from datetime import date
+
 import pytest
+
+from leave.services import month_closing_create
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +51,19 @@ def test_a_submitted_week_is_refused_again_in_german(frozen_2026_11_12, api, ali
 
     assert again.status_code == 409
     assert again.json()["detail"] == "Woche 2026-W46 ist eingereicht und kann nicht eingereicht werden."
+
+
+def test_a_closed_month_is_named_in_the_persons_language(frozen_2026_11_12, api, alice, frank, carol, acme):
+    month_closing_create(actor=carol, month=date(2026, 10, 1))
+    in_october = {"project": acme.pk, "start": "2026-10-15T07:00:00Z", "end": "2026-10-15T09:00:00Z"}
+
+    german = api(speaking(alice, "de")).post(ENTRIES, in_october)
+    english = api(speaking(frank, "en")).post(ENTRIES, in_october)
+
+    assert (german.status_code, german.json()["code"]) == (409, "month_closed")
+    assert german.json()["detail"] == (
+        "Oktober 2026 ist für die Lohnabrechnung abgeschlossen; bitten Sie die Verwaltung, den Monat wieder zu öffnen."
+    )
+    assert (english.status_code, english.json()["code"]) == (409, "month_closed")
+    assert english.json()["detail"] == "October 2026 is closed for payroll; ask an admin to reopen it."
+
