@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
@@ -57,15 +58,46 @@ def local_date(moment: datetime, tz: ZoneInfo) -> date:
     return moment.astimezone(tz).date()
 
 
+@lru_cache(maxsize=4096)
+def next_local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    """The instant the local day after `day` begins (UTC), remembered: checking many
+    entries asks it of the same few days again and again."""
+    return local_midnight(day + timedelta(days=1), tz)
+
+
 def split_by_local_day(start: datetime, end: datetime, tz: ZoneInfo) -> Iterator[tuple[date, timedelta]]:
     """Yield (local day, time worked that day) for the interval [start, end)."""
     day = local_date(start, tz)
     cursor = start
     while cursor < end:
-        next_midnight = local_midnight(day + timedelta(days=1), tz)
+        next_midnight = next_local_midnight(day, tz)
         piece_end = min(end, next_midnight)
         yield day, piece_end - cursor
         cursor, day = piece_end, day + timedelta(days=1)
+
+
+def worked_by_local_day(
+    start: datetime, end: datetime, break_minutes, tz: ZoneInfo, *, within=None
+) -> list[tuple[date, timedelta]]:
+    """(local day, time worked that day) of clocked work from `start` to `end` less a break
+    of `break_minutes`: the pieces split at local midnight, each less its share of the
+    break (spread in proportion to their length, so a night shift's break lowers both
+    days). `within` = (from, to) clips the range first; the break's share stays that of
+    the whole. Nothing when `end` is not after `start`."""
+    length = end - start
+    if length <= timedelta(0):
+        return []
+    if within is not None:
+        start, end = max(start, within[0]), min(end, within[1])
+        if end <= start:
+            return []
+    day = local_date(start, tz)
+    # Most work ends on the day it began: one piece, without walking the midnights.
+    pieces = [(day, end - start)] if end <= next_local_midnight(day, tz) else split_by_local_day(start, end, tz)
+    if not break_minutes:
+        return list(pieces)
+    share = (length - timedelta(minutes=break_minutes)) / length
+    return [(day, piece * share) for day, piece in pieces]
 
 
 def local_days_touched(start: datetime, end: datetime | None, tz: ZoneInfo) -> list[date]:

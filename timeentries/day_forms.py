@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import DomainError
 from core.timeinput import ClockTimeField, HoursField
 from timeentries.forms import WorkForm
+from timeentries.models import MAX_BREAK_MINUTES
 from timeentries.services.days import local_moment
 
 BILLABLE_CHOICES = [("", _("As the project")), ("yes", _("Billable")), ("no", _("Not billable"))]
-MAX_BREAK_MINUTES = 24 * 60
 
 
 class DescribedForm(forms.Form):

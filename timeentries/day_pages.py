@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import dateformat
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -77,7 +78,8 @@ def _entry_row(entry: TimeEntry, day: date, tz) -> dict:
         row["start"] = f"{start:%H:%M}"
         if entry.end is not None:
             end = entry.end.astimezone(tz)
-            row["end"] = f"{end:%H:%M}" + (f" ({end:%a})" if end.date() != day else "")
+            # A later day is named as the reader's language names it: (Wed), (Mi).
+            row["end"] = f"{end:%H:%M}" + (f" ({dateformat.format(end, 'D')})" if end.date() != day else "")
     return row
 
 

@@ -93,6 +93,7 @@ class TimeEntryQuerySet(models.QuerySet):
 # The longest entry there can be; PostgreSQL checks it (migration 0004) so that reports may
 # find every entry reaching into a range through the start index.
 MAX_ENTRY_LENGTH = timedelta(hours=24)
+MAX_BREAK_MINUTES = 24 * 60
 
 
 class TimeEntry(models.Model):
@@ -187,7 +188,7 @@ class TimeEntry(models.Model):
                 condition=Q(duration__isnull=True) | Q(duration__gt=timedelta(0), duration__lte=timedelta(hours=24)),
                 name="timeentry_duration_range",
             ),
-            models.CheckConstraint(condition=Q(break_minutes__lte=24 * 60), name="timeentry_break_range"),
+            models.CheckConstraint(condition=Q(break_minutes__lte=MAX_BREAK_MINUTES), name="timeentry_break_range"),
         ]
 
     def __str__(self) -> str:

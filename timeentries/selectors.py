@@ -77,15 +77,7 @@ def worked_by_day(entry: TimeEntry, tz, *, now=None, within=None) -> Iterator[tu
         yield entry.day, entry.duration
         return
     end = entry.end or now or timezone.now()
-    length = end - entry.start
-    if length <= timedelta(0):
-        return
-    start, stop = entry.start, end
-    if within is not None:
-        start, stop = max(start, within[0]), min(stop, within[1])
-    worked_share = (length - entry.break_duration) / length if entry.break_minutes else 1
-    for day, piece in periods.split_by_local_day(start, stop, tz):
-        yield day, piece * worked_share if entry.break_minutes else piece
+    yield from periods.worked_by_local_day(entry.start, end, entry.break_minutes, tz, within=within)
 
 
 def week_totals(user: User, week_start: date, entries=None) -> dict:

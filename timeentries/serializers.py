@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from core import periods
 from core.serializers import BoundedDateTimeField
-from timeentries.models import Client, Project, Task, TimeEntry, Timesheet
+from timeentries.models import MAX_BREAK_MINUTES, Client, Project, Task, TimeEntry, Timesheet
 from users.models import Team
 
 
@@ -132,7 +132,10 @@ class TimeEntrySerializer(serializers.ModelSerializer):
         help_text="The local day of the work: writable for duration entries, a clocked entry's start day.",
     )
     break_minutes = serializers.IntegerField(
-        required=False, min_value=0, max_value=24 * 60, help_text="Breaks between start and end (clocked entries)."
+        required=False,
+        min_value=0,
+        max_value=MAX_BREAK_MINUTES,
+        help_text="Breaks between start and end (clocked entries).",
     )
     task = serializers.PrimaryKeyRelatedField(queryset=Task.objects.all(), required=False, allow_null=True)
     billable = serializers.BooleanField(required=False, allow_null=True, default=None)

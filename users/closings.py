@@ -6,9 +6,12 @@ here; closing and reopening (which snapshot worked and expected hours, read in h
 layers) are `leave.services.closings`.
 """
 
+from bisect import bisect_left
 from datetime import date
 
 from django.db.models import Q
+from django.utils import formats
+from django.utils.translation import gettext as _
 
 from core.errors import Conflict
 from users.models import MonthClosing, User
@@ -55,7 +58,10 @@ def month_is_closed(user: User, day: date) -> bool:
 
 
 def month_closed_conflict(month: date) -> Conflict:
-    return Conflict(f"{month:%B %Y} is closed for payroll; ask an admin to reopen it.", code="month_closed")
+    """409 `month_closed` naming the month as the reader's language does ("Oktober 2026"),
+    as the day page names it (`date:"F Y"`)."""
+    message = _("%(month)s is closed for payroll; ask an admin to reopen it.")
+    return Conflict(message % {"month": formats.date_format(month, "F Y")}, code="month_closed")
 
 
 def ensure_months_open(*, user: User, first: date, last: date | None = None) -> None:
@@ -85,11 +91,17 @@ class ClosedMonths:
         self.by_team: dict[int | None, set[date]] = {}
         for team_id, month in MonthClosing.objects.filter(reopened_at__isnull=True).values_list("team_id", "month"):
             self.by_team.setdefault(team_id, set()).add(month)
+        self.sorted_for_team: dict[int | None, list[date]] = {}
 
     def first_for(self, user: User, first: date, last: date) -> date | None:
         """The first month from `first` to `last` closed for `user` (the company's closings
         and their team's), as `ensure_months_open` finds it; None when all are open."""
-        company = self.by_team.get(None, set())
-        months = company | self.by_team.get(user.team_id, set()) if user.team_id else company
-        found = [month for month in months if month_start(first) <= month <= last]
-        return min(found) if found else None
+        months = self.sorted_for_team.get(user.team_id)
+        if months is None:
+            company = self.by_team.get(None, set())
+            team = self.by_team.get(user.team_id, set()) if user.team_id else set()
+            months = self.sorted_for_team[user.team_id] = sorted(company | team)
+        if not months:
+            return None
+        at = bisect_left(months, month_start(first))
+        return months[at] if at < len(months) and months[at] <= last else None

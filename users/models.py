@@ -25,7 +25,9 @@ def time_zone_names() -> frozenset[str]:
 
 def validate_timezone(value: str) -> None:
     if value not in time_zone_names():
-        raise ValidationError(f"'{value}' is not an IANA time zone (for example Europe/Berlin).")
+        raise ValidationError(
+            gettext("'%(zone)s' is not an IANA time zone (for example Europe/Berlin).") % {"zone": value}
+        )
 
 
 def validate_work_days(value: str) -> None:

@@ -427,7 +427,8 @@ def _team_managers_set(team: Team, managers) -> None:
     not_managers = [str(user) for user in managers if user.role not in (User.Role.MANAGER, User.Role.ADMIN)]
     if not_managers:
         raise DomainValidationError(
-            f"Only users with the manager or admin role can manage a team: {', '.join(not_managers)}.",
+            gettext("Only users with the manager or admin role can manage a team: %(people)s.")
+            % {"people": ", ".join(not_managers)},
             field="managers",
         )
     team.managers.set(managers)
@@ -444,12 +445,14 @@ def ensure_employed(user: User, first_day, last_day, field: str, last_field: str
     only between `employment_start` and `employment_end`."""
     if first_day < user.employment_start:
         raise DomainValidationError(
-            f"{user} is employed from {user.employment_start.isoformat()}; {first_day.isoformat()} is before that.",
+            gettext("%(user)s is employed from %(start)s; %(day)s is before that.")
+            % {"user": user, "start": user.employment_start.isoformat(), "day": first_day.isoformat()},
             field=field,
         )
     if user.employment_end is not None and last_day > user.employment_end:
         raise DomainValidationError(
-            f"{user}'s employment ended on {user.employment_end.isoformat()}; {last_day.isoformat()} is after that.",
+            gettext("%(user)s's employment ended on %(end)s; %(day)s is after that.")
+            % {"user": user, "end": user.employment_end.isoformat(), "day": last_day.isoformat()},
             field=last_field or field,
         )
 
@@ -508,18 +511,22 @@ def _contract_validate(version: Contract) -> None:
     user = version.user
     if version.valid_from < user.employment_start:
         raise DomainValidationError(
-            f"{user} is employed from {user.employment_start.isoformat()}: a version cannot start before that.",
+            gettext("%(user)s is employed from %(start)s: a version cannot start before that.")
+            % {"user": user, "start": user.employment_start.isoformat()},
             field="valid_from",
         )
     if user.employment_end is not None and version.valid_from > user.employment_end:
         raise DomainValidationError(
-            f"{user}'s employment ended on {user.employment_end.isoformat()}: a version cannot start after that.",
+            gettext("%(user)s's employment ended on %(end)s: a version cannot start after that.")
+            % {"user": user, "end": user.employment_end.isoformat()},
             field="valid_from",
         )
     clash = Contract.objects.filter(user=user, valid_from=version.valid_from).exclude(pk=version.pk)
     if clash.exists():
         raise DomainValidationError(
-            f"{user} already has a version from {version.valid_from.isoformat()}.", field="valid_from"
+            gettext("%(user)s already has a version from %(day)s.")
+            % {"user": user, "day": version.valid_from.isoformat()},
+            field="valid_from",
         )
     try:
         version.full_clean(validate_unique=False, validate_constraints=False)

@@ -53,7 +53,7 @@ def _clean_scopes(scopes) -> list[str]:
     """The scopes as listed: ["read"], or ["read", "write"] (write includes read)."""
     unknown = [scope for scope in scopes if scope not in PersonalAccessToken.Scope.values]
     if unknown or not scopes:
-        raise DomainValidationError('Scopes are "read", or "read" and "write".', field="scopes")
+        raise DomainValidationError(gettext('Scopes are "read", or "read" and "write".'), field="scopes")
     if PersonalAccessToken.Scope.WRITE in scopes:
         return [PersonalAccessToken.Scope.READ.value, PersonalAccessToken.Scope.WRITE.value]
     return [PersonalAccessToken.Scope.READ.value]
@@ -66,7 +66,8 @@ def _clean_expiry(expires_at, now):
         raise DomainValidationError(gettext("The expiry must be in the future."), field="expires_at")
     if expires_at > now + MAX_LIFETIME:
         raise DomainValidationError(
-            f"A token lives at most {MAX_LIFETIME.days} days: expire it by {(now + MAX_LIFETIME).isoformat()}.",
+            gettext("A token lives at most %(days)s days: expire it by %(latest)s.")
+            % {"days": MAX_LIFETIME.days, "latest": (now + MAX_LIFETIME).isoformat()},
             field="expires_at",
         )
     return expires_at

@@ -1,18 +1,17 @@
 """Many new time entries at once (an import): the set-based twin of `time_entry_create`.
 
 Each entry passes the very rules `time_entry_create` applies to one entry alone
-(`entry_new_checked`, and the payroll lock and closed months of its days, read once). What
-`_write` then asks of the person's other entries — no submitted or approved week, no overlap
-with a stored entry, no day over 24 hours — and what only a set can break (two new entries
-overlapping) are asked once for the whole set: on PostgreSQL in SQL over a staging table
-the entries are copied into (COPY), elsewhere in Python (`bulk_memory`). The messages are
-the one-entry ones; `timeentries/tests/test_bulk.py` holds the two paths to them on both
-databases.
+(`entry_shape`, as `entry_new_checked` applies it, and the payroll lock and closed months
+of its days, read once). What `_write` then asks of the person's other entries — no
+submitted or approved week, no overlap with a stored entry, no day over 24 hours — and
+what only a set can break (two new entries overlapping) are asked once for the whole set:
+on PostgreSQL in SQL over a staging table the entries are copied into (COPY), elsewhere in
+Python (`bulk_memory`). The messages are the one-entry ones;
+`imports/tests/test_import_rules.py` holds the two paths to them.
 """
 
-from bisect import bisect_left
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.db import connection
 from django.db.models import Q
@@ -24,8 +23,17 @@ from timeentries.models import MAX_ENTRY_LENGTH, LockPeriod, TimeEntry
 from timeentries.selectors import worked_by_day
 from timeentries.services.bulk_memory import MemoryStore
 from timeentries.services.bulk_postgres import PostgresStore
-from timeentries.services.bulk_staging import CLOCKED, OtherRow, StagedEntry
-from timeentries.services.entries import _ensure_can_log_to, day_is_payroll_locked, entry_new_checked
+from timeentries.services.bulk_staging import OtherRow, StagedEntry
+from timeentries.services.entry_checks import (
+    EntryShape,
+    Refusal,
+    _ensure_can_log_to,
+    day_is_payroll_locked,
+    ensure_employed_over,
+    entry_billable,
+    entry_shape,
+    tomorrow_of,
+)
 from timeentries.services.refusals import (
     day_over_24_hours_error,
     overlap_conflict,
@@ -34,9 +42,6 @@ from timeentries.services.refusals import (
 )
 from users.closings import ClosedMonths, month_closed_conflict
 from users.models import User
-
-DURATION = TimeEntry.Kind.DURATION.value
-MAX_BREAK_MINUTES = 24 * 60  # as `_ensure_valid_break` allows
 
 # (row, field, message): a row is the caller's number for an entry (a file's row number).
 Problem = tuple[int, str, str]
@@ -58,14 +63,13 @@ class EntrySet:
         self.count = 0
         self.may_log: dict[tuple, DomainError | None] = {}
         self.people: dict[int, _Person] = {}
-        self.midnights: dict[tuple, datetime] = {}  # (zone, day): the instant the next local day begins
         self.store = PostgresStore() if connection.vendor == "postgresql" else MemoryStore()
 
     def add(self, *, row: int, user: User, **fields) -> tuple[str, str] | None:
         """Check one new entry of `user` (the fields of `time_entry_create`) on its own and
         keep it; answers (field, message) of the first rule it breaks instead."""
         try:
-            staged = self._passing(row, user, fields) or self._checked(row, user, fields)
+            staged = self._staged(row, user, fields)
         except DomainError as error:
             # A lock names no field: the entry's time does, its start or its day.
             return error.field or ("start" if fields.get("start") else "day"), error.detail
@@ -91,119 +95,53 @@ class EntrySet:
     def _person(self, user: User) -> "_Person":
         person = self.people.get(user.pk)
         if person is None or person.user is not user:
-            person = self.people[user.pk] = _Person(user, self.closed)
+            person = self.people[user.pk] = _Person(user)
         return person
 
-    def _passing(self, row: int, user: User, fields: dict) -> StagedEntry | None:
-        """The staged entry when it plainly passes every rule `_checked` applies, from the
-        values alone (no model instance; a person's today, time zone, employment and
-        closed months read once): the common case of an import, about five times cheaper.
-        None when anything is doubtful or wrong: `_checked` then decides and words the
-        refusal, so every message stays `time_entry_create`'s. It is never more lenient:
-        its today is the set's first (a day turning meanwhile only sends rows to `_checked`).
-        Long because it walks `entry_new_checked`'s accept conditions in its order, one
-        each, so the two can be compared side by side."""
+    def _staged(self, row: int, user: User, fields: dict) -> StagedEntry:
+        """The entry as it will be written, when it breaks none of `time_entry_create`'s
+        rules about it alone (`entry_shape`, as `entry_new_checked` applies them, from the
+        values: no model instance) nor the payroll lock or a closed month of its days;
+        raises the refusal `time_entry_create` would give otherwise. A person's today is
+        read once per set; a row it refuses is asked again with today as it now is (a day
+        turning during the import lets it through, as the API would)."""
         project, task = fields["project"], fields["task"]
         self._may_log(user=user, project=project, task=task)  # entry_new_checked's first rule
         person = self._person(user)
-        start, end, day = fields["start"], fields["end"], fields["day"]
-        duration, break_minutes = fields["duration"], fields["break_minutes"]
-        if start is not None and end is not None:
-            if duration is not None or type(break_minutes) is not int or not 0 <= break_minutes <= MAX_BREAK_MINUTES:
-                return None
-            start, end = start.astimezone(UTC), end.astimezone(UTC)
-            length = end - start
-            if not timedelta(0) < length <= MAX_ENTRY_LENGTH or end > person.tomorrow:
-                return None
-            pause = timedelta(minutes=break_minutes)
-            if break_minutes and pause >= length:
-                return None
-            first = start.astimezone(person.tz).date()
-            if day is not None and day != first:
-                return None
-            # `worked_by_day`'s pieces, to the microsecond: the break spread by the same share.
-            share = (length - pause) / length if break_minutes else 1
-            midnight = self.midnights.get((person.tz, first))
-            if midnight is None:
-                midnight = self.midnights[person.tz, first] = periods.local_midnight(
-                    first + timedelta(days=1), person.tz
-                )
-            if end <= midnight:
-                pieces = [(first, length * share if break_minutes else length)]
-            else:
-                pieces = [
-                    (piece_day, piece * share if break_minutes else piece)
-                    for piece_day, piece in periods.split_by_local_day(start, end, person.tz)
-                ]
-            kind, last, worked = CLOCKED, pieces[-1][0], length - pause
-        elif start is None and end is None:
-            if break_minutes or type(day) is not date or type(duration) is not timedelta:
-                return None
-            if day > person.today or not timedelta(0) < duration <= MAX_ENTRY_LENGTH:
-                return None
-            kind, first, last, worked, pieces = DURATION, day, day, duration, [(day, duration)]
-            break_minutes = 0
-        else:
-            return None
-        if first < person.start or (person.end is not None and last > person.end):
-            return None  # not employed then
-        if day_is_payroll_locked(first, self.lock_date) or person.closed_between(first, last):
-            return None
-        billable = fields["billable"]
-        week_first, week_last = periods.week_start_of(first), periods.week_start_of(last)
-        weeks = [week_first] if week_first == week_last else sorted({periods.week_start_of(d) for d, _ in pieces})
-        return StagedEntry(
-            row=row,
-            user_id=user.pk,
-            project_id=project.pk,
-            task_id=task.pk if task is not None else None,
-            kind=kind,
-            day=first,
-            start=start,
-            end=end,
-            break_minutes=break_minutes,
-            duration=worked,
-            description=fields["description"],
-            billable=project.billable if billable is None else billable,
-            first_day=first,
-            last_day=last,
-            weeks=weeks,
-            pieces=pieces,
-        )
-
-    def _checked(self, row: int, user: User, fields: dict) -> StagedEntry:
-        """The entry through `entry_new_checked` itself, then the payroll lock and the
-        closed months of its days: the one-entry rules, refusing as they refuse."""
-        entry = entry_new_checked(user=user, **fields, may_log=self._may_log)
-        tz = user.tzinfo
-        if entry.is_clocked:  # what TimeEntry.save() derives, which a bulk insert bypasses
-            entry.day = periods.local_date(entry.start, tz)
-            entry.duration = entry.worked()
-        pieces = list(worked_by_day(entry, tz))
-        days = [day for day, _ in pieces]
-        first, last = days[0], days[-1]
+        shape = person.shape(fields)
+        if isinstance(shape, Refusal):
+            shape = _Person(user).shape(fields)
+            if isinstance(shape, Refusal):
+                raise shape.error()
+        ensure_employed_over(user, shape)
+        first, last = shape.day, shape.last_day
         if day_is_payroll_locked(first, self.lock_date):
             raise payroll_locked_conflict(first, self.lock_date)
         month = self.closed.first_for(user, first, last)
         if month is not None:
             raise month_closed_conflict(month)
+        week_first, week_last = periods.week_start_of(first), periods.week_start_of(last)
+        if week_first == week_last:
+            weeks = [week_first]
+        else:
+            weeks = sorted({periods.week_start_of(day) for day, _ in shape.pieces})
         return StagedEntry(
             row=row,
-            user_id=entry.user_id,
-            project_id=entry.project_id,
-            task_id=entry.task_id,
-            kind=entry.kind,
-            day=entry.day,
-            start=entry.start,
-            end=entry.end,
-            break_minutes=entry.break_minutes,
-            duration=entry.duration,
-            description=entry.description,
-            billable=entry.billable,
+            user_id=user.pk,
+            project_id=project.pk,
+            task_id=task.pk if task is not None else None,
+            kind=shape.kind,
+            day=first,
+            start=shape.start,
+            end=shape.end,
+            break_minutes=shape.break_minutes,
+            duration=shape.worked,
+            description=fields["description"],
+            billable=entry_billable(project, fields["billable"]),
             first_day=first,
             last_day=last,
-            weeks=sorted({periods.week_start_of(day) for day in days}),
-            pieces=pieces,
+            weeks=weeks,
+            pieces=shape.pieces,
         )
 
     def check(self) -> list[Problem]:
@@ -260,27 +198,27 @@ class EntrySet:
 
 
 class _Person:
-    """What `EntrySet._passing` asks of one person, read once per set: time zone, today and
-    the instant tomorrow begins (as the set began), employment dates and closed months."""
+    """What `EntrySet._staged` asks of one person, read once per set: time zone, today and
+    the instant tomorrow begins."""
 
-    __slots__ = ("closed", "end", "start", "today", "tomorrow", "tz", "user")
+    __slots__ = ("today", "tomorrow", "tz", "user")
 
-    def __init__(self, user: User, closed: ClosedMonths):
+    def __init__(self, user: User):
         self.user, self.tz = user, user.tzinfo
         self.today = user.local_today()
-        self.tomorrow = periods.local_midnight(self.today + timedelta(days=1), self.tz)
-        self.start, self.end = user.employment_start, user.employment_end
-        company = closed.by_team.get(None, set())
-        team = closed.by_team.get(user.team_id, set()) if user.team_id else set()
-        self.closed = sorted(company | team)
+        self.tomorrow = tomorrow_of(user, self.today)
 
-    def closed_between(self, first: date, last: date) -> bool:
-        """Some closed month's first day lies from `first`'s month to `last` (as
-        `ClosedMonths.first_for` finds one)."""
-        if not self.closed:
-            return False
-        at = bisect_left(self.closed, first.replace(day=1))
-        return at < len(self.closed) and self.closed[at] <= last
+    def shape(self, fields: dict) -> EntryShape | Refusal:
+        return entry_shape(
+            tz=self.tz,
+            today=self.today,
+            tomorrow=self.tomorrow,
+            start=fields["start"],
+            end=fields["end"],
+            day=fields["day"],
+            duration=fields["duration"],
+            break_minutes=fields["break_minutes"],
+        )
 
 
 def _overlap_within_message(other: OtherRow, user: User) -> str:

@@ -1,20 +1,24 @@
 """The rules about one time entry on its own: its kind and times, break, hours, project and
 task, and the person's employment dates. They need no other rows (a project's teams aside),
 so `entries` runs them before it reads the person's locks and other entries, and the
-set-based twin (`bulk`) runs the very same functions per row."""
+set-based twin (`bulk`) runs the very same functions per row: `entry_shape` decides an
+entry's shape from plain values or names the rule they break, with no model instance."""
 
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import periods
 from core.errors import DomainValidationError
-from timeentries.models import MAX_ENTRY_LENGTH, Project, Task, TimeEntry
+from timeentries.models import MAX_BREAK_MINUTES, MAX_ENTRY_LENGTH, Project, Task, TimeEntry
 from users.models import User
 from users.services import ensure_employed
 
 ENTRY_NEEDS_END = gettext_lazy("An entry needs an end; use the timer for work that is still running.")
+CLOCKED, DURATION = TimeEntry.Kind.CLOCKED.value, TimeEntry.Kind.DURATION.value
 
 
 def in_utc(moment: datetime | None) -> datetime | None:
@@ -49,45 +53,149 @@ def _ensure_can_log_to(*, user: User, project: Project, task: Task | None, team_
             raise DomainValidationError(_("Task '%(task)s' is archived.") % {"task": task}, field="task")
 
 
-def _ensure_valid_interval(*, user: User, start: datetime, end: datetime | None) -> None:
-    tomorrow = periods.local_midnight(user.local_today() + timedelta(days=1), user.tzinfo)
+class Refusal(NamedTuple):
+    """A rule a new entry's values break: the field it names and its message."""
+
+    field: str
+    message: Promise
+
+    def error(self) -> DomainValidationError:
+        return DomainValidationError(str(self.message), field=self.field)
+
+
+NOT_BOTH = Refusal("duration", gettext_lazy("Give either start and end, or a day and hours, not both."))
+START_TOO = Refusal("start", gettext_lazy("Give the start too."))
+NEEDS_END = Refusal("end", ENTRY_NEEDS_END)
+START_AFTER_TODAY = Refusal("start", gettext_lazy("The start cannot be after today."))
+END_NOT_AFTER_START = Refusal("end", gettext_lazy("The end must be after the start."))
+LONGER_THAN_A_DAY = Refusal("end", gettext_lazy("An entry cannot be longer than 24 hours."))
+END_AFTER_TODAY = Refusal("end", gettext_lazy("The end cannot be after today."))
+DAY_NOT_START_DAY = Refusal("day", gettext_lazy("The day is the start's local day; leave it out or match it."))
+BREAK_OUT_OF_RANGE = Refusal("break_minutes", gettext_lazy("A break is between 0 and 1440 minutes."))
+BREAK_TOO_LONG = Refusal("break_minutes", gettext_lazy("The break must be shorter than the time from start to end."))
+BREAK_WITHOUT_TIMES = Refusal("break_minutes", gettext_lazy("A break needs the start and end it falls between."))
+NO_DAY = Refusal("day", gettext_lazy("Give the day the hours belong to."))
+DAY_AFTER_TODAY = Refusal("day", gettext_lazy("The day cannot be after today."))
+NO_HOURS = Refusal("duration", gettext_lazy("Give the hours worked, more than zero."))
+HOURS_OVER_A_DAY = Refusal("duration", gettext_lazy("A day has 24 hours; an entry cannot hold more."))
+
+
+class EntryShape(NamedTuple):
+    """What a new entry's values make of it when they break no rule: its kind, UTC times,
+    first and last local day (`day` as `TimeEntry.save()` derives it), break, worked time
+    (its `duration`) and the work it puts on each local day (`worked_by_day`)."""
+
+    kind: str
+    start: datetime | None
+    end: datetime | None
+    day: date
+    last_day: date
+    break_minutes: int
+    worked: timedelta
+    pieces: list[tuple[date, timedelta]]
+
+
+def tomorrow_of(user: User, today: date | None = None) -> datetime:
+    """The instant the day after `user`'s today (or `today`) begins: nothing logged may end later."""
+    return periods.local_midnight((today or user.local_today()) + timedelta(days=1), user.tzinfo)
+
+
+def interval_refusal(start: datetime, end: datetime | None, tomorrow: datetime) -> Refusal | None:
+    """The rule clocked times break (`end` None: a running timer's start alone), if any."""
     if start >= tomorrow:
-        raise DomainValidationError(_("The start cannot be after today."), field="start")
+        return START_AFTER_TODAY
     if end is None:
-        return
+        return None
     if end <= start:
-        raise DomainValidationError(_("The end must be after the start."), field="end")
+        return END_NOT_AFTER_START
     if end - start > MAX_ENTRY_LENGTH:
-        raise DomainValidationError(_("An entry cannot be longer than 24 hours."), field="end")
+        return LONGER_THAN_A_DAY
     if end > tomorrow:
-        raise DomainValidationError(_("The end cannot be after today."), field="end")
+        return END_AFTER_TODAY
+    return None
+
+
+def break_refusal(start: datetime, end: datetime | None, break_minutes) -> Refusal | None:
+    """The rule a clocked entry's break breaks, if any."""
+    if break_minutes is None or break_minutes < 0 or break_minutes > MAX_BREAK_MINUTES:
+        return BREAK_OUT_OF_RANGE
+    if break_minutes and end is not None and timedelta(minutes=break_minutes) >= end - start:
+        return BREAK_TOO_LONG
+    return None
+
+
+def duration_refusal(day: date | None, duration, today: date) -> Refusal | None:
+    """The rule a duration entry's day and hours break, if any."""
+    if day is None:
+        return NO_DAY
+    if day > today:
+        return DAY_AFTER_TODAY
+    if not isinstance(duration, timedelta) or duration <= timedelta(0):
+        return NO_HOURS
+    if duration > MAX_ENTRY_LENGTH:
+        return HOURS_OVER_A_DAY
+    return None
+
+
+def entry_shape(
+    *, tz, today: date, tomorrow: datetime, start, end, day, duration, break_minutes
+) -> EntryShape | Refusal:
+    """The shape a new entry's values give it, or the first rule they break: the one home of
+    the rules on an entry's kind, times, break and hours, for `entry_new_checked` (which
+    raises the refusal) and for many rows at once (`bulk`, which builds no model instance).
+    `today` and `tomorrow` are the person's (`tomorrow_of`)."""
+    if start is not None or end is not None:
+        if duration is not None:
+            return NOT_BOTH
+        if start is None:
+            return START_TOO
+        if end is None:
+            return NEEDS_END
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
+        refusal = interval_refusal(start, end, tomorrow)
+        if refusal is not None:
+            return refusal
+        first = start.astimezone(tz).date()
+        if day is not None and day != first:
+            return DAY_NOT_START_DAY
+        refusal = break_refusal(start, end, break_minutes)
+        if refusal is not None:
+            return refusal
+        pieces = periods.worked_by_local_day(start, end, break_minutes, tz)
+        worked = end - start - timedelta(minutes=break_minutes)
+        return EntryShape(CLOCKED, start, end, first, pieces[-1][0], break_minutes, worked, pieces)
+    if break_minutes:
+        return BREAK_WITHOUT_TIMES
+    if day is None and duration is None:
+        return NEEDS_END
+    refusal = duration_refusal(day, duration, today)
+    if refusal is not None:
+        return refusal
+    return EntryShape(DURATION, None, None, day, day, 0, duration, [(day, duration)])
+
+
+def _refuse(refusal: Refusal | None) -> None:
+    if refusal is not None:
+        raise refusal.error()
+
+
+def _ensure_valid_interval(*, user: User, start: datetime, end: datetime | None) -> None:
+    _refuse(interval_refusal(start, end, tomorrow_of(user)))
 
 
 def _ensure_valid_break(*, start: datetime, end: datetime | None, break_minutes: int) -> None:
-    if break_minutes is None or break_minutes < 0 or break_minutes > 24 * 60:
-        raise DomainValidationError(_("A break is between 0 and 1440 minutes."), field="break_minutes")
-    if break_minutes and end is not None and timedelta(minutes=break_minutes) >= end - start:
-        raise DomainValidationError(
-            _("The break must be shorter than the time from start to end."), field="break_minutes"
-        )
+    _refuse(break_refusal(start, end, break_minutes))
 
 
 def _ensure_valid_duration(*, user: User, day: date | None, duration: timedelta | None) -> None:
-    if day is None:
-        raise DomainValidationError(_("Give the day the hours belong to."), field="day")
-    if day > user.local_today():
-        raise DomainValidationError(_("The day cannot be after today."), field="day")
-    if not isinstance(duration, timedelta) or duration <= timedelta(0):
-        raise DomainValidationError(_("Give the hours worked, more than zero."), field="duration")
-    if duration > MAX_ENTRY_LENGTH:
-        raise DomainValidationError(_("A day has 24 hours; an entry cannot hold more."), field="duration")
+    _refuse(duration_refusal(day, duration, user.local_today()))
 
 
 def _ensure_has_end(*, end: datetime | None, running: bool) -> None:
     """Only the timer's running entry may lack an end: the API, the admin and the pages
     log finished work."""
     if end is None and not running:
-        raise DomainValidationError(str(ENTRY_NEEDS_END), field="end")
+        raise NEEDS_END.error()
 
 
 def entry_span(entry: TimeEntry) -> tuple[datetime, datetime | None]:
@@ -112,9 +220,19 @@ def _ensure_employed_then(entry: TimeEntry, start: datetime, end: datetime | Non
         ensure_employed(entry.user, entry.day, entry.day, "day")
 
 
+def ensure_employed_over(user: User, shape: EntryShape) -> None:
+    """`_ensure_employed_then` for a new entry's shape."""
+    ensure_employed(user, shape.day, shape.last_day, "start" if shape.kind == CLOCKED else "day")
+
+
+def entry_billable(project: Project, billable: bool | None) -> bool:
+    """An entry is billable as given, else as its project is by default."""
+    return project.billable if billable is None else billable
+
+
 def _new_entry(actor, project, task, start, end, description, billable, **shape) -> TimeEntry:
-    """An unsaved entry of the actor's; `billable` defaults to the project's. `shape` gives
-    a duration entry's kind, day and duration, or a clocked one's break."""
+    """An unsaved entry of the actor's. `shape` gives a duration entry's kind, day and
+    duration, or a clocked one's break."""
     return TimeEntry(
         user=actor,
         project=project,
@@ -122,7 +240,7 @@ def _new_entry(actor, project, task, start, end, description, billable, **shape)
         start=start,
         end=end,
         description=description,
-        billable=project.billable if billable is None else billable,
+        billable=entry_billable(project, billable),
         **shape,
     )
 
@@ -144,31 +262,28 @@ def entry_new_checked(
     """An unsaved new entry of `user`'s that passes every rule about the entry alone (kind,
     times, break, hours, project and task, employment dates): what `time_entry_create`
     checks before it looks at the person's other entries and locks. Many entries at once
-    (`timeentries.services.bulk`) are checked by this same function, `may_log` being
-    `_ensure_can_log_to` remembered per person's team, project and task."""
+    (`timeentries.services.bulk`) are checked by the same rules (`entry_shape`)."""
     may_log(user=user, project=project, task=task)
-    start, end = in_utc(start), in_utc(end)
-    if start is not None or end is not None:
-        if duration is not None:
-            raise DomainValidationError(_("Give either start and end, or a day and hours, not both."), field="duration")
-        if start is None:
-            raise DomainValidationError(_("Give the start too."), field="start")
-        _ensure_has_end(end=end, running=False)
-        _ensure_valid_interval(user=user, start=start, end=end)
-        if day is not None and day != periods.local_date(start, user.tzinfo):
-            raise DomainValidationError(_("The day is the start's local day; leave it out or match it."), field="day")
-        _ensure_valid_break(start=start, end=end, break_minutes=break_minutes)
-        entry = _new_entry(user, project, task, start, end, description, billable, break_minutes=break_minutes)
-    else:
-        if break_minutes:
-            raise DomainValidationError(_("A break needs the start and end it falls between."), field="break_minutes")
-        if day is None and duration is None:
-            raise DomainValidationError(str(ENTRY_NEEDS_END), field="end")
-        _ensure_valid_duration(user=user, day=day, duration=duration)
-        shape = {"kind": TimeEntry.Kind.DURATION, "day": day, "duration": duration}
-        entry = _new_entry(user, project, task, None, None, description, billable, **shape)
-    _ensure_employed_then(entry, *entry_span(entry))
-    return entry
+    today = user.local_today()
+    shape = entry_shape(
+        tz=user.tzinfo,
+        today=today,
+        tomorrow=tomorrow_of(user, today),
+        start=start,
+        end=end,
+        day=day,
+        duration=duration,
+        break_minutes=break_minutes,
+    )
+    if isinstance(shape, Refusal):
+        raise shape.error()
+    ensure_employed_over(user, shape)
+    if shape.kind == CLOCKED:
+        return _new_entry(
+            user, project, task, shape.start, shape.end, description, billable, break_minutes=shape.break_minutes
+        )
+    kind = {"kind": TimeEntry.Kind.DURATION, "day": shape.day, "duration": shape.worked}
+    return _new_entry(user, project, task, None, None, description, billable, **kind)
 
 
 def span_of_input(user: User, *, start=None, end=None, day=None) -> tuple[datetime, datetime | None] | None:

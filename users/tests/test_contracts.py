@@ -283,3 +283,14 @@ def test_the_users_list_reads_todays_versions_without_a_query_per_person(api, ca
         api(carol).post(URL, version(person, "2026-03-01", "30"), format="json")
     assert queries_of_the_list() == few
     assert api(carol).get(f"/api/v1/users/{alice.pk}").json()["contract"]["weekly_hours"] == "20.0"
+
+
+def test_a_second_version_on_one_day_is_refused_in_german(api, carol, alice):
+    carol.language = "de"
+    carol.save(update_fields=["language"])
+    assert api(carol).post(URL, version(alice, "2026-03-01", "40"), format="json").status_code == 201
+
+    twice = api(carol).post(URL, version(alice, "2026-03-01", "30"), format="json")
+
+    assert twice.status_code == 400
+    assert twice.json()["errors"] == {"valid_from": [f"{alice} hat bereits eine Vertragsversion ab 2026-03-01."]}

@@ -130,3 +130,14 @@ def test_admin_team_crud(api, carol, bob, alice):
     duplicate = api(carol).post("/api/v1/teams", {"name": "platform"}, format="json")
     assert duplicate.status_code == 400 and "name" in duplicate.json()["errors"]
     assert api(carol).delete(f"/api/v1/teams/{team_id}").status_code == 204
+
+
+def test_a_team_manager_without_the_role_is_refused_in_german(api, carol, alice, team_a):
+    carol.language = "de"
+    carol.save(update_fields=["language"])
+
+    response = api(carol).patch(f"/api/v1/teams/{team_a.pk}", {"managers": [alice.pk]}, format="json")
+
+    assert response.status_code == 400
+    refusal = "Nur Personen mit der Rolle Vorgesetzte(r) oder Administration können Vorgesetzte eines Teams sein"
+    assert response.json()["errors"] == {"managers": [f"{refusal}: {alice}."]}

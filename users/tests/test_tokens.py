@@ -325,3 +325,19 @@ def test_the_schema_documents_the_tokens_and_their_security_scheme(anon):
     scheme = schema["components"]["securitySchemes"]["personalAccessToken"]
     assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
     assert {"personalAccessToken": []} in schema["paths"]["/api/v1/time-entries"]["get"]["security"]
+
+
+def test_a_too_long_expiry_and_an_unknown_time_zone_are_refused_in_german(frozen_2026_11_12, api, alice):
+    alice.language = "de"
+    alice.save(update_fields=["language"])
+    client = api(alice)
+
+    too_long = client.post(TOKENS, {"name": "forever", "expires_at": "2027-11-12T14:00:01Z"})
+
+    latest = "2027-11-12T14:00:00+00:00"
+    assert too_long.json()["errors"] == {
+        "expires_at": [f"Ein Token gilt höchstens 365 Tage: lassen Sie es spätestens {latest} ablaufen."]
+    }
+    me = client.patch(ME, {"timezone": "Mars/Olympus"}, format="json")
+    assert me.status_code == 400
+    assert me.json()["errors"] == {"timezone": ["„Mars/Olympus“ ist keine IANA-Zeitzone (zum Beispiel Europe/Berlin)."]}
