@@ -3,15 +3,19 @@ handful of queries whatever it finds, and the violations it writes set-based sti
 their history in the audit API, reach the dashboards at once (through their cache) and
 send one `violation.created` webhook event each (webhooks/tests/test_events.py)."""
 
+import threading
 from datetime import date
 
 import pytest
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
+from django.db import connection
 
 from compliance.models import Violation
 from compliance.tests.factories import violation_of, worked
+from conftest import requires_postgres
 from core.audit import audit_log_bulk
+from imports.tasks import import_judge
 from imports.tests.helpers import ENTRY_HEADER, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_2026_03_04")]
@@ -103,3 +107,30 @@ def test_the_dashboard_shows_the_violations_an_import_records_at_once(
 
     assert found["status"] == "done"
     assert open_violations() == {"Maximum daily hours": 2, "Breaks": 2, "Work in a row without a break": 2}
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_judgements_of_the_same_days_at_once_take_turns(alice, ops):
+    """An import's judgement task run twice at once (a redelivered message): the second waits
+    for the first's judgement lock, then finds its violations, so neither INSERT collides."""
+    for day in (2, 3):
+        worked(alice, ops, date(2026, 3, day), 7, 11.5)
+    people_days = {str(alice.pk): ["2026-03-02", "2026-03-03"]}
+    barrier, answers = threading.Barrier(2), []
+
+    def judge():
+        barrier.wait()
+        try:
+            answers.append(import_judge.apply(args=[people_days]).get(propagate=False))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=judge) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [1, 1]
+    assert Violation.objects.filter(user=alice).count() == 6
+    assert LogEntry.objects.filter(object_repr__contains="Maximum daily hours").count() == 2
