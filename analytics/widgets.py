@@ -137,6 +137,15 @@ def data_changed(*, user_id: int | None = None, team_id: int | None = None) -> N
     transaction.on_commit(lambda: _bump(scopes))
 
 
+def people_data_changed(people: dict[int, int | None]) -> None:
+    """`data_changed` for many people at once (`people`: user id -> team id or None): each
+    scope their changes touch moves once, now and again after commit."""
+    teams = sorted({team_id for team_id in people.values() if team_id})
+    scopes = [*(f"user:{user_id}" for user_id in sorted(people)), "company", *(f"team:{team}" for team in teams)]
+    _bump(scopes)
+    transaction.on_commit(lambda: _bump(scopes))
+
+
 def widget_data(*, actor: User, kind: str, range_days: int | None = None) -> dict:
     """The chart data of one widget for `actor`, from the cache when it is current (cached per
     language: its title, labels and summary are text in the reader's language)."""

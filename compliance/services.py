@@ -3,28 +3,25 @@ write commits, never refusing it), in the daily scan, and before a week is appro
 (where a `block` policy stops a week with open violations). The rules themselves are pure
 functions in compliance/rules.py."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from compliance import rules
+from compliance.judge_many import compliance_after_write, people_lock, weeks_averaged_over
 from compliance.models import Violation, WorkingTimePolicy
 from compliance.policies import LEGAL_BOUNDS, beyond_legal_bound
+from compliance.recording import Judged, violations_record
 from compliance.selectors import policy_for, recorded_work
 from core import periods
 from core.audit import audit_event_record
 from core.errors import Conflict, DomainValidationError
-from core.signals import domain_event
-from core.texts import Text
 from users.models import User
 from users.permissions import ensure_admin, ensure_can_decide_for
-
-# The first key of the advisory lock a person's live judgements take turns on.
-JUDGEMENT_LOCK_NAMESPACE = 7221
 
 # Findings whose period reaches back before their week (the reference period's average):
 # they belong to the week they end in.
@@ -47,159 +44,28 @@ def compliance_evaluate(
     return [*work.evaluate(days, now), *work.evaluate_averages(average_weeks)]
 
 
-def weeks_averaged_over(*, user: User, policy: WorkingTimePolicy, first_day: date, last_day: date) -> set[date]:
-    """The weeks whose reference period holds a day from `first_day` to `last_day`: from the
-    first day's week to the week `reference_period_weeks - 1` after the last day's, none
-    after the current week (a week to come is judged when it comes)."""
-    this_week = periods.week_start_of(user.local_today())
-    week = periods.week_start_of(first_day)
-    last = min(periods.week_start_of(last_day) + timedelta(weeks=policy.reference_period_weeks - 1), this_week)
-    weeks = set()
-    while week <= last:
-        weeks.add(week)
-        week += timedelta(days=7)
-    return weeks
-
-
-def _affected_days(user: User, *spans: tuple[datetime | date, datetime | None]) -> set[date]:
-    """The local days a write touched, and the day on either side. A span is (start, end)
-    of a clocked entry (end None while running), or (day, None) of a duration entry."""
-    days: set[date] = set()
-    for start, end in spans:
-        touched = periods.local_days_touched(start, end, user.tzinfo) if isinstance(start, datetime) else [start]
-        # A change moves the rests around it: the day before and after are judged too.
-        days.update(touched, {touched[0] - timedelta(days=1), touched[-1] + timedelta(days=1)})
-    return days
-
-
-def _message_fields(finding: rules.Finding) -> dict:
-    """The finding's message as a violation keeps it: in English (the API's and webhooks'
-    `message`), and as a code with parameters that each reader sees in their own language."""
-    if not isinstance(finding.message, Text):
-        return {"message": str(finding.message)[:255], "message_code": "", "message_params": {}}
-    data = finding.message.as_data()
-    return {"message": finding.message.english()[:255], "message_code": data["code"], "message_params": data["params"]}
-
-
-def _violation_record(user: User, finding: rules.Finding) -> str:
-    """Create the violation a finding describes, or bring the stored one up to date (and
-    reopen it if it was resolved). Answers "created", "updated" or "" (unchanged)."""
-    violation, created = Violation.objects.select_for_update().get_or_create(
-        user=user,
-        rule=finding.rule,
-        period_start=finding.period_start,
-        period_end=finding.period_end,
-        defaults={
-            "measured": finding.measured,
-            "limit": finding.limit,
-            **_message_fields(finding),
-            "entries": list(finding.entries),
-        },
-    )
-    if created:
-        domain_event.send(sender=Violation, event="violation.created", instance=violation)
-        return "created"
-    message = _message_fields(finding)
-    changed = (violation.measured, violation.limit, violation.entries, violation.message_code) != (
-        finding.measured,
-        finding.limit,
-        list(finding.entries),
-        message["message_code"],
-    ) or violation.status == Violation.Status.RESOLVED
-    if not changed:
-        return ""
-    violation.measured, violation.limit, violation.entries = finding.measured, finding.limit, list(finding.entries)
-    for name, value in message.items():
-        setattr(violation, name, value)
-    if violation.status == Violation.Status.RESOLVED:
-        violation.status, violation.resolved_at, violation.resolution_note = Violation.Status.OPEN, None, ""
-    violation.save()
-    return "updated"
-
-
-def _violations_resolve_gone(user: User, days: set[date], seen: set[tuple], average_weeks: set[date]) -> int:
-    """Resolve the open violations judged again for `days` (their weeks, for the weekly
-    rules) and the weekly averages of `average_weeks` that the findings no longer contain;
-    answers how many."""
-    weeks = {periods.week_start_of(day) for day in days}
-    span = [*days, *average_weeks, *(week + timedelta(days=6) for week in average_weeks)]
-    judged = (
-        Violation.objects.filter(user=user)
-        .order_by()
-        .exclude(status=Violation.Status.RESOLVED)
-        .filter(period_end__gte=min(span), period_start__lte=max(span) + timedelta(days=6))
-    )
-    resolved = 0
-    for violation in judged:
-        week = periods.week_start_of(violation.period_end)
-        if violation.rule == "weekly_average":
-            in_scope = week in weeks or week in average_weeks
-        elif violation.rule == "weekly_rest":
-            in_scope = week in weeks
-        else:
-            in_scope = violation.period_start in days or violation.period_end in days
-        if violation.rule in rules.SPAN_JUDGED:
-            first, last = rules.judged_span(violation.rule, violation.period_start, violation.period_end)
-            in_scope = any(first <= day <= last for day in days)
-        if in_scope and (violation.rule, violation.period_start, violation.period_end) not in seen:
-            violation.status, violation.resolved_at = Violation.Status.RESOLVED, timezone.now()
-            violation.save(update_fields=["status", "resolved_at", "updated_at"])
-            resolved += 1
-    return resolved
-
-
 def violations_sync(
     *, user: User, days: set[date], findings: list[rules.Finding], average_weeks: set[date] = frozenset()
 ) -> dict[str, int]:
-    """Upsert the violations found for `days` and the weekly averages of `average_weeks`
+    """Record the violations found for `days` and the weekly averages of `average_weeks`
     (and the warnings recorded all the same, `rules.RECORDED_WARNINGS`) and resolve the
-    ones in that span that are no longer there. Idempotent: unique on user + rule + period."""
-    counts = {"created": 0, "updated": 0, "resolved": 0}
+    ones in that span that are no longer there, as a judgement records them
+    (`compliance.recording`, the person's judgement lock held). Idempotent: unique on user
+    + rule + period."""
     if not days and not average_weeks:
-        return counts
-    seen = set()
+        return {"created": 0, "updated": 0, "resolved": 0}
     with transaction.atomic():
-        for finding in findings:
-            if finding.severity != rules.VIOLATION and finding.rule not in rules.RECORDED_WARNINGS:
-                continue
-            seen.add((finding.rule, finding.period_start, finding.period_end))
-            outcome = _violation_record(user, finding)
-            if outcome:
-                counts[outcome] += 1
-        counts["resolved"] = _violations_resolve_gone(user, days, seen, set(average_weeks))
-    return counts
-
-
-def compliance_after_write(*, user: User, spans) -> list[rules.Finding]:
-    """Called once an entry was saved, moved or deleted (after Time's write committed, through
-    `compliance_judge_written`; an import calls it inside its own transaction): judge the
-    affected days as they now stand, and re-judge the weekly average of
-    every later week whose reference period holds them (`weeks_averaged_over`), so a
-    back-dated correction leaves no stale average behind; record the violations, resolve
-    the fixed ones and return the findings for the response's `compliance_warnings`.
-
-    Never refuses, whatever the policy: the record of actual working time must be objective
-    and complete (CJEU C-55/18, BAG 1 ABR 22/21, ArbZG §16(2)), so a real 10.5-hour day, a
-    timer stopped at its true end and a correction that reveals another violation are all
-    saved. A `block` policy acts on approval instead (`timesheet_approval_check`)."""
-    days = _affected_days(user, *spans)
-    policy = policy_for(user, on=max(days))
-    later = weeks_averaged_over(user=user, policy=policy, first_day=min(days), last_day=max(days))
-    later -= {periods.week_start_of(day) for day in days}
-    findings = compliance_evaluate(user=user, days=days, policy=policy, average_weeks=later)
-    violations_sync(user=user, days=days, findings=findings, average_weeks=later)
-    return findings
+        people_lock([user.pk])
+        return violations_record(
+            [Judged(user=user, days=set(days), average_weeks=set(average_weeks), findings=findings)]
+        )
 
 
 @transaction.atomic(savepoint=False)
 def compliance_judge_written(*, user: User, spans) -> list[rules.Finding]:
     """After a write on `user`'s time committed: `compliance_after_write` in a transaction of
-    its own. On PostgreSQL the person's judgements take turns (a transaction-level advisory
-    lock), so that of two writes at once the later judgement reads both and its record
-    stands."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [JUDGEMENT_LOCK_NAMESPACE, user.pk])
+    its own, which holds the person's judgement lock (`judge_many.people_lock`), so that of
+    two writes at once the later judgement reads both and its record stands."""
     return compliance_after_write(user=user, spans=spans)
 
 

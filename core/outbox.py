@@ -89,6 +89,21 @@ def enqueue(task, *args, **kwargs) -> OutboxMessage:
     return message
 
 
+def enqueue_many(task, calls: list[tuple]) -> list[OutboxMessage]:
+    """`enqueue(task, *args)` for each `args` of `calls`, written in one INSERT (a bulk write's
+    follow-up work): each message is sent after the commit as `enqueue` sends it."""
+    if not calls:
+        return []
+    due = timezone.now() + RELAY_GRACE
+    name = task if isinstance(task, str) else task.name
+    messages = OutboxMessage.objects.bulk_create(
+        [OutboxMessage(task=name, args=list(args), kwargs={}, next_attempt_at=due) for args in calls]
+    )
+    pks = [message.pk for message in messages]
+    transaction.on_commit(lambda: [_send_after_commit(pk) for pk in pks])
+    return messages
+
+
 def relay(*, now=None) -> dict[str, int]:
     """Send every due unsent message, oldest first; purge old sent ones. At the first broker
     error the run stops (the broker is down): the rest waits for the next run."""

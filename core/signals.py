@@ -76,10 +76,25 @@ Project signals (defined here)
     (`timeentries.services.entries`, the timer included; `deleted` before the row goes),
     `timesheet.submitted|approved|rejected` (`timeentries.services.timesheets`),
     `leave_request.created|approved|rejected|cancelled` (`leave.services.requests`;
-    automatic approvals too) and `violation.created` (`compliance.services`). `instance` is
+    automatic approvals too); `violation.created` comes in bulk (`domain_events`). `instance` is
     the row as it now stands. Receiver: `webhooks.receivers.domain_event_publish` freezes the
     event's JSON and queues its webhook deliveries in the same transaction, so a rollback
     sends nothing (no veto). Month closings reach webhooks through `month_closing`.
+
+`domain_events(sender=Model, event, instances)`
+    `domain_event` for many rows at once, sent by a service that wrote them set-based
+    (`bulk_create`, which sends no per-row signal): `violation.created` for the violations
+    a judgement records (`compliance.recording`). Receiver:
+    `webhooks.receivers.domain_events_publish` freezes one event per instance and queues
+    their deliveries in the same transaction, each kind of row in one INSERT (no veto).
+
+`rows_written_in_bulk(sender=Model, people)`
+    Sent inside its transaction by a service that created or changed rows of `sender`
+    set-based (`bulk_create`/`bulk_update` send no `post_save`): `people` maps the id of
+    each person whose rows they are to their team's id (None: no team). Sent by
+    `compliance.recording` for violations. Receiver:
+    `analytics.signals.personal_rows_written_in_bulk`: the widget cache versions those
+    people's rows touch move, each scope once (no veto).
 
 Django's signals the project listens to (listed in `DJANGO_SIGNAL_RECEIVERS`)
 -----------------------------------------------------------------------------
@@ -103,6 +118,8 @@ person_employed = Signal()
 month_closing = Signal()
 timesheet_approving = Signal()
 domain_event = Signal()
+domain_events = Signal()
+rows_written_in_bulk = Signal()
 
 # Signal name -> the receivers connected to it (module.function).
 RECEIVERS: dict[str, set[str]] = {
@@ -115,6 +132,8 @@ RECEIVERS: dict[str, set[str]] = {
     "month_closing": {"compliance.receivers.account_cap_forfeit", "webhooks.receivers.month_closed_publish"},
     "timesheet_approving": {"compliance.receivers.timesheet_approval_judge"},
     "domain_event": {"webhooks.receivers.domain_event_publish"},
+    "domain_events": {"webhooks.receivers.domain_events_publish"},
+    "rows_written_in_bulk": {"analytics.signals.personal_rows_written_in_bulk"},
 }
 
 # Receivers of Django's own signals in the project's apps (module.function).

@@ -60,6 +60,12 @@ def delivery_queue(delivery: WebhookDelivery) -> None:
     outbox.enqueue(DELIVER_TASK, delivery.pk, delivery.attempts + 1)
 
 
+def deliveries_queue(deliveries: list[WebhookDelivery]) -> None:
+    """`delivery_queue` for new deliveries written in bulk with their lease already set
+    (`IN_FLIGHT_LEASE` from now): their outbox messages in one INSERT."""
+    outbox.enqueue_many(DELIVER_TASK, [(delivery.pk, delivery.attempts + 1) for delivery in deliveries])
+
+
 def webhook_deliveries_send_due(*, now=None) -> int:
     """Queue every pending delivery whose next attempt is due; answers how many."""
     now = now or timezone.now()

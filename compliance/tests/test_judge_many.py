@@ -18,14 +18,39 @@ from imports.tests.helpers import ENTRY_HEADER, upload
 from users.models import User
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_2026_03_04")]
-FIELDS = ("user_id", "rule", "period_start", "period_end", "measured", "limit", "message", "entries", "status")
+FIELDS = (
+    "user_id",
+    "rule",
+    "period_start",
+    "period_end",
+    "measured",
+    "limit",
+    "message",
+    "message_code",
+    "message_params",
+    "entries",
+    "status",
+)
+# Differs between two runs of the same judgement (the clock is frozen): the row's id.
+OWN = ("id",)
 
 
-def judged(user_ids) -> tuple[list[tuple], int]:
-    """The violations as they stand (resolved ones saying so), and their history's length."""
+def judged(user_ids) -> tuple[list[tuple], list[tuple]]:
+    """The violations as they stand (resolved ones saying so), and their history: each
+    entry's action and changes, named by the violation's user, rule and period."""
     found = Violation.objects.filter(user_id__in=user_ids).order_by("user_id", "rule", "period_start", "period_end")
     rows = list(found.values_list(*FIELDS, "resolved_at"))
-    history = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Violation)).count()
+    keys = {str(pk): key for pk, *key in found.values_list("pk", "user_id", "rule", "period_start", "period_end")}
+    entries = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Violation))
+    history = sorted(
+        (
+            keys[entry.object_pk],
+            entry.action,
+            entry.actor_id,
+            sorted((name, *change) for name, change in entry.changes.items() if name not in OWN),
+        )
+        for entry in entries
+    )
     return rows, history
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from compliance.models import Violation
 from leave import services as leave_services
 from timeentries.models import Timesheet
 from webhooks.models import EVENTS, WebhookDelivery
@@ -170,3 +171,27 @@ def test_a_write_that_is_refused_sends_nothing(
     assert overlapping.status_code == 409
     assert len(receiver.requests) == 1
     assert WebhookDelivery.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_each_violation_a_judgement_records_is_one_event(
+    api, alice_since_2020, internal, receiver, register, django_capture_on_commit_callbacks
+):
+    """The judgement writes its violations in one INSERT; each still sends its own event."""
+    register(receiver.url, events=["violation.created"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ok(
+            api(alice_since_2020).post(
+                ENTRIES, {"project": internal.pk, "start": "2026-02-25T07:00:00Z", "end": "2026-02-25T19:00:00Z"}
+            ),
+            201,
+        )
+
+    recorded = Violation.objects.filter(user=alice_since_2020)
+    assert recorded.count() == 3
+    sent = {request.json["data"]["id"]: request.json["data"] for request in receiver.requests}
+    assert set(sent) == set(recorded.values_list("pk", flat=True))
+    assert {data["rule"] for data in sent.values()} == {"daily_max", "breaks", "work_in_a_row"}
+    assert len({request.json["id"] for request in receiver.requests}) == 3
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"succeeded"}
