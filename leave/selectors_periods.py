@@ -9,6 +9,7 @@ one, for the hours worked on them. Elsewhere (SQLite) the same corrections are m
 day with `leave.selectors.expected_on`, the rule both follow."""
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -27,30 +28,38 @@ from leave.selectors import (
 from users.models import User
 from users.schedules import Schedule, Terms, schedules_of
 
-PERIODS = ("week", "month", None)
 Stretch = tuple[date, date, Terms, int | None]
 
 
-def period_bounds(day: date, period: str | None) -> tuple[date | None, date]:
-    """(key, last day) of the period `day` belongs to: a week by its Monday, a month by its
-    first day, None for the whole span."""
-    if period == "week":
-        monday = day - timedelta(days=day.weekday())
-        return monday, monday + timedelta(days=6)
-    if period == "month":
+@dataclass(frozen=True)
+class PeriodKeys:
+    """How days are summed: per "week" or "month", keyed by its first day (a week's
+    Monday); with `opening_before`, the days before it as one sum keyed None (the opening
+    balance's)."""
+
+    period: str
+    opening_before: date | None = None
+
+    def __post_init__(self):
+        if self.period not in ("week", "month"):
+            raise ValueError("period must be week or month")
+
+    def of(self, day: date) -> tuple[date | None, date]:
+        """(key, last day) of the sum `day` belongs to."""
+        if self.opening_before is not None and day < self.opening_before:
+            return None, self.opening_before - timedelta(days=1)
+        if self.period == "week":
+            monday = day - timedelta(days=day.weekday())
+            return monday, monday + timedelta(days=6)
         first = day.replace(day=1)
         return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    return None, date.max
 
 
 def expected_hours_by_period(
-    users: Iterable[User], start: date, end: date, period: str | None
+    users: Iterable[User], start: date, end: date, keys: PeriodKeys
 ) -> dict[int, dict[date | None, Decimal]]:
-    """`leave.selectors.expected_hours_of` summed per person and `period` ("week" or
-    "month", keyed by its first day; None: one sum keyed None): the same numbers without a
-    step per day."""
-    if period not in PERIODS:
-        raise ValueError(f"period must be one of {PERIODS}")
+    """`leave.selectors.expected_hours_of` summed per person as `keys` says: the same
+    numbers without a step per day."""
     users = list(users)
     schedules = schedules_of(users)
     stretches = {user.pk: _contract_stretches(user, schedules[user.pk], start, end) for user in users}
@@ -62,19 +71,19 @@ def expected_hours_by_period(
             full_day = Decimal(2) * terms.hours_per_work_day / 2
             day = first
             while day <= last:
-                key, period_last = period_bounds(day, period)
+                key, period_last = keys.of(day)
                 upto = min(last, period_last)
                 sums[key] = sums.get(key, ZERO) + _work_days_between(day, upto, terms.work_days) * full_day
                 day = upto + timedelta(days=1)
         result[user.pk] = sums
     corrections = _corrections_sql if connection.vendor == "postgresql" else _corrections_by_day
-    for user_id, key, correction in corrections(users, stretches, start, end, period):
+    for user_id, key, correction in corrections(users, stretches, start, end, keys):
         result[user_id][key] = result[user_id].get(key, ZERO) + correction
     return result
 
 
 def _corrections_by_day(
-    users: list[User], stretches: dict[int, list[Stretch]], start: date, end: date, period: str | None
+    users: list[User], stretches: dict[int, list[Stretch]], start: date, end: date, keys: PeriodKeys
 ) -> Iterator[tuple[int, date | None, Decimal]]:
     """(person, period, expected minus a usual day's hours) of each day with a holiday or
     leave, one day at a time (`expected_on`)."""
@@ -95,7 +104,7 @@ def _corrections_by_day(
                     sick.get(day, set()),
                     worked.get(day, ZERO),
                 )
-                yield user.pk, period_bounds(day, period)[0], expected - usual
+                yield user.pk, keys.of(day)[0], expected - usual
 
 
 def _half_requested(half: str) -> str:
@@ -121,7 +130,7 @@ _SQL_PERIOD_KEY = {
 
 
 def _corrections_sql(
-    users: list[User], stretches: dict[int, list[Stretch]], start: date, end: date, period: str | None
+    users: list[User], stretches: dict[int, list[Stretch]], start: date, end: date, keys: PeriodKeys
 ) -> Iterator[tuple[int, date | None, Decimal]]:
     """`_corrections_by_day`'s sums per person and period, from one PostgreSQL query: each
     day of approved leave once (its halves of leave and of sick leave merged), each holiday
@@ -144,6 +153,7 @@ def _corrections_sql(
         "calendars": [calendar_id for *_, calendar_id in rows],
         "start": start,
         "end": end,
+        "opening_before": keys.opening_before or date.min,
     }
     morning, afternoon = _half_requested("morning"), _half_requested("afternoon")
     sql = f"""
@@ -186,7 +196,7 @@ def _corrections_sql(
                    work_day AND half_day IS NULL AND NOT off_afternoon AS afternoon
             FROM working
         )
-        SELECT user_id, {_SQL_PERIOD_KEY[period]},
+        SELECT user_id, CASE WHEN day >= %(opening_before)s THEN {_SQL_PERIOD_KEY[keys.period]} END,
                CASE WHEN sick_morning OR sick_afternoon THEN day END AS sick_day,
                SUM({_halves_sql("morning", "afternoon")}) AS expected,
                SUM({_halves_sql("morning AND sick_morning", "afternoon AND sick_afternoon")}) AS sick,
