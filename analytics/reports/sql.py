@@ -312,6 +312,11 @@ def time_report_rows_sql(query: TimeReportQuery) -> tuple[str, dict]:
     return sql, pieces.params
 
 
+def _local_bucket(time_group: str, local: str) -> str:
+    """SQL: the first day of the day, week or month of the local timestamp `local`, a date."""
+    return f"({local})::date" if time_group == "day" else f"date_trunc('{time_group}', {local})::date"
+
+
 def time_report_count_sql(query: TimeReportQuery, *, limit: int) -> tuple[str, dict]:
     """A query counting the report's rows up to `limit`: the distinct groups its pieces
     fall in, without cutting every entry into pieces. A clocked entry's first bucket is
@@ -334,22 +339,19 @@ def time_report_count_sql(query: TimeReportQuery, *, limit: int) -> tuple[str, d
     keys = [f"{group}_id" for group in entities]
     firsts, later, local_span = keys or ["1"], "", []
     if time_group:
-        # The local times of the clipped entry's first and last microsecond.
-        local_span = [
-            "GREATEST(e.start, %(range_start)s) AT TIME ZONE %(tz)s AS s",
-            """(LEAST(e."end", %(range_end)s) AT TIME ZONE %(tz)s) - interval '1 microsecond' AS f""",
-        ]
+        # The buckets (as dates) of the clipped entry's first and last microsecond, local.
         step = _SQL_INTERVAL[time_group]
-        first_bucket, last_bucket = f"date_trunc('{time_group}', s)", f"date_trunc('{time_group}', f)"
-        firsts = [*keys, f"{first_bucket} AS bucket"]
+        start_local = "GREATEST(e.start, %(range_start)s) AT TIME ZONE %(tz)s"
+        end_local = """(LEAST(e."end", %(range_end)s) AT TIME ZONE %(tz)s) - interval '1 microsecond'"""
+        local_span = [f"{_local_bucket(time_group, start_local)} AS s", f"{_local_bucket(time_group, end_local)} AS f"]
+        firsts = [*keys, "s AS bucket"]
         later = f"""
             UNION ALL
-            SELECT {", ".join([*keys, "bucket"])}
-            FROM clipped
-            CROSS JOIN LATERAL generate_series({first_bucket} + {step}, {last_bucket}, {step}) AS bucket
-            WHERE {last_bucket} > {first_bucket}
+            SELECT {", ".join([*keys, "bucket::date"])}
+            FROM clipped CROSS JOIN LATERAL generate_series(s + {step}, f::timestamp, {step}) AS bucket
+            WHERE f > s
         """  # noqa: S608 - identifiers from the whitelists above only
-    duration_keys = [*keys, *([f"date_trunc('{time_group}', e.day::timestamp) AS bucket"] if time_group else [])]
+    duration_keys = [*keys, *([_local_bucket(time_group, "e.day::timestamp")] if time_group else [])]
     sql = f"""
         WITH clipped AS (
             SELECT {", ".join([*ids, *local_span])}
