@@ -135,28 +135,28 @@ def _corrections_sql(
     """`_corrections_by_day`'s sums per person and period, from one PostgreSQL query: each
     day of approved leave once (its halves of leave and of sick leave merged), each holiday
     of a contract run's calendar, with the run's work days and hours. Days of sick leave
-    come back one by one: what they cover depends on the hours worked on them. Long
-    because most of it is the one SQL statement, which reads best whole."""
+    come back one by one: what they cover depends on the hours worked on them."""
     rows = [(user_id, *stretch) for user_id, per_user in stretches.items() for stretch in per_user]
     if not rows:
         return
-    leave_sql, leave_params = leave_reducing_expected_hours(users, start, end).order_by().query.sql_with_params()
-    names = [f"leave_{position}" for position in range(len(leave_params))]
-    params = {
-        **dict(zip(names, leave_params, strict=True)),
-        "users": [user_id for user_id, *_ in rows],
-        "firsts": [first for _, first, *_ in rows],
-        "lasts": [last for _, _, last, *_ in rows],
-        "work_days": [sum(1 << weekday for weekday in terms.work_days) for *_, terms, _ in rows],
-        "halves": [terms.hours_per_work_day / 2 for *_, terms, _ in rows],
-        "full_days": [Decimal(2) * terms.hours_per_work_day / 2 for *_, terms, _ in rows],
-        "calendars": [calendar_id for *_, calendar_id in rows],
-        "start": start,
-        "end": end,
-        "opening_before": keys.opening_before or date.min,
-    }
+    leave_sql, params = _corrections_params(users, rows, start, end, keys)
+    sql = _corrections_statement(leave_sql, keys.period)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The planner guesses 1,000 days per request (generate_series), so a few thousand
+        # requests look costly enough to compile: that took 100 ms of a 200 ms query.
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    yield from _sick_days_covered(users, found)
+
+
+def _corrections_statement(leave_sql: str, period: str) -> str:
+    """`_corrections_sql`'s query: each day of the leave `leave_sql` reads, once, with its
+    halves of leave and of sick leave; each holiday of a run's calendar; each such day's
+    expected, usual and sick hours by the run's terms, summed per person and period (a
+    day of sick leave on its own)."""
     morning, afternoon = _half_requested("morning"), _half_requested("afternoon")
-    sql = f"""
+    return f"""
         WITH run AS (
             SELECT * FROM unnest(
                 %(users)s::bigint[], %(firsts)s::date[], %(lasts)s::date[], %(work_days)s::int[],
@@ -169,7 +169,7 @@ def _corrections_sql(
                    bool_or(NOT r.sick AND {afternoon}) AS off_afternoon,
                    bool_or(r.sick AND {morning}) AS sick_morning,
                    bool_or(r.sick AND {afternoon}) AS sick_afternoon
-            FROM ({leave_sql % tuple(f"%({name})s" for name in names)})
+            FROM ({leave_sql})
                  AS r(user_id, start_date, end_date, start_half, end_half, sick)
             CROSS JOIN LATERAL generate_series(
                 GREATEST(r.start_date, %(start)s::date), LEAST(r.end_date, %(end)s::date), interval '1 day'
@@ -196,7 +196,7 @@ def _corrections_sql(
                    work_day AND half_day IS NULL AND NOT off_afternoon AS afternoon
             FROM working
         )
-        SELECT user_id, CASE WHEN day >= %(opening_before)s THEN {_SQL_PERIOD_KEY[keys.period]} END,
+        SELECT user_id, CASE WHEN day >= %(opening_before)s THEN {_SQL_PERIOD_KEY[period]} END,
                CASE WHEN sick_morning OR sick_afternoon THEN day END AS sick_day,
                SUM({_halves_sql("morning", "afternoon")}) AS expected,
                SUM({_halves_sql("morning AND sick_morning", "afternoon AND sick_afternoon")}) AS sick,
@@ -204,12 +204,34 @@ def _corrections_sql(
         FROM held
         GROUP BY 1, 2, 3
     """  # noqa: S608 - the period's SQL comes from a whitelist; every value is a parameter
-    with transaction.atomic(), connection.cursor() as cursor:
-        # The planner guesses 1,000 days per request (generate_series), so a few thousand
-        # requests look costly enough to compile: that took 100 ms of a 200 ms query.
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, params)
-        found = cursor.fetchall()
+
+
+def _corrections_params(
+    users: list[User], rows: list[tuple], start: date, end: date, keys: PeriodKeys
+) -> tuple[str, dict]:
+    """The SQL of the leave that reduces expected hours, with named parameters, and every
+    parameter of `_corrections_sql`'s query: the contract runs as arrays."""
+    leave_sql, leave_params = leave_reducing_expected_hours(users, start, end).order_by().query.sql_with_params()
+    names = [f"leave_{position}" for position in range(len(leave_params))]
+    params = {
+        **dict(zip(names, leave_params, strict=True)),
+        "users": [user_id for user_id, *_ in rows],
+        "firsts": [first for _, first, *_ in rows],
+        "lasts": [last for _, _, last, *_ in rows],
+        "work_days": [sum(1 << weekday for weekday in terms.work_days) for *_, terms, _ in rows],
+        "halves": [terms.hours_per_work_day / 2 for *_, terms, _ in rows],
+        "full_days": [Decimal(2) * terms.hours_per_work_day / 2 for *_, terms, _ in rows],
+        "calendars": [calendar_id for *_, calendar_id in rows],
+        "start": start,
+        "end": end,
+        "opening_before": keys.opening_before or date.min,
+    }
+    return leave_sql % tuple(f"%({name})s" for name in names), params
+
+
+def _sick_days_covered(users: list[User], found: list[tuple]) -> Iterator[tuple[int, date | None, Decimal]]:
+    """(person, period, correction) of the query's rows: a day of sick leave covers only
+    the hours not worked on it (`expected_on`), read for each person with such days."""
     sick_days: dict[int, list[date]] = {}
     for user_id, _, sick_day, *_ in found:
         if sick_day is not None:
