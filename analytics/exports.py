@@ -307,11 +307,18 @@ def report_columns(report: str, group_by: list[str] | None = None) -> list[Colum
     return REPORT_COLUMNS[report]
 
 
+def _query_columns(query: ReportQuery) -> list[Column]:
+    """`query`'s report's columns, once its sort is known to name one of them: a bad sort
+    is refused before the report is counted or run."""
+    columns = report_columns(query.report, query.params.get("group_by"))
+    sort_parse(columns, query.sort)
+    return columns
+
+
 def report_table(query: ReportQuery, *, actor) -> tuple[list[Column], dict]:
     """Run the report `query` asks for: its columns and its result ({"rows", "totals"}),
     the rows in the order `query.sort` asks for (the page's table and every file alike)."""
-    columns = report_columns(query.report, query.params.get("group_by"))
-    sort_parse(columns, query.sort)  # a bad sort is refused before the report runs
+    columns = _query_columns(query)
     with replica_reads(reader=actor):
         result = REPORT_SELECTORS[query.report](actor=actor, **query.params)
     return columns, {**result, "rows": rows_sorted(columns, result["rows"], query.sort)}
@@ -338,7 +345,7 @@ def report_row_count(query: ReportQuery, *, actor, limit: int) -> int | None:
     """How many rows `query`'s report has for `actor`, counted no further than `limit` and
     without building the report; None for a report without such a count. A bad sort is
     refused first, as `report_table` refuses it."""
-    sort_parse(report_columns(query.report, query.params.get("group_by")), query.sort)
+    _query_columns(query)
     count = REPORT_ROW_COUNTS.get(query.report)
     if count is None:
         return None
@@ -351,8 +358,7 @@ def report_rows(query: ReportQuery, *, actor) -> Iterator[tuple[list[Column], Re
     """`query`'s columns and report for `actor`, its rows read one at a time in the order
     `report_table` gives them, while the `with` block lasts. The time report streams from
     the database (`reports.time_report_rows`); the per-person reports are built first."""
-    columns = report_columns(query.report, query.params.get("group_by"))
-    sort_parse(columns, query.sort)
+    columns = _query_columns(query)
     with replica_reads(reader=actor):
         if query.report == "time":
             source = reports.time_report_rows(actor=actor, **query.params)

@@ -1,7 +1,7 @@
 """Reads for leave: working-day arithmetic, balances as ledger sums, scoped lists, and the
 expected hours that analytics and compliance use."""
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -409,13 +409,13 @@ def expected_hours_of(users: Iterable[User], start: date, end: date) -> dict[int
     schedules = schedules_of(users)
     days = {user.pk: contract_days(user, schedules[user.pk], start, end) for user in users}
     holidays = holidays_by_calendar({item.calendar_id for per_user in days.values() for item in per_user}, start, end)
-    on_leave, on_sick = _leave_halves(users, start, end)
+    on_leave, on_sick = leave_halves(users, start, end)
     result = {}
     for user in users:
         off, sick = on_leave[user.pk], on_sick[user.pk]
-        worked = _worked_on(user, sorted(sick)) if sick else {}
+        worked = worked_hours_on(user, sorted(sick)) if sick else {}
         result[user.pk] = {
-            item.day: _expected_on(
+            item.day: expected_on(
                 item, holidays, off.get(item.day, set()), sick.get(item.day, set()), worked.get(item.day, ZERO)
             )
             for item in days[user.pk]
@@ -423,110 +423,44 @@ def expected_hours_of(users: Iterable[User], start: date, end: date) -> dict[int
     return result
 
 
-def _leave_halves(users: list[User], start: date, end: date) -> tuple[dict, dict]:
-    """Per person and day from `start` to `end`, the halves of approved leave that reduces
-    expected hours: (other leave, sick leave)."""
-    leave = LeaveRequest.objects.filter(
+def leave_reducing_expected_hours(users: list[User], start: date, end: date) -> QuerySet:
+    """The approved leave of `users` meeting `start`..`end` whose type reduces expected
+    hours, as (user_id, start_date, end_date, start_half, end_half, sick) rows: `sick` for a
+    type that `interrupts_leave`, which covers only the hours not worked."""
+    return LeaveRequest.objects.filter(
         user_id__in=[user.pk for user in users],
         status=LeaveRequest.Status.APPROVED,
         leave_type__reduces_expected_hours=True,
         start_date__lte=end,
         end_date__gte=start,
     ).values_list("user_id", "start_date", "end_date", "start_half", "end_half", "leave_type__interrupts_leave")
+
+
+def leave_halves(users: list[User], start: date, end: date) -> tuple[dict, dict]:
+    """Per person and day from `start` to `end`, the halves of approved leave that reduces
+    expected hours: (other leave, sick leave)."""
     on_leave: dict[int, dict[date, set[str]]] = {user.pk: {} for user in users}
     on_sick: dict[int, dict[date, set[str]]] = {user.pk: {} for user in users}
-    for user_id, first, last, start_half, end_half, sick in leave:
+    for user_id, first, last, start_half, end_half, sick in leave_reducing_expected_hours(users, start, end):
         for day in daterange(max(first, start), min(last, end)):
             halves = requested_halves(day, first, last, start_half, end_half)
             (on_sick if sick else on_leave)[user_id].setdefault(day, set()).update(halves)
     return on_leave, on_sick
 
 
-def _work_days_between(first: date, last: date, work_days: frozenset[int]) -> int:
-    """How many days from `first` to `last` fall on one of `work_days` (ISO weekdays)."""
-    length = (last - first).days + 1
-    if length <= 0:
-        return 0
-    weeks, rest = divmod(length, 7)
-    start_weekday = first.isoweekday()
-    return weeks * len(work_days) + sum(((start_weekday - 1 + offset) % 7) + 1 in work_days for offset in range(rest))
-
-
-def _contract_stretches(
-    user: User, schedule: Schedule, start: date, end: date
-) -> list[tuple[date, date, Terms, int | None]]:
-    """(first, last, version in force, holiday calendar) of each run of days from `start`
-    to `end` under one contract version while employed: what `contract_days` says day by
-    day, without the days."""
-    first = max(start, schedule.employment_start)
-    last = min(end, schedule.employment_end) if schedule.employment_end else end
-    if first > last:
-        return []
-    changes = sorted({terms.valid_from for terms in schedule.versions if first < terms.valid_from <= last})
-    stretches = []
-    for stretch_start, next_start in zip([first, *changes], [*changes, last + timedelta(days=1)], strict=True):
-        terms = schedule.terms_on(stretch_start)
-        stretches.append((stretch_start, next_start - timedelta(days=1), terms, calendar_id_on(user, terms)))
-    return stretches
-
-
-def expected_hours_by_period(
-    users: Iterable[User], start: date, end: date, period_of: Callable[[date], tuple[Hashable, date, date]]
-) -> dict[int, dict[Hashable, Decimal]]:
-    """`expected_hours_of` summed per period: `period_of(day)` answers the (key, first day,
-    last day) of the period a day belongs to. The same numbers without a step per day: each
-    run of days under one contract version counts its work days per period, and only the
-    days with a holiday or leave are looked at one by one (a year of fifty people is a few
-    hundred steps, not 18,000)."""
-    users = list(users)
-    schedules = schedules_of(users)
-    stretches = {user.pk: _contract_stretches(user, schedules[user.pk], start, end) for user in users}
-    calendars = {calendar_id for per_user in stretches.values() for *_, calendar_id in per_user}
-    holidays = holidays_by_calendar(calendars, start, end)
-    on_leave, on_sick = _leave_halves(users, start, end)
-    result: dict[int, dict[Hashable, Decimal]] = {}
-    for user in users:
-        off, sick = on_leave[user.pk], on_sick[user.pk]
-        worked = _worked_on(user, sorted(sick)) if sick else {}
-        sums: dict[Hashable, Decimal] = {}
-        for first, last, terms, calendar_id in stretches[user.pk]:
-            # A whole work day counts its two halves, as `_expected_on` computes it.
-            full_day = Decimal(2) * terms.hours_per_work_day / 2
-            day = first
-            while day <= last:
-                key, _, period_last = period_of(day)
-                upto = min(last, period_last)
-                count = _work_days_between(day, upto, terms.work_days)
-                sums[key] = sums.get(key, ZERO) + count * full_day
-                day = upto + timedelta(days=1)
-            calendar = holidays[calendar_id]
-            special = {day for day in (*calendar, *off, *sick) if first <= day <= last}
-            for day in special:
-                usual = full_day if day.isoweekday() in terms.work_days else ZERO
-                expected = _expected_on(
-                    ContractDay(day, terms, calendar_id),
-                    holidays,
-                    off.get(day, set()),
-                    sick.get(day, set()),
-                    worked.get(day, ZERO),
-                )
-                key = period_of(day)[0]
-                sums[key] = sums.get(key, ZERO) + expected - usual
-        result[user.pk] = sums
-    return result
-
-
-def _worked_on(user: User, days: list[date]) -> dict[date, Decimal]:
+def worked_hours_on(user: User, days: list[date]) -> dict[date, Decimal]:
     """Hours `user` recorded on each of `days` (one query)."""
     return {day: to_hours(worked) for day, worked in day_worked(user, days).items()}
 
 
-def _expected_on(
-    item: ContractDay, holidays: dict, leave_halves: set[str], sick_halves: set[str] = frozenset(), worked=ZERO
+def expected_on(
+    item: ContractDay, holidays: dict, off_halves: set[str], sick_halves: set[str] = frozenset(), worked=ZERO
 ) -> Decimal:
+    """The hours expected of a person on one day: its working halves less those on leave,
+    sick halves covering only what was not worked."""
     if item.terms is None:
         return ZERO
-    halves = working_halves(item.terms, item.day, holidays[item.calendar_id]) - leave_halves
+    halves = working_halves(item.terms, item.day, holidays[item.calendar_id]) - off_halves
     expected = Decimal(len(halves)) * item.terms.hours_per_work_day / 2
     sick = Decimal(len(halves & sick_halves)) * item.terms.hours_per_work_day / 2
     return expected - min(sick, max(expected - worked, ZERO))

@@ -3,7 +3,6 @@
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -21,7 +20,7 @@ from analytics.reports.common import (
 )
 from core import periods
 from core.errors import DomainValidationError
-from leave.selectors import expected_hours_by_period
+from leave.selectors_periods import PeriodKeys, expected_hours_by_period
 from timeentries.models import MAX_ENTRY_LENGTH, TimeEntry
 from users.models import User
 
@@ -192,28 +191,12 @@ def _buckets(date_from, date_to, period, expected: dict, worked: dict) -> dict[s
     return buckets
 
 
-def _period_by_start(day: date, period: str) -> tuple[date, date, date]:
-    """(first day, first day, last day) of the day's period: its key is its first day."""
-    _, start, end = _period_of(day, period)
-    return start, start, end
-
-
-def _whole_range(day: date) -> tuple[None, date, date]:
-    return None, date.min, date.max
-
-
-def _opening_balances(people: list[User], date_from: date, worked_before: dict) -> dict[int, Decimal]:
+def _opening_balances(people: list[User], expected: dict, worked_before: dict) -> dict[int, Decimal]:
     """Per person, worked minus expected hours from their `employment_start` to the day
-    before `date_from` (0 for someone who starts on or after it): what the running balance
-    of a report starting at `date_from` opens with."""
-    before = date_from - timedelta(days=1)
-    earlier = [person for person in people if person.employment_start <= before]
-    opening = {person.pk: ZERO for person in people}
-    if not earlier:
-        return opening
-    first = min(person.employment_start for person in earlier)
-    expected = expected_hours_by_period(earlier, first, before, _whole_range)
-    for person in earlier:
+    before the report's first (the sums keyed None; 0 for someone who starts on or after
+    it): what the running balance of the report opens with."""
+    opening = {}
+    for person in people:
         expected_total = Decimal(expected[person.pk].get(None, ZERO)).quantize(CENT, rounding=ROUND_HALF_UP)
         actual_total = hours_of_seconds(seconds_of(worked_before.get(person.pk, timedelta())))
         opening[person.pk] = actual_total - expected_total
@@ -236,8 +219,12 @@ def overtime_report(
     worked, worked_before = worked_in(people, date_from, date_to, period)
     rows = []
     totals = {"expected_hours": ZERO, "actual_hours": ZERO, "difference": ZERO}
-    expected_by_person = expected_hours_by_period(people, date_from, date_to, partial(_period_by_start, period=period))
-    opening = _opening_balances(people, date_from, worked_before)
+    # One read of the expected hours for the range by period and, keyed None, for the
+    # days from the earliest employment start to the range (the opening balances).
+    since = min([date_from, *(person.employment_start for person in people)])
+    keys = PeriodKeys(period, opening_before=date_from)
+    expected_by_person = expected_hours_by_period(people, since, date_to, keys)
+    opening = _opening_balances(people, expected_by_person, worked_before)
     for person in people:
         buckets = _buckets(date_from, date_to, period, expected_by_person[person.pk], worked[person.pk])
         balance = opening[person.pk]

@@ -312,12 +312,60 @@ def time_report_rows_sql(query: TimeReportQuery) -> tuple[str, dict]:
     return sql, pieces.params
 
 
+def _local_bucket(time_group: str, local: str) -> str:
+    """SQL: the first day of the day, week or month of the local timestamp `local`, a date."""
+    return f"({local})::date" if time_group == "day" else f"date_trunc('{time_group}', {local})::date"
+
+
 def time_report_count_sql(query: TimeReportQuery, *, limit: int) -> tuple[str, dict]:
-    """A query counting the report's rows up to `limit`: the groups of its pieces, without
-    their sums, names or order, and no more of them than `limit`."""
-    pieces = _pieces_sql(query)
+    """A query counting the report's rows up to `limit`: the distinct groups its pieces
+    fall in, without cutting every entry into pieces. A clocked entry's first bucket is
+    that of its clipped start; only the few entries crossing a local midnight (or week or
+    month boundary) add the buckets after it. Projects and people are joined only when a
+    grouping or filter needs them, and no more groups than `limit` are counted."""
+    clocked_where, durations_where, where, params = _where(query)
+    entities = [group for group in query.group_by if group in ENTITY_GROUPS]
+    time_group = next((group for group in query.group_by if group in TIME_GROUPS), None)
+    needed = {*entities, *query.filters}
+    joins = " ".join(
+        join
+        for tables, join in (
+            ({"client"}, "JOIN timeentries_project p ON p.id = e.project_id"),
+            ({"team"}, "JOIN users_user u ON u.id = e.user_id"),
+        )
+        if tables & needed
+    )
+    ids = [f"{_SQL_GROUP_ID[group]} AS {group}_id" for group in entities]
+    keys = [f"{group}_id" for group in entities]
+    firsts, later, local_span = keys or ["1"], "", []
+    if time_group:
+        # The buckets (as dates) of the clipped entry's first and last microsecond, local.
+        step = _SQL_INTERVAL[time_group]
+        start_local = "GREATEST(e.start, %(range_start)s) AT TIME ZONE %(tz)s"
+        end_local = """(LEAST(e."end", %(range_end)s) AT TIME ZONE %(tz)s) - interval '1 microsecond'"""
+        local_span = [f"{_local_bucket(time_group, start_local)} AS s", f"{_local_bucket(time_group, end_local)} AS f"]
+        firsts = [*keys, "s AS bucket"]
+        later = f"""
+            UNION ALL
+            SELECT {", ".join([*keys, "bucket::date"])}
+            FROM clipped CROSS JOIN LATERAL generate_series(s + {step}, f::timestamp, {step}) AS bucket
+            WHERE f > s
+        """  # noqa: S608 - identifiers from the whitelists above only
+    duration_keys = [*keys, *([_local_bucket(time_group, "e.day::timestamp")] if time_group else [])]
     sql = f"""
-        {pieces.ctes}
-        SELECT COUNT(*) FROM (SELECT 1 FROM pieces GROUP BY {", ".join(pieces.keys)} LIMIT %(row_limit)s) AS report_rows
+        WITH clipped AS (
+            SELECT {", ".join([*ids, *local_span])}
+            FROM timeentries_timeentry e {joins}
+            WHERE {" AND ".join([*clocked_where, *where])}
+        ),
+        groups AS (
+            SELECT {", ".join(firsts)} FROM clipped
+            {later}
+            UNION ALL
+            SELECT {", ".join(duration_keys or ["1"])}
+            FROM timeentries_timeentry e {joins}
+            WHERE {" AND ".join([*durations_where, *where])}
+        )
+        SELECT COUNT(*) FROM (SELECT DISTINCT * FROM groups LIMIT %(row_limit)s) AS report_rows
     """  # noqa: S608 - identifiers from the whitelists above only; every value is a parameter
-    return sql, {**pieces.params, "row_limit": limit}
+    return sql, {**params, "row_limit": limit}

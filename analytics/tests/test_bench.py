@@ -20,6 +20,7 @@ MEASURES = {
     "f_leave_admin_changelist",
     "f_leave_api_list",
     "f_leave_approve",
+    "o_overtime_manager_team_year_by_week",
 }
 
 

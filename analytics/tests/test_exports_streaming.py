@@ -228,6 +228,41 @@ def test_a_download_over_the_limit_is_refused_after_counting_only(carol, streame
     assert AuditEvent.objects.get(action="report_exported").data["rows"] == rows
 
 
+@pytest.fixture
+def entries_on_the_edges(alice, acme, log, log_duration):
+    """Alice's November by local day: entries crossing a local midnight (one into a new
+    week), one clipped at each end of the month, and typed hours alone on their day and
+    on a day an entry reaches into. Eight days in four weeks."""
+    log(alice, acme, berlin(2026, 10, 31, 22), berlin(2026, 11, 1, 2))  # counts on 1 November only
+    log(alice, acme, berlin(2026, 11, 7, 22), berlin(2026, 11, 8, 2))
+    log(alice, acme, berlin(2026, 11, 8, 23), berlin(2026, 11, 9, 1))  # Sunday into Monday's week
+    log(alice, acme, berlin(2026, 11, 10, 6), berlin(2026, 11, 11, 6))  # 24 hours
+    log(alice, acme, berlin(2026, 11, 30, 23), berlin(2026, 12, 1, 1))  # counts on 30 November only
+    log_duration(alice, acme, date(2026, 11, 8), 1)
+    log_duration(alice, acme, date(2026, 11, 12), 2)
+
+
+@pytest.mark.parametrize("group_by, rows", [("user,day", 8), ("user,week", 4), ("day", 8), ("project,week", 4)])
+def test_a_download_right_at_the_limit_is_sent_and_one_row_over_it_is_refused(
+    alice, entries_on_the_edges, settings, group_by, rows
+):
+    """The count sees every local day an entry touches (the days after a midnight it
+    crosses, none past the range) and typed hours on their day, each group once."""
+    params = {**NOVEMBER, "group_by": group_by, "format": "csv"}
+    client = signed_in(alice)
+    assert len(client.get(TIME, {**NOVEMBER, "group_by": group_by}).json()["rows"]) == rows
+    query = report_query("time", params, actor=alice)
+
+    settings.EXPORT_SYNC_MAX_ROWS = rows
+    assert reports.time_report_row_count(actor=alice, limit=rows + 1, **query.params) == rows
+    sent = client.get(TIME, params)
+    assert sent.status_code == 200 and len(b"".join(sent.streaming_content).splitlines()) == rows + 1
+
+    settings.EXPORT_SYNC_MAX_ROWS = rows - 1
+    assert reports.time_report_row_count(actor=alice, limit=rows, **query.params) == rows
+    assert client.get(TIME, params).status_code == 413
+
+
 def test_an_overtime_download_over_the_limit_reads_no_entry(carol, people, streamed_november, settings):
     settings.EXPORT_SYNC_MAX_ROWS = 5
     with CaptureQueriesContext(connection) as captured:
