@@ -6,6 +6,8 @@ from contextlib import contextmanager
 
 import pytest
 import redis
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from conftest import requires_redis
 
@@ -30,9 +32,9 @@ def redis_commands_sent():
 
 
 @requires_redis
-def test_the_per_user_throttle_costs_one_redis_round_trip_a_request(client, alice, settings):
+def test_the_per_user_throttle_costs_one_redis_round_trip_a_request(api, alice, settings):
     settings.RATE_LIMIT_API_USER = "3/d"  # a day's window: the test cannot straddle two of them
-    client.force_login(alice)
+    client = api(alice)  # a JWT: no session to read
     assert client.get("/api/v1/users/me").status_code == 200  # the window's first hit creates the counter
 
     with redis_commands_sent() as sent:
@@ -41,3 +43,14 @@ def test_the_per_user_throttle_costs_one_redis_round_trip_a_request(client, alic
 
     # Still counted, shared and enforced: the fourth request of the window is refused.
     assert [client.get("/api/v1/users/me").status_code for _ in range(2)] == [200, 429]
+
+
+@requires_redis
+def test_a_signed_in_request_reads_its_session_from_redis_not_the_database(client, alice):
+    client.force_login(alice)
+    assert client.get("/api/v1/users/me").status_code == 200
+
+    with CaptureQueriesContext(connection) as queries, redis_commands_sent() as sent:
+        assert client.get("/api/v1/users/me").status_code == 200
+    assert not [query["sql"] for query in queries.captured_queries if "django_session" in query["sql"]]
+    assert sent == ["MGET", "EVAL"]  # the session (and whether it ended), the throttle
