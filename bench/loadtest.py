@@ -115,7 +115,6 @@ def sign_in(run_id: str, accounts: int) -> dict:
     """Credentials of the accounts the run plays (at most `accounts` of a kind, one per
     simulated user), made as the app makes them."""
     from django.contrib.auth import login
-    from django.contrib.sessions.backends.db import SessionStore
     from django.test import RequestFactory
 
     from analytics.management.commands.bench_data import ADMIN_EMAIL, TEAM_PREFIX, month_with_data
@@ -127,7 +126,7 @@ def sign_in(run_id: str, accounts: int) -> dict:
 
     def session_of(user) -> str:
         request = RequestFactory().get("/accounts/login/", REMOTE_ADDR="127.0.0.1")
-        request.session = SessionStore()
+        request.session = session_store()()
         login(request, user, backend="users.backends.PasswordBackend")
         request.session.save()
         return request.session.session_key
@@ -167,15 +166,24 @@ def sign_in(run_id: str, accounts: int) -> dict:
     }
 
 
-def sign_out(fixture: dict, run_id: str):
-    from django.contrib.sessions.models import Session
+def session_store():
+    """The configured session engine's store: a session ended through it is ended in Redis too."""
+    from importlib import import_module
 
+    from django.conf import settings
+
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+def sign_out(fixture: dict, run_id: str):
     from analytics.management.commands.bench_data import bench_users
     from timeentries.models import TimeEntry
     from users.models import PersonalAccessToken
 
     keys = [account["session"] for kind in ("staff", "managers") for account in fixture[kind]]
-    Session.objects.filter(session_key__in=keys).delete()
+    store = session_store()()
+    for key in keys:
+        store.delete(key)
     PersonalAccessToken.objects.filter(name=f"{MARKER} {run_id}").delete()
     leftovers = TimeEntry.objects.filter(user__in=bench_users(), description=MARKER)
     leftovers._raw_delete(leftovers.db)

@@ -198,6 +198,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions are read from Redis, with the database behind them (core/sessions.py: an ended session
+# never comes back from the cache). Redis is shared by every web process, a local-memory cache
+# would not be: without Redis they stay in the database alone.
+SESSION_ENGINE = "core.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
 # After a Redis failure, go without it (see core/cache.py) for this long before trying again.
 REDIS_CIRCUIT_SECONDS = env.float("REDIS_CIRCUIT_SECONDS", default=5)
 

@@ -1,7 +1,11 @@
 """Fixed-window rate limits on the shared cache (Redis when configured).
 
-django-ratelimit counts with `cache.add` + `cache.incr`, which Redis does atomically, so a
-burst of concurrent requests cannot slip past the limit. Every limit in the project (auth
+A limit is a counter per key and fixed window (django-ratelimit's windows and cache keys) in
+the shared cache. It is counted with `cache.incr` first, which Redis does atomically, and
+only a window's first hit, finding no counter, creates it with `cache.add` (also atomic; one
+that loses the race to another process increments the winner's counter). So a burst of
+concurrent requests cannot slip past the limit, and a request costs one round trip to Redis
+instead of django-ratelimit's two (`add`, then `incr`). Every limit in the project (auth
 views and the API throttle) goes through `rate_limit_hit`.
 
 When the cache is down a limit cannot count. Limits that guard credentials (sign-in,
@@ -11,10 +15,13 @@ whose tokens cannot be guessed) and let the request through. Counting resumes by
 when the cache is back (see `core.cache`).
 """
 
+import time
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import caches
 from django.utils.translation import gettext as _
-from django_ratelimit.core import get_usage
+from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key, _split_rate
 
 from core.cache import CacheUnavailable, cache_call
 from core.errors import DomainError, ServiceUnavailable
@@ -35,11 +42,27 @@ class Usage:
     retry_after: int
 
 
+def _count(*, group: str, key: str, rate: str) -> Usage:
+    """One more hit on `key`'s counter in the current window of `rate`."""
+    limit, period = _split_rate(rate)
+    window = _get_window(key, period)
+    cache = caches[settings.RATELIMIT_USE_CACHE]
+    cache_key = _make_cache_key(group, window, rate, key, "")
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # no counter yet: this window's first hit creates it
+        # The key names its window, so it outlives the window's hits (period + fudge seconds).
+        count = 1 if cache.add(cache_key, 1, period + EXPIRATION_FUDGE) else cache.incr(cache_key)
+    return Usage(limited=count > limit, retry_after=max(1, window - int(time.time())))
+
+
 def rate_limit_hit(request, *, group: str, key: str, rate: str, fail_open: bool = False) -> Usage:
     """Count one request for `key` in `group` and tell whether it is over `rate`. While the
     cache is down: not limited if `fail_open`, else ServiceUnavailable."""
+    if not settings.RATELIMIT_ENABLE:
+        return Usage(limited=False, retry_after=0)
     try:
-        usage = cache_call(get_usage, request, group=group, key=lambda _group, _request: key, rate=rate, increment=True)
+        return cache_call(_count, group=group, key=key, rate=rate)
     except CacheUnavailable as down:
         if fail_open:
             return Usage(limited=False, retry_after=0)
@@ -51,9 +74,6 @@ def rate_limit_hit(request, *, group: str, key: str, rate: str, fail_open: bool 
             % {"seconds": down.retry_after},
             retry_after=down.retry_after,
         ) from down
-    if usage is None:  # rate limiting disabled
-        return Usage(limited=False, retry_after=0)
-    return Usage(limited=usage["should_limit"], retry_after=max(1, int(usage["time_left"])))
 
 
 def rate_limit_enforce(request, *limits: tuple[str, str, str], fail_open: bool = False) -> None:

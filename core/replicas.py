@@ -150,24 +150,32 @@ class NoteWritesMiddleware:
 
 # --- health: reachable and not too far behind -------------------------------------------------
 
-_health: dict[str, tuple[float, bool]] = {}  # alias: (when measured, monotonic; usable)
+_health: dict[str, tuple[float, bool, str]] = {}  # alias: (when measured, monotonic; usable; state)
 _health_lock = threading.Lock()
 
 
 def replica_usable(alias: str) -> bool:
     """Whether `alias` answers and lags at most REPLICA_MAX_LAG_SECONDS, as last measured by
     this process (at most REPLICA_CHECK_SECONDS ago)."""
+    return replica_state(alias)[0]
+
+
+def replica_state(alias: str) -> tuple[bool, str]:
+    """(usable, what /health reports: `ok`, `lagging: …` or `error: …`) for `alias`, from the
+    measurement `replica_usable` makes (at most every REPLICA_CHECK_SECONDS per process)."""
     with _health_lock:
         known = _health.get(alias)
     if known is not None and time.monotonic() - known[0] < settings.REPLICA_CHECK_SECONDS:
-        return known[1]
+        return known[1], known[2]
     try:
         lag = replica_lag_seconds(alias)
     except Exception as error:  # unreachable, refused, not a standby: the primary answers
-        _forget(alias, error)
-        return False
+        return False, _forget(alias, error)
     usable = lag <= settings.REPLICA_MAX_LAG_SECONDS
+    state = "ok"
     if not usable:
+        behind = "has replayed nothing yet" if math.isinf(lag) else f"{lag:.1f} s behind the primary"
+        state = f"lagging: {behind} (REPLICA_MAX_LAG_SECONDS is {settings.REPLICA_MAX_LAG_SECONDS:g})"
         logger.warning(
             "read replica %s is %.1f s behind the primary (REPLICA_MAX_LAG_SECONDS is %g); "
             "its reads go to the primary for the next %g s",
@@ -176,8 +184,8 @@ def replica_usable(alias: str) -> bool:
             settings.REPLICA_MAX_LAG_SECONDS,
             settings.REPLICA_CHECK_SECONDS,
         )
-    _remember(alias, usable)
-    return usable
+    _remember(alias, usable, state)
+    return usable, state
 
 
 def replica_lag_seconds(alias: str) -> float:
@@ -199,13 +207,14 @@ def replica_lag_seconds(alias: str) -> float:
     return math.inf if seconds is None else float(seconds)
 
 
-def _remember(alias: str, usable: bool) -> None:
+def _remember(alias: str, usable: bool, state: str) -> None:
     with _health_lock:
-        _health[alias] = (time.monotonic(), usable)
+        _health[alias] = (time.monotonic(), usable, state)
 
 
-def _forget(alias: str, error: BaseException) -> None:
-    """`alias` failed: reads go to the primary until it is measured again; a broken connection is dropped."""
+def _forget(alias: str, error: BaseException) -> str:
+    """`alias` failed: reads go to the primary until it is measured again; a broken connection is
+    dropped. Returns the state /health reports."""
     logger.warning(
         "read replica %s unavailable (%s: %s); its reads go to the primary for the next %g s",
         alias,
@@ -215,4 +224,7 @@ def _forget(alias: str, error: BaseException) -> None:
     )
     with suppress(Exception):
         connections[alias].close()
-    _remember(alias, False)
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    state = f"error: {text[:200]}"
+    _remember(alias, False, state)
+    return state

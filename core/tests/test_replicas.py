@@ -304,6 +304,21 @@ def test_a_replica_lagging_more_than_the_limit_is_skipped(replica, settings, api
     assert hours_in_report(api(bob)) == Decimal("2.00")  # the same replica, now within the limit
 
 
+def test_health_reports_a_lagging_replica_and_stays_healthy(replica, settings, anon, alices_week):
+    pause_replay()
+    alices_week.more()
+    settings.REPLICA_MAX_LAG_SECONDS = 1
+    time.sleep(1.5)  # the last transaction the replica replayed committed longer ago than that
+
+    response = anon.get("/health")
+    assert response.status_code == 200 and response.json()["status"] == "ok"  # reads go to the primary
+    assert response.json()["replicas"][REPLICA].startswith("lagging: ")
+
+    resume_replay()
+    replica_catches_up()
+    assert anon.get("/health").json()["replicas"] == {REPLICA: "ok"}
+
+
 def test_an_unreachable_replica_is_skipped_and_a_reachable_one_used(replica, settings, api, bob, alices_week, caplog):
     settings.DATABASE_REPLICAS = [UNREACHABLE]
     pause_replay()

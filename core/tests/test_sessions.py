@@ -1,0 +1,102 @@
+"""Sessions read from Redis with the database behind them (core/sessions.py): ending one ends
+it for every web process, also around a Redis outage, and a session outlives no password."""
+
+import shutil
+import time
+from copy import deepcopy
+
+import pytest
+from django.test import Client
+
+from core.tests.hardening.test_outage import TcpProxy
+from core.tests.processes import RedisServer
+
+pytestmark = pytest.mark.django_db
+
+ME = "/api/v1/users/me"
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_behind_a_proxy(settings, own_redis):
+    """Sessions and the cache on a Redis reached through a proxy the test can cut (a network
+    partition: Redis keeps its data)."""
+    proxy = TcpProxy(("127.0.0.1", own_redis.port))
+    proxy.open()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{proxy.port}/0",
+            "KEY_PREFIX": "tt-session-test",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+        }
+    }
+    settings.SESSION_ENGINE = "core.sessions"
+    settings.REDIS_CIRCUIT_SECONDS = 0.3
+    yield proxy
+    proxy.close()
+
+
+def same_session(client: Client) -> Client:
+    """Another client with `client`'s session cookie: the same browser's next request, served
+    by another web process."""
+    other = Client()
+    other.cookies = deepcopy(client.cookies)  # its own copy: the sign-out below clears `client`'s
+    return other
+
+
+def test_signing_out_ends_the_session_for_every_process(redis_behind_a_proxy, client, alice):
+    client.force_login(alice)
+    elsewhere = same_session(client)
+    assert elsewhere.get(ME).status_code == 200  # read once: now in Redis
+
+    assert client.post("/accounts/logout/").status_code == 302
+    assert elsewhere.get(ME).status_code == 401
+
+
+def test_sessions_are_read_from_the_database_while_redis_is_unreachable(redis_behind_a_proxy, client, alice):
+    client.force_login(alice)
+    redis_behind_a_proxy.close()
+    assert client.get(ME).status_code == 200
+    assert client.get("/timesheet/").status_code == 200
+
+
+def test_a_sign_out_redis_cannot_record_is_refused_and_the_session_never_comes_back(
+    redis_behind_a_proxy, settings, client, alice
+):
+    client.force_login(alice)
+    elsewhere = same_session(client)
+    assert elsewhere.get(ME).status_code == 200  # in Redis, which keeps it through the partition
+
+    redis_behind_a_proxy.close()
+    refused = client.post("/accounts/logout/")
+    assert refused.status_code == 503 and int(refused["Retry-After"]) >= 1
+    assert elsewhere.get(ME).status_code == 200  # not half signed out: still signed in everywhere
+
+    redis_behind_a_proxy.open()
+    time.sleep(settings.REDIS_CIRCUIT_SECONDS + 0.2)  # the breaker lets the next call try Redis again
+    assert elsewhere.get(ME).status_code == 200
+    assert client.post("/accounts/logout/").status_code == 302
+    assert elsewhere.get(ME).status_code == 401
+
+
+def test_a_password_change_ends_the_other_sessions(redis_behind_a_proxy, client, alice, password):
+    client.force_login(alice)
+    other_browser = Client()
+    other_browser.force_login(alice)
+    assert other_browser.get(ME).status_code == 200  # in Redis
+
+    changed = client.post(
+        f"{ME}/password", {"old_password": password, "new_password": "a-new-long-pass-phrase"}, "application/json"
+    )
+    assert changed.status_code == 204
+    assert other_browser.get(ME).status_code == 401
