@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from timeentries.models import TimeEntry
 
@@ -101,6 +102,21 @@ class TestPageNumbers:
         body = api(bob).get(URL).json()
         assert body["count"] == 10
         assert {row["user"] for row in body["results"]} == {alice_entries[0].user_id}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("walk", [{"page_size": 20}, {"cursor": "", "page_size": 20}])
+def test_a_listed_page_reads_the_entries_alone_naming_people_projects_and_tasks_by_id(api, carol, alice_entries, walk):
+    """Joining each listed entry's person, project, client and task cost four joins per row
+    up to the page's offset and four more objects per row: the answer names them by id."""
+    with CaptureQueriesContext(connection) as captured:
+        body = api(carol).get(URL, walk).json()
+    [page] = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "timeentries_timeentry"."id"')]
+    assert " JOIN " not in page
+    assert len(body["results"]) == 11
+    for row in body["results"]:
+        entry = TimeEntry.objects.get(pk=row["id"])
+        assert (row["user"], row["project"], row["task"]) == (entry.user_id, entry.project_id, entry.task_id)
 
 
 @pytest.mark.django_db
