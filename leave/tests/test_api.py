@@ -5,6 +5,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from leave import services
 from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
@@ -586,6 +588,21 @@ def test_listing_requests_takes_a_constant_number_of_queries(
             assert response.json()["count"] == size
             counts.append(len(captured.captured_queries))
     assert counts[:2] == counts[2:]
+
+
+@pytest.mark.django_db
+def test_a_listed_page_joins_only_the_person_and_the_leave_type(api, carol, team_a, sick):
+    """The list shows the person's email and the type's name; the person's team and the
+    decider (an id) are not read, so the page's query joins two tables, not four."""
+    _fill(team_a, sick, 3)
+    with CaptureQueriesContext(connection) as captured:
+        body = api(carol).get(REQUESTS).json()
+    [page] = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "leave_leaverequest"."id"')]
+    assert page.count(" JOIN ") == 2 and "users_team" not in page
+    for row in body["results"]:
+        listed = LeaveRequest.objects.select_related("user", "leave_type").get(pk=row["id"])
+        assert (row["user_email"], row["type_name"]) == (listed.user.email, listed.leave_type.name)
+        assert row["decided_by"] == listed.decided_by_id
 
 
 @pytest.mark.django_db
