@@ -1,8 +1,5 @@
-from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
-from functools import cached_property
-from operator import attrgetter
 
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core import periods
-from core.serializers import BoundedDateTimeField
+from core.serializers import BoundedDateTimeField, ShortReadsMixin
 from timeentries.models import Client, Project, Task, TimeEntry, Timesheet
 from users.models import Team
 
@@ -106,7 +103,7 @@ class HoursField(serializers.Field):
 ECHO_TOLERANCE = timedelta(seconds=18)
 
 
-class TimeEntrySerializer(serializers.ModelSerializer):
+class TimeEntrySerializer(ShortReadsMixin, serializers.ModelSerializer):
     """A time entry, of one of two kinds (`kind`, read-only):
 
     - **clocked**: `start` and `end` (with UTC offset) and `break_minutes`; `day` follows
@@ -228,38 +225,10 @@ class TimeEntrySerializer(serializers.ModelSerializer):
             del attrs["duration"]
 
     def to_representation(self, entry):
-        """DRF's representation, field for field, with each field read the short way (see
-        `_representation_plan`): a page of 100 entries spent a third of its time here."""
-        data = {}
-        for name, read, represent in self._representation_plan:
-            value = read(entry)
-            data[name] = None if value is None else represent(value)
+        data = super().to_representation(entry)
         if data.get("billable") is None:
             data["billable"] = entry.billable
         return data
-
-    @cached_property
-    def _representation_plan(self) -> list[tuple[str, Callable, Callable]]:
-        """Per readable field (once per serializer, so once per listed page): its name, how
-        to read it and how to write it. A related object is its id, a column of the entry
-        (what DRF's primary-key field answers, without its stand-in object); a model field
-        or property is read with getattr (DRF's generic lookup checks each value for a
-        callable); everything else goes through the field as DRF would."""
-        model, plan = self.Meta.model, []
-        columns = {field.name: field.attname for field in model._meta.concrete_fields}
-        for field in self._readable_fields:
-            source = field.source_attrs[0] if len(field.source_attrs) == 1 else None
-            if isinstance(field, serializers.PrimaryKeyRelatedField) and field.pk_field is None and source in columns:
-                plan.append((field.field_name, attrgetter(columns[source]), _same))
-            elif source in columns or isinstance(getattr(model, source or "", None), property):
-                plan.append((field.field_name, attrgetter(source), field.to_representation))
-            else:
-                plan.append((field.field_name, field.get_attribute, field.to_representation))
-        return plan
-
-
-def _same(value):
-    return value
 
 
 class TimerStartSerializer(serializers.Serializer):
