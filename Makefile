@@ -91,8 +91,9 @@ bench: venv
 	$(PY) manage.py bench_import
 
 # The load test (README "Load test") against PostgreSQL only: gunicorn as the Dockerfile runs
-# it, on 127.0.0.1, under locust at 10 and 30 users beside the /health floor, 4 runs of
-# LOADTEST_SECONDS (25) each, at most LOADTEST_MAX_REQUESTS a run; bench data of
+# it, on 127.0.0.1, under locust: at 10 and 30 users the /health floor (LOADTEST_SATURATION_SECONDS,
+# 10), the mix with think time (LOADTEST_SECONDS, 30), and at 10 users each list endpoint alone
+# without think time (10 s each), at most LOADTEST_MAX_REQUESTS a run; bench data of
 # LOADTEST_ENTRIES (1,000,000) entries is generated first unless it is there. Writes
 # bench/loadtest_results.json and bench/loadtest.md. With REDIS_URL the cache and the rate
 # limits live in Redis, as in production.

@@ -1,12 +1,16 @@
 """`make loadtest`: gunicorn as the Dockerfile runs it, on 127.0.0.1 only, under locust
-(`bench/locustfile.py`) at 10 and 30 concurrent users, each level next to the /health floor
-(a run of /health alone at the same number of users). Writes bench/loadtest_results.json and
+(`bench/locustfile.py`), two measures. The mix: 10 and 30 concurrent people and integrations
+with think time between their requests, latency (p50/p95/p99) per endpoint against the
+issue's goals. Saturation: each list endpoint alone, at the lowest level's users without
+think time, its throughput as a share of the /health floor (a run of /health alone at the
+same number of users, also without think time). Writes bench/loadtest_results.json and
 bench/loadtest.md, and prints the table.
 
 Needs DATABASE_URL to a scratch PostgreSQL database (like `make bench`): the bench data of
 `manage.py bench_data` (LOADTEST_ENTRIES entries, default 1,000,000) is generated there
-unless it is there already. Bounded: LOADTEST_SECONDS per run (default 25; four runs), and
-LOADTEST_MAX_REQUESTS per run (default 20,000).
+unless it is there already. Bounded: LOADTEST_SECONDS per mix run (default 30; one a level),
+LOADTEST_SATURATION_SECONDS per floor or saturation run (default 10; one floor a level and
+one run per list endpoint), and LOADTEST_MAX_REQUESTS per run (default 20,000).
 
 The run signs bench accounts in through Django's own login (sessions for the pages), the
 token service (a JWT per person for the API, as POST /auth/token issues it) and a personal
@@ -35,12 +39,26 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 MARKER = "loadtest"
 PERCENTILES = (0.50, 0.95, 0.99)
+MIX = ["Staff", "Manager", "Integration"]
+# The list endpoints of the issue's throughput goal, each alone in its own saturation run.
+SATURATION = ["SaturateTimeEntries", "SaturateMonthReport", "SaturateLeaveList"]
+# The issue's goals: p95 of a read and of a write in the mix, and a list endpoint's throughput
+# as a share of the /health floor's.
+P95_GOAL_MS = {"read": 150, "write": 250}
+FLOOR_SHARE_GOAL = 0.5
+THINK_TIME = {"people": "1,3", "integrations": "0.5,1"}
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", default=os.environ.get("LOADTEST_USERS") or "10,30", help="levels, e.g. 10,30")
-    parser.add_argument("--seconds", type=int, default=int(os.environ.get("LOADTEST_SECONDS") or 25))
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("LOADTEST_SECONDS") or 30), help="a mix run")
+    parser.add_argument(
+        "--saturation-seconds",
+        type=int,
+        default=int(os.environ.get("LOADTEST_SATURATION_SECONDS") or 10),
+        help="a /health floor or list endpoint saturation run",
+    )
     parser.add_argument("--max-requests", type=int, default=int(os.environ.get("LOADTEST_MAX_REQUESTS") or 20_000))
     parser.add_argument("--entries", type=int, default=int(os.environ.get("LOADTEST_ENTRIES") or 1_000_000))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY") or 3))
@@ -221,6 +239,8 @@ def stop(process: subprocess.Popen):
 
 
 def run_locust(url: str, users: int, seconds: int, max_requests: int, classes: list[str], workdir: Path, env: dict):
+    """One locust run of `classes` (see bench/locustfile.py); its summary. `env` says the
+    think time (LOADTEST_WAIT and LOADTEST_INTEGRATION_WAIT)."""
     result = workdir / f"{'-'.join(classes)}-{users}.json"
     command = [
         str(BIN / "locust"),
@@ -277,6 +297,11 @@ def figures(entries: list[dict], duration: float) -> dict:
     }
 
 
+def p95_goal(method: str) -> dict:
+    kind = "read" if method in ("GET", "HEAD") else "write"
+    return {"kind": kind, "p95_goal_ms": P95_GOAL_MS[kind]}
+
+
 def summarise(result: dict) -> dict:
     entries = result["entries"]
     # One window for every endpoint of a run, so that their req/s add up to the total.
@@ -284,9 +309,11 @@ def summarise(result: dict) -> dict:
     ended = max((entry["last_request_timestamp"] or 0 for entry in entries), default=0)
     duration = max(ended - started, 0.001)
     endpoints = [
-        {"method": entry["method"], "name": entry["name"], **figures([entry], duration)}
+        {"method": entry["method"], "name": entry["name"], **figures([entry], duration), **p95_goal(entry["method"])}
         for entry in sorted(entries, key=lambda item: (item["name"], item["method"]))
     ]
+    for endpoint in endpoints:
+        endpoint["p95_met"] = endpoint["p95_ms"] < endpoint["p95_goal_ms"]
     failures = [
         {
             "method": error["method"],
@@ -319,35 +346,119 @@ def machine() -> dict:
     }
 
 
+def table_row(users, label: str, item: dict) -> str:
+    return (
+        f"| {users} | {label} | {item['requests']:,} | {item['rps']:.1f} | {item['p50_ms']:.0f} | "
+        f"{item['p95_ms']:.0f} | {item['p99_ms']:.0f} | {item['errors']} |"
+    )
+
+
+def goals(results: dict) -> list[str]:
+    """One line a level on the mix's p95 goals, one on the list endpoints' throughput goal."""
+    lines = []
+    for level in results["levels"]:
+        endpoints = level["mix"]["endpoints"]
+        missed = [f"{e['method']} {e['name']} ({e['p95_ms']:.0f} ms)" for e in endpoints if not e["p95_met"]]
+        lines.append(
+            f"- {level['users']} users, mix: p95 goal (reads < {P95_GOAL_MS['read']} ms, writes < "
+            f"{P95_GOAL_MS['write']} ms) met by {len(endpoints) - len(missed)} of {len(endpoints)} endpoints"
+            + (f"; missed: {', '.join(missed)}" if missed else "")
+            + "."
+        )
+    saturation = results.get("saturation")
+    if saturation and saturation["runs"]:
+        shares = [f"{run['name']} {run['floor_share']:.0%}" for run in saturation["runs"]]
+        met = sum(run["floor_share_met"] for run in saturation["runs"])
+        lines.append(
+            f"- {saturation['users']} users, saturation: throughput ≥ {FLOOR_SHARE_GOAL:.0%} of the /health floor "
+            f"({saturation['floor_rps']:.1f} req/s) met by {met} of {len(shares)} list endpoints: {', '.join(shares)}."
+        )
+    return lines
+
+
 def markdown(results: dict) -> str:
+    think = results["think_time"]
     lines = [
         f"Load test, {results['generated_at'][:16].replace('T', ' ')} UTC: {results['data']['time_entries']:,} "
         f"entries, gunicorn {results['server']['workers']} workers ({results['server']['env']}), "
-        f"{results['seconds']} s a run, {results['machine']['cpu_count']} CPUs, {results['machine']['database']}, "
+        f"{results['seconds']} s a mix run (think time people {think['people'].replace(',', ' to ')} s, integrations "
+        f"{think['integrations'].replace(',', ' to ')} s), {results['saturation_seconds']} s a floor or saturation run "
+        f"(no think time), {results['machine']['cpu_count']} CPUs, {results['machine']['database']}, "
         f"load average before {results['load_average']['before']}, after {results['load_average']['after']}.",
         "",
         "| users | endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | errors |",
         "|---|---|---|---|---|---|---|---|",
     ]
+    saturation = results.get("saturation") or {"users": None, "runs": []}
     for level in results["levels"]:
         users = level["users"]
-        floor = level["health"]["total"]
-        mix = level["mix"]["total"]
-        ratio = f"{mix['rps'] / floor['rps']:.0%} of the floor" if floor["rps"] else "no floor"
-        for label, item in (("**/health floor**", floor), (f"**mix, all endpoints** ({ratio})", mix)):
-            lines.append(
-                f"| {users} | {label} | {item['requests']:,} | {item['rps']:.1f} | {item['p50_ms']:.0f} | "
-                f"{item['p95_ms']:.0f} | {item['p99_ms']:.0f} | {item['errors']} |"
-            )
+        lines.append(table_row(users, "**/health floor**", level["health"]["total"]))
+        if users == saturation["users"]:
+            for run in saturation["runs"]:
+                label = f"**saturation: {run['method']} {run['name']}** ({run['floor_share']:.0%} of the floor)"
+                lines.append(table_row(users, label, run["total"]))
+        lines.append(table_row(users, "**mix, all endpoints** (with think time)", level["mix"]["total"]))
         for item in level["mix"]["endpoints"]:
-            lines.append(
-                f"| {users} | {item['method']} {item['name']} | {item['requests']:,} | {item['rps']:.1f} | "
-                f"{item['p50_ms']:.0f} | {item['p95_ms']:.0f} | {item['p99_ms']:.0f} | {item['errors']} |"
-            )
-    errors = [failure for level in results["levels"] for run in ("health", "mix") for failure in level[run]["failures"]]
+            lines.append(table_row(users, f"{item['method']} {item['name']}", item))
+    lines += ["", "Goals (issue 21):", *goals(results)]
+    runs = [level[run] for level in results["levels"] for run in ("health", "mix")] + saturation["runs"]
+    errors = [failure for run in runs for failure in run["failures"]]
     if errors:
         lines += ["", "Errors:"] + [f"- {e['count']} x {e['method']} {e['name']}: {e['error']}" for e in errors]
     return "\n".join(lines) + "\n"
+
+
+def saturate(url: str, users: int, floor: dict, args, workdir: Path, env: dict) -> dict:
+    """Each list endpoint alone at `users` without think time, beside the floor measured just
+    before at the same number of users."""
+    runs = []
+    for user_class in SATURATION:
+        summary = run_locust(url, users, args.saturation_seconds, args.max_requests, [user_class], workdir, env)
+        [endpoint] = summary["endpoints"] or [{"method": "GET", "name": user_class}]
+        share = summary["total"]["rps"] / floor["rps"] if floor["rps"] else 0.0
+        runs.append(
+            {
+                "user_class": user_class,
+                "method": endpoint["method"],
+                "name": endpoint["name"],
+                **summary,
+                "floor_share": round(share, 3),
+                "floor_share_met": share >= FLOOR_SHARE_GOAL,
+            }
+        )
+        rps = summary["total"]["rps"]
+        print(f"{users:>3} users saturation {rps:>7.1f} req/s {share:>4.0%} of the floor: {endpoint['name']}")
+    return {"users": users, "floor_rps": floor["rps"], "floor_share_goal": FLOOR_SHARE_GOAL, "runs": runs}
+
+
+def report(users: int, run: str, summary: dict):
+    total = summary["total"]
+    print(
+        f"{users:>3} users {run:<6} {total['requests']:>7,} requests {total['rps']:>7.1f} req/s "
+        f"p95 {total['p95_ms']:.0f} ms, {total['errors']} errors"
+    )
+
+
+def measure(url: str, levels: list[int], args, workdir: Path, env: dict) -> tuple[list, dict]:
+    """The warm-up, then per level the floor and the mix; at the first level the saturation
+    runs right after its floor. Returns the levels' results and the saturation's."""
+    no_think = {**env, "LOADTEST_WAIT": "0", "LOADTEST_INTEGRATION_WAIT": "0"}
+    think = {**env, "LOADTEST_WAIT": THINK_TIME["people"], "LOADTEST_INTEGRATION_WAIT": THINK_TIME["integrations"]}
+    # Every worker imports its views and fills its caches before anything is counted.
+    run_locust(url, min(levels), min(5, args.seconds), args.max_requests, MIX + SATURATION, workdir, no_think)
+    results_levels, saturation = [], None
+    for users in levels:
+        level = {"users": users}
+        level["health"] = run_locust(
+            url, users, args.saturation_seconds, args.max_requests, ["HealthCheck"], workdir, no_think
+        )
+        report(users, "health", level["health"])
+        if saturation is None:
+            saturation = saturate(url, users, level["health"]["total"], args, workdir, no_think)
+        level["mix"] = run_locust(url, users, args.seconds, args.max_requests, MIX, workdir, think)
+        report(users, "mix", level["mix"])
+        results_levels.append(level)
+    return results_levels, saturation
 
 
 def main(argv=None):
@@ -418,29 +529,9 @@ def main(argv=None):
         )
     locust_env = {**os.environ, "LOADTEST_FIXTURE": str(fixture_path)}
     load_before = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    results_levels = []
     try:
         wait_for_health(url, server)
-        # Every worker imports its views and fills its caches before anything is counted.
-        run_locust(
-            url,
-            min(levels),
-            min(5, args.seconds),
-            args.max_requests,
-            ["Staff", "Manager", "Integration"],
-            workdir,
-            locust_env,
-        )
-        for users in levels:
-            level = {"users": users}
-            for run, classes in (("health", ["HealthCheck"]), ("mix", ["Staff", "Manager", "Integration"])):
-                level[run] = run_locust(url, users, args.seconds, args.max_requests, classes, workdir, locust_env)
-                total = level[run]["total"]
-                print(
-                    f"{users:>3} users {run:<6} {total['requests']:>7,} requests {total['rps']:>7.1f} req/s "
-                    f"p95 {total['p95_ms']:.0f} ms, {total['errors']} errors"
-                )
-            results_levels.append(level)
+        results_levels, saturation = measure(url, levels, args, workdir, locust_env)
     finally:
         for process in (server, worker):
             if process is not None:
@@ -449,6 +540,7 @@ def main(argv=None):
     results = {
         "generated_at": datetime.now(UTC).isoformat(),
         "seconds": args.seconds,
+        "saturation_seconds": args.saturation_seconds,
         "max_requests": args.max_requests,
         "data": {"time_entries": entries},
         "server": {
@@ -458,10 +550,13 @@ def main(argv=None):
             "redis": bool(os.environ.get("REDIS_URL") or os.environ.get("REDIS_HOST")),
             "celery_worker": worker is not None,
         },
-        "wait": os.environ.get("LOADTEST_WAIT") or "0",
+        "wait": THINK_TIME["people"],
+        "think_time": THINK_TIME,
+        "goals": {"p95_ms": P95_GOAL_MS, "floor_share": FLOOR_SHARE_GOAL},
         "machine": machine(),
         "load_average": {"before": load_before, "after": ", ".join(f"{value:.1f}" for value in os.getloadavg())},
         "levels": results_levels,
+        "saturation": saturation,
     }
     Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
     table = markdown(results)

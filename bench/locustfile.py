@@ -1,5 +1,7 @@
 """The load test's users (`make loadtest`, README "Load test"): staff, managers and
-integrations on the bench data, and a /health-only user for the floor.
+integrations on the bench data with think time between their requests (the mix), one user
+class per list endpoint without think time (the saturation runs), and a /health-only user
+for the floor.
 
 `bench/loadtest.py` starts gunicorn, signs the bench accounts in and writes their credentials
 to the JSON file named by LOADTEST_FIXTURE; each simulated user takes the next account of its
@@ -19,9 +21,12 @@ from locust import HttpUser, between, constant, events, task
 
 FIXTURE = json.loads(Path(os.environ["LOADTEST_FIXTURE"]).read_text()) if os.environ.get("LOADTEST_FIXTURE") else {}
 MAX_REQUESTS = int(os.environ.get("LOADTEST_MAX_REQUESTS") or 0)
-# Think time between one user's requests, "min,max" seconds; none by default, so that N users
-# are N clients each waiting only for its answers (the issue's "concurrent users").
-WAIT = [float(part) for part in (os.environ.get("LOADTEST_WAIT") or "0").split(",")]
+# Think time between one person's requests, "min,max" seconds (or one figure): someone reads
+# the week or list they were shown before the next click. Integrations, scripts that store
+# what they read before asking again, pause less. The saturation users and /health never
+# pause: they measure throughput, not people.
+PEOPLE_WAIT = os.environ.get("LOADTEST_WAIT") or "1,3"
+INTEGRATION_WAIT = os.environ.get("LOADTEST_INTEGRATION_WAIT") or "0.5,1"
 MARKER = "loadtest"  # the description of every entry the run writes (and deletes again)
 
 _accounts = {kind: itertools.cycle(FIXTURE.get(kind) or [None]) for kind in ("staff", "managers", "integrations")}
@@ -52,13 +57,15 @@ def write_result(**_):
         json.dump({"entries": stats.serialize_stats(), "errors": list(stats.serialize_errors().values())}, handle)
 
 
-def wait_time_from_environment():
-    return between(WAIT[0], WAIT[1]) if len(WAIT) == 2 else constant(WAIT[0])
+def think_time(figures: str):
+    """locust's wait time from "min,max" seconds (uniform between) or one figure (constant)."""
+    bounds = [float(part) for part in figures.split(",")]
+    return between(bounds[0], bounds[1]) if len(bounds) == 2 else constant(bounds[0])
 
 
 class FixtureUser(HttpUser):
     abstract = True
-    wait_time = wait_time_from_environment()
+    wait_time = think_time(PEOPLE_WAIT)
     kind = ""
 
     def on_start(self):
@@ -168,6 +175,7 @@ class Integration(FixtureUser):
 
     weight = 2
     kind = "integrations"
+    wait_time = think_time(INTEGRATION_WAIT)
 
     pages = 1
 
@@ -203,10 +211,55 @@ class Integration(FixtureUser):
         )
 
 
+class Saturation(FixtureUser):
+    """One list endpoint alone, each user sending its next request as soon as the last is
+    answered: the endpoint's throughput, to set beside the /health floor's."""
+
+    abstract = True
+    wait_time = constant(0)
+
+
+class SaturateTimeEntries(Saturation):
+    """An admin paging through all time entries, 100 a page (as the mix's integrations)."""
+
+    kind = "integrations"
+    pages = 1
+
+    @task
+    def time_entry_pages(self):
+        page = random.randint(1, self.pages)
+        listed = self.api_get(f"/api/v1/time-entries?page={page}&page_size=100", "api: time entries list page (admin)")
+        if listed.status_code == 200:
+            self.pages = max(1, min(20, listed.json()["count"] // 100 - 1))
+
+
+class SaturateMonthReport(Saturation):
+    """An admin's month report of everyone, by person and project, as JSON."""
+
+    kind = "integrations"
+
+    @task
+    def month_report(self):
+        self.api_get(
+            f"/api/v1/reports/time?from={FIXTURE['month_from']}&to={FIXTURE['month_to']}&group_by=user,project",
+            "api: month report, all people (admin)",
+        )
+
+
+class SaturateLeaveList(Saturation):
+    """Managers (each user another team's) reading their leave list."""
+
+    kind = "managers"
+
+    @task
+    def leave_list(self):
+        self.api_get("/api/v1/leave/requests", "api: leave requests (manager)")
+
+
 class HealthCheck(HttpUser):
     """The floor: the cheapest request the app answers (database and Redis reachable)."""
 
-    wait_time = wait_time_from_environment()
+    wait_time = constant(0)
 
     @task
     def health(self):

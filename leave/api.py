@@ -161,7 +161,12 @@ class LeaveRequestViewSet(
     http_method_names = ["get", "post", "head", "options"]
 
     def scoped_queryset(self, user):
-        return selectors.leave_requests_visible_to(user)
+        requests = selectors.leave_requests_visible_to(user)
+        if self.action == "list":
+            # A listed request shows its person's email and its type's name, and the decider as
+            # an id: the person's team and the decider are not read.
+            return requests.select_related(None).select_related("user", "leave_type")
+        return requests
 
     def perform_create(self, serializer):
         serializer.instance = services.leave_request_create(actor=self.request.user, **serializer.validated_data)

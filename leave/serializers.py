@@ -12,7 +12,7 @@ from rest_framework import serializers
 from core.dates import EARLIEST_DATE, LATEST_DATE
 from core.filters import MAX_ID
 from core.holiday_names import holiday_name
-from core.serializers import BoundedDateField, DateRangeQuerySerializer
+from core.serializers import BoundedDateField, DateRangeQuerySerializer, ShortReadsMixin
 from leave.models import (
     CalendarFeed,
     Holiday,
@@ -150,7 +150,7 @@ class LeaveHolidayImportResultSerializer(serializers.Serializer):
 # --- requests --------------------------------------------------------------------------------
 
 
-class LeaveRequestSerializer(serializers.ModelSerializer):
+class LeaveRequestSerializer(ShortReadsMixin, serializers.ModelSerializer):
     """A leave request. `user` is always the requester; decisions go through the actions."""
 
     type = serializers.PrimaryKeyRelatedField(source="leave_type", queryset=LeaveType.objects.all())

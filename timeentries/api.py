@@ -100,7 +100,13 @@ class TimeEntryViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def scoped_queryset(self, user):
-        return selectors.entries_visible_to(user)
+        entries = selectors.entries_visible_to(user)
+        if self.action == "list":
+            # A listed entry shows its user, project and task as ids, columns of its own row:
+            # joining them (and the client) cost four joins per row up to the page's offset
+            # and four more objects per row (a third of an admin's page of 100).
+            return entries.select_related(None)
+        return entries
 
     def perform_create(self, serializer):
         with _hours_named_as_in_the_api():

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core import periods
-from core.serializers import BoundedDateTimeField
+from core.serializers import BoundedDateTimeField, ShortReadsMixin
 from timeentries.models import MAX_BREAK_MINUTES, Client, Project, Task, TimeEntry, Timesheet
 from users.models import Team
 
@@ -103,7 +103,7 @@ class HoursField(serializers.Field):
 ECHO_TOLERANCE = timedelta(seconds=18)
 
 
-class TimeEntrySerializer(serializers.ModelSerializer):
+class TimeEntrySerializer(ShortReadsMixin, serializers.ModelSerializer):
     """A time entry, of one of two kinds (`kind`, read-only):
 
     - **clocked**: `start` and `end` (with UTC offset) and `break_minutes`; `day` follows

@@ -34,7 +34,8 @@ def test_load_test_runs_against_a_live_server_and_writes_its_table_on_postgres(t
     env = {**os.environ, "DATABASE_URL": database_url()}
     env.pop("DJANGO_SETTINGS_MODULE", None)
 
-    command = [sys.executable, "bench/loadtest.py", "--users", "2", "--seconds", "3", "--no-data", "--development"]
+    command = [sys.executable, "bench/loadtest.py", "--users", "2", "--seconds", "3", "--saturation-seconds", "2"]
+    command += ["--no-data", "--development"]
     command += ["--output", str(output), "--markdown", str(table)]
 
     done = subprocess.run(
@@ -60,7 +61,30 @@ def test_load_test_runs_against_a_live_server_and_writes_its_table_on_postgres(t
         assert item["p50_ms"] <= item["p95_ms"] <= item["p99_ms"]
         assert item["rps"] > 0
     assert results["server"]["workers"] == 3
-    assert "| users | endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | errors |" in table.read_text()
+    # The mix is people and integrations pausing between requests, judged per endpoint
+    # against the p95 goals (reads 150 ms, writes 250 ms).
+    assert results["think_time"] == {"people": "1,3", "integrations": "0.5,1"}
+    for endpoint in mix["endpoints"]:
+        assert endpoint["p95_goal_ms"] == (150 if endpoint["method"] == "GET" else 250)
+        assert endpoint["p95_met"] == (endpoint["p95_ms"] < endpoint["p95_goal_ms"])
+    # Each list endpoint alone without think time, as a share of the floor at the same users.
+    saturation = results["saturation"]
+    assert saturation["users"] == 2 and saturation["floor_rps"] == floor["total"]["rps"]
+    assert [run["name"] for run in saturation["runs"]] == [
+        "api: time entries list page (admin)",
+        "api: month report, all people (admin)",
+        "api: leave requests (manager)",
+    ]
+    for run in saturation["runs"]:
+        assert run["total"]["errors"] == 0, run["failures"]
+        assert run["total"]["rps"] > 0
+        assert run["floor_share"] == round(run["total"]["rps"] / floor["total"]["rps"], 3)
+        assert run["floor_share_met"] == (run["floor_share"] >= 0.5)
+    text = table.read_text()
+    assert "| users | endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | errors |" in text
+    assert "| 2 | **saturation: GET api: leave requests (manager)** (" in text
+    assert "2 users, saturation: throughput ≥ 50% of the /health floor" in text
+    assert "2 users, mix: p95 goal (reads < 150 ms, writes < 250 ms) met by" in text
     # Everything the run made to play its people is gone again.
     assert not TimeEntry.objects.filter(description="loadtest").exists()
     assert not PersonalAccessToken.objects.filter(name__startswith="loadtest").exists()

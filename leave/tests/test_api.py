@@ -2,12 +2,18 @@
 holiday calendars and the team calendar."""
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework import serializers
 
 from leave import services
 from leave.models import Holiday, HolidayCalendar, LeaveLedgerEntry, LeaveRequest, LeaveType
+from leave.serializers import LeaveRequestSerializer
 from users.tests.factories import UserFactory
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # Monday 2 March 2026
@@ -586,6 +592,35 @@ def test_listing_requests_takes_a_constant_number_of_queries(
             assert response.json()["count"] == size
             counts.append(len(captured.captured_queries))
     assert counts[:2] == counts[2:]
+
+
+@pytest.mark.django_db
+def test_a_listed_page_joins_only_the_person_and_the_leave_type(api, carol, team_a, sick):
+    """The list shows the person's email and the type's name; the person's team and the
+    decider (an id) are not read, so the page's query joins two tables, not four."""
+    _fill(team_a, sick, 3)
+    with CaptureQueriesContext(connection) as captured:
+        body = api(carol).get(REQUESTS).json()
+    [page] = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "leave_leaverequest"."id"')]
+    assert page.count(" JOIN ") == 2 and "users_team" not in page
+    for row in body["results"]:
+        listed = LeaveRequest.objects.select_related("user", "leave_type").get(pk=row["id"])
+        assert (row["user_email"], row["type_name"]) == (listed.user.email, listed.leave_type.name)
+        assert row["decided_by"] == listed.decided_by_id
+
+
+@pytest.mark.django_db
+def test_a_request_is_written_field_for_field_as_drfs_own_serializer_writes_it(bob, team_a, sick):
+    """LeaveRequestSerializer reads its fields the short way (core.serializers.ShortReadsMixin):
+    the same keys in the same order with the same values as DRF's own, decided or not."""
+    _fill(team_a, sick, 3)
+    pending = LeaveRequest.objects.filter(status=LeaveRequest.Status.PENDING).first()
+    if pending is not None:
+        services.leave_request_reject(request_id=pending.pk, actor=bob, comment="Team event")
+    with timezone.override(ZoneInfo("America/New_York")):
+        for listed in LeaveRequest.objects.all():
+            generic = serializers.Serializer.to_representation(LeaveRequestSerializer(), listed)
+            assert list(LeaveRequestSerializer(listed).data.items()) == list(generic.items())
 
 
 @pytest.mark.django_db

@@ -1,11 +1,16 @@
 """The time-entry list by page number (exact or estimated count) and by cursor."""
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework import serializers
 
 from timeentries.models import TimeEntry
+from timeentries.serializers import TimeEntrySerializer
 
 URL = "/api/v1/time-entries"
 
@@ -101,6 +106,35 @@ class TestPageNumbers:
         body = api(bob).get(URL).json()
         assert body["count"] == 10
         assert {row["user"] for row in body["results"]} == {alice_entries[0].user_id}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("walk", [{"page_size": 20}, {"cursor": "", "page_size": 20}])
+def test_a_listed_page_reads_the_entries_alone_naming_people_projects_and_tasks_by_id(api, carol, alice_entries, walk):
+    """Joining each listed entry's person, project, client and task cost four joins per row
+    up to the page's offset and four more objects per row: the answer names them by id."""
+    with CaptureQueriesContext(connection) as captured:
+        body = api(carol).get(URL, walk).json()
+    [page] = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "timeentries_timeentry"."id"')]
+    assert " JOIN " not in page
+    assert len(body["results"]) == 11
+    for row in body["results"]:
+        entry = TimeEntry.objects.get(pk=row["id"])
+        assert (row["user"], row["project"], row["task"]) == (entry.user_id, entry.project_id, entry.task_id)
+
+
+@pytest.mark.django_db
+def test_an_entry_is_written_field_for_field_as_drfs_own_serializer_writes_it(alice, acme, acme_dev, alice_entries):
+    """TimeEntrySerializer reads its fields the short way (DRF's generic lookups took a third
+    of a listed page's time): the same keys in the same order with the same values, for
+    clocked, duration and running entries, with and without a task, in a zone not UTC."""
+    at = datetime(2026, 11, 6, 8, tzinfo=UTC)
+    running = TimeEntry.objects.create(user=alice, project=acme, task=acme_dev, start=at)
+    entries = TimeEntry.objects.filter(pk__in=[entry.pk for entry in [*alice_entries, running]])
+    with timezone.override(ZoneInfo("America/New_York")):
+        for entry in entries:
+            generic = serializers.Serializer.to_representation(TimeEntrySerializer(), entry)
+            assert list(TimeEntrySerializer(entry).data.items()) == list(generic.items())
 
 
 @pytest.mark.django_db
