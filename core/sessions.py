@@ -46,19 +46,22 @@ class SessionStore(DatabaseSessionStore):
             self._session_key = None
             return {}
         if data_key in cached:
-            return cached[data_key]
+            return self.decode(cached[data_key])
         stored = self._get_session_from_db()
         if stored is None:
             return {}
-        data = self.decode(stored.session_data)
         with suppress(CacheUnavailable):
-            cache_call(cache.set, data_key, data, self.get_expiry_age(expiry=stored.expire_date))
-        return data
+            cache_call(cache.set, data_key, stored.session_data, self.get_expiry_age(expiry=stored.expire_date))
+        return self.decode(stored.session_data)
 
     def save(self, must_create=False):
         super().save(must_create)
+        # Redis holds the session encoded as the database row holds it (the session serializer,
+        # signed), never pickled: what a request reads back is what the database would give,
+        # e.g. a message's `core.texts.Day` comes back as the plain string it was saved as.
         with suppress(CacheUnavailable):
-            cache_call(cache.set, DATA_KEY.format(key=self.session_key), self._session, self.get_expiry_age())
+            encoded = self.encode(self._get_session())
+            cache_call(cache.set, DATA_KEY.format(key=self.session_key), encoded, self.get_expiry_age())
 
     def delete(self, session_key=None):
         session_key = session_key or self.session_key

@@ -100,3 +100,23 @@ def test_a_password_change_ends_the_other_sessions(redis_behind_a_proxy, client,
     )
     assert changed.status_code == 204
     assert other_browser.get(ME).status_code == 401
+
+
+def test_a_session_reads_back_from_redis_what_the_database_would_give(redis_behind_a_proxy, client, alice):
+    """A page's message can be a `core.texts.Day` (a str that remembers its date): the session
+    keeps it as the session serializer writes it, so the next request reads a plain string, as
+    from the database, instead of unpickling an object that cannot be rebuilt from its text."""
+    from datetime import date
+
+    from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+
+    from core.sessions import SessionStore
+    from core.texts import Day
+
+    session = SessionStore()
+    session["note"] = Day(date(2026, 11, 11))
+    session.save()
+    from_redis = SessionStore(session.session_key).load()
+    from_database = DatabaseSessionStore(session.session_key).load()
+    assert from_redis == from_database == {"note": "Wed 11 Nov"}
+    assert type(from_redis["note"]) is str
