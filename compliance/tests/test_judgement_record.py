@@ -31,6 +31,8 @@ def post(client, project, span) -> dict:
 
 
 def test_a_write_is_judged_in_a_fixed_number_of_queries(api, alice, ops, django_assert_num_queries):
+    if connection.vendor != "postgresql":
+        pytest.skip("the count is PostgreSQL's: there the write reads its locks and access in one statement")
     client = api(alice)
     for day in range(23, 28):
         worked(alice, ops, date(2026, 2, day), 7, 11.5)
