@@ -2,7 +2,6 @@
 the process's helper threads and its database, Redis and broker connections instead of
 opening new ones each time. It reports the read replicas too, without depending on them."""
 
-import shutil
 import threading
 from copy import deepcopy
 
@@ -13,7 +12,6 @@ from django.db import connections
 from django.db.backends.signals import connection_created
 
 from conftest import requires_postgres
-from core.tests.processes import RedisServer
 
 pytestmark = pytest.mark.django_db
 
@@ -32,16 +30,6 @@ def test_probes_open_no_new_database_connection(anon):
     finally:
         connection_created.disconnect(record)
     assert opened == []
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 def _connections_received(observer: redis.Redis) -> int:

@@ -1,7 +1,6 @@
 """Sessions read from Redis with the database behind them (core/sessions.py): ending one ends
 it for every web process, also around a Redis outage, and a session outlives no password."""
 
-import shutil
 import time
 from copy import deepcopy
 
@@ -9,21 +8,10 @@ import pytest
 from django.test import Client
 
 from core.tests.hardening.test_outage import TcpProxy
-from core.tests.processes import RedisServer
 
 pytestmark = pytest.mark.django_db
 
 ME = "/api/v1/users/me"
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ and server processes started here. The shared PostgreSQL and Redis are never tou
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -32,7 +31,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from conftest import requires_postgres
 from core import circuit
-from core.tests.processes import RedisServer, free_port, stop, test_database_url, wait_until
+from core.tests.processes import free_port, stop, test_database_url, wait_until
 from leave import services as leave_services
 from leave.models import LeaveType
 from timeentries.models import Project
@@ -291,16 +290,6 @@ def test_item11_writes_cached_reads_and_the_throttle_work_while_redis_is_down(
 
     assert "Redis cache at 127.0.0.1:1/0 unavailable" in caplog.text
     assert any(r.levelname == "WARNING" for r in caplog.records if "Redis cache" in r.getMessage())
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.mark.django_db
