@@ -22,7 +22,6 @@ request in the same store."""
 import argparse
 import json
 import os
-import platform
 import secrets
 import shutil
 import signal
@@ -332,18 +331,9 @@ def summarise(result: dict) -> dict:
 
 
 def machine() -> dict:
-    from django.db import connection
+    from analytics.management.commands.bench import machine_details
 
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        database = f"PostgreSQL {cursor.fetchone()[0]}"
-    return {
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "python": sys.version.split()[0],
-        "database": database,
-    }
+    return machine_details()
 
 
 def table_row(users, label: str, item: dict) -> str:

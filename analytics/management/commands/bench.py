@@ -109,6 +109,25 @@ def row(name, measured, baseline, goal, met, unit="s", **extra) -> dict:
     }
 
 
+def machine_details() -> dict:
+    """The machine and database a measurement ran on, for the results files (bench, load test)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            database = f"PostgreSQL {cursor.fetchone()[0]}"
+    else:
+        import sqlite3
+
+        database = f"{connection.vendor} {sqlite3.sqlite_version}"
+    return {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "database": database,
+    }
+
+
 class Command(BaseCommand):
     help = "Run the benchmark on bench_data's rows; print a table and write bench/results.json."
 
@@ -162,7 +181,7 @@ class Command(BaseCommand):
                 "leave_requests": LeaveRequest.objects.count(),
                 "users": User.objects.count(),
             },
-            "machine": self.machine(),
+            "machine": machine_details(),
             "results": rows,
         }
         output = Path(options["output"])
@@ -183,23 +202,6 @@ class Command(BaseCommand):
         if response.status_code != 200:
             raise CommandError(f"GET {url} answered {response.status_code}: {response.content[:300]!r}")
         return response
-
-    def machine(self) -> dict:
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SHOW server_version")
-                database = f"PostgreSQL {cursor.fetchone()[0]}"
-        else:
-            import sqlite3
-
-            database = f"{connection.vendor} {sqlite3.sqlite_version}"
-        return {
-            "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(),
-            "cpu_count": os.cpu_count(),
-            "python": sys.version.split()[0],
-            "database": database,
-        }
 
     def print_table(self, rows: list[dict]):
         header = f"{'measure':<34} {'measured':>12} {'baseline':>12} {'ratio':>8} {'queries':>9}  met  goal"
